@@ -1,0 +1,172 @@
+"""Devis arithmetic, mirroring the workbook's own formulas cell for cell.
+
+Rounding points (each one is a ``ROUND(..., 2)`` in the workbook):
+  * a line amount: quantity × number × unit rate;
+  * a line's French amount: amount × French share (a blank share counts as 100 %);
+  * the charges of a payroll category: gross base × employer rate;
+  * overhead and contingency: subtotal of chapters 1-9 × their rate.
+Chapter totals, subtotal, total and the French total are sums of cents, hence exact.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from xlprod.budget.model import CHARGED_CATEGORIES, Budget, PayrollCategory, Tag, chapter_of
+from xlprod.budget.reference import chapter_label
+from xlprod.core.money import ZERO, round_cents
+
+CHAPTERS = tuple(range(1, 10))
+
+
+class ChapterTotal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    label: str
+    amount: Decimal
+    france_amount: Decimal
+
+
+class ChargeTotal(BaseModel):
+    """Employer charges of one payroll category (a row of the chapter-4 detail)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: PayrollCategory
+    rate: Decimal
+    gross: Decimal
+    charges: Decimal
+    france_gross: Decimal
+    france_charges: Decimal
+
+
+class BudgetResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line_amounts: tuple[Decimal, ...]
+    line_france_amounts: tuple[Decimal, ...]
+    chapters: tuple[ChapterTotal, ...]
+    charges: tuple[ChargeTotal, ...]
+    typed_chapter4: Decimal
+    typed_chapter4_france: Decimal
+    subtotal: Decimal
+    overhead: Decimal
+    contingency: Decimal
+    total: Decimal
+    france_total: Decimal
+    tag_totals: dict[Tag, Decimal]
+
+    @property
+    def computed_charges(self) -> Decimal:
+        return sum((c.charges for c in self.charges), ZERO)
+
+    @property
+    def france_share(self) -> Decimal:
+        """French spend / subtotal of chapters 1-9 (0 for an empty devis)."""
+        return self.france_total / self.subtotal if self.subtotal else ZERO
+
+    def chapter(self, number: int) -> ChapterTotal:
+        return self.chapters[number - 1]
+
+    def share_of_subtotal(self, amount: Decimal) -> Decimal:
+        return amount / self.subtotal if self.subtotal else ZERO
+
+
+def line_amount(quantity: Decimal, number: Decimal, unit_rate: Decimal) -> Decimal:
+    return round_cents(quantity * number * unit_rate)
+
+
+def employer_charges(gross: Decimal, rate: Decimal) -> Decimal:
+    return round_cents(gross * rate)
+
+
+def compute_budget(budget: Budget) -> BudgetResult:
+    params = budget.parameters
+    amounts: list[Decimal] = []
+    france: list[Decimal] = []
+    chapter_amounts = dict.fromkeys(CHAPTERS, ZERO)
+    chapter_france = dict.fromkeys(CHAPTERS, ZERO)
+    gross = {c: ZERO for c in CHARGED_CATEGORIES}
+    gross_france = {c: ZERO for c in CHARGED_CATEGORIES}
+    tag_totals = {t: ZERO for t in Tag}
+
+    for line in budget.lines:
+        amount = line_amount(line.quantity, line.number, line.unit_rate)
+        french = round_cents(amount * line.france_share)
+        amounts.append(amount)
+        france.append(french)
+        chapter = line.chapter
+        if chapter is None:
+            continue
+        chapter_amounts[chapter] += amount
+        chapter_france[chapter] += french
+        for tag in line.tags:
+            tag_totals[tag] += amount
+        category = line.category
+        if category in gross and chapter in category.charged_chapters:
+            gross[category] += amount
+            gross_france[category] += french
+
+    charges = tuple(
+        ChargeTotal(
+            category=c,
+            rate=params.rate_for(c),
+            gross=gross[c],
+            charges=employer_charges(gross[c], params.rate_for(c)),
+            france_gross=gross_france[c],
+            france_charges=employer_charges(gross_france[c], params.rate_for(c)),
+        )
+        for c in CHARGED_CATEGORIES
+    )
+    typed4, typed4_france = chapter_amounts[4], chapter_france[4]
+    chapter_amounts[4] += sum((c.charges for c in charges), ZERO)
+    chapter_france[4] += sum((c.france_charges for c in charges), ZERO)
+
+    chapters = tuple(
+        ChapterTotal(
+            number=n,
+            label=chapter_label(n, params.form_version),
+            amount=chapter_amounts[n],
+            france_amount=chapter_france[n],
+        )
+        for n in CHAPTERS
+    )
+    subtotal = sum(chapter_amounts.values(), ZERO)
+    overhead = round_cents(subtotal * params.overhead_rate)
+    contingency = round_cents(subtotal * params.contingency_rate)
+    return BudgetResult(
+        line_amounts=tuple(amounts),
+        line_france_amounts=tuple(france),
+        chapters=chapters,
+        charges=charges,
+        typed_chapter4=typed4,
+        typed_chapter4_france=typed4_france,
+        subtotal=subtotal,
+        overhead=overhead,
+        contingency=contingency,
+        total=subtotal + overhead + contingency,
+        france_total=sum(chapter_france.values(), ZERO),
+        tag_totals=tag_totals,
+    )
+
+
+def rollup_by_chapter(pairs: list[tuple[str, Decimal]]) -> dict[int, Decimal]:
+    """Sum amounts by chapter of their account code (used by the Excel UDF)."""
+    totals = dict.fromkeys(CHAPTERS, ZERO)
+    for account, amount in pairs:
+        chapter = chapter_of(account)
+        if chapter is not None:
+            totals[chapter] += amount
+    return totals
+
+
+def france_share(amounts: list[Decimal], shares: list[Decimal | None]) -> Decimal:
+    """Share of spending in France for parallel lists of amounts and French shares (blank = 100 %)."""
+    total = sum(amounts, ZERO)
+    if not total:
+        return ZERO
+    french = sum((round_cents(a * (s if s is not None else Decimal(1))) for a, s in zip(amounts, shares, strict=True)), ZERO)
+    return french / total

@@ -1,0 +1,176 @@
+"""Records of a devis as read from a workbook: immutable, each line knowing where it came from."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from xlprod.core.location import Location
+from xlprod.core.money import ONE, ZERO
+
+
+class Unit(StrEnum):
+    FORFAIT = "forfait"
+    HEURE = "heure"
+    JOUR = "jour"
+    SEMAINE = "semaine"
+    MOIS = "mois"
+    CACHET = "cachet"
+    NUIT = "nuit"
+    REPAS = "repas"
+    UNITE = "unité"
+
+
+class PayrollCategory(StrEnum):
+    """Who is paid: decides the employer-charge rate and which chapters the line may sit in."""
+
+    TECHNICIEN = "technicien"
+    CADRE = "cadre"
+    REALISATEUR = "réalisateur"
+    ARTISTE = "artiste-interprète"
+    FIGURANT = "figurant"
+    PERMANENT = "permanent"
+    AUTEUR = "auteur"
+    NON_SALARIE = "non salarié"
+
+    @property
+    def charged_chapters(self) -> tuple[int, ...]:
+        """Chapters whose lines of this category generate chapter-4 charges.
+
+        Salaries sit in chapters 2 (personnel) and 3 (artists); the producer's contribution on
+        authors' rights applies to chapter 1; fees that are not salaries generate none.
+        """
+        if self is PayrollCategory.AUTEUR:
+            return (1,)
+        if self is PayrollCategory.NON_SALARIE:
+            return ()
+        return (2, 3)
+
+    @property
+    def rate_key(self) -> str | None:
+        keys = {
+            PayrollCategory.TECHNICIEN: "taux_charges_technicien",
+            PayrollCategory.CADRE: "taux_charges_cadre",
+            PayrollCategory.REALISATEUR: "taux_charges_realisateur",
+            PayrollCategory.ARTISTE: "taux_charges_artiste",
+            PayrollCategory.FIGURANT: "taux_charges_figurant",
+            PayrollCategory.PERMANENT: "taux_charges_permanent",
+            PayrollCategory.AUTEUR: "taux_charges_auteur",
+        }
+        return keys.get(self)
+
+
+CHARGED_CATEGORIES = tuple(c for c in PayrollCategory if c.charged_chapters)
+
+
+class Tag(StrEnum):
+    """Costs the CNC wants identified in a devis (RGA eco-conditionality, accessibility, VHSS, inclusion)."""
+
+    ECOPRODUCTION = "écoproduction"
+    ACCESSIBILITE = "accessibilité"
+    VHSS = "prévention VHSS"
+    INCLUSION = "inclusion"
+
+    @property
+    def header(self) -> str:
+        return {
+            Tag.ECOPRODUCTION: "Écoproduction",
+            Tag.ACCESSIBILITE: "Accessibilité",
+            Tag.VHSS: "Prévention VHSS",
+            Tag.INCLUSION: "Inclusion",
+        }[self]
+
+
+def chapter_of(account: str) -> int | None:
+    """Chapter of an account code: its first digit, 1 to 9 (``LEFT(code, 1)`` in the workbook)."""
+    if account and account[0] in "123456789":
+        return int(account[0])
+    return None
+
+
+def sub_chapter_of(account: str) -> str | None:
+    return account[:2] if len(account) >= 2 and account[:2].isdigit() else None
+
+
+class BudgetLine(BaseModel):
+    """One line of the Devis table: quantity × number × unit rate."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    account: str = ""
+    label: str = ""
+    quantity: Decimal = ZERO
+    number: Decimal = ZERO
+    unit_rate: Decimal = ZERO
+    unit: Unit | None = None
+    category: PayrollCategory | None = None
+    category_text: str = ""  # what was typed, kept when it is not a known category
+    france_share: Decimal = ONE
+    tags: frozenset[Tag] = frozenset()
+    note: str = ""
+    blank_quantity: bool = False
+    blank_number: bool = False
+
+    @property
+    def chapter(self) -> int | None:
+        return chapter_of(self.account)
+
+    @property
+    def sub_chapter(self) -> str | None:
+        return sub_chapter_of(self.account)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.account or self.label or self.quantity or self.number or self.unit_rate
+            or self.category or self.note or self.tags
+        )
+
+
+class TableRef(BaseModel):
+    """Where the Devis table sits, so that checks can point at the exact cell of a field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    book: str | None = None
+    sheet: str = "Devis"
+    columns: dict[str, str] = Field(default_factory=dict)  # field name -> column letter
+    header_row: int = 5
+
+    def where(self, row: int, field: str | None = None) -> Location:
+        letter = self.columns.get(field or "", "A")
+        return Location(book=self.book, sheet=self.sheet, cell=f"{letter}{row}")
+
+
+class BudgetParameters(BaseModel):
+    """Rates and thresholds, as read from the Paramètres sheet (or the packaged defaults)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    overhead_rate: Decimal = Decimal("0.07")
+    overhead_threshold: Decimal = Decimal("0.07")
+    contingency_rate: Decimal = Decimal("0.05")
+    contingency_threshold: Decimal = Decimal("0.10")
+    technician_floor: Decimal = Decimal("0.50")
+    employer_rates: dict[PayrollCategory, Decimal] = Field(default_factory=dict)
+    form_version: str = "2018"
+    title: str = ""
+    company: str = ""
+    locations: dict[str, Location] = Field(default_factory=dict)  # parameter key -> its cell
+
+    def rate_for(self, category: PayrollCategory) -> Decimal:
+        return self.employer_rates.get(category, ZERO)
+
+    def where(self, key: str) -> Location:
+        return self.locations.get(key, Location(sheet="Paramètres"))
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    lines: tuple[BudgetLine, ...]
+    parameters: BudgetParameters
+    table: TableRef = TableRef()

@@ -1,0 +1,179 @@
+"""Checks of a devis, as a registry of pure functions ``(budget, result) -> issues``.
+
+Adding a check is adding a function to ``VALIDATORS``; every check sees the whole budget and
+its computed result and returns located, French issues. Type problems in cells (text in a
+numeric column...) are found earlier, by the reader, where the raw cell is still known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from xlprod.budget.compute import BudgetResult
+from xlprod.budget.model import Budget, PayrollCategory
+from xlprod.budget.reference import social_charge_sub_chapters, sub_chapter_label
+from xlprod.core.issues import Issue, error, warning
+from xlprod.core.money import ONE, ZERO, format_eur, format_percent
+
+Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
+
+
+def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    """Every line with content has an account in chapters 1-9; codes are unique."""
+    where = budget.table.where
+    seen: dict[str, int] = {}
+    for line, amount in zip(budget.lines, result.line_amounts, strict=True):
+        if line.is_empty:
+            continue
+        if not line.account:
+            yield error(
+                "DEV001", where(line.row, "account"),
+                f"Ligne sans compte ({line.label or 'sans libellé'}, {format_eur(amount)}) : "
+                "son montant n'entre dans aucun poste.",
+                "Saisissez le compte CNC de la ligne (par exemple 241 pour le directeur de la photographie).",
+            )
+            continue
+        if line.chapter is None:
+            yield error(
+                "DEV002", where(line.row, "account"),
+                f"Compte « {line.account} » inconnu : un compte commence par le numéro de poste, de 1 à 9.",
+                "Corrigez le compte ; son montant n'est compté dans aucun poste tant qu'il est invalide.",
+            )
+            continue
+        if line.sub_chapter is None or sub_chapter_label(line.sub_chapter) is None:
+            yield warning(
+                "DEV003", where(line.row, "account"),
+                f"Compte « {line.account} » : sous-poste {line.sub_chapter or line.account} absent de la "
+                f"nomenclature CNC ; la ligne est comptée au poste {line.chapter}.",
+                "Vérifiez le code (deux premiers chiffres = sous-poste).",
+            )
+        if line.account in seen:
+            yield warning(
+                "DEV004", where(line.row, "account"),
+                f"Compte « {line.account} » en double (déjà utilisé ligne {seen[line.account]}).",
+                "Donnez un code distinct à chaque ligne (par exemple 2461, 2462) pour suivre les dépenses ligne à ligne.",
+            )
+        else:
+            seen[line.account] = line.row
+
+
+def check_quantities(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    where = budget.table.where
+    for line in budget.lines:
+        if line.quantity < 0:
+            yield error("DEV013", where(line.row, "quantity"), f"Quantité négative ({line.quantity}).",
+                        "Une quantité est positive ; pour une remise, saisissez un taux unitaire négatif.")
+        if line.number < 0:
+            yield error("DEV013", where(line.row, "number"), f"Nombre négatif ({line.number}).",
+                        "Le nombre (de personnes, d'unités) est positif.")
+        if line.unit_rate < 0:
+            yield warning("DEV014", where(line.row, "unit_rate"),
+                          f"Taux unitaire négatif ({format_eur(line.unit_rate)}) : la ligne diminue le devis.",
+                          "Vérifiez qu'il s'agit bien d'une remise ou d'un avoir.")
+        if line.unit_rate and (line.blank_quantity or line.blank_number):
+            field = "quantity" if line.blank_quantity else "number"
+            yield warning("DEV015", where(line.row, field),
+                          f"Taux unitaire saisi ({format_eur(line.unit_rate)}) mais "
+                          f"{'quantité' if line.blank_quantity else 'nombre'} vide : montant nul.",
+                          "Saisissez la quantité et le nombre (1 pour un forfait).")
+
+
+def check_payroll(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    where = budget.table.where
+    for line, amount in zip(budget.lines, result.line_amounts, strict=True):
+        chapter = line.chapter
+        if chapter in (2, 3) and line.category is None and not line.category_text and amount:
+            yield error(
+                "DEV020", where(line.row, "category"),
+                f"Ligne de salaire sans catégorie de paie ({line.label or line.account}, {format_eur(amount)}) : "
+                "ses charges sociales ne sont pas calculées.",
+                "Choisissez la catégorie (technicien, cadre, réalisateur, artiste-interprète, figurant, "
+                "permanent) ou « non salarié » pour une prestation facturée.",
+            )
+        elif line.category is not None and chapter is not None and line.category.charged_chapters \
+                and chapter not in line.category.charged_chapters:
+            allowed = " ou ".join(str(c) for c in line.category.charged_chapters)
+            yield warning(
+                "DEV022", where(line.row, "category"),
+                f"Catégorie « {line.category.value} » au poste {chapter} : aucune charge n'est calculée "
+                f"(elle s'applique au poste {allowed}).",
+                "Déplacez la ligne dans le bon poste, ou videz la catégorie.",
+            )
+
+
+def check_france_share(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    where = budget.table.where
+    for line in budget.lines:
+        if not ZERO <= line.france_share <= ONE:
+            yield error(
+                "DEV024", where(line.row, "france_share"),
+                f"Part France de {line.france_share} : elle doit être comprise entre 0 % et 100 %.",
+                "Saisissez un pourcentage (80 %) ou une fraction (0,8).",
+            )
+
+
+def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    p = budget.parameters
+    if p.overhead_rate > p.overhead_threshold:
+        yield warning(
+            "DEV030", p.where("taux_frais_generaux"),
+            f"Frais généraux à {format_percent(p.overhead_rate)} du sous-total, au-dessus du seuil de "
+            f"{format_percent(p.overhead_threshold)} ({format_eur(result.overhead)}).",
+            "L'usage est 7 % ; préparez une justification pour le CNC et les financeurs, ou baissez le taux.",
+        )
+    if p.contingency_rate > p.contingency_threshold:
+        yield warning(
+            "DEV031", p.where("taux_imprevus"),
+            f"Imprévus à {format_percent(p.contingency_rate)} du sous-total, au-dessus du seuil de "
+            f"{format_percent(p.contingency_threshold)} ({format_eur(result.contingency)}).",
+            "Au-delà de 10 %, les imprévus sont rarement acceptés : ventilez les risques connus dans les postes.",
+        )
+    technician = p.rate_for(PayrollCategory.TECHNICIEN)
+    if technician < p.technician_floor:
+        yield warning(
+            "DEV033", p.where("taux_charges_technicien"),
+            f"Taux de charges des techniciens de {format_percent(technician)}, sous le plancher d'alerte de "
+            f"{format_percent(p.technician_floor)} : le poste 4 est probablement sous-estimé.",
+            "Avec les Congés Spectacles (15,50 %) et l'assurance chômage des annexes 8/10, "
+            "un taux technicien dépasse en général 50 %.",
+        )
+
+
+def check_chapter4(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    """Social charges typed by hand in 41-46 would be counted twice: xlprod computes them."""
+    where = budget.table.where
+    charge_subs = social_charge_sub_chapters()
+    typed = [(line, amount) for line, amount in zip(budget.lines, result.line_amounts, strict=True)
+             if line.sub_chapter in charge_subs and amount]
+    if not typed:
+        return
+    typed_total = sum((a for _, a in typed), ZERO)
+    computed = result.computed_charges
+    verdict = ("égales aux" if typed_total == computed else "qui contredisent les")
+    for line, amount in typed:
+        yield error(
+            "DEV032", where(line.row, "unit_rate"),
+            f"Charges sociales saisies à la main au compte {line.account} ({format_eur(amount)} ; "
+            f"{format_eur(typed_total)} au total), {verdict} charges calculées à partir des salaires "
+            f"des postes 2 et 3 ({format_eur(computed)}) : le poste 4 les compte deux fois.",
+            "Supprimez la ligne : xlprod calcule le poste 4 (détail dans Synthèse). Pour changer un taux, "
+            "modifiez-le dans Paramètres.",
+        )
+
+
+VALIDATORS: tuple[Validator, ...] = (
+    check_accounts,
+    check_quantities,
+    check_payroll,
+    check_france_share,
+    check_rates,
+    check_chapter4,
+)
+
+
+def validate_budget(budget: Budget, result: BudgetResult) -> list[Issue]:
+    issues: list[Issue] = []
+    for validator in VALIDATORS:
+        issues.extend(validator(budget, result))
+    return issues
+

@@ -1,0 +1,1 @@
+"""Pure core of xlprod: money, locations and issues. No file, Excel or network I/O here."""

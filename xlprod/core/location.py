@@ -1,0 +1,63 @@
+"""Where a value lives in a workbook, rendered the way users and Excel write it."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+
+_PLAIN_SHEET = re.compile(r"^[^\W\d]\w*$")
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA (1-based, Excel style)."""
+    if index < 1:
+        raise ValueError(f"column index must be >= 1, got {index}")
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """A -> 1, AA -> 27."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + (ord(ch) - 64)
+    return index
+
+
+def cell_address(row: int, col: int) -> str:
+    """(row 42, col 6) -> F42, both 1-based."""
+    return f"{column_letter(col)}{row}"
+
+
+def quote_sheet(name: str) -> str:
+    """Quote a sheet name as Excel does in a reference when it is not a plain word."""
+    if _PLAIN_SHEET.match(name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
+
+
+class Location(BaseModel):
+    """A place in a workbook: file, sheet and cell or range, any of which may be unknown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    book: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.book, quote_sheet(self.sheet) if self.sheet else None, self.cell) if p]
+        return "!".join(parts)
+
+    def in_book(self) -> str:
+        """The reference without the file name, usable as an Excel hyperlink target."""
+        if not self.sheet:
+            return ""
+        return f"{quote_sheet(self.sheet)}!{self.cell or 'A1'}"
+
+    def at(self, cell: str) -> Location:
+        return Location(book=self.book, sheet=self.sheet, cell=cell)

@@ -1,0 +1,81 @@
+"""Exact money for xlprod.
+
+Amounts are ``Decimal`` everywhere in the core. Excel computes in binary doubles, so values
+crossing the Excel boundary go through :func:`from_excel` (read) and :func:`to_excel` (write)
+and nowhere else. Rounding to the cent uses Excel's ``ROUND`` rule (half away from zero), never
+Python's default banker's rounding, so that a Python total and the workbook's own formulas agree.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+CENT = Decimal("0.01")
+NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """Build a Decimal from text, an int or a Decimal; floats are refused on purpose."""
+    if isinstance(value, float):
+        raise TypeError(
+            "float received where an exact amount is required: convert Excel doubles with "
+            "xlprod.core.money.from_excel()"
+        )
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def from_excel(value: float | int) -> Decimal:
+    """Convert an Excel double to Decimal the way Excel sees it: 15 significant digits.
+
+    ``Decimal(0.1)`` would keep the binary expansion (0.1000000000000000055...); Excel stores and
+    rounds the 15-significant-digit value, so we do the same.
+    """
+    if isinstance(value, bool):
+        raise TypeError("boolean is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    try:
+        result = Decimal(format(value, ".15g"))
+    except InvalidOperation as exc:  # pragma: no cover - format() of a float is always valid
+        raise ValueError(f"not a number: {value!r}") from exc
+    if not result.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return result
+
+
+def to_excel(value: Decimal) -> float:
+    """The single point where an exact amount becomes an Excel double (cell writes only)."""
+    return float(value)
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Round to the cent, half away from zero, like Excel's ``ROUND(x, 2)``."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cents_equal(a: Decimal | float, b: Decimal | float) -> bool:
+    """Compare two amounts to the cent; floats (spreadsheet results) are rounded first."""
+    da = round_cents(from_excel(a) if isinstance(a, float) else a)
+    db = round_cents(from_excel(b) if isinstance(b, float) else b)
+    return da == db
+
+
+def format_eur(value: Decimal) -> str:
+    """French display of an amount: ``1 234 567,89 €`` (narrow no-break space as thousands separator)."""
+    quantized = round_cents(value)
+    sign = "-" if quantized < 0 else ""
+    whole, _, frac = f"{abs(quantized):.2f}".partition(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{sign}{NARROW_NBSP.join(groups)},{frac}{NBSP}€"
+
+
+def format_percent(ratio: Decimal, places: int = 2) -> str:
+    """French display of a ratio: ``7,00 %``."""
+    pct = (ratio * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{pct}".replace(".", ",") + NBSP + "%"

@@ -1,0 +1,255 @@
+"""Creates a new ``devis.xlsx`` with XlsxWriter: tables, formulas, names, formats, validation.
+
+The builder lays out structure and the user's inputs only; the numbers (cached values) and the
+Contrôles sheet are then filled by the same recalculation that serves every later run, so a new
+file and a recalculated file can never differ in how they are computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import xlsxwriter
+
+from xlprod.budget.model import BudgetParameters
+from xlprod.budget.reference import FORM_VERSIONS, default_parameters, parameters_edition
+from xlprod.core.location import column_letter, quote_sheet
+from xlprod.workbook import devis_layout as L
+
+MONEY = '#,##0.00\\ "€"'
+PERCENT = "0.00\\ %"
+NUMBER = "#,##0.###"
+
+PROJECT_PARAMS = (
+    ("projet_titre", "PROJET_TITRE", "Titre de l'œuvre", "texte", "Saisie du producteur"),
+    ("projet_societe", "PROJET_SOCIETE", "Société de production", "texte", "Saisie du producteur"),
+    ("version_formulaire", "DEVIS_VERSION_FORMULAIRE", "Version du formulaire CNC (2018 ou classique)", "texte",
+     "Le formulaire 2018 (5 chiffres) renomme les postes 3, 4, 5 et 8 (DOMAIN-FACTS §1.1)"),
+)
+
+
+def _formats(wb: xlsxwriter.Workbook) -> dict[str, xlsxwriter.format.Format]:
+    base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
+
+    def f(**kw: object) -> xlsxwriter.format.Format:
+        return wb.add_format({**base, **kw})
+
+    return {
+        "title": f(bold=True, font_size=14, font_color="#1F3864"),
+        "subtitle": f(bold=True, font_size=11, font_color="#1F3864"),
+        "note": f(italic=True, font_color="#595959"),
+        "header": f(bold=True, font_color="#FFFFFF", bg_color="#1F3864", text_wrap=True, border=1),
+        "text": f(),
+        "center": f(align="center"),
+        "wrap": f(text_wrap=True, valign="top"),
+        "chapter_no": f(align="center", bold=True),
+        "money": f(num_format=MONEY),
+        "percent": f(num_format=PERCENT),
+        "number": f(num_format=NUMBER),
+        "input_text": f(num_format="@"),
+        "computed": f(bg_color="#EDEDED", num_format=MONEY),
+        "computed_int": f(bg_color="#EDEDED", align="center", num_format="0"),
+        "total_label": f(bold=True, top=1),
+        "total_money": f(bold=True, top=1, num_format=MONEY),
+        "total_percent": f(bold=True, top=1, num_format=PERCENT),
+        "grand_label": f(bold=True, font_size=12, bg_color="#DDEBF7", top=2, bottom=2),
+        "grand_money": f(bold=True, font_size=12, bg_color="#DDEBF7", top=2, bottom=2, num_format=MONEY),
+        "error_fill": wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"}),
+        "warning_fill": wb.add_format({"bg_color": "#FFE699", "font_color": "#7F6000"}),
+    }
+
+
+def _column_format(col: L.Column, fmt: dict) -> object:
+    if col.kind == "computed":
+        return fmt["computed_int"] if col.field == "chapter" else fmt["computed"]
+    return {"money": fmt["money"], "percent": fmt["percent"], "number": fmt["number"],
+            "text": fmt["input_text"] if col.field == "account" else fmt["text"]}.get(col.kind, fmt["text"])
+
+
+def _validation(col: L.Column) -> dict | None:
+    if col.field in ("quantity", "number"):
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": col.header,
+                "error_message": f"{col.header} : saisissez un nombre positif ou nul."}
+    if col.field == "unit_rate":
+        return {"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
+                "error_title": col.header, "error_message": "Taux unitaire : saisissez un montant en euros."}
+    if col.field == "france_share":
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
+                "input_title": "Part France", "input_message": "Part de la dépense faite en France : 100 % par défaut "
+                "(cellule vide), 0 % pour une dépense à l'étranger.",
+                "error_title": "Part France", "error_message": "Saisissez un pourcentage entre 0 % et 100 %."}
+    if col.field == "unit":
+        return {"validate": "list", "source": list(L.UNITS), "error_type": "warning",
+                "error_title": "Unité", "error_message": "Unité hors liste : la conserver quand même ?"}
+    if col.field == "category":
+        return {"validate": "list", "source": list(L.CATEGORIES), "error_title": "Catégorie de paie",
+                "input_title": "Catégorie de paie", "input_message": "Obligatoire aux postes 2 et 3 : elle fixe le "
+                "taux des charges patronales (poste 4). « non salarié » pour une prestation facturée.",
+                "error_message": "Choisissez une catégorie de la liste."}
+    if col.field.startswith("tag:"):
+        return {"validate": "list", "source": [L.YES, L.NO], "error_title": col.header,
+                "error_message": "Saisissez « oui » pour identifier ce coût, ou laissez vide."}
+    return None
+
+
+def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: str, company: str = "",
+                form_version: str = "2018", extra_rows: int = 0) -> Path:
+    """Write a new devis workbook whose Devis table holds ``rows`` (field name -> raw value)."""
+    if form_version not in FORM_VERSIONS:
+        raise ValueError(f"form version must be one of {FORM_VERSIONS}")
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    wb.set_properties({"title": f"Devis — {title}", "company": company, "comments": "Créé par xlprod"})
+    fmt = _formats(wb)
+    ws = wb.add_worksheet(L.SHEET_DEVIS)
+    syn = wb.add_worksheet(L.SHEET_SYNTHESE)
+    par = wb.add_worksheet(L.SHEET_PARAMETRES)
+    ctl = wb.add_worksheet(L.SHEET_CONTROLES)
+
+    # -- Devis ------------------------------------------------------------------------------
+    ws.write_formula("A1", '="Devis détaillé — "&PROJET_TITRE', fmt["title"], f"Devis détaillé — {title}")
+    ws.write("A2", "Saisissez une ligne par dépense : compte CNC, quantité × nombre × taux unitaire. "
+             "Les colonnes grisées (Poste, Montant, Montant France) sont calculées ; le poste 4 (charges "
+             "sociales) est calculé à partir des catégories de paie. Bouton « Recalculer » ou "
+             "`xlprod recalc` pour mettre à jour la Synthèse et les Contrôles.", fmt["note"])
+    hr = L.DEVIS_HEADER_ROW - 1  # 0-based
+    n_rows = max(len(rows), 1) + extra_rows
+    columns = []
+    for col in L.DEVIS_COLUMNS:
+        spec: dict[str, object] = {"header": col.header, "format": _column_format(col, fmt),
+                                   "header_format": fmt["header"]}
+        if col.formula:
+            spec["formula"] = "=" + col.formula
+        columns.append(spec)
+    data = [[None if c.formula else row.get(c.field) for c in L.DEVIS_COLUMNS] for row in rows]
+    last_col = len(L.DEVIS_COLUMNS) - 1
+    ws.add_table(hr, 0, hr + n_rows, last_col, {
+        "name": L.TABLE_DEVIS, "columns": columns, "data": data or None, "style": "Table Style Light 1",
+    })
+    for i, col in enumerate(L.DEVIS_COLUMNS):
+        ws.set_column(i, i, col.width, _column_format(col, fmt) if col.kind != "computed" else None)
+        rule = _validation(col)
+        if rule:
+            ws.data_validation(hr + 1, i, hr + n_rows + 2000, i, rule)
+    ws.set_row(hr, 30)
+    ws.freeze_panes(hr + 1, 2)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(hr)
+    ws.set_paper(9)
+
+    # -- Synthèse ---------------------------------------------------------------------------
+    params = BudgetParameters(form_version=form_version, title=title, company=company,
+                              **_default_rates())
+    for cell in L.synthese_cells(None, params):
+        style = fmt[cell.style]
+        if cell.formula:
+            value = cell.value if cell.value is not None else 0
+            syn.write_formula(cell.row - 1, cell.col - 1, "=" + cell.formula, style,
+                              value if isinstance(value, str) else float(value))
+        else:
+            syn.write(cell.row - 1, cell.col - 1, cell.value, style)
+    for i, width in enumerate((11, 52, 18, 14, 20, 14, 16)):
+        syn.set_column(i, i, width)
+    syn.set_row(L.SYN_HEADER_ROW - 1, 30)
+    syn.set_row(L.SYN_CHARGES_HEADER_ROW - 1, 30)
+    syn.write(L.SYN_STATUS_CELL[0] - 1, L.SYN_STATUS_CELL[1] - 1, "Contrôles : pas encore recalculé.", fmt["note"])
+    syn.set_landscape()
+    syn.fit_to_pages(1, 1)
+    syn.activate()
+
+    # -- Paramètres -------------------------------------------------------------------------
+    par.write("A1", "Paramètres du devis", fmt["title"])
+    par.write("A2", f"Modifiez la colonne Valeur. Valeurs par défaut : fichier de paramètres xlprod, édition "
+              f"{parameters_edition()} ; chaque ligne cite sa source. Les estimations non vérifiées sont signalées.",
+              fmt["note"])
+    prows: list[list[object]] = []
+    project_values = {"projet_titre": title, "projet_societe": company, "version_formulaire": form_version}
+    for key, _name, label, unit, source in PROJECT_PARAMS:
+        prows.append([key, label, project_values[key], unit, "" if key != "version_formulaire" else "2018", source])
+    for p in default_parameters():
+        prows.append([p.key, p.label, float(p.value), p.unit, float(p.value), p.source])
+    ph = L.PARAM_HEADER_ROW - 1
+    par.add_table(ph, 0, ph + len(prows), 5, {
+        "name": L.TABLE_PARAMETRES, "style": "Table Style Light 1",
+        "columns": [{"header": h, "header_format": fmt["header"]} for h in
+                    ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")],
+    })
+    for i, row in enumerate(prows):
+        r = ph + 1 + i
+        is_rate = row[3] == "%"
+        par.write_string(r, 0, row[0], fmt["text"])
+        par.write_string(r, 1, row[1], fmt["wrap"])
+        if is_rate:
+            par.write_number(r, 2, row[2], fmt["percent"])
+            par.write_number(r, 4, row[4], fmt["percent"])
+            par.data_validation(r, 2, r, 2, {"validate": "decimal", "criteria": "between", "minimum": 0,
+                                             "maximum": 1, "error_title": "Taux",
+                                             "error_message": "Saisissez un pourcentage entre 0 % et 100 %."})
+        else:
+            par.write_string(r, 2, str(row[2]), fmt["text"])
+            par.write_string(r, 4, str(row[4]), fmt["text"])
+        par.write_string(r, 3, row[3], fmt["center"])
+        par.write_string(r, 5, row[5], fmt["wrap"])
+    version_row = ph + 1 + [p[0] for p in prows].index("version_formulaire")
+    par.data_validation(version_row, 2, version_row, 2, {"validate": "list", "source": list(FORM_VERSIONS)})
+    for i, width in enumerate((26, 48, 16, 8, 16, 90)):
+        par.set_column(i, i, width)
+    par.freeze_panes(ph + 1, 0)
+
+    # -- Contrôles --------------------------------------------------------------------------
+    ctl.write("A1", "Contrôles du devis", fmt["title"])
+    ctl.write("A2", "Mis à jour à chaque recalcul (bouton « Recalculer » ou xlprod recalc).", fmt["note"])
+    for i, (head, width, style) in enumerate((("Gravité", 15, "text"), ("Emplacement", 26, "text"),
+                                              ("Code", 9, "center"), ("Message", 80, "wrap"),
+                                              ("Que faire", 70, "wrap"))):
+        ctl.set_column(i, i, width, fmt[style])
+        ctl.write(L.CONTROLES_HEADER_ROW - 1, i, head, fmt["header"])
+    first = L.CONTROLES_HEADER_ROW
+    ctl.conditional_format(first, 0, first + 20000, 4, {"type": "formula", "criteria": f'=$A{first + 1}="Erreur"',
+                                                         "format": fmt["error_fill"]})
+    ctl.conditional_format(first, 0, first + 20000, 4, {"type": "formula",
+                                                         "criteria": f'=$A{first + 1}="Avertissement"',
+                                                         "format": fmt["warning_fill"]})
+    ctl.freeze_panes(first, 0)
+
+    # -- Names ------------------------------------------------------------------------------
+    wb.define_name("XLPROD_TYPE", f'="{L.KIND}"')
+    wb.define_name("XLPROD_MODELE", f"={L.CONTRACT_VERSION}")
+    for name, (sheet, row, col) in L.result_names().items():
+        wb.define_name(name, f"={quote_sheet(sheet)}!${column_letter(col)}${row}")
+    keys = [r[0] for r in prows]
+    names = {k: n for k, n, *_ in PROJECT_PARAMS} | {p.key: p.name for p in default_parameters()}
+    for key, name in names.items():
+        wb.define_name(name, f"={quote_sheet(L.SHEET_PARAMETRES)}!$C${ph + 2 + keys.index(key)}")
+    wb.close()
+    return path
+
+
+def _default_rates() -> dict[str, object]:
+    from decimal import Decimal
+
+    from xlprod.budget.model import PayrollCategory
+
+    values = {p.key: Decimal(p.value) for p in default_parameters()}
+    return {
+        "overhead_rate": values["taux_frais_generaux"],
+        "contingency_rate": values["taux_imprevus"],
+        "employer_rates": {c: values[c.rate_key] for c in PayrollCategory if c.rate_key},
+    }
+
+
+def catalogue_rows() -> list[dict[str, object]]:
+    """A new devis starts with the standard account catalogue, quantities left for the user."""
+    from xlprod.budget.reference import account_catalogue
+
+    rows = []
+    for acc in account_catalogue():
+        row: dict[str, object] = {"account": acc.account, "label": acc.label, "unit": acc.unit, "number": 1}
+        if acc.category:
+            row["category"] = acc.category
+        if acc.tag:
+            row[f"tag:{acc.tag}"] = L.YES
+        rows.append(row)
+    return rows

@@ -1,0 +1,257 @@
+"""The public contract of ``devis.xlsx``: sheets, the Devis table's columns, defined names, and
+where each result sits on the Synthèse sheet.
+
+The builder (new workbook) and the patcher (recalculation) both take cell positions and formulas
+from here, so they cannot drift apart. Changing a header, a table name or a defined name is a
+breaking change for users' own formulas: extend, never rename.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from xlprod.budget.compute import CHAPTERS, BudgetResult
+from xlprod.budget.model import CHARGED_CATEGORIES, BudgetParameters, PayrollCategory, Tag, Unit
+from xlprod.budget.reference import chapter_label
+
+KIND = "devis"
+CONTRACT_VERSION = 1
+
+SHEET_DEVIS = "Devis"
+SHEET_SYNTHESE = "Synthèse"
+SHEET_PARAMETRES = "Paramètres"
+SHEET_CONTROLES = "Contrôles"
+
+TABLE_DEVIS = "Devis"
+TABLE_PARAMETRES = "Parametres"
+
+DEVIS_HEADER_ROW = 5  # the table's header row; data starts on the next row
+PARAM_HEADER_ROW = 4
+CONTROLES_HEADER_ROW = 4
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    width: float
+    kind: str  # "text", "number", "money", "percent", "list", "computed"
+    required: bool = True
+    formula: str | None = None  # computed columns: formula with Devis[[#This Row],[...]] references
+
+
+def _this(header: str) -> str:
+    return f"Devis[[#This Row],[{header}]]"
+
+
+DEVIS_COLUMNS: tuple[Column, ...] = (
+    Column("Compte", "account", 10, "text"),
+    Column("Libellé", "label", 46, "text"),
+    Column("Poste", "chapter", 7, "computed", formula=f'IFERROR(VALUE(LEFT({_this("Compte")},1)),"")'),
+    Column("Quantité", "quantity", 10, "number"),
+    Column("Unité", "unit", 10, "list", required=False),
+    Column("Nombre", "number", 9, "number"),
+    Column("Taux unitaire", "unit_rate", 14, "money"),
+    Column("Montant", "amount", 16, "computed",
+           formula=f'ROUND({_this("Quantité")}*{_this("Nombre")}*{_this("Taux unitaire")},2)'),
+    Column("Catégorie de paie", "category", 19, "list"),
+    Column("Part France", "france_share", 11, "percent"),
+    Column("Montant France", "france_amount", 16, "computed",
+           formula=f'ROUND({_this("Montant")}*IF({_this("Part France")}="",1,{_this("Part France")}),2)'),
+    *(Column(t.header, f"tag:{t.value}", 14 if t is Tag.VHSS else 13, "list", required=False) for t in Tag),
+    Column("Observations", "note", 40, "text", required=False),
+)
+COLUMN_BY_FIELD = {c.field: c for c in DEVIS_COLUMNS}
+COMPUTED_FIELDS = ("chapter", "amount", "france_amount")
+
+UNITS = tuple(u.value for u in Unit)
+CATEGORIES = tuple(c.value for c in PayrollCategory)
+YES = "oui"
+NO = "non"
+
+# -- Synthèse ------------------------------------------------------------------------------
+SYN_HEADER_ROW = 5
+SYN_FIRST_CHAPTER_ROW = 6
+SYN_SUBTOTAL_ROW = SYN_FIRST_CHAPTER_ROW + 9  # 15
+SYN_OVERHEAD_ROW = SYN_SUBTOTAL_ROW + 1
+SYN_CONTINGENCY_ROW = SYN_SUBTOTAL_ROW + 2
+SYN_TOTAL_ROW = SYN_SUBTOTAL_ROW + 3
+SYN_FRANCE_ROW = SYN_TOTAL_ROW + 2  # 20
+SYN_TAGS_HEADER_ROW = SYN_FRANCE_ROW + 2  # 22
+SYN_FIRST_TAG_ROW = SYN_TAGS_HEADER_ROW + 1
+SYN_CHARGES_HEADER_ROW = SYN_FIRST_TAG_ROW + len(Tag) + 1  # 28
+SYN_FIRST_CHARGE_ROW = SYN_CHARGES_HEADER_ROW + 1
+SYN_CHARGES_TOTAL_ROW = SYN_FIRST_CHARGE_ROW + len(CHARGED_CATEGORIES)
+SYN_TYPED4_ROW = SYN_CHARGES_TOTAL_ROW + 1
+SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
+
+TAG_NAMES = {
+    Tag.ECOPRODUCTION: "DEVIS_ECOPRODUCTION",
+    Tag.ACCESSIBILITE: "DEVIS_ACCESSIBILITE",
+    Tag.VHSS: "DEVIS_PREVENTION_VHSS",
+    Tag.INCLUSION: "DEVIS_INCLUSION",
+}
+
+
+def result_names() -> dict[str, tuple[str, int, int]]:
+    """Defined names of results -> (sheet, row, col). The public, stable part of the contract."""
+    names = {f"DEVIS_POSTE_{n}": (SHEET_SYNTHESE, SYN_FIRST_CHAPTER_ROW + n - 1, 3) for n in CHAPTERS}
+    names.update({
+        "DEVIS_SOUS_TOTAL": (SHEET_SYNTHESE, SYN_SUBTOTAL_ROW, 3),
+        "DEVIS_FRAIS_GENERAUX": (SHEET_SYNTHESE, SYN_OVERHEAD_ROW, 3),
+        "DEVIS_IMPREVUS": (SHEET_SYNTHESE, SYN_CONTINGENCY_ROW, 3),
+        "DEVIS_TOTAL": (SHEET_SYNTHESE, SYN_TOTAL_ROW, 3),
+        "DEVIS_DEPENSES_FRANCE": (SHEET_SYNTHESE, SYN_FRANCE_ROW, 3),
+        "DEVIS_PART_FRANCE": (SHEET_SYNTHESE, SYN_FRANCE_ROW, 4),
+        "DEVIS_CHARGES_CALCULEES": (SHEET_SYNTHESE, SYN_CHARGES_TOTAL_ROW, 5),
+        "DEVIS_CHARGES_FRANCE": (SHEET_SYNTHESE, SYN_CHARGES_TOTAL_ROW, 7),
+    })
+    for i, tag in enumerate(Tag):
+        names[TAG_NAMES[tag]] = (SHEET_SYNTHESE, SYN_FIRST_TAG_ROW + i, 3)
+    return names
+
+
+def result_values(result: BudgetResult) -> dict[str, Decimal]:
+    """Python's value for every result name: what a spreadsheet engine must agree with."""
+    values = {f"DEVIS_POSTE_{c.number}": c.amount for c in result.chapters}
+    values.update({
+        "DEVIS_SOUS_TOTAL": result.subtotal,
+        "DEVIS_FRAIS_GENERAUX": result.overhead,
+        "DEVIS_IMPREVUS": result.contingency,
+        "DEVIS_TOTAL": result.total,
+        "DEVIS_DEPENSES_FRANCE": result.france_total,
+        "DEVIS_PART_FRANCE": result.france_share,
+        "DEVIS_CHARGES_CALCULEES": result.computed_charges,
+        "DEVIS_CHARGES_FRANCE": sum((c.france_charges for c in result.charges), Decimal(0)),
+    })
+    for tag in Tag:
+        values[TAG_NAMES[tag]] = result.tag_totals[tag]
+    return values
+
+
+@dataclass(frozen=True)
+class SynCell:
+    """One cell of the Synthèse sheet: a label, or a formula with its cached value."""
+
+    row: int
+    col: int
+    value: object
+    formula: str | None = None
+    style: str = "text"  # key into the builder's formats
+
+
+def _share(row: int, col: int, result: BudgetResult | None, amount: Decimal | None) -> SynCell:
+    return SynCell(row, col, result.share_of_subtotal(amount) if result and amount is not None else 0,
+                   f"IF(DEVIS_SOUS_TOTAL=0,0,C{row}/DEVIS_SOUS_TOTAL)", "percent")
+
+
+def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> list[SynCell]:
+    """Every label and formula of the Synthèse sheet, with cached values from ``result``."""
+    r = result
+    form_version = params.form_version
+    cells: list[SynCell] = [
+        SynCell(1, 1, f"Synthèse du devis — {params.title}", '"Synthèse du devis — "&PROJET_TITRE', "title"),
+        SynCell(2, 1, f"Formulaire CNC : {form_version} — montants en euros hors taxes",
+                '"Formulaire CNC : "&DEVIS_VERSION_FORMULAIRE&" — montants en euros hors taxes"', "note"),
+    ]
+    for col, head in enumerate(("Poste", "Intitulé", "Montant", "% du sous-total", "Dont dépenses en France",
+                                "Part France"), start=1):
+        cells.append(SynCell(SYN_HEADER_ROW, col, head, None, "header"))
+    for n in CHAPTERS:
+        row = SYN_FIRST_CHAPTER_ROW + n - 1
+        ch = r.chapter(n) if r else None
+        classic, modern = chapter_label(n, "classique"), chapter_label(n, "2018")
+        label_formula = None if classic == modern else f'IF(DEVIS_VERSION_FORMULAIRE="classique","{classic}","{modern}")'
+        amount_f = f"SUMIFS(Devis[Montant],Devis[Poste],{n})"
+        france_f = f"SUMIFS(Devis[Montant France],Devis[Poste],{n})"
+        if n == 4:
+            amount_f += "+DEVIS_CHARGES_CALCULEES"
+            france_f += "+DEVIS_CHARGES_FRANCE"
+        cells += [
+            SynCell(row, 1, n, None, "chapter_no"),
+            SynCell(row, 2, chapter_label(n, form_version), label_formula, "text"),
+            SynCell(row, 3, ch.amount if ch else 0, amount_f, "money"),
+            _share(row, 4, r, ch.amount if ch else None),
+            SynCell(row, 5, ch.france_amount if ch else 0, france_f, "money"),
+            SynCell(row, 6, (ch.france_amount / ch.amount) if ch and ch.amount else 0,
+                    f"IF(C{row}=0,0,E{row}/C{row})", "percent"),
+        ]
+    first, last = SYN_FIRST_CHAPTER_ROW, SYN_SUBTOTAL_ROW - 1
+    sub = SYN_SUBTOTAL_ROW
+    cells += [
+        SynCell(sub, 2, "Sous-total des postes 1 à 9", None, "total_label"),
+        SynCell(sub, 3, r.subtotal if r else 0, f"SUM(C{first}:C{last})", "total_money"),
+        SynCell(sub, 4, 1 if r and r.subtotal else 0, f"IF(DEVIS_SOUS_TOTAL=0,0,C{sub}/DEVIS_SOUS_TOTAL)", "total_percent"),
+        SynCell(sub, 5, r.france_total if r else 0, f"SUM(E{first}:E{last})", "total_money"),
+        SynCell(sub, 6, r.france_share if r else 0, f"IF(C{sub}=0,0,E{sub}/C{sub})", "total_percent"),
+        SynCell(SYN_OVERHEAD_ROW, 2, "Frais généraux (taux : colonne D, voir Paramètres)", None, "text"),
+        SynCell(SYN_OVERHEAD_ROW, 3, r.overhead if r else 0, "ROUND(DEVIS_SOUS_TOTAL*PARAM_TAUX_FG,2)", "money"),
+        SynCell(SYN_OVERHEAD_ROW, 4, params.overhead_rate, "PARAM_TAUX_FG", "percent"),
+        SynCell(SYN_CONTINGENCY_ROW, 2, "Imprévus (taux : colonne D, voir Paramètres)", None, "text"),
+        SynCell(SYN_CONTINGENCY_ROW, 3, r.contingency if r else 0, "ROUND(DEVIS_SOUS_TOTAL*PARAM_TAUX_IMPREVUS,2)", "money"),
+        SynCell(SYN_CONTINGENCY_ROW, 4, params.contingency_rate, "PARAM_TAUX_IMPREVUS", "percent"),
+        SynCell(SYN_TOTAL_ROW, 2, "TOTAL GÉNÉRAL DU DEVIS", None, "grand_label"),
+        SynCell(SYN_TOTAL_ROW, 3, r.total if r else 0,
+                "DEVIS_SOUS_TOTAL+DEVIS_FRAIS_GENERAUX+DEVIS_IMPREVUS", "grand_money"),
+        SynCell(SYN_FRANCE_ROW, 2, "Dépenses en France (postes 1 à 9) et part France", None, "total_label"),
+        SynCell(SYN_FRANCE_ROW, 3, r.france_total if r else 0, f"SUM(E{first}:E{last})", "total_money"),
+        SynCell(SYN_FRANCE_ROW, 4, r.france_share if r else 0,
+                "IF(DEVIS_SOUS_TOTAL=0,0,DEVIS_DEPENSES_FRANCE/DEVIS_SOUS_TOTAL)", "total_percent"),
+        SynCell(SYN_TAGS_HEADER_ROW, 2, "Coûts identifiés pour le CNC (repères)", None, "header"),
+        SynCell(SYN_TAGS_HEADER_ROW, 3, "Montant", None, "header"),
+        SynCell(SYN_TAGS_HEADER_ROW, 4, "% du sous-total", None, "header"),
+    ]
+    for i, tag in enumerate(Tag):
+        row = SYN_FIRST_TAG_ROW + i
+        amount = r.tag_totals[tag] if r else None
+        cells += [
+            SynCell(row, 2, tag.header, None, "text"),
+            SynCell(row, 3, amount if amount is not None else 0,
+                    f'SUMIFS(Devis[Montant],Devis[{tag.header}],"{YES}",Devis[Poste],">=1")', "money"),
+            _share(row, 4, r, amount),
+        ]
+    heads = ("Catégorie de paie", "Postes", "Salaires bruts", "Taux patronal", "Charges", "Base France", "Charges France")
+    cells.append(SynCell(SYN_CHARGES_HEADER_ROW - 1, 1, "Détail du poste 4 : charges patronales calculées sur les "
+                         "salaires (postes 2 et 3) et les droits d'auteur (poste 1)", None, "subtitle"))
+    for col, head in enumerate(heads, start=1):
+        cells.append(SynCell(SYN_CHARGES_HEADER_ROW, col, head, None, "header"))
+    by_cat = {c.category: c for c in r.charges} if r else {}
+    for i, cat in enumerate(CHARGED_CATEGORIES):
+        row = SYN_FIRST_CHARGE_ROW + i
+        ct = by_cat.get(cat)
+        param = f"PARAM_{cat.rate_key.upper()}" if cat.rate_key else "0"
+        base = "+".join(f'SUMIFS(Devis[Montant],Devis[Catégorie de paie],"{cat.value}",Devis[Poste],{p})'
+                        for p in cat.charged_chapters)
+        base_fr = base.replace("Devis[Montant],", "Devis[Montant France],")
+        cells += [
+            SynCell(row, 1, cat.value, None, "text"),
+            SynCell(row, 2, " et ".join(str(p) for p in cat.charged_chapters), None, "center"),
+            SynCell(row, 3, ct.gross if ct else 0, base, "money"),
+            SynCell(row, 4, params.rate_for(cat), param, "percent"),
+            SynCell(row, 5, ct.charges if ct else 0, f"ROUND(C{row}*D{row},2)", "money"),
+            SynCell(row, 6, ct.france_gross if ct else 0, base_fr, "money"),
+            SynCell(row, 7, ct.france_charges if ct else 0, f"ROUND(F{row}*D{row},2)", "money"),
+        ]
+    f1, f2 = SYN_FIRST_CHARGE_ROW, SYN_CHARGES_TOTAL_ROW - 1
+    tot = SYN_CHARGES_TOTAL_ROW
+    cells += [
+        SynCell(tot, 1, "Charges calculées", None, "total_label"),
+        SynCell(tot, 3, sum((c.gross for c in r.charges), Decimal(0)) if r else 0, f"SUM(C{f1}:C{f2})", "total_money"),
+        SynCell(tot, 5, r.computed_charges if r else 0, f"SUM(E{f1}:E{f2})", "total_money"),
+        SynCell(tot, 6, sum((c.france_gross for c in r.charges), Decimal(0)) if r else 0, f"SUM(F{f1}:F{f2})", "total_money"),
+        SynCell(tot, 7, sum((c.france_charges for c in r.charges), Decimal(0)) if r else 0, f"SUM(G{f1}:G{f2})", "total_money"),
+        SynCell(SYN_TYPED4_ROW, 1, "Lignes saisies au poste 4 (impôts et taxes, sous-poste 47)", None, "text"),
+        SynCell(SYN_TYPED4_ROW, 5, r.typed_chapter4 if r else 0, "SUMIFS(Devis[Montant],Devis[Poste],4)", "money"),
+    ]
+    return cells
+
+
+def controles_rows(issues: list, book_name: str) -> list[tuple[str, str, str, str, str, str]]:
+    """Rows of the Contrôles sheet: severity, location, code, message, hint, in-book link target."""
+    rows = []
+    for issue in issues:
+        loc = issue.location
+        rows.append((issue.severity.label, str(loc.model_copy(update={"book": None})) if loc.sheet else str(loc),
+                     issue.code, issue.message, issue.hint, loc.in_book()))
+    return rows

@@ -1,0 +1,240 @@
+"""An .xlsx file as a zip of XML parts, patched in place and saved atomically.
+
+openpyxl re-saves a whole workbook and drops what it does not model (charts, images, form
+buttons, cached values). xlprod instead rewrites only the parts it owns and copies every other
+part unchanged, so user content survives a recalculation.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from xlprod.core.location import Location
+from xlprod.workbook.errors import WorkbookError
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+MAX_PARTS = 20_000
+MAX_UNCOMPRESSED = 1_000_000_000  # 1 GB: far above any devis, low enough to stop a zip bomb
+MAX_RATIO = 200  # compression ratio above which a part is treated as hostile
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Owner files that Excel (``~$name``) and LibreOffice (``.~lock.name#``) keep beside an open file."""
+    name = path.name
+    candidates = [f"~${name}", f".~lock.{name}#"]
+    if len(name) > 2:
+        candidates.append(f"~${name[2:]}")
+    return [path.with_name(c) for c in candidates if path.with_name(c).exists()]
+
+
+def _parse_xml(data: bytes, where: Location) -> ET.Element:
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+        raise WorkbookError(where, "le fichier contient des déclarations XML interdites dans un classeur Excel",
+                            "Le fichier n'a pas été produit par Excel : ne l'ouvrez pas, demandez-en une copie saine.")
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise WorkbookError(where, f"le classeur est corrompu (XML illisible : {exc})",
+                            "Ouvrez-le dans Excel, qui sait souvent le réparer, puis enregistrez-le à nouveau.") from exc
+
+
+@dataclass(frozen=True)
+class TablePart:
+    name: str
+    sheet: str
+    part: str
+    ref: str
+
+
+class XlsxPackage:
+    """Parts of an .xlsx/.xlsm file held in memory; unchanged parts are written back as they were."""
+
+    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], data: dict[str, bytes]) -> None:
+        self.path = path
+        self._infos = infos
+        self._data = data
+        self._changed: set[str] = set()
+        self._removed: set[str] = set()
+        self._sheet_parts: dict[str, str] | None = None
+        self._names: dict[str, str] | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> XlsxPackage:
+        path = Path(path)
+        where = Location(book=path.name)
+        if not path.exists():
+            raise WorkbookError(where, f"fichier introuvable : {path}", "Vérifiez le chemin du classeur.")
+        if path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise WorkbookError(where, f"« {path.name} » n'est pas un classeur .xlsx ou .xlsm",
+                                "Enregistrez le fichier au format Classeur Excel (.xlsx) puis relancez.")
+        locks = lock_files(path)
+        if locks:
+            raise WorkbookError(
+                where,
+                f"le classeur est ouvert dans un tableur (fichier de verrou {locks[0].name})",
+                "Fermez-le dans Excel ou LibreOffice puis relancez. Si aucun tableur ne l'a ouvert, "
+                f"supprimez le verrou orphelin {locks[0].name}.",
+            )
+        try:
+            with zipfile.ZipFile(path) as zf:
+                infos = zf.infolist()
+                if len(infos) > MAX_PARTS:
+                    raise WorkbookError(where, "le fichier contient un nombre anormal d'éléments",
+                                        "Ce n'est pas un classeur ordinaire : vérifiez sa provenance.")
+                total = 0
+                data: dict[str, bytes] = {}
+                for info in infos:
+                    total += info.file_size
+                    if total > MAX_UNCOMPRESSED or (
+                        info.compress_size and info.file_size / info.compress_size > MAX_RATIO
+                        and info.file_size > 10_000_000
+                    ):
+                        raise WorkbookError(where, "le fichier se décompresse en un volume anormal (archive piégée ?)",
+                                            "Ce n'est pas un classeur ordinaire : vérifiez sa provenance.")
+                    data[info.filename] = zf.read(info)
+        except zipfile.BadZipFile as exc:
+            raise WorkbookError(where, "le fichier n'est pas un classeur Excel valide (archive illisible ou corrompue)",
+                                "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, ou repartez de la dernière sauvegarde.") from exc
+        except OSError as exc:
+            raise WorkbookError(where, f"lecture impossible : {exc.strerror or exc}",
+                                "Vérifiez les droits d'accès au fichier.") from exc
+        if "xl/workbook.xml" not in data:
+            raise WorkbookError(where, "l'archive ne contient pas de classeur Excel (xl/workbook.xml absent)",
+                                "Le fichier n'est pas un classeur .xlsx : vérifiez son format.")
+        return cls(path, infos, data)
+
+    @property
+    def book_name(self) -> str:
+        return self.path.name
+
+    # -- parts -----------------------------------------------------------------------------
+    def read(self, part: str) -> bytes:
+        return self._data[part]
+
+    def read_text(self, part: str) -> str:
+        return self._data[part].decode("utf-8")
+
+    def write_text(self, part: str, text: str) -> None:
+        self._data[part] = text.encode("utf-8")
+        self._changed.add(part)
+
+    def has(self, part: str) -> bool:
+        return part in self._data and part not in self._removed
+
+    def _xml(self, part: str) -> ET.Element:
+        return _parse_xml(self._data[part], Location(book=self.book_name))
+
+    def _rels(self, part: str) -> dict[str, str]:
+        """Relationship id -> absolute target part for ``part``."""
+        folder, name = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", name + ".rels")
+        if rels_part not in self._data:
+            return {}
+        out = {}
+        for rel in self._xml(rels_part).findall(f"{{{NS_PKG_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External":
+                continue
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out[rel.get("Id", "")] = path
+        return out
+
+    # -- workbook structure ----------------------------------------------------------------
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> part path, in workbook order."""
+        if self._sheet_parts is None:
+            root = self._xml("xl/workbook.xml")
+            rels = self._rels("xl/workbook.xml")
+            self._sheet_parts = {}
+            for sheet in root.iter(f"{{{NS_MAIN}}}sheet"):
+                rid = sheet.get(f"{{{NS_REL}}}id", "")
+                if rid in rels:
+                    self._sheet_parts[sheet.get("name", "")] = rels[rid]
+        return self._sheet_parts
+
+    def defined_names(self) -> dict[str, str]:
+        """Workbook-scope defined names -> their formula text (``'Synthèse'!$C$6``, ``"devis"``)."""
+        if self._names is None:
+            root = self._xml("xl/workbook.xml")
+            self._names = {
+                dn.get("name", ""): (dn.text or "")
+                for dn in root.iter(f"{{{NS_MAIN}}}definedName")
+                if dn.get("localSheetId") is None
+            }
+        return self._names
+
+    def tables(self) -> dict[str, TablePart]:
+        out: dict[str, TablePart] = {}
+        for sheet, part in self.sheet_parts().items():
+            if part not in self._data:
+                continue
+            for target in self._rels(part).values():
+                if target.startswith("xl/tables/") and target in self._data:
+                    root = self._xml(target)
+                    name = root.get("displayName") or root.get("name") or ""
+                    out[name] = TablePart(name=name, sheet=sheet, part=target, ref=root.get("ref", ""))
+        return out
+
+    def set_full_calc_on_load(self) -> None:
+        """Ask Excel to recalculate on open, so user formulas elsewhere refresh too."""
+        text = self.read_text("xl/workbook.xml")
+        if re.search(r"<(\w+:)?calcPr\b[^>]*fullCalcOnLoad=\"1\"", text):
+            return
+        m = re.search(r"<((?:\w+:)?)calcPr\b([^>]*?)(/?)>", text)
+        if m:
+            attrs = re.sub(r'\s*fullCalcOnLoad="[^"]*"', "", m.group(2))
+            new = f"<{m.group(1)}calcPr{attrs} fullCalcOnLoad=\"1\"{m.group(3)}>"
+            text = text[: m.start()] + new + text[m.end():]
+        else:
+            m = re.search(r"</(\w+:)?workbook>", text)
+            if m is None:
+                return
+            prefix = m.group(1) or ""
+            text = text[: m.start()] + f'<{prefix}calcPr fullCalcOnLoad="1"/>' + text[m.start():]
+        self.write_text("xl/workbook.xml", text)
+
+    def drop_calc_chain(self) -> None:
+        """calcChain.xml lists formula cells; Excel rebuilds it and repairs files where it is stale."""
+        if "xl/calcChain.xml" not in self._data:
+            return
+        self._removed.add("xl/calcChain.xml")
+        rels = "xl/_rels/workbook.xml.rels"
+        if rels in self._data:
+            self.write_text(rels, re.sub(r"<Relationship\b[^>]*Target=\"[^\"]*calcChain\.xml\"[^>]*/>", "",
+                                         self.read_text(rels)))
+        ct = "[Content_Types].xml"
+        self.write_text(ct, re.sub(r"<Override\b[^>]*PartName=\"/xl/calcChain\.xml\"[^>]*/>", "", self.read_text(ct)))
+
+    # -- saving ----------------------------------------------------------------------------
+    def save(self, dest: str | Path | None = None) -> Path:
+        """Write to a temporary file beside the target, then replace it in one step."""
+        target = Path(dest) if dest else self.path
+        fd, tmp_name = tempfile.mkstemp(prefix=".~xlprod-", suffix=target.suffix, dir=target.parent)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+                    for info in self._infos:
+                        if info.filename not in self._removed:
+                            zf.writestr(info, self._data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if target.exists():
+                shutil.copymode(target, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return target

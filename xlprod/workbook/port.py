@@ -1,0 +1,56 @@
+"""What an action needs from a workbook, whatever holds it: a file on disk or a book open in Excel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from xlprod.core.location import Location
+from xlprod.workbook.sheetxml import ExistingCell, SheetPatch
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """An Excel Table as typed: header texts and raw cell values (str, float, bool, date or None)."""
+
+    name: str
+    sheet: str
+    header_row: int  # 1-based row of the headers; data starts below
+    first_col: int  # 1-based column of the first header
+    headers: list[str]
+    rows: list[list[object]]
+
+    @property
+    def ref(self) -> str:
+        from xlprod.core.location import cell_address
+
+        last_row = self.header_row + max(len(self.rows), 1)
+        return f"{cell_address(self.header_row, self.first_col)}:{cell_address(last_row, self.first_col + len(self.headers) - 1)}"
+
+
+@dataclass
+class WritePlan:
+    """Cell writes per sheet, plus the internal hyperlinks of sheets whose rows are rebuilt."""
+
+    sheets: dict[str, SheetPatch] = field(default_factory=dict)
+    links: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> SheetPatch:
+        return self.sheets.setdefault(name, SheetPatch())
+
+
+class WorkbookPort(Protocol):
+    book_name: str
+
+    def kind(self) -> str | None:
+        """The workbook's kind (``devis``...), from its ``XLPROD_TYPE`` defined name."""
+
+    def table(self, name: str) -> RawTable | None: ...
+
+    def named_cell(self, name: str) -> tuple[object, Location] | None:
+        """Value and location of the single cell a defined name points to."""
+
+    def existing_cells(self, sheet: str, columns: set[int], rows: range) -> dict[tuple[int, int], ExistingCell]:
+        """Formulas and cached values currently in those cells."""
+
+    def apply(self, plan: WritePlan) -> None: ...
