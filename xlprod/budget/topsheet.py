@@ -1,0 +1,35 @@
+"""The 9-chapter topsheet as text, for the terminal (``xlprod demo``, ``xlprod recalc``)."""
+
+from __future__ import annotations
+
+from xlprod.budget.compute import BudgetResult
+from xlprod.budget.model import BudgetParameters
+from xlprod.core.money import format_eur, format_percent
+
+
+def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
+    width = 44
+    lines = [
+        f"Devis — {params.title}" if params.title else "Devis",
+        f"Formulaire CNC {params.form_version}",
+        "",
+        f"{'Poste':<{width + 3}} {'Montant':>18} {'Part':>9} {'Dont France':>18}",
+    ]
+    for ch in result.chapters:
+        lines.append(f"{ch.number}  {ch.label[:width]:<{width}} {format_eur(ch.amount):>18} "
+                     f"{format_percent(result.share_of_subtotal(ch.amount)):>9} {format_eur(ch.france_amount):>18}")
+    rule = "-" * (width + 3 + 19 + 10 + 19)
+    lines += [
+        rule,
+        f"{'Sous-total postes 1 à 9':<{width + 3}} {format_eur(result.subtotal):>18} {'':>9} "
+        f"{format_eur(result.france_total):>18}",
+        f"{'Frais généraux':<{width + 3}} {format_eur(result.overhead):>18} {format_percent(params.overhead_rate):>9}",
+        f"{'Imprévus':<{width + 3}} {format_eur(result.contingency):>18} {format_percent(params.contingency_rate):>9}",
+        rule,
+        f"{'TOTAL GÉNÉRAL':<{width + 3}} {format_eur(result.total):>18}",
+        "",
+        f"Dépenses en France : {format_eur(result.france_total)} ({format_percent(result.france_share)} du sous-total)",
+        f"Charges patronales calculées (poste 4) : {format_eur(result.computed_charges)}",
+        "Coûts identifiés : " + " ; ".join(f"{t.header} {format_eur(v)}" for t, v in result.tag_totals.items()),
+    ]
+    return "\n".join(lines)

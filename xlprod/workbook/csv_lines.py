@@ -1,0 +1,75 @@
+"""Devis lines from a CSV file whose headers are the Devis table's (as exported by Excel or a tool)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from xlprod.core.location import Location
+from xlprod.core.money import to_excel
+from xlprod.core.numbers import parse_number
+from xlprod.workbook import devis_layout as L
+from xlprod.workbook.devis_reader import fold
+from xlprod.workbook.errors import WorkbookError
+
+NUMERIC = {"quantity", "number", "unit_rate", "france_share"}
+MAX_BYTES = 50_000_000
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
+    """Rows as field -> value; numbers that read unambiguously become numbers, anything else stays
+    as typed so that the workbook's checks point at the very cell."""
+    path = Path(path)
+    where = Location(book=path.name)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise WorkbookError(where, f"lecture impossible : {exc.strerror or exc}", "Vérifiez le chemin du fichier.") from exc
+    if len(raw) > MAX_BYTES or b"\x00" in raw[:4096]:
+        raise WorkbookError(where, "ce fichier n'est pas un CSV de lignes de devis",
+                            "Exportez le tableau au format CSV (UTF-8, séparateur point-virgule ou virgule).")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        semicolon = text.count(";") > text.count(",")
+        dialect = _Semicolon if semicolon else csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        headers = next(reader)
+    except StopIteration:
+        raise WorkbookError(where, "le fichier CSV est vide", "Ajoutez une ligne d'en-têtes (Compte, Libellé, Quantité...).") from None
+    by_fold = {fold(c.header): c for c in L.DEVIS_COLUMNS if not c.formula}
+    fields = [by_fold[fold(h)].field if fold(h) in by_fold else None for h in headers]
+    if "account" not in fields:
+        raise WorkbookError(where.at("ligne 1"), "colonne « Compte » absente des en-têtes du CSV",
+                            "La première ligne doit porter les en-têtes du tableau Devis : Compte, Libellé, "
+                            "Quantité, Unité, Nombre, Taux unitaire, Catégorie de paie, Part France...")
+    rows: list[dict[str, object]] = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            row: dict[str, object] = {}
+            for fld, value in zip(fields, values, strict=False):
+                value = value.strip()
+                if fld is None or not value:
+                    continue
+                if fld in NUMERIC:
+                    parsed = parse_number(value)
+                    row[fld] = to_excel(parsed.value) if parsed.value is not None else value
+                else:
+                    row[fld] = value
+            rows.append(row)
+    except csv.Error as exc:
+        raise WorkbookError(where.at(f"ligne {reader.line_num}"), f"CSV mal formé ({exc})",
+                            "Vérifiez les guillemets de cette ligne.") from exc
+    return rows
