@@ -129,13 +129,15 @@ def _write_devis_columns(book: WorkbookPort, plan: WritePlan, table, budget: Bud
     rows = range(first, first + len(budget.lines))
     existing = book.existing_cells(table.sheet, set(cols.values()), rows)
     patch = plan.sheet(table.sheet)
+    formulas = {f: L.COLUMN_BY_FIELD[f].formula or "" for f in cols}
+    normalized = {f: _norm_formula(t) for f, t in formulas.items()}
     for i, line in enumerate(budget.lines):
         values = {"chapter": _poste_value(line.account), "amount": float(result.line_amounts[i]),
                   "france_amount": float(result.line_france_amounts[i])}
         for fld, col in cols.items():
-            canonical = L.COLUMN_BY_FIELD[fld].formula or ""
+            canonical = formulas[fld]
             ex = existing.get((line.row, col))
-            same = bool(ex and ex.formula and _norm_formula(ex.formula) == _norm_formula(canonical))
+            same = bool(ex and ex.formula and (ex.formula == canonical or _norm_formula(ex.formula) == normalized[fld]))
             if ex and not same and (ex.formula or ex.value not in (None, "")):
                 header = L.COLUMN_BY_FIELD[fld].header
                 was = f"la formule ={ex.formula}" if ex.formula else f"la valeur {ex.value}"

@@ -15,7 +15,7 @@ from xlprod.budget.model import Budget, BudgetLine, BudgetParameters, PayrollCat
 from xlprod.budget.reference import FORM_VERSIONS, default_parameters
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO
+from xlprod.core.money import ONE, ZERO, from_excel
 from xlprod.core.numbers import parse_number
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.port import RawTable
@@ -81,6 +81,10 @@ class _RowReader:
 
     def number(self, values: list[object], row: int, fld: str, label: str, default: Decimal) -> tuple[Decimal, bool]:
         raw = self.cell(values, fld)
+        if raw is None:
+            return default, True
+        if isinstance(raw, float | int) and not isinstance(raw, bool):
+            return from_excel(raw), False
         parsed = parse_number(raw)
         where = self.ref.where(row, fld)
         if parsed.problem:

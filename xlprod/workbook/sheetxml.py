@@ -119,42 +119,47 @@ def column_styles(xml: str) -> dict[int, int]:
     return styles
 
 
+def _cells_in_columns(letters: list[str]) -> re.Pattern[str]:
+    alt = "|".join(sorted(letters, key=len, reverse=True))
+    return re.compile(rf'<(?P<p>\w+:)?c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?c>)', re.S)
+
+
 def read_cells(xml: str, columns: set[int], rows: range | None = None) -> dict[tuple[int, int], ExistingCell]:
-    """Formulas and cached values of the given columns (shared formulas resolved to the master text)."""
+    """Formulas and cached values of the given columns (shared formulas resolved to the master text).
+
+    Only cells of those columns are visited; cells are found by their ``r`` attribute, which
+    Excel, LibreOffice and XlsxWriter all write first.
+    """
     out: dict[tuple[int, int], ExistingCell] = {}
     masters: dict[str, str] = {}
-    pending: list[tuple[tuple[int, int], str, str | None, str | None, int | None]] = []
+    children: list[tuple[tuple[int, int], str]] = []
     body = _sheet_body(xml)
-    for rm in _ROW.finditer(body):
-        rbody = rm.group("body")
-        if not rbody:
-            continue
-        for cm in _CELL.finditer(rbody):
-            a = _attrs(cm.group("attrs"))
-            ref = _REF.match(a.get("r", ""))
-            if not ref:
-                continue
-            col, row = column_index(ref.group(1)), int(ref.group(2))
-            cbody = cm.group("body") or ""
+    if not columns:
+        return out
+    for cm in _cells_in_columns([column_letter(c) for c in columns]).finditer(body):
+        row, col = int(cm.group("row")), column_index(cm.group("col"))
+        cbody = cm.group("body") or ""
+        formula, shared = None, False
+        if "<" in cbody and "f" in cbody:
             fm = _FORMULA.search(cbody)
-            formula, shared = None, False
             if fm:
-                fa = _attrs(fm.group(1))
                 text = _unescape(fm.group(2) or "")
-                if fa.get("t") == "shared":
+                if 't="shared"' in fm.group(1):
                     shared = True
-                    si = fa.get("si", "")
+                    si = _attrs(fm.group(1)).get("si", "")
                     if text:
                         masters[si] = text
                     else:
-                        pending.append(((row, col), si, None, None, None))
+                        children.append(((row, col), si))
                 formula = text or None
-            if col not in columns or (rows is not None and row not in rows):
-                continue
-            vm = _VALUE.search(cbody)
-            style = int(a["s"]) if "s" in a else None
-            out[(row, col)] = ExistingCell(formula, shared, _unescape(vm.group(1)) if vm else None, a.get("t"), style)
-    for key, si, *_ in pending:
+        if rows is not None and row not in rows:
+            continue
+        vm = _VALUE.search(cbody) if cbody else None
+        sm = re.search(r'\bs="(\d+)"', cm.group("attrs"))
+        tm = re.search(r'\bt="(\w+)"', cm.group("attrs"))
+        out[(row, col)] = ExistingCell(formula, shared, _unescape(vm.group(1)) if vm else None,
+                                       tm.group(1) if tm else None, int(sm.group(1)) if sm else None)
+    for key, si in children:
         if key in out:
             old = out[key]
             out[key] = ExistingCell(masters.get(si), True, old.value, old.type, old.style)
@@ -179,8 +184,11 @@ def apply_patch(xml: str, patch: SheetPatch) -> str:
     body = m.group("body") or ""
     col_style = column_styles(xml[: m.start()])
 
+    cells = dict(patch.cells)
+    if cells and patch.clear_from_row is None:
+        body, cells = _patch_existing_cells(body, cells, prefix)
     by_row: dict[int, dict[int, CellWrite]] = {}
-    for (row, col), write in patch.cells.items():
+    for (row, col), write in cells.items():
         by_row.setdefault(row, {})[col] = write
 
     pieces: list[str] = []
@@ -215,6 +223,30 @@ def apply_patch(xml: str, patch: SheetPatch) -> str:
     open_tag = f"<{prefix}sheetData>"
     result = xml[: m.start()] + open_tag + new_body + f"</{prefix}sheetData>" + xml[m.end():]
     return _grow_dimension(result, max_row, max_col)
+
+
+def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite],
+                          prefix: str) -> tuple[str, dict[tuple[int, int], CellWrite]]:
+    """Rewrite the target cells that already exist, in one pass; return the writes left over."""
+    columns = {col for _, col in cells}
+    letters = {column_letter(c): c for c in columns}
+    pattern = _cells_in_columns(list(letters))
+    remaining = dict(cells)
+
+    def replace(m: re.Match[str]) -> str:
+        key = (int(m.group("row")), letters[m.group("col")])
+        write = remaining.pop(key, None)
+        if write is None:
+            return m.group(0)
+        sm = re.search(r'\bs="(\d+)"', m.group("attrs"))
+        style = write.style if write.style is not None else (int(sm.group(1)) if sm else None)
+        keep = None
+        if write.keep_formula and m.group("body"):
+            fm = _FORMULA.search(m.group("body"))
+            keep = fm.group(0) if fm else None
+        return render_cell(f"{m.group('col')}{m.group('row')}", write, style, prefix, keep)
+
+    return pattern.sub(replace, body), remaining
 
 
 def _patch_row(rm: re.Match[str], rattrs: dict[str, str], writes: dict[int, CellWrite],

@@ -1,0 +1,47 @@
+"""The devis workbook's public contract: sheets, table, headers and defined names stay stable,
+and the committed workbooks are what the code builds today."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import recalc
+from xlprod.demo import build_sample
+from xlprod.workbook import devis_layout as L
+from xlprod.workbook.xlsx_file import XlsxFile
+
+WORKBOOKS = Path(__file__).resolve().parents[1] / "workbooks"
+
+HEADERS = ["Compte", "Libellé", "Poste", "Quantité", "Unité", "Nombre", "Taux unitaire", "Montant",
+           "Catégorie de paie", "Part France", "Montant France", "Écoproduction", "Accessibilité",
+           "Prévention VHSS", "Inclusion", "Observations"]
+RESULT_NAMES = {f"DEVIS_POSTE_{n}" for n in range(1, 10)} | {
+    "DEVIS_SOUS_TOTAL", "DEVIS_FRAIS_GENERAUX", "DEVIS_IMPREVUS", "DEVIS_TOTAL", "DEVIS_DEPENSES_FRANCE",
+    "DEVIS_PART_FRANCE", "DEVIS_CHARGES_CALCULEES", "DEVIS_CHARGES_FRANCE", "DEVIS_ECOPRODUCTION",
+    "DEVIS_ACCESSIBILITE", "DEVIS_PREVENTION_VHSS", "DEVIS_INCLUSION"}
+PARAM_NAMES = {"PROJET_TITRE", "PROJET_SOCIETE", "DEVIS_VERSION_FORMULAIRE", "PARAM_TAUX_FG", "PARAM_SEUIL_FG",
+               "PARAM_TAUX_IMPREVUS", "PARAM_SEUIL_IMPREVUS", "PARAM_PLANCHER_TECHNICIEN"} | {
+    f"PARAM_TAUX_CHARGES_{c}" for c in ("TECHNICIEN", "CADRE", "REALISATEUR", "ARTISTE", "FIGURANT", "PERMANENT", "AUTEUR")}
+
+
+def test_the_template_honours_the_published_contract():
+    book = XlsxFile(WORKBOOKS / "devis-modele.xlsx")
+    assert list(book.package.sheet_parts()) == ["Devis", "Synthèse", "Paramètres", "Contrôles"]
+    table = book.table("Devis")
+    assert (table.sheet, table.header_row, table.first_col) == ("Devis", 5, 1)
+    assert table.headers == HEADERS
+    assert book.table("Parametres").headers == ["Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source"]
+    names = set(book.package.defined_names())
+    assert RESULT_NAMES | PARAM_NAMES | {"XLPROD_TYPE", "XLPROD_MODELE"} <= names
+    assert book.kind() == "devis"
+    assert set(L.result_names()) == RESULT_NAMES
+
+
+def test_committed_sample_is_what_the_code_builds_today(tmp_path):
+    fresh = build_sample(tmp_path)
+    recalc(fresh)
+    committed = XlsxFile(WORKBOOKS / "exemple" / fresh.name)
+    rebuilt = XlsxFile(fresh)
+    for name in RESULT_NAMES:
+        assert committed.named_cell(name)[0] == rebuilt.named_cell(name)[0], name
+    assert committed.table("Devis").rows == rebuilt.table("Devis").rows

@@ -1,0 +1,35 @@
+"""Regenerate the committed workbooks: the empty devis template and the sample production.
+
+    python workbooks/build.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from xlprod.demo import build_sample
+from xlprod.services import recalculate
+from xlprod.workbook.devis_builder import build_devis, catalogue_rows
+from xlprod.workbook.xlsx_file import XlsxFile
+
+HERE = Path(__file__).parent
+STAMP = dt.datetime(2026, 11, 28, 12, 0)
+
+
+def _recalc(path: Path) -> None:
+    book = XlsxFile(path)
+    recalculate(book, now=STAMP)
+    book.save()
+
+
+def main() -> None:
+    template = HERE / "devis-modele.xlsx"
+    build_devis(template, catalogue_rows(), title="Titre de l'œuvre")
+    _recalc(template)
+    _recalc(build_sample(HERE / "exemple"))
+    print(f"written: {template}, {HERE / 'exemple'}")
+
+
+if __name__ == "__main__":
+    main()
