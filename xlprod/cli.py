@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from decimal import Decimal
 from pathlib import Path
 
 from tqdm import tqdm
 
 from xlprod import __version__
 from xlprod.budget.topsheet import render_topsheet
+from xlprod.core.money import format_eur
 from xlprod.workbook.errors import WorkbookError
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
@@ -54,10 +56,10 @@ def _expand(paths: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _is_xlprod(path: Path) -> bool:
-    from xlprod.workbook.package import XlsxPackage
+    from xlprod.workbook.package import workbook_kind
 
     try:
-        return "XLPROD_TYPE" in XlsxPackage.open(path).defined_names()
+        return workbook_kind(path) is not None
     except WorkbookError:
         return True  # let the real run report why it cannot be read
 
@@ -94,7 +96,8 @@ def cmd_recalc(args: argparse.Namespace, write: bool = True) -> int:
             for line in r["rendered_issues"]:  # type: ignore[union-attr]
                 print(line)
             verb = "recalculé" if write else "vérifié"
-            print(f"{r['file']}: {verb}, total {r.get('total', '—')} €, {r['errors']} erreur(s), "
+            total = format_eur(Decimal(str(r["total"]))) if "total" in r else "non calculé"
+            print(f"{r['file']}: {verb}, total {total}, {r['errors']} erreur(s), "
                   f"{r['warnings']} avertissement(s)")
     if problems or any("failure" in r for r in results):
         return EXIT_FAILURE

@@ -19,7 +19,6 @@ from xlprod.budget.validate import validate_budget
 from xlprod.core.issues import Issue, count, warning
 from xlprod.core.location import Location, column_index
 from xlprod.workbook import devis_layout as L
-from xlprod.workbook.devis_builder import PROJECT_PARAMS
 from xlprod.workbook.devis_reader import read_devis, read_parameters
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, WritePlan
@@ -88,7 +87,7 @@ def recalc_devis(book: WorkbookPort, *, write: bool = True, now: dt.datetime | N
                             f"tableau Excel « {L.TABLE_DEVIS} » introuvable",
                             "Les lignes du devis doivent rester dans le tableau nommé Devis (Création de tableau > "
                             "Nom du tableau). Repartez d'un modèle avec : xlprod new devis.")
-    names = [p.name for p in default_parameters()] + [n for _, n, *_ in PROJECT_PARAMS]
+    names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
     named = {n: book.named_cell(n) for n in names}
     params, issues, param_fixes = read_parameters(named, book.book_name)
     read = read_devis(table, params, book.book_name)
@@ -164,7 +163,7 @@ def _write_controles(plan: WritePlan, report: Report, now: dt.datetime) -> None:
     first = L.CONTROLES_HEADER_ROW + 1
     patch.clear_from_row = first
     links = []
-    rows = L.controles_rows(report.issues, report.book)
+    rows = L.controles_rows(report.issues)
     if not rows:
         patch.set(first, 1, CellWrite("—"))
         patch.set(first, 4, CellWrite("Aucune anomalie détectée."))

@@ -161,6 +161,19 @@ class BudgetParameters(BaseModel):
     company: str = ""
     locations: dict[str, Location] = Field(default_factory=dict)  # parameter key -> its cell
 
+    @classmethod
+    def from_values(cls, values: dict[str, Decimal], **extra: object) -> BudgetParameters:
+        """Build from parameter keys (``taux_frais_generaux``...) as in the Paramètres table."""
+        return cls(
+            overhead_rate=values["taux_frais_generaux"],
+            overhead_threshold=values["seuil_frais_generaux"],
+            contingency_rate=values["taux_imprevus"],
+            contingency_threshold=values["seuil_imprevus"],
+            technician_floor=values["plancher_taux_technicien"],
+            employer_rates={c: values[c.rate_key] for c in PayrollCategory if c.rate_key},
+            **extra,
+        )
+
     def rate_for(self, category: PayrollCategory) -> Decimal:
         return self.employer_rates.get(category, ZERO)
 

@@ -75,6 +75,12 @@ def format_eur(value: Decimal) -> str:
     return f"{sign}{NARROW_NBSP.join(groups)},{frac}{NBSP}€"
 
 
+def french_number(value: Decimal) -> str:
+    """A plain number the French way, without trailing zeros: ``1234,5``."""
+    text = f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
+    return text.replace(".", ",")
+
+
 def format_percent(ratio: Decimal, places: int = 2) -> str:
     """French display of a ratio: ``7,00 %``."""
     pct = (ratio * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

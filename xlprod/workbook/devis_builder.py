@@ -8,6 +8,7 @@ file and a recalculated file can never differ in how they are computed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
@@ -21,12 +22,6 @@ MONEY = '#,##0.00\\ "€"'
 PERCENT = "0.00\\ %"
 NUMBER = "#,##0.###"
 
-PROJECT_PARAMS = (
-    ("projet_titre", "PROJET_TITRE", "Titre de l'œuvre", "texte", "Saisie du producteur"),
-    ("projet_societe", "PROJET_SOCIETE", "Société de production", "texte", "Saisie du producteur"),
-    ("version_formulaire", "DEVIS_VERSION_FORMULAIRE", "Version du formulaire CNC (2018 ou classique)", "texte",
-     "Le formulaire 2018 (5 chiffres) renomme les postes 3, 4, 5 et 8 (DOMAIN-FACTS §1.1)"),
-)
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, xlsxwriter.format.Format]:
@@ -140,8 +135,8 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     ws.set_paper(9)
 
     # -- Synthèse ---------------------------------------------------------------------------
-    params = BudgetParameters(form_version=form_version, title=title, company=company,
-                              **_default_rates())
+    params = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()},
+                                          form_version=form_version, title=title, company=company)
     for cell in L.synthese_cells(None, params):
         style = fmt[cell.style]
         if cell.formula:
@@ -166,7 +161,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
               fmt["note"])
     prows: list[list[object]] = []
     project_values = {"projet_titre": title, "projet_societe": company, "version_formulaire": form_version}
-    for key, _name, label, unit, source in PROJECT_PARAMS:
+    for key, _name, label, unit, source in L.PROJECT_PARAMS:
         prows.append([key, label, project_values[key], unit, "" if key != "version_formulaire" else "2018", source])
     for p in default_parameters():
         prows.append([p.key, p.label, float(p.value), p.unit, float(p.value), p.source])
@@ -220,24 +215,11 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     for name, (sheet, row, col) in L.result_names().items():
         wb.define_name(name, f"={quote_sheet(sheet)}!${column_letter(col)}${row}")
     keys = [r[0] for r in prows]
-    names = {k: n for k, n, *_ in PROJECT_PARAMS} | {p.key: p.name for p in default_parameters()}
+    names = {k: n for k, n, *_ in L.PROJECT_PARAMS} | {p.key: p.name for p in default_parameters()}
     for key, name in names.items():
         wb.define_name(name, f"={quote_sheet(L.SHEET_PARAMETRES)}!$C${ph + 2 + keys.index(key)}")
     wb.close()
     return path
-
-
-def _default_rates() -> dict[str, object]:
-    from decimal import Decimal
-
-    from xlprod.budget.model import PayrollCategory
-
-    values = {p.key: Decimal(p.value) for p in default_parameters()}
-    return {
-        "overhead_rate": values["taux_frais_generaux"],
-        "contingency_rate": values["taux_imprevus"],
-        "employer_rates": {c: values[c.rate_key] for c in PayrollCategory if c.rate_key},
-    }
 
 
 def catalogue_rows() -> list[dict[str, object]]:

@@ -26,6 +26,14 @@ SHEET_CONTROLES = "Contrôles"
 TABLE_DEVIS = "Devis"
 TABLE_PARAMETRES = "Parametres"
 
+# Project rows of the Paramètres table: key, defined name of its value cell, label, unit, source.
+PROJECT_PARAMS = (
+    ("projet_titre", "PROJET_TITRE", "Titre de l'œuvre", "texte", "Saisie du producteur"),
+    ("projet_societe", "PROJET_SOCIETE", "Société de production", "texte", "Saisie du producteur"),
+    ("version_formulaire", "DEVIS_VERSION_FORMULAIRE", "Version du formulaire CNC (2018 ou classique)", "texte",
+     "Le formulaire 2018 (5 chiffres) renomme les postes 3, 4, 5 et 8 (DOMAIN-FACTS §1.1)"),
+)
+
 DEVIS_HEADER_ROW = 5  # the table's header row; data starts on the next row
 PARAM_HEADER_ROW = 4
 CONTROLES_HEADER_ROW = 4
@@ -247,7 +255,7 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
     return cells
 
 
-def controles_rows(issues: list, book_name: str) -> list[tuple[str, str, str, str, str, str]]:
+def controles_rows(issues: list) -> list[tuple[str, str, str, str, str, str]]:
     """Rows of the Contrôles sheet: severity, location, code, message, hint, in-book link target."""
     rows = []
     for issue in issues:

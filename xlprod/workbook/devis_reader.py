@@ -15,7 +15,7 @@ from xlprod.budget.model import Budget, BudgetLine, BudgetParameters, PayrollCat
 from xlprod.budget.reference import FORM_VERSIONS, default_parameters
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, from_excel
+from xlprod.core.money import ONE, ZERO, french_number, from_excel
 from xlprod.core.numbers import parse_number
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.port import RawTable
@@ -98,7 +98,7 @@ class _RowReader:
         if parsed.from_text:
             self.fix(row, fld, parsed.value)
             self.out.issues.append(warning(
-                "DEV011", where, f"{label} saisi(e) comme texte (« {raw} ») : converti(e) en nombre ({parsed.value}).",
+                "DEV011", where, f"{label} : nombre saisi comme texte (« {raw} »), converti en nombre ({french_number(parsed.value)}).",
                 "Rien à faire : la cellule contient désormais un nombre.",
             ))
         return parsed.value, False
@@ -216,7 +216,7 @@ def read_parameters(named: dict[str, tuple[object, Location] | None], book: str)
             fixes[loc] = parsed.value
         if not ZERO <= parsed.value <= ONE:
             issues.append(error(
-                "DEV040", loc, f"{spec.label} : {raw} n'est pas un taux entre 0 % et 100 %.",
+                "DEV040", loc, f"{spec.label} : {french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %.",
                 "Saisissez un pourcentage, par exemple 7 % (et non 7).",
             ))
         values[spec.key] = parsed.value
@@ -234,14 +234,8 @@ def read_parameters(named: dict[str, tuple[object, Location] | None], book: str)
             "Choisissez 2018 ou classique.",
         ))
         version = "2018"
-    rates = {c: values[c.rate_key] for c in PayrollCategory if c.rate_key}
-    params = BudgetParameters(
-        overhead_rate=values["taux_frais_generaux"],
-        overhead_threshold=values["seuil_frais_generaux"],
-        contingency_rate=values["taux_imprevus"],
-        contingency_threshold=values["seuil_imprevus"],
-        technician_floor=values["plancher_taux_technicien"],
-        employer_rates=rates,
+    params = BudgetParameters.from_values(
+        values,
         form_version=version,
         title=text("PROJET_TITRE"),
         company=text("PROJET_SOCIETE"),

@@ -7,6 +7,7 @@ are Excel's business.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from xlprod.core.location import Location, column_letter
@@ -77,7 +78,7 @@ class ExcelBook:
                     if not write.keep_formula:
                         cell.formula = "=" + write.formula
                 elif not isinstance(write.value, ExcelError):
-                    cell.value = float(write.value) if hasattr(write.value, "as_tuple") else write.value
+                    cell.value = float(write.value) if isinstance(write.value, Decimal) else write.value
             for ref, target, tip in plan.links.get(sheet, []):
                 ws.range(ref).add_hyperlink(f"#{target}", text_to_display=ws.range(ref).value, screen_tip=tip)
 

@@ -7,6 +7,7 @@ part unchanged, so user content survives a recalculation.
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
@@ -49,6 +50,26 @@ def _parse_xml(data: bytes, where: Location) -> ET.Element:
                             "Ouvrez-le dans Excel, qui sait souvent le réparer, puis enregistrez-le à nouveau.") from exc
 
 
+def _defined_names(root: ET.Element) -> dict[str, str]:
+    return {dn.get("name", ""): (dn.text or "") for dn in root.iter(f"{{{NS_MAIN}}}definedName")
+            if dn.get("localSheetId") is None}
+
+
+def workbook_kind(path: Path) -> str | None:
+    """The ``XLPROD_TYPE`` of a file, reading only its workbook part (for scanning folders).
+
+    Returns None for a workbook that is not xlprod's; raises ``WorkbookError`` for an unreadable one.
+    """
+    where = Location(book=path.name)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise WorkbookError(where, "le fichier n'est pas un classeur Excel valide") from exc
+    text = _defined_names(_parse_xml(data, where)).get("XLPROD_TYPE")
+    return text.strip().lstrip("=").strip('"') if text else None
+
+
 @dataclass(frozen=True)
 class TablePart:
     name: str
@@ -60,11 +81,11 @@ class TablePart:
 class XlsxPackage:
     """Parts of an .xlsx/.xlsm file held in memory; unchanged parts are written back as they were."""
 
-    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], data: dict[str, bytes]) -> None:
+    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], data: dict[str, bytes], raw: bytes) -> None:
         self.path = path
+        self.raw = raw  # the file as read, once: readers that want the whole file use it, not the disk
         self._infos = infos
         self._data = data
-        self._changed: set[str] = set()
         self._removed: set[str] = set()
         self._sheet_parts: dict[str, str] | None = None
         self._names: dict[str, str] | None = None
@@ -88,7 +109,8 @@ class XlsxPackage:
                 f"supprimez le verrou orphelin {locks[0].name}.",
             )
         try:
-            with zipfile.ZipFile(path) as zf:
+            raw = path.read_bytes()
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
                 infos = zf.infolist()
                 if len(infos) > MAX_PARTS:
                     raise WorkbookError(where, "le fichier contient un nombre anormal d'éléments",
@@ -113,7 +135,7 @@ class XlsxPackage:
         if "xl/workbook.xml" not in data:
             raise WorkbookError(where, "l'archive ne contient pas de classeur Excel (xl/workbook.xml absent)",
                                 "Le fichier n'est pas un classeur .xlsx : vérifiez son format.")
-        return cls(path, infos, data)
+        return cls(path, infos, data, raw)
 
     @property
     def book_name(self) -> str:
@@ -128,7 +150,6 @@ class XlsxPackage:
 
     def write_text(self, part: str, text: str) -> None:
         self._data[part] = text.encode("utf-8")
-        self._changed.add(part)
 
     def has(self, part: str) -> bool:
         return part in self._data and part not in self._removed
@@ -167,12 +188,7 @@ class XlsxPackage:
     def defined_names(self) -> dict[str, str]:
         """Workbook-scope defined names -> their formula text (``'Synthèse'!$C$6``, ``"devis"``)."""
         if self._names is None:
-            root = self._xml("xl/workbook.xml")
-            self._names = {
-                dn.get("name", ""): (dn.text or "")
-                for dn in root.iter(f"{{{NS_MAIN}}}definedName")
-                if dn.get("localSheetId") is None
-            }
+            self._names = _defined_names(self._xml("xl/workbook.xml"))
         return self._names
 
     def tables(self) -> dict[str, TablePart]:

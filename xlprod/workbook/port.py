@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from xlprod.core.location import Location
+from xlprod.core.location import Location, cell_address
 from xlprod.workbook.sheetxml import ExistingCell, SheetPatch
 
 
@@ -22,8 +22,6 @@ class RawTable:
 
     @property
     def ref(self) -> str:
-        from xlprod.core.location import cell_address
-
         last_row = self.header_row + max(len(self.rows), 1)
         return f"{cell_address(self.header_row, self.first_col)}:{cell_address(last_row, self.first_col + len(self.headers) - 1)}"
 

@@ -6,6 +6,7 @@ that parts xlprod does not own are copied unchanged.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class XlsxFile:
         self.book_name = self.path.name
         self._grids: dict[str, list[list[object]]] = {}
         try:
-            self._cal = pc.CalamineWorkbook.from_path(str(self.path), load_tables=True)
+            self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
             raise WorkbookError(Location(book=self.book_name), f"le classeur est illisible ({exc})",
                                 "Ouvrez-le dans Excel, qui sait souvent le réparer, puis enregistrez-le à nouveau.") from exc
