@@ -16,7 +16,7 @@ NOW = dt.datetime(2026, 11, 28, 10, 0)
 
 def recalc(path: Path, write: bool = True):
     book = XlsxFile(path)
-    report = recalculate(book, write=write, now=NOW)
+    report = recalculate(book, now=NOW)
     if write:
         book.save()
     return report

@@ -128,9 +128,10 @@ class FakeBook:
         raw = f.table(L.TABLE_DEVIS)
         devis = self._sheets[raw.sheet]
         devis.tables.append(_Table(devis, raw))
-        for (r, c), cell in f.existing_cells(raw.sheet, set(range(1, 20)), range(raw.header_row + 1, raw.header_row + 1 + len(raw.rows))).items():
-            if cell.formula:
-                devis.formulas[(r, c)] = "=" + cell.formula
+        for i in range(len(raw.rows)):  # Excel holds the table's calculated columns
+            for c, col in enumerate(L.DEVIS_COLUMNS, start=raw.first_col):
+                if col.formula:
+                    devis.formulas[(raw.header_row + 1 + i, c)] = "=" + col.formula
 
     @property
     def sheets(self):

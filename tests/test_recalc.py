@@ -217,3 +217,26 @@ def test_user_content_survives_a_recalculation(tmp_path):
     assert "MON_TOTAL" in wb.defined_names
     assert wb["Mes notes"]["D1"].value == "=DEVIS_TOTAL*0.3"
     assert named_values(path)["DEVIS_POSTE_2"] == 21000
+
+
+def test_an_overwritten_amount_gets_its_formula_back_and_is_reported(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [{"account": "241", "quantity": 7, "number": 1, "unit_rate": 3000,
+                                                 "category": "cadre"}, {"account": "711"}])
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["amount"]).value = 12345
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "devis.xlsx!Devis!H6: avertissement DEV043: Montant : la valeur « 12345 » remplaçait le calcul" in out
+    formula = openpyxl.load_workbook(path)[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["amount"]).value
+    assert formula == "=" + L.COLUMN_BY_FIELD["amount"].formula
+    assert named_values(path)["DEVIS_POSTE_2"] == 21000
+
+
+def test_a_second_recalculation_leaves_the_lines_untouched(tmp_path):
+    path = make_devis(tmp_path / "devis.xlsx", catalogue_rows())
+    with zipfile.ZipFile(path) as zf:
+        before = zf.read("xl/worksheets/sheet1.xml")
+    recalc(path)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("xl/worksheets/sheet1.xml") == before

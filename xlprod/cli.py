@@ -26,7 +26,7 @@ def _process(path: str, write: bool) -> dict[str, object]:
 
     try:
         book = XlsxFile(path)
-        report = recalculate(book, write=write)
+        report = recalculate(book)
         if write:
             book.save()
     except WorkbookError as exc:

@@ -17,12 +17,12 @@ from xlprod.budget.model import Budget
 from xlprod.budget.reference import default_parameters
 from xlprod.budget.validate import validate_budget
 from xlprod.core.issues import Issue, count, warning
-from xlprod.core.location import Location, column_index
+from xlprod.core.location import Location, column_index, column_letter
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.devis_reader import read_devis, read_parameters
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import CellWrite
+from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, Restored
 
 
 @dataclass
@@ -70,16 +70,13 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
-def _norm_formula(text: str) -> str:
-    return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
-
-
 def _poste_value(account: str) -> object:
     """What ``IFERROR(VALUE(LEFT(Compte,1)),"")`` shows: the first digit, else blank."""
     return int(account[0]) if account[:1].isdigit() else ""
 
 
-def recalc_devis(book: WorkbookPort, *, write: bool = True, now: dt.datetime | None = None) -> Report:
+def recalc_devis(book: WorkbookPort, *, now: dt.datetime | None = None) -> Report:
+    """Read, check, compute and write back a devis. The caller decides whether to save the file."""
     report = Report(book=book.book_name, kind=L.KIND)
     table = book.table(L.TABLE_DEVIS)
     if table is None:
@@ -92,13 +89,13 @@ def recalc_devis(book: WorkbookPort, *, write: bool = True, now: dt.datetime | N
     params, issues, param_fixes = read_parameters(named, book.book_name)
     read = read_devis(table, params, book.book_name)
     issues += read.issues
-    plan = WritePlan()
 
     if read.budget is not None:
         budget = read.budget
         result = compute_budget(budget)
         issues += validate_budget(budget, result)
-        issues += _write_devis_columns(book, plan, table, budget, result)
+        plan = WritePlan()
+        _plan_devis_columns(plan, table.sheet, budget, result)
         for (row, col), value in read.fixes.items():
             plan.sheet(table.sheet).set(row, col, CellWrite(value))
         for loc, value in param_fixes.items():
@@ -106,47 +103,41 @@ def recalc_devis(book: WorkbookPort, *, write: bool = True, now: dt.datetime | N
             if m and loc.sheet:
                 plan.sheet(loc.sheet).set(int(m.group(2)), column_index(m.group(1)), CellWrite(value))
         for cell in L.synthese_cells(result, params):
-            value = cell.value
-            if isinstance(value, Decimal):
-                value = float(value)
+            value = float(cell.value) if isinstance(cell.value, Decimal) else cell.value
             plan.sheet(L.SHEET_SYNTHESE).set(cell.row, cell.col, CellWrite(value, cell.formula))
+        issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
         report.budget, report.result = budget, result
 
     report.issues = issues
-    _write_controles(plan, report, now or dt.datetime.now())
-    if write:
-        book.apply(plan)
+    controls = WritePlan()
+    _write_controles(controls, report, now or dt.datetime.now())
+    book.apply(controls)
     return report
 
 
-def _write_devis_columns(book: WorkbookPort, plan: WritePlan, table, budget: Budget, result: BudgetResult) -> list[Issue]:
-    """Computed columns of every table row: canonical formula + Python's value as cached result."""
-    issues: list[Issue] = []
-    letters = budget.table.columns
-    cols = {f: column_index(letters[f]) for f in L.COMPUTED_FIELDS}
-    first = table.header_row + 1
-    rows = range(first, first + len(budget.lines))
-    existing = book.existing_cells(table.sheet, set(cols.values()), rows)
-    patch = plan.sheet(table.sheet)
-    formulas = {f: L.COLUMN_BY_FIELD[f].formula or "" for f in cols}
-    normalized = {f: _norm_formula(t) for f, t in formulas.items()}
-    for i, line in enumerate(budget.lines):
-        values = {"chapter": _poste_value(line.account), "amount": float(result.line_amounts[i]),
-                  "france_amount": float(result.line_france_amounts[i])}
-        for fld, col in cols.items():
-            canonical = formulas[fld]
-            ex = existing.get((line.row, col))
-            same = bool(ex and ex.formula and (ex.formula == canonical or _norm_formula(ex.formula) == normalized[fld]))
-            if ex and not same and (ex.formula or ex.value not in (None, "")):
-                header = L.COLUMN_BY_FIELD[fld].header
-                was = f"la formule ={ex.formula}" if ex.formula else f"la valeur {ex.value}"
-                issues.append(warning(
-                    "DEV043", budget.table.where(line.row, fld),
-                    f"{header} : {was} remplaçait le calcul de xlprod ; la formule d'origine est rétablie.",
-                    "Cette colonne est calculée : modifiez la quantité, le nombre ou le taux unitaire de la ligne.",
-                ))
-            patch.set(line.row, col, CellWrite(values[fld], canonical, keep_formula=same))
-    return issues
+def _plan_devis_columns(plan: WritePlan, sheet: str, budget: Budget, result: BudgetResult) -> None:
+    """Computed columns of the table: xlprod's formula, with Python's value as each cached result."""
+    rows = [line.row for line in budget.lines]
+    values = {
+        "chapter": [_poste_value(line.account) for line in budget.lines],
+        "amount": [float(a) for a in result.line_amounts],
+        "france_amount": [float(a) for a in result.line_france_amounts],
+    }
+    for fld in L.COMPUTED_FIELDS:
+        plan.sheet(sheet).columns.append(ColumnWrite(column_index(budget.table.columns[fld]),
+                                                     L.COLUMN_BY_FIELD[fld].formula or "",
+                                                     dict(zip(rows, values[fld], strict=True))))
+
+
+def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:
+    fld = next((f for f, letter in budget.table.columns.items() if column_index(letter) == restored.col), "")
+    header = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else column_letter(restored.col)
+    was = f"la formule ={restored.old_formula}" if restored.old_formula else f"la valeur « {restored.old_value} »"
+    return warning(
+        "DEV043", Location(book=budget.table.book, sheet=sheet, cell=f"{column_letter(restored.col)}{restored.row}"),
+        f"{header} : {was} remplaçait le calcul de xlprod ; la formule d'origine est rétablie.",
+        "Cette colonne est calculée : modifiez la quantité, le nombre ou le taux unitaire de la ligne.",
+    )
 
 
 def _write_controles(plan: WritePlan, report: Report, now: dt.datetime) -> None:
@@ -180,8 +171,12 @@ def _write_controles(plan: WritePlan, report: Report, now: dt.datetime) -> None:
 RECALCULATORS: dict[str, Callable[..., Report]] = {L.KIND: recalc_devis}
 
 
-def recalculate(book: WorkbookPort, *, write: bool = True, now: dt.datetime | None = None) -> Report:
-    """The « Recalculer » action: recalculate whatever kind of xlprod workbook ``book`` is."""
+def recalculate(book: WorkbookPort, *, now: dt.datetime | None = None) -> Report:
+    """The « Recalculer » action: recalculate whatever kind of xlprod workbook ``book`` is.
+
+    Results are written into ``book`` (in memory for a file): saving is the caller's choice, so a
+    check-only run is a recalculation that is not saved.
+    """
     kind = book.kind()
     handler = RECALCULATORS.get(kind or "")
     if handler is None:
@@ -191,4 +186,4 @@ def recalculate(book: WorkbookPort, *, write: bool = True, now: dt.datetime | No
             if kind is None else f"type de classeur « {kind} » inconnu de cette version de xlprod",
             "Créez le classeur avec « xlprod new devis », puis recopiez-y vos lignes.",
         )
-    return handler(book, write=write, now=now)
+    return handler(book, now=now)

@@ -8,6 +8,7 @@ workbook's own formulas see what Python saw. Strict everywhere else.
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,6 +49,21 @@ YES_WORDS = {"oui", "o", "x", "1", "vrai", "true", "yes", "y"}
 NO_WORDS = {"non", "n", "0", "faux", "false", "no", "-"}
 
 
+@cache
+def lookup_unit(text: str) -> Unit | None:
+    return UNIT_ALIASES.get(fold(text))
+
+
+@cache
+def lookup_category(text: str) -> PayrollCategory | None:
+    return CATEGORY_ALIASES.get(fold(text))
+
+
+@cache
+def folded_word(text: str) -> str:
+    return fold(text)
+
+
 @dataclass
 class DevisRead:
     budget: Budget | None
@@ -68,6 +84,8 @@ class _RowReader:
 
     def __init__(self, table: RawTable, ref: TableRef, cols: dict[str, int], out: DevisRead) -> None:
         self.table, self.ref, self.cols, self.out = table, ref, cols, out
+        self.tag_columns = [(tag, f"tag:{tag.value}", cols[f"tag:{tag.value}"]) for tag in Tag
+                            if f"tag:{tag.value}" in cols]
 
     def cell(self, values: list[object], fld: str) -> object:
         idx = self.cols.get(fld)
@@ -117,7 +135,7 @@ class _RowReader:
         unit = None
         raw_unit = _text(self.cell(values, "unit"))
         if raw_unit:
-            unit = UNIT_ALIASES.get(fold(raw_unit))
+            unit = lookup_unit(raw_unit)
             if unit is None:
                 self.out.issues.append(warning(
                     "DEV023", self.ref.where(row, "unit"), f"Unité « {raw_unit} » inconnue.",
@@ -129,7 +147,7 @@ class _RowReader:
         category = None
         raw_cat = _text(self.cell(values, "category"))
         if raw_cat:
-            category = CATEGORY_ALIASES.get(fold(raw_cat))
+            category = lookup_category(raw_cat)
             if category is None:
                 self.out.issues.append(error(
                     "DEV021", self.ref.where(row, "category"), f"Catégorie de paie « {raw_cat} » inconnue : "
@@ -140,17 +158,14 @@ class _RowReader:
                 self.fix(row, "category", category.value)
 
         tags = set()
-        for tag in Tag:
-            fld = f"tag:{tag.value}"
-            if fld not in self.cols:
+        for tag, fld, idx in self.tag_columns:
+            raw = values[idx] if idx < len(values) else None
+            if raw is None or raw == "":
                 continue
-            raw = self.cell(values, fld)
-            if raw is None:
-                continue
-            word = fold(_text(raw)) if not isinstance(raw, bool) else ("oui" if raw else "non")
+            word = folded_word(_text(raw)) if not isinstance(raw, bool) else ("oui" if raw else "non")
             if word in YES_WORDS:
                 tags.add(tag)
-                if not (isinstance(raw, str) and fold(raw) == L.YES):
+                if not (isinstance(raw, str) and folded_word(raw) == L.YES):
                     self.fix(row, fld, L.YES)
             elif word not in NO_WORDS:
                 self.out.issues.append(warning(

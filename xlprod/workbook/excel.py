@@ -12,7 +12,7 @@ from typing import Any
 
 from xlprod.core.location import Location, column_letter
 from xlprod.workbook.port import RawTable, WritePlan
-from xlprod.workbook.sheetxml import ExistingCell, ExcelError
+from xlprod.workbook.sheetxml import ExcelError, Restored, normalize_formula
 from xlprod.workbook.xlsx_file import parse_cell_ref
 
 
@@ -53,34 +53,50 @@ class ExcelBook:
         sheet, cell, _, _ = ref
         return self.book.sheets[sheet].range(cell).value, Location(book=self.book_name, sheet=sheet, cell=cell)
 
-    def existing_cells(self, sheet: str, columns: set[int], rows: range) -> dict[tuple[int, int], ExistingCell]:
-        ws = self.book.sheets[sheet]
-        out = {}
-        for col in columns:
-            rng = ws.range(f"{column_letter(col)}{rows.start}:{column_letter(col)}{rows.stop - 1}")
-            formulas = rng.options(ndim=2).formula
-            for i, (text,) in enumerate(formulas):
-                is_formula = isinstance(text, str) and text.startswith("=")
-                out[(rows.start + i, col)] = ExistingCell(text[1:] if is_formula else None, False,
-                                                          None if is_formula else (text or None), None, None)
+    def _formulas(self, ws: Any, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
+        """Current formula (or constant) of each cell, read one column block at a time."""
+        out: dict[tuple[int, int], object] = {}
+        by_col: dict[int, list[int]] = {}
+        for row, col in cells:
+            by_col.setdefault(col, []).append(row)
+        for col, rows in by_col.items():
+            first, last = min(rows), max(rows)
+            block = ws.range(f"{column_letter(col)}{first}:{column_letter(col)}{last}").options(ndim=2).formula
+            for i, (text,) in enumerate(block):
+                out[(first + i, col)] = text
         return out
 
-    def apply(self, plan: WritePlan) -> None:
+    def apply(self, plan: WritePlan) -> list[tuple[str, Restored]]:
+        restored: list[tuple[str, Restored]] = []
         for sheet, patch in plan.sheets.items():
             ws = self.book.sheets[sheet]
             if patch.clear_from_row is not None:
                 last = ws.used_range.last_cell.row
                 if last >= patch.clear_from_row:
                     ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
-            for (row, col), write in patch.cells.items():
+            cells = dict(patch.cells)
+            for column in patch.columns:
+                cells.update({(row, column.col): column.cell(row) for row in column.values})
+            owned = [key for key, w in cells.items() if w.owned]
+            current = self._formulas(ws, owned) if owned else {}
+            for (row, col), write in cells.items():
                 cell = ws.range((row, col))
-                if write.formula is not None:
-                    if not write.keep_formula:
-                        cell.formula = "=" + write.formula
+                if write.owned:
+                    text = current.get((row, col))
+                    is_formula = isinstance(text, str) and text.startswith("=")
+                    if is_formula and normalize_formula(text) == normalize_formula(write.formula or ""):
+                        continue  # Excel computes it
+                    if text not in (None, ""):
+                        restored.append((sheet, Restored(row, col, text[1:] if is_formula else None,
+                                                         None if is_formula else str(text))))
+                    cell.formula = "=" + (write.formula or "")
+                elif write.formula is not None:
+                    cell.formula = "=" + write.formula
                 elif not isinstance(write.value, ExcelError):
                     cell.value = float(write.value) if isinstance(write.value, Decimal) else write.value
             for ref, target, tip in plan.links.get(sheet, []):
                 ws.range(ref).add_hyperlink(f"#{target}", text_to_display=ws.range(ref).value, screen_tip=tip)
+        return restored
 
 
 def recalculer_classeur_actif() -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from xlprod.core.location import Location, cell_address
-from xlprod.workbook.sheetxml import ExistingCell, SheetPatch
+from xlprod.workbook.sheetxml import Restored, SheetPatch
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,5 @@ class WorkbookPort(Protocol):
     def named_cell(self, name: str) -> tuple[object, Location] | None:
         """Value and location of the single cell a defined name points to."""
 
-    def existing_cells(self, sheet: str, columns: set[int], rows: range) -> dict[tuple[int, int], ExistingCell]:
-        """Formulas and cached values currently in those cells."""
-
-    def apply(self, plan: WritePlan) -> None: ...
+    def apply(self, plan: WritePlan) -> list[tuple[str, Restored]]:
+        """Write the plan; return the owned cells whose hand-typed content was replaced (per sheet)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import NamedTuple
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -21,7 +23,9 @@ _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA = re.compile(r"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
-_SHEETDATA = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*?(?:/>|>(?P<body>.*?)</(?P=p)?sheetData>)", re.S)
+_STYLE = re.compile(r'\bs="(\d+)"')
+_TYPE = re.compile(r'\bt="(\w+)"')
+_SHEETDATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*>")
 
 
 class ExcelError(str):
@@ -31,36 +35,57 @@ class ExcelError(str):
 CellValue = str | float | int | Decimal | bool | ExcelError | None
 
 
-@dataclass(frozen=True)
-class CellWrite:
+class CellWrite(NamedTuple):
     """What to put in one cell. ``formula`` without the leading ``=``; ``value`` is its cached result.
 
-    ``keep_formula``: when the cell already holds a formula, keep it (shared formulas included)
-    and refresh only the cached value.
+    ``owned``: a cell computed by xlprod. An existing equivalent formula is kept as written (and
+    the cell left untouched when its cached value is already right); a different formula or a
+    typed value is replaced by ``formula`` and reported as ``Restored``.
     """
 
     value: CellValue
     formula: str | None = None
-    keep_formula: bool = False
+    owned: bool = False
     style: int | None = None
 
 
 @dataclass(frozen=True)
-class ExistingCell:
-    formula: str | None  # formula text; for a shared-formula child, the master's text
-    shared: bool
-    value: str | None
-    type: str | None
-    style: int | None
+class Restored:
+    """An owned cell whose content had been replaced by hand; xlprod put its formula back."""
+
+    row: int
+    col: int
+    old_formula: str | None
+    old_value: str | None
+
+
+class ColumnWrite(NamedTuple):
+    """A column computed by xlprod: the same formula on every row, and each row's cached value.
+
+    Its cells are owned (see ``CellWrite.owned``).
+    """
+
+    col: int
+    formula: str
+    values: dict[int, CellValue]  # row -> cached value
+
+    def cell(self, row: int) -> CellWrite:
+        return CellWrite(self.values[row], self.formula, owned=True)
 
 
 @dataclass
 class SheetPatch:
     cells: dict[tuple[int, int], CellWrite] = field(default_factory=dict)
+    columns: list[ColumnWrite] = field(default_factory=list)
     clear_from_row: int | None = None  # drop every row at or below this one before writing
 
     def set(self, row: int, col: int, write: CellWrite) -> None:
         self.cells[(row, col)] = write
+
+
+def normalize_formula(text: str) -> str:
+    """Formula text compared the way Excel reads it: no ``=``, ``$``, spaces; case-insensitive."""
+    return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -124,73 +149,57 @@ def _cells_in_columns(letters: list[str]) -> re.Pattern[str]:
     return re.compile(rf'<(?P<p>\w+:)?c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?c>)', re.S)
 
 
-def read_cells(xml: str, columns: set[int], rows: range | None = None) -> dict[tuple[int, int], ExistingCell]:
-    """Formulas and cached values of the given columns (shared formulas resolved to the master text).
-
-    Only cells of those columns are visited; cells are found by their ``r`` attribute, which
-    Excel, LibreOffice and XlsxWriter all write first.
-    """
-    out: dict[tuple[int, int], ExistingCell] = {}
-    masters: dict[str, str] = {}
-    children: list[tuple[tuple[int, int], str]] = []
-    body = _sheet_body(xml)
-    if not columns:
-        return out
-    for cm in _cells_in_columns([column_letter(c) for c in columns]).finditer(body):
-        row, col = int(cm.group("row")), column_index(cm.group("col"))
-        cbody = cm.group("body") or ""
-        formula, shared = None, False
-        if "<" in cbody and "f" in cbody:
-            fm = _FORMULA.search(cbody)
-            if fm:
-                text = _unescape(fm.group(2) or "")
-                if 't="shared"' in fm.group(1):
-                    shared = True
-                    si = _attrs(fm.group(1)).get("si", "")
-                    if text:
-                        masters[si] = text
-                    else:
-                        children.append(((row, col), si))
-                formula = text or None
-        if rows is not None and row not in rows:
-            continue
-        vm = _VALUE.search(cbody) if cbody else None
-        sm = re.search(r'\bs="(\d+)"', cm.group("attrs"))
-        tm = re.search(r'\bt="(\w+)"', cm.group("attrs"))
-        out[(row, col)] = ExistingCell(formula, shared, _unescape(vm.group(1)) if vm else None,
-                                       tm.group(1) if tm else None, int(sm.group(1)) if sm else None)
-    for key, si in children:
-        if key in out:
-            old = out[key]
-            out[key] = ExistingCell(masters.get(si), True, old.value, old.type, old.style)
-    return out
-
-
 def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-def _sheet_body(xml: str) -> str:
-    m = _SHEETDATA.search(xml)
-    return (m.group("body") or "") if m else ""
+@dataclass(frozen=True)
+class _SheetData:
+    prefix: str
+    start: int  # of the opening tag
+    body_start: int
+    body_end: int
+    end: int  # after the closing tag
 
 
-def apply_patch(xml: str, patch: SheetPatch) -> str:
-    """Return the sheet XML with the patch applied."""
-    m = _SHEETDATA.search(xml)
+def _find_sheet_data(xml: str) -> _SheetData | None:
+    """Locate ``<sheetData>`` with plain string search: a lazy regex over megabytes is slow."""
+    m = _SHEETDATA_OPEN.search(xml)
     if m is None:
-        raise ValueError("worksheet without sheetData")
+        return None
     prefix = m.group("p") or ""
-    body = m.group("body") or ""
-    col_style = column_styles(xml[: m.start()])
+    if m.group(0).endswith("/>"):
+        return _SheetData(prefix, m.start(), m.end(), m.end(), m.end())
+    close = f"</{prefix}sheetData>"
+    body_end = xml.rfind(close)
+    if body_end < m.end():
+        return None
+    return _SheetData(prefix, m.start(), m.end(), body_end, body_end + len(close))
 
-    cells = dict(patch.cells)
+
+def apply_patch(xml: str, patch: SheetPatch) -> tuple[str, list[Restored]]:
+    """Return the sheet XML with the patch applied, and the owned cells that had to be restored."""
+    sd = _find_sheet_data(xml)
+    if sd is None:
+        raise ValueError("worksheet without sheetData")
+    prefix = sd.prefix
+    body = xml[sd.body_start:sd.body_end]
+    col_style = column_styles(xml[: sd.start])
+
+    restored: list[Restored] = []
+    covered = _Coverage(patch)
+    cells: dict[tuple[int, int], CellWrite] = {}
+    if patch.columns:
+        body, cells = _patch_owned_columns(body, patch.columns, prefix, restored, covered)
+    cells.update(patch.cells)
     if cells and patch.clear_from_row is None:
-        body, cells = _patch_existing_cells(body, cells, prefix)
+        body, cells = _patch_existing_cells(body, cells, prefix, restored, covered)
     by_row: dict[int, dict[int, CellWrite]] = {}
     for (row, col), write in cells.items():
         by_row.setdefault(row, {})[col] = write
 
+    if not by_row and patch.clear_from_row is None:  # everything written in place
+        return xml[: sd.body_start] + body + xml[sd.body_end:], restored
     pieces: list[str] = []
     pending_rows = sorted(by_row)
     pi = 0
@@ -211,7 +220,7 @@ def apply_patch(xml: str, patch: SheetPatch) -> str:
             if matched:
                 pieces.append(_new_row(rnum, by_row[rnum], col_style, prefix))
             continue
-        pieces.append(_patch_row(rm, rattrs, by_row[rnum], col_style, prefix) if matched else rm.group(0))
+        pieces.append(_patch_row(rm, rattrs, by_row[rnum], col_style, prefix, restored) if matched else rm.group(0))
         max_row = max(max_row, rnum)
     pieces.append(body[pos:])
     for rnum in pending_rows[pi:]:
@@ -221,53 +230,159 @@ def apply_patch(xml: str, patch: SheetPatch) -> str:
         max_col = max(max_col, *cols)
     new_body = "".join(pieces)
     open_tag = f"<{prefix}sheetData>"
-    result = xml[: m.start()] + open_tag + new_body + f"</{prefix}sheetData>" + xml[m.end():]
-    return _grow_dimension(result, max_row, max_col)
+    result = xml[: sd.start] + open_tag + new_body + f"</{prefix}sheetData>" + xml[sd.end:]
+    return _grow_dimension(result, max_row, max_col), restored
 
 
-def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite],
-                          prefix: str) -> tuple[str, dict[tuple[int, int], CellWrite]]:
-    """Rewrite the target cells that already exist, in one pass; return the writes left over."""
-    columns = {col for _, col in cells}
-    letters = {column_letter(c): c for c in columns}
-    pattern = _cells_in_columns(list(letters))
-    remaining = dict(cells)
+def _simple_cells(letters: list[str]) -> re.Pattern[str]:
+    """The usual shape of a formula cell, as Excel, LibreOffice and XlsxWriter write it."""
+    alt = "|".join(sorted(letters, key=len, reverse=True))
+    return re.compile(rf'<c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>/]*)><f>(?P<f>[^<]*)</f>'
+                      rf'(?:<v>(?P<v>[^<]*)</v>|<v/>)?</c>')
+
+
+class _Coverage:
+    """Which cells a patch rewrites (to decide whether a shared formula can be made explicit)."""
+
+    def __init__(self, patch: SheetPatch) -> None:
+        self.cells = patch.cells
+        self.columns = {c.col: c.values for c in patch.columns}
+
+    def __call__(self, row: int, col: int) -> bool:
+        return (row, col) in self.cells or row in self.columns.get(col, ())
+
+
+def _patch_owned_columns(body: str, columns: list[ColumnWrite], prefix: str, restored: list[Restored],
+                         covered: _Coverage) -> tuple[str, dict[tuple[int, int], CellWrite]]:
+    """Check and refresh computed columns in one pass over the sheet.
+
+    Cells in their usual shape are compared as strings and left as they are when formula and
+    cached value are already right: on a devis saved by Excel or by a previous recalculation,
+    that is nearly every line. Returns, as single cell writes, the cells of other shapes and the
+    missing ones.
+    """
+    by_letter = {column_letter(c.col): (c, escape(c.formula)) for c in columns}
+    seen: set[tuple[int, int]] = set()
+    edits: list[tuple[int, int, str]] = []
+    if not prefix:
+        for m in _simple_cells(list(by_letter)).finditer(body):
+            letter, row_text, attrs, f, v = m.group("col", "row", "attrs", "f", "v")
+            column, escaped = by_letter[letter]
+            row = int(row_text)
+            if row not in column.values:
+                continue
+            seen.add((row, column.col))
+            if f == escaped and _same_simple_value(attrs, v, column.values[row]):
+                continue
+            text = m.group(0)
+            fbody = text[m.end("attrs") - m.start() + 1: -len("</c>")]
+            edits.append((m.start(), m.end(), _rewrite_cell(text, f"{letter}{row}", row, column.col, attrs, fbody,
+                                                            column.cell(row), None, prefix, restored, covered)))
+    if edits:
+        pieces, pos = [], 0
+        for start, end, text in edits:
+            pieces += [body[pos:start], text]
+            pos = end
+        pieces.append(body[pos:])
+        body = "".join(pieces)
+    leftovers = {(row, c.col): c.cell(row) for c in columns for row in c.values if (row, c.col) not in seen}
+    return body, leftovers
+
+
+def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], prefix: str,
+                          restored: list[Restored], covered: _Coverage,
+                          ) -> tuple[str, dict[tuple[int, int], CellWrite]]:
+    """Rewrite the target cells that already exist; return the writes left over (missing cells)."""
+    letters = {column_letter(c): c for _, c in cells}
+    rest = dict(cells)
 
     def replace(m: re.Match[str]) -> str:
-        key = (int(m.group("row")), letters[m.group("col")])
-        write = remaining.pop(key, None)
+        row, col = int(m.group("row")), letters[m.group("col")]
+        write = rest.pop((row, col), None)
         if write is None:
             return m.group(0)
-        sm = re.search(r'\bs="(\d+)"', m.group("attrs"))
-        style = write.style if write.style is not None else (int(sm.group(1)) if sm else None)
-        keep = None
-        if write.keep_formula and m.group("body"):
-            fm = _FORMULA.search(m.group("body"))
-            keep = fm.group(0) if fm else None
-        return render_cell(f"{m.group('col')}{m.group('row')}", write, style, prefix, keep)
+        return _rewrite_cell(m.group(0), f"{m.group('col')}{row}", row, col, m.group("attrs"), m.group("body") or "",
+                             write, None, prefix, restored, covered)
 
-    return pattern.sub(replace, body), remaining
+    return _cells_in_columns(list(letters)).sub(replace, body), rest
+
+
+def _same_simple_value(attrs: str, cached: str | None, value: CellValue) -> bool:
+    """Does a cell of the usual shape already cache ``value``? (numbers to 1e-9, text exactly)."""
+    kind = type(value)
+    if kind is float or kind is int:  # the common case, kept cheap: called for every computed cell
+        if not cached or 't="' in attrs:
+            return False
+        try:
+            return abs(float(cached) - value) < 1e-9
+        except ValueError:
+            return False
+    if kind is str:
+        return 't="str"' in attrs and _unescape(cached or "") == value
+    return False
+
+
+def _same_cached(body: str, attrs: str, value: CellValue) -> bool:
+    """Does a cell of any shape already cache ``value``?"""
+    vm = _VALUE.search(body)
+    return _same_simple_value(attrs, vm.group(1) if vm else None, value)
+
+
+def _rewrite_cell(original: str, ref: str, row: int, col: int, attrs: str, body: str, write: CellWrite,
+                  default_style: int | None, prefix: str, restored: list[Restored],
+                  covered: Callable[[int, int], bool]) -> str:
+    sm = _STYLE.search(attrs)
+    style = write.style if write.style is not None else (int(sm.group(1)) if sm else default_style)
+    if not write.owned:
+        return render_cell(ref, write, style, prefix)
+    fm = _FORMULA.search(body) if "<" in body else None
+    if fm is not None:
+        fattrs, text = fm.group(1), _unescape(fm.group(2) or "")
+        shared = 't="shared"' in fattrs
+        equivalent = bool(text) and (text == write.formula or
+                                     normalize_formula(text) == normalize_formula(write.formula or ""))
+        if (shared and not _shared_range_rewritten(fattrs, covered)) or (equivalent and not shared):
+            # keep the formula as written (a shared master also feeds cells we do not rewrite)
+            if _same_cached(body, attrs, write.value):
+                return original
+            return render_cell(ref, write, style, prefix, fm.group(0))
+        if text and not equivalent:
+            restored.append(Restored(row, col, text, None))
+        return render_cell(ref, write, style, prefix)
+    vm = _VALUE.search(body) if body else None
+    old = _unescape(vm.group(1)) if vm else re.sub(r"<[^>]+>", "", body)
+    if old:
+        restored.append(Restored(row, col, None, old))
+    return render_cell(ref, write, style, prefix)
+
+
+def _shared_range_rewritten(fattrs: str, covered: Callable[[int, int], bool]) -> bool:
+    """True when every cell of a shared formula's range is rewritten by this patch."""
+    rm = re.search(r'ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', fattrs)
+    if rm is None:
+        return True  # a shared child: only its own cell depends on it
+    c1, r1 = column_index(rm.group(1)), int(rm.group(2))
+    c2, r2 = column_index(rm.group(3) or rm.group(1)), int(rm.group(4) or rm.group(2))
+    return all(covered(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
 
 
 def _patch_row(rm: re.Match[str], rattrs: dict[str, str], writes: dict[int, CellWrite],
-               col_style: dict[int, int], prefix: str) -> str:
+               col_style: dict[int, int], prefix: str, restored: list[Restored]) -> str:
     body = rm.group("body") or ""
     rnum = int(rattrs["r"])
     cells: list[tuple[int, str]] = []
     seen: set[int] = set()
+    def row_covered(r: int, c: int) -> bool:
+        return r == rnum and c in writes
+
     for cm in _CELL.finditer(body):
         a = _attrs(cm.group("attrs"))
         ref = _REF.match(a.get("r", ""))
         col = column_index(ref.group(1)) if ref else (cells[-1][0] + 1 if cells else 1)
         if col in writes:
-            write = writes[col]
-            style = write.style if write.style is not None else (int(a["s"]) if "s" in a else col_style.get(col))
-            keep = None
-            if write.keep_formula:
-                fm = _FORMULA.search(cm.group("body") or "")
-                if fm:
-                    keep = fm.group(0)
-            cells.append((col, render_cell(f"{column_letter(col)}{rnum}", write, style, prefix, keep)))
+            cells.append((col, _rewrite_cell(cm.group(0), f"{column_letter(col)}{rnum}", rnum, col, cm.group("attrs"),
+                                             cm.group("body") or "", writes[col], col_style.get(col), prefix,
+                                             restored, row_covered)))
             seen.add(col)
         else:
             cells.append((col, cm.group(0)))
@@ -312,7 +427,8 @@ def set_internal_hyperlinks(xml: str, links: list[tuple[str, str, str]]) -> str:
     xml = re.sub(r"<(\w+:)?hyperlinks>.*?</(\w+:)?hyperlinks>", "", xml, flags=re.S)
     if not links:
         return xml
-    prefix = (_SHEETDATA.search(xml).group("p") or "") if _SHEETDATA.search(xml) else ""
+    sd = _find_sheet_data(xml)
+    prefix = sd.prefix if sd else ""
     items = "".join(
         f'<{prefix}hyperlink ref="{cell}" location="{escape(target, {chr(34): "&quot;"})}" '
         f'display="{escape(tip, {chr(34): "&quot;"})}"/>'

@@ -16,7 +16,7 @@ from xlprod.core.location import Location, column_index
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import XlsxPackage
 from xlprod.workbook.port import RawTable, WritePlan
-from xlprod.workbook.sheetxml import ExistingCell, apply_patch, read_cells, set_internal_hyperlinks
+from xlprod.workbook.sheetxml import Restored, apply_patch, set_internal_hyperlinks
 
 _NAME_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!'\s]+))!\$?([A-Z]+)\$?(\d+)$")
 
@@ -83,18 +83,18 @@ class XlsxFile:
                                 "ou repartez d'un modèle : xlprod new.")
         return part
 
-    def existing_cells(self, sheet: str, columns: set[int], rows: range) -> dict[tuple[int, int], ExistingCell]:
-        return read_cells(self.package.read_text(self._part(sheet)), columns, rows)
-
-    def apply(self, plan: WritePlan) -> None:
+    def apply(self, plan: WritePlan) -> list[tuple[str, Restored]]:
+        restored: list[tuple[str, Restored]] = []
         for sheet, patch in plan.sheets.items():
             part = self._part(sheet)
-            xml = apply_patch(self.package.read_text(part), patch)
+            xml, fixed = apply_patch(self.package.read_text(part), patch)
+            restored += [(sheet, r) for r in fixed]
             if sheet in plan.links:
                 xml = set_internal_hyperlinks(xml, plan.links[sheet])
             self.package.write_text(part, xml)
         self.package.drop_calc_chain()
         self.package.set_full_calc_on_load()
+        return restored
 
     def save(self, dest: str | Path | None = None) -> Path:
         return self.package.save(dest)
