@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,11 +115,11 @@ class BudgetLine(BaseModel):
     blank_quantity: bool = False
     blank_number: bool = False
 
-    @property
+    @cached_property
     def chapter(self) -> int | None:
         return chapter_of(self.account)
 
-    @property
+    @cached_property
     def sub_chapter(self) -> str | None:
         return sub_chapter_of(self.account)
 

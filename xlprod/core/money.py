@@ -9,6 +9,7 @@ Python's default banker's rounding, so that a Python total and the workbook's ow
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -37,6 +38,12 @@ def from_excel(value: float | int) -> Decimal:
         raise TypeError("boolean is not a number")
     if isinstance(value, int):
         return Decimal(value)
+    return _from_double(value)
+
+
+@lru_cache(maxsize=8192)
+def _from_double(value: float) -> Decimal:
+    """Cached: a devis repeats the same quantities and rates on thousands of lines."""
     try:
         result = Decimal(format(value, ".15g"))
     except InvalidOperation as exc:  # pragma: no cover - format() of a float is always valid

@@ -82,26 +82,21 @@ def _text(raw: object) -> str:
 class _RowReader:
     """Reads one table row; collects issues and normalisations with the exact cell of each."""
 
+    FIELDS = ("account", "label", "quantity", "number", "unit_rate", "france_share", "unit", "category", "note")
+
     def __init__(self, table: RawTable, ref: TableRef, cols: dict[str, int], out: DevisRead) -> None:
         self.table, self.ref, self.cols, self.out = table, ref, cols, out
         self.tag_columns = [(tag, f"tag:{tag.value}", cols[f"tag:{tag.value}"]) for tag in Tag
                             if f"tag:{tag.value}" in cols]
-
-    def cell(self, values: list[object], fld: str) -> object:
-        idx = self.cols.get(fld)
-        if idx is None or idx >= len(values):
-            return None
-        raw = values[idx]
-        return None if raw == "" else raw
+        self.indexes = [cols.get(f) for f in self.FIELDS]
 
     def fix(self, row: int, fld: str, value: object) -> None:
         self.out.fixes[(row, self.table.first_col + self.cols[fld])] = value
 
-    def number(self, values: list[object], row: int, fld: str, label: str, default: Decimal) -> tuple[Decimal, bool]:
-        raw = self.cell(values, fld)
+    def number(self, raw: object, row: int, fld: str, label: str, default: Decimal) -> tuple[Decimal, bool]:
         if raw is None:
             return default, True
-        if isinstance(raw, float | int) and not isinstance(raw, bool):
+        if type(raw) is float:  # what calamine and xlwings give for a number: the common case
             return from_excel(raw), False
         parsed = parse_number(raw)
         where = self.ref.where(row, fld)
@@ -116,24 +111,27 @@ class _RowReader:
         if parsed.from_text:
             self.fix(row, fld, parsed.value)
             self.out.issues.append(warning(
-                "DEV011", where, f"{label} : nombre saisi comme texte (« {raw} »), converti en nombre ({french_number(parsed.value)}).",
+                "DEV011", where, f"{label} : nombre saisi comme texte (« {raw} »), converti en nombre "
+                f"({french_number(parsed.value)}).",
                 "Rien à faire : la cellule contient désormais un nombre.",
             ))
         return parsed.value, False
 
     def read(self, row: int, values: list[object]) -> BudgetLine:
-        raw_account = self.cell(values, "account")
+        width = len(values)
+        raw_account, raw_label, raw_q, raw_n, raw_rate, raw_share, raw_unit_cell, raw_cat_cell, raw_note = (
+            None if i is None or i >= width or values[i] == "" else values[i] for i in self.indexes)
         account = _text(raw_account).replace(" ", "")
         if raw_account is not None and account != raw_account:
             self.fix(row, "account", account)
-        label = _text(self.cell(values, "label"))
-        quantity, blank_q = self.number(values, row, "quantity", "Quantité", ZERO)
-        number, blank_n = self.number(values, row, "number", "Nombre", ZERO)
-        unit_rate, _ = self.number(values, row, "unit_rate", "Taux unitaire", ZERO)
-        france_share, _ = self.number(values, row, "france_share", "Part France", ONE)
+        label = _text(raw_label)
+        quantity, blank_q = self.number(raw_q, row, "quantity", "Quantité", ZERO)
+        number, blank_n = self.number(raw_n, row, "number", "Nombre", ZERO)
+        unit_rate, _ = self.number(raw_rate, row, "unit_rate", "Taux unitaire", ZERO)
+        france_share, _ = self.number(raw_share, row, "france_share", "Part France", ONE)
 
         unit = None
-        raw_unit = _text(self.cell(values, "unit"))
+        raw_unit = _text(raw_unit_cell)
         if raw_unit:
             unit = lookup_unit(raw_unit)
             if unit is None:
@@ -145,7 +143,7 @@ class _RowReader:
                 self.fix(row, "unit", unit.value)
 
         category = None
-        raw_cat = _text(self.cell(values, "category"))
+        raw_cat = _text(raw_cat_cell)
         if raw_cat:
             category = lookup_category(raw_cat)
             if category is None:
@@ -175,7 +173,7 @@ class _RowReader:
         return BudgetLine(
             row=row, account=account, label=label, quantity=quantity, number=number, unit_rate=unit_rate,
             unit=unit, category=category, category_text="" if category else raw_cat, france_share=france_share,
-            tags=frozenset(tags), note=_text(self.cell(values, "note")),
+            tags=frozenset(tags), note=_text(raw_note),
             blank_quantity=blank_q, blank_number=blank_n,
         )
 

@@ -265,19 +265,24 @@ def _patch_owned_columns(body: str, columns: list[ColumnWrite], prefix: str, res
     seen: set[tuple[int, int]] = set()
     edits: list[tuple[int, int, str]] = []
     if not prefix:
-        for m in _simple_cells(list(by_letter)).finditer(body):
-            letter, row_text, attrs, f, v = m.group("col", "row", "attrs", "f", "v")
+        pattern = _simple_cells(list(by_letter))
+        stale: list[tuple[str, int, ColumnWrite]] = []
+        for letter, row_text, attrs, f, v in pattern.findall(body):  # tuples built in C: the hot loop
             column, escaped = by_letter[letter]
             row = int(row_text)
-            if row not in column.values:
-                continue
-            seen.add((row, column.col))
-            if f == escaped and _same_simple_value(attrs, v, column.values[row]):
-                continue
+            if row in column.values:
+                seen.add((row, column.col))
+                if f != escaped or not _same_simple_value(attrs, v, column.values[row]):
+                    stale.append((letter, row, column))
+        pos = 0
+        for letter, row, column in stale:  # in document order: each search resumes where the last ended
+            m = pattern.match(body, body.find(f'<c r="{letter}{row}"', pos))
+            assert m is not None  # found by the same pattern above
+            pos = m.end()
             text = m.group(0)
             fbody = text[m.end("attrs") - m.start() + 1: -len("</c>")]
-            edits.append((m.start(), m.end(), _rewrite_cell(text, f"{letter}{row}", row, column.col, attrs, fbody,
-                                                            column.cell(row), None, prefix, restored, covered)))
+            edits.append((m.start(), m.end(), _rewrite_cell(text, f"{letter}{row}", row, column.col, m.group("attrs"),
+                                                            fbody, column.cell(row), None, prefix, restored, covered)))
     if edits:
         pieces, pos = [], 0
         for start, end, text in edits:
