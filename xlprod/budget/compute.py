@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from xlprod.budget.model import CHARGED_CATEGORIES, Budget, PayrollCategory, Tag, chapter_of
 from xlprod.budget.reference import chapter_label
-from xlprod.core.money import ZERO, round_cents
+from xlprod.core.money import ONE, ZERO, round_cents
 
 CHAPTERS = tuple(range(1, 10))
 
@@ -95,7 +95,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
 
     for line in budget.lines:
         amount = line_amount(line.quantity, line.number, line.unit_rate)
-        french = round_cents(amount * line.france_share)
+        french = amount if line.france_share == ONE else round_cents(amount * line.france_share)
         amounts.append(amount)
         france.append(french)
         chapter = line.chapter

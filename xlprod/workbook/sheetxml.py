@@ -234,13 +234,6 @@ def apply_patch(xml: str, patch: SheetPatch) -> tuple[str, list[Restored]]:
     return _grow_dimension(result, max_row, max_col), restored
 
 
-def _simple_cells(letters: list[str]) -> re.Pattern[str]:
-    """The usual shape of a formula cell, as Excel, LibreOffice and XlsxWriter write it."""
-    alt = "|".join(sorted(letters, key=len, reverse=True))
-    return re.compile(rf'<c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>/]*)><f>(?P<f>[^<]*)</f>'
-                      rf'(?:<v>(?P<v>[^<]*)</v>|<v/>)?</c>')
-
-
 class _Coverage:
     """Which cells a patch rewrites (to decide whether a shared formula can be made explicit)."""
 
@@ -252,45 +245,70 @@ class _Coverage:
         return (row, col) in self.cells or row in self.columns.get(col, ())
 
 
+def _canonical_cells(letter: str, escaped_formula: str) -> re.Pattern[str]:
+    """Cells of one column, in the usual shape, already holding exactly this formula."""
+    return re.compile(rf'<c r="{letter}(\d+)"([^>/]*)><f(?:\s[^>]*)?>{re.escape(escaped_formula)}</f>'
+                      rf'(?:<v>([^<]*)</v>|<v/>)?</c>')
+
+
+_MISSING = object()
+
+
 def _patch_owned_columns(body: str, columns: list[ColumnWrite], prefix: str, restored: list[Restored],
                          covered: _Coverage) -> tuple[str, dict[tuple[int, int], CellWrite]]:
-    """Check and refresh computed columns in one pass over the sheet.
+    """Check and refresh computed columns with one search per column.
 
-    Cells in their usual shape are compared as strings and left as they are when formula and
-    cached value are already right: on a devis saved by Excel or by a previous recalculation,
-    that is nearly every line. Returns, as single cell writes, the cells of other shapes and the
-    missing ones.
+    Cells that already hold xlprod's formula (in the usual shape) are found by the regex engine;
+    of those, the ones whose cached value is already right are left as they are: on a devis saved
+    by Excel or by a previous recalculation, that is nearly every line. Cells with another
+    formula, a typed value, another shape, or no cell at all are returned as single cell writes
+    for the general path, which restores and reports them.
     """
-    by_letter = {column_letter(c.col): (c, escape(c.formula)) for c in columns}
-    seen: set[tuple[int, int]] = set()
+    if prefix:
+        return body, {(row, c.col): c.cell(row) for c in columns for row in c.values}
     edits: list[tuple[int, int, str]] = []
-    if not prefix:
-        pattern = _simple_cells(list(by_letter))
-        stale: list[tuple[str, int, ColumnWrite]] = []
-        for letter, row_text, attrs, f, v in pattern.findall(body):  # tuples built in C: the hot loop
-            column, escaped = by_letter[letter]
+    leftovers: dict[tuple[int, int], CellWrite] = {}
+    for column in columns:
+        letter, values = column_letter(column.col), column.values
+        pattern = _canonical_cells(letter, escape(column.formula))
+        matches = pattern.findall(body)  # tuples built in C: the per-cell work stays small
+        stale: list[int] = []
+        counted = 0
+        for row_text, attrs, cached in matches:
             row = int(row_text)
-            if row in column.values:
-                seen.add((row, column.col))
-                if f != escaped or not _same_simple_value(attrs, v, column.values[row]):
-                    stale.append((letter, row, column))
+            value = values.get(row, _MISSING)
+            if value is _MISSING:
+                continue
+            counted += 1
+            if type(value) is float and cached and 't="' not in attrs:
+                try:
+                    if abs(float(cached) - value) < 1e-9:
+                        continue
+                except ValueError:
+                    pass
+            elif _same_simple_value(attrs, cached, value):
+                continue
+            stale.append(row)
+        if counted < len(values):
+            found = {int(r) for r, _, _ in matches}
+            leftovers.update({(row, column.col): column.cell(row) for row in values if row not in found})
         pos = 0
-        for letter, row, column in stale:  # in document order: each search resumes where the last ended
+        for row in stale:  # document order: each search resumes where the previous one ended
             m = pattern.match(body, body.find(f'<c r="{letter}{row}"', pos))
             assert m is not None  # found by the same pattern above
             pos = m.end()
             text = m.group(0)
-            fbody = text[m.end("attrs") - m.start() + 1: -len("</c>")]
-            edits.append((m.start(), m.end(), _rewrite_cell(text, f"{letter}{row}", row, column.col, m.group("attrs"),
+            fbody = text[m.end(2) - m.start() + 1: -len("</c>")]  # the cell's content, after its attributes
+            edits.append((m.start(), m.end(), _rewrite_cell(text, f"{letter}{row}", row, column.col, m.group(2),
                                                             fbody, column.cell(row), None, prefix, restored, covered)))
     if edits:
+        edits.sort()
         pieces, pos = [], 0
         for start, end, text in edits:
             pieces += [body[pos:start], text]
             pos = end
         pieces.append(body[pos:])
         body = "".join(pieces)
-    leftovers = {(row, c.col): c.cell(row) for c in columns for row in c.values if (row, c.col) not in seen}
     return body, leftovers
 
 
