@@ -24,7 +24,6 @@ _REF = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA = re.compile(r"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 _STYLE = re.compile(r'\bs="(\d+)"')
-_TYPE = re.compile(r'\bt="(\w+)"')
 _SHEETDATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*>")
 
 
