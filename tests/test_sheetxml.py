@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlprod.workbook.sheetxml import CellWrite, SheetPatch, apply_patch
+from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, SheetPatch, apply_patch
 
 HEAD = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B3"/><sheetData>'
 TAIL = "</sheetData></worksheet>"
@@ -10,6 +10,11 @@ TAIL = "</sheetData></worksheet>"
 
 def sheet(rows: str) -> str:
     return HEAD + rows + TAIL
+
+
+def apply(xml: str, p: SheetPatch) -> tuple[str, list]:
+    out, restored = apply_patch(xml.encode(), p)
+    return out.decode(), restored
 
 
 def patch(cells: dict) -> SheetPatch:
@@ -23,7 +28,7 @@ def test_a_shared_formula_feeding_other_cells_is_kept():
     xml = sheet('<row r="1"><c r="B1"><f t="shared" ref="B1:B3" si="0">A1*2</f><v>2</v></c></row>'
                 '<row r="2"><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>'
                 '<row r="3"><c r="B3"><f t="shared" si="0"/><v>6</v></c></row>')
-    out, restored = apply_patch(xml, patch({(1, 2): CellWrite(10.0, "A1*3", owned=True)}))
+    out, restored = apply(xml, patch({(1, 2): CellWrite(10.0, "A1*3", owned=True)}))
     assert '<f t="shared" ref="B1:B3" si="0">A1*2</f><v>10</v>' in out and restored == []
 
 
@@ -31,14 +36,14 @@ def test_a_shared_formula_entirely_rewritten_becomes_explicit():
     xml = sheet('<row r="1"><c r="B1"><f t="shared" ref="B1:B2" si="0">A1*2</f><v>2</v></c></row>'
                 '<row r="2"><c r="B2"><f t="shared" si="0"/><v>4</v></c></row>')
     cells = {(1, 2): CellWrite(3.0, "A1*3", owned=True), (2, 2): CellWrite(6.0, "A2*3", owned=True)}
-    out, restored = apply_patch(xml, patch(cells))
+    out, restored = apply(xml, patch(cells))
     assert "shared" not in out and "<f>A2*3</f><v>6</v>" in out
     assert [(r.row, r.old_formula) for r in restored] == [(1, "A1*2")]
 
 
 def test_missing_cells_and_rows_are_created_in_order_and_dimension_grows():
     xml = sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="3"><c r="A3"><v>1</v></c></row>')
-    out, _ = apply_patch(xml, patch({(1, 3): CellWrite(1.5), (2, 1): CellWrite("mid"), (5, 2): CellWrite(None, "A1")}))
+    out, _ = apply(xml, patch({(1, 3): CellWrite(1.5), (2, 1): CellWrite("mid"), (5, 2): CellWrite(None, "A1")}))
     assert out.index('r="A1"') < out.index('r="C1"') < out.index('r="A2"') < out.index('r="A3"') < out.index('r="B5"')
     assert '<dimension ref="A1:C5"/>' in out
 
@@ -46,5 +51,5 @@ def test_missing_cells_and_rows_are_created_in_order_and_dimension_grows():
 def test_prefixed_markup_is_patched_with_the_same_prefix():
     xml = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
            '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>')
-    out, _ = apply_patch(xml, patch({(1, 1): CellWrite(2.0), (1, 2): CellWrite("b")}))
+    out, _ = apply(xml, patch({(1, 1): CellWrite(2.0), (1, 2): CellWrite("b")}))
     assert '<x:c r="A1"><x:v>2</x:v></x:c><x:c r="B1" t="inlineStr"><x:is><x:t xml:space="preserve">b</x:t></x:is></x:c>' in out

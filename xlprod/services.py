@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from operator import itemgetter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,10 +19,11 @@ from xlprod.budget.reference import default_parameters
 from xlprod.budget.validate import validate_budget
 from xlprod.core.issues import Issue, count, warning
 from xlprod.core.location import Location, column_index, column_letter
+from xlprod.runtime import collector_paused
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.devis_reader import read_devis, read_parameters
 from xlprod.workbook.errors import WorkbookError
-from xlprod.workbook.port import WorkbookPort, WritePlan
+from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, Restored
 
 
@@ -70,9 +72,12 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
 
 
+_POSTE_VALUES = {str(d): d for d in range(10)}
+
+
 def _poste_value(account: str) -> object:
     """What ``IFERROR(VALUE(LEFT(Compte,1)),"")`` shows: the first digit, else blank."""
-    return int(account[0]) if account[:1].isdigit() else ""
+    return _POSTE_VALUES.get(account[:1], "")
 
 
 def recalc_devis(book: WorkbookPort, *, now: dt.datetime | None = None) -> Report:
@@ -95,7 +100,7 @@ def recalc_devis(book: WorkbookPort, *, now: dt.datetime | None = None) -> Repor
         result = compute_budget(budget)
         issues += validate_budget(budget, result)
         plan = WritePlan()
-        _plan_devis_columns(plan, table.sheet, budget, result)
+        _plan_devis_columns(plan, table, budget, result)
         for (row, col), value in read.fixes.items():
             plan.sheet(table.sheet).set(row, col, CellWrite(value))
         for loc, value in param_fixes.items():
@@ -115,18 +120,26 @@ def recalc_devis(book: WorkbookPort, *, now: dt.datetime | None = None) -> Repor
     return report
 
 
-def _plan_devis_columns(plan: WritePlan, sheet: str, budget: Budget, result: BudgetResult) -> None:
-    """Computed columns of the table: xlprod's formula, with Python's value as each cached result."""
+def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result: BudgetResult) -> None:
+    """Computed columns of the table: xlprod's formula, with Python's value as each cached result.
+
+    The table as read holds each cell's cached value, so the rows whose value changed are known
+    before touching the sheet: the writer only confirms the formulas and rewrites those rows.
+    """
     rows = [line.row for line in budget.lines]
     values = {
         "chapter": [_poste_value(line.account) for line in budget.lines],
-        "amount": [float(a) for a in result.line_amounts],
-        "france_amount": [float(a) for a in result.line_france_amounts],
+        "amount": list(map(float, result.line_amounts)),
+        "france_amount": list(map(float, result.line_france_amounts)),
     }
     for fld in L.COMPUTED_FIELDS:
-        plan.sheet(sheet).columns.append(ColumnWrite(column_index(budget.table.columns[fld]),
-                                                     L.COLUMN_BY_FIELD[fld].formula or "",
-                                                     dict(zip(rows, values[fld], strict=True))))
+        col = column_index(budget.table.columns[fld])
+        new = values[fld]
+        cached = list(map(itemgetter(col - table.first_col), table.rows))
+        # exact comparison: xlprod writes doubles back exactly; any other difference is a rewrite, not an error
+        stale = frozenset(row for row, a, b in zip(rows, new, cached, strict=True) if a != b and not (a == "" and b is None))
+        plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "",
+                                                           dict(zip(rows, new, strict=True)), stale))
 
 
 def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:
@@ -186,4 +199,5 @@ def recalculate(book: WorkbookPort, *, now: dt.datetime | None = None) -> Report
             if kind is None else f"type de classeur « {kind} » inconnu de cette version de xlprod",
             "Créez le classeur avec « xlprod new devis », puis recopiez-y vos lignes.",
         )
-    return handler(book, now=now)
+    with collector_paused():
+        return handler(book, now=now)

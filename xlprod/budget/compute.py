@@ -93,20 +93,24 @@ def compute_budget(budget: Budget) -> BudgetResult:
     gross_france = {c: ZERO for c in CHARGED_CATEGORIES}
     tag_totals = {t: ZERO for t in Tag}
 
-    for line in budget.lines:
-        amount = line_amount(line.quantity, line.number, line.unit_rate)
-        french = amount if line.france_share == ONE else round_cents(amount * line.france_share)
-        amounts.append(amount)
-        france.append(french)
+    charged = {c: c.charged_chapters for c in CHARGED_CATEGORIES}
+    add_amount, add_france = amounts.append, france.append
+    for line in budget.lines:  # hot loop: thousands of lines, kept free of calls that can be avoided
+        amount = round_cents(line.quantity * line.number * line.unit_rate)  # == line_amount(...)
+        share = line.france_share
+        french = amount if share == ONE else round_cents(amount * share)
+        add_amount(amount)
+        add_france(french)
         chapter = line.chapter
         if chapter is None:
             continue
         chapter_amounts[chapter] += amount
         chapter_france[chapter] += french
-        for tag in line.tags:
-            tag_totals[tag] += amount
+        if line.tags:
+            for tag in line.tags:
+                tag_totals[tag] += amount
         category = line.category
-        if category in gross and chapter in category.charged_chapters:
+        if category in charged and chapter in charged[category]:
             gross[category] += amount
             gross_france[category] += french
 

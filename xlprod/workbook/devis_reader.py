@@ -7,8 +7,11 @@ workbook's own formulas see what Python saw. Strict everywhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from functools import cache
+from itertools import repeat
+from operator import itemgetter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,7 +19,7 @@ from xlprod.budget.model import Budget, BudgetLine, BudgetParameters, PayrollCat
 from xlprod.budget.reference import FORM_VERSIONS, default_parameters
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, french_number, from_excel
+from xlprod.core.money import ONE, ZERO, french_number, from_double
 from xlprod.core.numbers import parse_number
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.port import RawTable
@@ -71,6 +74,10 @@ class DevisRead:
     fixes: dict[tuple[int, int], object] = field(default_factory=dict)  # (row, col) -> normalised value
 
 
+def _all_of_type(values: list[object], kind: type) -> bool:
+    return set(map(type, values)) == {kind}
+
+
 def _text(raw: object) -> str:
     if raw is None:
         return ""
@@ -79,29 +86,78 @@ def _text(raw: object) -> str:
     return str(raw).strip()
 
 
-class _RowReader:
-    """Reads one table row; collects issues and normalisations with the exact cell of each."""
+_SLOW = object()  # a cell the fast column pass leaves to the per-cell checks
+_BLANKS = {None, ""}
+_UNITS: dict[object, Unit | None] = {u.value: u for u in Unit} | dict.fromkeys(_BLANKS)
+_CATEGORIES: dict[object, PayrollCategory | None] = {c.value: c for c in PayrollCategory} | dict.fromkeys(_BLANKS)
+# position of a field in a row, so that issues come out line by line, left to right
+_RANK = {f: i for i, f in enumerate(("account", "quantity", "number", "unit_rate", "france_share", "unit", "category"))}
 
-    FIELDS = ("account", "label", "quantity", "number", "unit_rate", "france_share", "unit", "category", "note")
+
+class _TableReader:
+    """Reads the table column by column.
+
+    The usual cell (a number, a clean account code, a unit or category from the list) costs one
+    test in a comprehension; every other cell goes through the per-cell checks, which know the
+    row and field, locate the issue and record the normalisation.
+    """
 
     def __init__(self, table: RawTable, ref: TableRef, cols: dict[str, int], out: DevisRead) -> None:
         self.table, self.ref, self.cols, self.out = table, ref, cols, out
-        self.tag_columns = [(tag, f"tag:{tag.value}", cols[f"tag:{tag.value}"]) for tag in Tag
-                            if f"tag:{tag.value}" in cols]
-        self.indexes = [cols.get(f) for f in self.FIELDS]
+        self.first_row = table.header_row + 1
+        self.rows = table.rows  # as wide as the headers (RawTable pads them)
+        self.issues: list[tuple[int, int, Issue]] = []  # (row, rank, issue), sorted at the end
+
+    def issue(self, row: int, fld: str, issue: Issue) -> None:
+        self.issues.append((row, _RANK.get(fld, len(_RANK)), issue))
 
     def fix(self, row: int, fld: str, value: object) -> None:
         self.out.fixes[(row, self.table.first_col + self.cols[fld])] = value
 
+    def column(self, fld: str) -> list[object]:
+        """Raw values of a field; an empty cell may be ``None`` or ``""`` depending on the reader."""
+        idx = self.cols.get(fld)
+        if idx is None:
+            return [None] * len(self.rows)
+        return list(map(itemgetter(idx), self.rows))
+
+    def read(self) -> tuple[BudgetLine, ...]:
+        rows = range(self.first_row, self.first_row + len(self.rows))
+        quantity, blank_q = self.numbers("quantity", "Quantité", ZERO)
+        number, blank_n = self.numbers("number", "Nombre", ZERO)
+        unit_rate, _ = self.numbers("unit_rate", "Taux unitaire", ZERO)
+        france_share, _ = self.numbers("france_share", "Part France", ONE)
+        categories, category_texts = self.categories()
+        columns = {
+            "row": rows, "account": self.accounts(), "label": self.texts("label"), "quantity": quantity,
+            "number": number, "unit_rate": unit_rate, "unit": self.units(), "category": categories,
+            "category_text": category_texts, "france_share": france_share, "tags": self.tags(),
+            "note": self.texts("note"), "blank_quantity": blank_q, "blank_number": blank_n,
+        }
+        ordered = [columns[f.name] for f in dataclasses.fields(BudgetLine)]  # positional: the fastest call
+        lines = tuple(map(BudgetLine, *ordered))  # every column has one value per row
+        self.issues.sort(key=lambda item: item[:2])
+        self.out.issues += [issue for _, _, issue in self.issues]
+        return lines
+
+    def numbers(self, fld: str, label: str, default: Decimal) -> tuple[list[Decimal], list[bool]]:
+        raw = self.column(fld)
+        if _all_of_type(raw, float):  # the usual column: numbers only
+            return list(map(from_double, raw)), [False] * len(raw)
+        values: list = [from_double(v) if type(v) is float else default if v is None or v == "" else _SLOW
+                        for v in raw]
+        blanks = [type(v) is not float and (v is None or v == "") for v in raw]
+        for i in [i for i, v in enumerate(values) if v is _SLOW]:
+            values[i], blanks[i] = self.number(raw[i], self.first_row + i, fld, label, default)
+        return values, blanks
+
     def number(self, raw: object, row: int, fld: str, label: str, default: Decimal) -> tuple[Decimal, bool]:
         if raw is None:
             return default, True
-        if type(raw) is float:  # what calamine and xlwings give for a number: the common case
-            return from_excel(raw), False
         parsed = parse_number(raw)
         where = self.ref.where(row, fld)
         if parsed.problem:
-            self.out.issues.append(error(
+            self.issue(row, fld, error(
                 "DEV010", where, f"{label} : {parsed.problem}.",
                 "Saisissez un nombre (par exemple 1 234,56) ; la ligne est comptée comme si la cellule était vide.",
             ))
@@ -110,72 +166,92 @@ class _RowReader:
             return default, True
         if parsed.from_text:
             self.fix(row, fld, parsed.value)
-            self.out.issues.append(warning(
+            self.issue(row, fld, warning(
                 "DEV011", where, f"{label} : nombre saisi comme texte (« {raw} »), converti en nombre "
                 f"({french_number(parsed.value)}).",
                 "Rien à faire : la cellule contient désormais un nombre.",
             ))
         return parsed.value, False
 
-    def read(self, row: int, values: list[object]) -> BudgetLine:
-        width = len(values)
-        raw_account, raw_label, raw_q, raw_n, raw_rate, raw_share, raw_unit_cell, raw_cat_cell, raw_note = (
-            None if i is None or i >= width or values[i] == "" else values[i] for i in self.indexes)
-        account = _text(raw_account).replace(" ", "")
-        if raw_account is not None and account != raw_account:
-            self.fix(row, "account", account)
-        label = _text(raw_label)
-        quantity, blank_q = self.number(raw_q, row, "quantity", "Quantité", ZERO)
-        number, blank_n = self.number(raw_n, row, "number", "Nombre", ZERO)
-        unit_rate, _ = self.number(raw_rate, row, "unit_rate", "Taux unitaire", ZERO)
-        france_share, _ = self.number(raw_share, row, "france_share", "Part France", ONE)
+    def accounts(self) -> list[str]:
+        raw = self.column("account")
+        if _all_of_type(raw, str) and all(map(str.isdigit, raw)):  # clean codes: nothing to normalise
+            return raw
+        out: list = [v if type(v) is str and v.isdigit() else _SLOW for v in raw]
+        for i in [i for i, v in enumerate(out) if v is _SLOW]:
+            account = _text(raw[i]).replace(" ", "")
+            if raw[i] not in (None, "") and account != raw[i]:
+                self.fix(self.first_row + i, "account", account)
+            out[i] = account
+        return out
 
-        unit = None
-        raw_unit = _text(raw_unit_cell)
-        if raw_unit:
-            unit = lookup_unit(raw_unit)
-            if unit is None:
-                self.out.issues.append(warning(
-                    "DEV023", self.ref.where(row, "unit"), f"Unité « {raw_unit} » inconnue.",
+    def texts(self, fld: str) -> list[str]:
+        raw = self.column(fld)
+        if _all_of_type(raw, str):
+            return list(map(str.strip, raw))
+        return [v.strip() if type(v) is str else _text(v) for v in raw]
+
+    def units(self) -> list[Unit | None]:
+        raw = self.column("unit")
+        out: list = list(map(_UNITS.get, raw, repeat(_SLOW)))
+        for i in [i for i, v in enumerate(out) if v is _SLOW]:
+            row, text = self.first_row + i, _text(raw[i])
+            unit = lookup_unit(text) if text else None
+            if text and unit is None:
+                self.issue(row, "unit", warning(
+                    "DEV023", self.ref.where(row, "unit"), f"Unité « {text} » inconnue.",
                     f"Choisissez dans la liste : {', '.join(L.UNITS)}.",
                 ))
-            elif unit.value != raw_unit:
+            elif unit is not None and unit.value != text:
                 self.fix(row, "unit", unit.value)
+            out[i] = unit
+        return out
 
-        category = None
-        raw_cat = _text(raw_cat_cell)
-        if raw_cat:
-            category = lookup_category(raw_cat)
-            if category is None:
-                self.out.issues.append(error(
-                    "DEV021", self.ref.where(row, "category"), f"Catégorie de paie « {raw_cat} » inconnue : "
+    def categories(self) -> tuple[list[PayrollCategory | None], list[str]]:
+        raw = self.column("category")
+        out: list = list(map(_CATEGORIES.get, raw, repeat(_SLOW)))
+        texts = [""] * len(out)
+        for i in [i for i, v in enumerate(out) if v is _SLOW]:
+            row, text = self.first_row + i, _text(raw[i])
+            category = lookup_category(text) if text else None
+            if text and category is None:
+                texts[i] = text  # kept: a line with an unknown category is not a line without one
+                self.issue(row, "category", error(
+                    "DEV021", self.ref.where(row, "category"), f"Catégorie de paie « {text} » inconnue : "
                     "aucune charge sociale n'est calculée pour cette ligne.",
                     f"Choisissez dans la liste : {', '.join(L.CATEGORIES)}.",
                 ))
-            elif category.value.casefold() != raw_cat.casefold():
+            elif category is not None and category.value.casefold() != text.casefold():
                 self.fix(row, "category", category.value)
+            out[i] = category
+        return out, texts
 
-        tags = set()
-        for tag, fld, idx in self.tag_columns:
-            raw = values[idx] if idx < len(values) else None
-            if raw is None or raw == "":
+    def tags(self) -> list[frozenset[Tag]]:
+        found: dict[int, set[Tag]] = {}
+        for tag in Tag:
+            fld = f"tag:{tag.value}"
+            if fld not in self.cols:
                 continue
-            word = folded_word(_text(raw)) if not isinstance(raw, bool) else ("oui" if raw else "non")
-            if word in YES_WORDS:
-                tags.add(tag)
-                if not (isinstance(raw, str) and folded_word(raw) == L.YES):
-                    self.fix(row, fld, L.YES)
-            elif word not in NO_WORDS:
-                self.out.issues.append(warning(
-                    "DEV050", self.ref.where(row, fld), f"{tag.header} : valeur « {raw} » non reconnue, ligne non comptée.",
-                    "Saisissez « oui » pour identifier la ligne, ou laissez la cellule vide.",
-                ))
-        return BudgetLine(
-            row=row, account=account, label=label, quantity=quantity, number=number, unit_rate=unit_rate,
-            unit=unit, category=category, category_text="" if category else raw_cat, france_share=france_share,
-            tags=frozenset(tags), note=_text(raw_note),
-            blank_quantity=blank_q, blank_number=blank_n,
-        )
+            raw = self.column(fld)
+            if set(raw) <= _BLANKS:  # the usual tag column: a few "oui" at most, often none
+                continue
+            for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
+                row, value = self.first_row + i, raw[i]
+                word = folded_word(_text(value)) if not isinstance(value, bool) else ("oui" if value else "non")
+                if word in YES_WORDS:
+                    found.setdefault(i, set()).add(tag)
+                    if not (isinstance(value, str) and folded_word(value) == L.YES):
+                        self.fix(row, fld, L.YES)
+                elif word not in NO_WORDS:
+                    self.issue(row, fld, warning(
+                        "DEV050", self.ref.where(row, fld),
+                        f"{tag.header} : valeur « {value} » non reconnue, ligne non comptée.",
+                        "Saisissez « oui » pour identifier la ligne, ou laissez la cellule vide.",
+                    ))
+        tags: list[frozenset[Tag]] = [frozenset()] * len(self.rows)
+        for i, found_tags in found.items():
+            tags[i] = frozenset(found_tags)
+        return tags
 
 
 def map_columns(table: RawTable, book: str) -> tuple[dict[str, int], list[Issue]]:
@@ -266,7 +342,6 @@ def read_devis(table: RawTable, params: BudgetParameters, book: str) -> DevisRea
         book=book, sheet=table.sheet, header_row=table.header_row,
         columns={fld: column_letter(table.first_col + i) for fld, i in cols.items()},
     )
-    reader = _RowReader(table, ref, cols, out)
-    lines = tuple(reader.read(table.header_row + 1 + i, values) for i, values in enumerate(table.rows))
+    lines = _TableReader(table, ref, cols, out).read()
     out.budget = Budget(lines=lines, parameters=params, table=ref)
     return out

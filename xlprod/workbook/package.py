@@ -148,8 +148,11 @@ class XlsxPackage:
     def read_text(self, part: str) -> str:
         return self._data[part].decode("utf-8")
 
+    def write(self, part: str, data: bytes) -> None:
+        self._data[part] = data
+
     def write_text(self, part: str, text: str) -> None:
-        self._data[part] = text.encode("utf-8")
+        self.write(part, text.encode("utf-8"))
 
     def has(self, part: str) -> bool:
         return part in self._data and part not in self._removed

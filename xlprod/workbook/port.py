@@ -18,7 +18,12 @@ class RawTable:
     header_row: int  # 1-based row of the headers; data starts below
     first_col: int  # 1-based column of the first header
     headers: list[str]
-    rows: list[list[object]]
+    rows: list[list[object]]  # each as wide as the headers (padded with None if a reader left blanks out)
+
+    def __post_init__(self) -> None:
+        width = len(self.headers)
+        if self.rows and min(map(len, self.rows)) < width:
+            self.rows[:] = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in self.rows]
 
     @property
     def ref(self) -> str:

@@ -87,11 +87,11 @@ class XlsxFile:
         restored: list[tuple[str, Restored]] = []
         for sheet, patch in plan.sheets.items():
             part = self._part(sheet)
-            xml, fixed = apply_patch(self.package.read_text(part), patch)
+            xml, fixed = apply_patch(self.package.read(part), patch)
             restored += [(sheet, r) for r in fixed]
             if sheet in plan.links:
-                xml = set_internal_hyperlinks(xml, plan.links[sheet])
-            self.package.write_text(part, xml)
+                xml = set_internal_hyperlinks(xml.decode("utf-8"), plan.links[sheet]).encode("utf-8")
+            self.package.write(part, xml)
         self.package.drop_calc_chain()
         self.package.set_full_calc_on_load()
         return restored
