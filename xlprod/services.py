@@ -75,11 +75,6 @@ def plural(n: int, word: str) -> str:
 _POSTE_VALUES = {str(d): d for d in range(10)}
 
 
-def _poste_value(account: str) -> object:
-    """What ``IFERROR(VALUE(LEFT(Compte,1)),"")`` shows: the first digit, else blank."""
-    return _POSTE_VALUES.get(account[:1], "")
-
-
 def recalc_devis(book: WorkbookPort, *, now: dt.datetime | None = None) -> Report:
     """Read, check, compute and write back a devis. The caller decides whether to save the file."""
     report = Report(book=book.book_name, kind=L.KIND)
@@ -126,20 +121,23 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
     The table as read holds each cell's cached value, so the rows whose value changed are known
     before touching the sheet: the writer only confirms the formulas and rewrites those rows.
     """
-    rows = [line.row for line in budget.lines]
+    lines = budget.lines
+    first_row = table.header_row + 1
+    poste = _POSTE_VALUES.get  # what IFERROR(VALUE(LEFT(Compte,1)),"") shows: the first digit, else blank
     values = {
-        "chapter": [_poste_value(line.account) for line in budget.lines],
+        "chapter": [poste(line.account[:1], "") for line in lines],
         "amount": list(map(float, result.line_amounts)),
         "france_amount": list(map(float, result.line_france_amounts)),
     }
     for fld in L.COMPUTED_FIELDS:
         col = column_index(budget.table.columns[fld])
         new = values[fld]
-        cached = list(map(itemgetter(col - table.first_col), table.rows))
+        cached = map(itemgetter(col - table.first_col), table.rows)
         # exact comparison: xlprod writes doubles back exactly; any other difference is a rewrite, not an error
-        stale = frozenset(row for row, a, b in zip(rows, new, cached, strict=True) if a != b and not (a == "" and b is None))
-        plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "",
-                                                           dict(zip(rows, new, strict=True)), stale))
+        stale = frozenset(first_row + i for i, (a, b) in enumerate(zip(new, cached, strict=True))
+                          if a != b and not (a == "" and b is None))
+        plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "", first_row,
+                                                           new, stale))
 
 
 def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:

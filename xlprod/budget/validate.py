@@ -42,11 +42,10 @@ def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
                 "Corrigez le compte ; son montant n'est compté dans aucun poste tant qu'il est invalide.",
             )
             continue
-        sub_chapter = line.sub_chapter
-        if sub_chapter not in known_sub_chapters:
+        if account[:2] not in known_sub_chapters:  # the codes are digits: same test as on line.sub_chapter
             yield warning(
                 "DEV003", where(line.row, "account"),
-                f"Compte « {account} » : sous-poste {sub_chapter or account} absent de la "
+                f"Compte « {account} » : sous-poste {line.sub_chapter or account} absent de la "
                 f"nomenclature CNC ; la ligne est comptée au poste {chapter}.",
                 "Vérifiez le code (deux premiers chiffres = sous-poste).",
             )
@@ -149,7 +148,7 @@ def check_chapter4(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     where = budget.table.where
     charge_subs = social_charge_sub_chapters()
     typed = [(line, amount) for line, amount in zip(budget.lines, result.line_amounts, strict=True)
-             if line.sub_chapter in charge_subs and amount]
+             if line.account[:2] in charge_subs and amount]  # digit codes: same as line.sub_chapter
     if not typed:
         return
     typed_total = sum((a for _, a in typed), ZERO)

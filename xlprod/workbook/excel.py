@@ -76,7 +76,7 @@ class ExcelBook:
                     ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
             cells = dict(patch.cells)
             for column in patch.columns:
-                cells.update({(row, column.col): column.cell(row) for row in column.values})
+                cells.update({(row, column.col): column.cell(row) for row in column.rows})
             owned = [key for key, w in cells.items() if w.owned]
             current = self._formulas(ws, owned) if owned else {}
             for (row, col), write in cells.items():

@@ -62,18 +62,24 @@ class Restored:
 
 
 class ColumnWrite(NamedTuple):
-    """A column computed by xlprod: the same formula on every row, and each row's cached value.
+    """A column of a table computed by xlprod: the same formula on every row, each row's cached value.
 
-    Its cells are owned (see ``CellWrite.owned``).
+    Its cells are owned (see ``CellWrite.owned``). Table rows are contiguous: ``values[i]`` is
+    the value of row ``first_row + i``.
     """
 
     col: int
     formula: str
-    values: dict[int, CellValue]  # row -> cached value
+    first_row: int
+    values: list[CellValue]
     stale: frozenset[int] | None = None  # rows whose cached value is known to be out of date; None: all
 
+    @property
+    def rows(self) -> range:
+        return range(self.first_row, self.first_row + len(self.values))
+
     def cell(self, row: int) -> CellWrite:
-        return CellWrite(self.values[row], self.formula, owned=True)
+        return CellWrite(self.values[row - self.first_row], self.formula, owned=True)
 
 
 @dataclass
@@ -250,7 +256,7 @@ class _Coverage:
 
     def __init__(self, patch: SheetPatch) -> None:
         self.cells = patch.cells
-        self.columns = {c.col: c.values for c in patch.columns}
+        self.columns = {c.col: c.rows for c in patch.columns}
 
     def __call__(self, row: int, col: int) -> bool:
         return (row, col) in self.cells or row in self.columns.get(col, ())
@@ -266,12 +272,18 @@ def _canonical_branch(letter: str, formula: str) -> bytes:
 
 @lru_cache(maxsize=64)
 def _canonical_cells(columns: tuple[tuple[str, str], ...]) -> re.Pattern[bytes]:
-    """Canonical cells of several columns in one pattern, one group (the row) per column.
+    """Cells of several columns holding exactly xlprod's formula, one group (the row) per column.
 
     The shared ``<c r="`` prefix is kept outside the alternation so that the engine scans for it
     as a literal: one pass over a 4 MB sheet costs a few milliseconds.
     """
-    return re.compile(rb'<c r="(?:' + b"|".join(_canonical_branch(*c) for c in columns) + b")" + _CELL_END)
+    return re.compile(rb'<c r="(?:' + b"|".join(_canonical_branch(*c) for c in columns) + b")")
+
+
+@lru_cache(maxsize=64)
+def _canonical_cell(letter: str, formula: str) -> re.Pattern[bytes]:
+    """A whole canonical cell, value included: the unit rewritten in place."""
+    return re.compile(rb'<c r="' + _canonical_branch(letter, formula) + _CELL_END)
 
 
 def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes, dict[tuple[int, int], CellWrite]]:
@@ -287,26 +299,26 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
     matches = _canonical_cells(keys).findall(xml)  # built in C: the per-cell work stays small
     edits: list[tuple[int, int, bytes]] = []
     leftovers: dict[tuple[int, int], CellWrite] = {}
-    expected: dict[tuple[int, ...], list[bytes]] = {}
+    expected: dict[range, list[bytes]] = {}
     for i, column in enumerate(columns):
-        values = column.values
+        rows = column.rows
         rows_found = list(filter(None, map(itemgetter(i), matches))) if len(columns) > 1 else matches
-        order = tuple(values)
-        if order not in expected:
-            expected[order] = [b"%d" % row for row in order]
-        if rows_found == expected[order]:  # the usual case: every row, in order, holds the formula
-            found = values.keys()
+        if rows not in expected:
+            expected[rows] = [b"%d" % row for row in rows]
+        found: set[int] | range
+        if rows_found == expected[rows]:  # the usual case: every row, in order, holds the formula
+            found = rows
         else:
             found = set(map(int, rows_found))
-            leftovers.update({(row, column.col): column.cell(row) for row in values if row not in found})
-        stale = values.keys() & found if column.stale is None else column.stale & found
-        single = _canonical_cells(keys[i:i + 1])
+            leftovers.update({(row, column.col): column.cell(row) for row in rows if row not in found})
+        stale = [row for row in (rows if column.stale is None else sorted(column.stale)) if row in found]
+        single = _canonical_cell(*keys[i])
         pos = 0
-        for row in sorted(stale):  # document order: each search resumes where the previous one ended
+        for row in stale:  # document order: each search resumes where the previous one ended
             ref = f"{keys[i][0]}{row}"
             start = xml.find(f'<c r="{ref}"'.encode(), pos)
             m = single.match(xml, start) if start >= 0 else None
-            if m is None:  # a second cell with the same reference: leave it to the general path
+            if m is None:  # an unusual shape after the formula, or a duplicated reference: the general path
                 leftovers[(row, column.col)] = column.cell(row)
                 continue
             pos = m.end()
