@@ -17,6 +17,8 @@ from openpyxl.worksheet.table import TableColumn
 
 from tests.conftest import make_devis, recalc
 from xlprod.cli import main
+from xlprod.demo import sample_csv
+from xlprod.workbook.csv_lines import read_lines_csv
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.devis_builder import build_devis, catalogue_rows
 from xlprod.workbook.errors import WorkbookError
@@ -240,3 +242,42 @@ def test_a_second_recalculation_leaves_the_lines_untouched(tmp_path):
     recalc(path)
     with zipfile.ZipFile(path) as zf:
         assert zf.read("xl/worksheets/sheet1.xml") == before
+
+
+def _retype_cell(path: Path, ref: str, number: str) -> None:
+    """Change one input the way Excel saves it: the sheet part rewritten, every cached value kept."""
+    part = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        items = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            if info.filename == part:
+                text = data.decode()
+                start = text.index(f'<c r="{ref}"')
+                end = text.index("</c>", start) + len("</c>")
+                style = text[start:end].split(' s="', 1)[1].split('"', 1)[0]
+                data = (text[:start] + f'<c r="{ref}" s="{style}"><v>{number}</v></c>' + text[end:]).encode()
+            zf.writestr(info, data)
+
+
+def _rows_xml(path: Path) -> dict[int, str]:
+    with zipfile.ZipFile(path) as zf:
+        text = zf.read("xl/worksheets/sheet1.xml").decode()
+    rows = text.split("<row ")[1:]
+    return {int(r.split('r="', 1)[1].split('"', 1)[0]): r for r in rows}
+
+
+def test_an_edited_rate_refreshes_its_row_and_nothing_else(tmp_path):
+    path = make_devis(tmp_path / "devis.xlsx", read_lines_csv(sample_csv()))
+    row = FIRST + 3
+    _retype_cell(path, f"G{row}", "1234.5")
+    before = _rows_xml(path)
+    table = XlsxFile(path).table(L.TABLE_DEVIS)
+    quantity, number = (table.rows[3][COLS[f] - 1] for f in ("quantity", "number"))
+    recalc(path)
+    after = _rows_xml(path)
+    assert [r for r in before if before[r] != after[r]] == [row]
+    line = XlsxFile(path).table(L.TABLE_DEVIS).rows[3]
+    expected = float((Decimal(str(quantity)) * Decimal(str(number)) * Decimal("1234.5")).quantize(Decimal("0.01")))
+    assert line[COLS["amount"] - 1] == expected
+    assert f'<f>{L.COLUMN_BY_FIELD["amount"].formula}</f>' in after[row]

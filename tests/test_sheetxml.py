@@ -53,3 +53,24 @@ def test_prefixed_markup_is_patched_with_the_same_prefix():
            '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>')
     out, _ = apply(xml, patch({(1, 1): CellWrite(2.0), (1, 2): CellWrite("b")}))
     assert '<x:c r="A1"><x:v>2</x:v></x:c><x:c r="B1" t="inlineStr"><x:is><x:t xml:space="preserve">b</x:t></x:is></x:c>' in out
+
+
+def test_a_computed_column_is_checked_cell_by_cell_not_by_formula_count():
+    formula = "Devis[[#This Row],[Q]]*2"
+    xml = sheet(f'<row r="1"><c r="B1"><f>{formula}</f><v>2</v></c></row>'
+                f'<row r="2"><c r="B2"><v>4</v></c><c r="C2"><f>{formula}</f><v>4</v></c></row>')
+    p = SheetPatch(columns=[ColumnWrite(2, formula, 1, [2.0, 4.0], stale=frozenset())])
+    out, restored = apply(xml, p)
+    assert [(r.row, r.col, r.old_value) for r in restored] == [(2, 2, "4")]
+    assert f'<c r="B2"><f>{formula}</f><v>4</v></c>' in out and f'<c r="C2"><f>{formula}</f><v>4</v></c>' in out
+
+
+def test_only_stale_rows_of_a_computed_column_are_rewritten():
+    formula = "A1*2"
+    xml = sheet('<row r="1"><c r="B1" s="3"><f>A1*2</f><v>2</v></c></row>'
+                '<row r="2"><c r="B2" s="3"><f>A1*2</f><v>9</v></c></row>')
+    p = SheetPatch(columns=[ColumnWrite(2, formula, 1, [7.0, 4.0], stale=frozenset({2}))])
+    out, restored = apply(xml, p)
+    assert restored == []
+    assert '<c r="B1" s="3"><f>A1*2</f><v>2</v></c>' in out  # not listed as stale: left as found
+    assert '<c r="B2" s="3"><f>A1*2</f><v>4</v></c>' in out
