@@ -6,7 +6,7 @@ Compares, in the same run and on the same file:
   * LibreOffice headless recalculation of the same file.
 Targets: at least 10x faster than LibreOffice, within 1.5x of the floor.
 
-    python benchmarks/bench_recalc.py [--lines 5000] [--repeat 3]
+    python benchmarks/bench_recalc.py [--lines 5000] [--repeat 15]
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from xlprod.budget.reference import default_parameters
 from xlprod.demo import sample_csv
 from xlprod.runtime import collector_paused
 from xlprod.services import recalculate
 from xlprod.workbook.csv_lines import read_lines_csv
+from xlprod.workbook import devis_layout as L
 from xlprod.workbook.devis_builder import build_devis
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice, soffice
 from xlprod.workbook.xlsx_file import XlsxFile
@@ -47,6 +49,18 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def interleaved(cases: dict[str, object], repeat: int) -> dict[str, float]:
+    """Median time of each case, the cases taking turns so that a slower spell of the machine
+    weighs on all of them alike rather than on whichever ran during it."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            fn()  # type: ignore[operator]
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def edit_one_line(src: Path, dest: Path) -> None:
     """The usual case: a devis saved with its cached values, one unit rate changed by the user."""
     import zipfile
@@ -67,7 +81,7 @@ def edit_one_line(src: Path, dest: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=5000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="xlprod-bench-"))
     try:
@@ -88,27 +102,28 @@ def main() -> int:
             recalculate(b)
             b.save()
 
+        input_names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
+
         def floor() -> None:
             shutil.copy(edited, target)
             b = XlsxFile(target)
             with collector_paused():  # as recalculate() does: the floor gets the same advantage
                 b.table("Devis")
-                for name in ("PARAM_TAUX_FG", "PARAM_TAUX_IMPREVUS"):
+                for name in input_names:
                     b.named_cell(name)
             b.package.write_text("xl/workbook.xml", b.package.read_text("xl/workbook.xml"))
             b.save()
 
-        t_copy = timed(lambda: shutil.copy(edited, target), args.repeat)
-        t_edit = timed(lambda: xlprod_recalc(edited), args.repeat) - t_copy
-        t_stale = timed(lambda: xlprod_recalc(stale), args.repeat) - t_copy
-        t_floor = timed(floor, args.repeat) - t_copy
+        t = interleaved({"copy": lambda: shutil.copy(edited, target), "floor": floor,
+                         "edit": lambda: xlprod_recalc(edited), "stale": lambda: xlprod_recalc(stale)}, args.repeat)
+        t_floor, t_edit, t_stale = (t[name] - t["copy"] for name in ("floor", "edit", "stale"))
         print(f"devis of {args.lines} lines, median of {args.repeat} runs")
         print(f"  read inputs + write file (floor)          {t_floor:7.3f} s")
         print(f"  xlprod recalc, one line edited            {t_edit:7.3f} s   ratio to floor {t_edit / t_floor:5.2f} "
               "(target <= 1.5)")
         print(f"  xlprod recalc, every computed cell stale  {t_stale:7.3f} s   ratio to floor {t_stale / t_floor:5.2f}")
         if soffice():
-            t_lo = timed(lambda: recalculate_with_libreoffice(edited, work / "lo"), max(1, args.repeat // 2))
+            t_lo = timed(lambda: recalculate_with_libreoffice(edited, work / "lo"), 3)
             print(f"  LibreOffice headless recalculation        {t_lo:7.3f} s   LibreOffice / xlprod (edited) "
                   f"{t_lo / t_edit:5.1f} (target >= 10), / xlprod (stale) {t_lo / t_stale:5.1f}")
         else:

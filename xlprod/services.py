@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from operator import itemgetter
+from operator import itemgetter, ne
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -132,10 +132,11 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
     for fld in L.COMPUTED_FIELDS:
         col = column_index(budget.table.columns[fld])
         new = values[fld]
-        cached = map(itemgetter(col - table.first_col), table.rows)
+        cached = list(map(itemgetter(col - table.first_col), table.rows))
         # exact comparison: xlprod writes doubles back exactly; any other difference is a rewrite, not an error
-        stale = frozenset(first_row + i for i, (a, b) in enumerate(zip(new, cached, strict=True))
-                          if a != b and not (a == "" and b is None))
+        differs = list(map(ne, new, cached))
+        stale = frozenset(first_row + i for i, d in enumerate(differs)
+                          if d and not (new[i] == "" and cached[i] is None)) if any(differs) else frozenset()
         plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "", first_row,
                                                            new, stale))
 

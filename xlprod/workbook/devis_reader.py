@@ -90,7 +90,7 @@ def _text(raw: object) -> str:
 
 _SLOW = object()  # a cell the fast column pass leaves to the per-cell checks
 _LINES = TypeAdapter(tuple[BudgetLine, ...])
-_BLANKS = {None, ""}
+_BLANKS = (None, "")
 _UNITS: dict[object, Unit | None] = {u.value: u for u in Unit} | dict.fromkeys(_BLANKS)
 _CATEGORIES: dict[object, PayrollCategory | None] = {c.value: c for c in PayrollCategory} | dict.fromkeys(_BLANKS)
 # position of a field in a row, so that issues come out line by line, left to right
@@ -238,7 +238,7 @@ class _TableReader:
             if fld not in self.cols:
                 continue
             raw = self.column(fld)
-            if set(raw) <= _BLANKS:  # the usual tag column: a few "oui" at most, often none
+            if raw.count("") + raw.count(None) == len(raw):  # the usual tag column: a few "oui" at most
                 continue
             for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
                 row, value = self.first_row + i, raw[i]
