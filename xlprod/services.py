@@ -19,6 +19,7 @@ from xlprod.budget.reference import default_parameters
 from xlprod.budget.validate import validate_budget
 from xlprod.core.issues import Issue, count, warning
 from xlprod.core.location import Location, column_index, column_letter
+from xlprod.core.money import to_excel, to_excel_all
 from xlprod.runtime import collector_paused
 from xlprod.workbook import devis_layout as L
 from xlprod.workbook.devis_reader import read_devis, read_parameters
@@ -103,7 +104,7 @@ def recalc_devis(book: WorkbookPort, *, now: dt.datetime | None = None) -> Repor
             if m and loc.sheet:
                 plan.sheet(loc.sheet).set(int(m.group(2)), column_index(m.group(1)), CellWrite(value))
         for cell in L.synthese_cells(result, params):
-            value = float(cell.value) if isinstance(cell.value, Decimal) else cell.value
+            value = to_excel(cell.value) if isinstance(cell.value, Decimal) else cell.value
             plan.sheet(L.SHEET_SYNTHESE).set(cell.row, cell.col, CellWrite(value, cell.formula))
         issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
         report.budget, report.result = budget, result
@@ -126,8 +127,8 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
     poste = _POSTE_VALUES.get  # what IFERROR(VALUE(LEFT(Compte,1)),"") shows: the first digit, else blank
     values = {
         "chapter": [poste(line.account[:1], "") for line in lines],
-        "amount": list(map(float, result.line_amounts)),
-        "france_amount": list(map(float, result.line_france_amounts)),
+        "amount": to_excel_all(result.line_amounts),
+        "france_amount": to_excel_all(result.line_france_amounts),
     }
     for fld in L.COMPUTED_FIELDS:
         col = column_index(budget.table.columns[fld])
