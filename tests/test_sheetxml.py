@@ -74,3 +74,13 @@ def test_only_stale_rows_of_a_computed_column_are_rewritten():
     assert restored == []
     assert '<c r="B1" s="3"><f>A1*2</f><v>2</v></c>' in out  # not listed as stale: left as found
     assert '<c r="B2" s="3"><f>A1*2</f><v>4</v></c>' in out
+
+
+def test_a_formula_saved_by_libreoffice_counts_as_xlprods_own():
+    xml = sheet('<row r="1"><c r="B1" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c></row>'
+                '<row r="2"><c r="B2" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c></row>')
+    p = SheetPatch(columns=[ColumnWrite(2, 'IF(A1="",1,2)', 1, [1.0, 2.0], stale=frozenset({2}))])
+    out, restored = apply(xml, p)
+    assert restored == []
+    assert '<c r="B1" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c>' in out
+    assert '<c r="B2" s="3"><f>IF(A1="",1,2)</f><v>2</v></c>' in out

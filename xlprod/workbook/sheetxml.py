@@ -266,8 +266,14 @@ _CELL_END = rb"(?:<v>[^<]*</v>|<v/>)?</c>"
 
 
 def _canonical_branch(letter: str, formula: str) -> bytes:
-    """The rest of a cell of one column, in the usual shape, holding exactly this formula."""
-    return letter.encode() + rb'(\d+)"[^>/]*><f>' + re.escape(escape(formula).encode()) + b"</f>"
+    """The rest of a cell of one column, in the usual shape, holding exactly this formula.
+
+    The formula may carry the calculation flags LibreOffice writes (``aca``, ``ca``), not a
+    shared or array formula's ``t``/``ref``: those belong to the general path. Its quotes may
+    be written as is (Excel, XlsxWriter) or as ``&quot;`` (LibreOffice).
+    """
+    text = re.escape(escape(formula).encode()).replace(b'"', b'(?:"|&quot;)')
+    return letter.encode() + rb'(\d+)"[^>/]*><f(?:\s+a?ca="[^"]*")*>' + text + b"</f>"
 
 
 @lru_cache(maxsize=64)
