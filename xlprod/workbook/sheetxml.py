@@ -272,8 +272,8 @@ def _canonical_branch(letter: str, formula: str) -> bytes:
     shared or array formula's ``t``/``ref``: those belong to the general path. Its quotes may
     be written as is (Excel, XlsxWriter) or as ``&quot;`` (LibreOffice).
     """
-    text = re.escape(escape(formula).encode()).replace(b'"', b'(?:"|&quot;)')
-    return letter.encode() + rb'(\d+)"[^>/]*><f(?:\s+a?ca="[^"]*")*>' + text + b"</f>"
+    text = re.escape(escape(formula).encode()).replace(b'"', b'(?>"|&quot;)')
+    return letter.encode() + rb'(\d+)"[^>/]*+><f(?: a?ca="[^"]*")*+>' + text + b"</f>"
 
 
 @lru_cache(maxsize=64)
