@@ -20,7 +20,7 @@ from xlprod.cli import main
 from xlprod.demo import sample_csv
 from xlprod.workbook.csv_lines import read_lines_csv
 from xlprod.workbook import devis_layout as L
-from xlprod.workbook.devis_builder import build_devis, catalogue_rows
+from xlprod.workbook.devis_builder import catalogue_rows
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.xlsx_file import XlsxFile
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from operator import itemgetter, ne
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter, ne
 
 from xlprod.budget.compute import BudgetResult, compute_budget
 from xlprod.budget.model import Budget

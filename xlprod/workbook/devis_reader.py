@@ -8,11 +8,11 @@ workbook's own formulas see what Python saw. Strict everywhere else.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from functools import cache
 from itertools import repeat
 from operator import itemgetter
-from dataclasses import dataclass, field, fields
-from decimal import Decimal
 
 from pydantic import TypeAdapter
 from pydantic_core import ArgsKwargs

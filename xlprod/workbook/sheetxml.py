@@ -9,12 +9,12 @@ optional ``<f>`` formula and ``<v>`` cached value.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from collections.abc import Callable
 from typing import NamedTuple
-from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from xlprod.core.location import column_index, column_letter
