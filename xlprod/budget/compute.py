@@ -75,10 +75,6 @@ class BudgetResult(BaseModel):
         return amount / self.subtotal if self.subtotal else ZERO
 
 
-def line_amount(quantity: Decimal, number: Decimal, unit_rate: Decimal) -> Decimal:
-    return round_cents(quantity * number * unit_rate)
-
-
 def employer_charges(gross: Decimal, rate: Decimal) -> Decimal:
     return round_cents(gross * rate)
 
@@ -96,7 +92,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
     charged = {c: c.charged_chapters for c in CHARGED_CATEGORIES}
     add_amount, add_france = amounts.append, france.append
     for line in budget.lines:  # hot loop: thousands of lines, kept free of calls that can be avoided
-        amount = round_cents(line.quantity * line.number * line.unit_rate)  # == line_amount(...)
+        amount = round_cents(line.quantity * line.number * line.unit_rate)
         share = line.france_share
         french = amount if share == ONE else round_cents(amount * share)
         add_amount(amount)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
@@ -93,9 +92,8 @@ def chapter_of(account: str) -> int | None:
     return _CHAPTERS.get(account[:1])
 
 
-@lru_cache(maxsize=65536)
 def sub_chapter_of(account: str) -> str | None:
-    """Cached: checks ask for it several times per line, on thousands of lines."""
+    """Sub-chapter of an account code: its first two digits (every CNC sub-chapter code is two digits)."""
     return account[:2] if len(account) >= 2 and account[:2].isdigit() else None
 
 
@@ -124,7 +122,7 @@ class BudgetLine:
 
     @property
     def chapter(self) -> int | None:
-        return _CHAPTERS.get(self.account[:1])
+        return _CHAPTERS.get(self.account[:1])  # chapter_of, inlined: read for every line by compute and checks
 
     @property
     def sub_chapter(self) -> str | None:
