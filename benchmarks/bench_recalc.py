@@ -19,13 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlprod.budget.reference import default_parameters
-from xlprod.demo import sample_csv
+from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.demo import sample_csv
 from xlprod.runtime import collector_paused
 from xlprod.services import recalculate
-from xlprod.workbook.csv_lines import read_lines_csv
-from xlprod.workbook import devis_layout as L
-from xlprod.workbook.devis_builder import build_devis
+from xlprod.kinds.devis.csv_import import read_lines_csv
+from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.builder import build_devis
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice, soffice
 from xlprod.workbook.xlsx_file import XlsxFile
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from xlprod.services import recalculate
-from xlprod.workbook.devis_builder import build_devis
+from xlprod.kinds.devis.builder import build_devis
 from xlprod.workbook.libreoffice import soffice
 from xlprod.workbook.xlsx_file import XlsxFile
 

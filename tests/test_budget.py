@@ -7,8 +7,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlprod.budget import Budget, BudgetLine, BudgetParameters, PayrollCategory, Tag, compute_budget, validate_budget
-from xlprod.budget.compute import france_share, rollup_by_chapter
+from xlprod.cnc.payroll import PayrollCategory
+from xlprod.kinds.devis.checks import validate_budget
+from xlprod.kinds.devis.compute import compute_budget
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag
+from xlprod.kinds.devis.compute import france_share, rollup_by_chapter
 from xlprod.core.money import ZERO, round_cents
 
 RATES = {PayrollCategory.TECHNICIEN: Decimal("0.62"), PayrollCategory.ARTISTE: Decimal("0.50"),

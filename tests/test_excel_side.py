@@ -12,22 +12,11 @@ import pytest
 
 from tests.conftest import NOW, make_devis, recalc
 from xlprod.services import recalculate
-from xlprod.workbook import devis_layout as L
+from xlprod.kinds.devis import layout as L
 from xlprod.workbook.addin import build_addin
 from xlprod.workbook.excel import ExcelBook
-from xlprod.workbook.xlsx_file import XlsxFile, parse_cell_ref
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "udfs"))
-import xlprod_udfs as udfs  # noqa: E402
-
-
-def test_udfs_compute_charges_rollups_and_french_share():
-    assert udfs.XLPROD_CHARGES(3000.0, "technicien") == pytest.approx(1860.0)
-    assert udfs.XLPROD_CHARGES(1000.0, "Artiste", 0.45) == pytest.approx(450.0)
-    assert udfs.XLPROD_CHARGES(1000.0, "stagiaire").startswith("#XLPROD:")
-    assert udfs.XLPROD_POSTES([241.0, "711", "x", None], [100.0, 50.5, 9.0, None]) == [0, 100.0, 0, 0, 0, 0, 50.5, 0, 0]
-    assert udfs.XLPROD_PART_FRANCE([100.0, 100.0], [None, 0.5]) == pytest.approx(0.75)
-
+from xlprod.core.location import parse_cell_ref
+from xlprod.workbook.xlsx_file import XlsxFile
 
 # -- a stand-in for xlwings objects, holding a grid of formulas/values ----------------------------
 class _Range:
@@ -151,7 +140,7 @@ def test_the_excel_adapter_runs_the_same_recalculation(tmp_path):
     amount_col = [c.field for c in L.DEVIS_COLUMNS].index("amount") + 1
     book._sheets["Devis"].formulas[(L.DEVIS_HEADER_ROW + 1, amount_col)] = "=12345"  # user overwrote a formula
     report = recalculate(ExcelBook(book), now=NOW)
-    assert report.result.total == recalc(path, write=False).result.total
+    assert report.summary.result.total == recalc(path, write=False).summary.result.total
     devis = book._sheets["Devis"]
     assert (L.DEVIS_HEADER_ROW + 1, amount_col) in devis.written_formulas  # restored
     assert any(i.code == "DEV043" for i in report.issues)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_devis, recalc
-from xlprod.demo import build_sample
-from xlprod.workbook import devis_layout as L
+from xlprod.kinds.devis.demo import build_sample
+from xlprod.kinds.devis import layout as L
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice
 from xlprod.workbook.xlsx_file import XlsxFile
 
@@ -51,7 +51,7 @@ def compare(ours: Path, theirs: Path) -> list[str]:
 def test_libreoffice_agrees_with_python_on_the_sample_production(tmp_path, libreoffice):
     path = build_sample(tmp_path)
     report = recalc(path)
-    assert report.errors == 0 and len(report.budget.lines) >= 200
+    assert report.errors == 0 and len(report.summary.budget.lines) >= 200
     out = recalculate_with_libreoffice(path, tmp_path / "lo")
     assert compare(path, out) == []
 
@@ -63,5 +63,5 @@ def test_libreoffice_agrees_on_edge_cases_and_after_a_round_trip_through_it(tmp_
     assert compare(path, out) == []
     # a user who saved the file from LibreOffice can recalculate it again with xlprod
     again = recalc(out)
-    assert again.result.total == recalc(path).result.total
+    assert again.summary.result.total == recalc(path).summary.result.total
     assert compare(out, recalculate_with_libreoffice(out, tmp_path / "lo2")) == []

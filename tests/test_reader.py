@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from xlprod.budget.reference import default_parameters
-from xlprod.budget.model import BudgetParameters
-from xlprod.workbook import devis_layout as L
-from xlprod.workbook.devis_reader import read_devis
+from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.model import BudgetParameters
+from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.reader import read_devis
 from xlprod.workbook.port import RawTable
 
 HEADERS = [c.header for c in L.DEVIS_COLUMNS]

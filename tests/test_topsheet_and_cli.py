@@ -8,16 +8,16 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import recalc
-from xlprod.budget.topsheet import render_topsheet
+from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.cli import main
-from xlprod.demo import build_sample
+from xlprod.kinds.devis.demo import build_sample
 
 GOLDEN = Path(__file__).parent / "golden" / "topsheet-exemple.txt"
 
 
 def test_sample_topsheet_matches_the_golden_file(tmp_path):
     report = recalc(build_sample(tmp_path))
-    text = render_topsheet(report.result, report.budget.parameters) + "\n"
+    text = render_topsheet(report.summary.result, report.summary.budget.parameters) + "\n"
     if os.environ.get("XLPROD_UPDATE_GOLDEN"):
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from xlprod.demo import build_sample
+from xlprod.kinds.devis.demo import build_sample
 from xlprod.services import recalculate
-from xlprod.workbook.devis_builder import build_devis, catalogue_rows
+from xlprod.kinds.devis.builder import build_devis, catalogue_rows
 from xlprod.workbook.xlsx_file import XlsxFile
 
 HERE = Path(__file__).parent

@@ -1,32 +1,31 @@
-"""``xlprod`` command line: the same actions as the Excel buttons, headless."""
+"""``xlprod`` command line: the same actions as the Excel buttons, headless.
+
+Subcommands, their help and each kind's options come from the kind registry.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from decimal import Decimal
 from pathlib import Path
 
-from tqdm import tqdm
-
 from xlprod import __version__
-from xlprod.budget.topsheet import render_topsheet
-from xlprod.core.money import format_eur
+from xlprod.kinds import KINDS, Kind
 from xlprod.workbook.errors import WorkbookError
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def _process(path: str, write: bool) -> dict[str, object]:
-    """Recalculate one file; runs in worker processes, so it returns plain data."""
-    from xlprod.services import recalculate
+def _process(path: str, action: str, write: bool) -> dict[str, object]:
+    """Run one action on one file; runs in worker processes too, so it returns plain data."""
+    from xlprod.services import run_action
     from xlprod.workbook.xlsx_file import XlsxFile
 
     try:
         book = XlsxFile(path)
-        report = recalculate(book)
+        report = run_action(book, action)
         if write:
             book.save()
     except WorkbookError as exc:
@@ -34,8 +33,8 @@ def _process(path: str, write: bool) -> dict[str, object]:
     data = report.to_json()
     data["file"] = path
     data["rendered_issues"] = [i.render() for i in report.issues]
-    data["topsheet"] = (render_topsheet(report.result, report.budget.parameters)
-                        if report.result is not None and report.budget is not None else "")
+    data["headline"] = report.headline()
+    data["detail"] = report.summary.render() if report.summary is not None else ""
     return data
 
 
@@ -45,9 +44,12 @@ def _expand(paths: list[str]) -> tuple[list[str], list[str]]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.suffix.lower() in (".xlsx", ".xlsm")
-                           and not f.name.startswith(("~$", ".~")))
-            files.extend(str(f) for f in found if _is_xlprod(f))
+            found = sorted(f for f in path.rglob("*") if f.suffix.lower() in XLSX_SUFFIXES
+                           and not f.name.startswith(("~$", ".~")) and f.is_file())
+            ours = [str(f) for f in found if _is_xlprod(f)]
+            if not ours:
+                problems.append(f"{p}: erreur: aucun classeur xlprod dans ce dossier")
+            files.extend(ours)
         elif path.exists():
             files.append(str(path))
         else:
@@ -64,41 +66,48 @@ def _is_xlprod(path: Path) -> bool:
         return True  # let the real run report why it cannot be read
 
 
-def cmd_recalc(args: argparse.Namespace, write: bool = True) -> int:
+def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     files, problems = _expand(args.paths)
     for problem in problems:
         print(problem, file=sys.stderr)
     results: list[dict[str, object]] = []
-    if args.jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {pool.submit(_process, f, write): f for f in files}
+    jobs = getattr(args, "jobs", 1)
+    if jobs > 1 and len(files) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        from tqdm import tqdm
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_process, f, action, write): f for f in files}
             for fut in tqdm(as_completed(futures), total=len(futures), desc="Recalcul", unit="classeur",
                             file=sys.stderr, disable=None):
                 results.append(fut.result())
         order = {f: i for i, f in enumerate(files)}
         results.sort(key=lambda r: order[str(r["file"])])
-    else:
-        for f in tqdm(files, desc="Recalcul", unit="classeur", file=sys.stderr, disable=None if len(files) > 1 else True):
-            results.append(_process(f, write))
+    elif len(files) > 1:
+        from tqdm import tqdm
 
-    if args.json:
-        payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "topsheet")} for r in results]
-        print(json.dumps(payload[0] if len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
-                         else payload, ensure_ascii=False, indent=2))
+        results = [_process(f, action, write) for f in tqdm(files, desc="Recalcul", unit="classeur",
+                                                             file=sys.stderr, disable=None)]
+    else:
+        results = [_process(f, action, write) for f in files]
+
+    if getattr(args, "json", False):
+        payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
+        single = len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
+        print(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
         for r in results:
             if "failure" in r:
                 print(r["failure"], file=sys.stderr)
                 continue
-            if args.topsheet and r.get("topsheet"):
-                print(r["topsheet"])
+            if getattr(args, "topsheet", False) and r.get("detail"):
+                print(r["detail"])
                 print()
-            for line in r["rendered_issues"]:  # type: ignore[union-attr]
+            for line in r["rendered_issues"]:  # type: ignore[attr-defined]
                 print(line)
-            verb = "recalculé" if write else "vérifié"
-            total = format_eur(Decimal(str(r["total"]))) if "total" in r else "non calculé"
-            print(f"{r['file']}: {verb}, total {total}, {r['errors']} erreur(s), "
-                  f"{r['warnings']} avertissement(s)")
+            verb = ("recalculé" if action == "recalculer" else action) if write else "vérifié"
+            print(f"{r['file']}: {verb}, {r['headline']}, {r['errors']} erreur(s), {r['warnings']} avertissement(s)")
     if problems or any("failure" in r for r in results):
         return EXIT_FAILURE
     return EXIT_DATA_ERRORS if any(r.get("errors") for r in results) else EXIT_OK
@@ -106,77 +115,129 @@ def cmd_recalc(args: argparse.Namespace, write: bool = True) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from xlprod.services import recalculate
-    from xlprod.workbook.csv_lines import read_lines_csv
-    from xlprod.workbook.devis_builder import build_devis, catalogue_rows
+    from xlprod.workbook.files import atomic_path
     from xlprod.workbook.xlsx_file import XlsxFile
 
-    out = Path(args.out or "devis.xlsx")
-    if out.exists() and not args.force:
-        print(f"{out}: erreur: le fichier existe déjà — choisissez un autre nom ou ajoutez --force", file=sys.stderr)
+    kind: Kind = args.kind_entry
+    out = Path(args.out or kind.default_file)
+    problem = _new_target_problem(out, args.force)
+    if problem:
+        print(f"{out}: erreur: {problem}", file=sys.stderr)
         return EXIT_FAILURE
+    options = {o.dest: getattr(args, o.dest) for o in kind.new_options}
     try:
-        rows = read_lines_csv(args.depuis) if args.depuis else catalogue_rows()
-        tmp = out.with_name(f".~xlprod-new-{out.name}")
-        build_devis(tmp, rows, title=args.titre, company=args.societe, form_version=args.formulaire)
-        book = XlsxFile(tmp)
-        report = recalculate(book)
-        book.save(tmp)
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            count = kind.build_new(tmp, options)
+            book = XlsxFile(tmp)
+            report = recalculate(book)
+            book.save(tmp)
     except WorkbookError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_FAILURE
-    print(f"{out}: devis créé ({len(rows)} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s))")
+    except OSError as exc:
+        print(f"{out}: erreur: écriture impossible ({exc.strerror or exc}) — vérifiez le dossier et ses droits",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{out}: {kind.title} créé ({count} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s))")
     for issue in report.issues:
         print(issue.render())
     return EXIT_OK
 
 
+def _new_target_problem(out: Path, force: bool) -> str | None:
+    if out.suffix.lower() not in XLSX_SUFFIXES:
+        return "le nom du classeur doit finir par .xlsx"
+    if out.is_dir():
+        return "c'est un dossier — donnez un nom de fichier, par exemple mon-film.xlsx"
+    if not out.parent.is_dir():
+        return f"le dossier {out.parent} n'existe pas — créez-le ou choisissez un autre emplacement"
+    if out.exists() and not force:
+        return "le fichier existe déjà — choisissez un autre nom ou ajoutez --force"
+    return None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from xlprod.demo import run_demo
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"{out}: erreur: dossier impossible à créer ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_FAILURE
+    errors = 0
+    for kind in KINDS.values():
+        try:
+            part = kind.demo(out)
+        except WorkbookError as exc:
+            print(exc.render(), file=sys.stderr)
+            return EXIT_FAILURE
+        errors += part.errors
+        print(part.text)
+        for path in part.paths:
+            print(f"Classeur : {path.resolve()}")
+        print()
+    print(f"Ouvrez les classeurs dans Excel ou LibreOffice ; après modification : xlprod recalc {out}")
+    return EXIT_DATA_ERRORS if errors else EXIT_OK
 
-    return run_demo(Path(args.out))
 
+def cmd_excel_setup(args: argparse.Namespace) -> int:
+    from xlprod.workbook.excel_setup import excel_setup
 
-def cmd_addin(args: argparse.Namespace) -> int:
-    from xlprod.workbook.addin import build_addin
-
-    path = build_addin(Path(args.out))
-    print(f"{path}: complément Excel créé (onglet « xlprod », bouton « Recalculer »)")
+    try:
+        done = excel_setup(Path(args.out), interpreter=args.python, write_user_config=not args.no_user_config)
+    except (OSError, ValueError) as exc:
+        print(f"xlprod: erreur: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    for line in done:
+        print(line)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xlprod", description="Classeurs de production (devis CNC...) : "
-                                     "créer, recalculer et contrôler sans Excel.")
+    parser = argparse.ArgumentParser(prog="xlprod", description="Classeurs de production (" + ", ".join(
+        k.title for k in KINDS.values()) + ") : créer, recalculer et contrôler, avec ou sans Excel.")
     parser.add_argument("--version", action="version", version=f"xlprod {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
-    new = sub.add_parser("new", help="créer un classeur (devis)")
-    new.add_argument("kind", choices=["devis"], help="type de classeur")
-    new.add_argument("out", nargs="?", help="fichier à créer (défaut : devis.xlsx)")
-    new.add_argument("--titre", default="Sans titre", help="titre de l'œuvre")
-    new.add_argument("--societe", default="", help="société de production")
-    new.add_argument("--formulaire", default="2018", choices=["2018", "classique"], help="version du devis CNC")
-    new.add_argument("--depuis", metavar="CSV", help="lignes à reprendre d'un CSV (en-têtes du tableau Devis)")
-    new.add_argument("--force", action="store_true", help="remplacer un fichier existant")
-    new.set_defaults(func=cmd_new)
+    new = sub.add_parser("new", help="créer un classeur (" + ", ".join(KINDS) + ")")
+    kinds = new.add_subparsers(dest="kind", required=True, metavar="TYPE")
+    for kind in KINDS.values():
+        p = kinds.add_parser(kind.name, help=kind.description)
+        p.add_argument("out", nargs="?", help=f"fichier à créer (défaut : {kind.default_file})")
+        for o in kind.new_options:
+            p.add_argument(o.flag, dest=o.dest, default=o.default, choices=o.choices, metavar=o.metavar, help=o.help)
+        p.add_argument("--force", action="store_true", help="remplacer un fichier existant")
+        p.set_defaults(func=cmd_new, kind_entry=kind)
 
-    for name, helptext, write in (("recalc", "recalculer et contrôler des classeurs", True),
+    for name, helptext, write in (("recalc", "recalculer et contrôler des classeurs (tout type)", True),
                                   ("check", "contrôler sans modifier les fichiers", False)):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("paths", nargs="+", help="classeurs ou dossiers")
         p.add_argument("--json", action="store_true", help="résultats en JSON (totaux, erreurs, avertissements)")
         p.add_argument("--jobs", type=int, default=1, help="classeurs traités en parallèle")
-        p.add_argument("--topsheet", action="store_true", help="afficher la synthèse par poste")
-        p.set_defaults(func=lambda a, w=write: cmd_recalc(a, write=w))
+        p.add_argument("--topsheet", action="store_true", help="afficher le détail (synthèse par poste pour un devis)")
+        p.set_defaults(func=lambda a, w=write: _run_files(a, "recalculer", w))
+
+    for kind in KINDS.values():  # each kind's extra actions: xlprod KIND ACTION FILE...
+        if not kind.actions:
+            continue
+        kp = sub.add_parser(kind.name, help=f"actions propres aux classeurs {kind.title}")
+        acts = kp.add_subparsers(dest="action", required=True, metavar="ACTION")
+        for action in kind.actions:
+            ap = acts.add_parser(action.name, help=action.description)
+            ap.add_argument("paths", nargs="+", help="classeurs ou dossiers")
+            ap.add_argument("--json", action="store_true", help="résultats en JSON")
+            ap.set_defaults(func=lambda a, n=action.name, w=action.writes: _run_files(a, n, w))
 
     demo = sub.add_parser("demo", help="construire et recalculer la production d'exemple")
     demo.add_argument("--out", default="xlprod-demo", help="dossier de sortie (défaut : xlprod-demo)")
     demo.set_defaults(func=cmd_demo)
 
-    addin = sub.add_parser("excel-addin", help="construire le complément Excel xlprod.xlam (ruban « xlprod »)")
-    addin.add_argument("--out", default=".", help="dossier de sortie")
-    addin.set_defaults(func=cmd_addin)
+    setup = sub.add_parser("excel-setup", help="construire le complément Excel xlprod.xlam relié à ce Python")
+    setup.add_argument("--out", default=".", help="dossier où écrire xlprod.xlam (défaut : dossier courant)")
+    setup.add_argument("--python", default=None, help="interpréteur que Excel doit lancer (défaut : celui-ci)")
+    setup.add_argument("--no-user-config", action="store_true",
+                       help="ne pas écrire le fichier de configuration utilisateur xlprod.conf")
+    setup.set_defaults(func=cmd_excel_setup)
     return parser
 
 

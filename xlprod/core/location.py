@@ -7,6 +7,8 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 _PLAIN_SHEET = re.compile(r"^[^\W\d]\w*$")
+_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_SHEET_CELL = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!'\s]+))!(\$?[A-Za-z]{1,3}\$?\d{1,7})$")
 
 
 def column_letter(index: int) -> str:
@@ -31,6 +33,22 @@ def column_index(letters: str) -> int:
 def cell_address(row: int, col: int) -> str:
     """(row 42, col 6) -> F42, both 1-based."""
     return f"{column_letter(col)}{row}"
+
+
+def split_cell(ref: str) -> tuple[int, int] | None:
+    """``F42`` or ``$F$42`` -> (row 42, col 6); None for anything that is not one cell."""
+    m = _CELL.match(ref.strip())
+    return (int(m.group(2)), column_index(m.group(1))) if m else None
+
+
+def parse_cell_ref(text: str) -> tuple[str, str, int, int] | None:
+    """A defined name's one-cell reference: ``'Paramètres'!$C$6`` -> (sheet, "C6", row 6, col 3)."""
+    m = _SHEET_CELL.match(text.strip())
+    if not m:
+        return None
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    row, col = split_cell(m.group(3)) or (0, 0)
+    return sheet, cell_address(row, col), row, col
 
 
 def quote_sheet(name: str) -> str:

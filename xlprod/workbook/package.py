@@ -8,11 +8,8 @@ part unchanged, so user content survives a recalculation.
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +17,8 @@ from xml.etree import ElementTree as ET
 
 from xlprod.core.location import Location
 from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.files import atomic_output
+from xlprod.workbook.port import KIND_NAME, kind_from_definition
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -66,8 +65,7 @@ def workbook_kind(path: Path) -> str | None:
             data = zf.read("xl/workbook.xml")
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise WorkbookError(where, "le fichier n'est pas un classeur Excel valide") from exc
-    text = _defined_names(_parse_xml(data, where)).get("XLPROD_TYPE")
-    return text.strip().lstrip("=").strip('"') if text else None
+    return kind_from_definition(_defined_names(_parse_xml(data, where)).get(KIND_NAME))
 
 
 @dataclass(frozen=True)
@@ -240,20 +238,8 @@ class XlsxPackage:
     def save(self, dest: str | Path | None = None) -> Path:
         """Write to a temporary file beside the target, then replace it in one step."""
         target = Path(dest) if dest else self.path
-        fd, tmp_name = tempfile.mkstemp(prefix=".~xlprod-", suffix=target.suffix, dir=target.parent)
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-                    for info in self._infos:
-                        if info.filename not in self._removed:
-                            zf.writestr(info, self._data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if target.exists():
-                shutil.copymode(target, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with atomic_output(target) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            for info in self._infos:
+                if info.filename not in self._removed:
+                    zf.writestr(info, self._data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
         return target

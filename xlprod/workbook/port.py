@@ -9,6 +9,14 @@ from xlprod.core.location import Location, cell_address
 from xlprod.workbook.sheetxml import Restored, SheetPatch
 
 
+KIND_NAME = "XLPROD_TYPE"  # the defined name that says which kind of xlprod workbook a file is
+
+
+def kind_from_definition(text: str | None) -> str | None:
+    """``="devis"`` (the defined name's formula, as files and Excel give it) -> ``devis``."""
+    return text.strip().lstrip("=").strip().strip('"') or None if text else None
+
+
 @dataclass(frozen=True)
 class RawTable:
     """An Excel Table as typed: header texts and raw cell values (str, float, bool, date or None)."""

@@ -7,28 +7,15 @@ that parts xlprod does not own are copied unchanged.
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import python_calamine as pc
 
-from xlprod.core.location import Location, column_index
+from xlprod.core.location import Location, parse_cell_ref
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import XlsxPackage
-from xlprod.workbook.port import RawTable, WritePlan
+from xlprod.workbook.port import KIND_NAME, RawTable, WritePlan, kind_from_definition
 from xlprod.workbook.sheetxml import Restored, apply_patch, set_internal_hyperlinks
-
-_NAME_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!'\s]+))!\$?([A-Z]+)\$?(\d+)$")
-
-
-def parse_cell_ref(text: str) -> tuple[str, str, int, int] | None:
-    """``'Paramètres'!$C$6`` -> (sheet, "C6", row 6, col 3)."""
-    m = _NAME_REF.match(text.strip())
-    if not m:
-        return None
-    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-    return sheet, f"{m.group(3)}{m.group(4)}", int(m.group(4)), column_index(m.group(3))
-
 
 class XlsxFile:
     """A workbook file, opened once, patched in memory and saved atomically."""
@@ -45,8 +32,7 @@ class XlsxFile:
                                 "Ouvrez-le dans Excel, qui sait souvent le réparer, puis enregistrez-le à nouveau.") from exc
 
     def kind(self) -> str | None:
-        text = self.package.defined_names().get("XLPROD_TYPE")
-        return text.strip().lstrip("=").strip('"') if text else None
+        return kind_from_definition(self.package.defined_names().get(KIND_NAME))
 
     def table(self, name: str) -> RawTable | None:
         try:

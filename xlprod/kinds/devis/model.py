@@ -8,6 +8,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
+from xlprod.cnc.payroll import PayrollCategory
+from xlprod.cnc.reference import sub_chapter_of
 from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO
 
@@ -22,48 +24,6 @@ class Unit(StrEnum):
     NUIT = "nuit"
     REPAS = "repas"
     UNITE = "unité"
-
-
-class PayrollCategory(StrEnum):
-    """Who is paid: decides the employer-charge rate and which chapters the line may sit in."""
-
-    TECHNICIEN = "technicien"
-    CADRE = "cadre"
-    REALISATEUR = "réalisateur"
-    ARTISTE = "artiste-interprète"
-    FIGURANT = "figurant"
-    PERMANENT = "permanent"
-    AUTEUR = "auteur"
-    NON_SALARIE = "non salarié"
-
-    @property
-    def charged_chapters(self) -> tuple[int, ...]:
-        """Chapters whose lines of this category generate chapter-4 charges.
-
-        Salaries sit in chapters 2 (personnel) and 3 (artists); the producer's contribution on
-        authors' rights applies to chapter 1; fees that are not salaries generate none.
-        """
-        if self is PayrollCategory.AUTEUR:
-            return (1,)
-        if self is PayrollCategory.NON_SALARIE:
-            return ()
-        return (2, 3)
-
-    @property
-    def rate_key(self) -> str | None:
-        keys = {
-            PayrollCategory.TECHNICIEN: "taux_charges_technicien",
-            PayrollCategory.CADRE: "taux_charges_cadre",
-            PayrollCategory.REALISATEUR: "taux_charges_realisateur",
-            PayrollCategory.ARTISTE: "taux_charges_artiste",
-            PayrollCategory.FIGURANT: "taux_charges_figurant",
-            PayrollCategory.PERMANENT: "taux_charges_permanent",
-            PayrollCategory.AUTEUR: "taux_charges_auteur",
-        }
-        return keys.get(self)
-
-
-CHARGED_CATEGORIES = tuple(c for c in PayrollCategory if c.charged_chapters)
 
 
 class Tag(StrEnum):
@@ -85,16 +45,6 @@ class Tag(StrEnum):
 
 
 _CHAPTERS = {str(n): n for n in range(1, 10)}
-
-
-def chapter_of(account: str) -> int | None:
-    """Chapter of an account code: its first digit, 1 to 9 (``LEFT(code, 1)`` in the workbook)."""
-    return _CHAPTERS.get(account[:1])
-
-
-def sub_chapter_of(account: str) -> str | None:
-    """Sub-chapter of an account code: its first two digits (every CNC sub-chapter code is two digits)."""
-    return account[:2] if len(account) >= 2 and account[:2].isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xlprod.budget.compute import CHAPTERS, BudgetResult
-from xlprod.budget.model import CHARGED_CATEGORIES, BudgetParameters, PayrollCategory, Tag, Unit
-from xlprod.budget.reference import chapter_label
+from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
+from xlprod.cnc.reference import CHAPTERS
+from xlprod.kinds.devis.compute import BudgetResult
+from xlprod.kinds.devis.model import BudgetParameters, Tag, Unit
+from xlprod.workbook import controls
+from xlprod.cnc.reference import chapter_label
 
 KIND = "devis"
 CONTRACT_VERSION = 1
@@ -21,7 +24,7 @@ CONTRACT_VERSION = 1
 SHEET_DEVIS = "Devis"
 SHEET_SYNTHESE = "Synthèse"
 SHEET_PARAMETRES = "Paramètres"
-SHEET_CONTROLES = "Contrôles"
+SHEET_CONTROLES = controls.SHEET
 
 TABLE_DEVIS = "Devis"
 TABLE_PARAMETRES = "Parametres"
@@ -36,7 +39,7 @@ PROJECT_PARAMS = (
 
 DEVIS_HEADER_ROW = 5  # the table's header row; data starts on the next row
 PARAM_HEADER_ROW = 4
-CONTROLES_HEADER_ROW = 4
+CONTROLES_HEADER_ROW = controls.HEADER_ROW
 
 
 @dataclass(frozen=True)
@@ -253,13 +256,3 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         SynCell(SYN_TYPED4_ROW, 5, r.typed_chapter4 if r else 0, "SUMIFS(Devis[Montant],Devis[Poste],4)", "money"),
     ]
     return cells
-
-
-def controles_rows(issues: list) -> list[tuple[str, str, str, str, str, str]]:
-    """Rows of the Contrôles sheet: severity, location, code, message, hint, in-book link target."""
-    rows = []
-    for issue in issues:
-        loc = issue.location
-        rows.append((issue.severity.label, str(loc.model_copy(update={"book": None})) if loc.sheet else str(loc),
-                     issue.code, issue.message, issue.hint, loc.in_book()))
-    return rows

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from xlprod.budget.model import BudgetParameters
-from xlprod.budget.reference import FORM_VERSIONS, default_parameters, parameters_edition
+from xlprod.kinds.devis.model import BudgetParameters
+from xlprod.cnc.reference import FORM_VERSIONS
+from xlprod.kinds.devis.parameters import default_parameters, parameters_edition
 from xlprod.core.location import column_letter, quote_sheet
-from xlprod.workbook import devis_layout as L
+from xlprod.kinds.devis import layout as L
+from xlprod.workbook.controls import build_controls_sheet
 
 MONEY = '#,##0.00\\ "€"'
 PERCENT = "0.00\\ %"
@@ -100,7 +102,6 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     ws = wb.add_worksheet(L.SHEET_DEVIS)
     syn = wb.add_worksheet(L.SHEET_SYNTHESE)
     par = wb.add_worksheet(L.SHEET_PARAMETRES)
-    ctl = wb.add_worksheet(L.SHEET_CONTROLES)
 
     # -- Devis ------------------------------------------------------------------------------
     ws.write_formula("A1", '="Devis détaillé — "&PROJET_TITRE', fmt["title"], f"Devis détaillé — {title}")
@@ -193,21 +194,8 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
         par.set_column(i, i, width)
     par.freeze_panes(ph + 1, 0)
 
-    # -- Contrôles --------------------------------------------------------------------------
-    ctl.write("A1", "Contrôles du devis", fmt["title"])
-    ctl.write("A2", "Mis à jour à chaque recalcul (bouton « Recalculer » ou xlprod recalc).", fmt["note"])
-    for i, (head, width, style) in enumerate((("Gravité", 15, "text"), ("Emplacement", 26, "text"),
-                                              ("Code", 9, "center"), ("Message", 80, "wrap"),
-                                              ("Que faire", 70, "wrap"))):
-        ctl.set_column(i, i, width, fmt[style])
-        ctl.write(L.CONTROLES_HEADER_ROW - 1, i, head, fmt["header"])
-    first = L.CONTROLES_HEADER_ROW
-    ctl.conditional_format(first, 0, first + 20000, 4, {"type": "formula", "criteria": f'=$A{first + 1}="Erreur"',
-                                                         "format": fmt["error_fill"]})
-    ctl.conditional_format(first, 0, first + 20000, 4, {"type": "formula",
-                                                         "criteria": f'=$A{first + 1}="Avertissement"',
-                                                         "format": fmt["warning_fill"]})
-    ctl.freeze_panes(first, 0)
+    # -- Contrôles -------------------------------------------------------------------------
+    build_controls_sheet(wb, fmt, "Contrôles du devis")
 
     # -- Names ------------------------------------------------------------------------------
     wb.define_name("XLPROD_TYPE", f'="{L.KIND}"')
@@ -224,7 +212,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
 
 def catalogue_rows() -> list[dict[str, object]]:
     """A new devis starts with the standard account catalogue, quantities left for the user."""
-    from xlprod.budget.reference import account_catalogue
+    from xlprod.cnc.reference import account_catalogue
 
     rows = []
     for acc in account_catalogue():

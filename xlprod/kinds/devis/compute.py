@@ -14,11 +14,12 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.budget.model import CHARGED_CATEGORIES, Budget, PayrollCategory, Tag, chapter_of
-from xlprod.budget.reference import chapter_label
+from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
+from xlprod.cnc.reference import CHAPTERS, chapter_of
+from xlprod.kinds.devis.model import Budget, Tag
+from xlprod.cnc.reference import chapter_label
 from xlprod.core.money import ONE, ZERO, round_cents
 
-CHAPTERS = tuple(range(1, 10))
 
 
 class ChapterTotal(BaseModel):

@@ -7,7 +7,6 @@ workbook's own formulas see what Python saw. Strict everywhere else.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import cache
@@ -17,21 +16,17 @@ from operator import itemgetter
 from pydantic import TypeAdapter
 from pydantic_core import ArgsKwargs
 
-from xlprod.budget.model import Budget, BudgetLine, BudgetParameters, PayrollCategory, TableRef, Tag, Unit
-from xlprod.budget.reference import FORM_VERSIONS, default_parameters
+from xlprod.cnc.payroll import PayrollCategory, lookup_category
+from xlprod.core.text import fold
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Tag, Unit
+from xlprod.cnc.reference import FORM_VERSIONS
+from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, french_number, from_double
 from xlprod.core.numbers import parse_number
-from xlprod.workbook import devis_layout as L
+from xlprod.kinds.devis import layout as L
 from xlprod.workbook.port import RawTable
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and space-insensitive form of a label, for matching what people type."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.casefold().replace("-", " ").replace("_", " ").split())
 
 
 UNIT_ALIASES = {fold(u.value): u for u in Unit} | {
@@ -40,16 +35,6 @@ UNIT_ALIASES = {fold(u.value): u for u in Unit} | {
     "u": Unit.UNITE, "unite": Unit.UNITE, "unites": Unit.UNITE, "cachets": Unit.CACHET, "nuits": Unit.NUIT,
     "nuitee": Unit.NUIT, "nuitees": Unit.NUIT, "repas": Unit.REPAS, "mois": Unit.MOIS,
 }
-CATEGORY_ALIASES = {fold(c.value): c for c in PayrollCategory} | {
-    "techniciens": PayrollCategory.TECHNICIEN, "tech": PayrollCategory.TECHNICIEN,
-    "intermittent": PayrollCategory.TECHNICIEN, "cadres": PayrollCategory.CADRE,
-    "artiste": PayrollCategory.ARTISTE, "artistes": PayrollCategory.ARTISTE, "comedien": PayrollCategory.ARTISTE,
-    "comedienne": PayrollCategory.ARTISTE, "acteur": PayrollCategory.ARTISTE, "actrice": PayrollCategory.ARTISTE,
-    "figurants": PayrollCategory.FIGURANT, "figuration": PayrollCategory.FIGURANT,
-    "cdi": PayrollCategory.PERMANENT, "permanents": PayrollCategory.PERMANENT,
-    "auteurs": PayrollCategory.AUTEUR, "hors paie": PayrollCategory.NON_SALARIE,
-    "prestataire": PayrollCategory.NON_SALARIE, "non salarie": PayrollCategory.NON_SALARIE,
-}
 YES_WORDS = {"oui", "o", "x", "1", "vrai", "true", "yes", "y"}
 NO_WORDS = {"non", "n", "0", "faux", "false", "no", "-"}
 
@@ -57,11 +42,6 @@ NO_WORDS = {"non", "n", "0", "faux", "false", "no", "-"}
 @cache
 def lookup_unit(text: str) -> Unit | None:
     return UNIT_ALIASES.get(fold(text))
-
-
-@cache
-def lookup_category(text: str) -> PayrollCategory | None:
-    return CATEGORY_ALIASES.get(fold(text))
 
 
 @cache

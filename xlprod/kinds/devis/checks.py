@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from xlprod.budget.compute import BudgetResult
-from xlprod.budget.model import Budget, PayrollCategory
-from xlprod.budget.reference import social_charge_sub_chapters, sub_chapter_labels
+from xlprod.kinds.devis.compute import BudgetResult
+from xlprod.cnc.payroll import PayrollCategory
+from xlprod.kinds.devis.model import Budget
+from xlprod.cnc.reference import social_charge_sub_chapters, sub_chapter_labels
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
 

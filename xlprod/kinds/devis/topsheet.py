@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xlprod.budget.compute import BudgetResult
-from xlprod.budget.model import BudgetParameters
+from xlprod.kinds.devis.compute import BudgetResult
+from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.core.money import format_eur, format_percent
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from xlprod.core.location import Location
 from xlprod.core.money import to_excel
 from xlprod.core.numbers import parse_number
-from xlprod.workbook import devis_layout as L
-from xlprod.workbook.devis_reader import fold
+from xlprod.kinds.devis import layout as L
+from xlprod.core.text import fold
 from xlprod.workbook.errors import WorkbookError
 
 NUMERIC = {"quantity", "number", "unit_rate", "france_share"}

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 import xlwings as xw
 
-from xlprod.budget.compute import employer_charges, france_share, rollup_by_chapter
-from xlprod.budget.model import PayrollCategory
-from xlprod.budget.reference import default_parameters
+from xlprod.kinds.devis.compute import employer_charges, france_share, rollup_by_chapter
+from xlprod.kinds.devis.model import PayrollCategory
+from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.core.money import from_excel, to_excel
-from xlprod.workbook.devis_reader import CATEGORY_ALIASES, fold
+from xlprod.kinds.devis.reader import CATEGORY_ALIASES, fold
 
 
 def _rate(category: str) -> Decimal:

@@ -1,0 +1,81 @@
+"""Reference data shipped with xlprod: CNC chapters and sub-chapters, the chart of accounts.
+
+Packaged data files, read once; each carries its edition date and sources so that a change of
+the texts is a data change, not a code change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+CHAPTERS = tuple(range(1, 10))
+FORM_VERSIONS = ("2018", "classique")
+DEFAULT_FORM_VERSION = "2018"
+
+
+def read_data(name: str) -> str:
+    """A packaged data file of ``xlprod/data`` as text."""
+    return resources.files("xlprod.data").joinpath(name).read_text(encoding="utf-8")
+
+
+class AccountSpec(BaseModel):
+    """One account of the standard chart, with what a new line on it starts with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: str
+    label: str
+    unit: str
+    category: str
+    tag: str
+
+
+@cache
+def chapters_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(read_data("postes-cnc.json"))
+    return data
+
+
+_CHAPTER_OF = {str(n): n for n in CHAPTERS}
+
+
+def chapter_of(account: str) -> int | None:
+    """Chapter of an account code: its first digit, 1 to 9 (``LEFT(code, 1)`` in the workbooks)."""
+    return _CHAPTER_OF.get(account[:1])
+
+
+def sub_chapter_of(account: str) -> str | None:
+    """Sub-chapter of an account code: its first two digits (every CNC sub-chapter code is two digits)."""
+    return account[:2] if len(account) >= 2 and account[:2].isdigit() else None
+
+
+def chapter_label(number: int, form_version: str) -> str:
+    version = form_version if form_version in FORM_VERSIONS else DEFAULT_FORM_VERSION
+    label: str = chapters_data()["chapters"][number - 1][version]
+    return label
+
+
+def sub_chapter_labels() -> dict[str, str]:
+    """Sub-chapter code -> label, for every sub-chapter of the CNC nomenclature."""
+    labels: dict[str, str] = chapters_data()["sub_chapters"]
+    return labels
+
+
+def social_charge_sub_chapters() -> frozenset[str]:
+    return frozenset(chapters_data()["social_charge_sub_chapters"])
+
+
+@cache
+def account_catalogue() -> tuple[AccountSpec, ...]:
+    rows = csv.DictReader(io.StringIO(read_data("comptes-devis.csv")))
+    return tuple(
+        AccountSpec(account=r["compte"], label=r["libelle"], unit=r["unite"], category=r["categorie"], tag=r["repere"])
+        for r in rows
+    )

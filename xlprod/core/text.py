@@ -1,0 +1,12 @@
+"""Matching what people type: labels compared without case, accents or stray spaces."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and space-insensitive form of a label, for matching what people type."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().replace("-", " ").replace("_", " ").split())

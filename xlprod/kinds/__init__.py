@@ -1,0 +1,10 @@
+"""The workbook kinds xlprod knows, by their ``XLPROD_TYPE``. One entry per kind folder."""
+
+from __future__ import annotations
+
+from xlprod.kinds.devis import KIND as DEVIS
+from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report, Summary
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS,)}
+
+__all__ = ["KINDS", "Action", "DemoPart", "Kind", "NewOption", "Report", "Summary"]

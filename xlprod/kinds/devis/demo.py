@@ -1,0 +1,41 @@
+"""The devis' part of ``xlprod demo``: the bundled sample production, built and recalculated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+
+from xlprod.kinds.devis.builder import build_devis
+from xlprod.kinds.devis.csv_import import read_lines_csv
+from xlprod.kinds.devis.recalc import DevisSummary, recalc_devis
+from xlprod.kinds.registry import DemoPart
+from xlprod.workbook.xlsx_file import XlsxFile
+
+SAMPLE_TITLE = "Les Heures claires"
+SAMPLE_COMPANY = "Films du Large"
+SAMPLE_FILE = "devis-les-heures-claires.xlsx"
+
+
+def sample_csv() -> Path:
+    return Path(str(resources.files("xlprod.data").joinpath("exemple-devis.csv")))
+
+
+def build_sample(out_dir: Path, name: str = SAMPLE_FILE) -> Path:
+    """Build the sample devis in ``out_dir`` (not yet recalculated); returns its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    build_devis(path, read_lines_csv(sample_csv()), title=SAMPLE_TITLE, company=SAMPLE_COMPANY)
+    return path
+
+
+def demo_devis(out_dir: Path) -> DemoPart:
+    path = build_sample(out_dir)
+    book = XlsxFile(path)
+    report = recalc_devis(book, dt.datetime.now())
+    book.save()
+    assert isinstance(report.summary, DevisSummary)
+    lines = [report.summary.render(), "",
+             f"{len(report.summary.budget.lines)} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s)"]
+    lines += [issue.render() for issue in report.issues]
+    return DemoPart(paths=[path], text="\n".join(lines), errors=report.errors)

@@ -1,0 +1,136 @@
+"""« Recalculer » on a devis: read the table and parameters, compute, check, plan the writes.
+
+Works on any ``WorkbookPort`` (a file or a book open in Excel); the caller decides whether to save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import itemgetter, ne
+
+from xlprod.core.issues import Issue, warning
+from xlprod.core.location import Location, column_index, column_letter, split_cell
+from xlprod.core.money import format_eur, to_excel, to_excel_all
+from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.checks import validate_budget
+from xlprod.kinds.devis.compute import BudgetResult, compute_budget
+from xlprod.kinds.devis.model import Budget
+from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.reader import read_devis, read_parameters
+from xlprod.kinds.devis.topsheet import render_topsheet
+from xlprod.kinds.registry import Report
+from xlprod.workbook.controls import plan_controls
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
+from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, Restored
+
+
+@dataclass(frozen=True)
+class DevisSummary:
+    budget: Budget
+    result: BudgetResult
+
+    def headline(self) -> str:
+        return f"total {format_eur(self.result.total)}"
+
+    def render(self) -> str:
+        return render_topsheet(self.result, self.budget.parameters)
+
+    def to_json(self) -> dict[str, object]:
+        r = self.result
+
+        def money(d: Decimal) -> str:
+            return f"{d:.2f}"
+
+        return {
+            "chapters": [{"number": c.number, "label": c.label, "amount": money(c.amount),
+                          "france_amount": money(c.france_amount)} for c in r.chapters],
+            "subtotal": money(r.subtotal), "overhead": money(r.overhead),
+            "contingency": money(r.contingency), "total": money(r.total),
+            "france_total": money(r.france_total), "france_share": f"{r.france_share:.6f}",
+            "social_charges": [{"category": c.category.value, "gross": money(c.gross), "rate": str(c.rate),
+                                "charges": money(c.charges)} for c in r.charges],
+            "tags": {t.value: money(v) for t, v in r.tag_totals.items()},
+        }
+
+
+_POSTE_VALUES = {str(d): d for d in range(10)}
+
+
+def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
+    """Read, check, compute and write back a devis."""
+    report = Report(book=book.book_name, kind=L.KIND)
+    table = book.table(L.TABLE_DEVIS)
+    if table is None:
+        raise WorkbookError(Location(book=book.book_name, sheet=L.SHEET_DEVIS),
+                            f"tableau Excel « {L.TABLE_DEVIS} » introuvable",
+                            "Les lignes du devis doivent rester dans le tableau nommé Devis (Création de tableau > "
+                            "Nom du tableau). Repartez d'un modèle avec : xlprod new devis.")
+    names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
+    named = {n: book.named_cell(n) for n in names}
+    params, issues, param_fixes = read_parameters(named, book.book_name)
+    read = read_devis(table, params, book.book_name)
+    issues += read.issues
+
+    if read.budget is not None:
+        budget = read.budget
+        result = compute_budget(budget)
+        issues += validate_budget(budget, result)
+        plan = WritePlan()
+        _plan_devis_columns(plan, table, budget, result)
+        for (row, col), value in read.fixes.items():
+            plan.sheet(table.sheet).set(row, col, CellWrite(value))
+        for loc, value in param_fixes.items():
+            cell = split_cell(loc.cell or "")
+            if cell and loc.sheet:
+                plan.sheet(loc.sheet).set(*cell, CellWrite(value))
+        for syn in L.synthese_cells(result, params):
+            value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
+            plan.sheet(L.SHEET_SYNTHESE).set(syn.row, syn.col, CellWrite(value, syn.formula))
+        issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
+        report.summary = DevisSummary(budget, result)
+
+    report.issues = issues
+    controls = WritePlan()
+    plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *L.SYN_STATUS_CELL))
+    book.apply(controls)
+    return report
+
+
+def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result: BudgetResult) -> None:
+    """Computed columns of the table: xlprod's formula, with Python's value as each cached result.
+
+    The table as read holds each cell's cached value, so the rows whose value changed are known
+    before touching the sheet: the writer only confirms the formulas and rewrites those rows.
+    """
+    lines = budget.lines
+    first_row = table.header_row + 1
+    poste = _POSTE_VALUES.get  # what IFERROR(VALUE(LEFT(Compte,1)),"") shows: the first digit, else blank
+    values = {
+        "chapter": [poste(line.account[:1], "") for line in lines],
+        "amount": to_excel_all(result.line_amounts),
+        "france_amount": to_excel_all(result.line_france_amounts),
+    }
+    for fld in L.COMPUTED_FIELDS:
+        col = column_index(budget.table.columns[fld])
+        new = values[fld]
+        cached = list(map(itemgetter(col - table.first_col), table.rows))
+        # exact comparison: xlprod writes doubles back exactly; any other difference is a rewrite, not an error
+        differs = list(map(ne, new, cached))
+        stale = frozenset(first_row + i for i, d in enumerate(differs)
+                          if d and not (new[i] == "" and cached[i] is None)) if any(differs) else frozenset()
+        plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "", first_row,
+                                                           new, stale))
+
+
+def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:
+    fld = next((f for f, letter in budget.table.columns.items() if column_index(letter) == restored.col), "")
+    header = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else column_letter(restored.col)
+    was = f"la formule ={restored.old_formula}" if restored.old_formula else f"la valeur « {restored.old_value} »"
+    return warning(
+        "DEV043", Location(book=budget.table.book, sheet=sheet, cell=f"{column_letter(restored.col)}{restored.row}"),
+        f"{header} : {was} remplaçait le calcul de xlprod ; la formule d'origine est rétablie.",
+        "Cette colonne est calculée : modifiez la quantité, le nombre ou le taux unitaire de la ligne.",
+    )

@@ -1,0 +1,111 @@
+"""What a workbook kind declares, in one place: the CLI, the ribbon, the workbook buttons and
+the « Recalculer » dispatch are all derived from these entries.
+
+Adding a kind is adding a folder under ``xlprod/kinds`` and its entry in ``xlprod.kinds.KINDS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from xlprod.core.issues import Issue, count
+from xlprod.workbook.port import WorkbookPort
+
+
+class Summary(Protocol):
+    """A kind's results, for the CLI (text, ``--json``) and for Excel message boxes."""
+
+    def headline(self) -> str:
+        """One line: what the user checks first (``total 3 880 000,00 €``)."""
+        ...
+
+    def render(self) -> str:
+        """The detailed text (the devis' topsheet)."""
+        ...
+
+    def to_json(self) -> dict[str, object]: ...
+
+
+@dataclass
+class Report:
+    """What an action found and computed on one workbook."""
+
+    book: str
+    kind: str
+    issues: list[Issue] = field(default_factory=list)
+    summary: Summary | None = None
+
+    @property
+    def errors(self) -> int:
+        return count(self.issues)[0]
+
+    @property
+    def warnings(self) -> int:
+        return count(self.issues)[1]
+
+    def headline(self) -> str:
+        return self.summary.headline() if self.summary is not None else "total non calculé"
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"file": self.book, "kind": self.kind}
+        if self.summary is not None:
+            data.update(self.summary.to_json())
+        data["errors"] = self.errors
+        data["warnings"] = self.warnings
+        data["issues"] = [i.to_json() for i in self.issues]
+        return data
+
+
+BookAction = Callable[[WorkbookPort, dt.datetime], Report]
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a user does to a workbook of a kind, from a button, the ribbon or the CLI."""
+
+    name: str  # identifier: CLI subcommand, VBA macro suffix, ribbon tag (ASCII letters, digits, -)
+    label: str  # French button label
+    description: str  # French tooltip and CLI help
+    run: BookAction
+    writes: bool = True  # headless: whether the file is saved afterwards
+
+
+@dataclass(frozen=True)
+class NewOption:
+    """An option of ``xlprod new KIND`` (``--titre``...), passed to the kind's builder by name."""
+
+    flag: str
+    dest: str
+    help: str
+    default: str | None = None
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoPart:
+    """A kind's part of ``xlprod demo``: the files it wrote and the text it prints."""
+
+    paths: list[Path]
+    text: str
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the workbook's XLPROD_TYPE, and ``xlprod new NAME``
+    title: str  # French, for menus and messages
+    description: str
+    default_file: str
+    recalculate: BookAction
+    build_new: Callable[[Path, Mapping[str, str | None]], int]  # writes a new workbook, returns its line count
+    demo: Callable[[Path], DemoPart]
+    new_options: tuple[NewOption, ...] = ()
+    actions: tuple[Action, ...] = ()  # beyond Recalculer and Contrôler, which every kind has
+
+    def action(self, name: str) -> Action | None:
+        return next((a for a in self.actions if a.name == name), None)

@@ -1,0 +1,92 @@
+"""The « Contrôles » sheet that every xlprod workbook carries, and its one-line status.
+
+Each recalculation rewrites the sheet's rows from the issues found: severity, location (a
+link to the cell), code, message, what to do. Written once here for every kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from xlprod.core.issues import Issue, count
+from xlprod.workbook.port import WritePlan
+from xlprod.workbook.sheetxml import CellWrite
+
+SHEET = "Contrôles"
+HEADER_ROW = 4
+COLUMNS = (("Gravité", 15, "text"), ("Emplacement", 26, "text"), ("Code", 9, "center"),
+           ("Message", 80, "wrap"), ("Que faire", 70, "wrap"))
+MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of one cell
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def summary_text(issues: Sequence[Issue]) -> str:
+    errors, warnings = count(issues)
+    if not (errors or warnings):
+        return "aucune anomalie"
+    return f"{plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
+
+
+def controls_rows(issues: Sequence[Issue]) -> list[tuple[str, str, str, str, str, str]]:
+    """Rows of the sheet: severity, location, code, message, hint, in-book link target."""
+    rows = []
+    for issue in issues:
+        loc = issue.location
+        where = str(loc.model_copy(update={"book": None})) if loc.sheet else str(loc)
+        rows.append((issue.severity.label, where, issue.code, _fit(issue.message), _fit(issue.hint), loc.in_book()))
+    return rows
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
+def plan_controls(plan: WritePlan, issues: Sequence[Issue], now: dt.datetime,
+                  status_cell: tuple[str, int, int] | None = None) -> None:
+    """Rewrite the Contrôles rows, and the status line of the kind's summary sheet if it has one."""
+    stamp = now.strftime("%d/%m/%Y à %H:%M")
+    summary = summary_text(issues)
+    patch = plan.sheet(SHEET)
+    patch.set(2, 1, CellWrite(f"Dernier recalcul le {stamp} : {summary}."))
+    first = HEADER_ROW + 1
+    patch.clear_from_row = first
+    links = []
+    rows = controls_rows(issues)
+    if not rows:
+        patch.set(first, 1, CellWrite("—"))
+        patch.set(first, 4, CellWrite("Aucune anomalie détectée."))
+    for i, (severity, where, code, message, hint, target) in enumerate(rows):
+        r = first + i
+        for col, value in enumerate((severity, where, code, message, hint), start=1):
+            patch.set(r, col, CellWrite(value))
+        if target:
+            links.append((f"B{r}", target, f"Aller à {where}"))
+    plan.links[SHEET] = links
+    if status_cell is not None:
+        sheet, row, col = status_cell
+        if issues:
+            status = f"Contrôles : {summary} — voir l'onglet {SHEET} (recalculé le {stamp})."
+        else:
+            status = f"Contrôles : aucune anomalie (recalculé le {stamp})."
+        plan.sheet(sheet).set(row, col, CellWrite(status))
+
+
+def build_controls_sheet(wb: Any, fmt: dict[str, Any], title: str) -> Any:
+    """The empty sheet of a new workbook (XlsxWriter), filled by the first recalculation."""
+    ctl = wb.add_worksheet(SHEET)
+    ctl.write("A1", title, fmt["title"])
+    ctl.write("A2", "Mis à jour à chaque recalcul (bouton « Recalculer » ou xlprod recalc).", fmt["note"])
+    for i, (head, width, style) in enumerate(COLUMNS):
+        ctl.set_column(i, i, width, fmt[style])
+        ctl.write(HEADER_ROW - 1, i, head, fmt["header"])
+    first = HEADER_ROW
+    for severity, key in (("Erreur", "error_fill"), ("Avertissement", "warning_fill")):
+        ctl.conditional_format(first, 0, first + 20000, 4, {"type": "formula", "criteria": f'=$A{first + 1}="{severity}"',
+                                                             "format": fmt[key]})
+    ctl.freeze_panes(first, 0)
+    return ctl
