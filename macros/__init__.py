@@ -1,28 +1,31 @@
-"""Button and ribbon actions for Excel (open-source xlwings ``RunPython``).
+"""Button and ribbon actions for Excel (open-source xlwings ``RunPython``), installed as the
+module ``xlprod_macros``.
 
-Each action is a thin wrapper over ``xlprod.services``: the very functions the CLI runs.
-A form button in a workbook can call::
+Each is a thin wrapper over ``xlprod.excel_ui.run_in_excel``, which runs the very functions the
+CLI runs. The buttons of a workbook built by ``xlprod new`` call::
 
-    RunPython "import xlprod_macros; xlprod_macros.recalculer()"
+    RunPython "import xlprod_macros; xlprod_macros.run('recalculer')"
 
-The ribbon add-in built by ``xlprod excel-addin`` calls ``xlprod.main()``, which does the same.
+and the ribbon of the add-in built by ``xlprod excel-setup`` calls ``run_on_active(tag)``.
 """
 
 from __future__ import annotations
 
 import xlwings as xw
 
-from xlprod.workbook.excel import ExcelBook, recalculer_classeur_actif
+from xlprod.excel_ui import run_in_excel
+
+
+def run(action: str = "recalculer") -> None:
+    """A button inside a workbook: act on the workbook that holds it."""
+    run_in_excel(xw.Book.caller(), action)
+
+
+def run_on_active(action: str = "recalculer") -> None:
+    """A ribbon button: act on the active workbook, whatever its kind."""
+    run_in_excel(xw.books.active, action)
 
 
 def recalculer() -> None:
-    """« Recalculer » on the workbook that holds the button (any xlprod kind)."""
-    from xlprod.services import recalculate
-
-    report = recalculate(ExcelBook(xw.Book.caller()))
-    xw.Book.caller().app.status_bar = f"xlprod : {report.errors} erreur(s), {report.warnings} avertissement(s)"
-
-
-def recalculer_actif() -> None:
-    """« Recalculer » on the active workbook (ribbon)."""
-    recalculer_classeur_actif()
+    """« Recalculer » on the workbook that holds the button."""
+    run("recalculer")

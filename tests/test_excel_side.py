@@ -1,166 +1,141 @@
-"""UDFs, the Excel adapter and the ribbon add-in, without Excel: xlwings decorators only attach
-metadata, and the adapter runs against a stand-in for an open ``xlwings.Book``."""
+"""The Excel adapter against a stand-in that returns what Excel and xlwings really return
+(``tests/fake_excel.py``): formula-bar forms, scalars for one cell, flat lists for one row."""
 
 from __future__ import annotations
-
-import re
-import sys
-import zipfile
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import NOW, make_devis, recalc
-from xlprod.services import recalculate
-from xlprod.kinds.devis import layout as L
-from xlprod.workbook.addin import build_addin
-from xlprod.workbook.excel import ExcelBook
+from tests.fake_excel import FakeBook
 from xlprod.core.location import parse_cell_ref
-from xlprod.workbook.xlsx_file import XlsxFile
+from xlprod.kinds.devis import layout as L
+from xlprod.services import recalculate
+from xlprod.workbook.excel import ExcelBook, as_grid
+from xlprod.workbook.formulas import normalize_formula, same_formula
 
-# -- a stand-in for xlwings objects, holding a grid of formulas/values ----------------------------
-class _Range:
-    def __init__(self, sheet, r1, c1, r2, c2):
-        self.sheet, self.r1, self.c1, self.r2, self.c2 = sheet, r1, c1, r2, c2
-        self.row, self.column = r1, c1
+AMOUNT = L.COLUMN_BY_FIELD["amount"].formula or ""
+FRANCE = L.COLUMN_BY_FIELD["france_amount"].formula or ""
+AMOUNT_COL = [c.field for c in L.DEVIS_COLUMNS].index("amount") + 1
+FIRST = L.DEVIS_HEADER_ROW + 1
 
-    def options(self, **_):
-        return self
-
-    def _cells(self):
-        return [[(r, c) for c in range(self.c1, self.c2 + 1)] for r in range(self.r1, self.r2 + 1)]
-
-    @property
-    def value(self):
-        vals = [[self.sheet.values.get(rc) for rc in row] for row in self._cells()]
-        return vals[0][0] if (self.r1, self.c1) == (self.r2, self.c2) else (vals[0] if self.r1 == self.r2 else vals)
-
-    @value.setter
-    def value(self, v):
-        self.sheet.values[(self.r1, self.c1)] = v
-        self.sheet.formulas.pop((self.r1, self.c1), None)
-
-    @property
-    def formula(self):
-        return [[self.sheet.formulas.get(rc, self.sheet.values.get(rc) or "") for rc in row] for row in self._cells()]
-
-    @formula.setter
-    def formula(self, f):
-        self.sheet.formulas[(self.r1, self.c1)] = f
-        self.sheet.written_formulas.append((self.r1, self.c1))
-
-    def clear_contents(self):
-        for key in [k for k in self.sheet.values if self.r1 <= k[0] <= self.r2]:
-            del self.sheet.values[key]
-
-    def add_hyperlink(self, address, text_to_display=None, screen_tip=None):
-        self.sheet.links.append(address)
-
-    @property
-    def last_cell(self):
-        return self
+LINES = [
+    {"account": "241", "label": "Directeur de la photographie", "quantity": 7, "unit": "semaine", "number": 1,
+     "unit_rate": 3000, "category": "cadre"},
+    {"account": "242", "label": "Chef électricien", "quantity": 6, "unit": "semaine", "number": 1,
+     "unit_rate": "1 950,50", "category": "tech"},
+    {"account": "711", "label": "Location caméra", "quantity": 6, "unit": "semaine", "number": 1,
+     "unit_rate": 4200, "france_share": 0.8},
+]
 
 
-def _parse(a1):
-    m = re.fullmatch(r"([A-Z]+)(\d+)", a1)
-    from xlprod.core.location import column_index
-    return int(m.group(2)), column_index(m.group(1))
+@pytest.mark.parametrize("found", [
+    "=ROUND([@Quantité]*[@Nombre]*[@[Taux unitaire]],2)",                       # formula bar
+    "=ROUND(Devis[@Quantité]*Devis[@Nombre]*Devis[@[Taux unitaire]],2)",        # qualified, short
+    "=ROUND(Devis[@[Quantité]]*[@[Nombre]]*[@[Taux unitaire]],2)",              # bracketed
+    "=ROUND(Devis[[#This Row],[Quantité]]*Devis[[#This Row],[Nombre]]*Devis[[#This Row],[Taux unitaire]],2)",
+    "=round( [@Quantité] * [@Nombre] * [@[Taux unitaire]] , 2)",               # typed by hand
+    "=ROUND($H$6*1,2)" if False else "=ROUND(Devis[[#this row],[Quantité]]*[@Nombre]*[@[Taux unitaire]],2)",
+])
+def test_every_form_of_a_this_row_reference_is_the_same_formula(found):
+    assert same_formula(found, AMOUNT)
 
 
-class _Sheet:
-    def __init__(self, name):
-        self.name, self.values, self.formulas, self.tables = name, {}, {}, []
-        self.written_formulas, self.links = [], []
-
-    def range(self, ref):
-        if isinstance(ref, tuple):
-            return _Range(self, *ref, *ref)
-        if re.fullmatch(r"\d+:\d+", ref):
-            a, b = map(int, ref.split(":"))
-            return _Range(self, a, 1, b, 200)
-        parts = ref.split(":")
-        r1, c1 = _parse(parts[0])
-        r2, c2 = _parse(parts[-1])
-        return _Range(self, r1, c1, r2, c2)
-
-    @property
-    def used_range(self):
-        last = max((r for r, _ in self.values), default=1)
-        return _Range(self, last, 1, last, 1)
+@pytest.mark.parametrize("found", [
+    "=ROUND([@Quantité]*[@Nombre]*[@[Taux unitaire]],3)",
+    "=ROUND(Autre[@Quantité]*[@Nombre]*[@[Taux unitaire]],2)",                 # another table's column
+    "=ROUND([@Quantité]*[@Nombre]*[@[Part France]],2)",
+    "=12345",
+    "12345",
+])
+def test_a_different_formula_or_a_typed_value_is_not_taken_for_xlprods(found):
+    assert not same_formula(found, AMOUNT)
 
 
-class _Table:
-    def __init__(self, sheet, raw):
-        self.name = raw.name
-        width = len(raw.headers)
-        self.header_row_range = _Range(sheet, raw.header_row, raw.first_col, raw.header_row, raw.first_col + width - 1)
-        self.data_body_range = _Range(sheet, raw.header_row + 1, raw.first_col, raw.header_row + len(raw.rows),
-                                      raw.first_col + width - 1)
+def test_the_france_formula_in_its_formula_bar_form_matches():
+    assert same_formula('=ROUND([@Montant]*IF([@[Part France]]="",1,[@[Part France]]),2)', FRANCE)
+    assert normalize_formula("=$A$1 + 2") == "A1+2"
 
 
-class _Name:
-    def __init__(self, text):
-        self.refers_to = text if text.startswith("=") else "=" + text
+def test_as_grid_takes_every_shape_xlwings_returns():
+    assert as_grid("=A1", 1, 1) == [["=A1"]]
+    assert as_grid(5.0, 1, 1) == [[5.0]]
+    assert as_grid(["a", "b"], 1, 2) == [["a", "b"]]
+    assert as_grid(("a", "b"), 2, 1) == [["a"], ["b"]]
+    assert as_grid((("a",), ("b",)), 2, 1) == [["a"], ["b"]]
 
 
-class FakeBook:
-    def __init__(self, path: Path):
-        f = XlsxFile(path)
-        self.name = path.name
-        self.names = {k: _Name(v) for k, v in f.package.defined_names().items()}
-        self._sheets = {s: _Sheet(s) for s in f.package.sheet_parts()}
-        for name, sheet in self._sheets.items():
-            for r, row in enumerate(f._grid(name), start=1):
-                for c, v in enumerate(row, start=1):
-                    if v != "":
-                        sheet.values[(r, c)] = v
-        raw = f.table(L.TABLE_DEVIS)
-        devis = self._sheets[raw.sheet]
-        devis.tables.append(_Table(devis, raw))
-        for i in range(len(raw.rows)):  # Excel holds the table's calculated columns
-            for c, col in enumerate(L.DEVIS_COLUMNS, start=raw.first_col):
-                if col.formula:
-                    devis.formulas[(raw.header_row + 1 + i, c)] = "=" + col.formula
-
-    @property
-    def sheets(self):
-        class _S(dict):
-            def __iter__(s):
-                return iter(s.values())
-        return _S(self._sheets)
+def _devis(tmp_path, lines=LINES):
+    return make_devis(tmp_path / "devis.xlsx", lines)
 
 
-def test_the_excel_adapter_runs_the_same_recalculation(tmp_path):
-    path = make_devis(tmp_path / "devis.xlsx", [
-        {"account": "241", "quantity": 7, "number": 1, "unit_rate": 3000, "category": "cadre"},
-        {"account": "242", "quantity": 1, "number": 1, "unit_rate": "1 000,50", "category": "tech"},
-        {"account": "711", "quantity": 1, "number": 1, "unit_rate": 10},
-    ])
+def test_the_excel_adapter_gives_the_files_results_and_leaves_excels_formulas_alone(tmp_path):
+    path = _devis(tmp_path)
     book = FakeBook(path)
-    amount_col = [c.field for c in L.DEVIS_COLUMNS].index("amount") + 1
-    book._sheets["Devis"].formulas[(L.DEVIS_HEADER_ROW + 1, amount_col)] = "=12345"  # user overwrote a formula
     report = recalculate(ExcelBook(book), now=NOW)
     assert report.summary.result.total == recalc(path, write=False).summary.result.total
-    devis = book._sheets["Devis"]
-    assert (L.DEVIS_HEADER_ROW + 1, amount_col) in devis.written_formulas  # restored
-    assert any(i.code == "DEV043" for i in report.issues)
-    assert len(devis.written_formulas) == 1  # intact formulas are left to Excel
-    controls = book._sheets[L.SHEET_CONTROLES]
+    assert not [i for i in report.issues if i.code == "DEV043"]  # formula-bar forms are not "overwritten"
+    devis_writes = [w for w in book.writes if w[0] == L.SHEET_DEVIS]
+    assert devis_writes == []  # Excel computes the table: nothing to write there
+    synthese = [w for w in book.writes if w[0] == L.SHEET_SYNTHESE]
+    assert len(synthese) == 1  # only the status line: its formulas are already there
+
+
+def test_only_a_cell_really_overwritten_is_restored_and_reported(tmp_path):
+    path = _devis(tmp_path)
+    book = FakeBook(path)
+    devis = book.sheets[L.SHEET_DEVIS]
+    devis.formulas.pop((FIRST, AMOUNT_COL))
+    devis.values[(FIRST, AMOUNT_COL)] = 12345.0  # typed over the computed amount
+    devis.formulas[(FIRST + 1, AMOUNT_COL)] = "=ROUND([@Quantité]*[@Nombre]*[@[Taux unitaire]]*1.1,2)"
+    report = recalculate(ExcelBook(book), now=NOW)
+    restored = [i for i in report.issues if i.code == "DEV043"]
+    assert [str(i.location) for i in restored] == ["devis.xlsx!Devis!H6", "devis.xlsx!Devis!H7"]
+    assert "12345" in restored[0].message and "*1.1" in restored[1].message
+    assert devis.formulas[(FIRST, AMOUNT_COL)] == "=ROUND([@Quantité]*[@Nombre]*[@[Taux unitaire]],2)"
+    writes = [w for w in book.writes if w[0] == L.SHEET_DEVIS]
+    assert len(writes) == 1  # both restorations in one block write
+    controls = book.sheets[L.SHEET_CONTROLES]
     assert controls.values[(L.CONTROLES_HEADER_ROW + 1, 3)] == "DEV043"
-    assert controls.links == ["#Devis!H6"]
+    assert controls.links[:2] == ["#Devis!H6", "#Devis!H7"]
 
 
-def test_the_ribbon_addin_calls_xlprod_main_and_ships_no_licensed_code(tmp_path):
-    path = build_addin(tmp_path)
-    with zipfile.ZipFile(path) as zf:
-        ui = zf.read("customUI/customUI.xml").decode()
-        assert 'label="Recalculer"' in ui and 'onAction="RibbonMyAddin.RunMain"' in ui
-        assert "xl/vbaProject.bin" in zf.namelist()
-    oletools = pytest.importorskip("oletools.olevba")
-    vba = oletools.VBA_Parser(str(path))
-    code = "\n".join(src for *_, src in vba.extract_macros())
-    assert 'RunPython "import " & mymodule & ";" & mymodule & ".main()"' in code
-    assert path.stem == "xlprod"  # so the button runs: import xlprod; xlprod.main()
+def test_writes_happen_with_screen_updating_and_calculation_off_and_both_come_back(tmp_path):
+    path = _devis(tmp_path)
+    book = FakeBook(path)
+    book.app.calculation = "semiautomatic"
+    recalculate(ExcelBook(book), now=NOW)
+    assert book.writes and all(not screen and calc == "manual" for *_, screen, calc in book.writes)
+    assert (book.app.screen_updating, book.app.calculation) == (True, "semiautomatic")
+
+
+def test_excel_state_is_restored_when_a_write_fails(tmp_path):
+    path = _devis(tmp_path)
+    book = FakeBook(path)
+
+    def broken(*_):
+        raise RuntimeError("COM error")
+    book.record = broken
+    with pytest.raises(RuntimeError):
+        recalculate(ExcelBook(book), now=NOW)
+    assert (book.app.screen_updating, book.app.calculation) == (True, "automatic")
+
+
+def test_a_one_line_devis_is_read_from_scalars_and_flat_lists(tmp_path):
+    path = _devis(tmp_path, LINES[:1])
+    book = FakeBook(path)
+    report = recalculate(ExcelBook(book), now=NOW)
+    assert report.errors == 0
+    assert report.summary.result.total == recalc(path, write=False).summary.result.total
+    assert len(report.summary.budget.lines) == 1
+
+
+def test_a_table_whose_rows_were_all_deleted_reads_as_empty(tmp_path):
+    path = _devis(tmp_path, LINES[:1])
+    book = FakeBook(path)
+    table = book.sheets[L.SHEET_DEVIS].tables[0]
+    table.last = (table.first[0], table.last[1])  # Excel: DataBodyRange is Nothing
+    report = recalculate(ExcelBook(book), now=NOW)
+    assert report.summary.result.total == 0
 
 
 def test_parse_cell_ref_reads_quoted_sheet_names():

@@ -1,65 +1,226 @@
-"""Excel user-defined functions (open-source xlwings, Windows): thin wrappers over the core.
+"""Fonctions Excel de xlprod (xlwings libre, Windows) : des enveloppes minces sur le cœur de xlprod.
 
-Import this module in the xlwings add-in's « UDF Modules » setting (``xlprod_udfs``), then use
-in a cell, e.g. ``=XLPROD_CHARGES(3000; "technicien")``. Bad input returns ``#XLPROD: message``
-rather than a Python traceback.
+Déclarez ce module (``xlprod_udfs``) dans « UDF Modules » du complément xlwings, cliquez sur
+« Import Functions », puis, dans une cellule : ``=XLPROD_CHARGES(3000;"technicien";Parametres)``.
+Une entrée invalide renvoie un texte court ``#XLPROD: …`` dans la cellule, jamais une trace Python.
+
+Ce que xlwings impose (``xlwings/udfs.py`` sous Windows) : chaque annotation devient une clé du
+registre des convertisseurs (``get_type_hints``), donc seules des clés enregistrées conviennent
+(``Any``, ``list``, ``float``, ``str``…) ; une union (``float | str``) n'en est pas une et ferait
+échouer chaque appel. Les plages sont lues en 2 dimensions (``ndim=2``) et les cellules en erreur
+en texte (``err_to_str``) : sinon une cellule ``#N/A`` arriverait comme une cellule vide.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import xlwings as xw
 
+from xlprod.cnc.payroll import PayrollCategory, lookup_category
+from xlprod.core.money import ONE, ZERO, french_number, from_excel, to_excel
+from xlprod.core.numbers import parse_number
+from xlprod.core.text import fold
 from xlprod.kinds.devis.compute import employer_charges, france_share, rollup_by_chapter
-from xlprod.kinds.devis.model import PayrollCategory
 from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.core.money import from_excel, to_excel
-from xlprod.kinds.devis.reader import CATEGORY_ALIASES, fold
+
+logger = logging.getLogger(__name__)
+
+Valeur = Any  # une cellule telle qu'Excel la passe : float, str, None (vide), bool, date, Decimal (format monétaire)
+Plage = list[list[Any]]  # une plage lue avec ndim=2 : des lignes de cellules
+
+# Colonnes du tableau Excel « Parametres » (feuille Paramètres du devis, voir kinds/devis/builder.py).
+COLONNES_PARAMETRES = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")
+_CLE, _VALEUR = COLONNES_PARAMETRES.index("Clé"), COLONNES_PARAMETRES.index("Valeur")
+
+# Codes d'erreur de cellule (XlCVError) : sous COM, une cellule en erreur arrive comme l'entier
+# 0x800A0000 + code ; xlwings traduit les sept erreurs classiques en texte, pas les récentes.
+_ERREURS_EXCEL = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
+                  2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
+                  2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
+_COM_ERREUR = 0x800A0000 - 2**32
 
 
-def _rate(category: str) -> Decimal:
-    cat = CATEGORY_ALIASES.get(fold(str(category)))
-    if cat is None or cat.rate_key is None:
-        if cat is PayrollCategory.NON_SALARIE:
-            return Decimal(0)
-        raise ValueError(f"catégorie « {category} » inconnue")
-    return next(Decimal(p.value) for p in default_parameters() if p.key == cat.rate_key)
+class ErreurXlprod(ValueError):
+    """Une entrée que la fonction refuse ; son message (français) s'affiche dans la cellule."""
 
 
-@xw.func
-@xw.arg("brut", numbers=float)
-def XLPROD_CHARGES(brut: float, categorie: str, taux: float | None = None) -> float | str:
-    """Charges patronales sur un salaire brut pour une catégorie de paie (taux par défaut ou imposé)."""
-    try:
-        rate = from_excel(taux) if taux is not None else _rate(categorie)
-        return to_excel(employer_charges(from_excel(brut), rate))
-    except (ValueError, TypeError) as exc:
-        return f"#XLPROD: {exc}"
+def _en_cellule(udf: Callable[..., Any]) -> Callable[..., Any]:
+    """Renvoie ``#XLPROD: message`` au lieu de lever : Excel afficherait une trace Python en anglais."""
+    @functools.wraps(udf)
+    def cellule(*args: Any) -> Any:
+        try:
+            return udf(*args)
+        except ErreurXlprod as exc:
+            return f"#XLPROD: {exc}"
+        except Exception as exc:  # un défaut de xlprod : la trace va au journal, un texte court à la cellule
+            logger.exception("%s%r", udf.__name__, args)
+            return f"#XLPROD: erreur interne de xlprod ({type(exc).__name__}), merci de la signaler"
+    return cellule
 
 
-@xw.func
-@xw.arg("comptes", ndim=1)
-@xw.arg("montants", ndim=1)
+# -- nettoyage des entrées (partagé) ---------------------------------------------------------------
+
+def _affiche(valeur: Any) -> str:
+    """Une valeur de cellule comme Excel l'affiche en français (pour les messages)."""
+    if isinstance(valeur, bool):
+        return "VRAI" if valeur else "FAUX"
+    if isinstance(valeur, float | Decimal):
+        return french_number(from_excel(valeur) if isinstance(valeur, float) else valeur)
+    if hasattr(valeur, "strftime"):
+        return valeur.strftime("%d/%m/%Y")
+    return str(valeur)
+
+
+def _erreur_excel(valeur: Any) -> str | None:
+    """Le texte de l'erreur (#N/A…) si la cellule est en erreur dans Excel."""
+    if isinstance(valeur, str) and valeur in _ERREURS_EXCEL.values():
+        return valeur
+    if isinstance(valeur, int) and not isinstance(valeur, bool) and 0 <= valeur - _COM_ERREUR < 0x10000:
+        code = valeur - _COM_ERREUR
+        return _ERREURS_EXCEL.get(code, f"erreur {code}")
+    return None
+
+
+def _refuse_erreur(valeur: Any, quoi: str) -> None:
+    if (erreur := _erreur_excel(valeur)) is not None:
+        raise ErreurXlprod(f"{quoi} en erreur dans Excel ({erreur})")
+
+
+def _nombre(valeur: Any, quoi: str) -> Decimal | None:
+    """Un nombre exact (le double d'Excel à 15 chiffres, ou un texte français non ambigu) ; vide : None."""
+    _refuse_erreur(valeur, quoi)
+    lu = parse_number(valeur)
+    if lu.problem:
+        raise ErreurXlprod(f"{quoi} non numérique « {_affiche(valeur)} »")
+    return lu.value
+
+
+def _taux(valeur: Any, quoi: str) -> Decimal | None:
+    taux = _nombre(valeur, quoi)
+    if taux is not None and not ZERO <= taux <= ONE:
+        raise ErreurXlprod(f"{quoi} hors de 0 % à 100 % « {_affiche(valeur)} »")
+    return taux
+
+
+def _grille(plage: Any) -> list[list[Any]]:
+    """Une plage en lignes de cellules ; accepte aussi une cellule seule ou une liste (appel Python)."""
+    if not isinstance(plage, list | tuple):
+        return [[plage]]
+    if plage and not isinstance(plage[0], list | tuple):
+        return [list(plage)]
+    return [list(ligne) for ligne in plage]
+
+
+def _cellules(plage: Any, quoi: str) -> list[Any]:
+    """Les cellules d'une plage d'une seule ligne ou colonne (ou d'une cellule seule)."""
+    lignes = _grille(plage)
+    if len(lignes) > 1 and len(lignes[0]) > 1:
+        raise ErreurXlprod(f"{quoi} : une seule ligne ou colonne attendue ({len(lignes)} × {len(lignes[0])})")
+    return [cellule for ligne in lignes for cellule in ligne]
+
+
+def _paires(a: Any, quoi_a: str, b: Any, quoi_b: str) -> list[tuple[Any, Any]]:
+    cellules_a, cellules_b = _cellules(a, quoi_a), _cellules(b, quoi_b)
+    if len(cellules_a) != len(cellules_b):
+        raise ErreurXlprod(f"plages de tailles différentes ({len(cellules_a)} {quoi_a}, {len(cellules_b)} {quoi_b})")
+    return list(zip(cellules_a, cellules_b))
+
+
+def _compte(valeur: Any) -> str:
+    """Le code de compte CNC en texte ; une cellule numérique arrive en float (241.0 -> « 241 »)."""
+    _refuse_erreur(valeur, "compte")
+    if valeur is None:
+        return ""
+    if isinstance(valeur, str):
+        return valeur.strip()
+    if isinstance(valeur, int | float | Decimal) and not isinstance(valeur, bool) and valeur == int(valeur):
+        return str(int(valeur))
+    raise ErreurXlprod(f"compte non valide « {_affiche(valeur)} »")
+
+
+def _categorie(valeur: Any) -> PayrollCategory:
+    _refuse_erreur(valeur, "catégorie")
+    texte = "" if valeur is None else _affiche(valeur).strip()
+    if not texte:
+        raise ErreurXlprod("catégorie de paie vide")
+    categorie = lookup_category(texte)
+    if categorie is None:
+        raise ErreurXlprod(f"catégorie inconnue « {texte} »")
+    return categorie
+
+
+def _taux_par_defaut(categorie: PayrollCategory) -> Decimal:
+    """Le taux du fichier de paramètres de xlprod (0 pour une catégorie sans charges)."""
+    if categorie.rate_key is None:
+        return ZERO
+    return next(Decimal(p.value) for p in default_parameters() if p.key == categorie.rate_key)
+
+
+def _taux_du_tableau(categorie: PayrollCategory, lignes: list[list[Any]]) -> Decimal:
+    """Le taux de la catégorie lu dans le tableau Parametres (ses données, avec ou sans en-têtes)."""
+    cle = categorie.rate_key
+    if cle is None:  # comme la Synthèse : pas de ligne de charges, donc 0
+        return ZERO
+    entetes = [fold(str(c or "")) for c in lignes[0]]
+    if fold("Clé") in entetes and fold("Valeur") in entetes:  # Parametres[#Tout]
+        i_cle, i_valeur, lignes = entetes.index(fold("Clé")), entetes.index(fold("Valeur")), lignes[1:]
+    else:
+        i_cle, i_valeur = _CLE, _VALEUR
+    if not lignes or len(lignes[0]) <= i_valeur:
+        raise ErreurXlprod(f"tableau Parametres attendu (colonnes {', '.join(COLONNES_PARAMETRES[:_VALEUR + 1])}…)")
+    for ligne in lignes:
+        if isinstance(ligne[i_cle], str) and ligne[i_cle].strip() == cle:
+            taux = _taux(ligne[i_valeur], f"paramètre {cle}")
+            if taux is None:
+                raise ErreurXlprod(f"paramètre {cle} vide dans le tableau Parametres")
+            return taux
+    raise ErreurXlprod(f"paramètre {cle} absent du tableau Parametres")
+
+
+# -- les fonctions ----------------------------------------------------------------------------------
+
+@xw.func(category="xlprod")
+@xw.arg("brut", err_to_str=True, doc="Salaire brut (ou droits d'auteur), en euros.")
+@xw.arg("categorie", err_to_str=True,
+        doc="Catégorie de paie : technicien, cadre, réalisateur, artiste-interprète, figurant, permanent, auteur, non salarié.")
+@xw.arg("taux_ou_parametres", ndim=2, err_to_str=True,
+        doc="Facultatif : un taux (62 %) ou le tableau Parametres du devis. Absent : taux par défaut de xlprod.")
+@_en_cellule
+def XLPROD_CHARGES(brut: Valeur, categorie: Valeur, taux_ou_parametres: Valeur = None) -> Valeur:
+    """Charges patronales d'un salaire brut, arrondies au centime comme la Synthèse du devis : taux de la catégorie (par défaut, donné, ou lu dans le tableau Parametres)."""
+    cat = _categorie(categorie)
+    lignes = _grille(taux_ou_parametres)
+    if len(lignes) == 1 and len(lignes[0]) == 1:  # absent, ou une seule cellule : un taux
+        taux = _taux(lignes[0][0], "taux")
+        taux = _taux_par_defaut(cat) if taux is None else taux
+    else:
+        taux = _taux_du_tableau(cat, lignes)
+    return to_excel(employer_charges(_nombre(brut, "salaire brut") or ZERO, taux))
+
+
+@xw.func(category="xlprod")
+@xw.arg("comptes", ndim=2, err_to_str=True, doc="Colonne des comptes CNC (le poste est leur premier chiffre).")
+@xw.arg("montants", ndim=2, err_to_str=True, doc="Colonne des montants, de même taille.")
 @xw.ret(transpose=True)
-def XLPROD_POSTES(comptes: list, montants: list) -> list[float] | str:
-    """Totaux des postes 1 à 9 d'une plage de comptes et de montants (9 cellules, en colonne)."""
-    try:
-        pairs = [(str(int(c)) if isinstance(c, float) and c.is_integer() else str(c or "").strip(),
-                  from_excel(m or 0.0)) for c, m in zip(comptes, montants, strict=True)]
-    except (ValueError, TypeError) as exc:
-        return f"#XLPROD: {exc}"
-    return [to_excel(v) for v in rollup_by_chapter(pairs).values()]
+@_en_cellule
+def XLPROD_POSTES(comptes: Plage, montants: Plage) -> Valeur:
+    """Totaux des postes 1 à 9 (une colonne de 9 cellules) : les montants additionnés selon le premier chiffre du compte CNC."""
+    paires = _paires(comptes, "comptes", montants, "montants")
+    totaux = rollup_by_chapter([(_compte(c), _nombre(m, "montant") or ZERO) for c, m in paires])
+    return [to_excel(total) for total in totaux.values()]
 
 
-@xw.func
-@xw.arg("montants", ndim=1)
-@xw.arg("parts", ndim=1)
-def XLPROD_PART_FRANCE(montants: list, parts: list) -> float | str:
-    """Part des dépenses faites en France (une part vide vaut 100 %)."""
-    try:
-        amounts = [from_excel(m or 0.0) for m in montants]
-        shares = [None if p in (None, "") else from_excel(p) for p in parts]
-        return to_excel(france_share(amounts, shares))
-    except (ValueError, TypeError) as exc:
-        return f"#XLPROD: {exc}"
+@xw.func(category="xlprod")
+@xw.arg("montants", ndim=2, err_to_str=True, doc="Colonne des montants.")
+@xw.arg("parts", ndim=2, err_to_str=True, doc="Colonne des parts dépensées en France, de même taille (vide = 100 %).")
+@_en_cellule
+def XLPROD_PART_FRANCE(montants: Plage, parts: Plage) -> Valeur:
+    """Part des dépenses faites en France : montants × part France (arrondis au centime) ÷ total ; une part vide vaut 100 %."""
+    paires = _paires(montants, "montants", parts, "parts")
+    return to_excel(france_share([_nombre(m, "montant") or ZERO for m, _ in paires],
+                                 [_taux(p, "part France") for _, p in paires]))

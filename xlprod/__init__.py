@@ -1,10 +1,12 @@
 """xlprod: smart Excel workbooks for the money side of French film, TV and digital productions."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def main() -> None:
-    """Entry point of the Excel ribbon add-in (``xlprod.xlam`` runs ``import xlprod; xlprod.main()``)."""
-    from xlprod.workbook.excel import recalculer_classeur_actif
+    """« Recalculer » on the active workbook: what ``RunPython "import xlprod; xlprod.main()"`` does."""
+    import xlwings as xw
 
-    recalculer_classeur_actif()
+    from xlprod.excel_ui import run_in_excel
+
+    run_in_excel(xw.books.active)

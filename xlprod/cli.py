@@ -180,10 +180,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_excel_setup(args: argparse.Namespace) -> int:
-    from xlprod.workbook.excel_setup import excel_setup
+    from xlprod.excel_setup import excel_setup
 
     try:
-        done = excel_setup(Path(args.out), interpreter=args.python, write_user_config=not args.no_user_config)
+        done = excel_setup(Path(args.out), interpreter=args.python, write_user_config_file=not args.no_user_config)
     except (OSError, ValueError) as exc:
         print(f"xlprod: erreur: {exc}", file=sys.stderr)
         return EXIT_FAILURE

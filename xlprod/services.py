@@ -10,11 +10,12 @@ import datetime as dt
 
 from xlprod.core.location import Location
 from xlprod.kinds import KINDS, Kind, Report
+from xlprod.kinds.registry import RECALCULATE
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort
 
-RECALCULATE = "recalculer"  # the action every kind has: the ribbon's and each workbook's first button
+__all__ = ["RECALCULATE", "kind_of", "recalculate", "run_action"]
 
 
 def kind_of(book: WorkbookPort) -> Kind:

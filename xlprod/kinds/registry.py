@@ -61,6 +61,7 @@ class Report:
 
 
 BookAction = Callable[[WorkbookPort, dt.datetime], Report]
+RECALCULATE = "recalculer"  # the action every kind has: the ribbon's and each workbook's first button
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,8 @@ class Kind:
 
     def action(self, name: str) -> Action | None:
         return next((a for a in self.actions if a.name == name), None)
+
+    def buttons(self) -> list[tuple[str, str, str]]:
+        """(action name, label, tooltip) of the buttons a workbook of this kind carries."""
+        return [(RECALCULATE, "Recalculer", f"Recalculer et contrôler ce classeur ({self.title})"),
+                *((a.name, a.label, a.description) for a in self.actions)]

@@ -1,19 +1,37 @@
 """The Excel adapter: the same ``WorkbookPort`` over a book open in Excel, through open-source xlwings.
 
-Excel recalculates its own formulas, so applying a plan here writes formulas only where they are
-missing or were overwritten, plus input normalisations and the Contrôles sheet; cached values
-are Excel's business.
+Written against what Excel and xlwings really return (TECH-NOTES, « The Excel side »):
+``Range.Formula`` gives the formula-bar form of structured references (``[@Quantité]``), a
+string for one cell and rows of strings for several; ``.value`` gives a scalar for one cell and
+a flat list for one row unless ``ndim=2`` is asked. Excel recalculates its own formulas, so
+applying a plan writes formulas only where they are missing or were overwritten, plus input
+normalisations and the Contrôles sheet; writes go in blocks, with screen updating and automatic
+calculation suspended, and always restored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from xlprod.core.location import Location, column_letter
-from xlprod.workbook.port import RawTable, WritePlan
-from xlprod.workbook.sheetxml import ExcelError, Restored, normalize_formula
-from xlprod.workbook.xlsx_file import parse_cell_ref
+from xlprod.core.location import Location, parse_cell_ref
+from xlprod.workbook.formulas import same_formula
+from xlprod.workbook.port import KIND_NAME, RawTable, WritePlan, kind_from_definition
+from xlprod.workbook.sheetxml import CellWrite, ExcelError, Restored, SheetPatch
+
+
+def as_grid(raw: object, rows: int, cols: int) -> list[list[object]]:
+    """Whatever xlwings/COM returned for a ``rows`` × ``cols`` range, as a list of rows."""
+    if rows == 1 and cols == 1 and not isinstance(raw, list | tuple):
+        return [[raw]]
+    items = list(raw) if isinstance(raw, list | tuple) else [raw]
+    if items and isinstance(items[0], list | tuple):
+        return [list(r) for r in items]
+    if rows == 1:
+        return [items]
+    return [[v] for v in items]  # one column, read flat
 
 
 class ExcelBook:
@@ -21,28 +39,30 @@ class ExcelBook:
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        self.book_name = book.name
+        self.book_name = str(book.name)
 
     def _name_text(self, name: str) -> str | None:
         try:
             return str(self.book.names[name].refers_to)
-        except Exception:
+        except Exception:  # xlwings raises COM/AppleScript errors of its own for an unknown name
             return None
 
     def kind(self) -> str | None:
-        text = self._name_text("XLPROD_TYPE")
-        return text.strip().lstrip("=").strip('"') if text else None
+        return kind_from_definition(self._name_text(KIND_NAME))
 
     def table(self, name: str) -> RawTable | None:
         for sheet in self.book.sheets:
             for table in sheet.tables:
-                if table.name == name:
-                    header = table.header_row_range
-                    body = table.data_body_range
-                    values = body.options(ndim=2).value if body is not None else []
-                    return RawTable(name=name, sheet=sheet.name, header_row=header.row, first_col=header.column,
-                                    headers=[str(h) for h in header.value],
-                                    rows=[[None if v == "" else v for v in row] for row in values])
+                if table.name != name:
+                    continue
+                header = table.header_row_range
+                width = header.columns.count
+                headers = as_grid(header.value, 1, width)[0]
+                body = table.data_body_range  # None when every row of the table was deleted
+                values = body.options(ndim=2).value if body is not None else []
+                return RawTable(name=name, sheet=sheet.name, header_row=header.row, first_col=header.column,
+                                headers=["" if h is None else str(h) for h in headers],
+                                rows=[[None if v == "" else v for v in row] for row in values])
         return None
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
@@ -51,67 +71,137 @@ class ExcelBook:
         if ref is None:
             return None
         sheet, cell, _, _ = ref
-        return self.book.sheets[sheet].range(cell).value, Location(book=self.book_name, sheet=sheet, cell=cell)
+        value = self.book.sheets[sheet].range(cell).value
+        return (None if value == "" else value), Location(book=self.book_name, sheet=sheet, cell=cell)
 
-    def _formulas(self, ws: Any, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
-        """Current formula (or constant) of each cell, read one column block at a time."""
-        out: dict[tuple[int, int], object] = {}
+    @staticmethod
+    def _formulas(ws: Any, cells: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """Current formula (or constant, as text) of each cell, read one column block at a time."""
+        out: dict[tuple[int, int], str] = {}
         by_col: dict[int, list[int]] = {}
         for row, col in cells:
             by_col.setdefault(col, []).append(row)
         for col, rows in by_col.items():
             first, last = min(rows), max(rows)
-            block = ws.range(f"{column_letter(col)}{first}:{column_letter(col)}{last}").options(ndim=2).formula
+            block = as_grid(ws.range((first, col), (last, col)).formula, last - first + 1, 1)
             for i, (text,) in enumerate(block):
-                out[(first + i, col)] = text
+                out[(first + i, col)] = "" if text is None else str(text)
         return out
 
     def apply(self, plan: WritePlan) -> list[tuple[str, Restored]]:
         restored: list[tuple[str, Restored]] = []
-        for sheet, patch in plan.sheets.items():
-            ws = self.book.sheets[sheet]
-            if patch.clear_from_row is not None:
-                last = ws.used_range.last_cell.row
-                if last >= patch.clear_from_row:
-                    ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
-            cells = dict(patch.cells)
-            for column in patch.columns:
-                cells.update({(row, column.col): column.cell(row) for row in column.rows})
-            owned = [key for key, w in cells.items() if w.owned]
-            current = self._formulas(ws, owned) if owned else {}
-            for (row, col), write in cells.items():
-                cell = ws.range((row, col))
-                if write.owned:
-                    text = current.get((row, col))
-                    is_formula = isinstance(text, str) and text.startswith("=")
-                    if is_formula and normalize_formula(text) == normalize_formula(write.formula or ""):
-                        continue  # Excel computes it
-                    if text not in (None, ""):
-                        restored.append((sheet, Restored(row, col, text[1:] if is_formula else None,
-                                                         None if is_formula else str(text))))
-                    cell.formula = "=" + (write.formula or "")
-                elif write.formula is not None:
-                    cell.formula = "=" + write.formula
-                elif not isinstance(write.value, ExcelError):
-                    cell.value = float(write.value) if isinstance(write.value, Decimal) else write.value
-            for ref, target, tip in plan.links.get(sheet, []):
-                ws.range(ref).add_hyperlink(f"#{target}", text_to_display=ws.range(ref).value, screen_tip=tip)
+        with suspended(self.book.app):
+            for sheet, patch in plan.sheets.items():
+                ws = self.book.sheets[sheet]
+                if patch.clear_from_row is not None:
+                    last = ws.used_range.last_cell.row
+                    if last >= patch.clear_from_row:
+                        ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
+                writes = self._changes(ws, patch, sheet, restored)
+                for (row, col), block in _blocks(writes):
+                    target = ws.range((row, col), (row + len(block) - 1, col + len(block[0]) - 1))
+                    if isinstance(block[0][0], _Formula):
+                        target.formula = [[str(v) for v in r] for r in block]
+                    else:
+                        target.value = block
+                for ref, target, tip in plan.links.get(sheet, []):
+                    ws.range(ref).add_hyperlink(f"#{target}", text_to_display=ws.range(ref).value, screen_tip=tip)
         return restored
 
+    def _changes(self, ws: Any, patch: SheetPatch, sheet: str,
+                 restored: list[tuple[str, Restored]]) -> dict[tuple[int, int], object]:
+        """The cells that really need writing: what Excel already computes is left alone."""
+        cells: dict[tuple[int, int], CellWrite] = dict(patch.cells)
+        for column in patch.columns:
+            cells.update({(row, column.col): column.cell(row) for row in column.rows})
+        formula_cells = [key for key, w in cells.items() if w.owned or w.formula is not None]
+        current = self._formulas(ws, formula_cells) if formula_cells else {}
+        writes: dict[tuple[int, int], object] = {}
+        values = {key: w.value for key, w in cells.items()
+                  if not (w.owned or w.formula is not None or isinstance(w.value, ExcelError))}
+        shown = self._values(ws, list(values)) if values and patch.clear_from_row is None else {}
+        for (row, col), write in cells.items():
+            if write.owned or write.formula is not None:
+                text = current.get((row, col), "")
+                if text.startswith("=") and same_formula(text, write.formula or ""):
+                    continue  # Excel computes it
+                if write.owned and text:
+                    is_formula = text.startswith("=")
+                    restored.append((sheet, Restored(row, col, text[1:] if is_formula else None,
+                                                     None if is_formula else text)))
+                writes[(row, col)] = _Formula("=" + (write.formula or ""))
+            elif (row, col) in values:
+                value = float(write.value) if isinstance(write.value, Decimal) else write.value
+                if not _same_value(shown.get((row, col), _UNKNOWN), value):
+                    writes[(row, col)] = value
+        return writes
 
-def recalculer_classeur_actif() -> None:
-    """The « Recalculer » ribbon button: recalculate and check the active workbook, report in a message."""
-    import xlwings as xw
+    @staticmethod
+    def _values(ws: Any, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
+        """Values shown in ``cells``, read in one call over the rectangle that holds them."""
+        r1, r2 = min(r for r, _ in cells), max(r for r, _ in cells)
+        c1, c2 = min(c for _, c in cells), max(c for _, c in cells)
+        grid = as_grid(ws.range((r1, c1), (r2, c2)).options(ndim=2).value, r2 - r1 + 1, c2 - c1 + 1)
+        return {(r, c): grid[r - r1][c - c1] for r, c in cells}
 
-    from xlprod.services import recalculate
-    from xlprod.workbook.errors import WorkbookError
 
-    book = xw.books.active
+_UNKNOWN = object()
+
+
+def _same_value(shown: object, value: object) -> bool:
+    """Is ``value`` already what the cell holds? (Excel gives numbers as floats, blanks as None.)"""
+    if shown is _UNKNOWN:
+        return False
+    if value in (None, ""):
+        return shown in (None, "")
+    if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(shown, int | float):
+        return abs(float(shown) - float(value)) < 1e-9
+    return type(shown) is type(value) and shown == value
+
+
+class _Formula(str):
+    """A formula to write (kept apart from text values, which go through ``.value``)."""
+
+
+def _blocks(writes: dict[tuple[int, int], object]) -> Iterator[tuple[tuple[int, int], list[list[object]]]]:
+    """Group cell writes into rectangles of one kind (formulas or values), one COM call each.
+
+    Horizontal runs are found first, then stacked when consecutive rows span the same columns:
+    a column of formulas, or the rows of the Contrôles sheet, becomes one block.
+    """
+    runs: list[tuple[int, int, list[object]]] = []  # (row, first col, values)
+    for row, col in sorted(writes):
+        value = writes[(row, col)]
+        if runs:
+            r, c, vals = runs[-1]
+            if r == row and c + len(vals) == col and isinstance(vals[0], _Formula) == isinstance(value, _Formula):
+                vals.append(value)
+                continue
+        runs.append((row, col, [value]))
+    blocks: list[tuple[int, int, list[list[object]]]] = []
+    by_shape: dict[tuple[int, int, bool], int] = {}  # (first col, width, formulas) -> index of open block
+    for row, col, vals in runs:
+        key = (col, len(vals), isinstance(vals[0], _Formula))
+        i = by_shape.get(key)
+        if i is not None and blocks[i][0] + len(blocks[i][2]) == row:
+            blocks[i][2].append(vals)
+            continue
+        by_shape[key] = len(blocks)
+        blocks.append((row, col, [vals]))
+    for row, col, block in blocks:
+        yield (row, col), block
+
+
+@contextmanager
+def suspended(app: Any) -> Iterator[None]:
+    """Screen updating and automatic calculation off while writing; put back as they were, always."""
+    screen, calculation = app.screen_updating, app.calculation
+    app.screen_updating = False
+    app.calculation = "manual"
     try:
-        report = recalculate(ExcelBook(book))
-    except WorkbookError as exc:
-        book.app.alert(f"{exc.message}\n\n{exc.hint}", title="xlprod")
-        return
-    text = (f"{report.errors} erreur(s), {report.warnings} avertissement(s) : voir l'onglet Contrôles."
-            if report.issues else "Recalcul terminé : aucune anomalie.")
-    book.app.alert(text, title="xlprod — Recalculer")
+        yield
+    finally:
+        app.calculation = calculation
+        app.screen_updating = screen
+
+

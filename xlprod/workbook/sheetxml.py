@@ -18,6 +18,7 @@ from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from xlprod.core.location import column_index, column_letter
+from xlprod.workbook.formulas import same_formula
 
 _ROW = re.compile(r"<(?P<p>\w+:)?row\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?row>)", re.S)
 _CELL = re.compile(r"<(?P<p>\w+:)?c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?c>)", re.S)
@@ -90,11 +91,6 @@ class SheetPatch:
 
     def set(self, row: int, col: int, write: CellWrite) -> None:
         self.cells[(row, col)] = write
-
-
-def normalize_formula(text: str) -> str:
-    """Formula text compared the way Excel reads it: no ``=``, ``$``, spaces; case-insensitive."""
-    return re.sub(r"[\s$]", "", text.lstrip("=")).upper()
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -391,8 +387,7 @@ def _rewrite_cell(original: str, ref: str, row: int, col: int, attrs: str, body:
     if fm is not None:
         fattrs, text = fm.group(1), _unescape(fm.group(2) or "")
         shared = 't="shared"' in fattrs
-        equivalent = bool(text) and (text == write.formula or
-                                     normalize_formula(text) == normalize_formula(write.formula or ""))
+        equivalent = bool(text) and (text == write.formula or same_formula(text, write.formula or ""))
         if (shared and not _shared_range_rewritten(fattrs, covered)) or (equivalent and not shared):
             # keep the formula as written (a shared master also feeds cells we do not rewrite)
             if _same_cached(body, attrs, write.value):

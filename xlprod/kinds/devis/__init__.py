@@ -17,14 +17,14 @@ from xlprod.kinds.registry import DemoPart, Kind, NewOption
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
-    """A new devis: the standard CNC lines, or the lines of a CSV (``--depuis``)."""
+    """A new devis: the standard CNC lines, or the lines of a CSV (``--depuis``); buttons in an .xlsm."""
     from xlprod.kinds.devis.builder import build_devis, catalogue_rows
     from xlprod.kinds.devis.csv_import import read_lines_csv
 
     source = options.get("depuis")
     rows = read_lines_csv(source) if source else catalogue_rows()
     build_devis(path, rows, title=options.get("titre") or "Sans titre", company=options.get("societe") or "",
-                form_version=options.get("formulaire") or "2018")
+                form_version=options.get("formulaire") or "2018", buttons=KIND.buttons())
     return len(rows)
 
 
@@ -38,7 +38,7 @@ KIND = Kind(
     name=layout.KIND,
     title="Devis CNC",
     description="budget de production au format CNC (9 postes), charges, frais généraux, imprévus, part France",
-    default_file="devis.xlsx",
+    default_file="devis.xlsm",
     recalculate=recalc_devis,
     build_new=build_new,
     demo=demo,

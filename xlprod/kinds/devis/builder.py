@@ -18,6 +18,7 @@ from xlprod.cnc.reference import FORM_VERSIONS
 from xlprod.kinds.devis.parameters import default_parameters, parameters_edition
 from xlprod.core.location import column_letter, quote_sheet
 from xlprod.kinds.devis import layout as L
+from xlprod.workbook.buttons import add_buttons
 from xlprod.workbook.controls import build_controls_sheet
 
 MONEY = '#,##0.00\\ "€"'
@@ -91,8 +92,12 @@ def _validation(col: L.Column) -> dict | None:
 
 
 def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: str, company: str = "",
-                form_version: str = "2018", extra_rows: int = 0) -> Path:
-    """Write a new devis workbook whose Devis table holds ``rows`` (field name -> raw value)."""
+                form_version: str = "2018", extra_rows: int = 0,
+                buttons: Sequence[tuple[str, str, str]] = ()) -> Path:
+    """Write a new devis workbook whose Devis table holds ``rows`` (field name -> raw value).
+
+    ``buttons`` (action, label, tip) go on the Devis and Synthèse sheets of an .xlsm file.
+    """
     if form_version not in FORM_VERSIONS:
         raise ValueError(f"form version must be one of {FORM_VERSIONS}")
     path = Path(path)
@@ -196,6 +201,9 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
 
     # -- Contrôles -------------------------------------------------------------------------
     build_controls_sheet(wb, fmt, "Contrôles du devis")
+
+    if buttons and path.suffix.lower() == ".xlsm":
+        add_buttons(wb, [(ws, 2, 0), (syn, 0, 7)], buttons)
 
     # -- Names ------------------------------------------------------------------------------
     wb.define_name("XLPROD_TYPE", f'="{L.KIND}"')

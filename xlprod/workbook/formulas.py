@@ -1,0 +1,53 @@
+"""Formula text compared the way Excel reads it, whichever form it was written in.
+
+The file stores structured references in their full form (``Devis[[#This Row],[Quantité]]``);
+Excel's ``Range.Formula`` returns the formula-bar form (``[@Quantité]``, ``[@[Taux unitaire]]``),
+and a user may type ``Devis[@Quantité]``. All of them are the same reference for a cell of the
+Devis table, so they must compare equal, or every computed cell would look overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Table[[#This Row],[Col]]  /  [[#This Row],[Col]]
+_THIS_ROW_FULL = re.compile(r"(?P<table>[A-Za-z_\\][\w.]*)?\[\s*\[#This Row\]\s*,\s*\[(?P<col>(?:[^\[\]']|'.)*)\]\s*\]",
+                            re.IGNORECASE)
+# Table[@[Col]]  /  [@[Col]]
+_AT_BRACKETED = re.compile(r"(?P<table>[A-Za-z_\\][\w.]*)?\[@\[(?P<col>(?:[^\[\]']|'.)*)\]\]")
+# Table[@Col]  /  [@Col]  (a column name without spaces or special characters)
+_AT_PLAIN = re.compile(r"(?P<table>[A-Za-z_\\][\w.]*)?\[@(?P<col>[^\[\]@]+)\]")
+
+
+def canonical_references(text: str, table: str | None = None) -> str:
+    """Every this-row reference as ``Table[@[Col]]``; an unqualified one belongs to ``table``."""
+
+    def canon(m: re.Match[str]) -> str:
+        owner = m.group("table") or table or ""
+        return f"{owner}[@[{m.group('col').strip()}]]"
+
+    text = _THIS_ROW_FULL.sub(canon, text)
+    text = _AT_PLAIN.sub(lambda m: canon(m) if not m.group("col").startswith("[") else m.group(0), text)
+    return _AT_BRACKETED.sub(canon, text)
+
+
+def normalize_formula(text: str, table: str | None = None) -> str:
+    """Formula text as Excel reads it: no ``=``, ``$`` or spaces, case-insensitive, references canonical."""
+    return re.sub(r"[\s$]", "", canonical_references(text.lstrip("="), table)).upper()
+
+
+def this_row_tables(formula: str) -> set[str]:
+    """Tables whose this-row references a formula uses (``Devis`` for xlprod's computed columns)."""
+    return {m.group("table") for pattern in (_THIS_ROW_FULL, _AT_BRACKETED, _AT_PLAIN)
+            for m in pattern.finditer(formula) if m.group("table")}
+
+
+def same_formula(found: str, expected: str) -> bool:
+    """Is the formula ``found`` in a cell the one xlprod ``expected`` there, in any of Excel's forms?
+
+    An unqualified ``[@Col]`` in ``found`` is taken to refer to the table that ``expected``
+    names, the table the cell belongs to.
+    """
+    tables = this_row_tables(expected)
+    table = next(iter(tables)) if len(tables) == 1 else None
+    return normalize_formula(found, table) == normalize_formula(expected, table)
