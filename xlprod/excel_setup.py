@@ -40,11 +40,17 @@ def user_config_path(platform: str, home: Path) -> Path:
     return home / f".{PROJECT}" / f"{PROJECT}.conf"
 
 
-def write_user_config(path: Path, settings: dict[str, str]) -> Path:
+def config_encoding(platform: str) -> str:
+    """VBA's ``Input #`` reads the system's ANSI code page on Windows, not UTF-8."""
+    return "cp1252" if platform == "win32" else "utf-8"
+
+
+def write_user_config(path: Path, settings: dict[str, str], platform: str = sys.platform) -> Path:
     """Write ``"KEY","value"`` lines (VBA ``Input #``), keeping the other settings already there."""
+    encoding = config_encoding(platform)
     existing: dict[str, str] = {}
     if path.exists():
-        for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8", errors="replace"))):
+        for row in csv.reader(io.StringIO(path.read_bytes().decode(encoding, errors="replace"))):
             if len(row) >= 2:
                 existing[row[0].upper()] = row[1]
     existing.update({k.upper(): v for k, v in settings.items()})
@@ -52,8 +58,13 @@ def write_user_config(path: Path, settings: dict[str, str]) -> Path:
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     for key, value in existing.items():
         writer.writerow([key, value])
+    try:
+        data = out.getvalue().encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"« {exc.object[exc.start:exc.end]} » ne peut pas être écrit dans {path.name} ({encoding}) : "
+                         "installez Python dans un dossier dont le chemin n'a que des caractères latins") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write_bytes(path, out.getvalue().encode("utf-8"))
+    return atomic_write_bytes(path, data)
 
 
 def excel_setup(out_dir: Path, *, interpreter: str | None = None, write_user_config_file: bool = True,
@@ -66,7 +77,7 @@ def excel_setup(out_dir: Path, *, interpreter: str | None = None, write_user_con
     addin = build_addin(out_dir, ribbon_groups(), settings)
     done = [f"{addin}: complément Excel créé (onglet « xlprod », feuille {CONFIG_SHEET} : {python})"]
     if write_user_config_file:
-        conf = write_user_config(user_config_path(platform, home or Path.home()), settings)
+        conf = write_user_config(user_config_path(platform, home or Path.home()), settings, platform)
         done.append(f"{conf}: configuration écrite (utilisée par les boutons des classeurs .xlsm)")
     done.append("Dans Excel : Fichier > Options > Compléments > Gérer : Compléments Excel > Parcourir… > "
                 f"{addin.name} (macOS : Outils > Compléments Excel). Détails : README, « Dans Excel ».")

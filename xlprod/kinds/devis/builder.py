@@ -125,9 +125,10 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
         columns.append(spec)
     data = [[None if c.formula else row.get(c.field) for c in L.DEVIS_COLUMNS] for row in rows]
     last_col = len(L.DEVIS_COLUMNS) - 1
-    ws.add_table(hr, 0, hr + n_rows, last_col, {
-        "name": L.TABLE_DEVIS, "columns": columns, "data": data or None, "style": "Table Style Light 1",
-    })
+    table: dict[str, object] = {"name": L.TABLE_DEVIS, "columns": columns, "style": "Table Style Light 1"}
+    if data:
+        table["data"] = data
+    ws.add_table(hr, 0, hr + n_rows, last_col, table)
     for i, col in enumerate(L.DEVIS_COLUMNS):
         ws.set_column(i, i, col.width, _column_format(col, fmt) if col.kind != "computed" else None)
         rule = _validation(col)
