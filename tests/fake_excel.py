@@ -112,8 +112,8 @@ class FakeRange:
         if not isinstance(data, list | tuple):
             return [(k, data) for row in keys for k in row]
         rows = data if data and isinstance(data[0], list | tuple) else [data]
-        assert len(rows) == len(keys) and all(len(r) == len(k) for r, k in zip(rows, keys)), "shape mismatch"
-        return [(k, v) for krow, vrow in zip(keys, rows) for k, v in zip(krow, vrow)]
+        assert len(rows) == len(keys) and all(len(r) == len(k) for r, k in zip(rows, keys, strict=True)), "shape"
+        return [(k, v) for krow, vrow in zip(keys, rows, strict=True) for k, v in zip(krow, vrow, strict=True)]
 
     def clear_contents(self) -> None:
         self.sheet.book.record(self.sheet, "clear", (self.r1, self.c1))

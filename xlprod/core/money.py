@@ -8,8 +8,8 @@ Python's default banker's rounding, so that a Python total and the workbook's ow
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 ZERO = Decimal(0)
@@ -84,7 +84,7 @@ def format_eur(value: Decimal) -> str:
     quantized = round_cents(value)
     sign = "-" if quantized < 0 else ""
     whole, _, frac = f"{abs(quantized):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

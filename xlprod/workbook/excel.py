@@ -11,10 +11,10 @@ calculation suspended, and always restored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from xlprod.core.location import Location, parse_cell_ref
 from xlprod.workbook.formulas import same_formula
@@ -24,10 +24,10 @@ from xlprod.workbook.sheetxml import CellWrite, ExcelError, Restored, SheetPatch
 
 def as_grid(raw: object, rows: int, cols: int) -> list[list[object]]:
     """Whatever xlwings/COM returned for a ``rows`` × ``cols`` range, as a list of rows."""
-    if rows == 1 and cols == 1 and not isinstance(raw, list | tuple):
+    if rows == 1 and cols == 1 and not isinstance(raw, (list, tuple)):
         return [[raw]]
-    items = list(raw) if isinstance(raw, list | tuple) else [raw]
-    if items and isinstance(items[0], list | tuple):
+    items: list[Any] = list(cast(Sequence[Any], raw)) if isinstance(raw, (list, tuple)) else [raw]
+    if items and isinstance(items[0], (list, tuple)):
         return [list(r) for r in items]
     if rows == 1:
         return [items]

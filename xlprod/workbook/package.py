@@ -126,7 +126,8 @@ class XlsxPackage:
                     data[info.filename] = zf.read(info)
         except zipfile.BadZipFile as exc:
             raise WorkbookError(where, "le fichier n'est pas un classeur Excel valide (archive illisible ou corrompue)",
-                                "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, ou repartez de la dernière sauvegarde.") from exc
+                                "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, "
+                                "ou repartez de la dernière sauvegarde.") from exc
         except OSError as exc:
             raise WorkbookError(where, f"lecture impossible : {exc.strerror or exc}",
                                 "Vérifiez les droits d'accès au fichier.") from exc

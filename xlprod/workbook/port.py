@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from xlprod.core.location import Location, cell_address
 from xlprod.workbook.sheetxml import Restored, SheetPatch
-
 
 KIND_NAME = "XLPROD_TYPE"  # the defined name that says which kind of xlprod workbook a file is
 
@@ -26,7 +25,7 @@ class RawTable:
     header_row: int  # 1-based row of the headers; data starts below
     first_col: int  # 1-based column of the first header
     headers: list[str]
-    rows: list[list[object]]  # each as wide as the headers (padded with None if a reader left blanks out)
+    rows: list[list[Any]]  # each as wide as the headers (padded with None if a reader left blanks out)
 
     def __post_init__(self) -> None:
         width = len(self.headers)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from xml.sax.saxutils import escape
 
 from xlprod.core.location import column_index, column_letter
@@ -362,7 +362,7 @@ def _same_simple_value(attrs: str, cached: str | None, value: CellValue) -> bool
         if not cached or 't="' in attrs:
             return False
         try:
-            return abs(float(cached) - value) < 1e-9
+            return abs(float(cached) - cast(float, value)) < 1e-9
         except ValueError:
             return False
     if kind is str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import io
+import itertools
 import re
 import struct
 import uuid
@@ -624,7 +625,7 @@ def _directory_entries(root: _Node) -> list[_DirectoryEntry]:
 
     def add_children(parent: _DirectoryEntry) -> None:
         children = sorted(parent.node.children, key=_cfb_name_key)
-        for child, following in zip(children, children[1:]):
+        for child, following in itertools.pairwise(children):
             if _cfb_name_key(child) == _cfb_name_key(following):
                 raise ValueError(f"duplicate compound file entry name {child.name!r}")
         first = len(entries)

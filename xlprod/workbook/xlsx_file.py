@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import python_calamine as pc
 
@@ -17,6 +18,7 @@ from xlprod.workbook.package import XlsxPackage
 from xlprod.workbook.port import KIND_NAME, RawTable, WritePlan, kind_from_definition
 from xlprod.workbook.sheetxml import Restored, apply_patch, set_internal_hyperlinks
 
+
 class XlsxFile:
     """A workbook file, opened once, patched in memory and saved atomically."""
 
@@ -24,7 +26,7 @@ class XlsxFile:
         self.path = Path(path)
         self.package = XlsxPackage.open(self.path)
         self.book_name = self.path.name
-        self._grids: dict[str, list[list[object]]] = {}
+        self._grids: dict[str, list[list[Any]]] = {}
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -39,11 +41,13 @@ class XlsxFile:
             t = self._cal.get_table_by_name(name)
         except Exception:
             return None
+        if t.start is None:
+            return None
         start_row, start_col = t.start
         return RawTable(name=t.name, sheet=t.sheet, header_row=start_row, first_col=start_col + 1,
                         headers=[str(h) for h in t.columns], rows=t.to_python())
 
-    def _grid(self, sheet: str) -> list[list[object]]:
+    def _grid(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._grids:
             try:
                 self._grids[sheet] = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)

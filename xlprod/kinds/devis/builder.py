@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import xlsxwriter
 
-from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.cnc.reference import FORM_VERSIONS
-from xlprod.kinds.devis.parameters import default_parameters, parameters_edition
 from xlprod.core.location import column_letter, quote_sheet
 from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.model import BudgetParameters
+from xlprod.kinds.devis.parameters import default_parameters, parameters_edition
 from xlprod.workbook.buttons import add_buttons
 from xlprod.workbook.controls import build_controls_sheet
 
@@ -58,14 +59,14 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, xlsxwriter.format.Format]:
     }
 
 
-def _column_format(col: L.Column, fmt: dict) -> object:
+def _column_format(col: L.Column, fmt: dict[str, Any]) -> object:
     if col.kind == "computed":
         return fmt["computed_int"] if col.field == "chapter" else fmt["computed"]
     return {"money": fmt["money"], "percent": fmt["percent"], "number": fmt["number"],
             "text": fmt["input_text"] if col.field == "account" else fmt["text"]}.get(col.kind, fmt["text"])
 
 
-def _validation(col: L.Column) -> dict | None:
+def _validation(col: L.Column) -> dict[str, Any] | None:
     if col.field in ("quantity", "number"):
         return {"validate": "decimal", "criteria": ">=", "value": 0, "error_title": col.header,
                 "error_message": f"{col.header} : saisissez un nombre positif ou nul."}
@@ -149,7 +150,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
         if cell.formula:
             value = cell.value if cell.value is not None else 0
             syn.write_formula(cell.row - 1, cell.col - 1, "=" + cell.formula, style,
-                              value if isinstance(value, str) else float(value))
+                              value if isinstance(value, str) else float(cast(float, value)))
         else:
             syn.write(cell.row - 1, cell.col - 1, cell.value, style)
     for i, width in enumerate((11, 52, 18, 14, 20, 14, 16)):
@@ -209,8 +210,8 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     # -- Names ------------------------------------------------------------------------------
     wb.define_name("XLPROD_TYPE", f'="{L.KIND}"')
     wb.define_name("XLPROD_MODELE", f"={L.CONTRACT_VERSION}")
-    for name, (sheet, row, col) in L.result_names().items():
-        wb.define_name(name, f"={quote_sheet(sheet)}!${column_letter(col)}${row}")
+    for name, (sheet, row_no, col_no) in L.result_names().items():
+        wb.define_name(name, f"={quote_sheet(sheet)}!${column_letter(col_no)}${row_no}")
     keys = [r[0] for r in prows]
     names = {k: n for k, n, *_ in L.PROJECT_PARAMS} | {p.key: p.name for p in default_parameters()}
     for key, name in names.items():

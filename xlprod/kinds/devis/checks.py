@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from xlprod.kinds.devis.compute import BudgetResult
 from xlprod.cnc.payroll import PayrollCategory
-from xlprod.kinds.devis.model import Budget
 from xlprod.cnc.reference import social_charge_sub_chapters, sub_chapter_labels
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
+from xlprod.kinds.devis.compute import BudgetResult
+from xlprod.kinds.devis.model import Budget
 
 Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
 

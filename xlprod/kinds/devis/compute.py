@@ -15,11 +15,9 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
-from xlprod.cnc.reference import CHAPTERS, chapter_of
-from xlprod.kinds.devis.model import Budget, Tag
-from xlprod.cnc.reference import chapter_label
+from xlprod.cnc.reference import CHAPTERS, chapter_label, chapter_of
 from xlprod.core.money import ONE, ZERO, round_cents
-
+from xlprod.kinds.devis.model import Budget, Tag
 
 
 class ChapterTotal(BaseModel):

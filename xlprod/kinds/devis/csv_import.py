@@ -9,8 +9,8 @@ from pathlib import Path
 from xlprod.core.location import Location
 from xlprod.core.money import to_excel
 from xlprod.core.numbers import parse_number
-from xlprod.kinds.devis import layout as L
 from xlprod.core.text import fold
+from xlprod.kinds.devis import layout as L
 from xlprod.workbook.errors import WorkbookError
 
 NUMERIC = {"quantity", "number", "unit_rate", "france_share"}
@@ -46,7 +46,8 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
     try:
         headers = next(reader)
     except StopIteration:
-        raise WorkbookError(where, "le fichier CSV est vide", "Ajoutez une ligne d'en-têtes (Compte, Libellé, Quantité...).") from None
+        raise WorkbookError(where, "le fichier CSV est vide",
+                            "Ajoutez une ligne d'en-têtes (Compte, Libellé, Quantité...).") from None
     by_fold = {fold(c.header): c for c in L.DEVIS_COLUMNS if not c.formula}
     fields = [by_fold[fold(h)].field if fold(h) in by_fold else None for h in headers]
     if "account" not in fields:

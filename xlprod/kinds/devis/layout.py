@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
-from xlprod.cnc.reference import CHAPTERS
+from xlprod.cnc.reference import CHAPTERS, chapter_label
 from xlprod.kinds.devis.compute import BudgetResult
 from xlprod.kinds.devis.model import BudgetParameters, Tag, Unit
 from xlprod.workbook import controls
-from xlprod.cnc.reference import chapter_label
 
 KIND = "devis"
 CONTRACT_VERSION = 1

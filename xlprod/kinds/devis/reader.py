@@ -12,22 +12,22 @@ from decimal import Decimal
 from functools import cache
 from itertools import repeat
 from operator import itemgetter
+from typing import Any, cast
 
 from pydantic import TypeAdapter
 from pydantic_core import ArgsKwargs
 
 from xlprod.cnc.payroll import PayrollCategory, lookup_category
-from xlprod.core.text import fold
-from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Tag, Unit
 from xlprod.cnc.reference import FORM_VERSIONS
-from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, french_number, from_double
 from xlprod.core.numbers import parse_number
+from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Tag, Unit
+from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.workbook.port import RawTable
-
 
 UNIT_ALIASES = {fold(u.value): u for u in Unit} | {
     "j": Unit.JOUR, "jours": Unit.JOUR, "sem": Unit.SEMAINE, "semaines": Unit.SEMAINE, "sem.": Unit.SEMAINE,
@@ -129,7 +129,7 @@ class _TableReader:
         raw = self.column(fld)
         if _all_of_type(raw, float):  # the usual column: numbers only
             return list(map(from_double, raw)), [False] * len(raw)
-        values: list = [from_double(v) if type(v) is float else default if v is None or v == "" else _SLOW
+        values: list[Any] = [from_double(v) if type(v) is float else default if v is None or v == "" else _SLOW
                         for v in raw]
         blanks = [v is None or v == "" for v in raw]  # a float is never equal to ""
         for i in [i for i, v in enumerate(values) if v is _SLOW]:
@@ -160,9 +160,9 @@ class _TableReader:
 
     def accounts(self) -> list[str]:
         raw = self.column("account")
-        if _all_of_type(raw, str) and all(map(str.isdigit, raw)):  # clean codes: nothing to normalise
-            return raw
-        out: list = [v if type(v) is str and v.isdigit() else _SLOW for v in raw]
+        if _all_of_type(raw, str) and all(map(str.isdigit, cast(list[str], raw))):  # clean codes: nothing to normalise
+            return cast(list[str], raw)
+        out: list[Any] = [v if type(v) is str and v.isdigit() else _SLOW for v in raw]
         for i in [i for i, v in enumerate(out) if v is _SLOW]:
             account = _text(raw[i]).replace(" ", "")
             if raw[i] not in (None, "") and account != raw[i]:
@@ -173,12 +173,12 @@ class _TableReader:
     def texts(self, fld: str) -> list[str]:
         raw = self.column(fld)
         if _all_of_type(raw, str):
-            return list(map(str.strip, raw))
+            return list(map(str.strip, cast(list[str], raw)))
         return [v.strip() if type(v) is str else _text(v) for v in raw]
 
     def units(self) -> list[Unit | None]:
         raw = self.column("unit")
-        out: list = list(map(_UNITS.get, raw, repeat(_SLOW)))
+        out: list[Any] = list(map(_UNITS.get, raw, repeat(_SLOW)))
         for i in [i for i, v in enumerate(out) if v is _SLOW]:
             row, text = self.first_row + i, _text(raw[i])
             unit = lookup_unit(text) if text else None
@@ -194,7 +194,7 @@ class _TableReader:
 
     def categories(self) -> tuple[list[PayrollCategory | None], list[str]]:
         raw = self.column("category")
-        out: list = list(map(_CATEGORIES.get, raw, repeat(_SLOW)))
+        out: list[Any] = list(map(_CATEGORIES.get, raw, repeat(_SLOW)))
         texts = [""] * len(out)
         for i in [i for i, v in enumerate(out) if v is _SLOW]:
             row, text = self.first_row + i, _text(raw[i])
@@ -258,7 +258,8 @@ def map_columns(table: RawTable, book: str) -> tuple[dict[str, int], list[Issue]
     return cols, issues
 
 
-def read_parameters(named: dict[str, tuple[object, Location] | None], book: str) -> tuple[BudgetParameters, list[Issue], dict[Location, object]]:
+def read_parameters(named: dict[str, tuple[object, Location] | None],
+                    book: str) -> tuple[BudgetParameters, list[Issue], dict[Location, object]]:
     """Parameters through their defined names, the very cells the workbook's formulas use."""
     issues: list[Issue] = []
     fixes: dict[Location, object] = {}

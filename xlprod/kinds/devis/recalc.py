@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter, ne
+from typing import Any, cast
 
 from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location, column_index, column_letter, split_cell
@@ -24,7 +25,7 @@ from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, Restored
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,14 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
         plan = WritePlan()
         _plan_devis_columns(plan, table, budget, result)
         for (row, col), value in read.fixes.items():
-            plan.sheet(table.sheet).set(row, col, CellWrite(value))
+            plan.sheet(table.sheet).set(row, col, CellWrite(cast(CellValue, value)))
         for loc, value in param_fixes.items():
             cell = split_cell(loc.cell or "")
             if cell and loc.sheet:
-                plan.sheet(loc.sheet).set(*cell, CellWrite(value))
+                plan.sheet(loc.sheet).set(*cell, CellWrite(cast(CellValue, value)))
         for syn in L.synthese_cells(result, params):
             value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
-            plan.sheet(L.SHEET_SYNTHESE).set(syn.row, syn.col, CellWrite(value, syn.formula))
+            plan.sheet(L.SHEET_SYNTHESE).set(syn.row, syn.col, CellWrite(cast(CellValue, value), syn.formula))
         issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
         report.summary = DevisSummary(budget, result)
 
@@ -108,7 +109,7 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
     lines = budget.lines
     first_row = table.header_row + 1
     poste = _POSTE_VALUES.get  # what IFERROR(VALUE(LEFT(Compte,1)),"") shows: the first digit, else blank
-    values = {
+    values: dict[str, list[Any]] = {
         "chapter": [poste(line.account[:1], "") for line in lines],
         "amount": to_excel_all(result.line_amounts),
         "france_amount": to_excel_all(result.line_france_amounts),

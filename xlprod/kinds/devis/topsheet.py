@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from xlprod.core.money import format_eur, format_percent
 from xlprod.kinds.devis.compute import BudgetResult
 from xlprod.kinds.devis.model import BudgetParameters
-from xlprod.core.money import format_eur, format_percent
 
 
 def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
