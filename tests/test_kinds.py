@@ -1,0 +1,122 @@
+"""Kinds plug in: one registry entry gives a kind its CLI commands, its ribbon buttons and its
+place in the « Recalculer » dispatch; the devis is one kind among others."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from xlprod import kinds
+from xlprod.cli import main
+from xlprod.excel_setup import ribbon_groups
+from xlprod.kinds.registry import Action, DemoPart, Kind, Report
+from xlprod.services import run_action
+from xlprod.workbook.port import WorkbookPort, WritePlan
+from xlprod.workbook.sheetxml import CellWrite
+from xlprod.workbook.xlsx_file import XlsxFile
+
+
+@dataclass(frozen=True)
+class _Total:
+    total: float
+
+    def headline(self) -> str:
+        return f"total {self.total:.2f}"
+
+    def render(self) -> str:
+        return f"Notes : {self.total:.2f}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"total": f"{self.total:.2f}"}
+
+
+def _build(path: Path, options) -> int:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Notes")
+    ws.add_table(0, 0, 2, 0, {"name": "Notes", "columns": [{"header": "Montant"}], "data": [[10.5], [4]]})
+    ws.write("C1", options.get("titre") or "")
+    wb.define_name("XLPROD_TYPE", '="notes"')
+    wb.close()
+    return 2
+
+
+def _recalc(book: WorkbookPort, now: dt.datetime) -> Report:
+    table = book.table("Notes")
+    assert table is not None
+    total = sum(r[0] for r in table.rows)
+    plan = WritePlan()
+    plan.sheet("Notes").set(1, 3, CellWrite(total))
+    book.apply(plan)
+    return Report(book=book.book_name, kind="notes", summary=_Total(total))
+
+
+def _clear(book: WorkbookPort, now: dt.datetime) -> Report:
+    plan = WritePlan()
+    plan.sheet("Notes").set(1, 3, CellWrite(""))
+    book.apply(plan)
+    return Report(book=book.book_name, kind="notes")
+
+
+def _demo(out: Path) -> DemoPart:
+    path = out / "notes.xlsx"
+    _build(path, {})
+    return DemoPart(paths=[path], text="Notes d'exemple")
+
+
+NOTES = Kind(name="notes", title="Notes", description="un type de classeur d'essai", default_file="notes.xlsx",
+             recalculate=_recalc, build_new=_build, demo=_demo,
+             actions=(Action("effacer", "Effacer", "efface le total", _clear),))
+
+
+@pytest.fixture
+def with_notes(monkeypatch):
+    monkeypatch.setitem(kinds.KINDS, "notes", NOTES)
+
+
+def test_the_devis_is_registered_as_a_kind():
+    assert kinds.KINDS["devis"].name == "devis"
+    assert kinds.KINDS["devis"].buttons()[0][:2] == ("recalculer", "Recalculer")
+
+
+def test_a_registered_kind_gets_new_recalc_its_actions_and_the_demo(with_notes, tmp_path, capsys):
+    path = tmp_path / "n.xlsx"
+    assert main(["new", "notes", str(path)]) == 0
+    assert "Notes créé (2 lignes" in capsys.readouterr().out
+    assert main(["recalc", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "notes" and out["total"] == "14.50"
+    assert XlsxFile(path).kind() == "notes"
+    assert main(["notes", "effacer", str(path)]) == 0
+    assert run_action(XlsxFile(path), "effacer", now=dt.datetime(2026, 1, 1)).summary is None
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    assert (tmp_path / "demo" / "notes.xlsx").exists()
+    assert (tmp_path / "demo" / "devis-les-heures-claires.xlsx").exists()
+
+
+def test_the_ribbon_gets_a_group_for_a_kinds_actions(with_notes):
+    groups = ribbon_groups()
+    assert groups[0].buttons[0].tag == "recalculer"
+    assert [(b.tag, b.label) for b in groups[-1].buttons] == [("effacer", "Effacer")]
+    assert groups[-1].label == "Notes"
+
+
+def test_an_action_of_another_kind_is_refused_with_a_message(with_notes, tmp_path, capsys):
+    path = tmp_path / "devis.xlsx"
+    assert main(["new", "devis", str(path)]) == 0
+    assert main(["notes", "effacer", str(path)]) == 2
+    assert "l'action « effacer » ne s'applique pas à un classeur de type devis" in capsys.readouterr().err
+
+
+def test_an_unknown_kind_names_the_known_ones(tmp_path, capsys):
+    path = tmp_path / "x.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet()
+    wb.define_name("XLPROD_TYPE", '="tresorerie"')
+    wb.close()
+    assert main(["recalc", str(path)]) == 2
+    assert "type de classeur « tresorerie » inconnu de cette version de xlprod (devis)" in capsys.readouterr().err
