@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from xlprod.services import recalculate
 from xlprod.kinds.devis.builder import build_devis
+from xlprod.services import recalculate
 from xlprod.workbook.libreoffice import soffice
 from xlprod.workbook.xlsx_file import XlsxFile
 

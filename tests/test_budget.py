@@ -8,11 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlprod.cnc.payroll import PayrollCategory
-from xlprod.kinds.devis.checks import validate_budget
-from xlprod.kinds.devis.compute import compute_budget
-from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag
-from xlprod.kinds.devis.compute import france_share, rollup_by_chapter
 from xlprod.core.money import ZERO, round_cents
+from xlprod.kinds.devis.checks import validate_budget
+from xlprod.kinds.devis.compute import compute_budget, france_share, rollup_by_chapter
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag
 
 RATES = {PayrollCategory.TECHNICIEN: Decimal("0.62"), PayrollCategory.ARTISTE: Decimal("0.50"),
          PayrollCategory.AUTEUR: Decimal("0.011"), PayrollCategory.CADRE: Decimal("0.64")}

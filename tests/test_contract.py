@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import recalc
-from xlprod.kinds.devis.demo import build_sample
 from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.demo import build_sample
 from xlprod.workbook.xlsx_file import XlsxFile
 
 WORKBOOKS = Path(__file__).resolve().parents[1] / "workbooks"

@@ -12,7 +12,6 @@ import olefile
 import pytest
 from oletools.olevba import VBA_Parser
 
-from tests.conftest import NOW
 from tests.fake_excel import FakeBook
 from xlprod.cli import main
 from xlprod.excel_setup import excel_setup, user_config_path, write_user_config

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_devis, recalc
-from xlprod.kinds.devis.demo import build_sample
 from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.demo import build_sample
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice
 from xlprod.workbook.xlsx_file import XlsxFile
 

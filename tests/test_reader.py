@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.model import BudgetParameters
+from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.kinds.devis.reader import read_devis
 from xlprod.workbook.port import RawTable
 

@@ -17,10 +17,10 @@ from openpyxl.worksheet.table import TableColumn
 
 from tests.conftest import make_devis, recalc
 from xlprod.cli import main
-from xlprod.kinds.devis.demo import sample_csv
-from xlprod.kinds.devis.csv_import import read_lines_csv
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.builder import catalogue_rows
+from xlprod.kinds.devis.csv_import import read_lines_csv
+from xlprod.kinds.devis.demo import sample_csv
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.xlsx_file import XlsxFile
 

@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import recalc
-from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.cli import main
 from xlprod.kinds.devis.demo import build_sample
+from xlprod.kinds.devis.topsheet import render_topsheet
 
 GOLDEN = Path(__file__).parent / "golden" / "topsheet-exemple.txt"
 

@@ -41,10 +41,11 @@ import io
 import symtable
 import sys
 import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import xlwings
 from xlwings import conversion
@@ -154,7 +155,7 @@ _CALL_UDF_STATEMENTS = (
     'args_info=func_info["args"]',
     'ret_info=func_info["ret"]',
     "arg_info=args_info[min(i,len(args_info)-1)]",
-    "ifisinstance(arg,int)andarg==-2147352572:#missing",
+    "ifisinstance(arg,int)andarg==-2147352572:",
     'args[i]=arg_info.get("optional",None)',
     "elifxlwings._xlwindows.is_range_instance(arg):",
     'args[i]=conversion.read(None,arg,arg_info["options"])',
@@ -211,7 +212,8 @@ def _defines(node: ast.stmt) -> set[str]:
 
 
 def _unresolved_globals(table: symtable.SymbolTable) -> set[str]:
-    names = {s.get_name() for s in table.get_symbols() if s.is_referenced() and (s.is_global() or table.get_type() == "module")}
+    at_module_level = table.get_type() == "module"
+    names = {s.get_name() for s in table.get_symbols() if s.is_referenced() and (s.is_global() or at_module_level)}
     for child in table.get_children():
         names |= _unresolved_globals(child)
     return names
@@ -231,12 +233,12 @@ def windows_engine() -> Any:
         "dt": dt, "np": np, "pd": pd, "np_datetime_to_datetime": np_datetime_to_datetime,
         "pywintypes": _windows_stubs()["pywintypes"],
         # Only _datetime_to_com_time uses it, to tag a written date as UTC as pywin32 requires.
-        "win32timezone": _stub("win32timezone", TimeZoneInfo=types.SimpleNamespace(utc=lambda: dt.timezone.utc)),
+        "win32timezone": _stub("win32timezone", TimeZoneInfo=types.SimpleNamespace(utc=lambda: dt.UTC)),
         "Apps": _no_com("_xlwindows.Apps"),  # Engine.apps: the running Excel instances
     }
     used = _unresolved_globals(symtable.symtable(ast.unparse(tree), "_xlwindows.py", "exec"))
     if unknown := used - set(namespace) - set(dir(builtins)) - found:
-        raise XlwingsChanged(f"the Windows engine code now uses {sorted(unknown)}: give the harness a faithful equivalent")
+        raise XlwingsChanged(f"the Windows engine code now uses {sorted(unknown)}: add a faithful equivalent")
     exec(compile(tree, str(XLWINGS_DIR / "_xlwindows.py"), "exec"), namespace)
     engine = namespace["Engine"]()
     _require(engine, "clean_value_data", "prepare_xl_data_element", "name", "type")
@@ -313,7 +315,8 @@ def udf_functions(module: types.ModuleType) -> dict[str, Callable[..., Any]]:
 def _check_supported(info: dict[str, Any]) -> None:
     """Refuse what call_udf does through COM (a real Range, the caller cell, a background thread)."""
     for arg in info["args"]:
-        if arg["name"] == "caller" or arg["options"].get("convert") in ("range", xlwings.Range) or "expand" in arg["options"]:
+        options = arg["options"]
+        if arg["name"] == "caller" or options.get("convert") in ("range", xlwings.Range) or "expand" in options:
             raise NotImplementedError(f"{info['name']}: argument {arg['name']} needs a real Excel Range")
     if info["async_mode"] or info["ret"]["options"].get("expand"):
         raise NotImplementedError(f"{info['name']}: async and dynamic-array UDFs need Excel's caller cell")
@@ -330,7 +333,7 @@ def call(func: Callable[..., Any], *excel_args: object) -> list[list[Any]]:
     """
     info = getattr(func, "__xlfunc__", None)
     if info is None:
-        raise ValueError(f"{getattr(func, '__name__', func)!r} has no __xlfunc__: pass a function from decorate(module)")
+        raise ValueError(f"{getattr(func, '__name__', func)!r} has no __xlfunc__: take it from decorate(module)")
     _check_supported(info)
     args_info, ret_info = info["args"], info["ret"]
     if len(excel_args) > len(args_info) and not (args_info and args_info[-1]["vararg"]):
@@ -396,7 +399,7 @@ def import_functions(module: types.ModuleType, workbook: str = "Devis.xlsm", exc
     )
     previous = udfs.udf_modules.get(module.__name__)
     # get_udf_module's cache entry; filetime None: "not reloadable", so the decorated copy is used.
-    udfs.udf_modules[module.__name__] = {"filename": getattr(module, "__file__", None), "filetime": None, "module": module}
+    udfs.udf_modules[module.__name__] = {"filename": module.__file__, "filetime": None, "module": module}
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # its "Imported functions from ..." message
             udfs.import_udfs(module.__name__, book)

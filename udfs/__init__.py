@@ -26,6 +26,7 @@ from xlprod.core.money import ONE, ZERO, french_number, from_excel, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.devis.compute import employer_charges, france_share, rollup_by_chapter
+from xlprod.kinds.devis.layout import PARAM_COLUMNS
 from xlprod.kinds.devis.parameters import default_parameters
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ Valeur = Any  # une cellule telle qu'Excel la passe : float, str, None (vide), b
 Plage = list[list[Any]]  # une plage lue avec ndim=2 : des lignes de cellules
 
 # Colonnes du tableau Excel « Parametres » (feuille Paramètres du devis, voir kinds/devis/builder.py).
-COLONNES_PARAMETRES = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")
+COLONNES_PARAMETRES = PARAM_COLUMNS  # headers of the workbook's Parametres table
 _CLE, _VALEUR = COLONNES_PARAMETRES.index("Clé"), COLONNES_PARAMETRES.index("Valeur")
 
 # Codes d'erreur de cellule (XlCVError) : sous COM, une cellule en erreur arrive comme l'entier
@@ -72,7 +73,7 @@ def _affiche(valeur: Any) -> str:
     if isinstance(valeur, float | Decimal):
         return french_number(from_excel(valeur) if isinstance(valeur, float) else valeur)
     if hasattr(valeur, "strftime"):
-        return valeur.strftime("%d/%m/%Y")
+        return str(valeur.strftime("%d/%m/%Y"))
     return str(valeur)
 
 
@@ -128,7 +129,7 @@ def _paires(a: Any, quoi_a: str, b: Any, quoi_b: str) -> list[tuple[Any, Any]]:
     cellules_a, cellules_b = _cellules(a, quoi_a), _cellules(b, quoi_b)
     if len(cellules_a) != len(cellules_b):
         raise ErreurXlprod(f"plages de tailles différentes ({len(cellules_a)} {quoi_a}, {len(cellules_b)} {quoi_b})")
-    return list(zip(cellules_a, cellules_b))
+    return list(zip(cellules_a, cellules_b, strict=True))
 
 
 def _compte(valeur: Any) -> str:
@@ -186,13 +187,13 @@ def _taux_du_tableau(categorie: PayrollCategory, lignes: list[list[Any]]) -> Dec
 
 @xw.func(category="xlprod")
 @xw.arg("brut", err_to_str=True, doc="Salaire brut (ou droits d'auteur), en euros.")
-@xw.arg("categorie", err_to_str=True,
-        doc="Catégorie de paie : technicien, cadre, réalisateur, artiste-interprète, figurant, permanent, auteur, non salarié.")
+@xw.arg("categorie", err_to_str=True, doc="Catégorie de paie : technicien, cadre, réalisateur, artiste-interprète, "
+                                          "figurant, permanent, auteur, non salarié.")
 @xw.arg("taux_ou_parametres", ndim=2, err_to_str=True,
         doc="Facultatif : un taux (62 %) ou le tableau Parametres du devis. Absent : taux par défaut de xlprod.")
 @_en_cellule
 def XLPROD_CHARGES(brut: Valeur, categorie: Valeur, taux_ou_parametres: Valeur = None) -> Valeur:
-    """Charges patronales d'un salaire brut, arrondies au centime comme la Synthèse du devis : taux de la catégorie (par défaut, donné, ou lu dans le tableau Parametres)."""
+    """Charges patronales d'un salaire brut selon sa catégorie de paie, arrondies comme la Synthèse du devis."""
     cat = _categorie(categorie)
     lignes = _grille(taux_ou_parametres)
     if len(lignes) == 1 and len(lignes[0]) == 1:  # absent, ou une seule cellule : un taux
@@ -209,7 +210,7 @@ def XLPROD_CHARGES(brut: Valeur, categorie: Valeur, taux_ou_parametres: Valeur =
 @xw.ret(transpose=True)
 @_en_cellule
 def XLPROD_POSTES(comptes: Plage, montants: Plage) -> Valeur:
-    """Totaux des postes 1 à 9 (une colonne de 9 cellules) : les montants additionnés selon le premier chiffre du compte CNC."""
+    """Totaux des postes 1 à 9, en colonne : les montants additionnés selon le 1er chiffre du compte CNC."""
     paires = _paires(comptes, "comptes", montants, "montants")
     totaux = rollup_by_chapter([(_compte(c), _nombre(m, "montant") or ZERO) for c, m in paires])
     return [to_excel(total) for total in totaux.values()]
@@ -220,7 +221,7 @@ def XLPROD_POSTES(comptes: Plage, montants: Plage) -> Valeur:
 @xw.arg("parts", ndim=2, err_to_str=True, doc="Colonne des parts dépensées en France, de même taille (vide = 100 %).")
 @_en_cellule
 def XLPROD_PART_FRANCE(montants: Plage, parts: Plage) -> Valeur:
-    """Part des dépenses faites en France : montants × part France (arrondis au centime) ÷ total ; une part vide vaut 100 %."""
+    """Part des dépenses faites en France : montants × part France (vide = 100 %), au centime, ÷ total."""
     paires = _paires(montants, "montants", parts, "parts")
     return to_excel(france_share([_nombre(m, "montant") or ZERO for m, _ in paires],
                                  [_taux(p, "part France") for _, p in paires]))

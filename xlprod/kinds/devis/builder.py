@@ -177,7 +177,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     par.add_table(ph, 0, ph + len(prows), 5, {
         "name": L.TABLE_PARAMETRES, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt["header"]} for h in
-                    ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")],
+                    L.PARAM_COLUMNS],
     })
     for i, row in enumerate(prows):
         r = ph + 1 + i

@@ -27,6 +27,7 @@ SHEET_CONTROLES = controls.SHEET
 
 TABLE_DEVIS = "Devis"
 TABLE_PARAMETRES = "Parametres"
+PARAM_COLUMNS = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")  # its headers
 
 # Project rows of the Paramètres table: key, defined name of its value cell, label, unit, source.
 PROJECT_PARAMS = (
