@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import recalc
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.demo import build_sample
@@ -24,8 +26,10 @@ PARAM_NAMES = {"PROJET_TITRE", "PROJET_SOCIETE", "DEVIS_VERSION_FORMULAIRE", "PA
     f"PARAM_TAUX_CHARGES_{c}" for c in ("TECHNICIEN", "CADRE", "REALISATEUR", "ARTISTE", "FIGURANT", "PERMANENT", "AUTEUR")}
 
 
-def test_the_template_honours_the_published_contract():
-    book = XlsxFile(WORKBOOKS / "devis-modele.xlsx")
+@pytest.mark.parametrize("template", ["devis-modele.xlsx", "devis-modele.xlsm"])
+def test_the_template_honours_the_published_contract(template):
+    book = XlsxFile(WORKBOOKS / template)
+    assert book.package.has("xl/vbaProject.bin") == template.endswith(".xlsm")
     assert list(book.package.sheet_parts()) == ["Devis", "Synthèse", "Paramètres", "Contrôles"]
     table = book.table("Devis")
     assert (table.sheet, table.header_row, table.first_col) == ("Devis", 5, 1)
