@@ -120,3 +120,17 @@ def test_an_unknown_kind_names_the_known_ones(tmp_path, capsys):
     wb.close()
     assert main(["recalc", str(path)]) == 2
     assert "type de classeur « tresorerie » inconnu de cette version de xlprod (devis)" in capsys.readouterr().err
+
+
+def test_a_recalculation_imports_only_what_it_needs(tmp_path):
+    """Whole-process time of a small file goes to work, not to imports it does not use."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "petit.xlsx"
+    assert main(["new", "devis", str(path)]) == 0
+    code = ("import sys; from xlprod.cli import main; main(['recalc', sys.argv[1]]); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tqdm', 'xlsxwriter', 'openpyxl', 'xlwings', "
+            "'olefile', 'concurrent', 'pandas', 'numpy', 'hypothesis'}))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
