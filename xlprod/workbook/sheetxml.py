@@ -15,7 +15,6 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple, cast
-from xml.sax.saxutils import escape
 
 from xlprod.core.location import column_index, column_letter
 from xlprod.workbook.formulas import same_formula
@@ -29,6 +28,15 @@ _VALUE = re.compile(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 _STYLE = re.compile(r'\bs="(\d+)"')
 _STYLE_B = re.compile(rb'\bs="(\d+)"')
 _SHEETDATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*>")
+
+
+def escape(text: str) -> str:
+    """XML text escaping (``xml.sax.saxutils.escape`` would import urllib, http and ssl on every run)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(text: str) -> str:
+    return escape(text).replace('"', "&quot;")
 
 
 class ExcelError(str):
@@ -477,8 +485,8 @@ def set_internal_hyperlinks(xml: str, links: list[tuple[str, str, str]]) -> str:
     sd = _find_sheet_data(xml)
     prefix = sd.prefix if sd else ""
     items = "".join(
-        f'<{prefix}hyperlink ref="{cell}" location="{escape(target, {chr(34): "&quot;"})}" '
-        f'display="{escape(tip, {chr(34): "&quot;"})}"/>'
+        f'<{prefix}hyperlink ref="{cell}" location="{escape_attr(target)}" '
+        f'display="{escape_attr(tip)}"/>'
         for cell, target, tip in links
     )
     block = f"<{prefix}hyperlinks>{items}</{prefix}hyperlinks>"
