@@ -134,3 +134,20 @@ def test_a_recalculation_imports_only_what_it_needs(tmp_path):
             "'olefile', 'concurrent', 'pandas', 'numpy', 'hypothesis'}))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_new_from_a_csv_reports_issues_on_the_files_own_name_and_exits_1(tmp_path, capsys):
+    csv_path = tmp_path / "lignes.csv"
+    csv_path.write_text("Compte;Libellé;Quantité;Nombre;Taux unitaire\n241;Chef op;huit;1;3000\n", encoding="utf-8")
+    assert main(["new", "devis", str(tmp_path / "film.xlsx"), "--depuis", str(csv_path)]) == 1
+    out = capsys.readouterr().out
+    assert "film.xlsx!Devis!D6: erreur DEV010" in out and ".~xlprod" not in out
+
+
+def test_new_from_a_csv_with_an_unknown_header_creates_nothing_and_names_it(tmp_path, capsys):
+    csv_path = tmp_path / "lignes.csv"
+    csv_path.write_text("Compte;Libelle;Qté;Taux\n521;Décors;1;100\n", encoding="utf-8")
+    assert main(["new", "devis", str(tmp_path / "film.xlsx"), "--depuis", str(csv_path)]) == 2
+    err = capsys.readouterr().err
+    assert "en-tête(s) non reconnu(s) : « Qté », « Taux »" in err
+    assert not (tmp_path / "film.xlsx").exists()

@@ -128,7 +128,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     try:
         with atomic_path(out) as tmp:
             count = kind.build_new(tmp, options)
-            book = XlsxFile(tmp)
+            book = XlsxFile(tmp, name=out.name)
             report = recalculate(book)
             book.save(tmp)
     except WorkbookError as exc:
@@ -141,12 +141,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"{out}: {kind.title} créé ({count} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s))")
     for issue in report.issues:
         print(issue.render())
-    return EXIT_OK
+    return EXIT_DATA_ERRORS if report.errors else EXIT_OK
 
 
 def _new_target_problem(out: Path, force: bool) -> str | None:
     if out.suffix.lower() not in XLSX_SUFFIXES:
-        return "le nom du classeur doit finir par .xlsx"
+        return "le nom du classeur doit finir par .xlsx (sans macros) ou .xlsm (avec boutons)"
     if out.is_dir():
         return "c'est un dossier — donnez un nom de fichier, par exemple mon-film.xlsx"
     if not out.parent.is_dir():
@@ -175,7 +175,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for path in part.paths:
             print(f"Classeur : {path.resolve()}")
         print()
-    print(f"Ouvrez les classeurs dans Excel ou LibreOffice ; après modification : xlprod recalc {out}")
+    print(f"Ouvrez les classeurs dans Excel ou LibreOffice ; après modification : {_self_command()} recalc {out}")
     return EXIT_DATA_ERRORS if errors else EXIT_OK
 
 
@@ -249,5 +249,16 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args))
 
 
+def _self_command() -> str:
+    """How to call xlprod again: its full path when it is not on the PATH (a venv not activated)."""
+    import shutil
+
+    exe = Path(sys.argv[0])
+    if exe.name == "xlprod" and shutil.which("xlprod") != str(exe.resolve()) and exe.exists():
+        return str(exe)
+    return "xlprod"
+
+
 if __name__ == "__main__":
     sys.exit(main())
+

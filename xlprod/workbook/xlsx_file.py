@@ -22,10 +22,11 @@ from xlprod.workbook.sheetxml import Restored, apply_patch, set_internal_hyperli
 class XlsxFile:
     """A workbook file, opened once, patched in memory and saved atomically."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, name: str | None = None) -> None:
+        """``name``: the file name messages should show, when ``path`` is a temporary copy."""
         self.path = Path(path)
         self.package = XlsxPackage.open(self.path)
-        self.book_name = self.path.name
+        self.book_name = name or self.path.name
         self._grids: dict[str, list[list[Any]]] = {}
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)

@@ -50,6 +50,12 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
                             "Ajoutez une ligne d'en-têtes (Compte, Libellé, Quantité...).") from None
     by_fold = {fold(c.header): c for c in L.DEVIS_COLUMNS if not c.formula}
     fields = [by_fold[fold(h)].field if fold(h) in by_fold else None for h in headers]
+    unknown = [h for h, f in zip(headers, fields, strict=True) if f is None and h.strip()]
+    if unknown:  # a column nobody reads would be data silently lost
+        expected = ", ".join(c.header for c in L.DEVIS_COLUMNS if not c.formula)
+        raise WorkbookError(where.at("ligne 1"), "en-tête(s) non reconnu(s) : " + ", ".join(f"« {h} »" for h in unknown),
+                            f"Renommez ces colonnes comme dans le tableau Devis ({expected}) ou supprimez-les du CSV ; "
+                            "rien n'a été créé.")
     if "account" not in fields:
         raise WorkbookError(where.at("ligne 1"), "colonne « Compte » absente des en-têtes du CSV",
                             "La première ligne doit porter les en-têtes du tableau Devis : Compte, Libellé, "
