@@ -142,3 +142,8 @@ def test_parse_cell_ref_reads_quoted_sheet_names():
     assert parse_cell_ref("'Paramètres'!$C$6") == ("Paramètres", "C6", 6, 3)
     assert parse_cell_ref("=Synthèse!$C$15") == ("Synthèse", "C15", 15, 3)
     assert parse_cell_ref('"devis"') is None
+
+
+def test_a_control_character_pasted_from_word_never_reaches_the_sheet_xml():
+    from xlprod.workbook.sheetxml import escape
+    assert escape("Chef op\x0bsuite <A&B>") == "Chef op suite &lt;A&amp;B&gt;"

@@ -30,6 +30,10 @@ def _process(path: str, action: str, write: bool) -> dict[str, object]:
             book.save()
     except WorkbookError as exc:
         return {"file": path, "failure": exc.render(), "failure_message": exc.message, "hint": exc.hint}
+    except OSError as exc:
+        message = f"écriture impossible ({exc.strerror or exc})"
+        hint = "Vérifiez que le dossier est accessible en écriture et que le fichier n'est pas ouvert ailleurs."
+        return {"file": path, "failure": f"{path}: erreur: {message} — {hint}", "failure_message": message, "hint": hint}
     data = report.to_json()
     data["file"] = path
     data["rendered_issues"] = [i.render() for i in report.issues]

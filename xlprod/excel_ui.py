@@ -38,6 +38,14 @@ def report_message(report: Report, action_label: str) -> str:
 
 def run_in_excel(book: Any, action: str = RECALCULATE) -> Report | None:
     """Run ``action`` on an open ``xlwings.Book`` and tell the user how it went."""
+    try:
+        return _run(book, action)
+    except Exception:  # even the message box failed (Excel busy): log, never raise into Excel
+        _log_failure(book, action)
+        return None
+
+
+def _run(book: Any, action: str) -> Report | None:
     app = book.app
     try:
         port = ExcelBook(book)
@@ -63,7 +71,11 @@ def _log_failure(book: Any, action: str) -> Path:
     try:
         LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
         with LOG_FILE.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {action} on {getattr(book, 'name', '?')}\n")
+            try:
+                name = str(book.name)
+            except Exception:
+                name = "?"
+            fh.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {action} on {name}\n")
             fh.write(traceback.format_exc())
     except OSError:
         pass

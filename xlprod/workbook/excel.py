@@ -196,9 +196,9 @@ def _blocks(writes: dict[tuple[int, int], object]) -> Iterator[tuple[tuple[int, 
 def suspended(app: Any) -> Iterator[None]:
     """Screen updating and automatic calculation off while writing; put back as they were, always."""
     screen, calculation = app.screen_updating, app.calculation
-    app.screen_updating = False
-    app.calculation = "manual"
     try:
+        app.screen_updating = False
+        app.calculation = "manual"
         yield
     finally:
         app.calculation = calculation

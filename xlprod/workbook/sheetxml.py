@@ -30,9 +30,13 @@ _STYLE_B = re.compile(rb'\bs="(\d+)"')
 _SHEETDATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*>")
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def escape(text: str) -> str:
-    """XML text escaping (``xml.sax.saxutils.escape`` would import urllib, http and ssl on every run)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """XML text escaping; control characters XML forbids (pasted from Word: U+000B) become spaces,
+    or Excel would have to repair the file. (``xml.sax.saxutils`` would import urllib, http, ssl.)"""
+    return _NOT_XML.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_attr(text: str) -> str:
