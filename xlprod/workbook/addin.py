@@ -25,7 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from xlprod.workbook.files import atomic_output
-from xlprod.workbook.vba import read_vba_project, replace_code, rewrite_vba_project
+from xlprod.workbook.vba import VbaProject, read_vba_project, replace_code, rewrite_vba_project
 
 PROJECT = "xlprod"
 ADDIN_FILE = "xlprod.xlam"
@@ -51,6 +51,15 @@ class RibbonGroup:
 def quickstart(name: str) -> bytes:
     """A BSD-licensed file shipped with the installed xlwings (``quickstart_addin_ribbon.xlam``...)."""
     return resources.files("xlwings").joinpath(name).read_bytes()
+
+
+def xlwings_module_for_xlprod(project: VbaProject) -> str:
+    """xlwings' VBA module with ``PROJECT_NAME`` = xlprod: it then reads xlprod's settings only."""
+    source = project.modules["xlwings"].source
+    renamed, n = re.subn(r'(Public Const PROJECT_NAME As String = )"[^"]*"', rf'\1"{PROJECT}"', source)
+    if n != 1:
+        raise ValueError("the xlwings VBA module no longer declares PROJECT_NAME: this xlwings version is not supported")
+    return renamed
 
 
 def ribbon_xml(groups: Sequence[RibbonGroup]) -> str:
@@ -81,12 +90,8 @@ def addin_vba() -> bytes:
     """The add-in's VBA project: xlwings' own, renamed xlprod, with the ribbon module above."""
     source = zipfile.ZipFile(io.BytesIO(quickstart("quickstart_addin_ribbon.xlam"))).read("xl/vbaProject.bin")
     project = read_vba_project(source)
-    xlwings_module = project.modules["xlwings"]
-    renamed, n = re.subn(r'(Public Const PROJECT_NAME As String = )"[^"]*"', rf'\1"{PROJECT}"', xlwings_module.source)
-    if n != 1:
-        raise ValueError("the xlwings VBA module no longer declares PROJECT_NAME: this xlwings version is not supported")
     return rewrite_vba_project(source, project_name=PROJECT, sources={
-        "xlwings": renamed,
+        "xlwings": xlwings_module_for_xlprod(project),
         RIBBON_MODULE: replace_code(project.modules[RIBBON_MODULE], RIBBON_CODE),
     })
 

@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-from xlprod.workbook.addin import PROJECT, quickstart
+from xlprod.workbook.addin import quickstart, xlwings_module_for_xlprod
 from xlprod.workbook.vba import read_vba_project, replace_code, rewrite_vba_project
 
 BUTTON_MODULE = "Module1"  # the standalone quickstart's module for user macros
@@ -34,15 +34,11 @@ def workbook_vba(actions: Sequence[str]) -> bytes:
     """xlwings' standalone VBA project, reading ``xlprod.conf``, with one macro per action."""
     source = zipfile.ZipFile(io.BytesIO(quickstart("quickstart_standalone.xlsm"))).read("xl/vbaProject.bin")
     project = read_vba_project(source)
-    xlwings_module = project.modules["xlwings"]
-    renamed, n = re.subn(r'(Public Const PROJECT_NAME As String = )"[^"]*"', rf'\1"{PROJECT}"', xlwings_module.source)
-    if n != 1:
-        raise ValueError("the xlwings VBA module no longer declares PROJECT_NAME: this xlwings version is not supported")
     code = "".join(
         f"Sub {macro_name(a)}()\r\n"
         f"    RunPython \"import xlprod_macros; xlprod_macros.run('{a}')\"\r\nEnd Sub\r\n\r\n" for a in actions)
     return rewrite_vba_project(source, sources={
-        "xlwings": renamed,
+        "xlwings": xlwings_module_for_xlprod(project),
         BUTTON_MODULE: replace_code(project.modules[BUTTON_MODULE], code),
     })
 

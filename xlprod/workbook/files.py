@@ -18,21 +18,10 @@ from typing import BinaryIO
 @contextmanager
 def atomic_output(target: Path) -> Iterator[BinaryIO]:
     """A binary file to write ``target``'s new content into; it replaces ``target`` on success only."""
-    fd, tmp_name = tempfile.mkstemp(prefix=".~xlprod-", suffix=target.suffix, dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            shutil.copymode(target, tmp)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, tmp.open("wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> Path:
