@@ -134,6 +134,7 @@ class FakeTable:
         first, last = (split_cell(p) for p in ref.split(":"))
         assert first and last
         self.name, self.sheet, self.first, self.last = name, sheet, first, last
+        self.show_totals = False  # xlwings' Table.show_totals: the « Total » row switched on
 
     @property
     def header_row_range(self) -> FakeRange:

@@ -145,5 +145,5 @@ def test_parse_cell_ref_reads_quoted_sheet_names():
 
 
 def test_a_control_character_pasted_from_word_never_reaches_the_sheet_xml():
-    from xlprod.workbook.sheetxml import escape
-    assert escape("Chef op\x0bsuite <A&B>") == "Chef op suite &lt;A&amp;B&gt;"
+    from xlprod.workbook.sheetxml import escape_cell_text
+    assert escape_cell_text("Chef op\x0bsuite <A&B> _x0041_") == "Chef op_x000B_suite &lt;A&amp;B&gt; _x005F_x0041_"

@@ -41,6 +41,15 @@ def split_cell(ref: str) -> tuple[int, int] | None:
     return (int(m.group(2)), column_index(m.group(1))) if m else None
 
 
+def split_range(ref: str) -> tuple[int, int, int, int] | None:
+    """``A5:P244`` -> (first row, first col, last row, last col); one cell is a range of one."""
+    first, _, last = ref.partition(":")
+    a, b = split_cell(first), split_cell(last or first)
+    if a is None or b is None:
+        return None
+    return a[0], a[1], b[0], b[1]
+
+
 def parse_cell_ref(text: str) -> tuple[str, str, int, int] | None:
     """A defined name's one-cell reference: ``'Paramètres'!$C$6`` -> (sheet, "C6", row 6, col 3)."""
     m = _SHEET_CELL.match(text.strip())

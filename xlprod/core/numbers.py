@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from xlprod.core.cells import ExcelError, UncachedFormula, evaluate_arithmetic
 from xlprod.core.money import from_excel
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
@@ -20,19 +21,36 @@ _DOT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")  # 1234.56
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _GROUPED_SPACES = re.compile(r"^[+-]?\d{1,3}([\s\u00a0\u202f\u2009]\d{3})+(,\d+)?$")
 _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+$")  # 1,234 / 1.234 / 1.234.567
+LIMIT = Decimal("1e15")  # Excel keeps 15 significant digits: beyond, no reading is exact
 
 
 @dataclass(frozen=True)
 class ParsedNumber:
     value: Decimal | None
     from_text: bool = False  # the cell held text that we read as a number
+    formula: str = ""  # the cell held this formula, never calculated, evaluated here
     problem: str = ""  # French explanation when value is None
 
 
 def parse_number(raw: object) -> ParsedNumber:
     """Read a cell value as a number; blank gives ``ParsedNumber(None)`` with no problem."""
+    parsed = _parse(raw)
+    if parsed.value is not None and not abs(parsed.value) < LIMIT:
+        return ParsedNumber(None, problem=f"le nombre {raw} dépasse toute valeur plausible (15 chiffres au plus)")
+    return parsed
+
+
+def _parse(raw: object) -> ParsedNumber:
     if raw is None or raw == "":
         return ParsedNumber(None)
+    if isinstance(raw, ExcelError):
+        return ParsedNumber(None, problem=f"la cellule affiche l'erreur Excel {raw}, pas un nombre")
+    if isinstance(raw, UncachedFormula):
+        value = evaluate_arithmetic(raw)
+        if value is None:
+            return ParsedNumber(None, problem=f"la formule ={raw} n'a jamais été calculée (fichier écrit par un "
+                                              "programme) : sa valeur est inconnue")
+        return ParsedNumber(value, formula=str(raw))
     if isinstance(raw, bool):
         return ParsedNumber(None, problem="une case à cocher (VRAI/FAUX) au lieu d'un nombre")
     if isinstance(raw, Decimal):
@@ -59,6 +77,9 @@ def parse_number(raw: object) -> ParsedNumber:
             problem=f"le texte « {raw} » est ambigu (séparateur de milliers ou décimal ?)",
         )
     compact = _SPACES.sub("", text)
+    if len(compact.lstrip("+-").replace(",", "").replace(".", "").lstrip("0")) > 15:
+        return ParsedNumber(None, problem=f"le texte « {raw} » a plus de 15 chiffres : Excel ne peut pas le "
+                                          "garder exactement")
     if _FRENCH.match(compact) or _INTEGER.match(compact):
         value = Decimal(compact.replace(",", "."))
     elif _DOT_DECIMAL.match(compact):

@@ -22,9 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from xlprod.workbook.files import atomic_output
+from xlprod.workbook.sheetxml import escape_cell_text
 from xlprod.workbook.vba import VbaProject, read_vba_project, replace_code, rewrite_vba_project
 
 PROJECT = "xlprod"
@@ -103,8 +104,8 @@ def config_sheet_xml(settings: Mapping[str, str]) -> str:
     """
     rows = []
     for r, (key, value) in enumerate(((k, v) for k, v in settings.items() if v), start=1):
-        rows.append(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{escape(key)}</t></is></c>'
-                    f'<c r="B{r}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c></row>')
+        rows.append(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{escape_cell_text(key)}</t></is></c>'
+                    f'<c r="B{r}" t="inlineStr"><is><t xml:space="preserve">{escape_cell_text(value)}</t></is></c></row>')
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'

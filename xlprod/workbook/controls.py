@@ -12,13 +12,12 @@ from typing import Any
 
 from xlprod.core.issues import Issue, count
 from xlprod.workbook.port import WritePlan
-from xlprod.workbook.sheetxml import CellWrite
+from xlprod.workbook.sheetxml import CellWrite, fit_cell_text
 
 SHEET = "Contrôles"
 HEADER_ROW = 4
 COLUMNS = (("Gravité", 15, "text"), ("Emplacement", 26, "text"), ("Code", 9, "center"),
            ("Message", 80, "wrap"), ("Que faire", 70, "wrap"))
-MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of one cell
 
 
 def plural(n: int, word: str) -> str:
@@ -38,12 +37,9 @@ def controls_rows(issues: Sequence[Issue]) -> list[tuple[str, str, str, str, str
     for issue in issues:
         loc = issue.location
         where = str(loc.model_copy(update={"book": None})) if loc.sheet else str(loc)
-        rows.append((issue.severity.label, where, issue.code, _fit(issue.message), _fit(issue.hint), loc.in_book()))
+        rows.append((issue.severity.label, where, issue.code, fit_cell_text(issue.message), fit_cell_text(issue.hint),
+                     loc.in_book()))
     return rows
-
-
-def _fit(text: str) -> str:
-    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
 
 
 def plan_controls(plan: WritePlan, issues: Sequence[Issue], now: dt.datetime,

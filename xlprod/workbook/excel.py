@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, cast
 
+from xlprod.core.cells import ExcelError, as_error
 from xlprod.core.location import Location, parse_cell_ref
 from xlprod.workbook.formulas import same_formula
-from xlprod.workbook.port import KIND_NAME, RawTable, WritePlan, kind_from_definition
-from xlprod.workbook.sheetxml import CellWrite, ExcelError, Restored, SheetPatch
+from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
+from xlprod.workbook.sheetxml import CellWrite, Restored, SheetPatch
 
 
 def as_grid(raw: object, rows: int, cols: int) -> list[list[object]]:
@@ -40,6 +41,7 @@ class ExcelBook:
     def __init__(self, book: Any) -> None:
         self.book = book
         self.book_name = str(book.name)
+        self._totals: dict[str, bool] = {}
 
     def _name_text(self, name: str) -> str | None:
         try:
@@ -59,11 +61,31 @@ class ExcelBook:
                 width = header.columns.count
                 headers = as_grid(header.value, 1, width)[0]
                 body = table.data_body_range  # None when every row of the table was deleted
-                values = body.options(ndim=2).value if body is not None else []
-                return RawTable(name=name, sheet=sheet.name, header_row=header.row, first_col=header.column,
-                                headers=["" if h is None else str(h) for h in headers],
-                                rows=[[None if v == "" else v for v in row] for row in values])
+                # err_to_str: xlwings otherwise gives an error cell (#DIV/0!) as None, a blank
+                values = body.options(ndim=2, err_to_str=True).value if body is not None else []
+                raw = RawTable(name=name, sheet=sheet.name, header_row=header.row, first_col=header.column,
+                               headers=["" if h is None else str(h) for h in headers],
+                               rows=[[None if v == "" else v for v in row] for row in values])
+                for i, row in enumerate(raw.rows):
+                    for j, v in enumerate(row):
+                        if (err := as_error(v)) is not None:
+                            row[j] = raw.specials[(i, j)] = err
+                self._totals[name] = bool(getattr(table, "show_totals", False))
+                return raw
         return None
+
+    def cells_below(self, table: RawTable) -> list[OutsideCell]:
+        ws = self.book.sheets[table.sheet]
+        first = table.header_row + len(table.rows) + 1 + self._totals.get(table.name, False)
+        last = ws.used_range.last_cell.row
+        if last < first:
+            return []
+        c1, width = table.first_col, len(table.headers)
+        rng = ws.range((first, c1), (last, c1 + width - 1))
+        values = as_grid(rng.options(ndim=2, err_to_str=True).value, last - first + 1, width)
+        formulas = as_grid(rng.formula, last - first + 1, width)
+        return [OutsideCell(first + i, c1 + j, v, str(formulas[i][j] or "").startswith("="))
+                for i, row in enumerate(values) for j, v in enumerate(row) if v not in (None, "")]
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
         text = self._name_text(name)
@@ -71,7 +93,8 @@ class ExcelBook:
         if ref is None:
             return None
         sheet, cell, _, _ = ref
-        value = self.book.sheets[sheet].range(cell).value
+        value = self.book.sheets[sheet].range(cell).options(err_to_str=True).value
+        value = as_error(value) or value
         return (None if value == "" else value), Location(book=self.book_name, sheet=sheet, cell=cell)
 
     @staticmethod

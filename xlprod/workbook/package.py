@@ -74,6 +74,8 @@ class TablePart:
     sheet: str
     part: str
     ref: str
+    headers: tuple[str, ...] = ()
+    totals_rows: int = 0  # a « Total » row the user switched on, inside ``ref`` below the data
 
 
 class XlsxPackage:
@@ -87,6 +89,7 @@ class XlsxPackage:
         self._removed: set[str] = set()
         self._sheet_parts: dict[str, str] | None = None
         self._names: dict[str, str] | None = None
+        self._tables: dict[str, TablePart] | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -194,6 +197,8 @@ class XlsxPackage:
         return self._names
 
     def tables(self) -> dict[str, TablePart]:
+        if self._tables is not None:
+            return self._tables
         out: dict[str, TablePart] = {}
         for sheet, part in self.sheet_parts().items():
             if part not in self._data:
@@ -202,7 +207,11 @@ class XlsxPackage:
                 if target.startswith("xl/tables/") and target in self._data:
                     root = self._xml(target)
                     name = root.get("displayName") or root.get("name") or ""
-                    out[name] = TablePart(name=name, sheet=sheet, part=target, ref=root.get("ref", ""))
+                    headers = tuple(c.get("name", "") for c in root.iter(f"{{{NS_MAIN}}}tableColumn"))
+                    totals = int(root.get("totalsRowCount", "0") or 0) if (root.get("totalsRowCount") or "").isdigit() else 0
+                    out[name] = TablePart(name=name, sheet=sheet, part=target, ref=root.get("ref", ""),
+                                          headers=headers, totals_rows=totals)
+        self._tables = out
         return out
 
     def set_full_calc_on_load(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from xlprod.core.location import Location, cell_address
 from xlprod.workbook.sheetxml import Restored, SheetPatch
@@ -16,6 +16,15 @@ def kind_from_definition(text: str | None) -> str | None:
     return text.strip().lstrip("=").strip().strip('"') or None if text else None
 
 
+class OutsideCell(NamedTuple):
+    """A cell with content in a table's columns but outside its range (typed just below it)."""
+
+    row: int
+    col: int
+    value: object
+    formula: bool
+
+
 @dataclass(frozen=True)
 class RawTable:
     """An Excel Table as typed: header texts and raw cell values (str, float, bool, date or None)."""
@@ -26,6 +35,8 @@ class RawTable:
     first_col: int  # 1-based column of the first header
     headers: list[str]
     rows: list[list[Any]]  # each as wide as the headers (padded with None if a reader left blanks out)
+    # cells holding an Excel error or a formula never calculated, (row index, column index) -> marker
+    specials: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         width = len(self.headers)
@@ -56,6 +67,9 @@ class WorkbookPort(Protocol):
         """The workbook's kind (``devis``...), from its ``XLPROD_TYPE`` defined name."""
 
     def table(self, name: str) -> RawTable | None: ...
+
+    def cells_below(self, table: RawTable) -> list[OutsideCell]:
+        """Non-empty cells in the table's columns below its last row."""
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
         """Value and location of the single cell a defined name points to."""

@@ -16,6 +16,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import NamedTuple, cast
 
+from xlprod.core.cells import ExcelError, UncachedFormula
 from xlprod.core.location import column_index, column_letter
 from xlprod.workbook.formulas import same_formula
 
@@ -30,21 +31,35 @@ _STYLE_B = re.compile(rb'\bs="(\d+)"')
 _SHEETDATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*>")
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LOOKS_ESCAPED = re.compile("_(x[0-9A-Fa-f]{4}_)")
+MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of one cell
 
 
 def escape(text: str) -> str:
-    """XML text escaping; control characters XML forbids (pasted from Word: U+000B) become spaces,
-    or Excel would have to repair the file. (``xml.sax.saxutils`` would import urllib, http, ssl.)"""
-    return _NOT_XML.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """XML text escaping. (``xml.sax.saxutils`` would import urllib, http, ssl.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def escape_attr(text: str) -> str:
-    return escape(text).replace('"', "&quot;")
+    """An attribute value (a tooltip, a link target): characters XML forbids become spaces."""
+    return escape(_NOT_XML.sub(" ", text)).replace('"', "&quot;")
 
 
-class ExcelError(str):
-    """An Excel error value such as ``#VALUE!``, written with ``t="e"``."""
+def escape_cell_text(text: str) -> str:
+    """Text of a cell, as Excel stores it: characters XML 1.0 forbids (U+000B pasted from Word)
+    become ``_x000B_``, and a literal ``_x0041_`` has its underscore escaped (``_x005F_``), so
+    that Excel and LibreOffice read back exactly what was written."""
+    if "_x" in text:
+        text = _LOOKS_ESCAPED.sub(r"_x005F_\1", text)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return escape(text)
+
+
+def fit_cell_text(text: str) -> str:
+    """Text cut to Excel's 32,767 characters per cell (an ellipsis marks the cut)."""
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
 
 
 CellValue = str | float | int | Decimal | bool | ExcelError | None
@@ -115,7 +130,7 @@ def _xml_value(value: CellValue) -> str:
     if isinstance(value, Decimal | int | float):
         number = float(value)
         return repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
-    return escape(str(value))
+    return escape_cell_text(fit_cell_text(str(value)))
 
 
 def render_cell(ref: str, write: CellWrite, style: int | None, prefix: str = "", formula_xml: str | None = None) -> str:
@@ -144,7 +159,7 @@ def render_cell(ref: str, write: CellWrite, style: int | None, prefix: str = "",
         return f'<{tag} r="{ref}"{s_attr} t="b"><{prefix}v>{_xml_value(value)}</{prefix}v></{tag}>'
     if isinstance(value, str):
         return (f'<{tag} r="{ref}"{s_attr} t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">'
-                f"{escape(value)}</{prefix}t></{prefix}is></{tag}>")
+                f"{escape_cell_text(fit_cell_text(value))}</{prefix}t></{prefix}is></{tag}>")
     return f'<{tag} r="{ref}"{s_attr}><{prefix}v>{_xml_value(value)}</{prefix}v></{tag}>'
 
 
@@ -500,3 +515,70 @@ def set_internal_hyperlinks(xml: str, links: list[tuple[str, str, str]]) -> str:
             return xml[: m.start()] + block + xml[m.start():]
     end = xml.rfind("</")
     return xml[:end] + block + xml[end:]
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
+_UNCACHED_CELL = re.compile(
+    rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>(<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>))\s*</(?:\w+:)?c>')
+_V_BYTES = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def special_cells(xml: bytes) -> dict[tuple[int, int], ExcelError | UncachedFormula]:
+    """Cells a value reader shows as blank: Excel errors, and formulas stored without a value.
+
+    Three substring tests keep the usual sheet (no error, every formula calculated) to a few
+    milliseconds however large it is.
+    """
+    out: dict[tuple[int, int], ExcelError | UncachedFormula] = {}
+    if b't="e"' in xml:
+        for m in _ERROR_CELL.finditer(xml):
+            vm = _V_BYTES.search(m.group(3))
+            code = vm.group(1).decode("utf-8", "replace") if vm else "#VALUE!"
+            out[(int(m.group(2)), column_index(m.group(1).decode()))] = ExcelError(code)
+    prefixed = b'<c r="' not in xml  # a sheet written with a namespace prefix (<x:c>): rare, always scanned
+    if prefixed or b"f></c>" in xml or b"/></c>" in xml:  # <f>..</f></c> or <f t="shared" si="0"/></c>
+        for m in _UNCACHED_CELL.finditer(xml):
+            text = _unescape((m.group(4) or b"").decode("utf-8", "replace"))
+            out[(int(m.group(2)), column_index(m.group(1).decode()))] = UncachedFormula(text)
+    return out
+
+
+class FilledCell(NamedTuple):
+    row: int
+    col: int
+    formula: bool  # a formula (a total the user put below a table), rather than a typed value
+
+
+_ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_CELL_B = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_REF_B = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_CONTENT_B = re.compile(rb"<(?:\w+:)?(?:v|t)(?:\s[^>]*)?>[^<]")
+
+
+def cells_with_content(xml: bytes, from_row: int, first_col: int, last_col: int) -> list[FilledCell]:
+    """Cells holding a value or a formula, at or below ``from_row`` and within the columns.
+
+    The scan starts at the row just above, found by plain search: the rows of the table itself
+    are not parsed.
+    """
+    start = xml.find(b'<row r="%d"' % (from_row - 1))
+    if start < 0:
+        sd = re.search(rb"<(?:\w+:)?sheetData\b", xml)
+        start = sd.start() if sd else 0
+    out: list[FilledCell] = []
+    rows = list(_ROW_START.finditer(xml, start))
+    for i, rm in enumerate(rows):
+        row = int(rm.group(1))
+        if row < from_row:
+            continue
+        end = rows[i + 1].start() if i + 1 < len(rows) else len(xml)
+        for cm in _CELL_B.finditer(xml, rm.end(), end):
+            body = cm.group(2) or b""
+            ref = _REF_B.search(cm.group(1))
+            if not body or ref is None:
+                continue
+            col = column_index(ref.group(1).decode())
+            has_formula = b"<f" in body or b":f" in body
+            if first_col <= col <= last_col and (has_formula or _CONTENT_B.search(body)):
+                out.append(FilledCell(row, col, has_formula))
+    return out

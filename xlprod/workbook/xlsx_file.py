@@ -12,11 +12,18 @@ from typing import Any
 
 import python_calamine as pc
 
-from xlprod.core.location import Location, parse_cell_ref
+from xlprod.core.cells import ExcelError, UncachedFormula
+from xlprod.core.location import Location, parse_cell_ref, split_range
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import XlsxPackage
-from xlprod.workbook.port import KIND_NAME, RawTable, WritePlan, kind_from_definition
-from xlprod.workbook.sheetxml import Restored, apply_patch, set_internal_hyperlinks
+from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
+from xlprod.workbook.sheetxml import (
+    Restored,
+    apply_patch,
+    cells_with_content,
+    set_internal_hyperlinks,
+    special_cells,
+)
 
 
 class XlsxFile:
@@ -28,6 +35,7 @@ class XlsxFile:
         self.package = XlsxPackage.open(self.path)
         self.book_name = name or self.path.name
         self._grids: dict[str, list[list[Any]]] = {}
+        self._special: dict[str, dict[tuple[int, int], ExcelError | UncachedFormula]] = {}
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -38,15 +46,59 @@ class XlsxFile:
         return kind_from_definition(self.package.defined_names().get(KIND_NAME))
 
     def table(self, name: str) -> RawTable | None:
-        try:
-            t = self._cal.get_table_by_name(name)
-        except Exception:
+        part = self.package.tables().get(name)
+        bounds = split_range(part.ref) if part else None
+        if part is None or bounds is None:
             return None
-        if t.start is None:
-            return None
-        start_row, start_col = t.start
-        return RawTable(name=t.name, sheet=t.sheet, header_row=start_row, first_col=start_col + 1,
-                        headers=[str(h) for h in t.columns], rows=t.to_python())
+        r1, c1, r2, _ = bounds
+        last = r2 - part.totals_rows
+        rows: list[list[Any]] = []
+        if last > r1:  # calamine panics (a Rust panic, not an Exception) on a table without data rows
+            try:
+                t = self._cal.get_table_by_name(name)
+            except Exception:
+                return None
+            rows = t.to_python()
+            headers = [str(h) for h in t.columns]
+        else:
+            headers = list(part.headers)
+        table = RawTable(name=name, sheet=part.sheet, header_row=r1, first_col=c1, headers=headers,
+                         rows=rows[: last - r1])
+        self._mark_special_cells(table)
+        return table
+
+    def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula]:
+        if sheet not in self._special:
+            part = self.package.sheet_parts().get(sheet)
+            self._special[sheet] = special_cells(self.package.read(part)) if part and self.package.has(part) else {}
+        return self._special[sheet]
+
+    def _mark_special_cells(self, table: RawTable) -> None:
+        """Put errors and uncalculated formulas where calamine shows blanks."""
+        first_row, width = table.header_row + 1, len(table.headers)
+        for (row, col), marker in self._specials(table.sheet).items():
+            i, j = row - first_row, col - table.first_col
+            if 0 <= i < len(table.rows) and 0 <= j < width:
+                table.rows[i][j] = marker
+                table.specials[(i, j)] = marker
+
+    def cells_below(self, table: RawTable) -> list[OutsideCell]:
+        """Non-empty cells in the table's columns, below the table."""
+        part = self.package.tables().get(table.name)
+        bounds = split_range(part.ref) if part else None
+        if bounds is None:
+            return []
+        last_row, c1, c2 = bounds[2], bounds[1], bounds[3]
+        filled = cells_with_content(self.package.read(self._part(table.sheet)), last_row + 1, c1, c2)
+        if not filled:
+            return []
+        grid = self._grid(table.sheet)
+        out: list[OutsideCell] = []
+        for row, col, formula in filled:
+            value = grid[row - 1][col - 1] if row - 1 < len(grid) and col - 1 < len(grid[row - 1]) else None
+            marker = self._specials(table.sheet).get((row, col))
+            out.append(OutsideCell(row, col, marker if marker is not None else value, formula))
+        return out
 
     def _grid(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._grids:
@@ -64,6 +116,7 @@ class XlsxFile:
         sheet, cell, row, col = ref
         grid = self._grid(sheet)
         value = grid[row - 1][col - 1] if row - 1 < len(grid) and col - 1 < len(grid[row - 1]) else None
+        value = self._specials(sheet).get((row, col), value)
         return (None if value == "" else value), Location(book=self.book_name, sheet=sheet, cell=cell)
 
     def _part(self, sheet: str) -> str:

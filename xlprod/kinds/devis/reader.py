@@ -19,6 +19,7 @@ from pydantic_core import ArgsKwargs
 
 from xlprod.cnc.payroll import PayrollCategory, lookup_category
 from xlprod.cnc.reference import FORM_VERSIONS
+from xlprod.core.cells import FormulaValue, UncachedFormula, evaluate_arithmetic
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, french_number, from_double
@@ -27,7 +28,7 @@ from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Tag, Unit
 from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.workbook.port import RawTable
+from xlprod.workbook.port import OutsideCell, RawTable
 
 UNIT_ALIASES = {fold(u.value): u for u in Unit} | {
     "j": Unit.JOUR, "jours": Unit.JOUR, "sem": Unit.SEMAINE, "semaines": Unit.SEMAINE, "sem.": Unit.SEMAINE,
@@ -69,6 +70,9 @@ def _text(raw: object) -> str:
 
 
 _SLOW = object()  # a cell the fast column pass leaves to the per-cell checks
+_NUMBER_FIELDS = frozenset({"quantity", "number", "unit_rate", "france_share"})
+# beyond these, a value is a typing accident (a line of 10 billion €), and would overflow exact arithmetic
+_LIMITS = {"quantity": 1e6, "number": 1e6, "unit_rate": 1e9, "france_share": 1e3}
 _LINES = TypeAdapter(tuple[BudgetLine, ...])
 _BLANKS = (None, "")
 _UNITS: dict[object, Unit | None] = {u.value: u for u in Unit} | dict.fromkeys(_BLANKS)
@@ -105,6 +109,8 @@ class _TableReader:
         return list(map(itemgetter(idx), self.rows))
 
     def read(self) -> tuple[BudgetLine, ...]:
+        if self.table.specials:
+            self.special_cells()
         rows = range(self.first_row, self.first_row + len(self.rows))
         quantity, blank_q = self.numbers("quantity", "Quantité", ZERO)
         number, blank_n = self.numbers("number", "Nombre", ZERO)
@@ -125,12 +131,44 @@ class _TableReader:
         self.out.issues += [issue for _, _, issue in self.issues]
         return lines
 
+    def special_cells(self) -> None:
+        """Excel errors and formulas never calculated: located, and never read as blanks."""
+        by_index = {i: fld for fld, i in self.cols.items()}
+        for (i, j), marker in sorted(self.table.specials.items()):
+            fld = by_index.get(j)
+            if fld is None:
+                continue
+            row, where = self.first_row + i, self.ref.where(self.first_row + i, fld)
+            label = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else fld
+            value = evaluate_arithmetic(marker) if isinstance(marker, UncachedFormula) and fld in _NUMBER_FIELDS else None
+            self.rows[i][j] = value
+            if value is not None:
+                self.out.fixes[(row, self.table.first_col + j)] = FormulaValue(str(marker), value)
+                self.issue(row, fld, warning(
+                    "DEV012", where, f"{label} : la formule ={marker} n'avait jamais été calculée ; "
+                    f"xlprod l'a évaluée à {french_number(value)}.",
+                    "Rien à faire : la valeur calculée est enregistrée avec la formule.",
+                ))
+            elif isinstance(marker, UncachedFormula):
+                self.issue(row, fld, error(
+                    "DEV010", where, f"{label} : la formule ={marker or '(partagée)'} n'a jamais été calculée "
+                    "(fichier écrit par un programme) ; sa valeur est inconnue, la cellule est comptée comme vide.",
+                    "Ouvrez le classeur dans Excel ou LibreOffice, enregistrez-le, puis relancez le recalcul.",
+                ))
+            else:
+                self.issue(row, fld, error(
+                    "DEV010", where, f"{label} : la cellule affiche l'erreur Excel {marker} ; elle est comptée "
+                    "comme vide.",
+                    "Corrigez la formule de la cellule ou saisissez une valeur.",
+                ))
+
     def numbers(self, fld: str, label: str, default: Decimal) -> tuple[list[Decimal], list[bool]]:
         raw = self.column(fld)
-        if _all_of_type(raw, float):  # the usual column: numbers only
+        limit = _LIMITS[fld]
+        if _all_of_type(raw, float) and all(map(limit.__gt__, map(abs, cast(list[float], raw)))):  # the usual column: plausible numbers
             return list(map(from_double, raw)), [False] * len(raw)
-        values: list[Any] = [from_double(v) if type(v) is float else default if v is None or v == "" else _SLOW
-                        for v in raw]
+        values: list[Any] = [from_double(v) if type(v) is float and abs(v) < limit
+                             else default if v is None or v == "" else _SLOW for v in raw]
         blanks = [v is None or v == "" for v in raw]  # a float is never equal to ""
         for i in [i for i, v in enumerate(values) if v is _SLOW]:
             values[i], blanks[i] = self.number(raw[i], self.first_row + i, fld, label, default)
@@ -148,6 +186,13 @@ class _TableReader:
             ))
             return default, True
         if parsed.value is None:
+            return default, True
+        if not abs(parsed.value) < _LIMITS[fld]:
+            self.issue(row, fld, error(
+                "DEV016", where, f"{label} : {french_number(parsed.value)} dépasse toute valeur plausible "
+                f"(au plus {french_number(Decimal(_LIMITS[fld]))}) ; la ligne est comptée comme si la cellule était vide.",
+                "Vérifiez la saisie (un séparateur décimal oublié, une valeur collée dans la mauvaise colonne).",
+            ))
             return default, True
         if parsed.from_text:
             self.fix(row, fld, parsed.value)
@@ -287,12 +332,22 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
             ))
             values[spec.key] = default
             continue
-        if parsed.from_text:
-            fixes[loc] = parsed.value
         if not ZERO <= parsed.value <= ONE:
             issues.append(error(
-                "DEV040", loc, f"{spec.label} : {french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %.",
+                "DEV040", loc, f"{spec.label} : {french_number(parsed.value)} n'est pas un taux entre 0 % et 100 % ; "
+                f"la valeur par défaut ({spec.value}) est utilisée pour le calcul.",
                 "Saisissez un pourcentage, par exemple 7 % (et non 7).",
+            ))
+            values[spec.key] = default
+            continue
+        if parsed.from_text:
+            fixes[loc] = parsed.value
+        if parsed.formula:
+            fixes[loc] = FormulaValue(parsed.formula, parsed.value)
+            issues.append(warning(
+                "DEV012", loc, f"{spec.label} : la formule ={parsed.formula} n'avait jamais été calculée ; "
+                f"xlprod l'a évaluée à {french_number(parsed.value)}.",
+                "Rien à faire : la valeur calculée est enregistrée avec la formule.",
             ))
         values[spec.key] = parsed.value
 
@@ -317,6 +372,42 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         locations=locations,
     )
     return params, issues, fixes
+
+
+# an input refused: the value Python uses (blank, default) is not what the workbook's formulas see
+REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV040"})
+
+_COUNTED = ("account", "quantity", "number", "unit_rate")  # a value here makes a row a budget line
+
+
+def outside_issues(cells: list[OutsideCell], table: RawTable, book: str) -> list[Issue]:
+    """Content typed below the Devis table: LibreOffice and scripts do not extend a table, so
+    these rows are not in the budget. Reported, one issue per row, never taken in silently."""
+    cols, _ = map_columns(table, book)
+    counted = {table.first_col + cols[f] for f in _COUNTED if f in cols}
+    by_row: dict[int, list[OutsideCell]] = {}
+    for cell in cells:
+        by_row.setdefault(cell.row, []).append(cell)
+    issues = []
+    for row, found in sorted(by_row.items()):
+        first = min(found, key=lambda c: c.col)
+        where = Location(book=book, sheet=table.sheet, cell=f"{column_letter(first.col)}{row}")
+        shown = ", ".join(f"{column_letter(c.col)}{row} « {_text(c.value)[:40]} »" for c in found[:4])
+        if any(c.col in counted and not c.formula for c in found):
+            issues.append(error(
+                "DEV045", where, f"Ligne {row} sous le tableau {table.name}, hors du tableau : elle n'est pas comptée "
+                f"dans le devis ({shown}).",
+                f"Insérez une ligne dans le tableau {table.name} (clic droit sur sa dernière ligne > Insérer > Lignes "
+                "du tableau) et déplacez-y ces valeurs, ou effacez-les.",
+            ))
+        else:
+            issues.append(warning(
+                "DEV046", where, f"Ligne {row} sous le tableau {table.name} : ce contenu ({shown}) n'est pas compté "
+                "dans le devis.",
+                "Si c'est une ligne de dépense, placez-la dans le tableau ; si c'est une note ou un total de votre "
+                "cru, rien à faire.",
+            ))
+    return issues
 
 
 def read_devis(table: RawTable, params: BudgetParameters, book: str) -> DevisRead:

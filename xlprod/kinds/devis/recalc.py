@@ -11,6 +11,7 @@ from decimal import Decimal
 from operator import itemgetter, ne
 from typing import Any, cast
 
+from xlprod.core.cells import FormulaValue
 from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location, column_index, column_letter, split_cell
 from xlprod.core.money import format_eur, to_excel, to_excel_all
@@ -19,7 +20,7 @@ from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import BudgetResult, compute_budget
 from xlprod.kinds.devis.model import Budget
 from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.kinds.devis.reader import read_devis, read_parameters
+from xlprod.kinds.devis.reader import REFUSED_CODES, outside_issues, read_devis, read_parameters
 from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls
@@ -32,8 +33,11 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored
 class DevisSummary:
     budget: Budget
     result: BudgetResult
+    provisional: bool = False  # computed with refused inputs taken as blank: not written to the workbook
 
     def headline(self) -> str:
+        if self.provisional:
+            return f"total provisoire {format_eur(self.result.total)} (saisies refusées, classeur non mis à jour)"
         return f"total {format_eur(self.result.total)}"
 
     def render(self) -> str:
@@ -54,6 +58,7 @@ class DevisSummary:
             "social_charges": [{"category": c.category.value, "gross": money(c.gross), "rate": str(c.rate),
                                 "charges": money(c.charges)} for c in r.charges],
             "tags": {t.value: money(v) for t, v in r.tag_totals.items()},
+            "provisional": self.provisional,
         }
 
 
@@ -74,30 +79,50 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     params, issues, param_fixes = read_parameters(named, book.book_name)
     read = read_devis(table, params, book.book_name)
     issues += read.issues
+    issues += outside_issues(book.cells_below(table), table, book.book_name)
 
+    refused = any(i.code in REFUSED_CODES for i in issues)
     if read.budget is not None:
         budget = read.budget
         result = compute_budget(budget)
         issues += validate_budget(budget, result)
+        report.summary = DevisSummary(budget, result, provisional=refused)
+    if read.budget is not None and refused:
+        # Python's figures use a blank (or a default) where the workbook's formulas use the cell
+        # as typed: writing them would give the file two sets of numbers. Only Contrôles is
+        # written; Excel and LibreOffice recompute the rest from the formulas on opening.
+        issues.append(warning(
+            "DEV047", Location(book=book.book_name, sheet=L.SHEET_SYNTHESE),
+            "Des saisies sont refusées (voir les erreurs) : totaux et colonnes calculées ne sont pas mis à jour par "
+            "xlprod ; les montants affichés sont ceux des formules du classeur.",
+            "Corrigez les cellules signalées puis relancez le recalcul.",
+        ))
+    elif read.budget is not None:
         plan = WritePlan()
         _plan_devis_columns(plan, table, budget, result)
         for (row, col), value in read.fixes.items():
-            plan.sheet(table.sheet).set(row, col, CellWrite(cast(CellValue, value)))
+            plan.sheet(table.sheet).set(row, col, _fix(value))
         for loc, value in param_fixes.items():
             cell = split_cell(loc.cell or "")
             if cell and loc.sheet:
-                plan.sheet(loc.sheet).set(*cell, CellWrite(cast(CellValue, value)))
+                plan.sheet(loc.sheet).set(*cell, _fix(value))
         for syn in L.synthese_cells(result, params):
             value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
             plan.sheet(L.SHEET_SYNTHESE).set(syn.row, syn.col, CellWrite(cast(CellValue, value), syn.formula))
         issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
-        report.summary = DevisSummary(budget, result)
 
     report.issues = issues
     controls = WritePlan()
     plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *L.SYN_STATUS_CELL))
     book.apply(controls)
     return report
+
+
+def _fix(value: object) -> CellWrite:
+    """A normalised input: a value, or a formula with the value xlprod computed for it."""
+    if isinstance(value, FormulaValue):
+        return CellWrite(to_excel(value.value), value.formula)
+    return CellWrite(cast(CellValue, value))
 
 
 def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result: BudgetResult) -> None:
