@@ -31,7 +31,7 @@ _STYLE_B = re.compile(rb'\bs="(\d+)"')
 _SHEETDATA_OPEN = re.compile(r"<(?P<p>\w+:)?sheetData\b[^>]*>")
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LOOKS_ESCAPED = re.compile("_(x[0-9A-Fa-f]{4}_)")
 MAX_CELL_TEXT = 32_767  # Excel's limit on the characters of one cell
 
