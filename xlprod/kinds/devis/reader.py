@@ -165,7 +165,8 @@ class _TableReader:
     def numbers(self, fld: str, label: str, default: Decimal) -> tuple[list[Decimal], list[bool]]:
         raw = self.column(fld)
         limit = _LIMITS[fld]
-        if _all_of_type(raw, float) and all(map(limit.__gt__, map(abs, cast(list[float], raw)))):  # the usual column: plausible numbers
+        # the usual column: plausible numbers only
+        if _all_of_type(raw, float) and all(map(limit.__gt__, map(abs, cast(list[float], raw)))):
             return list(map(from_double, raw)), [False] * len(raw)
         values: list[Any] = [from_double(v) if type(v) is float and abs(v) < limit
                              else default if v is None or v == "" else _SLOW for v in raw]
