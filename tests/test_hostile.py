@@ -7,7 +7,10 @@ the exit code and the file.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -251,3 +254,245 @@ def test_a_refused_input_leaves_the_figures_to_the_workbook_formulas(tmp_path, c
     assert {n: book.named_cell(n)[0] for n in L.result_names()} == before
     assert book.table(L.TABLE_DEVIS).rows == table_before
     assert any(r[2] == "DEV010" for r in controls_rows(path))  # Contrôles is written
+
+
+# -- 6. files and the file system ---------------------------------------------------------------
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The command line in its own process: a FIFO or a device must not hang it, whatever happens."""
+    import sys
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "xlprod.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, encoding=(env or {}).get("PYTHONIOENCODING", "utf-8"),
+                          errors="replace")
+
+
+def test_a_fifo_named_like_a_workbook_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "devis.xlsx"
+    os.mkfifo(fifo)
+    done = run_cli("recalc", str(fifo), timeout=30)
+    assert done.returncode == 2 and "pas un fichier ordinaire" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_link_to_a_device_is_refused_without_reading_it(tmp_path):
+    link = tmp_path / "devis.xlsx"
+    link.symlink_to("/dev/zero")
+    done = run_cli("check", str(link), timeout=30)
+    assert done.returncode == 2 and "pas un fichier ordinaire" in done.stderr
+
+
+def test_a_folder_named_like_a_workbook_is_refused(tmp_path, capsys):
+    (tmp_path / "devis.xlsx").mkdir()
+    (tmp_path / "devis.xlsx" / "x.txt").write_text("x")
+    assert main(["recalc", str(tmp_path / "devis.xlsx")]) == 2
+    assert "aucun classeur xlprod" in capsys.readouterr().err
+
+
+def test_a_symlinked_workbook_is_updated_through_its_link(tmp_path, capsys):
+    (tmp_path / "vrai").mkdir()
+    real = make_devis(tmp_path / "vrai" / "devis.xlsx", [LINE])
+    link = tmp_path / "lien.xlsx"
+    link.symlink_to(real)
+    wb = openpyxl.load_workbook(real)
+    wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["quantity"]).value = 5
+    wb.save(real)
+    assert main(["recalc", str(link)]) == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert XlsxFile(real).table(L.TABLE_DEVIS).rows[0][COLS["amount"] - 1] == 5000
+    assert not list((tmp_path).glob(".~xlprod-*")) and not list((tmp_path / "vrai").glob(".~xlprod-*"))
+
+
+def test_a_read_only_file_is_refused_and_left_as_it_was(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    path.chmod(0o444)
+    before = path.read_bytes()
+    assert main(["recalc", str(path)]) == 2
+    assert "lecture seule" in capsys.readouterr().err
+    assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert main(["check", str(path)]) == 0  # checking never needs to write
+
+
+def test_a_read_only_folder_is_refused_and_nothing_changes(tmp_path, capsys):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    path = make_devis(folder / "devis.xlsx", [LINE])
+    before = path.read_bytes()
+    folder.chmod(0o555)
+    try:
+        assert main(["recalc", str(path)]) == 2
+        assert "lecture seule" in capsys.readouterr().err
+        assert path.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["devis.xlsx"]
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_file_owned_by_another_user_is_refused(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    os.chown(path, 65534, 65534)
+    before = path.read_bytes()
+    assert main(["recalc", str(path)]) == 2
+    assert "autre utilisateur" in capsys.readouterr().err
+    assert path.read_bytes() == before and path.stat().st_uid == 65534
+
+
+def test_mode_group_and_extended_attributes_survive_a_recalculation(tmp_path):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    path.chmod(0o640)
+    try:
+        os.setxattr(path, "user.xlprod.test", b"etiquette")
+        has_xattr = True
+    except (OSError, AttributeError):
+        has_xattr = False
+    group = path.stat().st_gid
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["quantity"]).value = 3
+    wb.save(path)
+    if has_xattr:
+        os.setxattr(path, "user.xlprod.test", b"etiquette")
+    path.chmod(0o640)
+    assert main(["recalc", str(path)]) == 0
+    st = path.stat()
+    assert stat.S_IMODE(st.st_mode) == 0o640 and st.st_gid == group
+    if has_xattr:
+        assert os.getxattr(path, "user.xlprod.test") == b"etiquette"
+
+
+def _cfb(streams: dict[str, bytes]) -> bytes:
+    from xlprod.workbook.vba import _Node, _write_cfb
+    return _write_cfb(_Node("Root Entry", children=[_Node(name, data=data) for name, data in streams.items()]))
+
+
+def test_an_encrypted_workbook_is_named_as_protected_by_a_password(tmp_path, capsys):
+    path = tmp_path / "devis.xlsx"
+    # what Excel writes for « Chiffrer avec mot de passe » (MS-OFFCRYPTO): a compound file, not a zip
+    path.write_bytes(_cfb({"EncryptionInfo": b"\x04\x00\x04\x00" + bytes(200), "EncryptedPackage": bytes(5000)}))
+    assert main(["recalc", str(path)]) == 2
+    assert "protégé par un mot de passe" in capsys.readouterr().err
+
+
+def test_an_old_xls_renamed_xlsx_is_named_as_such(tmp_path, capsys):
+    path = tmp_path / "devis.xlsx"
+    path.write_bytes(_cfb({"Workbook": bytes(5000)}))
+    assert main(["check", str(path)]) == 2
+    assert "97-2003" in capsys.readouterr().err
+
+
+def test_an_empty_folder_and_a_folder_without_xlprod_workbooks_say_so(tmp_path, capsys):
+    empty = tmp_path / "vide"
+    empty.mkdir()
+    assert main(["recalc", str(empty)]) == 2
+    assert "aucun classeur xlprod dans ce dossier" in capsys.readouterr().err
+    other = tmp_path / "autres"
+    other.mkdir()
+    openpyxl.Workbook().save(other / "compta.xlsx")
+    assert main(["recalc", str(other)]) == 2
+    assert "compta.xlsx" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["manquant/devis.xlsx", "dossier.xlsx"])
+def test_new_into_a_missing_folder_or_onto_a_folder_is_a_clear_message(tmp_path, target, capsys):
+    (tmp_path / "dossier.xlsx").mkdir()
+    assert main(["new", "devis", str(tmp_path / target)]) == 2
+    err = capsys.readouterr().err
+    assert "erreur" in err and ("n'existe pas" in err or "dossier" in err) and "Traceback" not in err
+
+
+def test_a_file_saved_by_the_user_during_a_recalculation_is_kept(tmp_path, monkeypatch, capsys):
+    import xlprod.services as services
+
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    real_run = services.run_action
+
+    def user_saves_meanwhile(book, action, **kw):
+        report = real_run(book, action, **kw)
+        wb = openpyxl.load_workbook(path)
+        wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["label"]).value = "Saisi pendant le recalcul"
+        wb.save(path)
+        return report
+
+    monkeypatch.setattr(services, "run_action", user_saves_meanwhile)
+    assert main(["recalc", str(path)]) == 2
+    assert "modifié" in capsys.readouterr().err
+    assert XlsxFile(path).table(L.TABLE_DEVIS).rows[0][COLS["label"] - 1] == "Saisi pendant le recalcul"
+    assert not list(tmp_path.glob(".~xlprod-*"))
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    before = path.read_bytes()
+    # a recalculation killed with kill -9 in the middle of its save
+    script = ("import os, sys, xlprod.workbook.files as f\n"
+              "from xlprod.workbook.xlsx_file import XlsxFile\n"
+              "real = f.os.replace\n"
+              "f.os.replace = lambda *a: os.kill(os.getpid(), 9)\n"
+              f"b = XlsxFile({str(path)!r}); b.save()\n")
+    import sys
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == -9
+    assert path.read_bytes() == before and len(list(tmp_path.glob(".~xlprod-*"))) == 1
+    stale = next(tmp_path.glob(".~xlprod-*"))
+    os.utime(stale, (stale.stat().st_mtime - 60,) * 2)
+    assert main(["recalc", str(tmp_path)]) == 0
+    assert not list(tmp_path.glob(".~xlprod-*"))
+
+
+def test_demo_never_rebuilds_a_file_the_user_changed_or_opened(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) in (0, 1)
+    assert main(["demo", "--out", str(out)]) in (0, 1)  # untouched: rebuilt
+    sample = next(out.glob("*.xlsx"))
+    wb = openpyxl.load_workbook(sample)
+    wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["label"]).value = "Ma modification"
+    wb.save(sample)
+    edited = sample.read_bytes()
+    capsys.readouterr()
+    assert main(["demo", "--out", str(out)]) == 2
+    assert "modifié" in capsys.readouterr().err and sample.read_bytes() == edited
+    sample.unlink()
+    assert main(["demo", "--out", str(out)]) in (0, 1)
+    (out / f"~${sample.name}").write_bytes(b"lock")
+    assert main(["demo", "--out", str(out)]) == 2
+    assert "ouvert" in capsys.readouterr().err
+
+
+# -- 7. output and batch ------------------------------------------------------------------------
+
+def test_batch_messages_name_files_by_their_path_in_the_folder(tmp_path, capsys):
+    for film in ("film-a", "film-b"):
+        (tmp_path / film).mkdir()
+        make_devis(tmp_path / film / "devis.xlsx", [{**LINE, "quantity": "huit"}])
+    capsys.readouterr()
+    assert main(["check", str(tmp_path), "--jobs", "100000"]) == 1
+    out = capsys.readouterr().out
+    assert "film-a/devis.xlsx!Devis!D6: erreur DEV010" in out and "film-b/devis.xlsx!Devis!D6: erreur DEV010" in out
+
+
+@pytest.mark.parametrize("args", [[], ["--json"], ["--topsheet"]])
+def test_output_works_on_a_console_that_cannot_print_the_narrow_no_break_space(tmp_path, args):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    done = run_cli("check", str(path), *args, env={"PYTHONIOENCODING": "cp1252"})
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and ("3 673,60" in done.stdout or "3673.60" in done.stdout)
+
+
+def test_an_unexpected_error_is_a_french_message_with_exit_code_2_and_debug_shows_the_trace(tmp_path, monkeypatch,
+                                                                                            capsys):
+    import xlprod.services as services
+
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    before = path.read_bytes()
+
+    def broken(*a, **kw):
+        raise ZeroDivisionError("bogue simulé")
+
+    monkeypatch.setattr(services, "run_action", broken)
+    assert main(["recalc", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "devis.xlsx: erreur: erreur inattendue de xlprod (ZeroDivisionError: bogue simulé)" in err
+    assert "--debug" in err and "Traceback" not in err and path.read_bytes() == before
+    assert main(["--debug", "recalc", str(path)]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    assert main(["recalc", str(path), "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err

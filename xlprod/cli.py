@@ -6,7 +6,9 @@ Subcommands, their help and each kind's options come from the kind registry.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,16 +17,19 @@ from xlprod.kinds import KINDS, Kind
 from xlprod.workbook.errors import WorkbookError
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
+EXIT_INTERRUPTED = 130
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+TEMP_PREFIX = ".~xlprod-"  # xlprod.workbook.files.TEMP_PREFIX, not imported: --help stays fast
 
 
-def _process(path: str, action: str, write: bool) -> dict[str, object]:
+def _process(path: str, action: str, write: bool, name: str | None = None, debug: bool = False) -> dict[str, object]:
     """Run one action on one file; runs in worker processes too, so it returns plain data."""
     from xlprod.services import run_action
     from xlprod.workbook.xlsx_file import XlsxFile
 
+    shown = name or Path(path).name
     try:
-        book = XlsxFile(path)
+        book = XlsxFile(path, name=shown)
         report = run_action(book, action)
         if write:
             book.save()
@@ -33,7 +38,11 @@ def _process(path: str, action: str, write: bool) -> dict[str, object]:
     except OSError as exc:
         message = f"écriture impossible ({exc.strerror or exc})"
         hint = "Vérifiez que le dossier est accessible en écriture et que le fichier n'est pas ouvert ailleurs."
-        return {"file": path, "failure": f"{path}: erreur: {message} — {hint}", "failure_message": message, "hint": hint}
+        return {"file": path, "failure": f"{shown}: erreur: {message} — {hint}", "failure_message": message, "hint": hint}
+    except Exception as exc:  # a bug: said as such, with the file, never as a bare traceback
+        message, hint = unexpected(exc, debug)
+        return {"file": path, "failure": f"{shown}: erreur: {message} — {hint}", "failure_message": message,
+                "hint": hint}
     data = report.to_json()
     data["file"] = path
     data["rendered_issues"] = [i.render() for i in report.issues]
@@ -42,23 +51,47 @@ def _process(path: str, action: str, write: bool) -> dict[str, object]:
     return data
 
 
-def _expand(paths: list[str]) -> tuple[list[str], list[str]]:
-    """Files named on the command line, and the xlprod workbooks found in folders."""
-    files, problems = [], []
+def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:
+    """An exception xlprod did not foresee: a French message, and the traceback with --debug."""
+    import traceback
+
+    message = f"erreur inattendue de xlprod ({type(exc).__name__}: {exc})"
+    if debug:
+        message += "\n" + "".join(traceback.format_exception(exc))
+    return message, ("Votre fichier n'a pas été modifié. Relancez avec --debug et signalez le problème "
+                     "avec la trace affichée.")
+
+
+def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Files named on the command line, and the xlprod workbooks found in folders, each with the
+    name messages give it (its path relative to the folder); then problems, then notes."""
+    from xlprod.workbook.files import remove_stale_temporaries
+
+    files: list[tuple[str, str]] = []
+    problems: list[str] = []
+    notes: list[str] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.suffix.lower() in XLSX_SUFFIXES
+            entries = list(path.rglob("*"))
+            for folder in {path, *(f.parent for f in entries if f.name.startswith(TEMP_PREFIX))}:
+                remove_stale_temporaries(folder)  # left by a run that was killed
+            found = sorted(f for f in entries if f.suffix.lower() in XLSX_SUFFIXES
                            and not f.name.startswith(("~$", ".~")) and f.is_file())
-            ours = [str(f) for f in found if _is_xlprod(f)]
+            ours = [f for f in found if _is_xlprod(f)]
+            others = [str(f.relative_to(path)) for f in found if f not in ours]
+            skipped = f" ({len(others)} classeur(s) Excel non xlprod ignoré(s) : {', '.join(others[:5])}" \
+                      f"{', …' if len(others) > 5 else ''})" if others else ""
             if not ours:
-                problems.append(f"{p}: erreur: aucun classeur xlprod dans ce dossier")
-            files.extend(ours)
-        elif path.exists():
-            files.append(str(path))
+                problems.append(f"{p}: erreur: aucun classeur xlprod dans ce dossier{skipped}")
+            elif others:
+                notes.append(f"{p}: note:{skipped}")
+            files.extend((str(f), str(f.relative_to(path))) for f in ours)
+        elif path.exists() or path.is_symlink():
+            files.append((str(path), path.name))
         else:
             problems.append(f"{p}: erreur: fichier ou dossier introuvable")
-    return files, problems
+    return files, problems, notes
 
 
 def _is_xlprod(path: Path) -> bool:
@@ -71,30 +104,31 @@ def _is_xlprod(path: Path) -> bool:
 
 
 def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
-    files, problems = _expand(args.paths)
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    files, problems, notes = _expand(args.paths)
+    for line in problems + notes:
+        print(line, file=sys.stderr)
     results: list[dict[str, object]] = []
-    jobs = getattr(args, "jobs", 1)
-    if jobs > 1 and len(files) > 1:
+    debug = bool(getattr(args, "debug", False))
+    jobs = min(getattr(args, "jobs", 1), len(files), os.cpu_count() or 1)
+    if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         from tqdm import tqdm
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_process, f, action, write): f for f in files}
+            futures = {pool.submit(_process, f, action, write, name, debug): f for f, name in files}
             for fut in tqdm(as_completed(futures), total=len(futures), desc="Recalcul", unit="classeur",
                             file=sys.stderr, disable=None):
                 results.append(fut.result())
-        order = {f: i for i, f in enumerate(files)}
+        order = {f: i for i, (f, _) in enumerate(files)}
         results.sort(key=lambda r: order[str(r["file"])])
     elif len(files) > 1:
         from tqdm import tqdm
 
-        results = [_process(f, action, write) for f in tqdm(files, desc="Recalcul", unit="classeur",
-                                                             file=sys.stderr, disable=None)]
+        results = [_process(f, action, write, name, debug) for f, name in tqdm(
+            files, desc="Recalcul", unit="classeur", file=sys.stderr, disable=None)]
     else:
-        results = [_process(f, action, write) for f in files]
+        results = [_process(f, action, write, name, debug) for f, name in files]
 
     if getattr(args, "json", False):
         payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
@@ -200,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xlprod", description="Classeurs de production (" + ", ".join(
         k.title for k in KINDS.values()) + ") : créer, recalculer et contrôler, avec ou sans Excel.")
     parser.add_argument("--version", action="version", version=f"xlprod {__version__}")
+    parser.add_argument("--debug", action="store_true", help="afficher la trace Python d'une erreur inattendue")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
     new = sub.add_parser("new", help="créer un classeur (" + ", ".join(KINDS) + ")")
@@ -219,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="résultats en JSON (totaux, erreurs, avertissements)")
         p.add_argument("--jobs", type=int, default=1, help="classeurs traités en parallèle")
         p.add_argument("--topsheet", action="store_true", help="afficher le détail (synthèse par poste pour un devis)")
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         p.set_defaults(func=lambda a, w=write: _run_files(a, "recalculer", w))
 
     for kind in KINDS.values():  # each kind's extra actions: xlprod KIND ACTION FILE...
@@ -230,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
             ap = acts.add_parser(action.name, help=action.description)
             ap.add_argument("paths", nargs="+", help="classeurs ou dossiers")
             ap.add_argument("--json", action="store_true", help="résultats en JSON")
+            ap.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
             ap.set_defaults(func=lambda a, n=action.name, w=action.writes: _run_files(a, n, w))
 
     demo = sub.add_parser("demo", help="construire et recalculer la production d'exemple")
@@ -246,11 +283,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    _console_fallback()
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         print("xlprod: erreur: --jobs doit valoir au moins 1", file=sys.stderr)
         return EXIT_FAILURE
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("xlprod: interrompu ; les fichiers en cours de remplacement sont restés intacts.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the one place an unforeseen error becomes a message and exit code 2
+        message, hint = unexpected(exc, getattr(args, "debug", False))
+        print(f"xlprod: erreur: {message} — {hint}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _fallback(error: UnicodeError) -> tuple[str, int]:
+    """Characters a console cannot show (a cp1252 Windows console, a C locale): the narrow
+    no-break space of French amounts becomes a plain space, anything else a question mark."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(" " if ch in "\u202f\u00a0\u2009" else "?" for ch in bad), error.end
+
+
+codecs.register_error("xlprod-console", _fallback)
+
+
+def _console_fallback() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            reconfigure(errors="xlprod-console")
 
 
 def _self_command() -> str:

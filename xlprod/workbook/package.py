@@ -8,8 +8,10 @@ part unchanged, so user content survives a recalculation.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from xml.etree import ElementTree as ET
 
 from xlprod.core.location import Location
 from xlprod.workbook.errors import WorkbookError
-from xlprod.workbook.files import atomic_output
+from xlprod.workbook.files import atomic_output, check_replaceable, lock_files
 from xlprod.workbook.port import KIND_NAME, kind_from_definition
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -27,15 +29,43 @@ NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 MAX_PARTS = 20_000
 MAX_UNCOMPRESSED = 1_000_000_000  # 1 GB: far above any devis, low enough to stop a zip bomb
 MAX_RATIO = 200  # compression ratio above which a part is treated as hostile
+MAX_FILE = 200_000_000  # bytes on disk: checked before reading, so /dev/zero or a huge file is never loaded
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: an encrypted .xlsx, or an old .xls
 
 
-def lock_files(path: Path) -> list[Path]:
-    """Owner files that Excel (``~$name``) and LibreOffice (``.~lock.name#``) keep beside an open file."""
-    name = path.name
-    candidates = [f"~${name}", f".~lock.{name}#"]
-    if len(name) > 2:
-        candidates.append(f"~${name[2:]}")
-    return [path.with_name(c) for c in candidates if path.with_name(c).exists()]
+def regular_file_stat(path: Path, where: Location) -> os.stat_result:
+    """The file's status, after following links; only regular files pass (a FIFO would block a
+    read forever, a device would never end)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise WorkbookError(where, f"fichier introuvable : {path}", "Vérifiez le chemin du classeur.") from None
+    except OSError as exc:
+        raise WorkbookError(where, f"fichier inaccessible ({exc.strerror or exc})",
+                            "Vérifiez le chemin et les droits d'accès.") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise WorkbookError(where, "c'est un dossier, pas un classeur", "Donnez le chemin d'un fichier .xlsx.")
+    if not stat.S_ISREG(st.st_mode):
+        raise WorkbookError(where, "ce n'est pas un fichier ordinaire (tube, périphérique ou socket)",
+                            "Donnez le chemin d'un vrai classeur .xlsx.")
+    return st
+
+
+def _cfb_problem(raw: bytes) -> tuple[str, str]:
+    """An OLE compound file named .xlsx: Excel stores password-protected workbooks that way."""
+    import olefile  # only for this rare case
+
+    try:
+        with olefile.OleFileIO(raw) as ole:
+            encrypted = ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage")
+    except Exception:  # a damaged compound file: its directory names still tell
+        encrypted = "EncryptionInfo".encode("utf-16-le") in raw
+    if encrypted:
+        return ("le classeur est protégé par un mot de passe (chiffré)",
+                "Dans Excel : Fichier > Informations > Protéger le classeur > Chiffrer avec mot de passe, effacez "
+                "le mot de passe, enregistrez, puis relancez. xlprod ne lit pas les classeurs chiffrés.")
+    return ("le fichier est au format Excel 97-2003 (.xls), pas .xlsx",
+            "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format Classeur Excel (.xlsx).")
 
 
 def _parse_xml(data: bytes, where: Location) -> ET.Element:
@@ -81,9 +111,11 @@ class TablePart:
 class XlsxPackage:
     """Parts of an .xlsx/.xlsm file held in memory; unchanged parts are written back as they were."""
 
-    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], data: dict[str, bytes], raw: bytes) -> None:
+    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], data: dict[str, bytes], raw: bytes,
+                 stamp: tuple[int, int] | None = None) -> None:
         self.path = path
         self.raw = raw  # the file as read, once: readers that want the whole file use it, not the disk
+        self._stamp = stamp  # (size, mtime) when read: a save refuses to replace a file changed since
         self._infos = infos
         self._data = data
         self._removed: set[str] = set()
@@ -96,11 +128,10 @@ class XlsxPackage:
     def open(cls, path: str | Path) -> XlsxPackage:
         path = Path(path)
         where = Location(book=path.name)
-        if not path.exists():
-            raise WorkbookError(where, f"fichier introuvable : {path}", "Vérifiez le chemin du classeur.")
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise WorkbookError(where, f"« {path.name} » n'est pas un classeur .xlsx ou .xlsm",
                                 "Enregistrez le fichier au format Classeur Excel (.xlsx) puis relancez.")
+        st = regular_file_stat(path, where)
         locks = lock_files(path)
         if locks:
             raise WorkbookError(
@@ -109,8 +140,13 @@ class XlsxPackage:
                 "Fermez-le dans Excel ou LibreOffice puis relancez. Si aucun tableur ne l'a ouvert, "
                 f"supprimez le verrou orphelin {locks[0].name}.",
             )
+        if st.st_size > MAX_FILE:
+            raise WorkbookError(where, f"le fichier est anormalement gros ({st.st_size // 1_000_000} Mo)",
+                                "Un devis tient en quelques Mo : vérifiez qu'il s'agit du bon fichier.")
         try:
             raw = path.read_bytes()
+            if raw.startswith(CFB_MAGIC):
+                raise WorkbookError(where, *_cfb_problem(raw))
             with zipfile.ZipFile(io.BytesIO(raw)) as zf:
                 infos = zf.infolist()
                 if len(infos) > MAX_PARTS:
@@ -137,11 +173,13 @@ class XlsxPackage:
         if "xl/workbook.xml" not in data:
             raise WorkbookError(where, "l'archive ne contient pas de classeur Excel (xl/workbook.xml absent)",
                                 "Le fichier n'est pas un classeur .xlsx : vérifiez son format.")
-        return cls(path, infos, data, raw)
+        return cls(path, infos, data, raw, (st.st_size, st.st_mtime_ns))
+
+    display_name: str | None = None  # the file name messages show, when ``path`` is a temporary copy
 
     @property
     def book_name(self) -> str:
-        return self.path.name
+        return self.display_name or self.path.name
 
     # -- parts -----------------------------------------------------------------------------
     def read(self, part: str) -> bytes:
@@ -248,8 +286,29 @@ class XlsxPackage:
     def save(self, dest: str | Path | None = None) -> Path:
         """Write to a temporary file beside the target, then replace it in one step."""
         target = Path(dest) if dest else self.path
-        with atomic_output(target) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+        where = Location(book=self.book_name)
+        check_replaceable(target, where)
+        same_file = os.path.realpath(target) == os.path.realpath(self.path)
+        guard = (lambda: self._check_unchanged(where)) if same_file else None
+        with atomic_output(target, guard) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:
                     zf.writestr(info, self._data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
         return target
+
+    def _check_unchanged(self, where: Location) -> None:
+        """The file must still be the one read: a user who saved it during a long recalculation keeps
+        their version."""
+        if self._stamp is None:
+            return
+        try:
+            st = self.path.stat()
+            if (st.st_size, st.st_mtime_ns) == self._stamp:
+                return
+            if st.st_size == len(self.raw) and self.path.read_bytes() == self.raw:
+                return  # touched, not changed
+        except OSError:
+            pass
+        raise WorkbookError(where, "le classeur a été modifié (ou déplacé) pendant le recalcul : votre version est "
+                                   "conservée, le recalcul n'a pas été enregistré",
+                            "Relancez le recalcul sur la version enregistrée.")

@@ -34,6 +34,7 @@ class XlsxFile:
         self.path = Path(path)
         self.package = XlsxPackage.open(self.path)
         self.book_name = name or self.path.name
+        self.package.display_name = self.book_name
         self._grids: dict[str, list[list[Any]]] = {}
         self._special: dict[str, dict[tuple[int, int], ExcelError | UncachedFormula]] = {}
         try:

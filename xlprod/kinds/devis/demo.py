@@ -10,6 +10,7 @@ from xlprod.kinds.devis.builder import build_devis
 from xlprod.kinds.devis.csv_import import read_lines_csv
 from xlprod.kinds.devis.recalc import DevisSummary, recalc_devis
 from xlprod.kinds.registry import DemoPart
+from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.xlsx_file import XlsxFile
 
 SAMPLE_TITLE = "Les Heures claires"
@@ -30,10 +31,14 @@ def build_sample(out_dir: Path, name: str = SAMPLE_FILE) -> Path:
 
 
 def demo_devis(out_dir: Path) -> DemoPart:
-    path = build_sample(out_dir)
-    book = XlsxFile(path)
-    report = recalc_devis(book, dt.datetime.now())
-    book.save()
+    path = out_dir / SAMPLE_FILE
+    check_demo_target(path)
+    with atomic_path(path) as tmp:
+        build_devis(tmp, read_lines_csv(sample_csv()), title=SAMPLE_TITLE, company=SAMPLE_COMPANY)
+        book = XlsxFile(tmp, name=path.name)
+        report = recalc_devis(book, dt.datetime.now())
+        book.save(tmp)
+    record_demo_file(path)
     assert isinstance(report.summary, DevisSummary)
     lines = [report.summary.render(), "",
              f"{len(report.summary.budget.lines)} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s)"]
