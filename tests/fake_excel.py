@@ -183,20 +183,41 @@ class FakeSheet:
 
 
 class _Name:
-    def __init__(self, text: str) -> None:
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
         self.refers_to = text if text.startswith("=") else "=" + text
 
 
 class _Names(dict):
+    """xlwings' ``Names``: indexed by name, iterated as ``Name`` objects, ``add(name, refers_to)``."""
+
     def __getitem__(self, key: str) -> _Name:
         if key not in self:
             raise KeyError(f"No name {key!r}")  # as xlwings does through COM
         return dict.__getitem__(self, key)
 
+    def __iter__(self):  # type: ignore[override]
+        return iter(list(self.values()))
+
+    def add(self, name: str, refers_to: str) -> _Name:  # Excel's Names.Add replaces a name of the same scope
+        self[name] = _Name(name, refers_to)
+        return self[name]
+
 
 class _Sheets(dict):
+    """xlwings' ``Sheets``: indexed by name, iterated as sheets, ``add(name, before, after)``."""
+
+    def __init__(self, book: FakeBook, sheets: dict[str, FakeSheet]) -> None:
+        super().__init__(sheets)
+        self.book = book
+
     def __iter__(self):  # type: ignore[override]
-        return iter(self.values())
+        return iter(list(self.values()))
+
+    def add(self, name: str | None = None, before: object = None, after: object = None) -> FakeSheet:
+        assert name and name not in self, name
+        self[name] = FakeSheet(self.book, name)
+        return self[name]
 
 
 class FakeBook:
@@ -207,8 +228,8 @@ class FakeBook:
         self.app = FakeApp()
         self.writes: list[tuple[str, str, tuple[int, int], bool, str]] = []
         f = XlsxFile(path)
-        self.names = _Names({k: _Name(v) for k, v in f.package.defined_names().items()})
-        self.sheets = _Sheets({s: FakeSheet(self, s) for s in f.package.sheet_parts()})
+        self.names = _Names({k: _Name(k, v) for k, v in f.package.defined_names().items()})
+        self.sheets = _Sheets(self, {s: FakeSheet(self, s) for s in f.package.sheet_parts()})
         for name, sheet in self.sheets.items():
             for r, row in enumerate(f._grid(name), start=1):
                 for c, v in enumerate(row, start=1):

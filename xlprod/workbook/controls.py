@@ -42,6 +42,14 @@ def controls_rows(issues: Sequence[Issue]) -> list[tuple[str, str, str, str, str
     return rows
 
 
+def plan_controls_frame(plan: WritePlan, title: str) -> None:
+    """Title and headers of a Contrôles sheet recreated after the user deleted it."""
+    patch = plan.sheet(SHEET)
+    patch.set(1, 1, CellWrite(title))
+    for col, (head, _, _) in enumerate(COLUMNS, start=1):
+        patch.set(HEADER_ROW, col, CellWrite(head))
+
+
 def plan_controls(plan: WritePlan, issues: Sequence[Issue], now: dt.datetime,
                   status_cell: tuple[str, int, int] | None = None) -> None:
     """Rewrite the Contrôles rows, and the status line of the kind's summary sheet if it has one."""

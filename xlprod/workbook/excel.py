@@ -97,6 +97,32 @@ class ExcelBook:
         value = as_error(value) or value
         return (None if value == "" else value), Location(book=self.book_name, sheet=sheet, cell=cell)
 
+    def defined_names(self) -> dict[str, str]:
+        out = {}
+        for name in self.book.names:
+            if "!" not in str(name.name):  # sheet-scope names come as Sheet!Name
+                out[str(name.name)] = str(name.refers_to).lstrip("=")
+        return out
+
+    def set_names(self, names: dict[str, str]) -> None:
+        for name, text in names.items():
+            self.book.names.add(name, "=" + text)
+
+    def has_sheet(self, sheet: str) -> bool:
+        return any(s.name == sheet for s in self.book.sheets)
+
+    def add_sheet(self, sheet: str) -> None:
+        self.book.sheets.add(sheet, after=list(self.book.sheets)[-1])
+
+    def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
+        if not self.has_sheet(sheet):
+            return {}
+        used = self.book.sheets[sheet].used_range
+        rows, cols = used.rows.count, used.columns.count
+        grid = as_grid(used.formula, rows, cols)
+        return {(used.row + i, used.column + j): str(text)[1:] for i, line in enumerate(grid)
+                for j, text in enumerate(line) if isinstance(text, str) and text.startswith("=")}
+
     @staticmethod
     def _formulas(ws: Any, cells: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """Current formula (or constant, as text) of each cell, read one column block at a time."""

@@ -21,6 +21,7 @@ from xlprod.core.location import Location
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.files import atomic_output, check_replaceable, lock_files
 from xlprod.workbook.port import KIND_NAME, kind_from_definition
+from xlprod.workbook.sheetxml import escape, escape_attr
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -233,6 +234,70 @@ class XlsxPackage:
         if self._names is None:
             self._names = _defined_names(self._xml("xl/workbook.xml"))
         return self._names
+
+    def set_defined_names(self, names: dict[str, str]) -> None:
+        """Create or replace workbook-scope defined names (``{"DEVIS_TOTAL": "'Synthèse'!$C$18"}``)."""
+        if not names:
+            return
+        text = self.read_text("xl/workbook.xml")
+        for name in names:
+            text = re.sub(rf'<(\w+:)?definedName\b(?![^>]*localSheetId)[^>]*\bname="{re.escape(name)}"[^>]*'
+                          rf'(?:/>|>.*?</(\w+:)?definedName>)', "", text, flags=re.S)
+        m = re.search(r"<(\w+:)?workbook\b", text)
+        prefix = (m.group(1) or "") if m else ""
+        items = "".join(f'<{prefix}definedName name="{escape_attr(n)}">{escape(v)}</{prefix}definedName>'
+                        for n, v in sorted(names.items()))
+        close = re.search(rf"</{re.escape(prefix)}definedNames>", text)
+        empty = re.search(rf"<{re.escape(prefix)}definedNames\s*/>", text)
+        if close:
+            text = text[: close.start()] + items + text[close.start():]
+        elif empty:
+            text = text[: empty.start()] + f"<{prefix}definedNames>{items}</{prefix}definedNames>" + text[empty.end():]
+        else:  # schema order: after sheets (and externalReferences), before calcPr
+            after = None
+            for tag in ("externalReferences", "functionGroups", "sheets"):
+                after = re.search(rf"</{re.escape(prefix)}{tag}>", text)
+                if after:
+                    break
+            if after is None:
+                raise WorkbookError(Location(book=self.book_name), "classeur sans liste de feuilles (xl/workbook.xml)")
+            text = text[: after.end()] + f"<{prefix}definedNames>{items}</{prefix}definedNames>" + text[after.end():]
+        self.write_text("xl/workbook.xml", text)
+        self._names = None
+
+    def add_sheet(self, name: str) -> str:
+        """Append an empty worksheet named ``name``; returns its part."""
+        n = 1
+        while f"xl/worksheets/sheet{n}.xml" in self._data:
+            n += 1
+        part = f"xl/worksheets/sheet{n}.xml"
+        self._data[part] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}" '
+                            f'xmlns:r="{NS_REL}"><sheetData/></worksheet>').encode()
+        self._infos.append(zipfile.ZipInfo(part, date_time=(2026, 1, 1, 0, 0, 0)))
+        rels_part = "xl/_rels/workbook.xml.rels"
+        rels = self.read_text(rels_part)
+        ids = {int(i) for i in re.findall(r'Id="rId(\d+)"', rels)}
+        rid = f"rId{max(ids, default=0) + 1}"
+        rel = (f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+               f'worksheet" Target="worksheets/sheet{n}.xml"/>')
+        self.write_text(rels_part, rels.replace("</Relationships>", rel + "</Relationships>"))
+        ct = self.read_text("[Content_Types].xml")
+        override = (f'<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.'
+                    'spreadsheetml.worksheet+xml"/>')
+        self.write_text("[Content_Types].xml", ct.replace("</Types>", override + "</Types>"))
+        text = self.read_text("xl/workbook.xml")
+        m = re.search(r"<(\w+:)?workbook\b", text)
+        prefix = (m.group(1) or "") if m else ""
+        rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', text)
+        r = rel_prefix.group(1) if rel_prefix else "r"
+        if rel_prefix is None:
+            text = re.sub(r"<((?:\w+:)?workbook)\b", rf'<\1 xmlns:r="{NS_REL}"', text, count=1)
+        sheet_id = max((int(i) for i in re.findall(r'\bsheetId="(\d+)"', text)), default=0) + 1
+        entry = f'<{prefix}sheet name="{escape_attr(name)}" sheetId="{sheet_id}" {r}:id="{rid}"/>'
+        text = re.sub(rf"</{re.escape(prefix)}sheets>", lambda _: entry + f"</{prefix}sheets>", text, count=1)
+        self.write_text("xl/workbook.xml", text)
+        self._sheet_parts = None
+        return part
 
     def tables(self) -> dict[str, TablePart]:
         if self._tables is not None:

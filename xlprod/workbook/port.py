@@ -74,5 +74,19 @@ class WorkbookPort(Protocol):
     def named_cell(self, name: str) -> tuple[object, Location] | None:
         """Value and location of the single cell a defined name points to."""
 
+    def defined_names(self) -> dict[str, str]:
+        """Workbook-scope defined names -> what they refer to, without the leading ``=``."""
+
+    def set_names(self, names: dict[str, str]) -> None:
+        """Create or replace workbook-scope defined names."""
+
+    def has_sheet(self, sheet: str) -> bool: ...
+
+    def add_sheet(self, sheet: str) -> None:
+        """Append an empty sheet (one the user deleted, that xlprod owns)."""
+
+    def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
+        """Formula text (without ``=``) of every formula cell of a sheet."""
+
     def apply(self, plan: WritePlan) -> list[tuple[str, Restored]]:
         """Write the plan; return the owned cells whose hand-typed content was replaced (per sheet)."""

@@ -582,3 +582,13 @@ def cells_with_content(xml: bytes, from_row: int, first_col: int, last_col: int)
             if first_col <= col <= last_col and (has_formula or _CONTENT_B.search(body)):
                 out.append(FilledCell(row, col, has_formula))
     return out
+
+
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>([^<]+)</(?:\w+:)?f>')
+
+
+def sheet_formulas(xml: bytes) -> dict[tuple[int, int], str]:
+    """Each cell's formula text (a small sheet such as a summary; children of a shared formula,
+    which carry no text, are left out)."""
+    return {(int(m.group(2)), column_index(m.group(1).decode())): _unescape(m.group(3).decode("utf-8"))
+            for m in _FORMULA_CELL.finditer(xml)}

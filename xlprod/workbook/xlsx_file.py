@@ -22,6 +22,7 @@ from xlprod.workbook.sheetxml import (
     apply_patch,
     cells_with_content,
     set_internal_hyperlinks,
+    sheet_formulas,
     special_cells,
 )
 
@@ -119,6 +120,27 @@ class XlsxFile:
         value = grid[row - 1][col - 1] if row - 1 < len(grid) and col - 1 < len(grid[row - 1]) else None
         value = self._specials(sheet).get((row, col), value)
         return (None if value == "" else value), Location(book=self.book_name, sheet=sheet, cell=cell)
+
+    def defined_names(self) -> dict[str, str]:
+        return dict(self.package.defined_names())
+
+    def set_names(self, names: dict[str, str]) -> None:
+        self.package.set_defined_names(names)
+
+    def has_sheet(self, sheet: str) -> bool:
+        part = self.package.sheet_parts().get(sheet)
+        return part is not None and self.package.has(part)
+
+    def add_sheet(self, sheet: str) -> None:
+        self.package.add_sheet(sheet)
+        self._grids.pop(sheet, None)
+        self._special.pop(sheet, None)
+
+    def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
+        part = self.package.sheet_parts().get(sheet)
+        if part is None or not self.package.has(part):
+            return {}
+        return sheet_formulas(self.package.read(part))
 
     def _part(self, sheet: str) -> str:
         part = self.package.sheet_parts().get(sheet)

@@ -96,6 +96,7 @@ SYN_FIRST_CHARGE_ROW = SYN_CHARGES_HEADER_ROW + 1
 SYN_CHARGES_TOTAL_ROW = SYN_FIRST_CHARGE_ROW + len(CHARGED_CATEGORIES)
 SYN_TYPED4_ROW = SYN_CHARGES_TOTAL_ROW + 1
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
+STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
 
 TAG_NAMES = {
     Tag.ECOPRODUCTION: "DEVIS_ECOPRODUCTION",
@@ -121,6 +122,11 @@ def result_names() -> dict[str, tuple[str, int, int]]:
     for i, tag in enumerate(Tag):
         names[TAG_NAMES[tag]] = (SHEET_SYNTHESE, SYN_FIRST_TAG_ROW + i, 3)
     return names
+
+
+def owned_names() -> dict[str, tuple[str, int, int]]:
+    """Every defined name on the Synthèse sheet: the results, and the status line."""
+    return result_names() | {STATUS_NAME: (SHEET_SYNTHESE, *SYN_STATUS_CELL)}
 
 
 def result_values(result: BudgetResult) -> dict[str, Decimal]:

@@ -12,21 +12,22 @@ from operator import itemgetter, ne
 from typing import Any, cast
 
 from xlprod.core.cells import FormulaValue
-from xlprod.core.issues import Issue, warning
+from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_index, column_letter, split_cell
 from xlprod.core.money import format_eur, to_excel, to_excel_all
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import BudgetResult, compute_budget
-from xlprod.kinds.devis.model import Budget
+from xlprod.kinds.devis.model import Budget, BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.kinds.devis.reader import REFUSED_CODES, outside_issues, read_devis, read_parameters
+from xlprod.kinds.devis.structure import Structure, restore_structure
 from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.kinds.registry import Report
-from xlprod.workbook.controls import plan_controls
+from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored, SheetPatch
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,11 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
                             f"tableau Excel « {L.TABLE_DEVIS} » introuvable",
                             "Les lignes du devis doivent rester dans le tableau nommé Devis (Création de tableau > "
                             "Nom du tableau). Repartez d'un modèle avec : xlprod new devis.")
+    structure = restore_structure(book)
     names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
     named = {n: book.named_cell(n) for n in names}
     params, issues, param_fixes = read_parameters(named, book.book_name)
+    issues[:0] = structure.issues
     read = read_devis(table, params, book.book_name)
     issues += read.issues
     issues += outside_issues(book.cells_below(table), table, book.book_name)
@@ -106,16 +109,49 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
             cell = split_cell(loc.cell or "")
             if cell and loc.sheet:
                 plan.sheet(loc.sheet).set(*cell, _fix(value))
-        for syn in L.synthese_cells(result, params):
-            value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
-            plan.sheet(L.SHEET_SYNTHESE).set(syn.row, syn.col, CellWrite(cast(CellValue, value), syn.formula))
+        issues += _plan_synthese(plan, result, params, structure, book.book_name)
         issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
 
     report.issues = issues
     controls = WritePlan()
-    plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *L.SYN_STATUS_CELL))
+    if L.SHEET_CONTROLES in structure.recreated:
+        plan_controls_frame(controls, "Contrôles du devis")
+    status = structure.placement.cell(*L.SYN_STATUS_CELL)
+    plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *status) if status else None)
     book.apply(controls)
     return report
+
+
+def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParameters, structure: Structure,
+                   book: str) -> list[Issue]:
+    """The Synthèse formulas and their values, where the sheet's rows and columns are now.
+
+    Labels are the builder's, left as the user sees them, unless the sheet was recreated. When
+    a calculation row was deleted, the workbook's totals no longer add up what Python's do:
+    nothing is written there, so that every reader sees the workbook's own numbers.
+    """
+    placement, recreated = structure.placement, L.SHEET_SYNTHESE in structure.recreated
+    patch = SheetPatch()
+    lost: set[int] = set()
+    for syn in L.synthese_cells(result, params):
+        if syn.formula is None and not recreated:
+            continue
+        cell = placement.cell(syn.row, syn.col)
+        formula = placement.formula(syn.formula) if syn.formula else None
+        if cell is None or (syn.formula and formula is None):
+            lost.add(syn.row)
+            continue
+        value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
+        patch.set(*cell, CellWrite(cast(CellValue, value), formula, owned=formula is not None))
+    if not lost:
+        plan.sheets[L.SHEET_SYNTHESE] = patch
+        return []
+    return [error(
+        "DEV051", Location(book=book, sheet=L.SHEET_SYNTHESE),
+        f"Synthèse : {len(lost)} ligne(s) de calcul supprimée(s) (ligne(s) {', '.join(map(str, sorted(lost)))} du "
+        "modèle) ; les totaux du classeur n'en tiennent plus compte, xlprod ne met donc pas la synthèse à jour.",
+        "Annulez la suppression (Ctrl+Z), ou repartez d'un modèle (xlprod new devis) et recopiez-y vos lignes.",
+    )]
 
 
 def _fix(value: object) -> CellWrite:
@@ -152,6 +188,14 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
 
 
 def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:
+    if sheet != budget.table.sheet:
+        was = f"la formule ={restored.old_formula}" if restored.old_formula else f"la valeur « {restored.old_value} »"
+        return warning(
+            "DEV043", Location(book=budget.table.book, sheet=sheet,
+                               cell=f"{column_letter(restored.col)}{restored.row}"),
+            f"{sheet} : {was} remplaçait une formule de xlprod ; la formule d'origine est rétablie.",
+            "Cette cellule est calculée : écrivez vos propres calculs dans une cellule vide, à côté.",
+        )
     fld = next((f for f, letter in budget.table.columns.items() if column_index(letter) == restored.col), "")
     header = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else column_letter(restored.col)
     was = f"la formule ={restored.old_formula}" if restored.old_formula else f"la valeur « {restored.old_value} »"

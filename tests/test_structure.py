@@ -1,0 +1,186 @@
+"""What xlprod owns in a devis, put back when a user removed it, and followed when a user moved it.
+
+Edits are made by LibreOffice itself (``lo_edit``), which moves cells and rewrites formulas and
+names as a user's edit does; the results are then checked against LibreOffice's recalculation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import make_devis, recalc
+from tests.lo_edit import edit_with_libreoffice
+from xlprod.cli import main
+from xlprod.kinds.devis import layout as L
+from xlprod.workbook.libreoffice import recalculate_with_libreoffice
+from xlprod.workbook.xlsx_file import XlsxFile
+
+LINES = [
+    {"account": "241", "label": "Chef opérateur", "quantity": 6, "number": 1, "unit_rate": 2100, "category": "cadre"},
+    {"account": "246", "label": "Électricien", "quantity": 20, "number": 2, "unit_rate": 180.5,
+     "category": "technicien", "france_share": 0.8},
+    {"account": "311", "label": "Rôle principal", "quantity": 25, "number": 1, "unit_rate": 650, "category": "artiste"},
+    {"account": "121", "label": "Scénario", "quantity": 1, "number": 1, "unit_rate": 30000, "category": "auteur"},
+    {"account": "711", "label": "Véhicules", "quantity": 1, "number": 1, "unit_rate": 4200, "tag:écoproduction": "oui"},
+]
+
+
+def values(path: Path) -> dict[str, object]:
+    book = XlsxFile(path)
+    return {n: book.named_cell(n)[0] for n in L.result_names()}
+
+
+def agree_with_libreoffice(path: Path, tmp: Path) -> None:
+    """LibreOffice's recalculation of the workbook's own formulas gives xlprod's cached values."""
+    ours = values(path)
+    theirs = values(recalculate_with_libreoffice(path, tmp / "lo-check"))
+    diffs = {n: (ours[n], theirs[n]) for n in ours
+             if not (isinstance(ours[n], float | int) and isinstance(theirs[n], float | int)
+                     and abs(ours[n] - theirs[n]) < 0.005)}
+    assert diffs == {}
+
+
+def issues_of(capsys) -> str:
+    return capsys.readouterr().out
+
+
+@pytest.mark.libreoffice
+def test_rows_and_columns_inserted_in_the_synthese_are_respected_and_the_names_stay_right(tmp_path, libreoffice,
+                                                                                       capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    before = values(path)
+    edit_with_libreoffice(
+        path,
+        'sh = doc.Sheets.getByName("Synthèse")',
+        "sh.Rows.insertByIndex(0, 2)",  # a letterhead above
+        "sh.Columns.insertByIndex(3, 1)",  # a column of the user's own between Montant and %
+        'sh.getCellRangeByName("A1").setString("Films du Large — papier à en-tête")',
+        'sh.getCellRangeByName("D8").setString("ma note")',
+        'sh.getCellRangeByName("D20").setValue(42)',
+    )
+    assert main(["recalc", str(path)]) == 0
+    out = issues_of(capsys)
+    assert "DEV043" not in out and "DEV048" not in out  # nothing taken for an overwrite, nothing lost
+    book = XlsxFile(path)
+    names = book.package.defined_names()
+    assert names["DEVIS_TOTAL"].endswith("$C$20") and names["DEVIS_PART_FRANCE"].endswith("$E$22")
+    assert values(path) == pytest.approx(before)
+    grid = book._grid(L.SHEET_SYNTHESE)
+    assert grid[0][0] == "Films du Large — papier à en-tête" and grid[7][3] == "ma note" and grid[19][3] == 42
+    assert book.named_cell(L.STATUS_NAME)[1].cell == "A5"
+    # a later edit of the lines lands where the cells are now
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=L.DEVIS_HEADER_ROW + 1, column=4).value = 12
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    assert values(path)["DEVIS_POSTE_2"] > before["DEVIS_POSTE_2"]
+    assert XlsxFile(path)._grid(L.SHEET_SYNTHESE)[7][3] == "ma note"
+    agree_with_libreoffice(path, tmp_path)
+
+
+def test_a_synthese_cell_typed_over_is_restored_with_a_warning(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    expected = values(path)["DEVIS_TOTAL"]
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_SYNTHESE]["C18"].value = 12345
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    assert "devis.xlsx!Synthèse!C18: avertissement DEV043: Synthèse : la valeur « 12345 » remplaçait" in issues_of(capsys)
+    assert values(path)["DEVIS_TOTAL"] == expected
+    assert "DEVIS_SOUS_TOTAL+DEVIS_FRAIS_GENERAUX+DEVIS_IMPREVUS" in XlsxFile(path).sheet_formulas(L.SHEET_SYNTHESE)[(18, 3)]
+
+
+def test_a_deleted_result_name_is_restored_and_said(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    wb = openpyxl.load_workbook(path)
+    del wb.defined_names["DEVIS_TOTAL"]
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV049: Nom défini DEVIS_TOTAL supprimé : xlprod l'a rétabli (Synthèse!$C$18)" in issues_of(capsys)
+    assert XlsxFile(path).package.defined_names()["DEVIS_TOTAL"] == "Synthèse!$C$18"
+
+
+@pytest.mark.libreoffice
+def test_a_deleted_parameter_name_is_pointed_back_at_its_row_so_no_formula_stays_at_name_error(tmp_path, libreoffice,
+                                                                                             capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    edit_with_libreoffice(path, 'doc.NamedRanges.removeByName("PARAM_TAUX_FG")')
+    assert "PARAM_TAUX_FG" not in XlsxFile(path).package.defined_names()
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV049: Nom défini PARAM_TAUX_FG supprimé : xlprod l'a rétabli (Paramètres!$C$" in issues_of(capsys)
+    assert values(path)["DEVIS_FRAIS_GENERAUX"] > 0
+    agree_with_libreoffice(path, tmp_path)
+
+
+@pytest.mark.libreoffice
+def test_a_parameter_whose_row_was_deleted_computes_with_its_default_in_python_and_in_the_workbook(
+        tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    cell = XlsxFile(path).package.defined_names()["PARAM_TAUX_FG"]
+    row = int(cell.rsplit("$", 1)[1])
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Paramètres")', f"sh.Rows.removeByIndex({row - 1}, 1)")
+    assert main(["recalc", str(path)]) == 0
+    out = issues_of(capsys)
+    assert "DEV049: Nom défini PARAM_TAUX_FG cassé" in out and "rétabli (0.07)" in out
+    assert "DEV042" in out  # and the parameter is still reported as missing, on every run, until restored
+    v = values(path)
+    assert v["DEVIS_FRAIS_GENERAUX"] == pytest.approx(round(v["DEVIS_SOUS_TOTAL"] * 0.07, 2))
+    agree_with_libreoffice(path, tmp_path)
+
+
+@pytest.mark.libreoffice
+def test_deleted_synthese_and_controles_sheets_are_recreated_with_their_names(tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    before = values(path)
+    edit_with_libreoffice(path, 'doc.Sheets.removeByName("Synthèse")', 'doc.Sheets.removeByName("Contrôles")')
+    assert main(["recalc", str(path)]) == 0
+    out = issues_of(capsys)
+    assert out.count("DEV048") == 2 and "DEV049: Nom défini DEVIS_TOTAL cassé" in out
+    book = XlsxFile(path)
+    assert {L.SHEET_SYNTHESE, L.SHEET_CONTROLES} <= set(book.package.sheet_parts())
+    assert values(path) == pytest.approx(before)
+    assert book._grid(L.SHEET_CONTROLES)[L.CONTROLES_HEADER_ROW - 1][:3] == ["Gravité", "Emplacement", "Code"]
+    assert book._grid(L.SHEET_SYNTHESE)[L.SYN_TOTAL_ROW - 1][1] == "TOTAL GÉNÉRAL DU DEVIS"
+    agree_with_libreoffice(path, tmp_path)
+    assert main(["recalc", str(path)]) == 0  # and the next run finds everything in place
+    assert "DEV048" not in issues_of(capsys)
+
+
+@pytest.mark.libreoffice
+def test_a_deleted_synthese_row_is_an_error_and_the_workbook_keeps_one_set_of_numbers(tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")',
+                          f"sh.Rows.removeByIndex({L.SYN_FIRST_CHARGE_ROW + 1 - 1}, 1)")  # a charges row
+    assert main(["recalc", str(path)]) == 1
+    out = issues_of(capsys)
+    assert "Synthèse: erreur DEV051" in out and "supprimée" in out
+    agree_with_libreoffice(path, tmp_path)  # one set of numbers: the workbook's
+
+
+def test_the_excel_adapter_restores_names_and_sheets_through_xlwings_calls(tmp_path):
+    from tests.fake_excel import FakeBook
+    from xlprod.services import recalculate
+    from xlprod.workbook.excel import ExcelBook
+
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    fake = FakeBook(path)
+    del fake.names["DEVIS_TOTAL"]
+    del fake.sheets[L.SHEET_CONTROLES]
+    report = recalculate(ExcelBook(fake))
+    assert {"DEV048", "DEV049"} <= {i.code for i in report.issues}
+    assert fake.names["DEVIS_TOTAL"].refers_to == "=Synthèse!$C$18"
+    assert L.SHEET_CONTROLES in fake.sheets
+    assert fake.sheets[L.SHEET_CONTROLES].values[(L.CONTROLES_HEADER_ROW, 1)] == "Gravité"
+
+
+def test_a_second_recalculation_after_a_restoration_is_quiet(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    wb = openpyxl.load_workbook(path)
+    del wb.defined_names["DEVIS_POSTE_3"]
+    wb.save(path)
+    recalc(path)
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV0" not in issues_of(capsys)

@@ -1,0 +1,128 @@
+"""What a devis workbook must hold besides the user's lines, put back when the user removed it.
+
+The Synthèse and Contrôles sheets, the defined names of results and parameters: recalc checks
+them before reading anything, restores what is missing and says so. It also finds where the
+Synthèse cells are now, since users insert rows and columns there (see ``placement``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlprod.core.issues import Issue, warning
+from xlprod.core.location import Location, column_letter, parse_cell_ref, quote_sheet
+from xlprod.core.text import fold
+from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.model import BudgetParameters
+from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.workbook.placement import Placement, find_placement
+from xlprod.workbook.port import WorkbookPort
+
+
+@dataclass(frozen=True)
+class Structure:
+    placement: Placement  # where the Synthèse cells are now
+    recreated: frozenset[str]  # sheets that had been deleted and were recreated empty
+    issues: tuple[Issue, ...]
+
+
+def built_formulas() -> dict[tuple[int, int], str]:
+    """The Synthèse formulas at their built positions (they do not depend on the figures)."""
+    from decimal import Decimal
+
+    params = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()},
+                                          form_version="2018", title="", company="")
+    return {(c.row, c.col): c.formula for c in L.synthese_cells(None, params) if c.formula}
+
+
+def restore_structure(book: WorkbookPort) -> Structure:
+    issues: list[Issue] = []
+    recreated: set[str] = set()
+    for sheet in (L.SHEET_SYNTHESE, L.SHEET_CONTROLES):
+        if not book.has_sheet(sheet):
+            book.add_sheet(sheet)
+            recreated.add(sheet)
+            issues.append(warning(
+                "DEV048", Location(book=book.book_name, sheet=sheet),
+                f"La feuille « {sheet} » avait été supprimée ou renommée : xlprod l'a recréée (sans mise en forme).",
+                "Rien à faire ; pour retrouver la mise en forme, repartez d'un modèle (xlprod new devis) et "
+                "recopiez-y vos lignes.",
+            ))
+    names = book.defined_names()
+    expected = {n: (r, c) for n, (_, r, c) in L.owned_names().items()}
+    found: dict[str, tuple[int, int]] = {}
+    for name in expected:
+        ref = parse_cell_ref(names.get(name, ""))
+        if ref is not None and ref[0] == L.SHEET_SYNTHESE:
+            found[name] = (ref[2], ref[3])
+    formulas = {} if L.SHEET_SYNTHESE in recreated else book.sheet_formulas(L.SHEET_SYNTHESE)
+    placement = find_placement(expected, found, built_formulas(), formulas)
+
+    restored: dict[str, str] = {}
+    syn = quote_sheet(L.SHEET_SYNTHESE)
+    for name, (row, col) in expected.items():
+        if name in found:
+            continue
+        cell = placement.cell(row, col)
+        if cell is None:
+            continue
+        restored[name] = f"{syn}!${column_letter(cell[1])}${cell[0]}"
+        if name != L.STATUS_NAME or name in names:  # the status name is new in 2026-11: added silently
+            issues.append(_name_restored(book.book_name, name, names.get(name), restored[name]))
+    restored.update(_parameter_names(book, names, issues))
+    book.set_names(restored)
+    return Structure(placement, frozenset(recreated), tuple(issues))
+
+
+def _name_restored(book: str, name: str, was: str | None, now: str) -> Issue:
+    state = "supprimé" if was is None else f"cassé ({was})"
+    return warning(
+        "DEV049", Location(book=book), f"Nom défini {name} {state} : xlprod l'a rétabli ({now}).",
+        "Rien à faire. Les formules qui l'utilisent (les vôtres comme celles du classeur) calculent de nouveau.",
+    )
+
+
+def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Issue]) -> dict[str, str]:
+    """Names of parameter cells: to their row of the Paramètres table when it is still there,
+    otherwise to the default value itself, so the workbook's formulas compute what Python does."""
+    specs = [(p.key, p.name, p.value, True) for p in default_parameters()]
+    specs += [(key, name, "2018" if key == "version_formulaire" else "", False) for key, name, *_ in L.PROJECT_PARAMS]
+    missing = [s for s in specs if parse_cell_ref(names.get(s[1], "")) is None
+               and not _is_constant(names.get(s[1], ""))]
+    if not missing:
+        return {}
+    cells = _parameter_cells(book)
+    restored: dict[str, str] = {}
+    for key, name, default, numeric in missing:
+        target = cells.get(key) or (default if numeric else f'"{default}"')
+        restored[name] = target
+        issues.append(_name_restored(book.book_name, name, names.get(name), target))
+    return restored
+
+
+def _is_constant(text: str) -> bool:
+    """A name restored earlier as a plain value (``0.07``, ``"2018"``): left as it is."""
+    body = text.strip().lstrip("=")
+    if body.startswith('"') and body.endswith('"') and len(body) >= 2:
+        return True
+    try:
+        float(body)
+    except ValueError:
+        return False
+    return True
+
+
+def _parameter_cells(book: WorkbookPort) -> dict[str, str]:
+    """Parameter key -> its Valeur cell, from the Paramètres table as it is now."""
+    table = book.table(L.TABLE_PARAMETRES)
+    if table is None:
+        return {}
+    headers = [fold(h) for h in table.headers]
+    try:
+        key_col, value_col = headers.index(fold(L.PARAM_COLUMNS[0])), headers.index(fold(L.PARAM_COLUMNS[2]))
+    except ValueError:
+        return {}
+    sheet = quote_sheet(table.sheet)
+    letter = column_letter(table.first_col + value_col)
+    return {str(row[key_col]).strip(): f"{sheet}!${letter}${table.header_row + 1 + i}"
+            for i, row in enumerate(table.rows) if row[key_col]}
