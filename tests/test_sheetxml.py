@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, SheetPatch, apply_patch
 
 HEAD = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B3"/><sheetData>'
@@ -84,3 +86,40 @@ def test_a_formula_saved_by_libreoffice_counts_as_xlprods_own():
     assert restored == []
     assert '<c r="B1" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c>' in out
     assert '<c r="B2" s="3"><f>IF(A1="",1,2)</f><v>2</v></c>' in out
+
+
+def test_rows_and_cells_without_r_take_the_schema_positions_and_are_never_duplicated():
+    from xml.etree import ElementTree as ET
+
+    xml = sheet('<row><c><v>1</v></c><c t="inlineStr"><is><t>b</t></is></c></row>'  # row 1: A1, B1
+                '<row><c><v>2</v></c></row>'  # row 2
+                '<row r="5"><c r="A5"><v>5</v></c><c><v>6</v></c></row>')  # B5 implied
+    cells = {(2, 2): CellWrite(20.0), (5, 2): CellWrite(60.0), (3, 1): CellWrite("new")}
+    out, _ = apply(xml, patch(cells))
+    ET.fromstring(out)
+    rows = re.findall(r'<row r="(\d+)"', out)
+    assert rows == ["1", "2", "3", "5"]  # each row once, in order
+    assert '<c r="B1" t="inlineStr"><is><t>b</t></is></c>' in out
+    assert '<c r="A2"><v>2</v></c><c r="B2"><v>20</v></c>' in out
+    assert '<c r="A5"><v>5</v></c><c r="B5"><v>60</v></c>' in out and "<v>6</v>" not in out
+    assert out.count('r="A5"') == 1
+
+
+def test_the_parsed_path_keeps_prefixes_unknown_elements_and_extension_attributes():
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+           'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" mc:Ignorable="x14ac">'
+           '<x:sheetData><x:row r="1" x14ac:dyDescent="0.25"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData>'
+           '<x:extLst><x:ext uri="{X}"><foo xmlns="urn:other">kept</foo></x:ext></x:extLst></x:worksheet>')
+    out, _ = apply(xml, patch({(1, 2): CellWrite(2.0), (3, 1): CellWrite("t")}))
+    assert out.startswith('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<x:worksheet')
+    assert 'x14ac:dyDescent="0.25"' in out and 'mc:Ignorable="x14ac"' in out and '<foo xmlns="urn:other">kept</foo>' in out
+    assert '<x:c r="B1"><x:v>2</x:v></x:c>' in out and '<x:row r="3"><x:c r="A3" t="inlineStr">' in out
+    assert out.count("xmlns:x=") == 1  # no namespace declared again on the cells written
+
+
+def test_a_formula_saved_with_character_references_is_recognised():
+    xml = sheet('<row r="1"><c r="A1"><f>"Synth&#232;se "&amp;X</f><v>1</v></c></row>')
+    out, restored = apply(xml, patch({(1, 1): CellWrite("Synthèse a", '"Synthèse "&X', owned=True)}))
+    assert restored == [] and "&#232;" in out  # kept as written, not taken for an overwrite

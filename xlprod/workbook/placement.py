@@ -38,14 +38,13 @@ class Placement:
 
     rows: Mapping[int, int] = field(default_factory=dict)
     cols: Mapping[int, int] = field(default_factory=dict)
-    lost_rows: frozenset[int] = frozenset()  # built rows known to be gone (their anchors deleted)
 
     @property
     def moved(self) -> bool:
         return any(k != v for k, v in self.rows.items()) or any(k != v for k, v in self.cols.items())
 
     def row(self, built: int) -> int | None:
-        return None if built in self.lost_rows else _place(self.rows, built)
+        return _place(self.rows, built)
 
     def col(self, built: int) -> int | None:
         return _place(self.cols, built)
@@ -104,13 +103,11 @@ def find_placement(expected: Mapping[str, tuple[int, int]], found: Mapping[str, 
     formulas (``built_formulas`` -> ``sheet_formulas``) are now. Names win over formulas."""
     rows: dict[int, int] = {}
     cols: dict[int, int] = {}
-    anchored_rows: set[int] = set()
     for key, (r, c) in expected.items():
         if key in found:
             fr, fc = found[key]
             rows.setdefault(r, fr)
             cols.setdefault(c, fc)
-            anchored_rows.add(r)
     built_keys = Counter(normalize_formula(f) for f in built_formulas.values() if position_free(f))
     where_now: dict[str, list[tuple[int, int]]] = {}
     for pos, text in sheet_formulas.items():
@@ -123,13 +120,7 @@ def find_placement(expected: Mapping[str, tuple[int, int]], found: Mapping[str, 
         if built_keys[key] == 1 and len(now) == 1:
             rows.setdefault(r, now[0][0])
             cols.setdefault(c, now[0][1])
-            anchored_rows.add(r)
-    rows = _monotone(rows)
-    cols = _monotone(cols)
-    # a built row holding position-free formulas, none of which can be found, is gone
-    formula_rows = {r for (r, _), text in built_formulas.items() if position_free(text)}
-    lost = frozenset(r for r in formula_rows - set(rows) if sheet_formulas)
-    return Placement(rows, cols, lost)
+    return Placement(_monotone(rows), _monotone(cols))
 
 
 def _monotone(mapping: dict[int, int]) -> dict[int, int]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from xlprod.core.cells import ExcelError, UncachedFormula
 from xlprod.core.location import column_index, column_letter
@@ -181,7 +181,13 @@ def _cells_in_columns(letters: list[str]) -> re.Pattern[str]:
     return re.compile(rf'<(?P<p>\w+:)?c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?c>)', re.S)
 
 
+_CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]+|[0-9]+);")
+
+
 def _unescape(text: str) -> str:
+    """XML text as read: the five entities, and character references (openpyxl writes é as ``&#233;``)."""
+    if "&#" in text:
+        text = _CHAR_REF.sub(lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x" else int(m.group(1))), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
@@ -210,68 +216,162 @@ def _find_sheet_data(xml: str) -> _SheetData | None:
 
 
 def apply_patch(xml: bytes, patch: SheetPatch) -> tuple[bytes, list[Restored]]:
-    """Return the sheet part with the patch applied, and the owned cells that had to be restored."""
+    """Return the sheet part with the patch applied, and the owned cells that had to be restored.
+
+    Fast path: computed columns checked with one byte search, existing cells rewritten in place
+    by their ``r`` reference. Whatever is left (cells or rows to create, rows to drop, a sheet
+    whose rows or cells omit ``r``, as the schema allows) goes through an XML parser.
+    """
+    regular = _regular(xml)
     cells: dict[tuple[int, int], CellWrite] = {}
-    if patch.columns:
+    if patch.columns and regular:
         xml, cells = _patch_owned_columns(xml, patch.columns)
+    elif patch.columns:
+        cells = {(row, c.col): c.cell(row) for c in patch.columns for row in c.rows}
     cells.update(patch.cells)
     if not cells and patch.clear_from_row is None:
         return xml, []
-    text, restored = _patch_text(xml.decode("utf-8"), cells, patch)
-    return text.encode("utf-8"), restored
-
-
-def _patch_text(xml: str, cells: dict[tuple[int, int], CellWrite], patch: SheetPatch) -> tuple[str, list[Restored]]:
-    """The general path: any cell, any shape, rows created or dropped."""
-    sd = _find_sheet_data(xml)
-    if sd is None:
-        raise ValueError("worksheet without sheetData")
-    prefix = sd.prefix
-    body = xml[sd.body_start:sd.body_end]
-    col_style = column_styles(xml[: sd.start])
-
     restored: list[Restored] = []
     covered = _Coverage(patch)
-    if cells and patch.clear_from_row is None:
-        body, cells = _patch_existing_cells(body, cells, prefix, restored, covered)
-    by_row: dict[int, dict[int, CellWrite]] = {}
-    for (row, col), write in cells.items():
-        by_row.setdefault(row, {})[col] = write
+    if regular and patch.clear_from_row is None:
+        text = xml.decode("utf-8")
+        sd = _find_sheet_data(text)
+        if sd is None:
+            raise ValueError("worksheet without sheetData")
+        body, cells = _patch_existing_cells(text[sd.body_start:sd.body_end], cells, sd.prefix, restored, covered)
+        xml = (text[: sd.body_start] + body + text[sd.body_end:]).encode("utf-8")
+        if not cells:
+            return xml, restored
+    return _patch_tree(xml, cells, patch.clear_from_row, restored, covered), restored
 
-    if not by_row and patch.clear_from_row is None:  # everything written in place
-        return xml[: sd.body_start] + body + xml[sd.body_end:], restored
-    pieces: list[str] = []
-    pending_rows = sorted(by_row)
-    pi = 0
-    pos = 0
-    max_row = max_col = 0
-    for rm in _ROW.finditer(body):
-        rattrs = _attrs(rm.group("attrs"))
-        rnum = int(rattrs.get("r", "0") or 0)
-        pieces.append(body[pos:rm.start()])
-        pos = rm.end()
-        while pi < len(pending_rows) and pending_rows[pi] < rnum:
-            pieces.append(_new_row(pending_rows[pi], by_row[pending_rows[pi]], col_style, prefix))
-            pi += 1
-        matched = pi < len(pending_rows) and pending_rows[pi] == rnum
-        if matched:
-            pi += 1
-        if patch.clear_from_row is not None and rnum >= patch.clear_from_row:
-            if matched:
-                pieces.append(_new_row(rnum, by_row[rnum], col_style, prefix))
+
+def _regular(xml: bytes) -> bool:
+    """Every row and cell written as Excel writes them, ``<row r=..>`` and ``<c r=..>``, unprefixed.
+
+    Counting substrings is a memchr-speed scan, so the usual sheet is classified in microseconds.
+    """
+    return (xml.count(b"<row") == xml.count(b'<row r="')
+            and xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/") == xml.count(b'<c r="')
+            and b":row" not in xml)
+
+
+def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_row: int | None,
+                restored: list[Restored], covered: Callable[[int, int], bool]) -> bytes:
+    """The general path, on a parsed tree (lxml keeps every namespace prefix and unknown element).
+
+    Rows and cells without ``r`` get the position the schema gives them (the next row, the next
+    column) written out, so that a write lands on the right cell and never duplicates one.
+    """
+    from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type information
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
+    root = etree.fromstring(xml, parser)
+    sd = root.find("{*}sheetData")
+    if sd is None:
+        raise ValueError("worksheet without sheetData")
+    ns = etree.QName(sd).namespace
+    prefix = f"{sd.prefix}:" if sd.prefix else ""
+    row_tag, cell_tag = f"{{{ns}}}row", f"{{{ns}}}c"
+    col_style = {}
+    for col in root.iterfind(f"{{{ns}}}cols/{{{ns}}}col"):
+        if col.get("style") and (col.get("min") or "").isdigit() and (col.get("max") or "").isdigit():
+            for c in range(int(col.get("min")), min(int(col.get("max")), int(col.get("min")) + 1000) + 1):
+                col_style[c] = int(col.get("style"))
+
+    rows: dict[int, Any] = {}
+    previous = 0
+    for row in list(sd.iterchildren(row_tag)):
+        r = row.get("r", "")
+        number = int(r) if r.isdigit() else previous + 1
+        previous = number
+        if clear_from_row is not None and number >= clear_from_row:
+            sd.remove(row)
             continue
-        pieces.append(_patch_row(rm, rattrs, by_row[rnum], col_style, prefix, restored) if matched else rm.group(0))
-        max_row = max(max_row, rnum)
-    pieces.append(body[pos:])
-    for rnum in pending_rows[pi:]:
-        pieces.append(_new_row(rnum, by_row[rnum], col_style, prefix))
-    for row, cols in by_row.items():
-        max_row = max(max_row, row)
-        max_col = max(max_col, *cols)
-    new_body = "".join(pieces)
-    open_tag = f"<{prefix}sheetData>"
-    result = xml[: sd.start] + open_tag + new_body + f"</{prefix}sheetData>" + xml[sd.end:]
-    return _grow_dimension(result, max_row, max_col), restored
+        if row.get("r") != str(number):
+            _set_first(row, "r", str(number))
+        last_col = 0
+        for cell in row.iterchildren(cell_tag):
+            m = _REF.fullmatch(cell.get("r", ""))
+            last_col = column_index(m.group(1)) if m else last_col + 1
+            if m is None:
+                _set_first(cell, "r", f"{column_letter(last_col)}{number}")
+        rows[number] = row
+
+    by_row: dict[int, dict[int, CellWrite]] = {}
+    for (r, c), write in cells.items():
+        by_row.setdefault(r, {})[c] = write
+    for r in sorted(by_row):
+        row = rows.get(r)
+        if row is None:
+            row = etree.Element(row_tag, r=str(r))
+            after = [n for n in rows if n < r]
+            if after:
+                rows[max(after)].addnext(row)
+            else:
+                sd.insert(0, row)
+            rows[r] = row
+        row.attrib.pop("spans", None)
+        existing = {column_index(_REF.fullmatch(c.get("r", "")).group(1)): c  # type: ignore[union-attr]
+                    for c in row.iterchildren(cell_tag) if _REF.fullmatch(c.get("r", ""))}
+        for col, write in sorted(by_row[r].items()):
+            ref = f"{column_letter(col)}{r}"
+            old = existing.get(col)
+            if old is not None:
+                text = _NS_DECL.sub("", etree.tostring(old, with_tail=False, encoding="unicode"))
+                m = _CELL.match(text)
+                assert m is not None
+                new_xml = _rewrite_cell(text, ref, r, col, m.group("attrs"), m.group("body") or "", write,
+                                        col_style.get(col), prefix, restored, covered)
+            else:
+                style = write.style if write.style is not None else col_style.get(col)
+                new_xml = render_cell(ref, write, style, prefix)
+            new = _fragment(etree, new_xml, root.nsmap)
+            if old is not None:
+                new.tail = old.tail
+                row.replace(old, new)
+            else:
+                following = [c for n, c in existing.items() if n > col]
+                if following:
+                    min(following, key=lambda c: column_index(_REF.fullmatch(c.get("r")).group(1))).addprevious(new)  # type: ignore[union-attr]
+                else:
+                    row.append(new)
+            existing[col] = new
+    _grow_dimension_tree(root, ns, max(by_row, default=0), max((c for cols in by_row.values() for c in cols), default=0))
+    etree.cleanup_namespaces(root)
+    m = re.match(rb"<\?xml[^>]*\?>\s*", xml)
+    declaration = m.group(0) if m else b""
+    out: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return declaration + out
+
+
+def _set_first(element: Any, name: str, value: str) -> None:
+    """Set an attribute in first place, where Excel writes ``r`` (and the fast path looks for it)."""
+    others = [(k, v) for k, v in element.attrib.items() if k != name]
+    element.attrib.clear()
+    element.set(name, value)
+    for k, v in others:
+        element.set(k, v)
+
+
+_NS_DECL = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')
+
+
+def _fragment(etree: Any, xml: str, nsmap: dict[str | None, str]) -> Any:
+    """An element from XML text written with the sheet's own prefixes."""
+    decls = "".join(f' xmlns{":" + p if p else ""}="{escape_attr(uri)}"' for p, uri in nsmap.items())
+    return etree.fromstring(f"<w{decls}>{xml}</w>".encode())[0]
+
+
+def _grow_dimension_tree(root: Any, ns: str, max_row: int, max_col: int) -> None:
+    dim = root.find(f"{{{ns}}}dimension")
+    if dim is None or not max_row:
+        return
+    m = re.fullmatch(r"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?", dim.get("ref", ""))
+    if m is None:
+        return
+    last_col, last_row = column_index(m.group(3) or m.group(1)), int(m.group(4) or m.group(2))
+    if max_col > last_col or max_row > last_row:
+        dim.set("ref", f"{m.group(1)}{m.group(2)}:{column_letter(max(last_col, max_col))}{max(last_row, max_row)}")
 
 
 class _Coverage:
@@ -438,56 +538,6 @@ def _shared_range_rewritten(fattrs: str, covered: Callable[[int, int], bool]) ->
     c1, r1 = column_index(rm.group(1)), int(rm.group(2))
     c2, r2 = column_index(rm.group(3) or rm.group(1)), int(rm.group(4) or rm.group(2))
     return all(covered(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
-
-
-def _patch_row(rm: re.Match[str], rattrs: dict[str, str], writes: dict[int, CellWrite],
-               col_style: dict[int, int], prefix: str, restored: list[Restored]) -> str:
-    body = rm.group("body") or ""
-    rnum = int(rattrs["r"])
-    cells: list[tuple[int, str]] = []
-    seen: set[int] = set()
-    def row_covered(r: int, c: int) -> bool:
-        return r == rnum and c in writes
-
-    for cm in _CELL.finditer(body):
-        a = _attrs(cm.group("attrs"))
-        ref = _REF.match(a.get("r", ""))
-        col = column_index(ref.group(1)) if ref else (cells[-1][0] + 1 if cells else 1)
-        if col in writes:
-            cells.append((col, _rewrite_cell(cm.group(0), f"{column_letter(col)}{rnum}", rnum, col, cm.group("attrs"),
-                                             cm.group("body") or "", writes[col], col_style.get(col), prefix,
-                                             restored, row_covered)))
-            seen.add(col)
-        else:
-            cells.append((col, cm.group(0)))
-    for col, write in writes.items():
-        if col not in seen:
-            style = write.style if write.style is not None else col_style.get(col)
-            cells.append((col, render_cell(f"{column_letter(col)}{rnum}", write, style, prefix)))
-    cells.sort(key=lambda c: c[0])
-    attrs = re.sub(r'\s+spans="[^"]*"', "", rm.group("attrs"))
-    return f"<{prefix}row{attrs}>{''.join(c for _, c in cells)}</{prefix}row>"
-
-
-def _new_row(rnum: int, writes: dict[int, CellWrite], col_style: dict[int, int], prefix: str) -> str:
-    cells = "".join(
-        render_cell(f"{column_letter(col)}{rnum}", w, w.style if w.style is not None else col_style.get(col), prefix)
-        for col, w in sorted(writes.items())
-    )
-    return f'<{prefix}row r="{rnum}">{cells}</{prefix}row>'
-
-
-def _grow_dimension(xml: str, max_row: int, max_col: int) -> str:
-    m = re.search(r'<(\w+:)?dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', xml)
-    if not m:
-        return xml
-    last_col = column_index(m.group(4) or m.group(2))
-    last_row = int(m.group(5) or m.group(3))
-    new_col, new_row = max(last_col, max_col), max(last_row, max_row)
-    if (new_col, new_row) == (last_col, last_row):
-        return xml
-    ref = f"{m.group(2)}{m.group(3)}:{column_letter(new_col)}{new_row}"
-    return xml[: m.start()] + f'<{m.group(1) or ""}dimension ref="{ref}"' + xml[m.end():]
 
 
 _BEFORE_HYPERLINKS = ("printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
