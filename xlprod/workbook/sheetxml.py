@@ -338,8 +338,8 @@ def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_
             existing[col] = new
     _grow_dimension_tree(root, ns, max(by_row, default=0), max((c for cols in by_row.values() for c in cols), default=0))
     etree.cleanup_namespaces(root)
-    m = re.match(rb"<\?xml[^>]*\?>\s*", xml)
-    declaration = m.group(0) if m else b""
+    head = re.match(rb"<\?xml[^>]*\?>\s*", xml)
+    declaration = head.group(0) if head else b""
     out: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return declaration + out
 
