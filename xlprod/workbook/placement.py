@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from xlprod.core.location import cell_address
 from xlprod.workbook.formulas import normalize_formula
@@ -27,6 +28,12 @@ _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
 _REF = re.compile(r'(?P<q>"[^"]*")|(?P<ref>(?<![\w\].!])(?P<cabs>\$?)(?P<col>[A-Z]{1,3})(?P<rabs>\$?)(?P<row>\d+)(?![\w(\[]))')
 
 
+@lru_cache(maxsize=4096)
+def _key(formula: str) -> str:
+    return normalize_formula(formula)
+
+
+@lru_cache(maxsize=4096)
 def position_free(formula: str) -> bool:
     """Does ``formula`` give the same text wherever the cell holding it is moved?"""
     return _RELATIVE.search(_QUOTED.sub("", formula)) is None
@@ -108,14 +115,14 @@ def find_placement(expected: Mapping[str, tuple[int, int]], found: Mapping[str, 
             fr, fc = found[key]
             rows.setdefault(r, fr)
             cols.setdefault(c, fc)
-    built_keys = Counter(normalize_formula(f) for f in built_formulas.values() if position_free(f))
+    built_keys = Counter(_key(f) for f in built_formulas.values() if position_free(f))
     where_now: dict[str, list[tuple[int, int]]] = {}
     for pos, text in sheet_formulas.items():
-        where_now.setdefault(normalize_formula(text), []).append(pos)
+        where_now.setdefault(_key(text), []).append(pos)
     for (r, c), text in sorted(built_formulas.items()):
         if not position_free(text):
             continue
-        key = normalize_formula(text)
+        key = _key(text)
         now = where_now.get(key, [])
         if built_keys[key] == 1 and len(now) == 1:
             rows.setdefault(r, now[0][0])

@@ -219,21 +219,18 @@ def apply_patch(xml: bytes, patch: SheetPatch) -> tuple[bytes, list[Restored]]:
     """Return the sheet part with the patch applied, and the owned cells that had to be restored.
 
     Fast path: computed columns checked with one byte search, existing cells rewritten in place
-    by their ``r`` reference. Whatever is left (cells or rows to create, rows to drop, a sheet
-    whose rows or cells omit ``r``, as the schema allows) goes through an XML parser.
+    by their explicit ``r`` reference. Whatever is left (cells or rows to create, rows to drop,
+    cells whose position the schema implies because they omit ``r``) goes through an XML parser.
     """
-    regular = _regular(xml)
     cells: dict[tuple[int, int], CellWrite] = {}
-    if patch.columns and regular:
+    if patch.columns:
         xml, cells = _patch_owned_columns(xml, patch.columns)
-    elif patch.columns:
-        cells = {(row, c.col): c.cell(row) for c in patch.columns for row in c.rows}
     cells.update(patch.cells)
     if not cells and patch.clear_from_row is None:
         return xml, []
     restored: list[Restored] = []
     covered = _Coverage(patch)
-    if regular and patch.clear_from_row is None:
+    if patch.clear_from_row is None:
         text = xml.decode("utf-8")
         sd = _find_sheet_data(text)
         if sd is None:
@@ -243,16 +240,6 @@ def apply_patch(xml: bytes, patch: SheetPatch) -> tuple[bytes, list[Restored]]:
         if not cells:
             return xml, restored
     return _patch_tree(xml, cells, patch.clear_from_row, restored, covered), restored
-
-
-def _regular(xml: bytes) -> bool:
-    """Every row and cell written as Excel writes them, ``<row r=..>`` and ``<c r=..>``, unprefixed.
-
-    Counting substrings is a memchr-speed scan, so the usual sheet is classified in microseconds.
-    """
-    return (xml.count(b"<row") == xml.count(b'<row r="')
-            and xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/") == xml.count(b'<c r="')
-            and b":row" not in xml)
 
 
 def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_row: int | None,
