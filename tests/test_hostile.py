@@ -540,3 +540,42 @@ def test_sheets_whose_rows_and_cells_omit_r_are_patched_without_duplicates(tmp_p
     book = XlsxFile(path)
     assert book.table(L.TABLE_DEVIS).rows[1][COLS["quantity"] - 1] == 3.5
     assert book.named_cell("DEVIS_TOTAL")[0] > 0
+
+
+# -- smaller holes found by the hostile review ----------------------------------------------------
+
+@pytest.mark.parametrize(("content", "where", "what"), [
+    ('Compte;Libellé;Quantité\n241;"Chef op;2\n242;Cadreur;3\n243;Machino;4\n', "ligne 2", "guillemet"),
+    ("Compte;Libellé;Quantité\n241;Chef;2\n242;Chef; machino;3\n", "ligne 3", "4 valeurs pour 3 colonnes"),
+])
+def test_a_malformed_csv_is_refused_at_its_line_and_nothing_is_created(tmp_path, content, where, what, capsys):
+    source = tmp_path / "lignes.csv"
+    source.write_text(content, encoding="utf-8")
+    out = tmp_path / "devis.xlsx"
+    assert main(["new", "devis", str(out), "--depuis", str(source)]) == 2
+    err = capsys.readouterr().err
+    assert f"lignes.csv!{where}: erreur" in err and what in err and not out.exists()
+
+
+def test_a_formula_changed_only_inside_its_quotes_is_restored(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    formulas = XlsxFile(path).sheet_formulas(L.SHEET_SYNTHESE)
+    (row, col), text = next((k, f) for k, f in formulas.items() if '"cadre"' in f and f.startswith("SUMIFS"))
+    ref = f"{chr(64 + col)}{row}"
+    set_cell_xml(path, L.SHEET_SYNTHESE, ref, f'<c r="{ref}"><f>{text.replace(chr(34) + "cadre", chr(34) + "cad re")}</f>'
+                                                f"<v>0</v></c>")
+    assert main(["recalc", str(path)]) == 0
+    assert f"Synthèse!{ref}: avertissement DEV043" in capsys.readouterr().out
+    assert XlsxFile(path).sheet_formulas(L.SHEET_SYNTHESE)[(row, col)] == text
+
+
+@pytest.mark.parametrize(("definition", "accepted"), [('="DEVIS"', True), ('=" devis "', True), ('="devis', False)])
+def test_the_kind_name_is_read_without_regard_to_case_and_a_broken_one_is_shown(tmp_path, definition, accepted, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    parts = parts_of(path)
+    parts["xl/workbook.xml"] = re.sub(rb'(<definedName name="XLPROD_TYPE">)[^<]*', lambda m: m.group(1) + definition
+                                      .replace('"', "&quot;").encode(), parts["xl/workbook.xml"])
+    write_parts(path, parts)
+    code = main(["check", str(path)])
+    err = capsys.readouterr().err
+    assert (code == 0) if accepted else (code == 2 and '="devis' in err and "inconnu" in err)

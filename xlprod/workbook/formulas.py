@@ -31,9 +31,14 @@ def canonical_references(text: str, table: str | None = None) -> str:
     return _AT_BRACKETED.sub(canon, text)
 
 
+_STRING = re.compile(r'("(?:[^"]|"")*")')
+
+
 def normalize_formula(text: str, table: str | None = None) -> str:
-    """Formula text as Excel reads it: no ``=``, ``$`` or spaces, case-insensitive, references canonical."""
-    return re.sub(r"[\s$]", "", canonical_references(text.lstrip("="), table)).upper()
+    """Formula text as Excel reads it: no ``=``, ``$`` or spaces, case-insensitive, references
+    canonical; text between quotes is kept exactly (``"cadre"`` is not ``"cad re"``)."""
+    pieces = _STRING.split(canonical_references(text.lstrip("="), table))
+    return "".join(p if i % 2 else re.sub(r"[\s$]", "", p).upper() for i, p in enumerate(pieces))
 
 
 def this_row_tables(formula: str) -> set[str]:

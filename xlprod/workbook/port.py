@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -11,9 +12,18 @@ from xlprod.workbook.sheetxml import Restored, SheetPatch
 KIND_NAME = "XLPROD_TYPE"  # the defined name that says which kind of xlprod workbook a file is
 
 
+_KIND_TEXT = re.compile(r'^=?\s*"([^"]*)"\s*$')
+
+
 def kind_from_definition(text: str | None) -> str | None:
-    """``="devis"`` (the defined name's formula, as files and Excel give it) -> ``devis``."""
-    return text.strip().lstrip("=").strip().strip('"') or None if text else None
+    """``="devis"`` (the defined name's formula, as files and Excel give it) -> ``devis``.
+
+    Case does not matter (Excel compares text that way); anything that is not one quoted word
+    comes back as written, so that the message shows what the name holds."""
+    if not text or not text.strip():
+        return None
+    m = _KIND_TEXT.match(text.strip())
+    return (m.group(1).strip().lower() or None) if m else text.strip()
 
 
 class OutsideCell(NamedTuple):

@@ -42,7 +42,7 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
     except csv.Error:
         semicolon = text.count(";") > text.count(",")
         dialect = _Semicolon if semicolon else csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), dialect, strict=True)  # an unclosed quote is an error, not a swallowed file
     try:
         headers = next(reader)
     except StopIteration:
@@ -61,10 +61,17 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
                             "La première ligne doit porter les en-têtes du tableau Devis : Compte, Libellé, "
                             "Quantité, Unité, Nombre, Taux unitaire, Catégorie de paie, Part France...")
     rows: list[dict[str, object]] = []
+    start = 2  # the line where the record being read begins
     try:
         for values in reader:
+            start, record_start = reader.line_num + 1, start
             if not any(v.strip() for v in values):
                 continue
+            if any(v.strip() for v in values[len(fields):]):
+                raise WorkbookError(where.at(f"ligne {record_start}"),
+                                    f"{len(values)} valeurs pour {len(fields)} colonnes d'en-tête",
+                                    "Un séparateur en trop (un point-virgule dans un libellé ?) : mettez le texte "
+                                    "entre guillemets ou retirez la valeur ; rien n'a été créé.")
             row: dict[str, object] = {}
             for fld, value in zip(fields, values, strict=False):
                 value = value.strip()
@@ -77,6 +84,7 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
                     row[fld] = value
             rows.append(row)
     except csv.Error as exc:
-        raise WorkbookError(where.at(f"ligne {reader.line_num}"), f"CSV mal formé ({exc})",
-                            "Vérifiez les guillemets de cette ligne.") from exc
+        raise WorkbookError(where.at(f"ligne {start}"), f"CSV mal formé à partir de cette ligne ({exc})",
+                            "Un guillemet ouvert n'est pas refermé : vérifiez les guillemets de cette ligne ; "
+                            "rien n'a été créé.") from exc
     return rows
