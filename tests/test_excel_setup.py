@@ -150,3 +150,13 @@ def test_excel_messages_are_french_and_never_a_traceback(tmp_path, monkeypatch):
     assert run_in_excel(broken) is None
     assert broken.app.alerts[-1][1].startswith("Erreur inattendue")
     assert "Traceback" in (tmp_path / "xlprod.log").read_text()
+
+
+@pytest.mark.parametrize("python", ["python3", "bin/python", "/nonexistent/python3"])
+def test_excel_setup_refuses_an_interpreter_excel_could_not_start_and_writes_nothing(tmp_path, monkeypatch, capsys,
+                                                                                      python):
+    monkeypatch.setattr(Path, "home", lambda: tmp_path)
+    out = tmp_path / "addin"
+    assert main(["excel-setup", "--out", str(out), "--python", python]) == 2
+    assert "interpréteur" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / ".xlprod").exists()

@@ -45,8 +45,8 @@ def config_encoding(platform: str) -> str:
     return "cp1252" if platform == "win32" else "utf-8"
 
 
-def write_user_config(path: Path, settings: dict[str, str], platform: str = sys.platform) -> Path:
-    """Write ``"KEY","value"`` lines (VBA ``Input #``), keeping the other settings already there."""
+def user_config_bytes(path: Path, settings: dict[str, str], platform: str = sys.platform) -> bytes:
+    """``"KEY","value"`` lines (VBA ``Input #``), keeping the other settings already in ``path``."""
     encoding = config_encoding(platform)
     existing: dict[str, str] = {}
     if path.exists():
@@ -59,25 +59,45 @@ def write_user_config(path: Path, settings: dict[str, str], platform: str = sys.
     for key, value in existing.items():
         writer.writerow([key, value])
     try:
-        data = out.getvalue().encode(encoding)
+        return out.getvalue().encode(encoding)
     except UnicodeEncodeError as exc:
         raise ValueError(f"« {exc.object[exc.start:exc.end]} » ne peut pas être écrit dans {path.name} ({encoding}) : "
                          "installez Python dans un dossier dont le chemin n'a que des caractères latins") from exc
+
+
+def write_user_config(path: Path, settings: dict[str, str], platform: str = sys.platform) -> Path:
+    data = user_config_bytes(path, settings, platform)
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write_bytes(path, data)
+
+
+def check_interpreter(python: str, platform: str) -> None:
+    """Excel starts the interpreter from its own folder: the path must be absolute, and, when the
+    add-in is built on the machine that will use it, point at an existing file."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    absolute = PureWindowsPath(python).is_absolute() if platform == "win32" else PurePosixPath(python).is_absolute()
+    if '"' in python or not absolute:
+        raise ValueError(f"chemin d'interpréteur invalide : {python} (donnez un chemin complet, par exemple "
+                         f"{sys.executable})")
+    if platform == sys.platform and not Path(python).is_file():
+        raise ValueError(f"interpréteur introuvable : {python}")
 
 
 def excel_setup(out_dir: Path, *, interpreter: str | None = None, write_user_config_file: bool = True,
                 platform: str = sys.platform, home: Path | None = None) -> list[str]:
     """Build the add-in for this Python; return what was done and what the user does next, in French."""
     python = interpreter or sys.executable
-    if '"' in python:
-        raise ValueError(f"chemin d'interpréteur invalide : {python}")
+    check_interpreter(python, platform)
     settings = {interpreter_key(platform): python}
+    conf = user_config_path(platform, home or Path.home())
+    conf_data = user_config_bytes(conf, settings, platform) if write_user_config_file else None  # fails before writing
+    out_dir.mkdir(parents=True, exist_ok=True)
     addin = build_addin(out_dir, ribbon_groups(), settings)
     done = [f"{addin}: complément Excel créé (onglet « xlprod », feuille {CONFIG_SHEET} : {python})"]
-    if write_user_config_file:
-        conf = write_user_config(user_config_path(platform, home or Path.home()), settings, platform)
+    if conf_data is not None:
+        conf.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(conf, conf_data)
         done.append(f"{conf}: configuration écrite (utilisée par les boutons des classeurs .xlsm)")
     done.append("Dans Excel : Fichier > Options > Compléments > Gérer : Compléments Excel > Parcourir… > "
                 f"{addin.name} (macOS : Outils > Compléments Excel). Détails : README, « Dans Excel ».")
