@@ -136,6 +136,9 @@ class FakeTable:
         self.name, self.sheet, self.first, self.last = name, sheet, first, last
         self.show_totals = False  # xlwings' Table.show_totals: the « Total » row switched on
 
+    def resize(self, rng: FakeRange) -> None:  # xlwings' Table.resize(range): the table's new extent
+        self.first, self.last = (rng.r1, rng.c1), (rng.r2, rng.c2)
+
     @property
     def header_row_range(self) -> FakeRange:
         return FakeRange(self.sheet, self.first[0], self.first[1], self.first[0], self.last[1])

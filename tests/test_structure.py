@@ -184,3 +184,39 @@ def test_a_second_recalculation_after_a_restoration_is_quiet(tmp_path, capsys):
     recalc(path)
     assert main(["recalc", str(path)]) == 0
     assert "DEV0" not in issues_of(capsys)
+
+
+@pytest.mark.libreoffice
+def test_a_computed_column_deleted_from_the_table_comes_back_on_its_right(tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    before = values(path)
+    montant = [c.field for c in L.DEVIS_COLUMNS].index("amount")
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Devis")', f"sh.Columns.removeByIndex({montant}, 1)")
+    assert "Montant" not in XlsxFile(path).table(L.TABLE_DEVIS).headers
+    assert main(["recalc", str(path)]) == 0
+    out = issues_of(capsys)
+    assert "DEV052: Colonne calculée « Montant » supprimée du tableau Devis : xlprod l'a rétablie" in out
+    book = XlsxFile(path)
+    table = book.table(L.TABLE_DEVIS)
+    assert table.headers[-1] == "Montant" and [r[-1] for r in table.rows] == [12600, 7220, 16250, 30000, 4200]
+    assert values(path) == pytest.approx(before)
+    agree_with_libreoffice(path, tmp_path)
+    assert main(["recalc", str(path)]) == 0 and "DEV0" not in issues_of(capsys)
+
+
+@pytest.mark.libreoffice
+def test_the_excel_adapter_restores_a_computed_column_by_resizing_the_table(tmp_path, libreoffice):
+    from tests.fake_excel import FakeBook
+    from xlprod.services import recalculate
+    from xlprod.workbook.excel import ExcelBook
+
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    poste = [c.field for c in L.DEVIS_COLUMNS].index("chapter")
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Devis")', f"sh.Columns.removeByIndex({poste}, 1)")
+    fake = FakeBook(path)
+    report = recalculate(ExcelBook(fake))
+    assert "DEV052" in {i.code for i in report.issues}
+    sheet = fake.sheets[L.SHEET_DEVIS]
+    col = len(L.DEVIS_COLUMNS)
+    assert sheet.values[(L.DEVIS_HEADER_ROW, col)] == "Poste" and sheet.tables[0].last[1] == col
+    assert sheet.formulas[(L.DEVIS_HEADER_ROW + 1, col)].startswith("=IFERROR(VALUE(LEFT(")

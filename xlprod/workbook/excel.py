@@ -74,6 +74,23 @@ class ExcelBook:
                 return raw
         return None
 
+    def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
+        ws = self.book.sheets[table.sheet]
+        xl_table = next((t for t in ws.tables if t.name == table.name), None)
+        if xl_table is None:
+            return None
+        first, last = table.header_row, table.header_row + max(len(table.rows), 1) + self._totals.get(table.name, False)
+        col = table.first_col + len(table.headers)
+        shown = as_grid(ws.range((first, col), (last, col)).options(ndim=2).value, last - first + 1, 1)
+        if any(v not in (None, "") for (v,) in shown):
+            return None
+        with suspended(self.book.app):
+            xl_table.resize(ws.range((first, table.first_col), (last, col)))
+            ws.range((first, col)).value = header
+        return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
+                        headers=[*table.headers, header], rows=[[*row, None] for row in table.rows],
+                        specials=dict(table.specials))
+
     def cells_below(self, table: RawTable) -> list[OutsideCell]:
         ws = self.book.sheets[table.sheet]
         first = table.header_row + len(table.rows) + 1 + self._totals.get(table.name, False)

@@ -299,6 +299,10 @@ class XlsxPackage:
         self._sheet_parts = None
         return part
 
+    def forget_tables(self) -> None:
+        """After a table part was edited: read them again."""
+        self._tables = None
+
     def tables(self) -> dict[str, TablePart]:
         if self._tables is not None:
             return self._tables

@@ -78,6 +78,9 @@ class WorkbookPort(Protocol):
 
     def table(self, name: str) -> RawTable | None: ...
 
+    def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
+        """Append a computed column on the table's right if the sheet is empty there; the new table."""
+
     def cells_below(self, table: RawTable) -> list[OutsideCell]:
         """Non-empty cells in the table's columns below its last row."""
 

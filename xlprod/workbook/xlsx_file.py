@@ -7,20 +7,25 @@ that parts xlprod does not own are copied unchanged.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
 
 from xlprod.core.cells import ExcelError, UncachedFormula
-from xlprod.core.location import Location, parse_cell_ref, split_range
+from xlprod.core.location import Location, cell_address, parse_cell_ref, split_range
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import XlsxPackage
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
 from xlprod.workbook.sheetxml import (
+    CellWrite,
     Restored,
+    SheetPatch,
     apply_patch,
     cells_with_content,
+    escape,
+    escape_attr,
     set_internal_hyperlinks,
     sheet_formulas,
     special_cells,
@@ -68,6 +73,39 @@ class XlsxFile:
                          rows=rows[: last - r1])
         self._mark_special_cells(table)
         return table
+
+    def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
+        """Append a computed column on the table's right, when the sheet's column there is empty
+        over the table's rows; returns the table as it now is, or None."""
+        part = self.package.tables().get(table.name)
+        bounds = split_range(part.ref) if part else None
+        if part is None or bounds is None:
+            return None
+        r1, c1, r2, c2 = bounds
+        col = c2 + 1
+        sheet_part = self._part(table.sheet)
+        if any(cell.row <= r2 for cell in cells_with_content(self.package.read(sheet_part), r1, col, col)):
+            return None
+        xml = self.package.read_text(part.part)
+        new_ref = f"{cell_address(r1, c1)}:{cell_address(r2, col)}"
+        xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{new_ref}"', xml)
+        ids = [int(i) for i in re.findall(r'<(?:\w+:)?tableColumn\b[^>]*?\bid="(\d+)"', xml)]
+        m = re.search(r"<(\w+:)?tableColumns\b", xml)
+        prefix = (m.group(1) or "") if m else ""
+        column = (f'<{prefix}tableColumn id="{max(ids, default=0) + 1}" name="{escape_attr(header)}">'
+                  f"<{prefix}calculatedColumnFormula>{escape(formula)}</{prefix}calculatedColumnFormula>"
+                  f"</{prefix}tableColumn>")
+        xml = re.sub(r'(<(?:\w+:)?tableColumns\b[^>]*?\bcount=")(\d+)"', lambda c: f'{c.group(1)}{int(c.group(2)) + 1}"',
+                     xml, count=1)
+        xml = xml.replace(f"</{prefix}tableColumns>", column + f"</{prefix}tableColumns>", 1)
+        self.package.write_text(part.part, xml)
+        self.package.forget_tables()
+        header_patch = SheetPatch()
+        header_patch.set(r1, col, CellWrite(header))
+        self.package.write(sheet_part, apply_patch(self.package.read(sheet_part), header_patch)[0])
+        return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
+                        headers=[*table.headers, header], rows=[[*row, None] for row in table.rows],
+                        specials=dict(table.specials))
 
     def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula]:
         if sheet not in self._special:

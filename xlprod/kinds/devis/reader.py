@@ -136,7 +136,7 @@ class _TableReader:
         by_index = {i: fld for fld, i in self.cols.items()}
         for (i, j), marker in sorted(self.table.specials.items()):
             fld = by_index.get(j)
-            if fld is None:
+            if fld is None or fld in L.COMPUTED_FIELDS:  # xlprod's own cells: rewritten, whatever they show
                 continue
             row, where = self.first_row + i, self.ref.where(self.first_row + i, fld)
             label = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else fld

@@ -21,7 +21,7 @@ from xlprod.kinds.devis.compute import BudgetResult, compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.kinds.devis.reader import REFUSED_CODES, outside_issues, read_devis, read_parameters
-from xlprod.kinds.devis.structure import Structure, restore_structure
+from xlprod.kinds.devis.structure import Structure, restore_computed_columns, restore_structure
 from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
@@ -75,11 +75,12 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
                             f"tableau Excel « {L.TABLE_DEVIS} » introuvable",
                             "Les lignes du devis doivent rester dans le tableau nommé Devis (Création de tableau > "
                             "Nom du tableau). Repartez d'un modèle avec : xlprod new devis.")
+    table, column_issues = restore_computed_columns(book, table)
     structure = restore_structure(book)
     names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
     named = {n: book.named_cell(n) for n in names}
     params, issues, param_fixes = read_parameters(named, book.book_name)
-    issues[:0] = structure.issues
+    issues[:0] = [*structure.issues, *column_issues]
     read = read_devis(table, params, book.book_name)
     issues += read.issues
     issues += outside_issues(book.cells_below(table), table, book.book_name)

@@ -16,7 +16,7 @@ from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.workbook.placement import Placement, find_placement
-from xlprod.workbook.port import WorkbookPort
+from xlprod.workbook.port import RawTable, WorkbookPort
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,25 @@ def _parameter_cells(book: WorkbookPort) -> dict[str, str]:
     letter = column_letter(table.first_col + value_col)
     return {str(row[key_col]).strip(): f"{sheet}!${letter}${table.header_row + 1 + i}"
             for i, row in enumerate(table.rows) if row[key_col]}
+
+
+def restore_computed_columns(book: WorkbookPort, table: RawTable) -> tuple[RawTable, list[Issue]]:
+    """A computed column deleted from the Devis table comes back on the table's right (the place
+    Excel gives a new column), so that the Synthèse formulas find it again."""
+    issues: list[Issue] = []
+    for fld in L.COMPUTED_FIELDS:
+        spec = L.COLUMN_BY_FIELD[fld]
+        if fold(spec.header) in {fold(h) for h in table.headers} or spec.formula is None:
+            continue
+        grown = book.add_table_column(table, spec.header, spec.formula)
+        if grown is None:
+            continue  # no room on the right: reported as a missing column (DEV041)
+        table = grown
+        cell = f"{column_letter(table.first_col + len(table.headers) - 1)}{table.header_row}"
+        issues.append(warning(
+            "DEV052", Location(book=book.book_name, sheet=table.sheet, cell=cell),
+            f"Colonne calculée « {spec.header} » supprimée du tableau {table.name} : xlprod l'a rétablie à droite "
+            f"du tableau ({cell}).",
+            "Rien à faire ; vous pouvez la replacer ailleurs dans le tableau (couper, puis insérer les cellules coupées).",
+        ))
+    return table, issues
