@@ -32,6 +32,19 @@ def formula_bar_form(formula: str, table: str | None) -> str:
     return re.sub(r"(\w+)\[\[#This Row\],\[([^\]]+)\]\]", short, formula)
 
 
+def entered(value: object) -> object:
+    """What a General-format cell holds after ``Range.Value = value``: Excel parses text that reads
+    as a number (``"241"`` becomes 241), and keeps as text what follows an apostrophe prefix."""
+    if isinstance(value, str):
+        if value.startswith("'"):
+            return value[1:]
+        try:
+            return float(value.replace(" ", "").replace(",", ".")) if value.strip() else value
+        except ValueError:
+            return value
+    return value
+
+
 class FakeApp:
     def __init__(self) -> None:
         self.screen_updating = True
@@ -82,7 +95,7 @@ class FakeRange:
     def value(self, data: object) -> None:
         self.sheet.book.record(self.sheet, "value", (self.r1, self.c1))
         for key, v in self._spread(data):
-            self.sheet.values[key] = v
+            self.sheet.values[key] = entered(v)
             self.sheet.formulas.pop(key, None)
 
     @property

@@ -96,7 +96,8 @@ def test_only_a_cell_really_overwritten_is_restored_and_reported(tmp_path):
     assert len(writes) == 1  # both restorations in one block write
     controls = book.sheets[L.SHEET_CONTROLES]
     assert controls.values[(L.CONTROLES_HEADER_ROW + 1, 3)] == "DEV043"
-    assert controls.links[:2] == ["#Devis!H6", "#Devis!H7"]
+    links = [controls.formulas[(L.CONTROLES_HEADER_ROW + i, 2)] for i in (1, 2)]
+    assert links == ['=HYPERLINK("#Devis!H6","Devis!H6")', '=HYPERLINK("#Devis!H7","Devis!H7")']
 
 
 def test_writes_happen_with_screen_updating_and_calculation_off_and_both_come_back(tmp_path):
@@ -147,3 +148,26 @@ def test_parse_cell_ref_reads_quoted_sheet_names():
 def test_a_control_character_pasted_from_word_never_reaches_the_sheet_xml():
     from xlprod.workbook.sheetxml import escape_cell_text
     assert escape_cell_text("Chef op\x0bsuite <A&B> _x0041_") == "Chef op_x000B_suite &lt;A&amp;B&gt; _x005F_x0041_"
+
+
+def test_an_account_typed_as_a_number_stays_text_after_a_run_and_is_not_rewritten_again(tmp_path):
+    path = _devis(tmp_path)
+    book = FakeBook(path)
+    devis = book.sheets[L.SHEET_DEVIS]
+    devis.values[(FIRST, 1)] = 241.0  # typed in Excel: a number in a General cell
+    recalculate(ExcelBook(book), now=NOW)
+    assert devis.values[(FIRST, 1)] == "241"  # written with the apostrophe prefix: text, as the contract says
+    book.writes.clear()
+    recalculate(ExcelBook(book), now=NOW)
+    assert not [w for w in book.writes if w[0] == L.SHEET_DEVIS]  # nothing left to normalise
+
+
+def test_contrôles_links_are_written_in_one_block(tmp_path):
+    path = _devis(tmp_path)
+    book = FakeBook(path)
+    devis = book.sheets[L.SHEET_DEVIS]
+    for i in range(3):
+        devis.values[(FIRST + i, 4)] = "huit"  # three located errors
+    recalculate(ExcelBook(book), now=NOW)
+    controls = [w for w in book.writes if w[0] == L.SHEET_CONTROLES and w[1] == "formula"]
+    assert len(controls) == 1

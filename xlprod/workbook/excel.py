@@ -11,13 +11,14 @@ calculation suspended, and always restored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, cast
 
 from xlprod.core.cells import ExcelError, as_error
-from xlprod.core.location import Location, parse_cell_ref
+from xlprod.core.location import Location, parse_cell_ref, split_cell
 from xlprod.workbook.formulas import same_formula
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
 from xlprod.workbook.sheetxml import CellWrite, Restored, SheetPatch
@@ -164,14 +165,19 @@ class ExcelBook:
                     if last >= patch.clear_from_row:
                         ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
                 writes = self._changes(ws, patch, sheet, restored)
+                for ref, target, _tip in plan.links.get(sheet, []):
+                    # one HYPERLINK formula per row, written with the others in one block: an
+                    # add_hyperlink per issue would cost two COM calls each
+                    at = split_cell(ref)
+                    shown = patch.cells.get(at).value if at and at in patch.cells else ref  # type: ignore[union-attr]
+                    if at:
+                        writes[at] = _Formula(f'=HYPERLINK("#{_quoted(target)}","{_quoted(str(shown))}")')
                 for (row, col), block in _blocks(writes):
                     target = ws.range((row, col), (row + len(block) - 1, col + len(block[0]) - 1))
                     if isinstance(block[0][0], _Formula):
                         target.formula = [[str(v) for v in r] for r in block]
                     else:
                         target.value = block
-                for ref, target, tip in plan.links.get(sheet, []):
-                    ws.range(ref).add_hyperlink(f"#{target}", text_to_display=ws.range(ref).value, screen_tip=tip)
         return restored
 
     def _changes(self, ws: Any, patch: SheetPatch, sheet: str,
@@ -199,7 +205,7 @@ class ExcelBook:
             elif (row, col) in values:
                 value = float(write.value) if isinstance(write.value, Decimal) else write.value
                 if not _same_value(shown.get((row, col), _UNKNOWN), value):
-                    writes[(row, col)] = value
+                    writes[(row, col)] = _as_text(value)
         return writes
 
     @staticmethod
@@ -223,6 +229,22 @@ def _same_value(shown: object, value: object) -> bool:
     if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(shown, int | float):
         return abs(float(shown) - float(value)) < 1e-9
     return type(shown) is type(value) and shown == value
+
+
+def _quoted(text: str) -> str:
+    """Text inside a formula's string literal: quotes doubled."""
+    return text.replace('"', '""')
+
+
+_COERCED = re.compile(r"^\s*[-+]?[\d\s.,]+%?\s*$|^(?i:true|false|vrai|faux)$")
+
+
+def _as_text(value: object) -> object:
+    """A text that Excel would turn into a number or a boolean on entry (an account ``241``) is
+    written with the apostrophe prefix, so that it stays text, as the file holds it."""
+    if isinstance(value, str) and _COERCED.match(value):
+        return "'" + value
+    return value
 
 
 class _Formula(str):
