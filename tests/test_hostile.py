@@ -579,3 +579,43 @@ def test_the_kind_name_is_read_without_regard_to_case_and_a_broken_one_is_shown(
     code = main(["check", str(path)])
     err = capsys.readouterr().err
     assert (code == 0) if accepted else (code == 2 and '="devis' in err and "inconnu" in err)
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(tmp_path, monkeypatch, capsys):
+    import xlprod.workbook.package as package
+
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    monkeypatch.setattr(package, "MAX_FILE", 1000)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read before the size was checked"))
+    assert main(["check", str(path)]) == 2
+    assert "anormalement gros" in capsys.readouterr().err
+
+
+def test_a_zip_bomb_is_refused_without_being_inflated(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    parts = parts_of(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+        zf.writestr("xl/media/bombe.bin", b"\0" * 300_000_000)  # 300 MB of zeros, about 300 KB packed
+    assert path.stat().st_size < 2_000_000
+    assert main(["check", str(path)]) == 2
+    assert "volume anormal" in capsys.readouterr().err
+
+
+def test_jobs_is_capped_at_the_files_and_the_processors(tmp_path, monkeypatch, capsys):
+    import concurrent.futures
+
+    started = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def spy(max_workers=None, **kw):
+        started.append(max_workers)
+        return real(max_workers=max_workers, **kw)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", spy)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    for name in ("a", "b", "c"):
+        make_devis(tmp_path / f"{name}.xlsx", [LINE])
+    assert main(["check", str(tmp_path), "--jobs", "100000"]) == 0
+    assert started == [2]
