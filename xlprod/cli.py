@@ -230,6 +230,31 @@ def cmd_excel_setup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_FRENCH = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "argument(s) obligatoire(s) manquant(s) : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "unrecognized arguments: %s": "argument(s) non reconnu(s) : %s",
+    "invalid %(type)s value: %(value)r": "valeur invalide : %(value)r",
+    "expected one argument": "une valeur attendue",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "commande inconnue %(parser_name)r (possibles : %(choices)s)",
+}
+
+
+def _french(text: str) -> str:
+    """argparse's own words (usage, errors, -h) in French, as the rest of the command line."""
+    return _FRENCH.get(text, text)
+
+
+argparse._ = _french  # type: ignore[attr-defined]  # argparse looks its gettext function up at call time
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xlprod", description="Classeurs de production (" + ", ".join(
         k.title for k in KINDS.values()) + ") : créer, recalculer et contrôler, avec ou sans Excel.")
@@ -250,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext, write in (("recalc", "recalculer et contrôler des classeurs (tout type)", True),
                                   ("check", "contrôler sans modifier les fichiers", False)):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("paths", nargs="+", help="classeurs ou dossiers")
+        p.add_argument("paths", nargs="+", metavar="CLASSEUR", help="classeurs ou dossiers")
         p.add_argument("--json", action="store_true", help="résultats en JSON (totaux, erreurs, avertissements)")
         p.add_argument("--jobs", type=int, default=1, help="classeurs traités en parallèle")
         p.add_argument("--topsheet", action="store_true", help="afficher le détail (synthèse par poste pour un devis)")
@@ -264,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         acts = kp.add_subparsers(dest="action", required=True, metavar="ACTION")
         for action in kind.actions:
             ap = acts.add_parser(action.name, help=action.description)
-            ap.add_argument("paths", nargs="+", help="classeurs ou dossiers")
+            ap.add_argument("paths", nargs="+", metavar="CLASSEUR", help="classeurs ou dossiers")
             ap.add_argument("--json", action="store_true", help="résultats en JSON")
             ap.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
             ap.set_defaults(func=lambda a, n=action.name, w=action.writes: _run_files(a, n, w))
