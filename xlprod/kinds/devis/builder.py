@@ -113,8 +113,10 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     ws.write_formula("A1", '="Devis détaillé — "&PROJET_TITRE', fmt["title"], f"Devis détaillé — {title}")
     ws.write("A2", "Saisissez une ligne par dépense : compte CNC, quantité × nombre × taux unitaire. "
              "Les colonnes grisées (Poste, Montant, Montant France) sont calculées ; le poste 4 (charges "
-             "sociales) est calculé à partir des catégories de paie. Bouton « Recalculer » ou "
-             "`xlprod recalc` pour mettre à jour la Synthèse et les Contrôles.", fmt["note"])
+             "sociales) est calculé à partir des catégories de paie. Pour mettre à jour la Synthèse et les "
+             "Contrôles : " + ("bouton « Recalculer »." if path.suffix.lower() == ".xlsm" else
+                               "onglet xlprod > Recalculer dans Excel, ou xlprod recalc en ligne de commande."),
+             fmt["note"])
     hr = L.DEVIS_HEADER_ROW - 1  # 0-based
     n_rows = max(len(rows), 1) + extra_rows
     columns = []

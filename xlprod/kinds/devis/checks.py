@@ -112,7 +112,7 @@ def check_france_share(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
         if share != ONE and not ZERO <= share <= ONE:
             yield error(
                 "DEV024", where(line.row, "france_share"),
-                f"Part France de {share} : elle doit être comprise entre 0 % et 100 %.",
+                f"Part France de {format_percent(share)} : elle doit être comprise entre 0 % et 100 %.",
                 "Saisissez un pourcentage (80 %) ou une fraction (0,8).",
             )
 
