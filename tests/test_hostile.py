@@ -7,6 +7,7 @@ the exit code and the file.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
@@ -443,6 +444,12 @@ def test_demo_never_rebuilds_a_file_the_user_changed_or_opened(tmp_path, capsys)
     assert main(["demo", "--out", str(out)]) in (0, 1)
     assert main(["demo", "--out", str(out)]) in (0, 1)  # untouched: rebuilt
     sample = next(out.glob("*.xlsx"))
+    import xlprod.kinds.devis.recalc as devis_recalc
+    later = dt.datetime(2031, 1, 2, 3, 4)
+    book = XlsxFile(sample)
+    devis_recalc.recalc_devis(book, later)  # recalculated later, as the demo itself suggests: not a change
+    book.save()
+    assert main(["demo", "--out", str(out)]) in (0, 1)
     wb = openpyxl.load_workbook(sample)
     wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["label"]).value = "Ma modification"
     wb.save(sample)
@@ -619,3 +626,35 @@ def test_jobs_is_capped_at_the_files_and_the_processors(tmp_path, monkeypatch, c
         make_devis(tmp_path / f"{name}.xlsx", [LINE])
     assert main(["check", str(tmp_path), "--jobs", "100000"]) == 0
     assert started == [2]
+
+
+def test_check_reads_a_workbook_a_spreadsheet_holds_open_and_recalc_refuses_it(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    (tmp_path / ".~lock.devis.xlsx#").write_text("x")
+    assert main(["check", str(path)]) == 0
+    assert main(["recalc", str(path)]) == 2
+    assert "ouvert dans un tableur" in capsys.readouterr().err
+
+
+def test_a_refused_cell_still_lets_the_other_cells_be_normalised_and_says_nothing_contradictory(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE, {**LINE, "account": "242"}])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEVIS]
+    ws.cell(row=FIRST, column=COLS["quantity"]).value = "huit"  # refused
+    ws.cell(row=FIRST + 1, column=COLS["unit_rate"]).value = "30 000"  # French text: normalised
+    ws.cell(row=FIRST + 1, column=COLS["category"]).value = "Tech"
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "DEV010" in out and "DEV047" in out and "DEV015" not in out and "comptée comme si" not in out
+    assert "contrôlé, total provisoire" in out
+    row = XlsxFile(path).table(L.TABLE_DEVIS).rows[1]
+    assert row[COLS["unit_rate"] - 1] == 30000 and row[COLS["category"] - 1] == "technicien"
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    import sys
+    done = subprocess.run(f"{sys.executable} -m xlprod.cli check {path} --json --topsheet | head -c 10",
+                          shell=True, capture_output=True, text=True, timeout=60)
+    assert "erreur" not in done.stderr and "Traceback" not in done.stderr

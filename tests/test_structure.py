@@ -156,7 +156,7 @@ def test_a_deleted_synthese_row_is_an_error_and_the_workbook_keeps_one_set_of_nu
                           f"sh.Rows.removeByIndex({L.SYN_FIRST_CHARGE_ROW + 1 - 1}, 1)")  # a charges row
     assert main(["recalc", str(path)]) == 1
     out = issues_of(capsys)
-    assert "Synthèse: erreur DEV051" in out and "supprimée" in out
+    assert "Synthèse: erreur DEV051" in out and "« cadre »" in out and "total provisoire" in out
     agree_with_libreoffice(path, tmp_path)  # one set of numbers: the workbook's
 
 
@@ -196,6 +196,7 @@ def test_a_computed_column_deleted_from_the_table_comes_back_on_its_right(tmp_pa
     assert main(["recalc", str(path)]) == 0
     out = issues_of(capsys)
     assert "DEV052: Colonne calculée « Montant » supprimée du tableau Devis : xlprod l'a rétablie" in out
+    assert out.count("DEV043") <= 3  # the formulas LibreOffice rewrote: one message per column, not per cell
     book = XlsxFile(path)
     table = book.table(L.TABLE_DEVIS)
     assert table.headers[-1] == "Montant" and [r[-1] for r in table.rows] == [12600, 7220, 16250, 30000, 4200]

@@ -29,7 +29,7 @@ def _process(path: str, action: str, write: bool, name: str | None = None, debug
 
     shown = name or Path(path).name
     try:
-        book = XlsxFile(path, name=shown)
+        book = XlsxFile(path, name=shown, for_writing=write)
         report = run_action(book, action)
         if write:
             book.save()
@@ -51,6 +51,10 @@ def _process(path: str, action: str, write: bool, name: str | None = None, debug
     return data
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n > 1 else ''}"
+
+
 def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:
     """An exception xlprod did not foresee: a French message, and the traceback with --debug."""
     import traceback
@@ -62,14 +66,16 @@ def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:
                      "avec la trace affichée.")
 
 
-def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[str], list[str], list[str]]:
     """Files named on the command line, and the xlprod workbooks found in folders, each with the
-    name messages give it (its path relative to the folder); then problems, then notes."""
+    name messages give it (its path relative to the folder); then problems, notes, and the
+    workbooks skipped because they are not xlprod's."""
     from xlprod.workbook.files import remove_stale_temporaries
 
     files: list[tuple[str, str]] = []
     problems: list[str] = []
     notes: list[str] = []
+    skipped: list[str] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -80,18 +86,19 @@ def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[str], list[st
                            and not f.name.startswith(("~$", ".~")) and f.is_file())
             ours = [f for f in found if _is_xlprod(f)]
             others = [str(f.relative_to(path)) for f in found if f not in ours]
-            skipped = f" ({len(others)} classeur(s) Excel non xlprod ignoré(s) : {', '.join(others[:5])}" \
+            skipped += [str(f) for f in found if f not in ours]
+            ignored = f" ({len(others)} classeur(s) Excel non xlprod ignoré(s) : {', '.join(others[:5])}" \
                       f"{', …' if len(others) > 5 else ''})" if others else ""
             if not ours:
-                problems.append(f"{p}: erreur: aucun classeur xlprod dans ce dossier{skipped}")
+                problems.append(f"{p}: erreur: aucun classeur xlprod dans ce dossier{ignored}")
             elif others:
-                notes.append(f"{p}: note:{skipped}")
+                notes.append(f"{p}: note:{ignored}")
             files.extend((str(f), str(f.relative_to(path))) for f in ours)
         elif path.exists() or path.is_symlink():
             files.append((str(path), path.name))
         else:
             problems.append(f"{p}: erreur: fichier ou dossier introuvable")
-    return files, problems, notes
+    return files, problems, notes, skipped
 
 
 def _is_xlprod(path: Path) -> bool:
@@ -104,7 +111,7 @@ def _is_xlprod(path: Path) -> bool:
 
 
 def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
-    files, problems, notes = _expand(args.paths)
+    files, problems, notes, skipped = _expand(args.paths)
     for line in problems + notes:
         print(line, file=sys.stderr)
     results: list[dict[str, object]] = []
@@ -133,6 +140,7 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     if getattr(args, "json", False):
         payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
         single = len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
+        payload += [{"file": f, "skipped": "pas un classeur xlprod (nom défini XLPROD_TYPE absent)"} for f in skipped]
         print(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
         for r in results:
@@ -145,7 +153,10 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
             for line in r["rendered_issues"]:  # type: ignore[attr-defined]
                 print(line)
             verb = ("recalculé" if action == "recalculer" else action) if write else "vérifié"
-            print(f"{r['file']}: {verb}, {r['headline']}, {r['errors']} erreur(s), {r['warnings']} avertissement(s)")
+            if r.get("provisional"):
+                verb = "contrôlé" if write else verb
+            errors, warnings = int(str(r["errors"])), int(str(r["warnings"]))
+            print(f"{r['file']}: {verb}, {r['headline']}, {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}")
     if problems or any("failure" in r for r in results):
         return EXIT_FAILURE
     return EXIT_DATA_ERRORS if any(r.get("errors") for r in results) else EXIT_OK
@@ -176,7 +187,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"{out}: erreur: écriture impossible ({exc.strerror or exc}) — vérifiez le dossier et ses droits",
               file=sys.stderr)
         return EXIT_FAILURE
-    print(f"{out}: {kind.title} créé ({count} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s))")
+    print(f"{out}: {kind.title} créé ({plural(count, 'ligne')}, {plural(report.errors, 'erreur')}, "
+          f"{plural(report.warnings, 'avertissement')})")
     for issue in report.issues:
         print(issue.render())
     return EXIT_DATA_ERRORS if report.errors else EXIT_OK
@@ -316,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # output piped into head, less...: the reader has gone, not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+        return EXIT_OK
     except KeyboardInterrupt:
         print("xlprod: interrompu ; les fichiers en cours de remplacement sont restés intacts.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -154,10 +154,25 @@ def lock_files(path: Path) -> list[Path]:
 DEMO_MANIFEST = ".xlprod-demo.json"  # beside the demo files: the fingerprint of each as xlprod wrote it
 
 
-def _fingerprint(path: Path) -> str:
-    import hashlib
+_STAMP = re.compile("\\d{2}/\\d{2}/\\d{4} à \\d{2}:\\d{2}".encode())  # « recalculé le 29/11/2026 à 16:43 »
 
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+def _fingerprint(path: Path) -> str:
+    """What a user may have changed in the file: every part's content, without the time of the
+    last recalculation (``xlprod recalc`` on an untouched demo file changes nothing else)."""
+    import hashlib
+    import zipfile
+
+    digest = hashlib.sha256()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if sum(i.file_size for i in zf.infolist()) > 1_000_000_000:
+                return "trop gros pour être la démonstration"
+            for info in sorted(zf.infolist(), key=lambda i: i.filename):
+                digest.update(info.filename.encode() + b"\0" + _STAMP.sub(b"", zf.read(info)) + b"\0")
+    except (zipfile.BadZipFile, OSError, ValueError):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def check_demo_target(path: Path) -> None:

@@ -34,6 +34,17 @@ MAX_FILE = 200_000_000  # bytes on disk: checked before reading, so /dev/zero or
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: an encrypted .xlsx, or an old .xls
 
 
+def check_not_open(path: Path, where: Location) -> None:
+    locks = lock_files(path)
+    if locks:
+        raise WorkbookError(
+            where,
+            f"le classeur est ouvert dans un tableur (fichier de verrou {locks[0].name})",
+            "Fermez-le dans Excel ou LibreOffice puis relancez. Si aucun tableur ne l'a ouvert, "
+            f"supprimez le verrou orphelin {locks[0].name}. (« xlprod check » le lit sans le modifier.)",
+        )
+
+
 def regular_file_stat(path: Path, where: Location) -> os.stat_result:
     """The file's status, after following links; only regular files pass (a FIFO would block a
     read forever, a device would never end)."""
@@ -126,21 +137,16 @@ class XlsxPackage:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path) -> XlsxPackage:
+    def open(cls, path: str | Path, for_writing: bool = True) -> XlsxPackage:
+        """``for_writing``: refuse at once a file a spreadsheet holds open (a check only reads it)."""
         path = Path(path)
         where = Location(book=path.name)
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise WorkbookError(where, f"« {path.name} » n'est pas un classeur .xlsx ou .xlsm",
                                 "Enregistrez le fichier au format Classeur Excel (.xlsx) puis relancez.")
         st = regular_file_stat(path, where)
-        locks = lock_files(path)
-        if locks:
-            raise WorkbookError(
-                where,
-                f"le classeur est ouvert dans un tableur (fichier de verrou {locks[0].name})",
-                "Fermez-le dans Excel ou LibreOffice puis relancez. Si aucun tableur ne l'a ouvert, "
-                f"supprimez le verrou orphelin {locks[0].name}.",
-            )
+        if for_writing:
+            check_not_open(path, where)
         if st.st_size > MAX_FILE:
             raise WorkbookError(where, f"le fichier est anormalement gros ({st.st_size // 1_000_000} Mo)",
                                 "Un devis tient en quelques Mo : vérifiez qu'il s'agit du bon fichier.")
@@ -358,7 +364,11 @@ class XlsxPackage:
         where = Location(book=self.book_name)
         check_replaceable(target, where)
         same_file = os.path.realpath(target) == os.path.realpath(self.path)
-        guard = (lambda: self._check_unchanged(where)) if same_file else None
+        def guard() -> None:  # just before the file is replaced: nobody opened or saved it meanwhile
+            check_not_open(target, where)
+            if same_file:
+                self._check_unchanged(where)
+
         with atomic_output(target, guard) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:

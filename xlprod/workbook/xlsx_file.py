@@ -35,10 +35,11 @@ from xlprod.workbook.sheetxml import (
 class XlsxFile:
     """A workbook file, opened once, patched in memory and saved atomically."""
 
-    def __init__(self, path: str | Path, name: str | None = None) -> None:
-        """``name``: the file name messages should show, when ``path`` is a temporary copy."""
+    def __init__(self, path: str | Path, name: str | None = None, for_writing: bool = True) -> None:
+        """``name``: the file name messages should show, when ``path`` is a temporary copy.
+        ``for_writing``: False for a check, which may read a file a spreadsheet holds open."""
         self.path = Path(path)
-        self.package = XlsxPackage.open(self.path)
+        self.package = XlsxPackage.open(self.path, for_writing)
         self.book_name = name or self.path.name
         self.package.display_name = self.book_name
         self._grids: dict[str, list[list[Any]]] = {}

@@ -141,6 +141,8 @@ class _TableReader:
             row, where = self.first_row + i, self.ref.where(self.first_row + i, fld)
             label = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else fld
             value = evaluate_arithmetic(marker) if isinstance(marker, UncachedFormula) and fld in _NUMBER_FIELDS else None
+            if fld in _NUMBER_FIELDS and value is None:
+                continue  # left in place: the number reader refuses it with the same words, at its cell
             self.rows[i][j] = value
             if value is not None:
                 self.out.fixes[(row, self.table.first_col + j)] = FormulaValue(str(marker), value)
@@ -152,13 +154,12 @@ class _TableReader:
             elif isinstance(marker, UncachedFormula):
                 self.issue(row, fld, error(
                     "DEV010", where, f"{label} : la formule ={marker or '(partagée)'} n'a jamais été calculée "
-                    "(fichier écrit par un programme) ; sa valeur est inconnue, la cellule est comptée comme vide.",
+                    "(fichier écrit par un programme) ; sa valeur est inconnue.",
                     "Ouvrez le classeur dans Excel ou LibreOffice, enregistrez-le, puis relancez le recalcul.",
                 ))
             else:
                 self.issue(row, fld, error(
-                    "DEV010", where, f"{label} : la cellule affiche l'erreur Excel {marker} ; elle est comptée "
-                    "comme vide.",
+                    "DEV010", where, f"{label} : la cellule affiche l'erreur Excel {marker}.",
                     "Corrigez la formule de la cellule ou saisissez une valeur.",
                 ))
 
@@ -183,18 +184,20 @@ class _TableReader:
         if parsed.problem:
             self.issue(row, fld, error(
                 "DEV010", where, f"{label} : {parsed.problem}.",
-                "Saisissez un nombre (par exemple 1 234,56) ; la ligne est comptée comme si la cellule était vide.",
+                "Saisissez un nombre (par exemple 1 234,56) ; tant que la cellule est refusée, xlprod ne met pas "
+                "à jour les totaux du classeur.",
             ))
-            return default, True
+            return default, False
         if parsed.value is None:
             return default, True
         if not abs(parsed.value) < _LIMITS[fld]:
             self.issue(row, fld, error(
                 "DEV016", where, f"{label} : {french_number(parsed.value)} dépasse toute valeur plausible "
-                f"(au plus {french_number(Decimal(_LIMITS[fld]))}) ; la ligne est comptée comme si la cellule était vide.",
-                "Vérifiez la saisie (un séparateur décimal oublié, une valeur collée dans la mauvaise colonne).",
+                f"(au plus {french_number(Decimal(_LIMITS[fld]))}).",
+                "Vérifiez la saisie (un séparateur décimal oublié, une valeur collée dans la mauvaise colonne) ; "
+                "tant que la cellule est refusée, xlprod ne met pas à jour les totaux du classeur.",
             ))
-            return default, True
+            return default, False
         if parsed.from_text:
             self.fix(row, fld, parsed.value)
             self.issue(row, fld, warning(
@@ -276,7 +279,7 @@ class _TableReader:
                 elif word not in NO_WORDS:
                     self.issue(row, fld, warning(
                         "DEV050", self.ref.where(row, fld),
-                        f"{tag.header} : valeur « {value} » non reconnue, ligne non comptée.",
+                        f"{tag.header} : valeur « {value} » non reconnue, ligne non comptée dans ce repère.",
                         "Saisissez « oui » pour identifier la ligne, ou laissez la cellule vide.",
                     ))
         tags: list[frozenset[Tag]] = [frozenset()] * len(self.rows)
@@ -381,6 +384,14 @@ REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV040"})
 _COUNTED = ("account", "quantity", "number", "unit_rate")  # a value here makes a row a budget line
 
 
+def _shown(cell: OutsideCell) -> str:
+    if cell.formula:
+        return "(une formule)"
+    if isinstance(cell.value, float) and not isinstance(cell.value, bool):
+        return french_number(from_double(cell.value))
+    return f"« {_text(cell.value)[:40]} »"
+
+
 def outside_issues(cells: list[OutsideCell], table: RawTable, book: str) -> list[Issue]:
     """Content typed below the Devis table: LibreOffice and scripts do not extend a table, so
     these rows are not in the budget. Reported, one issue per row, never taken in silently."""
@@ -393,7 +404,7 @@ def outside_issues(cells: list[OutsideCell], table: RawTable, book: str) -> list
     for row, found in sorted(by_row.items()):
         first = min(found, key=lambda c: c.col)
         where = Location(book=book, sheet=table.sheet, cell=f"{column_letter(first.col)}{row}")
-        shown = ", ".join(f"{column_letter(c.col)}{row} « {_text(c.value)[:40]} »" for c in found[:4])
+        shown = ", ".join(f"{column_letter(c.col)}{row} {_shown(c)}" for c in sorted(found, key=lambda c: c.col))
         if any(c.col in counted and not c.formula for c in found):
             issues.append(error(
                 "DEV045", where, f"Ligne {row} sous le tableau {table.name}, hors du tableau : elle n'est pas comptée "

@@ -91,27 +91,33 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
         result = compute_budget(budget)
         issues += validate_budget(budget, result)
         report.summary = DevisSummary(budget, result, provisional=refused)
-    if read.budget is not None and refused:
-        # Python's figures use a blank (or a default) where the workbook's formulas use the cell
-        # as typed: writing them would give the file two sets of numbers. Only Contrôles is
-        # written; Excel and LibreOffice recompute the rest from the formulas on opening.
-        issues.append(warning(
-            "DEV047", Location(book=book.book_name, sheet=L.SHEET_SYNTHESE),
-            "Des saisies sont refusées (voir les erreurs) : totaux et colonnes calculées ne sont pas mis à jour par "
-            "xlprod ; les montants affichés sont ceux des formules du classeur.",
-            "Corrigez les cellules signalées puis relancez le recalcul.",
-        ))
-    elif read.budget is not None:
+    if read.budget is not None:
         plan = WritePlan()
-        _plan_devis_columns(plan, table, budget, result)
+        # normalisations (« 1 234,56 » typed as text, « Tech ») are written even when other cells are
+        # refused: the workbook's formulas then read what Python read
         for (row, col), value in read.fixes.items():
             plan.sheet(table.sheet).set(row, col, _fix(value))
         for loc, value in param_fixes.items():
             cell = split_cell(loc.cell or "")
             if cell and loc.sheet:
                 plan.sheet(loc.sheet).set(*cell, _fix(value))
-        issues += _plan_synthese(plan, result, params, structure, book.book_name)
-        issues += [_restored_warning(budget, sheet, r) for sheet, r in book.apply(plan)]
+        if refused:
+            # Python's figures would use a blank or a default where the workbook's formulas use the
+            # cell as typed: writing them would give the file two sets of numbers. Totals are left
+            # to the formulas, which Excel and LibreOffice recompute on opening.
+            issues.append(warning(
+                "DEV047", Location(book=book.book_name, sheet=L.SHEET_SYNTHESE),
+                "Des saisies sont refusées (voir les erreurs) : totaux et colonnes calculées ne sont pas mis à jour "
+                "par xlprod ; les montants affichés sont ceux des formules du classeur.",
+                "Corrigez les cellules signalées puis relancez le recalcul.",
+            ))
+        else:
+            _plan_devis_columns(plan, table, budget, result)
+            lost = _plan_synthese(plan, result, params, structure, book.book_name)
+            if lost:
+                issues += lost
+                report.summary = DevisSummary(budget, result, provisional=True)
+        issues += _restored_warnings(budget, book.apply(plan))
 
     report.issues = issues
     controls = WritePlan()
@@ -147,10 +153,13 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
     if not lost:
         plan.sheets[L.SHEET_SYNTHESE] = patch
         return []
+    labels = {c.row: str(c.value) for c in sorted(L.synthese_cells(result, params), key=lambda c: -c.col)
+              if c.col <= 2 and c.value not in (None, "") and not isinstance(c.value, Decimal | int | float)}
+    names = ", ".join(f"« {labels.get(r, f'ligne {r}')} »" for r in sorted(lost))
     return [error(
         "DEV051", Location(book=book, sheet=L.SHEET_SYNTHESE),
-        f"Synthèse : {len(lost)} ligne(s) de calcul supprimée(s) (ligne(s) {', '.join(map(str, sorted(lost)))} du "
-        "modèle) ; les totaux du classeur n'en tiennent plus compte, xlprod ne met donc pas la synthèse à jour.",
+        f"Synthèse : ligne(s) de calcul supprimée(s) ({names}) ; les totaux du classeur n'en tiennent plus compte, "
+        "xlprod ne met donc pas la synthèse à jour.",
         "Annulez la suppression (Ctrl+Z), ou repartez d'un modèle (xlprod new devis) et recopiez-y vos lignes.",
     )]
 
@@ -186,6 +195,35 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
                           if d and not (new[i] == "" and cached[i] is None)) if any(differs) else frozenset()
         plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "", first_row,
                                                            new, stale))
+
+
+GROUPED = 3  # above this many restored cells in one column, one message for the column
+
+
+def _restored_warnings(budget: Budget, restored: list[tuple[str, Restored]]) -> list[Issue]:
+    """One warning per restored cell; one per column when many were (a column deleted or moved
+    in the table changes every formula that used it: nothing the user typed)."""
+    by_column: dict[tuple[str, int], list[Restored]] = {}
+    for sheet, r in restored:
+        by_column.setdefault((sheet, r.col), []).append(r)
+    issues: list[Issue] = []
+    for (sheet, col), cells in by_column.items():
+        if len(cells) <= GROUPED:
+            issues += [_restored_warning(budget, sheet, r) for r in cells]
+            continue
+        first, last = min(cells, key=lambda r: r.row), max(cells, key=lambda r: r.row)
+        letter = column_letter(col)
+        fld = next((f for f, c in budget.table.columns.items() if column_index(c) == col), "")
+        header = L.COLUMN_BY_FIELD[fld].header if sheet == budget.table.sheet and fld in L.COLUMN_BY_FIELD else sheet
+        was = f"={first.old_formula}" if first.old_formula else f"« {first.old_value} »"
+        issues.append(warning(
+            "DEV043", Location(book=budget.table.book, sheet=sheet, cell=f"{letter}{first.row}:{letter}{last.row}"),
+            f"{header} : {len(cells)} cellules calculées ne portaient plus la formule de xlprod (en {letter}{first.row} : "
+            f"{was}) ; les formules d'origine sont rétablies.",
+            "Rien à faire si vous n'avez pas saisi dans ces cellules : supprimer ou déplacer une colonne du tableau "
+            "change les formules qui l'utilisaient.",
+        ))
+    return issues
 
 
 def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:

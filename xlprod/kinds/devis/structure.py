@@ -45,8 +45,9 @@ def restore_structure(book: WorkbookPort) -> Structure:
             issues.append(warning(
                 "DEV048", Location(book=book.book_name, sheet=sheet),
                 f"La feuille « {sheet} » avait été supprimée ou renommée : xlprod l'a recréée (sans mise en forme).",
-                "Rien à faire ; pour retrouver la mise en forme, repartez d'un modèle (xlprod new devis) et "
-                "recopiez-y vos lignes.",
+                "Rien à faire." if sheet == L.SHEET_CONTROLES else
+                "Rien à faire ; pour retrouver la mise en forme, copiez la feuille Synthèse d'un modèle neuf "
+                "(xlprod new devis).",
             ))
     names = book.defined_names()
     expected = {n: (r, c) for n, (_, r, c) in L.owned_names().items()}
