@@ -34,7 +34,7 @@ PROJECT_PARAMS = (
     ("projet_titre", "PROJET_TITRE", "Titre de l'œuvre", "texte", "Saisie du producteur"),
     ("projet_societe", "PROJET_SOCIETE", "Société de production", "texte", "Saisie du producteur"),
     ("version_formulaire", "DEVIS_VERSION_FORMULAIRE", "Version du formulaire CNC (2018 ou classique)", "texte",
-     "Le formulaire 2018 (5 chiffres) renomme les postes 3, 4, 5 et 8 (DOMAIN-FACTS §1.1)"),
+     "Le formulaire 2018 renomme les postes 3, 4, 5 et 8"),
 )
 
 DEVIS_HEADER_ROW = 5  # the table's header row; data starts on the next row
