@@ -658,3 +658,70 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path):
     done = subprocess.run(f"{sys.executable} -m xlprod.cli check {path} --json --topsheet | head -c 10",
                           shell=True, capture_output=True, text=True, timeout=60)
     assert "erreur" not in done.stderr and "Traceback" not in done.stderr
+
+
+# -- second hostile review ------------------------------------------------------------------------
+
+def test_formulas_saved_by_openpyxl_without_a_value_are_evaluated_or_refused(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE, {**LINE, "account": "242"}])
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["quantity"]).value = "=2*3"
+    wb[L.SHEET_DEVIS].cell(row=FIRST + 1, column=COLS["unit_rate"]).value = f"=G{FIRST}*1.1"
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"Devis!D{FIRST}: avertissement DEV012" in out and f"Devis!G{FIRST + 1}: erreur DEV010" in out
+    assert "DEV015" not in out
+
+
+def test_a_formula_in_an_input_cell_is_never_replaced_by_the_value_xlprod_reads(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE, {**LINE, "account": "242"}, {**LINE, "account": "243"}])
+    cat = chr(64 + COLS["category"])
+    for i, text in enumerate(("tech", "cadre ", "cadre ")):  # a shared formula: its master and two children
+        ref = f"{cat}{FIRST + i}"
+        f = (f'<f t="shared" ref="{cat}{FIRST}:{cat}{FIRST + 2}" si="9">IF(1,"tech","x")</f>' if i == 0
+             else '<f t="shared" si="9"/>')
+        set_cell_xml(path, L.SHEET_DEVIS, ref, f'<c r="{ref}" t="str">{f}<v>{text}</v></c>')
+    before = parts_of(path)[sheet_part(path, L.SHEET_DEVIS)]
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"Devis!{cat}{FIRST}: erreur DEV017: La formule de cette cellule donne « tech »" in out
+    after = parts_of(path)[sheet_part(path, L.SHEET_DEVIS)].decode()
+    assert f'ref="{cat}{FIRST}:{cat}{FIRST + 2}" si="9">IF(1,&quot;tech&quot;,&quot;x&quot;)</f>' in after or \
+        f'ref="{cat}{FIRST}:{cat}{FIRST + 2}" si="9">IF(1,"tech","x")</f>' in after
+    assert after.count('si="9"') == 3
+    assert before == after.encode()  # refused: the Devis sheet is left byte for byte
+
+
+def test_spaces_alone_in_a_number_cell_are_cleared_so_the_formulas_do_not_give_value_errors(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    set_cell_xml(path, L.SHEET_DEVIS, f"J{FIRST}", inline(f"J{FIRST}", " "))  # Part France: a space
+    assert main(["recalc", str(path)]) == 0
+    assert XlsxFile(path).table(L.TABLE_DEVIS).rows[0][COLS["france_share"] - 1] in (None, "")
+
+
+def test_trailing_spaces_are_removed_where_the_synthese_compares_text(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [{**LINE, "tag:écoproduction": "oui"}])
+    set_cell_xml(path, L.SHEET_DEVIS, f"I{FIRST}", inline(f"I{FIRST}", "cadre "))
+    tag = chr(64 + COLS["tag:écoproduction"])
+    set_cell_xml(path, L.SHEET_DEVIS, f"{tag}{FIRST}", inline(f"{tag}{FIRST}", "oui "))
+    assert main(["recalc", str(path)]) == 0
+    row = XlsxFile(path).table(L.TABLE_DEVIS).rows[0]
+    assert row[COLS["category"] - 1] == "cadre" and row[COLS["tag:écoproduction"] - 1] == "oui"
+
+
+def test_a_line_amount_beyond_any_budget_is_refused(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [{**LINE, "quantity": 999_999, "number": 999_999, "unit_rate": 999_999_999}])
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"Devis!H{FIRST}: erreur DEV016: Montant de la ligne" in out and "total provisoire" in out
+
+
+def test_an_amount_typed_below_the_table_is_an_error(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=FIRST + 2, column=COLS["label"]).value = "Frais de notaire"
+    wb[L.SHEET_DEVIS].cell(row=FIRST + 2, column=COLS["amount"]).value = 5000
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    assert f"Devis!B{FIRST + 2}: erreur DEV045" in capsys.readouterr().out

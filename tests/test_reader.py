@@ -51,5 +51,5 @@ def test_clean_and_untidy_columns_read_to_the_same_lines():
                                   unit_rate="2 500", unit="Sem.", category="RÉALISATEUR", france_share=None)),
                         PARAMS, "d.xlsx")
     assert untidy.budget.lines == clean.budget.lines
-    # written back where the workbook's formulas would read it differently (SUMIFS ignores case)
-    assert set(untidy.fixes) == {(6, 1), (6, 4), (6, 5), (6, 7)}
+    # written back in the form the workbook's formulas compare with (the category too, to its exact name)
+    assert set(untidy.fixes) == {(6, 1), (6, 4), (6, 5), (6, 7), (6, 9)}

@@ -132,6 +132,12 @@ class ExcelBook:
     def add_sheet(self, sheet: str) -> None:
         self.book.sheets.add(sheet, after=list(self.book.sheets)[-1])
 
+    def formula_cells(self, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        if not cells:
+            return set()
+        texts = self._formulas(self.book.sheets[sheet], cells)
+        return {key for key, text in texts.items() if text.startswith("=")}
+
     def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
         if not self.has_sheet(sheet):
             return {}

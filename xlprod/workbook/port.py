@@ -98,6 +98,9 @@ class WorkbookPort(Protocol):
     def add_sheet(self, sheet: str) -> None:
         """Append an empty sheet (one the user deleted, that xlprod owns)."""
 
+    def formula_cells(self, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of ``cells`` hold a formula (xlprod never replaces one by a normalised value)."""
+
     def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
         """Formula text (without ``=``) of every formula cell of a sheet."""
 

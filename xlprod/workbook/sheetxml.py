@@ -556,7 +556,8 @@ def set_internal_hyperlinks(xml: str, links: list[tuple[str, str, str]]) -> str:
 
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
 _UNCACHED_CELL = re.compile(
-    rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>(<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>))\s*</(?:\w+:)?c>')
+    rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"((?:(?!t="str")[^>])*)>(<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>))'
+    rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 _V_BYTES = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
@@ -573,9 +574,10 @@ def special_cells(xml: bytes) -> dict[tuple[int, int], ExcelError | UncachedForm
             code = vm.group(1).decode("utf-8", "replace") if vm else "#VALUE!"
             out[(int(m.group(2)), column_index(m.group(1).decode()))] = ExcelError(code)
     prefixed = b'<c r="' not in xml  # a sheet written with a namespace prefix (<x:c>): rare, always scanned
-    if prefixed or b"f></c>" in xml or b"/></c>" in xml:  # <f>..</f></c> or <f t="shared" si="0"/></c>
-        for m in _UNCACHED_CELL.finditer(xml):
-            text = _unescape((m.group(4) or b"").decode("utf-8", "replace"))
+    # <f>..</f></c>, <f t="shared" si="0"/></c>, or an empty value as openpyxl writes it (<v></v>)
+    if prefixed or b"f></c>" in xml or b"/></c>" in xml or b"<v></v>" in xml or b"<v/>" in xml:
+        for m in _UNCACHED_CELL.finditer(xml):  # a text result cached as "" (t="str") is a value, not a gap
+            text = _unescape((m.group(5) or b"").decode("utf-8", "replace"))
             out[(int(m.group(2)), column_index(m.group(1).decode()))] = UncachedFormula(text)
     return out
 
@@ -629,3 +631,18 @@ def sheet_formulas(xml: bytes) -> dict[tuple[int, int], str]:
     which carry no text, are left out)."""
     return {(int(m.group(2)), column_index(m.group(1).decode())): _unescape(m.group(3).decode("utf-8"))
             for m in _FORMULA_CELL.finditer(xml)}
+
+
+def formula_cells(xml: bytes, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of ``cells`` hold a formula (one pass over the sheet, only for the columns asked)."""
+    if not cells:
+        return set()
+    letters = sorted({column_letter(c) for _, c in cells}, key=len, reverse=True)
+    wanted = set(cells)
+    pattern = re.compile(rb'<(?:\w+:)?c r="(' + "|".join(letters).encode() + rb')(\d+)"[^>]*>\s*<(?:\w+:)?f\b')
+    found = set()
+    for m in pattern.finditer(xml):
+        key = (int(m.group(2)), column_index(m.group(1).decode()))
+        if key in wanted:
+            found.add(key)
+    return found

@@ -26,6 +26,7 @@ from xlprod.workbook.sheetxml import (
     cells_with_content,
     escape,
     escape_attr,
+    formula_cells,
     set_internal_hyperlinks,
     sheet_formulas,
     special_cells,
@@ -174,6 +175,12 @@ class XlsxFile:
         self.package.add_sheet(sheet)
         self._grids.pop(sheet, None)
         self._special.pop(sheet, None)
+
+    def formula_cells(self, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        part = self.package.sheet_parts().get(sheet)
+        if not cells or part is None or not self.package.has(part):
+            return set()
+        return formula_cells(self.package.read(part), cells)
 
     def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
         part = self.package.sheet_parts().get(sheet)

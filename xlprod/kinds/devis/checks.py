@@ -8,6 +8,7 @@ numeric column...) are found earlier, by the reader, where the raw cell is still
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 from xlprod.cnc.payroll import PayrollCategory
 from xlprod.cnc.reference import social_charge_sub_chapters, sub_chapter_labels
@@ -78,6 +79,20 @@ def check_quantities(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
                           f"Taux unitaire saisi ({format_eur(line.unit_rate)}) mais "
                           f"{'quantité' if line.blank_quantity else 'nombre'} vide : montant nul.",
                           "Saisissez la quantité et le nombre (1 pour un forfait).")
+
+
+LINE_LIMIT = Decimal(1_000_000_000)  # one line of a budget above 1 billion €: a typing accident
+
+
+def check_line_amounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    where = budget.table.where
+    for line, amount in zip(budget.lines, result.line_amounts, strict=True):
+        if abs(amount) >= LINE_LIMIT:
+            yield error("DEV016", where(line.row, "amount"),
+                        f"Montant de la ligne ({format_eur(amount)}) au-delà de toute valeur plausible "
+                        f"(1 milliard d'euros par ligne).",
+                        "Vérifiez la quantité, le nombre et le taux unitaire (un séparateur décimal oublié ?) ; "
+                        "tant que la ligne est refusée, xlprod ne met pas à jour les totaux du classeur.")
 
 
 def check_payroll(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
@@ -169,6 +184,7 @@ def check_chapter4(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
 VALIDATORS: tuple[Validator, ...] = (
     check_accounts,
     check_quantities,
+    check_line_amounts,
     check_payroll,
     check_france_share,
     check_rates,

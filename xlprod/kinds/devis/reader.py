@@ -179,6 +179,13 @@ class _TableReader:
     def number(self, raw: object, row: int, fld: str, label: str, default: Decimal) -> tuple[Decimal, bool]:
         if raw is None:
             return default, True
+        if isinstance(raw, str) and not raw.strip():  # spaces only: blank for Python, #VALUE! for a formula
+            self.fix(row, fld, None)
+            self.issue(row, fld, warning(
+                "DEV011", self.ref.where(row, fld), f"{label} : cellule ne contenant que des espaces, vidée.",
+                "Rien à faire.",
+            ))
+            return default, True
         parsed = parse_number(raw)
         where = self.ref.where(row, fld)
         if parsed.problem:
@@ -236,7 +243,7 @@ class _TableReader:
                     "DEV023", self.ref.where(row, "unit"), f"Unité « {text} » inconnue.",
                     f"Choisissez dans la liste : {', '.join(L.UNITS)}.",
                 ))
-            elif unit is not None and unit.value != text:
+            elif unit is not None and unit.value != raw[i]:  # spaces too: SUMIFS compares the text exactly
                 self.fix(row, "unit", unit.value)
             out[i] = unit
         return out
@@ -255,7 +262,7 @@ class _TableReader:
                     "aucune charge sociale n'est calculée pour cette ligne.",
                     f"Choisissez dans la liste : {', '.join(L.CATEGORIES)}.",
                 ))
-            elif category is not None and category.value.casefold() != text.casefold():
+            elif category is not None and category.value != raw[i]:  # SUMIFS ignores case, not spaces
                 self.fix(row, "category", category.value)
             out[i] = category
         return out, texts
@@ -274,7 +281,7 @@ class _TableReader:
                 word = folded_word(_text(value)) if not isinstance(value, bool) else ("oui" if value else "non")
                 if word in YES_WORDS:
                     found.setdefault(i, set()).add(tag)
-                    if not (isinstance(value, str) and folded_word(value) == L.YES):
+                    if value != L.YES:  # « Oui », « x », « oui  »: the Synthèse's SUMIFS looks for « oui »
                         self.fix(row, fld, L.YES)
                 elif word not in NO_WORDS:
                     self.issue(row, fld, warning(
@@ -379,9 +386,10 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
 
 
 # an input refused: the value Python uses (blank, default) is not what the workbook's formulas see
-REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV040"})
+REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV017", "DEV040"})
 
-_COUNTED = ("account", "quantity", "number", "unit_rate")  # a value here makes a row a budget line
+# a value typed here makes a row a budget line (an amount typed below the table too)
+_COUNTED = ("account", "quantity", "number", "unit_rate", "amount", "france_amount")
 
 
 def _shown(cell: OutsideCell) -> str:

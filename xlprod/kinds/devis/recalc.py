@@ -20,7 +20,7 @@ from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import BudgetResult, compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.kinds.devis.reader import REFUSED_CODES, outside_issues, read_devis, read_parameters
+from xlprod.kinds.devis.reader import REFUSED_CODES, DevisRead, outside_issues, read_devis, read_parameters
 from xlprod.kinds.devis.structure import Structure, restore_computed_columns, restore_structure
 from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.kinds.registry import Report
@@ -83,13 +83,17 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     issues[:0] = [*structure.issues, *column_issues]
     read = read_devis(table, params, book.book_name)
     issues += read.issues
+    formula_issues = _formula_inputs(book, table, read, param_fixes)
+    refused_at = {i.location for i in formula_issues}
+    issues = [i for i in issues if not (i.code == "DEV011" and i.location in refused_at)] + formula_issues
     issues += outside_issues(book.cells_below(table), table, book.book_name)
 
-    refused = any(i.code in REFUSED_CODES for i in issues)
     if read.budget is not None:
         budget = read.budget
         result = compute_budget(budget)
         issues += validate_budget(budget, result)
+    refused = any(i.code in REFUSED_CODES for i in issues)
+    if read.budget is not None:
         report.summary = DevisSummary(budget, result, provisional=refused)
     if read.budget is not None:
         plan = WritePlan()
@@ -127,6 +131,34 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *status) if status else None)
     book.apply(controls)
     return report
+
+
+def _formula_inputs(book: WorkbookPort, table: RawTable, read: DevisRead,
+                    param_fixes: dict[Location, object]) -> list[Issue]:
+    """Inputs xlprod would normalise (« Tech » -> technicien) but that a formula computes: the cell
+    is the user's formula and stays; the workbook's formulas then see the raw result, not what
+    Python read, so the input is refused (it must give the value itself)."""
+    issues: list[Issue] = []
+    plain = [cell for cell, v in read.fixes.items() if not isinstance(v, FormulaValue)]
+    for row, col in sorted(book.formula_cells(table.sheet, plain)):
+        raw = table.rows[row - table.header_row - 1][col - table.first_col]
+        issues.append(_formula_refused(Location(book=book.book_name, sheet=table.sheet, cell=f"{column_letter(col)}{row}"),
+                                       raw, read.fixes.pop((row, col))))
+    for loc in list(param_fixes):
+        cell = split_cell(loc.cell or "")
+        if cell and loc.sheet and not isinstance(param_fixes[loc], FormulaValue) and book.formula_cells(loc.sheet, [cell]):
+            issues.append(_formula_refused(loc, None, param_fixes.pop(loc)))
+    return issues
+
+
+def _formula_refused(where: Location, raw: object, meant: object) -> Issue:
+    shown = f"« {raw} »" if raw is not None else "une valeur"
+    return error(
+        "DEV017", where, f"La formule de cette cellule donne {shown}, que xlprod lit comme « {meant} » mais que les "
+        "formules du classeur ne reconnaissent pas ; la cellule n'est pas modifiée.",
+        f"Faites donner « {meant} » à la formule (ou saisissez la valeur) ; tant que la cellule est refusée, xlprod ne "
+        "met pas à jour les totaux du classeur.",
+    )
 
 
 def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParameters, structure: Structure,
