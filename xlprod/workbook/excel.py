@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from xlprod.core.cells import ExcelError, as_error
 from xlprod.core.location import Location, parse_cell_ref, split_cell
+from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import same_formula
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
 from xlprod.workbook.sheetxml import CellWrite, Restored, SheetPatch
@@ -56,8 +57,15 @@ class ExcelBook:
     def table(self, name: str) -> RawTable | None:
         for sheet in self.book.sheets:
             for table in sheet.tables:
-                if table.name != name:
+                if str(table.name).casefold() != name.casefold():  # Excel's table names ignore case
                     continue
+                if getattr(table, "show_headers", True) is False:
+                    raise WorkbookError(Location(book=self.book_name, sheet=sheet.name),
+                                        f"la ligne d'en-tête du tableau {table.name} est masquée : ses colonnes ne "
+                                        "peuvent pas être reconnues",
+                                        "Cliquez dans le tableau, Création de tableau > cochez « Ligne d'en-tête », "
+                                        "puis relancez.")
+                name = str(table.name)
                 header = table.header_row_range
                 width = header.columns.count
                 headers = as_grid(header.value, 1, width)[0]
@@ -77,7 +85,7 @@ class ExcelBook:
 
     def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
         ws = self.book.sheets[table.sheet]
-        xl_table = next((t for t in ws.tables if t.name == table.name), None)
+        xl_table = next((t for t in ws.tables if str(t.name).casefold() == table.name.casefold()), None)
         if xl_table is None:
             return None
         first, last = table.header_row, table.header_row + max(len(table.rows), 1) + self._totals.get(table.name, False)

@@ -127,6 +127,10 @@ def check_replaceable(target: Path, where: Location) -> None:
                                        "le propriétaire",
                                 "Faites le recalcul depuis le compte propriétaire du fichier, ou copiez le fichier "
                                 "et recalculez la copie.")
+        if st.st_nlink > 1:
+            raise WorkbookError(where, f"le fichier a {st.st_nlink} noms (liens physiques) : le remplacer les "
+                                       "séparerait, les autres noms garderaient l'ancienne version",
+                                "Faites une copie simple du classeur et recalculez la copie.")
         if not st.st_mode & stat.S_IWUSR or not os.access(real, os.W_OK):
             raise WorkbookError(where, "le fichier est en lecture seule",
                                 "Retirez l'attribut lecture seule (Propriétés du fichier) si vous voulez le mettre à "

@@ -13,6 +13,7 @@ import posixpath
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -34,8 +35,17 @@ MAX_FILE = 200_000_000  # bytes on disk: checked before reading, so /dev/zero or
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: an encrypted .xlsx, or an old .xls
 
 
+def _doctype(data: bytes) -> bool:
+    """A DOCTYPE (and with it, entities) can only come before the root element: look there."""
+    head = data[:200_000]
+    root = re.search(rb"<[A-Za-z_]", head)
+    prolog = head[: root.start()] if root else head
+    return b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog
+
+
 def check_not_open(path: Path, where: Location) -> None:
-    locks = lock_files(path)
+    real = Path(os.path.realpath(path))
+    locks = lock_files(path) + (lock_files(real) if real != path else [])
     if locks:
         raise WorkbookError(
             where,
@@ -118,6 +128,10 @@ class TablePart:
     ref: str
     headers: tuple[str, ...] = ()
     totals_rows: int = 0  # a « Total » row the user switched on, inside ``ref`` below the data
+    header_rows: int = 1  # 0 when the user switched the header row off
+
+    def named(self, name: str) -> bool:
+        return self.name.casefold() == name.casefold()  # Excel's table names ignore case
 
 
 class XlsxPackage:
@@ -137,10 +151,11 @@ class XlsxPackage:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, for_writing: bool = True) -> XlsxPackage:
-        """``for_writing``: refuse at once a file a spreadsheet holds open (a check only reads it)."""
+    def open(cls, path: str | Path, for_writing: bool = True, name: str | None = None) -> XlsxPackage:
+        """``for_writing``: refuse at once a file a spreadsheet holds open (a check only reads it).
+        ``name``: how messages name the file (its path in a batch folder)."""
         path = Path(path)
-        where = Location(book=path.name)
+        where = Location(book=name or path.name)
         if path.suffix.lower() not in (".xlsx", ".xlsm"):
             raise WorkbookError(where, f"« {path.name} » n'est pas un classeur .xlsx ou .xlsm",
                                 "Enregistrez le fichier au format Classeur Excel (.xlsx) puis relancez.")
@@ -159,18 +174,32 @@ class XlsxPackage:
                 if len(infos) > MAX_PARTS:
                     raise WorkbookError(where, "le fichier contient un nombre anormal d'éléments",
                                         "Ce n'est pas un classeur ordinaire : vérifiez sa provenance.")
+                if len({i.filename for i in infos}) != len(infos):
+                    raise WorkbookError(where, "l'archive contient deux fois le même élément",
+                                        "Ce n'est pas un classeur produit par un tableur : vérifiez sa provenance.")
                 total = 0
                 data: dict[str, bytes] = {}
+                bomb = WorkbookError(where, "le fichier se décompresse en un volume anormal (archive piégée ?)",
+                                     "Ce n'est pas un classeur ordinaire : vérifiez sa provenance.")
                 for info in infos:
                     total += info.file_size
                     if total > MAX_UNCOMPRESSED or (
                         info.compress_size and info.file_size / info.compress_size > MAX_RATIO
                         and info.file_size > 10_000_000
                     ):
-                        raise WorkbookError(where, "le fichier se décompresse en un volume anormal (archive piégée ?)",
-                                            "Ce n'est pas un classeur ordinaire : vérifiez sa provenance.")
-                    data[info.filename] = zf.read(info)
-        except zipfile.BadZipFile as exc:
+                        raise bomb
+                    with zf.open(info) as member:  # never more than the size declared: a lying entry stops here
+                        part = member.read(info.file_size + 1)
+                    if len(part) > info.file_size:
+                        raise bomb
+                    if info.filename.endswith((".xml", ".rels", ".vml")) and _doctype(part):
+                        raise WorkbookError(where, "le fichier contient des déclarations XML interdites dans un "
+                                                   "classeur Excel",
+                                            "Le fichier n'a pas été produit par Excel : ne l'ouvrez pas, demandez-en "
+                                            "une copie saine.")
+                    data[info.filename] = part
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+            # a damaged stream, an unsupported compression, an entry flagged as encrypted
             raise WorkbookError(where, "le fichier n'est pas un classeur Excel valide (archive illisible ou corrompue)",
                                 "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, "
                                 "ou repartez de la dernière sauvegarde.") from exc
@@ -322,8 +351,10 @@ class XlsxPackage:
                     name = root.get("displayName") or root.get("name") or ""
                     headers = tuple(c.get("name", "") for c in root.iter(f"{{{NS_MAIN}}}tableColumn"))
                     totals = int(root.get("totalsRowCount", "0") or 0) if (root.get("totalsRowCount") or "").isdigit() else 0
+                    header_rows = root.get("headerRowCount", "1")
                     out[name] = TablePart(name=name, sheet=sheet, part=target, ref=root.get("ref", ""),
-                                          headers=headers, totals_rows=totals)
+                                          headers=headers, totals_rows=totals,
+                                          header_rows=int(header_rows) if header_rows.isdigit() else 1)
         self._tables = out
         return out
 

@@ -16,7 +16,7 @@ import python_calamine as pc
 from xlprod.core.cells import ExcelError, UncachedFormula
 from xlprod.core.location import Location, cell_address, parse_cell_ref, split_range
 from xlprod.workbook.errors import WorkbookError
-from xlprod.workbook.package import XlsxPackage
+from xlprod.workbook.package import TablePart, XlsxPackage
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
 from xlprod.workbook.sheetxml import (
     CellWrite,
@@ -40,7 +40,7 @@ class XlsxFile:
         """``name``: the file name messages should show, when ``path`` is a temporary copy.
         ``for_writing``: False for a check, which may read a file a spreadsheet holds open."""
         self.path = Path(path)
-        self.package = XlsxPackage.open(self.path, for_writing)
+        self.package = XlsxPackage.open(self.path, for_writing, name)
         self.book_name = name or self.path.name
         self.package.display_name = self.book_name
         self._grids: dict[str, list[list[Any]]] = {}
@@ -54,11 +54,22 @@ class XlsxFile:
     def kind(self) -> str | None:
         return kind_from_definition(self.package.defined_names().get(KIND_NAME))
 
+    def _table_part(self, name: str) -> TablePart | None:
+        tables = self.package.tables()
+        return tables.get(name) or next((t for t in tables.values() if t.named(name)), None)
+
     def table(self, name: str) -> RawTable | None:
-        part = self.package.tables().get(name)
+        part = self._table_part(name)
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None:
             return None
+        if part.header_rows == 0:
+            raise WorkbookError(Location(book=self.book_name, sheet=part.sheet),
+                                f"la ligne d'en-tête du tableau {part.name} est masquée : ses colonnes ne peuvent "
+                                "pas être reconnues",
+                                "Dans Excel : cliquez dans le tableau, Création de tableau > cochez « Ligne "
+                                "d'en-tête », puis relancez.")
+        name = part.name
         r1, c1, r2, _ = bounds
         last = r2 - part.totals_rows
         rows: list[list[Any]] = []
@@ -79,7 +90,7 @@ class XlsxFile:
     def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
         """Append a computed column on the table's right, when the sheet's column there is empty
         over the table's rows; returns the table as it now is, or None."""
-        part = self.package.tables().get(table.name)
+        part = self._table_part(table.name)
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None:
             return None
@@ -126,7 +137,7 @@ class XlsxFile:
 
     def cells_below(self, table: RawTable) -> list[OutsideCell]:
         """Non-empty cells in the table's columns, below the table."""
-        part = self.package.tables().get(table.name)
+        part = self._table_part(table.name)
         bounds = split_range(part.ref) if part else None
         if bounds is None:
             return []
