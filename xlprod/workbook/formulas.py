@@ -56,3 +56,24 @@ def same_formula(found: str, expected: str) -> bool:
     tables = this_row_tables(expected)
     table = next(iter(tables)) if len(tables) == 1 else None
     return normalize_formula(found, table) == normalize_formula(expected, table)
+
+
+def _escape_column(name: str) -> str:
+    """A column name inside a structured reference: ``'`` before ``[ ] # '`` (Excel's rule)."""
+    return re.sub(r"([\[\]#'])", r"'\1", name)
+
+
+def rename_columns(formula: str, renames: dict[str, str]) -> str:
+    """The formula with table columns renamed (``[Quantité]`` -> ``[quantite]``) outside its strings.
+
+    A user who retypes a header in another case or without its accent still has the column
+    (xlprod matches headers loosely), and Excel rewrites every formula to the new name: xlprod's
+    own formulas must use it too.
+    """
+    if not renames:
+        return formula
+    pattern = re.compile(r"\[(" + "|".join(re.escape(_escape_column(old)) for old in renames) + r")\]", re.IGNORECASE)
+    by_fold = {_escape_column(old).casefold(): _escape_column(new) for old, new in renames.items()}
+    pieces = _STRING.split(formula)
+    return "".join(p if i % 2 else pattern.sub(lambda m: f"[{by_fold[m.group(1).casefold()]}]", p)
+                   for i, p in enumerate(pieces))

@@ -314,6 +314,13 @@ def map_columns(table: RawTable, book: str) -> tuple[dict[str, int], list[Issue]
     return cols, issues
 
 
+def column_renames(table: RawTable, book: str) -> dict[str, str]:
+    """Contract header -> header as the table has it, where the user retyped it (case, accents)."""
+    cols, _ = map_columns(table, book)
+    return {L.COLUMN_BY_FIELD[f].header: table.headers[i] for f, i in cols.items()
+            if table.headers[i] != L.COLUMN_BY_FIELD[f].header}
+
+
 def read_parameters(named: dict[str, tuple[object, Location] | None],
                     book: str) -> tuple[BudgetParameters, list[Issue], dict[Location, object]]:
     """Parameters through their defined names, the very cells the workbook's formulas use."""

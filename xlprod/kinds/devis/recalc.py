@@ -20,12 +20,13 @@ from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import BudgetResult, compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.kinds.devis.reader import REFUSED_CODES, DevisRead, outside_issues, read_devis, read_parameters
+from xlprod.kinds.devis.reader import REFUSED_CODES, DevisRead, column_renames, outside_issues, read_devis, read_parameters
 from xlprod.kinds.devis.structure import Structure, restore_computed_columns, restore_structure
 from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.formulas import rename_columns
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored, SheetPatch
 
@@ -75,8 +76,9 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
                             f"tableau Excel « {L.TABLE_DEVIS} » introuvable",
                             "Les lignes du devis doivent rester dans le tableau nommé Devis (Création de tableau > "
                             "Nom du tableau). Repartez d'un modèle avec : xlprod new devis.")
-    table, column_issues = restore_computed_columns(book, table)
-    structure = restore_structure(book)
+    renames = column_renames(table, book.book_name)
+    table, column_issues = restore_computed_columns(book, table, renames)
+    structure = restore_structure(book, renames)
     names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
     named = {n: book.named_cell(n) for n in names}
     params, issues, param_fixes = read_parameters(named, book.book_name)
@@ -116,8 +118,8 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
                 "Corrigez les cellules signalées puis relancez le recalcul.",
             ))
         else:
-            _plan_devis_columns(plan, table, budget, result)
-            lost = _plan_synthese(plan, result, params, structure, book.book_name)
+            _plan_devis_columns(plan, table, budget, result, renames)
+            lost = _plan_synthese(plan, result, params, structure, book.book_name, renames)
             if lost:
                 issues += lost
                 report.summary = DevisSummary(budget, result, provisional=True)
@@ -162,7 +164,7 @@ def _formula_refused(where: Location, raw: object, meant: object) -> Issue:
 
 
 def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParameters, structure: Structure,
-                   book: str) -> list[Issue]:
+                   book: str, renames: dict[str, str]) -> list[Issue]:
     """The Synthèse formulas and their values, where the sheet's rows and columns are now.
 
     Labels are the builder's, left as the user sees them, unless the sheet was recreated. When
@@ -176,7 +178,7 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
         if syn.formula is None and not recreated:
             continue
         cell = placement.cell(syn.row, syn.col)
-        formula = placement.formula(syn.formula) if syn.formula else None
+        formula = placement.formula(rename_columns(syn.formula, renames)) if syn.formula else None
         if cell is None or (syn.formula and formula is None):
             lost.add(syn.row)
             continue
@@ -203,7 +205,8 @@ def _fix(value: object) -> CellWrite:
     return CellWrite(cast(CellValue, value))
 
 
-def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result: BudgetResult) -> None:
+def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result: BudgetResult,
+                        renames: dict[str, str]) -> None:
     """Computed columns of the table: xlprod's formula, with Python's value as each cached result.
 
     The table as read holds each cell's cached value, so the rows whose value changed are known
@@ -225,8 +228,8 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
         differs = list(map(ne, new, cached))
         stale = frozenset(first_row + i for i, d in enumerate(differs)
                           if d and not (new[i] == "" and cached[i] is None)) if any(differs) else frozenset()
-        plan.sheet(table.sheet).columns.append(ColumnWrite(col, L.COLUMN_BY_FIELD[fld].formula or "", first_row,
-                                                           new, stale))
+        formula = rename_columns(L.COLUMN_BY_FIELD[fld].formula or "", renames)
+        plan.sheet(table.sheet).columns.append(ColumnWrite(col, formula, first_row, new, stale))
 
 
 GROUPED = 3  # above this many restored cells in one column, one message for the column

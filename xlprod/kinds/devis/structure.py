@@ -15,6 +15,7 @@ from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.workbook.formulas import rename_columns
 from xlprod.workbook.placement import Placement, find_placement
 from xlprod.workbook.port import RawTable, WorkbookPort
 
@@ -26,16 +27,18 @@ class Structure:
     issues: tuple[Issue, ...]
 
 
-def built_formulas() -> dict[tuple[int, int], str]:
-    """The Synthèse formulas at their built positions (they do not depend on the figures)."""
+def built_formulas(renames: dict[str, str] | None = None) -> dict[tuple[int, int], str]:
+    """The Synthèse formulas at their built positions (they do not depend on the figures), with
+    the table's columns under the names they have now."""
     from decimal import Decimal
 
     params = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()},
                                           form_version="2018", title="", company="")
-    return {(c.row, c.col): c.formula for c in L.synthese_cells(None, params) if c.formula}
+    return {(c.row, c.col): rename_columns(c.formula, renames or {}) for c in L.synthese_cells(None, params)
+            if c.formula}
 
 
-def restore_structure(book: WorkbookPort) -> Structure:
+def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None) -> Structure:
     issues: list[Issue] = []
     recreated: set[str] = set()
     for sheet in (L.SHEET_SYNTHESE, L.SHEET_CONTROLES):
@@ -57,7 +60,7 @@ def restore_structure(book: WorkbookPort) -> Structure:
         if ref is not None and ref[0] == L.SHEET_SYNTHESE:
             found[name] = (ref[2], ref[3])
     formulas = {} if L.SHEET_SYNTHESE in recreated else book.sheet_formulas(L.SHEET_SYNTHESE)
-    placement = find_placement(expected, found, built_formulas(), formulas)
+    placement = find_placement(expected, found, built_formulas(renames), formulas)
 
     restored: dict[str, str] = {}
     syn = quote_sheet(L.SHEET_SYNTHESE)
@@ -129,7 +132,8 @@ def _parameter_cells(book: WorkbookPort) -> dict[str, str]:
             for i, row in enumerate(table.rows) if row[key_col]}
 
 
-def restore_computed_columns(book: WorkbookPort, table: RawTable) -> tuple[RawTable, list[Issue]]:
+def restore_computed_columns(book: WorkbookPort, table: RawTable,
+                             renames: dict[str, str]) -> tuple[RawTable, list[Issue]]:
     """A computed column deleted from the Devis table comes back on the table's right (the place
     Excel gives a new column), so that the Synthèse formulas find it again."""
     issues: list[Issue] = []
@@ -137,7 +141,7 @@ def restore_computed_columns(book: WorkbookPort, table: RawTable) -> tuple[RawTa
         spec = L.COLUMN_BY_FIELD[fld]
         if fold(spec.header) in {fold(h) for h in table.headers} or spec.formula is None:
             continue
-        grown = book.add_table_column(table, spec.header, spec.formula)
+        grown = book.add_table_column(table, spec.header, rename_columns(spec.formula, renames))
         if grown is None:
             continue  # no room on the right: reported as a missing column (DEV041)
         table = grown
