@@ -725,3 +725,35 @@ def test_an_amount_typed_below_the_table_is_an_error(tmp_path, capsys):
     wb.save(path)
     assert main(["recalc", str(path)]) == 1
     assert f"Devis!B{FIRST + 2}: erreur DEV045" in capsys.readouterr().out
+
+
+def _set_name(path: Path, name: str, definition: str, local: int | None = None) -> None:
+    parts = parts_of(path)
+    text = parts["xl/workbook.xml"].decode()
+    if local is None:
+        text = re.sub(rf'(<definedName name="{name}">)[^<]*', lambda m: m.group(1) + definition, text)
+    else:
+        text = text.replace("</definedNames>", f'<definedName name="{name}" localSheetId="{local}">{definition}'
+                                               "</definedName></definedNames>")
+    parts["xl/workbook.xml"] = text.encode()
+    write_parts(path, parts)
+
+
+def test_a_parameter_name_holding_a_value_is_read_as_that_value(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    _set_name(path, "PARAM_TAUX_FG", "0.1")
+    assert main(["recalc", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "devis.xlsx!PARAM_TAUX_FG: avertissement DEV042" in out and "valeur fixe (0.1)" in out
+    book = XlsxFile(path)
+    sub, fg = book.named_cell("DEVIS_SOUS_TOTAL")[0], book.named_cell("DEVIS_FRAIS_GENERAUX")[0]
+    assert fg == pytest.approx(round(sub * 0.1, 2))
+
+
+def test_a_sheet_scope_name_shadowing_a_parameter_is_refused(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    _set_name(path, "PARAM_TAUX_FG", "Paramètres!$C$10", local=1)  # on Synthèse, the formulas would use C10
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Synthèse: erreur DEV054: Le nom PARAM_TAUX_FG est aussi défini pour la seule feuille" in out
+    assert "total provisoire" in out

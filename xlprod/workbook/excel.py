@@ -21,7 +21,7 @@ from xlprod.core.cells import ExcelError, as_error
 from xlprod.core.location import Location, parse_cell_ref, split_cell
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import same_formula
-from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
+from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_constant
 from xlprod.workbook.sheetxml import CellWrite, Restored, SheetPatch
 
 
@@ -117,7 +117,8 @@ class ExcelBook:
         text = self._name_text(name)
         ref = parse_cell_ref(text) if text else None
         if ref is None:
-            return None
+            constant = name_constant(text)
+            return None if constant is None else (constant, Location(book=self.book_name, cell=name))
         sheet, cell, _, _ = ref
         value = self.book.sheets[sheet].range(cell).options(err_to_str=True).value
         value = as_error(value) or value
@@ -128,6 +129,14 @@ class ExcelBook:
         for name in self.book.names:
             if "!" not in str(name.name):  # sheet-scope names come as Sheet!Name
                 out[str(name.name)] = str(name.refers_to).lstrip("=")
+        return out
+
+    def local_names(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for name in self.book.names:
+            sheet, bang, local = str(name.name).rpartition("!")
+            if bang:  # xlwings gives a sheet-scope name as Sheet!Name ('My sheet'!Name)
+                out.setdefault(local, []).append(sheet.strip("'").replace("''", "'"))
         return out
 
     def set_names(self, names: dict[str, str]) -> None:

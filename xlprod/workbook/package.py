@@ -270,6 +270,18 @@ class XlsxPackage:
             self._names = _defined_names(self._xml("xl/workbook.xml"))
         return self._names
 
+    def local_defined_names(self) -> dict[str, list[str]]:
+        """Sheet-scope defined names -> the sheets they belong to (a local name shadows the
+        workbook's one in that sheet's formulas)."""
+        root = self._xml("xl/workbook.xml")
+        sheets = [s.get("name", "") for s in root.iter(f"{{{NS_MAIN}}}sheet")]
+        out: dict[str, list[str]] = {}
+        for dn in root.iter(f"{{{NS_MAIN}}}definedName"):
+            index = dn.get("localSheetId")
+            if index is not None and index.isdigit() and int(index) < len(sheets):
+                out.setdefault(dn.get("name", ""), []).append(sheets[int(index)])
+        return out
+
     def set_defined_names(self, names: dict[str, str]) -> None:
         """Create or replace workbook-scope defined names (``{"DEVIS_TOTAL": "'Synthèse'!$C$18"}``)."""
         if not names:

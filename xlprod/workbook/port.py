@@ -35,6 +35,21 @@ class OutsideCell(NamedTuple):
     formula: bool
 
 
+_CONSTANT_TEXT = re.compile(r'^=?\s*"((?:[^"]|"")*)"\s*$')
+_CONSTANT_NUMBER = re.compile(r"^=?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+def name_constant(text: str | None) -> float | str | None:
+    """The value of a defined name that holds a constant (``=0.07``, ``="2018"``), else None."""
+    if not text:
+        return None
+    if m := _CONSTANT_NUMBER.match(text):
+        return float(m.group(1))
+    if m := _CONSTANT_TEXT.match(text):
+        return m.group(1).replace('""', '"')
+    return None
+
+
 @dataclass(frozen=True)
 class RawTable:
     """An Excel Table as typed: header texts and raw cell values (str, float, bool, date or None)."""
@@ -85,13 +100,17 @@ class WorkbookPort(Protocol):
         """Non-empty cells in the table's columns below its last row."""
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
-        """Value and location of the single cell a defined name points to."""
+        """Value and location of the single cell a defined name points to; for a name holding a
+        constant, its value and the name itself as location (sheet None)."""
 
     def defined_names(self) -> dict[str, str]:
         """Workbook-scope defined names -> what they refer to, without the leading ``=``."""
 
     def set_names(self, names: dict[str, str]) -> None:
         """Create or replace workbook-scope defined names."""
+
+    def local_names(self) -> dict[str, list[str]]:
+        """Sheet-scope defined names -> the sheets that have one."""
 
     def has_sheet(self, sheet: str) -> bool: ...
 

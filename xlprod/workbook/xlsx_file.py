@@ -17,7 +17,7 @@ from xlprod.core.cells import ExcelError, UncachedFormula
 from xlprod.core.location import Location, cell_address, parse_cell_ref, split_range
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
-from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition
+from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_constant
 from xlprod.workbook.sheetxml import (
     CellWrite,
     Restored,
@@ -165,7 +165,8 @@ class XlsxFile:
         text = self.package.defined_names().get(name)
         ref = parse_cell_ref(text) if text else None
         if ref is None:
-            return None
+            constant = name_constant(text)
+            return None if constant is None else (constant, Location(book=self.book_name, cell=name))
         sheet, cell, row, col = ref
         grid = self._grid(sheet)
         value = grid[row - 1][col - 1] if row - 1 < len(grid) and col - 1 < len(grid[row - 1]) else None
@@ -174,6 +175,9 @@ class XlsxFile:
 
     def defined_names(self) -> dict[str, str]:
         return dict(self.package.defined_names())
+
+    def local_names(self) -> dict[str, list[str]]:
+        return self.package.local_defined_names()
 
     def set_names(self, names: dict[str, str]) -> None:
         self.package.set_defined_names(names)

@@ -341,6 +341,13 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
             continue
         raw, loc = found
         locations[spec.key] = loc
+        if loc.sheet is None:  # the name holds a value, not a cell: used, and said, since no sheet shows it
+            issues.append(warning(
+                "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({raw}) dans le nom {spec.name}, "
+                "sans cellule dans Paramètres : cette valeur est utilisée.",
+                "Pour le voir et le modifier dans la feuille, rétablissez sa ligne dans le tableau Paramètres "
+                "(ou repartez d'un modèle : xlprod new devis).",
+            ))
         parsed = parse_number(raw)
         if parsed.problem or parsed.value is None:
             issues.append(error(
@@ -393,7 +400,7 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
 
 
 # an input refused: the value Python uses (blank, default) is not what the workbook's formulas see
-REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV017", "DEV040"})
+REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV017", "DEV040", "DEV054"})
 
 # a value typed here makes a row a budget line (an amount typed below the table too)
 _COUNTED = ("account", "quantity", "number", "unit_rate", "amount", "france_amount")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xlprod.core.issues import Issue, warning
+from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter, parse_cell_ref, quote_sheet
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
@@ -75,6 +75,17 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
             issues.append(_name_restored(book.book_name, name, names.get(name), restored[name]))
     restored.update(_parameter_names(book, names, issues))
     book.set_names(restored)
+    owned = [*expected, *(p.name for p in default_parameters()), *(n for _, n, *_ in L.PROJECT_PARAMS)]
+    local = book.local_names()
+    for name in owned:
+        for sheet in local.get(name, []):
+            issues.append(error(
+                "DEV054", Location(book=book.book_name, sheet=sheet),
+                f"Le nom {name} est aussi défini pour la seule feuille « {sheet} » : les formules de cette feuille "
+                "n'utilisent pas la même cellule que xlprod.",
+                "Supprimez ce nom local (Formules > Gestionnaire de noms, étendue : la feuille) ; tant qu'il existe, "
+                "xlprod ne met pas à jour les totaux du classeur.",
+            ))
     return Structure(placement, frozenset(recreated), tuple(issues))
 
 
