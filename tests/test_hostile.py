@@ -757,3 +757,26 @@ def test_a_sheet_scope_name_shadowing_a_parameter_is_refused(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Synthèse: erreur DEV054: Le nom PARAM_TAUX_FG est aussi défini pour la seule feuille" in out
     assert "total provisoire" in out
+
+
+def test_notes_written_beside_the_controls_list_are_kept(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE, {**LINE, "quantity": "huit"}])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_CONTROLES]
+    ws["G5"] = "Vu avec le CNC le 3 mars"
+    ws["H40"] = "Relance"
+    ws["G6"].hyperlink = "https://www.cnc.fr"
+    wb.save(path)
+    for _ in range(2):
+        main(["recalc", str(path)])
+    grid = XlsxFile(path)._grid(L.SHEET_CONTROLES)
+    assert grid[4][6] == "Vu avec le CNC le 3 mars" and grid[39][7] == "Relance"
+    text = XlsxFile(path).package.read_text(sheet_part(path, L.SHEET_CONTROLES))
+    assert 'ref="G6"' in text and text.count("<hyperlink ") >= 2
+    assert_well_formed(path)
+
+
+def test_a_title_with_control_characters_gives_a_well_formed_new_workbook(tmp_path, capsys):
+    out = tmp_path / "devis.xlsm"
+    assert main(["new", "devis", str(out), "--titre", "Film\x0bA\x0c"]) == 0
+    assert_well_formed(out)

@@ -59,6 +59,7 @@ def plan_controls(plan: WritePlan, issues: Sequence[Issue], now: dt.datetime,
     patch.set(2, 1, CellWrite(f"Dernier recalcul le {stamp} : {summary}."))
     first = HEADER_ROW + 1
     patch.clear_from_row = first
+    patch.clear_cols = (1, len(COLUMNS))  # notes the user writes beside the list stay
     links = []
     rows = controls_rows(issues)
     if not rows:

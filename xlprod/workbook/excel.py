@@ -186,7 +186,11 @@ class ExcelBook:
                 if patch.clear_from_row is not None:
                     last = ws.used_range.last_cell.row
                     if last >= patch.clear_from_row:
-                        ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
+                        if patch.clear_cols is None:
+                            ws.range(f"{patch.clear_from_row}:{last}").clear_contents()
+                        else:  # xlprod's columns only: notes beside them stay
+                            ws.range((patch.clear_from_row, patch.clear_cols[0]),
+                                     (last, patch.clear_cols[1])).clear_contents()
                 writes = self._changes(ws, patch, sheet, restored)
                 for ref, target, _tip in plan.links.get(sheet, []):
                     # one HYPERLINK formula per row, written with the others in one block: an

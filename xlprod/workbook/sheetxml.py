@@ -115,6 +115,7 @@ class SheetPatch:
     cells: dict[tuple[int, int], CellWrite] = field(default_factory=dict)
     columns: list[ColumnWrite] = field(default_factory=list)
     clear_from_row: int | None = None  # drop every row at or below this one before writing
+    clear_cols: tuple[int, int] | None = None  # ... or, when set, only these columns' cells in them
 
     def set(self, row: int, col: int, write: CellWrite) -> None:
         self.cells[(row, col)] = write
@@ -239,11 +240,12 @@ def apply_patch(xml: bytes, patch: SheetPatch) -> tuple[bytes, list[Restored]]:
         xml = (text[: sd.body_start] + body + text[sd.body_end:]).encode("utf-8")
         if not cells:
             return xml, restored
-    return _patch_tree(xml, cells, patch.clear_from_row, restored, covered), restored
+    return _patch_tree(xml, cells, patch.clear_from_row, restored, covered, patch.clear_cols), restored
 
 
 def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_row: int | None,
-                restored: list[Restored], covered: Callable[[int, int], bool]) -> bytes:
+                restored: list[Restored], covered: Callable[[int, int], bool],
+                clear_cols: tuple[int, int] | None = None) -> bytes:
     """The general path, on a parsed tree (lxml keeps every namespace prefix and unknown element).
 
     Rows and cells without ``r`` get the position the schema gives them (the next row, the next
@@ -271,17 +273,24 @@ def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_
         r = row.get("r", "")
         number = int(r) if r.isdigit() else previous + 1
         previous = number
-        if clear_from_row is not None and number >= clear_from_row:
+        clearing = clear_from_row is not None and number >= clear_from_row
+        if clearing and clear_cols is None:
             sd.remove(row)
             continue
         if row.get("r") != str(number):
             _set_first(row, "r", str(number))
         last_col = 0
-        for cell in row.iterchildren(cell_tag):
+        for cell in list(row.iterchildren(cell_tag)):
             m = _REF.fullmatch(cell.get("r", ""))
             last_col = column_index(m.group(1)) if m else last_col + 1
+            if clearing and clear_cols is not None and clear_cols[0] <= last_col <= clear_cols[1]:
+                row.remove(cell)  # xlprod's columns only: what the user wrote beside them stays
+                continue
             if m is None:
                 _set_first(cell, "r", f"{column_letter(last_col)}{number}")
+        if clearing and not len(row.findall(cell_tag)):
+            sd.remove(row)
+            continue
         rows[number] = row
 
     by_row: dict[int, dict[int, CellWrite]] = {}
@@ -533,14 +542,28 @@ _BEFORE_HYPERLINKS = ("printOptions", "pageMargins", "pageSetup", "headerFooter"
                       "webPublishItems", "tableParts", "extLst")
 
 
-def set_internal_hyperlinks(xml: str, links: list[tuple[str, str, str]]) -> str:
-    """Replace the sheet's hyperlinks with links to places in the workbook: (cell, target, tooltip)."""
-    xml = re.sub(r"<(\w+:)?hyperlinks>.*?</(\w+:)?hyperlinks>", "", xml, flags=re.S)
-    if not links:
+def set_internal_hyperlinks(xml: str, links: list[tuple[str, str, str]],
+                            area: tuple[int, int, int] | None = None) -> str:
+    """Replace the sheet's hyperlinks with links to places in the workbook: (cell, target, tooltip).
+
+    ``area`` (first row, first and last column): only the links there are xlprod's; the user's
+    links elsewhere on the sheet are kept.
+    """
+    kept: list[str] = []
+    block_m = re.search(r"<(\w+:)?hyperlinks>(.*?)</(\w+:)?hyperlinks>", xml, flags=re.S)
+    if block_m:
+        for h in re.finditer(r"<(?:\w+:)?hyperlink\b[^>]*?(?:/>|>.*?</(?:\w+:)?hyperlink>)", block_m.group(2), re.S):
+            ref = re.search(r'\bref="([A-Z]+)(\d+)', h.group(0))
+            ours = area is None or (ref is not None and int(ref.group(2)) >= area[0]
+                                    and area[1] <= column_index(ref.group(1)) <= area[2])
+            if not ours:
+                kept.append(h.group(0))
+        xml = xml[: block_m.start()] + xml[block_m.end():]
+    if not links and not kept:
         return xml
     sd = _find_sheet_data(xml)
     prefix = sd.prefix if sd else ""
-    items = "".join(
+    items = "".join(kept) + "".join(
         f'<{prefix}hyperlink ref="{cell}" location="{escape_attr(target)}" '
         f'display="{escape_attr(tip)}"/>'
         for cell, target, tip in links

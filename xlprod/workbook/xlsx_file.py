@@ -218,7 +218,8 @@ class XlsxFile:
             xml, fixed = apply_patch(self.package.read(part), patch)
             restored += [(sheet, r) for r in fixed]
             if sheet in plan.links:
-                xml = set_internal_hyperlinks(xml.decode("utf-8"), plan.links[sheet]).encode("utf-8")
+                area = (patch.clear_from_row, *patch.clear_cols) if patch.clear_from_row and patch.clear_cols else None
+                xml = set_internal_hyperlinks(xml.decode("utf-8"), plan.links[sheet], area).encode("utf-8")
             self.package.write(part, xml)
         self.package.drop_calc_chain()
         self.package.set_full_calc_on_load()

@@ -92,6 +92,12 @@ def _validation(col: L.Column) -> dict[str, Any] | None:
     return None
 
 
+def _printable(text: str) -> str:
+    """A title typed on a command line: control characters (which XML forbids) become spaces."""
+    return "".join(" " if ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff" else ch
+                   for ch in text).strip()
+
+
 def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: str, company: str = "",
                 form_version: str = "2018", extra_rows: int = 0,
                 buttons: Sequence[tuple[str, str, str]] = ()) -> Path:
@@ -101,6 +107,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     """
     if form_version not in FORM_VERSIONS:
         raise ValueError(f"form version must be one of {FORM_VERSIONS}")
+    title, company = _printable(title), _printable(company)
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
     wb.set_properties({"title": f"Devis — {title}", "company": company, "comments": "Créé par xlprod"})
