@@ -234,3 +234,16 @@ def test_headers_retyped_without_accent_or_case_keep_every_formula_working(tmp_p
     assert "DEV043" not in issues_of(capsys)  # LibreOffice renamed the references; so does xlprod
     assert values(path) == pytest.approx(before)
     agree_with_libreoffice(path, tmp_path)
+
+
+@pytest.mark.libreoffice
+def test_a_value_typed_in_a_row_inserted_inside_a_total_is_refused_an_empty_one_is_fine(tmp_path, libreoffice,
+                                                                                       capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', "sh.Rows.insertByIndex(8, 1)")
+    assert main(["recalc", str(path)]) == 0  # an empty row, for readability: nothing changes
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', 'sh.getCellRangeByName("C9").Value = 1000')
+    assert main(["recalc", str(path)]) == 1
+    out = issues_of(capsys)
+    assert "Synthèse!C9: erreur DEV053" in out and "total provisoire" in out
+    agree_with_libreoffice(path, tmp_path)

@@ -149,6 +149,9 @@ class ExcelBook:
     def add_sheet(self, sheet: str) -> None:
         self.book.sheets.add(sheet, after=list(self.book.sheets)[-1])
 
+    def cell_values(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
+        return self._values(self.book.sheets[sheet], cells) if cells else {}
+
     def formula_cells(self, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
         if not cells:
             return set()

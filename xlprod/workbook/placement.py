@@ -83,6 +83,31 @@ class Placement:
         return None if lost else moved
 
 
+_RANGE = re.compile(r'"[^"]*"|(?<![\w\].!])\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)(?![\w(\[])')
+
+
+def inserted_cells(placement: Placement, text: str) -> list[tuple[int, int]]:
+    """Cells that a range of ``text`` (``SUM(C6:C14)``, built layout) now covers although no built
+    cell moved there: rows or columns the user inserted inside it, which Excel let the range
+    take in."""
+    from xlprod.core.location import column_index
+
+    out: list[tuple[int, int]] = []
+    for m in _RANGE.finditer(text):
+        if m.group(1) is None:
+            continue
+        c1, r1, c2, r2 = column_index(m.group(1)), int(m.group(2)), column_index(m.group(3)), int(m.group(4))
+        rows = {r for r in map(placement.row, range(r1, r2 + 1)) if r is not None}
+        cols = {c for c in map(placement.col, range(c1, c2 + 1)) if c is not None}
+        if not rows or not cols:
+            continue
+        for r in range(min(rows), max(rows) + 1):
+            for c in range(min(cols), max(cols) + 1):
+                if r not in rows or c not in cols:
+                    out.append((r, c))
+    return out
+
+
 def _place(mapping: Mapping[int, int], built: int) -> int | None:
     if not mapping:
         return built

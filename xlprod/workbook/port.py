@@ -117,6 +117,9 @@ class WorkbookPort(Protocol):
     def add_sheet(self, sheet: str) -> None:
         """Append an empty sheet (one the user deleted, that xlprod owns)."""
 
+    def cell_values(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
+        """The values the cells show."""
+
     def formula_cells(self, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
         """Which of ``cells`` hold a formula (xlprod never replaces one by a normalised value)."""
 

@@ -191,6 +191,11 @@ class XlsxFile:
         self._grids.pop(sheet, None)
         self._special.pop(sheet, None)
 
+    def cell_values(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
+        grid = self._grid(sheet)
+        return {(r, c): grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
+                for r, c in cells}
+
     def formula_cells(self, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
         part = self.package.sheet_parts().get(sheet)
         if not cells or part is None or not self.package.has(part):

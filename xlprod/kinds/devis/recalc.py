@@ -6,6 +6,7 @@ Works on any ``WorkbookPort`` (a file or a book open in Excel); the caller decid
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter, ne
@@ -13,7 +14,7 @@ from typing import Any, cast
 
 from xlprod.core.cells import FormulaValue
 from xlprod.core.issues import Issue, error, warning
-from xlprod.core.location import Location, column_index, column_letter, split_cell
+from xlprod.core.location import Location, cell_address, column_index, column_letter, split_cell
 from xlprod.core.money import format_eur, to_excel, to_excel_all
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.checks import validate_budget
@@ -27,6 +28,7 @@ from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import rename_columns
+from xlprod.workbook.placement import inserted_cells
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored, SheetPatch
 
@@ -39,7 +41,7 @@ class DevisSummary:
 
     def headline(self) -> str:
         if self.provisional:
-            return f"total provisoire {format_eur(self.result.total)} (saisies refusées, classeur non mis à jour)"
+            return f"total provisoire {format_eur(self.result.total)} (classeur non mis à jour : voir les erreurs)"
         return f"total {format_eur(self.result.total)}"
 
     def render(self) -> str:
@@ -119,7 +121,8 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
             ))
         else:
             _plan_devis_columns(plan, table, budget, result, renames)
-            lost = _plan_synthese(plan, result, params, structure, book.book_name, renames)
+            lost = _plan_synthese(plan, result, params, structure, book.book_name, renames,
+                                  lambda cells: book.cell_values(L.SHEET_SYNTHESE, cells))
             if lost:
                 issues += lost
                 report.summary = DevisSummary(budget, result, provisional=True)
@@ -164,7 +167,8 @@ def _formula_refused(where: Location, raw: object, meant: object) -> Issue:
 
 
 def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParameters, structure: Structure,
-                   book: str, renames: dict[str, str]) -> list[Issue]:
+                   book: str, renames: dict[str, str],
+                   book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]]) -> list[Issue]:
     """The Synthèse formulas and their values, where the sheet's rows and columns are now.
 
     Labels are the builder's, left as the user sees them, unless the sheet was recreated. When
@@ -174,27 +178,49 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
     placement, recreated = structure.placement, L.SHEET_SYNTHESE in structure.recreated
     patch = SheetPatch()
     lost: set[int] = set()
+    lost_cols: set[int] = set()
+    inside = sorted({cell for syn in L.synthese_cells(result, params) if syn.formula
+                     for cell in inserted_cells(placement, syn.formula)})
+    typed = {cell: v for cell, v in book_values(inside).items() if v not in (None, "")}
+    if typed:
+        where = ", ".join(cell_address(*c) for c in sorted(typed)[:5])
+        return [error(
+            "DEV053", Location(book=book, sheet=L.SHEET_SYNTHESE, cell=cell_address(*min(typed))),
+            f"Synthèse : valeur saisie dans une ligne ou une colonne insérée au milieu d'un total ({where}) ; "
+            "le total du classeur la compte, pas celui de xlprod, qui ne met donc pas la synthèse à jour.",
+            "Déplacez cette valeur hors des lignes de calcul (sous le tableau de synthèse, ou dans une autre "
+            "feuille), ou supprimez la ligne insérée.",
+        )]
     for syn in L.synthese_cells(result, params):
         if syn.formula is None and not recreated:
             continue
         cell = placement.cell(syn.row, syn.col)
         formula = placement.formula(rename_columns(syn.formula, renames)) if syn.formula else None
+        if placement.col(syn.col) is None:
+            lost_cols.add(syn.col)
+            continue
         if cell is None or (syn.formula and formula is None):
             lost.add(syn.row)
             continue
         value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
         patch.set(*cell, CellWrite(cast(CellValue, value), formula, owned=formula is not None))
-    if not lost:
+    if not lost and not lost_cols:
         plan.sheets[L.SHEET_SYNTHESE] = patch
         return []
-    labels = {c.row: str(c.value) for c in sorted(L.synthese_cells(result, params), key=lambda c: -c.col)
+    cells = L.synthese_cells(result, params)
+    labels = {c.row: str(c.value) for c in sorted(cells, key=lambda c: -c.col)
               if c.col <= 2 and c.value not in (None, "") and not isinstance(c.value, Decimal | int | float)}
-    names = ", ".join(f"« {labels.get(r, f'ligne {r}')} »" for r in sorted(lost))
+    headers = {c.col: str(c.value) for c in cells if c.row == L.SYN_HEADER_ROW}
+    what = []
+    if lost_cols:
+        what.append("colonne(s) " + ", ".join(f"« {headers.get(c, column_letter(c))} »" for c in sorted(lost_cols)))
+    if lost:
+        what.append("ligne(s) " + ", ".join(f"« {labels.get(r, f'ligne {r}')} »" for r in sorted(lost)))
     return [error(
         "DEV051", Location(book=book, sheet=L.SHEET_SYNTHESE),
-        f"Synthèse : ligne(s) de calcul supprimée(s) ({names}) ; les totaux du classeur n'en tiennent plus compte, "
+        f"Synthèse : {' et '.join(what)} de calcul supprimée(s) ; les totaux du classeur n'en tiennent plus compte, "
         "xlprod ne met donc pas la synthèse à jour.",
-        "Annulez la suppression (Ctrl+Z), ou repartez d'un modèle (xlprod new devis) et recopiez-y vos lignes.",
+        "Annulez la suppression (Ctrl+Z), ou copiez la feuille Synthèse d'un modèle neuf (xlprod new devis).",
     )]
 
 
@@ -232,6 +258,10 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
         plan.sheet(table.sheet).columns.append(ColumnWrite(col, formula, first_row, new, stale))
 
 
+_RESTORED_HINTS = {
+    "chapter": "Cette colonne est calculée : le poste est le premier chiffre du compte ; modifiez le compte.",
+    "france_amount": "Cette colonne est calculée : modifiez la part France (ou le montant) de la ligne.",
+}
 GROUPED = 3  # above this many restored cells in one column, one message for the column
 
 
@@ -276,5 +306,6 @@ def _restored_warning(budget: Budget, sheet: str, restored: Restored) -> Issue:
     return warning(
         "DEV043", Location(book=budget.table.book, sheet=sheet, cell=f"{column_letter(restored.col)}{restored.row}"),
         f"{header} : {was} remplaçait le calcul de xlprod ; la formule d'origine est rétablie.",
-        "Cette colonne est calculée : modifiez la quantité, le nombre ou le taux unitaire de la ligne.",
+        _RESTORED_HINTS.get(fld, "Cette colonne est calculée : modifiez la quantité, le nombre ou le taux unitaire "
+                                 "de la ligne."),
     )
