@@ -780,3 +780,24 @@ def test_a_title_with_control_characters_gives_a_well_formed_new_workbook(tmp_pa
     out = tmp_path / "devis.xlsm"
     assert main(["new", "devis", str(out), "--titre", "Film\x0bA\x0c"]) == 0
     assert_well_formed(out)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("Compte;Quantité;Quantité\n241;2;3\n", "colonne(s) en double"),
+    ("Compte;Libellé;;\n241;Chef;9;\n", "sans en-tête"),
+])
+def test_a_csv_value_nobody_would_read_is_refused(tmp_path, content, message, capsys):
+    source = tmp_path / "lignes.csv"
+    source.write_text(content, encoding="utf-8")
+    assert main(["new", "devis", str(tmp_path / "d.xlsx"), "--depuis", str(source)]) == 2
+    assert message in capsys.readouterr().err and not (tmp_path / "d.xlsx").exists()
+
+
+def test_a_csv_export_of_the_devis_sheet_is_read_title_rows_and_computed_columns_included(tmp_path, capsys):
+    source = tmp_path / "export.csv"
+    source.write_text("Devis détaillé — Essai;;;;\nSaisissez une ligne par dépense;;;;\n;;;;\n"
+                      "Compte;Libellé;Poste;Quantité;Nombre;Taux unitaire;Montant;Catégorie de paie\n"
+                      "241;Chef opérateur;2;6;1;2100;12600;cadre\n", encoding="utf-8")
+    out = tmp_path / "d.xlsx"
+    assert main(["new", "devis", str(out), "--depuis", str(source)]) == 0
+    assert XlsxFile(out).named_cell("DEVIS_POSTE_2")[0] == 12600

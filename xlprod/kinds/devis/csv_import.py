@@ -21,6 +21,10 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
+HEADER_SEARCH = 10  # lines looked through for the header row
+COMPTE = fold("Compte")
+
+
 def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
     """Rows as field -> value; numbers that read unambiguously become numbers, anything else stays
     as typed so that the workbook's checks point at the very cell."""
@@ -43,30 +47,53 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
         semicolon = text.count(";") > text.count(",")
         dialect = _Semicolon if semicolon else csv.excel
     reader = csv.reader(io.StringIO(text), dialect, strict=True)  # an unclosed quote is an error, not a swallowed file
+    headers: list[str] = []
+    header_line = 0
     try:
-        headers = next(reader)
+        for _ in range(HEADER_SEARCH):  # an export of the sheet starts with its title rows: skip them
+            line = reader.line_num + 1
+            headers = next(reader)
+            if COMPTE in {fold(h) for h in headers}:
+                header_line = line
+                break
     except StopIteration:
+        pass
+    except csv.Error as exc:
+        raise WorkbookError(where.at(f"ligne {reader.line_num}"), f"CSV mal formé ({exc})",
+                            "Vérifiez les guillemets de cette ligne ; rien n'a été créé.") from exc
+    if not headers:
         raise WorkbookError(where, "le fichier CSV est vide",
-                            "Ajoutez une ligne d'en-têtes (Compte, Libellé, Quantité...).") from None
-    by_fold = {fold(c.header): c for c in L.DEVIS_COLUMNS if not c.formula}
-    fields = [by_fold[fold(h)].field if fold(h) in by_fold else None for h in headers]
-    unknown = [h for h, f in zip(headers, fields, strict=True) if f is None and h.strip()]
+                            "Ajoutez une ligne d'en-têtes (Compte, Libellé, Quantité...).")
+    if not header_line:
+        raise WorkbookError(where.at("ligne 1"), "colonne « Compte » absente des en-têtes du CSV",
+                            "La ligne d'en-têtes doit porter ceux du tableau Devis : Compte, Libellé, "
+                            "Quantité, Unité, Nombre, Taux unitaire, Catégorie de paie, Part France...")
+    head = where.at(f"ligne {header_line}")
+    by_fold = {fold(c.header): c for c in L.DEVIS_COLUMNS}
+    fields = [by_fold[fold(h)].field if fold(h) in by_fold and not by_fold[fold(h)].formula else None
+              for h in headers]
+    computed = {fold(c.header) for c in L.DEVIS_COLUMNS if c.formula}  # Poste, Montant...: recomputed, ignored
+    unknown = [h for h, f in zip(headers, fields, strict=True) if f is None and h.strip() and fold(h) not in computed]
+    twice = sorted({h for h, f in zip(headers, fields, strict=True) if f is not None and fields.count(f) > 1})
+    if twice:
+        raise WorkbookError(head, "colonne(s) en double : " + ", ".join(f"« {h} »" for h in twice),
+                            "Gardez une seule colonne de chaque ; rien n'a été créé.")
     if unknown:  # a column nobody reads would be data silently lost
         expected = ", ".join(c.header for c in L.DEVIS_COLUMNS if not c.formula)
-        raise WorkbookError(where.at("ligne 1"), "en-tête(s) non reconnu(s) : " + ", ".join(f"« {h} »" for h in unknown),
+        raise WorkbookError(head, "en-tête(s) non reconnu(s) : " + ", ".join(f"« {h} »" for h in unknown),
                             f"Renommez ces colonnes comme dans le tableau Devis ({expected}) ou supprimez-les du CSV ; "
                             "rien n'a été créé.")
-    if "account" not in fields:
-        raise WorkbookError(where.at("ligne 1"), "colonne « Compte » absente des en-têtes du CSV",
-                            "La première ligne doit porter les en-têtes du tableau Devis : Compte, Libellé, "
-                            "Quantité, Unité, Nombre, Taux unitaire, Catégorie de paie, Part France...")
+    blank = [i for i, h in enumerate(headers) if not h.strip()]
     rows: list[dict[str, object]] = []
-    start = 2  # the line where the record being read begins
+    start = header_line + 1  # the line where the record being read begins
     try:
         for values in reader:
             start, record_start = reader.line_num + 1, start
             if not any(v.strip() for v in values):
                 continue
+            if any(v.strip() for i, v in enumerate(values) if i in blank):
+                raise WorkbookError(where.at(f"ligne {record_start}"), "une valeur sous une colonne sans en-tête",
+                                    "Donnez un en-tête à cette colonne (ou retirez la valeur) ; rien n'a été créé.")
             if any(v.strip() for v in values[len(fields):]):
                 raise WorkbookError(where.at(f"ligne {record_start}"),
                                     f"{len(values)} valeurs pour {len(fields)} colonnes d'en-tête",
