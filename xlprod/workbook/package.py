@@ -206,6 +206,10 @@ class XlsxPackage:
         except OSError as exc:
             raise WorkbookError(where, f"lecture impossible : {exc.strerror or exc}",
                                 "Vérifiez les droits d'accès au fichier.") from exc
+        if b"purl.oclc.org/ooxml/spreadsheetml" in data.get("xl/workbook.xml", b"")[:2000]:
+            raise WorkbookError(where, "le classeur est au format « Open XML strict », que xlprod ne lit pas",
+                                "Dans Excel : Fichier > Enregistrer sous > type « Classeur Excel (*.xlsx) », "
+                                "puis relancez.")
         if "xl/workbook.xml" not in data:
             raise WorkbookError(where, "l'archive ne contient pas de classeur Excel (xl/workbook.xml absent)",
                                 "Le fichier n'est pas un classeur .xlsx : vérifiez son format.")

@@ -76,9 +76,12 @@ class XlsxFile:
         if last > r1:  # calamine panics (a Rust panic, not an Exception) on a table without data rows
             try:
                 t = self._cal.get_table_by_name(name)
-            except Exception:
-                return None
-            rows = t.to_python()
+                rows = t.to_python()
+            except Exception as exc:  # a cell calamine cannot read: text in a number cell, a bad string index
+                raise WorkbookError(Location(book=self.book_name, sheet=part.sheet),
+                                    f"le tableau {name} contient une cellule illisible ({exc})",
+                                    "Ouvrez le classeur dans Excel ou LibreOffice, qui savent souvent le réparer, "
+                                    "enregistrez-le, puis relancez.") from exc
             headers = [str(h) for h in t.columns]
         else:
             headers = list(part.headers)
