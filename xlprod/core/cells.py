@@ -21,6 +21,21 @@ class ExcelError(str):
 class UncachedFormula(str):
     """A formula (without ``=``) stored with no computed value: nobody has calculated it yet."""
 
+    shared = False  # part of a shared formula: its text lives in another cell, it cannot be rewritten alone
+
+
+class SharedUncachedFormula(UncachedFormula):
+    shared = True
+
+
+class EmptyTextResult(str):
+    """A formula (its text) whose cached result is the empty text "": shown blank, but ``""*2`` is
+    #VALUE! for a spreadsheet."""
+
+
+class NameFormula(str):
+    """A defined name that holds a formula rather than a cell or a value (``=Paramètres!$C$8*2``)."""
+
 
 def as_error(value: object) -> ExcelError | None:
     """``value`` as an Excel error when it is one's text (what xlwings' ``err_to_str`` gives)."""

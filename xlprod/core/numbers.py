@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xlprod.core.cells import ExcelError, UncachedFormula, evaluate_arithmetic
+from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, UncachedFormula, evaluate_arithmetic
 from xlprod.core.money import from_excel
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
@@ -45,6 +45,15 @@ def _parse(raw: object) -> ParsedNumber:
         return ParsedNumber(None)
     if isinstance(raw, ExcelError):
         return ParsedNumber(None, problem=f"la cellule affiche l'erreur Excel {raw}, pas un nombre")
+    if isinstance(raw, EmptyTextResult):
+        return ParsedNumber(None, problem=f"la formule ={raw} donne un texte vide, pas un nombre (les formules du "
+                                          "classeur affichent alors #VALEUR!)")
+    if isinstance(raw, NameFormula):
+        return ParsedNumber(None, problem=f"le nom est défini par une formule (={raw}) dont xlprod ne connaît pas "
+                                          "la valeur")
+    if isinstance(raw, UncachedFormula) and raw.shared:
+        return ParsedNumber(None, problem="une formule partagée jamais calculée (fichier écrit par un programme) : "
+                                          "sa valeur est inconnue")
     if isinstance(raw, UncachedFormula):
         value = evaluate_arithmetic(raw)
         if value is None:

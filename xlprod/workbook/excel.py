@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, cast
 
-from xlprod.core.cells import ExcelError, as_error
-from xlprod.core.location import Location, parse_cell_ref, split_cell
+from xlprod.core.cells import ExcelError, NameFormula, as_error
+from xlprod.core.location import Location, split_cell
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import same_formula
-from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_constant
+from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
 from xlprod.workbook.sheetxml import CellWrite, Restored, SheetPatch
 
 
@@ -114,11 +114,14 @@ class ExcelBook:
                 for i, row in enumerate(values) for j, v in enumerate(row) if v not in (None, "")]
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
-        text = self._name_text(name)
-        ref = parse_cell_ref(text) if text else None
-        if ref is None:
-            constant = name_constant(text)
-            return None if constant is None else (constant, Location(book=self.book_name, cell=name))
+        kind, target = name_target(self._name_text(name))
+        if kind == "constant":
+            return target, Location(book=self.book_name, cell=name)
+        if kind == "formula":
+            return NameFormula(str(target)), Location(book=self.book_name, cell=name)
+        if kind != "cell":
+            return None
+        ref = cast(tuple[str, str, int, int], target)
         sheet, cell, _, _ = ref
         value = self.book.sheets[sheet].range(cell).options(err_to_str=True).value
         value = as_error(value) or value

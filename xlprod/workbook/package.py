@@ -43,9 +43,19 @@ def _doctype(data: bytes) -> bool:
     return b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog
 
 
+def _link_chain(path: Path) -> list[Path]:
+    """``path``, and each name it leads to through symbolic links (a lock may sit beside any)."""
+    chain = [path]
+    for _ in range(40):
+        current = chain[-1]
+        if not current.is_symlink():
+            break
+        chain.append(current.parent / os.readlink(current))
+    return chain
+
+
 def check_not_open(path: Path, where: Location) -> None:
-    real = Path(os.path.realpath(path))
-    locks = lock_files(path) + (lock_files(real) if real != path else [])
+    locks = [lock for p in _link_chain(path) for lock in lock_files(p)]
     if locks:
         raise WorkbookError(
             where,
@@ -192,6 +202,11 @@ class XlsxPackage:
                         part = member.read(info.file_size + 1)
                     if len(part) > info.file_size:
                         raise bomb
+                    if info.filename.endswith((".xml", ".rels")) and part[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                        raise WorkbookError(where, f"une partie du classeur est en UTF-16 ({info.filename}), ce "
+                                                   "qu'aucun tableur n'écrit",
+                                            "Ouvrez le fichier dans Excel ou LibreOffice et enregistrez-le au "
+                                            "format .xlsx, puis relancez.")
                     if info.filename.endswith((".xml", ".rels", ".vml")) and _doctype(part):
                         raise WorkbookError(where, "le fichier contient des déclarations XML interdites dans un "
                                                    "classeur Excel",

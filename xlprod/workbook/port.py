@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from xlprod.core.location import Location, cell_address
+from xlprod.core.cells import evaluate_arithmetic
+from xlprod.core.location import Location, cell_address, parse_cell_ref
 from xlprod.workbook.sheetxml import Restored, SheetPatch
 
 KIND_NAME = "XLPROD_TYPE"  # the defined name that says which kind of xlprod workbook a file is
@@ -40,14 +41,41 @@ _CONSTANT_NUMBER = re.compile(r"^=?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?
 
 
 def name_constant(text: str | None) -> float | str | None:
-    """The value of a defined name that holds a constant (``=0.07``, ``="2018"``), else None."""
+    """The value of a defined name that holds a constant (``=0.07``, ``10%``, ``(0.05*2)``,
+    ``="2018"``), else None."""
     if not text:
         return None
     if m := _CONSTANT_NUMBER.match(text):
         return float(m.group(1))
     if m := _CONSTANT_TEXT.match(text):
         return m.group(1).replace('""', '"')
-    return None
+    body = text.strip().lstrip("=").strip()
+    percent = body.endswith("%")
+    value = evaluate_arithmetic(body.rstrip("%").strip() if percent else body)
+    if value is None:
+        return None
+    return float(value / 100 if percent else value)
+
+
+_ABSOLUTE_CELL = re.compile(r"!\$[A-Za-z]{1,3}\$\d{1,7}\s*$")
+
+
+def name_target(text: str | None) -> tuple[str, object]:
+    """What a defined name holds: ``("cell", (sheet, cell, row, col))``, ``("constant", value)``,
+    ``("formula", text)``, ``("broken", text)`` (``#REF!``, or a relative reference, which moves
+    with the cell that uses it) or ``("missing", None)``."""
+    if not text or not text.strip():
+        return "missing", None
+    body = text.strip().lstrip("=").strip()
+    if "#REF!" in body.upper():
+        return "broken", body
+    ref = parse_cell_ref(body)
+    if ref is not None:
+        return ("cell", ref) if _ABSOLUTE_CELL.search(body) else ("broken", body)
+    constant = name_constant(body)
+    if constant is not None:
+        return "constant", constant
+    return "formula", body
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
-from xlprod.core.cells import ExcelError, UncachedFormula
+from xlprod.core.cells import EmptyTextResult, ExcelError, SharedUncachedFormula, UncachedFormula
 from xlprod.core.location import column_index, column_letter
 from xlprod.workbook.formulas import same_formula
 
@@ -582,15 +582,18 @@ _UNCACHED_CELL = re.compile(
     rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"((?:(?!t="str")[^>])*)>(<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>))'
     rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
 _V_BYTES = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_EMPTY_TEXT_CELL = re.compile(
+    rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?\bt="str"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)'
+    rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)\s*</(?:\w+:)?c>')
 
 
-def special_cells(xml: bytes) -> dict[tuple[int, int], ExcelError | UncachedFormula]:
+def special_cells(xml: bytes) -> dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]:
     """Cells a value reader shows as blank: Excel errors, and formulas stored without a value.
 
     Three substring tests keep the usual sheet (no error, every formula calculated) to a few
     milliseconds however large it is.
     """
-    out: dict[tuple[int, int], ExcelError | UncachedFormula] = {}
+    out: dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult] = {}
     if b't="e"' in xml:
         for m in _ERROR_CELL.finditer(xml):
             vm = _V_BYTES.search(m.group(3))
@@ -601,7 +604,11 @@ def special_cells(xml: bytes) -> dict[tuple[int, int], ExcelError | UncachedForm
     if prefixed or b"f></c>" in xml or b"/></c>" in xml or b"<v></v>" in xml or b"<v/>" in xml:
         for m in _UNCACHED_CELL.finditer(xml):  # a text result cached as "" (t="str") is a value, not a gap
             text = _unescape((m.group(5) or b"").decode("utf-8", "replace"))
-            out[(int(m.group(2)), column_index(m.group(1).decode()))] = UncachedFormula(text)
+            marker = SharedUncachedFormula if b't="shared"' in m.group(4) else UncachedFormula
+            out[(int(m.group(2)), column_index(m.group(1).decode()))] = marker(text)
+        for m in _EMPTY_TEXT_CELL.finditer(xml):  # a formula whose result is "": blank for a reader, #VALUE! in a product
+            key = (int(m.group(2)), column_index(m.group(1).decode()))
+            out.setdefault(key, EmptyTextResult(_unescape((m.group(3) or b"").decode("utf-8", "replace"))))
     return out
 
 

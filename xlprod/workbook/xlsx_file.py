@@ -9,15 +9,15 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import python_calamine as pc
 
-from xlprod.core.cells import ExcelError, UncachedFormula
-from xlprod.core.location import Location, cell_address, parse_cell_ref, split_range
+from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, UncachedFormula
+from xlprod.core.location import Location, cell_address, split_range
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
-from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_constant
+from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
 from xlprod.workbook.sheetxml import (
     CellWrite,
     Restored,
@@ -44,7 +44,7 @@ class XlsxFile:
         self.book_name = name or self.path.name
         self.package.display_name = self.book_name
         self._grids: dict[str, list[list[Any]]] = {}
-        self._special: dict[str, dict[tuple[int, int], ExcelError | UncachedFormula]] = {}
+        self._special: dict[str, dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]] = {}
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -123,7 +123,7 @@ class XlsxFile:
                         headers=[*table.headers, header], rows=[[*row, None] for row in table.rows],
                         specials=dict(table.specials))
 
-    def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula]:
+    def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]:
         if sheet not in self._special:
             part = self.package.sheet_parts().get(sheet)
             self._special[sheet] = special_cells(self.package.read(part)) if part and self.package.has(part) else {}
@@ -165,11 +165,14 @@ class XlsxFile:
         return self._grids[sheet]
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
-        text = self.package.defined_names().get(name)
-        ref = parse_cell_ref(text) if text else None
-        if ref is None:
-            constant = name_constant(text)
-            return None if constant is None else (constant, Location(book=self.book_name, cell=name))
+        kind, target = name_target(self.package.defined_names().get(name))
+        if kind == "constant":
+            return target, Location(book=self.book_name, cell=name)
+        if kind == "formula":
+            return NameFormula(str(target)), Location(book=self.book_name, cell=name)
+        if kind != "cell":
+            return None
+        ref = cast(tuple[str, str, int, int], target)
         sheet, cell, row, col = ref
         grid = self._grid(sheet)
         value = grid[row - 1][col - 1] if row - 1 < len(grid) and col - 1 < len(grid[row - 1]) else None

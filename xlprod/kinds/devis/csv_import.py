@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from xlprod.core.location import Location
-from xlprod.core.money import to_excel
+from xlprod.core.money import CENT, ZERO, french_number, round_cents, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
@@ -23,6 +23,24 @@ class _Semicolon(csv.excel):
 
 HEADER_SEARCH = 10  # lines looked through for the header row
 COMPTE = fold("Compte")
+
+
+def _check_amount(values: list[str], at: int | None, row: dict[str, object], where: Location) -> None:
+    """A Montant in the CSV is recomputed by the devis: refuse one that the line does not give,
+    rather than drop it (a CSV of amounts only would become a devis of zeros)."""
+    if at is None or at >= len(values) or not values[at].strip():
+        return
+    typed = parse_number(values[at].strip()).value
+    if typed is None:
+        raise WorkbookError(where, f"Montant « {values[at].strip()} » illisible", "Corrigez-le ; rien n'a été créé.")
+    factors = [parse_number(row.get(f)).value for f in ("quantity", "number", "unit_rate")]
+    q, n, r = (f if f is not None else ZERO for f in factors)
+    computed = round_cents(q * n * r)
+    if abs(computed - typed) >= CENT:
+        raise WorkbookError(where, f"Montant {french_number(typed)} : le devis le calcule comme Quantité × Nombre × "
+                                   f"Taux unitaire, ce qui donne ici {french_number(computed)}",
+                            f"Pour un montant forfaitaire, mettez Quantité 1, Nombre 1 et Taux unitaire "
+                            f"{french_number(typed)} ; rien n'a été créé.")
 
 
 def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
@@ -84,6 +102,7 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
                             f"Renommez ces colonnes comme dans le tableau Devis ({expected}) ou supprimez-les du CSV ; "
                             "rien n'a été créé.")
     blank = [i for i, h in enumerate(headers) if not h.strip()]
+    amount_at = next((i for i, h in enumerate(headers) if fold(h) == fold(L.COLUMN_BY_FIELD["amount"].header)), None)
     rows: list[dict[str, object]] = []
     start = header_line + 1  # the line where the record being read begins
     try:
@@ -109,6 +128,7 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
                     row[fld] = to_excel(parsed.value) if parsed.value is not None else value
                 else:
                     row[fld] = value
+            _check_amount(values, amount_at, row, where.at(f"ligne {record_start}"))
             rows.append(row)
     except csv.Error as exc:
         raise WorkbookError(where.at(f"ligne {start}"), f"CSV mal formé à partir de cette ligne ({exc})",

@@ -19,7 +19,7 @@ from pydantic_core import ArgsKwargs
 
 from xlprod.cnc.payroll import PayrollCategory, lookup_category
 from xlprod.cnc.reference import FORM_VERSIONS
-from xlprod.core.cells import FormulaValue, UncachedFormula, evaluate_arithmetic
+from xlprod.core.cells import EmptyTextResult, FormulaValue, NameFormula, UncachedFormula, evaluate_arithmetic
 from xlprod.core.issues import Issue, error, has_errors, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, french_number, from_double
@@ -140,7 +140,13 @@ class _TableReader:
                 continue
             row, where = self.first_row + i, self.ref.where(self.first_row + i, fld)
             label = L.COLUMN_BY_FIELD[fld].header if fld in L.COLUMN_BY_FIELD else fld
-            value = evaluate_arithmetic(marker) if isinstance(marker, UncachedFormula) and fld in _NUMBER_FIELDS else None
+            if isinstance(marker, EmptyTextResult):
+                if fld not in _NUMBER_FIELDS:
+                    self.rows[i][j] = None  # "" from a formula: blank for text, as for the workbook's SUMIFS
+                continue  # in a number column: refused by the number reader (""*x is #VALUE!)
+            shared = isinstance(marker, UncachedFormula) and marker.shared  # its text lives elsewhere: never rewritten
+            value = evaluate_arithmetic(marker) if isinstance(marker, UncachedFormula) and fld in _NUMBER_FIELDS \
+                and not shared else None
             if fld in _NUMBER_FIELDS and value is None:
                 continue  # left in place: the number reader refuses it with the same words, at its cell
             self.rows[i][j] = value
@@ -341,7 +347,7 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
             continue
         raw, loc = found
         locations[spec.key] = loc
-        if loc.sheet is None:  # the name holds a value, not a cell: used, and said, since no sheet shows it
+        if loc.sheet is None and not isinstance(raw, NameFormula):  # a value in the name: used, and said
             issues.append(warning(
                 "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({raw}) dans le nom {spec.name}, "
                 "sans cellule dans Paramètres : cette valeur est utilisée.",

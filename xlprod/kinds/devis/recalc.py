@@ -15,13 +15,21 @@ from typing import Any, cast
 from xlprod.core.cells import FormulaValue
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, cell_address, column_index, column_letter, split_cell
-from xlprod.core.money import format_eur, to_excel, to_excel_all
+from xlprod.core.money import format_eur, french_number, to_excel, to_excel_all
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import BudgetResult, compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
-from xlprod.kinds.devis.reader import REFUSED_CODES, DevisRead, column_renames, outside_issues, read_devis, read_parameters
+from xlprod.kinds.devis.reader import (
+    REFUSED_CODES,
+    DevisRead,
+    column_renames,
+    map_columns,
+    outside_issues,
+    read_devis,
+    read_parameters,
+)
 from xlprod.kinds.devis.structure import Structure, restore_computed_columns, restore_structure
 from xlprod.kinds.devis.topsheet import render_topsheet
 from xlprod.kinds.registry import Report
@@ -87,9 +95,8 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     issues[:0] = [*structure.issues, *column_issues]
     read = read_devis(table, params, book.book_name)
     issues += read.issues
-    formula_issues = _formula_inputs(book, table, read, param_fixes)
-    refused_at = {i.location for i in formula_issues}
-    issues = [i for i in issues if not (i.code == "DEV011" and i.location in refused_at)] + formula_issues
+    formula_issues, untouched = _formula_inputs(book, table, read, param_fixes)
+    issues = [i for i in issues if not (i.code == "DEV011" and i.location in untouched)] + formula_issues
     issues += outside_issues(book.cells_below(table), table, book.book_name)
 
     if read.budget is not None:
@@ -139,30 +146,64 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
 
 
 def _formula_inputs(book: WorkbookPort, table: RawTable, read: DevisRead,
-                    param_fixes: dict[Location, object]) -> list[Issue]:
-    """Inputs xlprod would normalise (« Tech » -> technicien) but that a formula computes: the cell
-    is the user's formula and stays; the workbook's formulas then see the raw result, not what
-    Python read, so the input is refused (it must give the value itself)."""
+                    param_fixes: dict[Location, object]) -> tuple[list[Issue], set[Location]]:
+    """Inputs xlprod would normalise (« tech » -> technicien) but that a formula computes.
+
+    The formula is the user's and stays. When the workbook's formulas read its raw result the
+    same way Python does (« TECHNICIEN » for a SUMIFS, which ignores case; ``=225`` as an
+    account), nothing is said; otherwise the input is refused. Returns the issues, and the cells
+    whose normalisation message no longer applies.
+    """
     issues: list[Issue] = []
+    untouched: set[Location] = set()
+    cols, _ = map_columns(table, book.book_name)
+    field_at = {table.first_col + i: fld for fld, i in cols.items()}
     plain = [cell for cell, v in read.fixes.items() if not isinstance(v, FormulaValue)]
     for row, col in sorted(book.formula_cells(table.sheet, plain)):
         raw = table.rows[row - table.header_row - 1][col - table.first_col]
-        issues.append(_formula_refused(Location(book=book.book_name, sheet=table.sheet, cell=f"{column_letter(col)}{row}"),
-                                       raw, read.fixes.pop((row, col))))
+        meant = read.fixes.pop((row, col))
+        where = Location(book=book.book_name, sheet=table.sheet, cell=f"{column_letter(col)}{row}")
+        untouched.add(where)
+        if not _formula_result_agrees(field_at.get(col, ""), raw, meant):
+            issues.append(_formula_refused(where, raw, meant))
     for loc in list(param_fixes):
         cell = split_cell(loc.cell or "")
         if cell and loc.sheet and not isinstance(param_fixes[loc], FormulaValue) and book.formula_cells(loc.sheet, [cell]):
             issues.append(_formula_refused(loc, None, param_fixes.pop(loc)))
-    return issues
+            untouched.add(loc)
+    return issues, untouched
+
+
+def _formula_result_agrees(fld: str, raw: object, meant: object) -> bool:
+    """Does the workbook read this formula result as Python does, without normalising it?"""
+    if fld == "unit":  # no formula of the workbook uses the unit
+        return True
+    if fld == "account":  # LEFT(225;1) is "2", as for the text "225"
+        return isinstance(raw, float) and raw.is_integer() and str(int(raw)) == meant
+    if fld == "category" or fld.startswith("tag:"):  # SUMIFS compares text without regard to case
+        return isinstance(raw, str) and isinstance(meant, str) and raw.casefold() == meant.casefold()
+    if fld in ("quantity", "number", "unit_rate", "france_share"):  # "10" * 2 is 20 in any language
+        return isinstance(raw, str) and raw.isdigit()
+    return False
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "une cellule vide"
+    if isinstance(value, bool):
+        return "« VRAI »" if value else "« FAUX »"
+    if isinstance(value, float | Decimal):
+        return f"« {french_number(Decimal(str(value)))} »"
+    return f"« {value} »"
 
 
 def _formula_refused(where: Location, raw: object, meant: object) -> Issue:
-    shown = f"« {raw} »" if raw is not None else "une valeur"
+    shown = _shown(raw) if raw is not None else "une valeur"
     return error(
-        "DEV017", where, f"La formule de cette cellule donne {shown}, que xlprod lit comme « {meant} » mais que les "
-        "formules du classeur ne reconnaissent pas ; la cellule n'est pas modifiée.",
-        f"Faites donner « {meant} » à la formule (ou saisissez la valeur) ; tant que la cellule est refusée, xlprod ne "
-        "met pas à jour les totaux du classeur.",
+        "DEV017", where, f"La formule de cette cellule donne {shown}, que xlprod lit comme {_shown(meant)}, mais que "
+        "les formules du classeur ne lisent pas ainsi ; la cellule n'est pas modifiée.",
+        f"Faites donner {_shown(meant)} à la formule (ou saisissez la valeur) ; tant que la cellule est refusée, "
+        "xlprod ne met pas à jour les totaux du classeur.",
     )
 
 
@@ -178,10 +219,12 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
     placement, recreated = structure.placement, L.SHEET_SYNTHESE in structure.recreated
     patch = SheetPatch()
     lost: set[int] = set()
-    lost_cols: set[int] = set()
+    lost_cols = {syn.col for syn in L.synthese_cells(result, params) if syn.formula and placement.col(syn.col) is None}
     inside = sorted({cell for syn in L.synthese_cells(result, params) if syn.formula
                      for cell in inserted_cells(placement, syn.formula)})
-    typed = {cell: v for cell, v in book_values(inside).items() if v not in (None, "")}
+    # SUM ignores text: only a number (other than 0) makes the workbook's total differ from xlprod's
+    typed = {cell: v for cell, v in book_values(inside).items()
+             if isinstance(v, int | float) and not isinstance(v, bool) and v != 0}
     if typed:
         where = ", ".join(cell_address(*c) for c in sorted(typed)[:5])
         return [error(
@@ -196,11 +239,11 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
             continue
         cell = placement.cell(syn.row, syn.col)
         formula = placement.formula(rename_columns(syn.formula, renames)) if syn.formula else None
-        if placement.col(syn.col) is None:
-            lost_cols.add(syn.col)
+        if syn.col in lost_cols:
             continue
         if cell is None or (syn.formula and formula is None):
-            lost.add(syn.row)
+            if placement.row(syn.row) is None or not lost_cols:  # a row of its own, not one that used a lost column
+                lost.add(syn.row)
             continue
         value = to_excel(syn.value) if isinstance(syn.value, Decimal) else syn.value
         patch.set(*cell, CellWrite(cast(CellValue, value), formula, owned=formula is not None))

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlprod.core.issues import Issue, error, warning
-from xlprod.core.location import Location, column_letter, parse_cell_ref, quote_sheet
+from xlprod.core.location import Location, column_letter, quote_sheet
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.workbook.formulas import rename_columns
 from xlprod.workbook.placement import Placement, find_placement
-from xlprod.workbook.port import RawTable, WorkbookPort
+from xlprod.workbook.port import RawTable, WorkbookPort, name_target
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
     expected = {n: (r, c) for n, (_, r, c) in L.owned_names().items()}
     found: dict[str, tuple[int, int]] = {}
     for name in expected:
-        ref = parse_cell_ref(names.get(name, ""))
-        if ref is not None and ref[0] == L.SHEET_SYNTHESE:
+        kind, ref = name_target(names.get(name))
+        if kind == "cell" and isinstance(ref, tuple) and ref[0] == L.SHEET_SYNTHESE:
             found[name] = (ref[2], ref[3])
     formulas = {} if L.SHEET_SYNTHESE in recreated else book.sheet_formulas(L.SHEET_SYNTHESE)
     placement = find_placement(expected, found, built_formulas(renames), formulas)
@@ -76,9 +76,9 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
     restored.update(_parameter_names(book, names, issues))
     book.set_names(restored)
     owned = [*expected, *(p.name for p in default_parameters()), *(n for _, n, *_ in L.PROJECT_PARAMS)]
-    local = book.local_names()
+    local = {n.casefold(): sheets for n, sheets in book.local_names().items()}  # names ignore case
     for name in owned:
-        for sheet in local.get(name, []):
+        for sheet in local.get(name.casefold(), []):
             issues.append(error(
                 "DEV054", Location(book=book.book_name, sheet=sheet),
                 f"Le nom {name} est aussi défini pour la seule feuille « {sheet} » : les formules de cette feuille "
@@ -102,8 +102,8 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
     otherwise to the default value itself, so the workbook's formulas compute what Python does."""
     specs = [(p.key, p.name, p.value, True) for p in default_parameters()]
     specs += [(key, name, "2018" if key == "version_formulaire" else "", False) for key, name, *_ in L.PROJECT_PARAMS]
-    missing = [s for s in specs if parse_cell_ref(names.get(s[1], "")) is None
-               and not _is_constant(names.get(s[1], ""))]
+    # a value or a formula in the name is the user's setting: read (or refused), never re-pointed
+    missing = [s for s in specs if name_target(names.get(s[1]))[0] in ("missing", "broken")]
     if not missing:
         return {}
     cells = _parameter_cells(book)
@@ -113,18 +113,6 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
         restored[name] = target
         issues.append(_name_restored(book.book_name, name, names.get(name), target))
     return restored
-
-
-def _is_constant(text: str) -> bool:
-    """A name restored earlier as a plain value (``0.07``, ``"2018"``): left as it is."""
-    body = text.strip().lstrip("=")
-    if body.startswith('"') and body.endswith('"') and len(body) >= 2:
-        return True
-    try:
-        float(body)
-    except ValueError:
-        return False
-    return True
 
 
 def _parameter_cells(book: WorkbookPort) -> dict[str, str]:
