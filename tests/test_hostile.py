@@ -801,3 +801,88 @@ def test_a_csv_export_of_the_devis_sheet_is_read_title_rows_and_computed_columns
     out = tmp_path / "d.xlsx"
     assert main(["new", "devis", str(out), "--depuis", str(source)]) == 0
     assert XlsxFile(out).named_cell("DEVIS_POSTE_2")[0] == 12600
+
+
+# -- third hostile review -------------------------------------------------------------------------
+
+def test_a_shared_formula_never_calculated_is_refused_and_left_whole(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE, {**LINE, "account": "242"}, {**LINE, "account": "243"}])
+    for i in range(3):
+        ref = f"D{FIRST + i}"
+        f = f'<f t="shared" ref="D{FIRST}:D{FIRST + 2}" si="0">2*3</f>' if i == 0 else '<f t="shared" si="0"/>'
+        set_cell_xml(path, L.SHEET_DEVIS, ref, f'<c r="{ref}">{f}</c>')
+    before = parts_of(path)[sheet_part(path, L.SHEET_DEVIS)]
+    assert main(["recalc", str(path)]) == 1
+    assert "formule partagée jamais calculée" in capsys.readouterr().out
+    assert parts_of(path)[sheet_part(path, L.SHEET_DEVIS)] == before
+
+
+def test_a_formula_giving_empty_text_in_a_number_cell_is_refused(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    set_cell_xml(path, L.SHEET_DEVIS, f"D{FIRST}", f'<c r="D{FIRST}" t="str"><f>IF(1,"","")</f><v></v></c>')
+    assert main(["recalc", str(path)]) == 1
+    assert f"Devis!D{FIRST}: erreur DEV010" in capsys.readouterr().out
+
+
+def test_a_parameter_name_with_a_relative_reference_is_pointed_back_at_its_cell(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    cell = XlsxFile(path).package.defined_names()["PARAM_TAUX_FG"]
+    _set_name(path, "PARAM_TAUX_FG", cell.replace("$", ""))
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV049: Nom défini PARAM_TAUX_FG cassé" in capsys.readouterr().out
+    assert XlsxFile(path).package.defined_names()["PARAM_TAUX_FG"] == cell
+
+
+@pytest.mark.parametrize("definition", ["10%", "(0.1)", "0.05*2"])
+def test_a_parameter_name_holding_an_expression_is_read_not_re_pointed(tmp_path, definition, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    _set_name(path, "PARAM_TAUX_FG", definition)
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV049" not in capsys.readouterr().out
+    book = XlsxFile(path)
+    assert book.named_cell("DEVIS_FRAIS_GENERAUX")[0] == pytest.approx(round(book.named_cell("DEVIS_SOUS_TOTAL")[0] * 0.1, 2))
+
+
+def test_a_sheet_scope_name_in_another_case_is_refused_too(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    _set_name(path, "param_taux_fg", "0.2", local=1)
+    assert main(["recalc", str(path)]) == 1
+    assert "DEV054" in capsys.readouterr().out
+
+
+def test_formula_results_the_workbook_reads_as_python_does_are_accepted(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [{**LINE, "category": "technicien", "tag:écoproduction": "oui"}])
+    set_cell_xml(path, L.SHEET_DEVIS, f"I{FIRST}", f'<c r="I{FIRST}" t="str"><f>UPPER("technicien")</f><v>TECHNICIEN</v></c>')
+    tag = chr(64 + COLS["tag:écoproduction"])
+    set_cell_xml(path, L.SHEET_DEVIS, f"{tag}{FIRST}", f'<c r="{tag}{FIRST}" t="str"><f>"Oui"</f><v>Oui</v></c>')
+    set_cell_xml(path, L.SHEET_DEVIS, f"A{FIRST}", f'<c r="A{FIRST}"><f>240+1</f><v>241</v></c>')
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV017" not in capsys.readouterr().out
+    text = XlsxFile(path).package.read_text(sheet_part(path, L.SHEET_DEVIS))
+    assert "UPPER(" in text and "240+1" in text
+
+
+def test_an_old_utf16_part_is_refused_with_a_message(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    parts = parts_of(path)
+    part = sheet_part(path, L.SHEET_CONTROLES)
+    parts[part] = parts[part].decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    write_parts(path, parts)
+    assert main(["recalc", str(path)]) == 2
+    assert "UTF-16" in capsys.readouterr().err
+
+
+def test_a_workbook_in_manual_calculation_is_said_to_be(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    parts = parts_of(path)
+    parts["xl/workbook.xml"] = re.sub(rb"<calcPr\b", b'<calcPr calcMode="manual"', parts["xl/workbook.xml"])
+    write_parts(path, parts)
+    assert main(["recalc", str(path)]) == 0
+    assert "devis.xlsx: avertissement DEV018" in capsys.readouterr().out
+
+
+def test_a_csv_amount_the_line_does_not_give_is_refused(tmp_path, capsys):
+    source = tmp_path / "lignes.csv"
+    source.write_text("Compte;Libellé;Montant\n223;Assistant;30000\n", encoding="utf-8")
+    assert main(["new", "devis", str(tmp_path / "d.xlsx"), "--depuis", str(source)]) == 2
+    assert "Montant 30000" in capsys.readouterr().err

@@ -242,8 +242,26 @@ def test_a_value_typed_in_a_row_inserted_inside_a_total_is_refused_an_empty_one_
     path = make_devis(tmp_path / "devis.xlsx", LINES)
     edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', "sh.Rows.insertByIndex(8, 1)")
     assert main(["recalc", str(path)]) == 0  # an empty row, for readability: nothing changes
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', 'sh.getCellRangeByName("C9").setString("note")')
+    assert main(["recalc", str(path)]) == 0  # text: SUM ignores it, as xlprod does
     edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', 'sh.getCellRangeByName("C9").Value = 1000')
     assert main(["recalc", str(path)]) == 1
     out = issues_of(capsys)
     assert "Synthèse!C9: erreur DEV053" in out and "total provisoire" in out
     agree_with_libreoffice(path, tmp_path)
+
+
+@pytest.mark.libreoffice
+def test_rows_and_columns_inserted_in_the_controls_sheet_are_respected(tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [*LINES, {**LINES[0], "quantity": "huit"}])
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Contrôles")', "sh.Columns.insertByIndex(0, 1)",
+                          "sh.Rows.insertByIndex(0, 2)", 'sh.getCellRangeByName("A7").setString("ma note")',
+                          'sh.getCellRangeByName("A2").setString("en-tête")')
+    for _ in range(2):
+        assert main(["recalc", str(path)]) == 1
+    grid = XlsxFile(path)._grid(L.SHEET_CONTROLES)
+    assert grid[6][0] == "ma note" and grid[1][0] == "en-tête"
+    assert grid[5][1:4] == ["Gravité", "Emplacement", "Code"]  # the header, moved to B6
+    assert grid[6][1] == "Erreur" and grid[6][3] == "DEV010"
+    assert grid[3][1].startswith("Dernier recalcul le")
+    issues_of(capsys)

@@ -127,6 +127,9 @@ class ExcelBook:
         value = as_error(value) or value
         return (None if value == "" else value), Location(book=self.book_name, sheet=sheet, cell=cell)
 
+    def manual_calculation(self) -> bool:
+        return str(self.book.app.calculation) == "manual"
+
     def defined_names(self) -> dict[str, str]:
         out = {}
         for name in self.book.names:

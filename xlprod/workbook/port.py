@@ -142,6 +142,9 @@ class WorkbookPort(Protocol):
 
     def has_sheet(self, sheet: str) -> bool: ...
 
+    def manual_calculation(self) -> bool:
+        """Is the workbook in manual calculation (formula values possibly out of date)?"""
+
     def add_sheet(self, sheet: str) -> None:
         """Append an empty sheet (one the user deleted, that xlprod owns)."""
 

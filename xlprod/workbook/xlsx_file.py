@@ -182,6 +182,9 @@ class XlsxFile:
     def defined_names(self) -> dict[str, str]:
         return dict(self.package.defined_names())
 
+    def manual_calculation(self) -> bool:
+        return re.search(r'<(?:\w+:)?calcPr\b[^>]*\bcalcMode="manual"', self.package.read_text("xl/workbook.xml")) is not None
+
     def local_names(self) -> dict[str, list[str]]:
         return self.package.local_defined_names()
 

@@ -93,6 +93,14 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     named = {n: book.named_cell(n) for n in names}
     params, issues, param_fixes = read_parameters(named, book.book_name)
     issues[:0] = [*structure.issues, *column_issues]
+    if book.manual_calculation():
+        issues.insert(0, warning(
+            "DEV018", Location(book=book.book_name),
+            "Le classeur est en calcul manuel : une formule saisie dans une cellule d'entrée peut afficher une valeur "
+            "périmée, que xlprod lit telle quelle.",
+            "Dans Excel, appuyez sur F9 (Formules > Calculer maintenant) et enregistrez avant le recalcul, ou passez "
+            "en calcul automatique (Formules > Options de calcul).",
+        ))
     read = read_devis(table, params, book.book_name)
     issues += read.issues
     formula_issues, untouched = _formula_inputs(book, table, read, param_fixes)
@@ -140,7 +148,7 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     if L.SHEET_CONTROLES in structure.recreated:
         plan_controls_frame(controls, "Contrôles du devis")
     status = structure.placement.cell(*L.SYN_STATUS_CELL)
-    plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *status) if status else None)
+    plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *status) if status else None, structure.controls_origin)
     book.apply(controls)
     return report
 

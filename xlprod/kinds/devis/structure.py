@@ -15,6 +15,7 @@ from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.workbook import controls
 from xlprod.workbook.formulas import rename_columns
 from xlprod.workbook.placement import Placement, find_placement
 from xlprod.workbook.port import RawTable, WorkbookPort, name_target
@@ -25,6 +26,7 @@ class Structure:
     placement: Placement  # where the Synthèse cells are now
     recreated: frozenset[str]  # sheets that had been deleted and were recreated empty
     issues: tuple[Issue, ...]
+    controls_origin: tuple[int, int] = (controls.HEADER_ROW, 1)  # the Contrôles list's header cell, now
 
 
 def built_formulas(renames: dict[str, str] | None = None) -> dict[tuple[int, int], str]:
@@ -74,6 +76,9 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
         if name != L.STATUS_NAME or name in names:  # the status name is new in 2026-11: added silently
             issues.append(_name_restored(book.book_name, name, names.get(name), restored[name]))
     restored.update(_parameter_names(book, names, issues))
+    origin = controls.list_origin({} if L.SHEET_CONTROLES in recreated else names)
+    if name_target(names.get(controls.ORIGIN_NAME))[0] != "cell" or L.SHEET_CONTROLES in recreated:
+        restored[controls.ORIGIN_NAME] = controls.origin_reference(origin)  # new in 2026-11: added silently
     book.set_names(restored)
     owned = [*expected, *(p.name for p in default_parameters()), *(n for _, n, *_ in L.PROJECT_PARAMS)]
     local = {n.casefold(): sheets for n, sheets in book.local_names().items()}  # names ignore case
@@ -86,7 +91,7 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
                 "Supprimez ce nom local (Formules > Gestionnaire de noms, étendue : la feuille) ; tant qu'il existe, "
                 "xlprod ne met pas à jour les totaux du classeur.",
             ))
-    return Structure(placement, frozenset(recreated), tuple(issues))
+    return Structure(placement, frozenset(recreated), tuple(issues), origin)
 
 
 def _name_restored(book: str, name: str, was: str | None, now: str) -> Issue:
