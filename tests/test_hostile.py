@@ -204,7 +204,7 @@ def test_a_formula_never_calculated_that_refers_to_cells_is_an_error_never_a_zer
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"devis.xlsx!Devis!G{FIRST}: erreur DEV010" in out and "jamais été calculée" in out
-    assert "total provisoire" in out
+    assert "totaux non mis à jour" in out
 
 
 @pytest.mark.parametrize(("field", "value"), [("unit_rate", 1e26), ("unit_rate", 1e308), ("quantity", 5e7),
@@ -250,7 +250,7 @@ def test_a_refused_input_leaves_the_figures_to_the_workbook_formulas(tmp_path, c
     table_before = XlsxFile(path).table(L.TABLE_DEVIS).rows
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "DEV047" in out and "total provisoire" in out
+    assert "DEV047" in out and "totaux non mis à jour" in out
     book = XlsxFile(path)
     assert {n: book.named_cell(n)[0] for n in L.result_names()} == before
     assert book.table(L.TABLE_DEVIS).rows == table_before
@@ -647,7 +647,7 @@ def test_a_refused_cell_still_lets_the_other_cells_be_normalised_and_says_nothin
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
     assert "DEV010" in out and "DEV047" in out and "DEV015" not in out and "comptée comme si" not in out
-    assert "contrôlé, total provisoire" in out
+    assert "contrôlé, totaux non mis à jour" in out
     row = XlsxFile(path).table(L.TABLE_DEVIS).rows[1]
     assert row[COLS["unit_rate"] - 1] == 30000 and row[COLS["category"] - 1] == "technicien"
 
@@ -714,7 +714,7 @@ def test_a_line_amount_beyond_any_budget_is_refused(tmp_path, capsys):
     path = make_devis(tmp_path / "devis.xlsx", [{**LINE, "quantity": 999_999, "number": 999_999, "unit_rate": 999_999_999}])
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
-    assert f"Devis!H{FIRST}: erreur DEV016: Montant de la ligne" in out and "total provisoire" in out
+    assert f"Devis!H{FIRST}: erreur DEV016: Montant de la ligne" in out and "totaux non mis à jour" in out
 
 
 def test_an_amount_typed_below_the_table_is_an_error(tmp_path, capsys):
@@ -756,7 +756,7 @@ def test_a_sheet_scope_name_shadowing_a_parameter_is_refused(tmp_path, capsys):
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
     assert "Synthèse: erreur DEV054: Le nom PARAM_TAUX_FG est aussi défini pour la seule feuille" in out
-    assert "total provisoire" in out
+    assert "totaux non mis à jour" in out
 
 
 def test_notes_written_beside_the_controls_list_are_kept(tmp_path, capsys):

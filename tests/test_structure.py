@@ -156,7 +156,7 @@ def test_a_deleted_synthese_row_is_an_error_and_the_workbook_keeps_one_set_of_nu
                           f"sh.Rows.removeByIndex({L.SYN_FIRST_CHARGE_ROW + 1 - 1}, 1)")  # a charges row
     assert main(["recalc", str(path)]) == 1
     out = issues_of(capsys)
-    assert "Synthèse: erreur DEV051" in out and "« cadre »" in out and "total provisoire" in out
+    assert "Synthèse: erreur DEV051" in out and "« cadre »" in out and "totaux non mis à jour" in out
     agree_with_libreoffice(path, tmp_path)  # one set of numbers: the workbook's
 
 
@@ -247,7 +247,7 @@ def test_a_value_typed_in_a_row_inserted_inside_a_total_is_refused_an_empty_one_
     edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', 'sh.getCellRangeByName("C9").Value = 1000')
     assert main(["recalc", str(path)]) == 1
     out = issues_of(capsys)
-    assert "Synthèse!C9: erreur DEV053" in out and "total provisoire" in out
+    assert "Synthèse!C9: erreur DEV053" in out and "totaux non mis à jour" in out
     agree_with_libreoffice(path, tmp_path)
 
 

@@ -17,10 +17,6 @@ NUMERIC = {"quantity", "number", "unit_rate", "france_share"}
 MAX_BYTES = 50_000_000
 
 
-class _Semicolon(csv.excel):
-    delimiter = ";"
-
-
 HEADER_SEARCH = 10  # lines looked through for the header row
 COMPTE = fold("Compte")
 
@@ -59,12 +55,13 @@ def read_lines_csv(path: str | Path) -> list[dict[str, object]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    try:  # only the delimiter is guessed: quotes are always Excel's (doubled inside a quoted field)
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=";,\t").delimiter
     except csv.Error:
-        semicolon = text.count(";") > text.count(",")
-        dialect = _Semicolon if semicolon else csv.excel
-    reader = csv.reader(io.StringIO(text), dialect, strict=True)  # an unclosed quote is an error, not a swallowed file
+        delimiter = ";" if text.count(";") > text.count(",") else ","
+
+    # strict: an unclosed quote is an error, not a swallowed file
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter, strict=True)
     headers: list[str] = []
     header_line = 0
     try:

@@ -357,8 +357,8 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         parsed = parse_number(raw)
         if parsed.problem or parsed.value is None:
             issues.append(error(
-                "DEV040", loc, f"{spec.label} : {parsed.problem or 'valeur vide'} ; la valeur par défaut "
-                f"({spec.value}) est utilisée pour le calcul.",
+                "DEV040", loc, f"{spec.label} : {parsed.problem or 'valeur vide'} ; xlprod ne met pas à jour les "
+                "totaux du classeur tant que la valeur est refusée.",
                 "Saisissez un pourcentage, par exemple 7 %.",
             ))
             values[spec.key] = default
@@ -366,13 +366,17 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         if not ZERO <= parsed.value <= ONE:
             issues.append(error(
                 "DEV040", loc, f"{spec.label} : {french_number(parsed.value)} n'est pas un taux entre 0 % et 100 % ; "
-                f"la valeur par défaut ({spec.value}) est utilisée pour le calcul.",
+                "xlprod ne met pas à jour les totaux du classeur tant que la valeur est refusée.",
                 "Saisissez un pourcentage, par exemple 7 % (et non 7).",
             ))
             values[spec.key] = default
             continue
         if parsed.from_text:
             fixes[loc] = parsed.value
+            issues.append(warning(
+                "DEV011", loc, f"{spec.label} : nombre saisi comme texte (« {raw} »), converti en nombre "
+                f"({french_number(parsed.value)}).", "Rien à faire : la cellule contient désormais un nombre.",
+            ))
         if parsed.formula:
             fixes[loc] = FormulaValue(parsed.formula, parsed.value)
             issues.append(warning(
@@ -387,6 +391,11 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         return _text(found[0]) if found else ""
 
     version = text("DEVIS_VERSION_FORMULAIRE") or "2018"
+    found_version = named.get("DEVIS_VERSION_FORMULAIRE")
+    if version not in FORM_VERSIONS and version.casefold() in FORM_VERSIONS:  # the workbook's IF ignores case
+        version = version.casefold()
+        if found_version and found_version[1].sheet:
+            fixes[found_version[1]] = version
     if version not in FORM_VERSIONS:
         found = named.get("DEVIS_VERSION_FORMULAIRE")
         issues.append(warning(

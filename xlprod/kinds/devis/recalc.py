@@ -48,8 +48,8 @@ class DevisSummary:
     provisional: bool = False  # computed with refused inputs taken as blank: not written to the workbook
 
     def headline(self) -> str:
-        if self.provisional:
-            return f"total provisoire {format_eur(self.result.total)} (classeur non mis à jour : voir les erreurs)"
+        if self.provisional:  # no figure: the workbook's formulas show their own, from the cells as typed
+            return "totaux non mis à jour (voir les erreurs)"
         return f"total {format_eur(self.result.total)}"
 
     def render(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlprod.core.issues import Issue, error, warning
-from xlprod.core.location import Location, column_letter, quote_sheet
+from xlprod.core.location import Location, column_letter, parse_cell_ref, quote_sheet
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
@@ -109,15 +109,32 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
     specs += [(key, name, "2018" if key == "version_formulaire" else "", False) for key, name, *_ in L.PROJECT_PARAMS]
     # a value or a formula in the name is the user's setting: read (or refused), never re-pointed
     missing = [s for s in specs if name_target(names.get(s[1]))[0] in ("missing", "broken")]
-    if not missing:
-        return {}
     cells = _parameter_cells(book)
     restored: dict[str, str] = {}
     for key, name, default, numeric in missing:
         target = cells.get(key) or (default if numeric else f'"{default}"')
         restored[name] = target
         issues.append(_name_restored(book.book_name, name, names.get(name), target))
+    # a sorted table moves values, not cells: a name then reads another parameter's row
+    key_at = {_cell_key(ref): key for key, ref in cells.items()}
+    for key, name, _, _ in specs:
+        if name_target(names.get(name))[0] != "cell" or key not in cells:
+            continue
+        pointed = key_at.get(_cell_key(names.get(name, "")))
+        if pointed is not None and pointed != key:
+            restored[name] = cells[key]
+            issues.append(warning(
+                "DEV049", Location(book=book.book_name, sheet=L.SHEET_PARAMETRES),
+                f"Nom défini {name} : il désignait la ligne de « {pointed} » (tableau Paramètres trié ?) ; xlprod "
+                f"l'a rétabli sur la ligne de « {key} » ({cells[key]}).",
+                "Rien à faire : chaque nom désigne de nouveau la valeur de son paramètre.",
+            ))
     return restored
+
+
+def _cell_key(text: str) -> tuple[str, int, int] | None:
+    ref = parse_cell_ref(text.replace("$", "")) if text else None
+    return (ref[0], ref[2], ref[3]) if ref else None
 
 
 def _parameter_cells(book: WorkbookPort) -> dict[str, str]:
