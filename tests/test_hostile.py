@@ -8,6 +8,7 @@ the exit code and the file.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import stat
@@ -886,3 +887,71 @@ def test_a_csv_amount_the_line_does_not_give_is_refused(tmp_path, capsys):
     source.write_text("Compte;Libellé;Montant\n223;Assistant;30000\n", encoding="utf-8")
     assert main(["new", "devis", str(tmp_path / "d.xlsx"), "--depuis", str(source)]) == 2
     assert "Montant 30000" in capsys.readouterr().err
+
+
+# -- fourth hostile review ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("renamed", ["synthèse", "SYNTHESE", "Synthe\u0300se"])
+def test_the_synthese_renamed_in_another_case_or_accent_form_is_refused_not_duplicated(tmp_path, renamed, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    parts = parts_of(path)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace('name="Synthèse"'.encode(), f'name="{renamed}"'.encode())
+    write_parts(path, parts)
+    before = path.read_bytes()
+    assert main(["recalc", str(path)]) == 2
+    assert "doit s'appeler exactement « Synthèse »" in capsys.readouterr().err and path.read_bytes() == before
+
+
+def test_a_sorted_parameters_table_gets_its_names_back_on_their_rows(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    names = XlsxFile(path).package.defined_names()
+    row_fg = int(names["PARAM_TAUX_FG"].rsplit("$", 1)[1])
+    row_imp = int(names["PARAM_TAUX_IMPREVUS"].rsplit("$", 1)[1])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_PARAMETRES]
+    for col in range(1, 7):  # a sort moves the rows' values, not the cells the names point to
+        a, b = ws.cell(row=row_fg, column=col), ws.cell(row=row_imp, column=col)
+        a.value, b.value = b.value, a.value
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "DEV049: Nom défini PARAM_TAUX_FG : il désignait la ligne de « taux_imprevus »" in out
+    book = XlsxFile(path)
+    assert book.package.defined_names()["PARAM_TAUX_FG"].endswith(f"${row_imp}")
+    sub = book.named_cell("DEVIS_SOUS_TOTAL")[0]
+    assert book.named_cell("DEVIS_FRAIS_GENERAUX")[0] == pytest.approx(round(sub * 0.07, 2))
+
+
+def test_a_csv_saved_by_excel_with_windows_line_ends_keeps_its_quotes(tmp_path, capsys):
+    source = tmp_path / "lignes.csv"
+    source.write_bytes('Compte;Libellé;Observations\r\n517;Régie;"x"""\r\n518;Cantine;"a ""b"""\r\n'.encode())
+    out = tmp_path / "d.xlsx"
+    assert main(["new", "devis", str(out), "--depuis", str(source)]) in (0, 1)
+    notes = [r[COLS["note"] - 1] for r in XlsxFile(out).table(L.TABLE_DEVIS).rows]
+    assert notes == ['x"', 'a "b"']
+
+
+def test_the_form_version_is_read_without_regard_to_case_as_the_workbook_does(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    ref = XlsxFile(path).package.defined_names()["DEVIS_VERSION_FORMULAIRE"].split("!")[1].replace("$", "")
+    set_cell_xml(path, L.SHEET_PARAMETRES, ref, inline(ref, "Classique"))
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV044" not in capsys.readouterr().out
+    book = XlsxFile(path)
+    assert book.named_cell("DEVIS_VERSION_FORMULAIRE")[0] == "classique"
+    assert book._grid(L.SHEET_SYNTHESE)[L.SYN_FIRST_CHAPTER_ROW + 1][1] == "Interprétation"  # chapter 3
+
+
+def test_check_says_the_repairs_it_announces_are_left_to_recalc(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=FIRST, column=COLS["amount"]).value = 1
+    wb.save(path)
+    before = path.read_bytes()
+    assert main(["check", str(path)]) == 0
+    assert "contrôle seul, fichier inchangé" in capsys.readouterr().out and path.read_bytes() == before
+
+
+def test_json_names_a_missing_file_as_a_failure(tmp_path, capsys):
+    assert main(["recalc", "--json", str(tmp_path / "absent.xlsx")]) == 2
+    assert json.loads(capsys.readouterr().out)["failure"].endswith("introuvable")

@@ -19,6 +19,7 @@ from xlprod.workbook.errors import WorkbookError
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+REPAIRS = {"DEV012", "DEV043", "DEV048", "DEV049", "DEV052"}  # what recalc puts right, check only announces
 TEMP_PREFIX = ".~xlprod-"  # xlprod.workbook.files.TEMP_PREFIX, not imported: --help stays fast
 
 
@@ -141,6 +142,8 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
         payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
         single = len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
         payload += [{"file": f, "skipped": "pas un classeur xlprod (nom défini XLPROD_TYPE absent)"} for f in skipped]
+        payload += [{"file": problem.split(": erreur: ")[0], "failure": problem} for problem in problems]
+        single = single or (not results and len(payload) == 1 and len(args.paths) == 1)
         print(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
         for r in results:
@@ -157,6 +160,10 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
                 verb = "contrôlé" if write else verb
             errors, warnings = int(str(r["errors"])), int(str(r["warnings"]))
             print(f"{r['file']}: {verb}, {r['headline']}, {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}")
+            codes = {i["code"] for i in r.get("issues", [])} & REPAIRS  # type: ignore[attr-defined]
+            if not write and codes:
+                print(f"{r['file']}: contrôle seul, fichier inchangé : les corrections annoncées "
+                      f"({', '.join(sorted(codes))}) seront faites par « xlprod recalc ».")
     if problems or any("failure" in r for r in results):
         return EXIT_FAILURE
     return EXIT_DATA_ERRORS if any(r.get("errors") for r in results) else EXIT_OK

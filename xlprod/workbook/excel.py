@@ -149,6 +149,9 @@ class ExcelBook:
         for name, text in names.items():
             self.book.names.add(name, "=" + text)
 
+    def sheet_names(self) -> list[str]:
+        return [str(s.name) for s in self.book.sheets]
+
     def has_sheet(self, sheet: str) -> bool:
         return any(s.name == sheet for s in self.book.sheets)
 

@@ -142,6 +142,8 @@ class WorkbookPort(Protocol):
 
     def has_sheet(self, sheet: str) -> bool: ...
 
+    def sheet_names(self) -> list[str]: ...
+
     def manual_calculation(self) -> bool:
         """Is the workbook in manual calculation (formula values possibly out of date)?"""
 

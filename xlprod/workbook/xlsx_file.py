@@ -191,6 +191,9 @@ class XlsxFile:
     def set_names(self, names: dict[str, str]) -> None:
         self.package.set_defined_names(names)
 
+    def sheet_names(self) -> list[str]:
+        return list(self.package.sheet_parts())
+
     def has_sheet(self, sheet: str) -> bool:
         part = self.package.sheet_parts().get(sheet)
         return part is not None and self.package.has(part)

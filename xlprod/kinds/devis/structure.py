@@ -16,6 +16,7 @@ from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
 from xlprod.workbook import controls
+from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import rename_columns
 from xlprod.workbook.placement import Placement, find_placement
 from xlprod.workbook.port import RawTable, WorkbookPort, name_target
@@ -45,6 +46,12 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
     recreated: set[str] = set()
     for sheet in (L.SHEET_SYNTHESE, L.SHEET_CONTROLES):
         if not book.has_sheet(sheet):
+            near = next((s for s in book.sheet_names() if fold(s) == fold(sheet)), None)
+            if near is not None:  # « synthese », « SYNTHÈSE », accents typed apart on a Mac: the user's sheet
+                raise WorkbookError(Location(book=book.book_name, sheet=near),
+                                    f"la feuille « {near} » doit s'appeler exactement « {sheet} » : les formules et "
+                                    "les noms du classeur la désignent ainsi",
+                                    f"Renommez l'onglet « {sheet} » (clic droit > Renommer), puis relancez.")
             book.add_sheet(sheet)
             recreated.add(sheet)
             issues.append(warning(
