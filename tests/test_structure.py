@@ -265,3 +265,19 @@ def test_rows_and_columns_inserted_in_the_controls_sheet_are_respected(tmp_path,
     assert grid[6][1] == "Erreur" and grid[6][3] == "DEV010"
     assert grid[3][1].startswith("Dernier recalcul le")
     issues_of(capsys)
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_made_before_the_protocol_block_gets_it_quietly(tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    first = L.SYN_PROTOCOL_HEADER_ROW - 1
+    statements = ['sh = doc.Sheets.getByName("Synthèse")', f"sh.Rows.removeByIndex({first - 1}, 10)"]
+    statements += [f'doc.NamedRanges.removeByName("{n}")' for n in sorted(L.NEW_NAMES - {L.STATUS_NAME})]
+    edit_with_libreoffice(path, *statements)
+    assert "DEVIS_FRAIS_FINANCIERS" not in XlsxFile(path).package.defined_names()
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV049" not in issues_of(capsys)
+    book = XlsxFile(path)
+    assert book._grid(L.SHEET_SYNTHESE)[L.SYN_PRODUCER_ROW - 1][1].startswith("Rémunération du producteur")
+    assert book.named_cell("DEVIS_BASE_FRAIS_GENERAUX")[0] > 0
+    agree_with_libreoffice(path, tmp_path)

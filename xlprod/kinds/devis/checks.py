@@ -13,8 +13,9 @@ from decimal import Decimal
 from xlprod.cnc.payroll import PayrollCategory
 from xlprod.cnc.reference import social_charge_sub_chapters, sub_chapter_labels
 from xlprod.core.issues import Issue, error, warning
+from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
-from xlprod.kinds.devis.compute import BudgetResult
+from xlprod.kinds.devis.compute import SMALL_FILM, BudgetResult
 from xlprod.kinds.devis.model import Budget
 
 Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
@@ -132,6 +133,11 @@ def check_france_share(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
             )
 
 
+def where_synthese(budget: Budget, name: str) -> Location:
+    """The Synthèse sheet, whose protocol block shows ``name`` (a defined name: its cell moves with the user's edits)."""
+    return Location(book=budget.table.book, sheet="Synthèse")
+
+
 def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     p = budget.parameters
     if p.overhead_rate > p.overhead_threshold:
@@ -147,6 +153,24 @@ def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
             f"Imprévus à {format_percent(p.contingency_rate)} du sous-total, au-dessus du seuil de "
             f"{format_percent(p.contingency_threshold)} ({format_eur(result.contingency)}).",
             "Au-delà de 10 %, les imprévus sont rarement acceptés : ventilez les risques connus dans les postes.",
+        )
+    if result.producer_pay > result.producer_pay_cap:
+        yield warning(
+            "DEV034", where_synthese(budget, "DEVIS_REMUNERATION_PRODUCTEUR"),
+            f"Rémunération du producteur ({format_eur(result.producer_pay)}, charges comprises) au-dessus du plafond "
+            f"de 5 % du coût du film hors rémunération, frais généraux et frais financiers "
+            f"({format_eur(result.producer_pay_cap)}) : {format_eur(result.producer_pay - result.producer_pay_cap)} de trop.",
+            "Protocole de transparence (arrêté du 7 février 2011) : au-delà, l'excédent n'entre pas dans le coût du "
+            "film ; ramenez les lignes du sous-poste 21 sous le plafond.",
+        )
+    if result.financial_costs > result.financial_costs_cap and result.protocol_base >= SMALL_FILM:
+        yield warning(
+            "DEV035", where_synthese(budget, "DEVIS_FRAIS_FINANCIERS"),
+            f"Frais financiers ({format_eur(result.financial_costs)}) au-dessus du plafond de 5 % du coût du film "
+            f"({format_eur(result.financial_costs_cap)}) : {format_eur(result.financial_costs - result.financial_costs_cap)}"
+            " de trop.",
+            "Protocole de transparence : au-delà de 3 M€, les frais financiers retenus sont plafonnés ; sous 3 M€, "
+            "les frais réels sont retenus.",
         )
     technician = p.rate_for(PayrollCategory.TECHNICIEN)
     if technician < p.technician_floor:

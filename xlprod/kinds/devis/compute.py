@@ -57,6 +57,27 @@ class BudgetResult(BaseModel):
     total: Decimal
     france_total: Decimal
     tag_totals: dict[Tag, Decimal]
+    producer_pay: Decimal = ZERO  # sub-chapter 21 with the charges computed on it (protocol art. 2 §11)
+    financial_costs: Decimal = ZERO  # sub-chapter 94, typed as real costs
+
+    @property
+    def protocol_base(self) -> Decimal:
+        """The film cost without producer pay, overhead and financial costs: the base of the
+        producer-pay and overhead caps (transparency protocol, arrêté of 7 February 2011)."""
+        return self.subtotal - self.producer_pay - self.financial_costs
+
+    @property
+    def producer_pay_cap(self) -> Decimal:
+        return round_cents(self.protocol_base * PRODUCER_PAY_CAP)
+
+    @property
+    def overhead_cap(self) -> Decimal:
+        return round_cents(self.protocol_base * OVERHEAD_CAP)
+
+    @property
+    def financial_costs_cap(self) -> Decimal:
+        """5 % of the film cost with producer pay and overhead (but not the financial costs)."""
+        return round_cents((self.protocol_base + self.producer_pay + self.overhead) * FINANCIAL_COSTS_CAP)
 
     @property
     def computed_charges(self) -> Decimal:
@@ -74,6 +95,16 @@ class BudgetResult(BaseModel):
         return amount / self.subtotal if self.subtotal else ZERO
 
 
+# Caps of the 2010 transparency protocol, binding on every feature film (arrêté of 7 February 2011,
+# DOMAIN-FACTS §1.2a): fixed by the text, not settings of a production.
+PRODUCER_PAY_CAP = Decimal("0.05")
+OVERHEAD_CAP = Decimal("0.07")
+FINANCIAL_COSTS_CAP = Decimal("0.05")
+SMALL_FILM = Decimal(3_000_000)  # below this film cost, real financial costs are kept even above the cap
+PRODUCER_SUBCHAPTER = "21"  # 21 Producteurs (2018 form)
+FINANCIAL_SUBCHAPTER = "94"  # 94 Frais financiers
+
+
 def employer_charges(gross: Decimal, rate: Decimal) -> Decimal:
     return round_cents(gross * rate)
 
@@ -87,6 +118,8 @@ def compute_budget(budget: Budget) -> BudgetResult:
     gross = {c: ZERO for c in CHARGED_CATEGORIES}
     gross_france = {c: ZERO for c in CHARGED_CATEGORIES}
     tag_totals = {t: ZERO for t in Tag}
+    producer_gross = {c: ZERO for c in CHARGED_CATEGORIES}
+    producer_pay = financial_costs = ZERO
 
     charged = {c: c.charged_chapters for c in CHARGED_CATEGORIES}
     add_amount, add_france = amounts.append, france.append
@@ -108,6 +141,12 @@ def compute_budget(budget: Budget) -> BudgetResult:
         if category in charged and chapter in charged[category]:
             gross[category] += amount
             gross_france[category] += french
+            if line.account[:2] == PRODUCER_SUBCHAPTER:
+                producer_gross[category] += amount
+        if line.account[:2] == PRODUCER_SUBCHAPTER:
+            producer_pay += amount
+        elif line.account[:2] == FINANCIAL_SUBCHAPTER:
+            financial_costs += amount
 
     charges = tuple(
         ChargeTotal(
@@ -134,7 +173,9 @@ def compute_budget(budget: Budget) -> BudgetResult:
         for n in CHAPTERS
     )
     subtotal = sum(chapter_amounts.values(), ZERO)
-    overhead = round_cents(subtotal * params.overhead_rate)
+    # the producer's pay counts « toutes charges sociales comprises »: the charges on sub-chapter 21
+    producer_pay += sum((employer_charges(g, params.rate_for(c)) for c, g in producer_gross.items()), ZERO)
+    overhead = round_cents((subtotal - producer_pay - financial_costs) * params.overhead_rate)
     contingency = round_cents(subtotal * params.contingency_rate)
     return BudgetResult(
         line_amounts=tuple(amounts),
@@ -149,6 +190,8 @@ def compute_budget(budget: Budget) -> BudgetResult:
         total=subtotal + overhead + contingency,
         france_total=sum(chapter_france.values(), ZERO),
         tag_totals=tag_totals,
+        producer_pay=producer_pay,
+        financial_costs=financial_costs,
     )
 
 

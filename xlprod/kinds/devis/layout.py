@@ -95,6 +95,11 @@ SYN_CHARGES_HEADER_ROW = SYN_FIRST_TAG_ROW + len(Tag) + 1  # 28
 SYN_FIRST_CHARGE_ROW = SYN_CHARGES_HEADER_ROW + 1
 SYN_CHARGES_TOTAL_ROW = SYN_FIRST_CHARGE_ROW + len(CHARGED_CATEGORIES)
 SYN_TYPED4_ROW = SYN_CHARGES_TOTAL_ROW + 1
+SYN_PROTOCOL_HEADER_ROW = SYN_TYPED4_ROW + 2  # the film cost under the transparency protocol (arrêté 7 Feb 2011)
+SYN_BASE_ROW = SYN_PROTOCOL_HEADER_ROW + 1
+SYN_PRODUCER_ROW = SYN_BASE_ROW + 1
+SYN_OVERHEAD_CAP_ROW = SYN_BASE_ROW + 2
+SYN_FINANCIAL_ROW = SYN_BASE_ROW + 3
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
 STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
 
@@ -118,10 +123,22 @@ def result_names() -> dict[str, tuple[str, int, int]]:
         "DEVIS_PART_FRANCE": (SHEET_SYNTHESE, SYN_FRANCE_ROW, 4),
         "DEVIS_CHARGES_CALCULEES": (SHEET_SYNTHESE, SYN_CHARGES_TOTAL_ROW, 5),
         "DEVIS_CHARGES_FRANCE": (SHEET_SYNTHESE, SYN_CHARGES_TOTAL_ROW, 7),
+        "DEVIS_BASE_FRAIS_GENERAUX": (SHEET_SYNTHESE, SYN_BASE_ROW, 3),
+        "DEVIS_REMUNERATION_PRODUCTEUR": (SHEET_SYNTHESE, SYN_PRODUCER_ROW, 3),
+        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR": (SHEET_SYNTHESE, SYN_PRODUCER_ROW, 4),
+        "DEVIS_PLAFOND_FRAIS_GENERAUX": (SHEET_SYNTHESE, SYN_OVERHEAD_CAP_ROW, 4),
+        "DEVIS_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 3),
+        "DEVIS_PLAFOND_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 4),
     })
     for i, tag in enumerate(Tag):
         names[TAG_NAMES[tag]] = (SHEET_SYNTHESE, SYN_FIRST_TAG_ROW + i, 3)
     return names
+
+
+# names added after the first workbooks were made: an older workbook gets them without a warning
+NEW_NAMES = frozenset({STATUS_NAME, "DEVIS_BASE_FRAIS_GENERAUX", "DEVIS_REMUNERATION_PRODUCTEUR",
+                       "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_FRAIS_GENERAUX",
+                       "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS"})
 
 
 def owned_names() -> dict[str, tuple[str, int, int]]:
@@ -141,6 +158,12 @@ def result_values(result: BudgetResult) -> dict[str, Decimal]:
         "DEVIS_PART_FRANCE": result.france_share,
         "DEVIS_CHARGES_CALCULEES": result.computed_charges,
         "DEVIS_CHARGES_FRANCE": sum((c.france_charges for c in result.charges), Decimal(0)),
+        "DEVIS_BASE_FRAIS_GENERAUX": result.protocol_base,
+        "DEVIS_REMUNERATION_PRODUCTEUR": result.producer_pay,
+        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR": result.producer_pay_cap,
+        "DEVIS_PLAFOND_FRAIS_GENERAUX": result.overhead_cap,
+        "DEVIS_FRAIS_FINANCIERS": result.financial_costs,
+        "DEVIS_PLAFOND_FRAIS_FINANCIERS": result.financial_costs_cap,
     })
     for tag in Tag:
         values[TAG_NAMES[tag]] = result.tag_totals[tag]
@@ -202,8 +225,8 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         SynCell(sub, 4, 1 if r and r.subtotal else 0, f"IF(DEVIS_SOUS_TOTAL=0,0,C{sub}/DEVIS_SOUS_TOTAL)", "total_percent"),
         SynCell(sub, 5, r.france_total if r else 0, f"SUM(E{first}:E{last})", "total_money"),
         SynCell(sub, 6, r.france_share if r else 0, f"IF(C{sub}=0,0,E{sub}/C{sub})", "total_percent"),
-        SynCell(SYN_OVERHEAD_ROW, 2, "Frais généraux (taux à droite, modifiable dans Paramètres)", None, "text"),
-        SynCell(SYN_OVERHEAD_ROW, 3, r.overhead if r else 0, "ROUND(DEVIS_SOUS_TOTAL*PARAM_TAUX_FG,2)", "money"),
+        SynCell(SYN_OVERHEAD_ROW, 2, "Frais généraux (taux à droite, sur la base du protocole, plus bas)", None, "text"),
+        SynCell(SYN_OVERHEAD_ROW, 3, r.overhead if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*PARAM_TAUX_FG,2)", "money"),
         SynCell(SYN_OVERHEAD_ROW, 4, params.overhead_rate, "PARAM_TAUX_FG", "percent"),
         SynCell(SYN_CONTINGENCY_ROW, 2, "Imprévus (taux à droite, modifiable dans Paramètres)", None, "text"),
         SynCell(SYN_CONTINGENCY_ROW, 3, r.contingency if r else 0, "ROUND(DEVIS_SOUS_TOTAL*PARAM_TAUX_IMPREVUS,2)", "money"),
@@ -261,4 +284,51 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         SynCell(SYN_TYPED4_ROW, 1, "Lignes saisies au poste 4 (impôts et taxes, sous-poste 47)", None, "text"),
         SynCell(SYN_TYPED4_ROW, 5, r.typed_chapter4 if r else 0, "SUMIFS(Devis[Montant],Devis[Poste],4)", "money"),
     ]
+    return cells + _protocol_cells(r)
+
+
+def _lines_of(subchapter: str, extra: str = "") -> str:
+    return f'SUMPRODUCT((LEFT(Devis[Compte],2)="{subchapter}"){extra}*Devis[Montant])'
+
+
+def producer_pay_formula() -> str:
+    """Sub-chapter 21 and the charges computed on it, category by category, as Python rounds them."""
+    charges = "".join(
+        "+ROUND(" + _lines_of("21", '*(Devis[Catégorie de paie]="' + c.value + '")') + f"*PARAM_{c.rate_key.upper()},2)"
+        for c in CHARGED_CATEGORIES if 2 in c.charged_chapters and c.rate_key)
+    return _lines_of("21") + charges
+
+
+def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
+    """Below the line as the 2010 transparency protocol defines it (arrêté of 7 February 2011)."""
+    head = SYN_PROTOCOL_HEADER_ROW
+    cells = [SynCell(head - 1, 1, "Coût du film au sens du protocole de transparence (arrêté du 7 février 2011) : "
+                     "plafonds de la rémunération du producteur, des frais généraux et des frais financiers",
+                     None, "subtitle")]
+    for col, text in enumerate(("", "Montant", "Plafond", "Marge (plafond - montant)"), start=2):
+        if text:
+            cells.append(SynCell(head, col, text, None, "header"))
+    cells.append(SynCell(head, 2, "Coût du film, hors imprévus", None, "header"))
+    cells += [
+        SynCell(SYN_BASE_ROW, 2, "Base : sous-total hors rémunération du producteur et frais financiers", None, "text"),
+        SynCell(SYN_BASE_ROW, 3, r.protocol_base if r else 0,
+                "DEVIS_SOUS_TOTAL-DEVIS_REMUNERATION_PRODUCTEUR-DEVIS_FRAIS_FINANCIERS", "money"),
+        SynCell(SYN_PRODUCER_ROW, 2, "Rémunération du producteur (sous-poste 21, charges comprises) : 5 % de la base",
+                None, "text"),
+        SynCell(SYN_PRODUCER_ROW, 3, r.producer_pay if r else 0, producer_pay_formula(), "money"),
+        SynCell(SYN_PRODUCER_ROW, 4, r.producer_pay_cap if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*5%,2)", "money"),
+        SynCell(SYN_OVERHEAD_CAP_ROW, 2, "Frais généraux : 7 % de la base", None, "text"),
+        SynCell(SYN_OVERHEAD_CAP_ROW, 3, r.overhead if r else 0, "DEVIS_FRAIS_GENERAUX", "money"),
+        SynCell(SYN_OVERHEAD_CAP_ROW, 4, r.overhead_cap if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*7%,2)", "money"),
+        SynCell(SYN_FINANCIAL_ROW, 2, "Frais financiers (sous-poste 94) : 5 % du coût, producteur et frais généraux "
+                "compris (non applicable sous 3 M€)", None, "text"),
+        SynCell(SYN_FINANCIAL_ROW, 3, r.financial_costs if r else 0, _lines_of("94"), "money"),
+        SynCell(SYN_FINANCIAL_ROW, 4, r.financial_costs_cap if r else 0,
+                "ROUND((DEVIS_BASE_FRAIS_GENERAUX+DEVIS_REMUNERATION_PRODUCTEUR+DEVIS_FRAIS_GENERAUX)*5%,2)", "money"),
+    ]
+    for row, amount, cap in ((SYN_PRODUCER_ROW, r.producer_pay if r else None, r.producer_pay_cap if r else None),
+                             (SYN_OVERHEAD_CAP_ROW, r.overhead if r else None, r.overhead_cap if r else None),
+                             (SYN_FINANCIAL_ROW, r.financial_costs if r else None, r.financial_costs_cap if r else None)):
+        cells.append(SynCell(row, 5, cap - amount if cap is not None and amount is not None else 0,
+                             f"D{row}-C{row}", "money"))
     return cells

@@ -36,7 +36,7 @@ from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import rename_columns
-from xlprod.workbook.placement import inserted_cells
+from xlprod.workbook.placement import Placement, inserted_cells
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored, SheetPatch
 
@@ -70,6 +70,13 @@ class DevisSummary:
             "social_charges": [{"category": c.category.value, "gross": money(c.gross), "rate": str(c.rate),
                                 "charges": money(c.charges)} for c in r.charges],
             "tags": {t.value: money(v) for t, v in r.tag_totals.items()},
+            "protocol": {  # transparency protocol, arrêté of 7 February 2011: each cap, amount and headroom
+                "base": money(r.protocol_base),
+                **{key: {"amount": money(amount), "cap": money(cap), "headroom": money(cap - amount)}
+                   for key, amount, cap in (("producer_pay", r.producer_pay, r.producer_pay_cap),
+                                            ("overhead", r.overhead, r.overhead_cap),
+                                            ("financial_costs", r.financial_costs, r.financial_costs_cap))},
+            },
             "provisional": self.provisional,
         }
 
@@ -151,6 +158,17 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     plan_controls(controls, issues, now, (L.SHEET_SYNTHESE, *status) if status else None, structure.controls_origin)
     book.apply(controls)
     return report
+
+
+def _empty_new_labels(cells: list[L.SynCell], placement: Placement,
+                      book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]]
+                      ) -> set[tuple[int, int]]:
+    """Labels of the rows this version added to the Synthèse, where a workbook built before has
+    nothing yet: written once, never over what the user put there."""
+    wanted = {(c.row, c.col): placement.cell(c.row, c.col) for c in cells
+              if c.formula is None and c.row >= L.SYN_PROTOCOL_HEADER_ROW - 1}
+    shown = book_values([cell for cell in wanted.values() if cell])
+    return {built for built, cell in wanted.items() if cell and shown.get(cell) in (None, "")}
 
 
 def _formula_inputs(book: WorkbookPort, table: RawTable, read: DevisRead,
@@ -242,8 +260,9 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
             "Déplacez cette valeur hors des lignes de calcul (sous le tableau de synthèse, ou dans une autre "
             "feuille), ou supprimez la ligne insérée.",
         )]
+    new_labels = _empty_new_labels(L.synthese_cells(result, params), placement, book_values) if not recreated else set()
     for syn in L.synthese_cells(result, params):
-        if syn.formula is None and not recreated:
+        if syn.formula is None and not recreated and (syn.row, syn.col) not in new_labels:
             continue
         cell = placement.cell(syn.row, syn.col)
         formula = placement.formula(rename_columns(syn.formula, renames)) if syn.formula else None

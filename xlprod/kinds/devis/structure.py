@@ -80,7 +80,7 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
         if cell is None:
             continue
         restored[name] = f"{syn}!${column_letter(cell[1])}${cell[0]}"
-        if name != L.STATUS_NAME or name in names:  # the status name is new in 2026-11: added silently
+        if name not in L.NEW_NAMES or name in names:  # names this version added: put in place silently
             issues.append(_name_restored(book.book_name, name, names.get(name), restored[name]))
     restored.update(_parameter_names(book, names, issues))
     origin = controls.list_origin({} if L.SHEET_CONTROLES in recreated else names)

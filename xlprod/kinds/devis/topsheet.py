@@ -31,5 +31,13 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
         f"Dépenses en France : {format_eur(result.france_total)} ({format_percent(result.france_share)} du sous-total)",
         f"Charges patronales calculées (poste 4) : {format_eur(result.computed_charges)}",
         "Coûts identifiés : " + " ; ".join(f"{t.header} {format_eur(v)}" for t, v in result.tag_totals.items()),
+        "",
+        "Coût du film (protocole de transparence, arrêté du 7 février 2011), base hors producteur et frais "
+        f"financiers : {format_eur(result.protocol_base)}",
+        f"{'':<4}{'':<40} {'Montant':>18} {'Plafond':>18} {'Marge':>18}",
     ]
+    for label, amount, cap in (("Rémunération du producteur (5 %)", result.producer_pay, result.producer_pay_cap),
+                               ("Frais généraux (7 %)", result.overhead, result.overhead_cap),
+                               ("Frais financiers (5 %)", result.financial_costs, result.financial_costs_cap)):
+        lines.append(f"{'':<4}{label:<40} {format_eur(amount):>18} {format_eur(cap):>18} {format_eur(cap - amount):>18}")
     return "\n".join(lines)

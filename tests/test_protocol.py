@@ -1,0 +1,105 @@
+"""Below the line as the 2010 transparency protocol defines it (arrêté of 7 February 2011, DOMAIN-FACTS
+§1.2a): producer pay ≤ 5 % and overhead ≤ 7 % of the film cost without producer pay, overhead and
+financial costs; financial costs ≤ 5 % of the film cost with producer pay and overhead."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import make_devis, recalc
+from tests.test_libreoffice import compare
+from xlprod.cli import main
+from xlprod.kinds.devis import layout as L
+from xlprod.kinds.devis.compute import compute_budget
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef
+from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.workbook.libreoffice import recalculate_with_libreoffice
+from xlprod.workbook.xlsx_file import XlsxFile
+
+RATES = {p.key: Decimal(p.value) for p in default_parameters()}
+CADRE = RATES["taux_charges_cadre"]
+LINES = [
+    {"account": "2101", "label": "Producteur délégué", "quantity": 1, "number": 1, "unit_rate": 40000, "category": "cadre"},
+    {"account": "241", "label": "Chef opérateur", "quantity": 10, "number": 1, "unit_rate": 3000, "category": "cadre"},
+    {"account": "711", "label": "Véhicules", "quantity": 1, "number": 1, "unit_rate": 20000},
+    {"account": "941", "label": "Frais financiers", "quantity": 1, "number": 1, "unit_rate": 8000},
+]
+
+
+def cents(x: Decimal) -> Decimal:
+    return x.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_caps_by_hand_on_a_devis_with_producer_and_financial_cost_lines(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    charges = cents(Decimal(70000) * CADRE)
+    subtotal = Decimal(40000 + 30000 + 20000 + 8000) + charges
+    producer = Decimal(40000) + cents(Decimal(40000) * CADRE)
+    financial = Decimal(8000)
+    base = subtotal - producer - financial
+    overhead = cents(base * RATES["taux_frais_generaux"])
+    expected = {
+        "DEVIS_SOUS_TOTAL": subtotal,
+        "DEVIS_REMUNERATION_PRODUCTEUR": producer,
+        "DEVIS_FRAIS_FINANCIERS": financial,
+        "DEVIS_BASE_FRAIS_GENERAUX": base,
+        "DEVIS_FRAIS_GENERAUX": overhead,
+        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR": cents(base * Decimal("0.05")),
+        "DEVIS_PLAFOND_FRAIS_GENERAUX": cents(base * Decimal("0.07")),
+        "DEVIS_PLAFOND_FRAIS_FINANCIERS": cents((base + producer + overhead) * Decimal("0.05")),
+    }
+    assert base != subtotal  # the overhead base is not the subtotal here
+    book = XlsxFile(path)
+    assert {n: Decimal(str(book.named_cell(n)[0])) for n in expected} == expected
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "DEV034" in out and "de trop" in out  # 40 000 € of producer pay on a 60 000 € film
+    assert "DEV035" not in out  # under 3 M€, real financial costs are the rule
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_the_same_caps(tmp_path, libreoffice):
+    path = make_devis(tmp_path / "devis.xlsx", [*LINES, {**LINES[0], "account": "2102", "category": "technicien",
+                                                          "unit_rate": 1234.56}])
+    recalc(path)
+    assert compare(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []
+
+
+def test_json_shows_the_three_caps_with_their_bases_and_headroom(tmp_path, capsys):
+    import json
+
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    main(["check", str(path), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    caps = data["protocol"]
+    assert set(caps) == {"base", "producer_pay", "overhead", "financial_costs"}
+    assert Decimal(caps["producer_pay"]["headroom"]) == Decimal(caps["producer_pay"]["cap"]) - Decimal(
+        caps["producer_pay"]["amount"])
+
+
+amounts = st.decimals(min_value=0, max_value=500_000, places=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["2101", "2102", "241", "311", "711", "941", "942", "121"]), amounts,
+                          st.sampled_from([None, "cadre", "technicien", "artiste-interprète"])), max_size=12))
+def test_the_caps_bases_obey_their_definitions(rows):
+    lines = tuple(BudgetLine(row=6 + i, account=a, quantity=Decimal(1), number=Decimal(1), unit_rate=amt,
+                             category=cat) for i, (a, amt, cat) in enumerate(rows))
+    params = BudgetParameters.from_values(RATES, form_version="2018", title="", company="")
+    budget = Budget(lines=lines, parameters=params, table=TableRef(book="b", sheet="Devis", header_row=5, columns={}))
+    r = compute_budget(budget)
+    typed21 = sum((amt for a, amt, _ in rows if a.startswith("21")), Decimal(0))
+    typed94 = sum((amt for a, amt, _ in rows if a.startswith("94")), Decimal(0))
+    assert r.financial_costs == typed94
+    assert r.producer_pay >= typed21  # charges included
+    assert r.protocol_base == r.subtotal - r.producer_pay - r.financial_costs
+    assert r.overhead == cents(r.protocol_base * params.overhead_rate)
+    assert r.producer_pay_cap == cents(r.protocol_base * Decimal("0.05"))
+    assert r.financial_costs_cap == cents((r.protocol_base + r.producer_pay + r.overhead) * Decimal("0.05"))
+    assert r.total == r.subtotal + r.overhead + r.contingency
+    assert set(L.result_values(r)) == set(L.result_names())
