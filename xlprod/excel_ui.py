@@ -14,6 +14,7 @@ from typing import Any
 
 from xlprod.kinds.registry import Report
 from xlprod.services import RECALCULATE, kind_of, run_action
+from xlprod.workbook.controls import plural
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.excel import ExcelBook
 
@@ -27,7 +28,8 @@ def report_message(report: Report, action_label: str) -> str:
     head = f"{action_label} terminé : {report.headline()}."
     if not report.issues:
         return f"{head}\nAucune anomalie."
-    lines = [f"{head}\n{report.errors} erreur(s), {report.warnings} avertissement(s) — détail dans l'onglet Contrôles :"]
+    lines = [f"{head}\n{plural(report.errors, 'erreur')}, {plural(report.warnings, 'avertissement')} — détail dans "
+             "l'onglet Contrôles :"]
     for issue in report.issues[:MAX_LISTED]:
         where = issue.location.model_copy(update={"book": None})
         lines.append(f"• {where} : {issue.message}")

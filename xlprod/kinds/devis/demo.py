@@ -10,6 +10,7 @@ from xlprod.kinds.devis.builder import build_devis
 from xlprod.kinds.devis.csv_import import read_lines_csv
 from xlprod.kinds.devis.recalc import DevisSummary, recalc_devis
 from xlprod.kinds.registry import DemoPart
+from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.xlsx_file import XlsxFile
 
@@ -41,6 +42,7 @@ def demo_devis(out_dir: Path) -> DemoPart:
     record_demo_file(path)
     assert isinstance(report.summary, DevisSummary)
     lines = [report.summary.render(), "",
-             f"{len(report.summary.budget.lines)} lignes, {report.errors} erreur(s), {report.warnings} avertissement(s)"]
+             f"{plural(len(report.summary.budget.lines), 'ligne')}, {plural(report.errors, 'erreur')}, "
+             f"{plural(report.warnings, 'avertissement')}"]
     lines += [issue.render() for issue in report.issues]
     return DemoPart(paths=[path], text="\n".join(lines), errors=report.errors)
