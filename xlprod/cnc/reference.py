@@ -79,3 +79,10 @@ def account_catalogue() -> tuple[AccountSpec, ...]:
         AccountSpec(account=r["compte"], label=r["libelle"], unit=r["unite"], category=r["categorie"], tag=r["repere"])
         for r in rows
     )
+
+
+def below_the_line() -> dict[str, frozenset[str]]:
+    """Sub-chapters of producer pay and of financial costs, which the transparency protocol counts
+    apart from the film cost (``producer_pay``, ``financial_costs``)."""
+    data = chapters_data()["below_the_line"]
+    return {key: frozenset(data[key]) for key in ("producer_pay", "financial_costs")}

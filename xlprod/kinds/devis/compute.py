@@ -15,7 +15,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
-from xlprod.cnc.reference import CHAPTERS, chapter_label, chapter_of
+from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label, chapter_of
 from xlprod.core.money import ONE, ZERO, round_cents
 from xlprod.kinds.devis.model import Budget, Tag
 
@@ -101,8 +101,6 @@ PRODUCER_PAY_CAP = Decimal("0.05")
 OVERHEAD_CAP = Decimal("0.07")
 FINANCIAL_COSTS_CAP = Decimal("0.05")
 SMALL_FILM = Decimal(3_000_000)  # below this film cost, real financial costs are kept even above the cap
-PRODUCER_SUBCHAPTER = "21"  # 21 Producteurs (2018 form)
-FINANCIAL_SUBCHAPTER = "94"  # 94 Frais financiers
 
 
 def employer_charges(gross: Decimal, rate: Decimal) -> Decimal:
@@ -120,6 +118,8 @@ def compute_budget(budget: Budget) -> BudgetResult:
     tag_totals = {t: ZERO for t in Tag}
     producer_gross = {c: ZERO for c in CHARGED_CATEGORIES}
     producer_pay = financial_costs = ZERO
+    below = below_the_line()
+    producer_codes, financial_codes = below["producer_pay"], below["financial_costs"]
 
     charged = {c: c.charged_chapters for c in CHARGED_CATEGORIES}
     add_amount, add_france = amounts.append, france.append
@@ -141,11 +141,11 @@ def compute_budget(budget: Budget) -> BudgetResult:
         if category in charged and chapter in charged[category]:
             gross[category] += amount
             gross_france[category] += french
-            if line.account[:2] == PRODUCER_SUBCHAPTER:
+            if line.account[:2] in producer_codes:
                 producer_gross[category] += amount
-        if line.account[:2] == PRODUCER_SUBCHAPTER:
+        if line.account[:2] in producer_codes:
             producer_pay += amount
-        elif line.account[:2] == FINANCIAL_SUBCHAPTER:
+        elif line.account[:2] in financial_codes:
             financial_costs += amount
 
     charges = tuple(

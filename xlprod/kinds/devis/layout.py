@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
-from xlprod.cnc.reference import CHAPTERS, chapter_label
+from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label
 from xlprod.kinds.devis.compute import BudgetResult
 from xlprod.kinds.devis.model import BudgetParameters, Tag, Unit
 from xlprod.workbook import controls
@@ -287,16 +287,20 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
     return cells + _protocol_cells(r)
 
 
-def _lines_of(subchapter: str, extra: str = "") -> str:
-    return f'SUMPRODUCT((LEFT(Devis[Compte],2)="{subchapter}"){extra}*Devis[Montant])'
+def _lines_of(codes: frozenset[str], extra: str = "") -> str:
+    """Sum of the amounts of the lines of these sub-chapters (exclusive tests, so a sum is an « or »)."""
+    tests = [f'(LEFT(Devis[Compte],2)="{code}")' for code in sorted(codes)]
+    test = tests[0] if len(tests) == 1 else "(" + "+".join(tests) + ")"
+    return f"SUMPRODUCT({test}{extra}*Devis[Montant])"
 
 
 def producer_pay_formula() -> str:
-    """Sub-chapter 21 and the charges computed on it, category by category, as Python rounds them."""
+    """Producer pay lines and the charges computed on them, category by category, as Python rounds them."""
+    codes = below_the_line()["producer_pay"]
     charges = "".join(
-        "+ROUND(" + _lines_of("21", '*(Devis[Catégorie de paie]="' + c.value + '")') + f"*PARAM_{c.rate_key.upper()},2)"
+        "+ROUND(" + _lines_of(codes, '*(Devis[Catégorie de paie]="' + c.value + '")') + f"*PARAM_{c.rate_key.upper()},2)"
         for c in CHARGED_CATEGORIES if 2 in c.charged_chapters and c.rate_key)
-    return _lines_of("21") + charges
+    return _lines_of(codes) + charges
 
 
 def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
@@ -322,7 +326,8 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
         SynCell(SYN_OVERHEAD_CAP_ROW, 4, r.overhead_cap if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*7%,2)", "money"),
         SynCell(SYN_FINANCIAL_ROW, 2, "Frais financiers (sous-poste 94) : 5 % du coût, producteur et frais généraux "
                 "compris (non applicable sous 3 M€)", None, "text"),
-        SynCell(SYN_FINANCIAL_ROW, 3, r.financial_costs if r else 0, _lines_of("94"), "money"),
+        SynCell(SYN_FINANCIAL_ROW, 3, r.financial_costs if r else 0, _lines_of(below_the_line()["financial_costs"]),
+                "money"),
         SynCell(SYN_FINANCIAL_ROW, 4, r.financial_costs_cap if r else 0,
                 "ROUND((DEVIS_BASE_FRAIS_GENERAUX+DEVIS_REMUNERATION_PRODUCTEUR+DEVIS_FRAIS_GENERAUX)*5%,2)", "money"),
     ]
