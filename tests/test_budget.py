@@ -88,7 +88,8 @@ def test_overhead_and_contingency_above_threshold_warn_on_the_parameter_cell():
     params = PARAMS.model_copy(update={"overhead_rate": Decimal("0.10"), "contingency_rate": Decimal("0.12")})
     b = budget(line(6, "711", 1, 1, "1000"), params=params)
     r = compute_budget(b)
-    assert codes(validate_budget(b, r)) == ["DEV030", "DEV031"]
+    # above the usual threshold (DEV030), and above the protocol's 7 % cap (DEV036)
+    assert codes(validate_budget(b, r)) == ["DEV030", "DEV031", "DEV036"]
     assert r.overhead == Decimal("100.00") and r.contingency == Decimal("120.00")
 
 

@@ -50,14 +50,16 @@ def test_caps_by_hand_on_a_devis_with_producer_and_financial_cost_lines(tmp_path
         "DEVIS_FRAIS_GENERAUX": overhead,
         "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR": cents(base * Decimal("0.05")),
         "DEVIS_PLAFOND_FRAIS_GENERAUX": cents(base * Decimal("0.07")),
-        "DEVIS_PLAFOND_FRAIS_FINANCIERS": cents((base + producer + overhead) * Decimal("0.05")),
+        "DEVIS_PLAFOND_FRAIS_FINANCIERS": cents((base + min(producer, cents(base * Decimal("0.05")))
+                                                 + min(overhead, cents(base * Decimal("0.07")))) * Decimal("0.05")),
+        "DEVIS_COUT_DU_FILM": base + producer + overhead + financial,
     }
     assert base != subtotal  # the overhead base is not the subtotal here
     book = XlsxFile(path)
     assert {n: Decimal(str(book.named_cell(n)[0])) for n in expected} == expected
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "DEV034" in out and "de trop" in out  # 40 000 € of producer pay on a 60 000 € film
+    assert "DEV034" in out and "dépassement" in out  # 40 000 € of producer pay on a 60 000 € film
     assert "DEV035" not in out  # under 3 M€, real financial costs are the rule
 
 
@@ -76,7 +78,8 @@ def test_json_shows_the_three_caps_with_their_bases_and_headroom(tmp_path, capsy
     main(["check", str(path), "--json"])
     data = json.loads(capsys.readouterr().out)
     caps = data["protocol"]
-    assert set(caps) == {"base", "producer_pay", "overhead", "financial_costs"}
+    assert set(caps) == {"film_cost", "base", "financial_cap_applies", "producer_pay", "overhead", "financial_costs"}
+    assert caps["financial_cap_applies"] is False
     assert Decimal(caps["producer_pay"]["headroom"]) == Decimal(caps["producer_pay"]["cap"]) - Decimal(
         caps["producer_pay"]["amount"])
 
@@ -85,7 +88,8 @@ amounts = st.decimals(min_value=0, max_value=500_000, places=2)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["2101", "2102", "241", "311", "711", "941", "942", "121"]), amounts,
+@given(st.lists(st.tuples(st.sampled_from(["2101", "2102", "211", "212", "241", "311", "711", "941", "942", "121"]),
+                          amounts,
                           st.sampled_from([None, "cadre", "technicien", "artiste-interprète"])), max_size=12))
 def test_the_caps_bases_obey_their_definitions(rows):
     lines = tuple(BudgetLine(row=6 + i, account=a, quantity=Decimal(1), number=Decimal(1), unit_rate=amt,
@@ -93,13 +97,15 @@ def test_the_caps_bases_obey_their_definitions(rows):
     params = BudgetParameters.from_values(RATES, form_version="2018", title="", company="")
     budget = Budget(lines=lines, parameters=params, table=TableRef(book="b", sheet="Devis", header_row=5, columns={}))
     r = compute_budget(budget)
-    typed21 = sum((amt for a, amt, _ in rows if a.startswith("21")), Decimal(0))
+    typed21 = sum((amt for a, amt, _ in rows if a.startswith(("211", "2101"))), Decimal(0))
     typed94 = sum((amt for a, amt, _ in rows if a.startswith("94")), Decimal(0))
     assert r.financial_costs == typed94
     assert r.producer_pay >= typed21  # charges included
     assert r.protocol_base == r.subtotal - r.producer_pay - r.financial_costs
     assert r.overhead == cents(r.protocol_base * params.overhead_rate)
     assert r.producer_pay_cap == cents(r.protocol_base * Decimal("0.05"))
-    assert r.financial_costs_cap == cents((r.protocol_base + r.producer_pay + r.overhead) * Decimal("0.05"))
+    retained = min(r.producer_pay, r.producer_pay_cap) + min(r.overhead, r.overhead_cap)
+    assert r.financial_costs_cap == cents((r.protocol_base + retained) * Decimal("0.05"))
+    assert r.film_cost == r.protocol_base + r.producer_pay + r.overhead + r.financial_costs
     assert r.total == r.subtotal + r.overhead + r.contingency
     assert set(L.result_values(r)) == set(L.result_names())

@@ -82,7 +82,7 @@ def account_catalogue() -> tuple[AccountSpec, ...]:
 
 
 def below_the_line() -> dict[str, frozenset[str]]:
-    """Sub-chapters of producer pay and of financial costs, which the transparency protocol counts
-    apart from the film cost (``producer_pay``, ``financial_costs``)."""
+    """Account prefixes of producer pay and of financial costs, which the transparency protocol
+    counts apart from the film cost (``producer_pay``, ``financial_costs``)."""
     data = chapters_data()["below_the_line"]
     return {key: frozenset(data[key]) for key in ("producer_pay", "financial_costs")}

@@ -82,8 +82,8 @@ class Location(BaseModel):
 
     def in_book(self) -> str:
         """The reference without the file name, usable as an Excel hyperlink target."""
-        if not self.sheet:
-            return ""
+        if not self.sheet:  # the defined name of a result cell (DEVIS_TOTAL) is a link target too
+            return self.cell if self.cell and self.cell.startswith("DEVIS_") else ""
         return f"{quote_sheet(self.sheet)}!{self.cell or 'A1'}"
 
     def at(self, cell: str) -> Location:

@@ -15,7 +15,7 @@ from xlprod.cnc.reference import social_charge_sub_chapters, sub_chapter_labels
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
-from xlprod.kinds.devis.compute import SMALL_FILM, BudgetResult
+from xlprod.kinds.devis.compute import BudgetResult
 from xlprod.kinds.devis.model import Budget
 
 Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
@@ -134,8 +134,8 @@ def check_france_share(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
 
 
 def where_synthese(budget: Budget, name: str) -> Location:
-    """The Synthèse sheet, whose protocol block shows ``name`` (a defined name: its cell moves with the user's edits)."""
-    return Location(book=budget.table.book, sheet="Synthèse")
+    """The defined name of a Synthèse result: its cell moves with the user's edits, the name follows."""
+    return Location(book=budget.table.book, cell=name)
 
 
 def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
@@ -143,7 +143,7 @@ def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     if p.overhead_rate > p.overhead_threshold:
         yield warning(
             "DEV030", p.where("taux_frais_generaux"),
-            f"Frais généraux à {format_percent(p.overhead_rate)} du sous-total, au-dessus du seuil de "
+            f"Frais généraux à {format_percent(p.overhead_rate)} de la base des plafonds, au-dessus du seuil de "
             f"{format_percent(p.overhead_threshold)} ({format_eur(result.overhead)}).",
             "L'usage est 7 % ; préparez une justification pour le CNC et les financeurs, ou baissez le taux.",
         )
@@ -154,23 +154,29 @@ def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
             f"{format_percent(p.contingency_threshold)} ({format_eur(result.contingency)}).",
             "Au-delà de 10 %, les imprévus sont rarement acceptés : ventilez les risques connus dans les postes.",
         )
-    if result.producer_pay > result.producer_pay_cap:
-        yield warning(
-            "DEV034", where_synthese(budget, "DEVIS_REMUNERATION_PRODUCTEUR"),
-            f"Rémunération du producteur ({format_eur(result.producer_pay)}, charges comprises) au-dessus du plafond "
-            f"de 5 % du coût du film hors rémunération, frais généraux et frais financiers "
-            f"({format_eur(result.producer_pay_cap)}) : {format_eur(result.producer_pay - result.producer_pay_cap)} de trop.",
-            "Protocole de transparence (arrêté du 7 février 2011) : au-delà, l'excédent n'entre pas dans le coût du "
-            "film ; ramenez les lignes du sous-poste 21 sous le plafond.",
-        )
-    if result.financial_costs > result.financial_costs_cap and result.protocol_base >= SMALL_FILM:
+    over = (("DEV034", "DEVIS_REMUNERATION_PRODUCTEUR", "Rémunération du producteur délégué (charges comprises)",
+             result.producer_pay, result.producer_pay_cap, "5 % du coût du film hors rémunération du producteur, frais "
+             "généraux et frais financiers"),
+            ("DEV036", "DEVIS_FRAIS_GENERAUX", "Frais généraux", result.overhead, result.overhead_cap,
+             "7 % du coût du film hors frais généraux, rémunération du producteur et frais financiers"))
+    for code, name, label, amount, cap, base in over:
+        if amount > cap:
+            yield warning(
+                code, where_synthese(budget, name),
+                f"{label} : {format_eur(amount)}, au-dessus du plafond de {base} ({format_eur(cap)}) : dépassement "
+                f"de {format_eur(amount - cap)}.",
+                "Protocole de transparence (arrêté du 7 février 2011) : le dépassement n'entre pas dans le coût du film "
+                "opposable aux ayants droit ; il reste à la charge du producteur.",
+            )
+    if result.financial_costs > result.financial_costs_cap and result.financial_cap_applies:
         yield warning(
             "DEV035", where_synthese(budget, "DEVIS_FRAIS_FINANCIERS"),
-            f"Frais financiers ({format_eur(result.financial_costs)}) au-dessus du plafond de 5 % du coût du film "
-            f"({format_eur(result.financial_costs_cap)}) : {format_eur(result.financial_costs - result.financial_costs_cap)}"
-            " de trop.",
-            "Protocole de transparence : au-delà de 3 M€, les frais financiers retenus sont plafonnés ; sous 3 M€, "
-            "les frais réels sont retenus.",
+            f"Frais financiers ({format_eur(result.financial_costs)}) au-dessus du plafond de 5 % du coût du film retenu "
+            f"({format_eur(result.financial_costs_cap)}) : dépassement de "
+            f"{format_eur(result.financial_costs - result.financial_costs_cap)}.",
+            "Protocole de transparence : pour un coût du film d'au moins 3 M€, les frais financiers retenus sont un "
+            "forfait (18 mois × (Euribor 3 mois + 3 %) du coût du film) plafonné à 5 % ; sous 3 M€, les frais réels "
+            "sont retenus.",
         )
     technician = p.rate_for(PayrollCategory.TECHNICIEN)
     if technician < p.technician_floor:

@@ -76,8 +76,20 @@ class BudgetResult(BaseModel):
 
     @property
     def financial_costs_cap(self) -> Decimal:
-        """5 % of the film cost with producer pay and overhead (but not the financial costs)."""
-        return round_cents((self.protocol_base + self.producer_pay + self.overhead) * FINANCIAL_COSTS_CAP)
+        """5 % of the film cost with producer pay and overhead as the film cost retains them (each
+        within its cap), without the financial costs themselves."""
+        retained = min(self.producer_pay, self.producer_pay_cap) + min(self.overhead, self.overhead_cap)
+        return round_cents((self.protocol_base + retained) * FINANCIAL_COSTS_CAP)
+
+    @property
+    def film_cost(self) -> Decimal:
+        """The film cost as budgeted, without contingency (a provision of the devis only)."""
+        return self.protocol_base + self.producer_pay + self.overhead + self.financial_costs
+
+    @property
+    def financial_cap_applies(self) -> bool:
+        """Below 3 M€ of film cost, real financial costs are retained even above 5 %."""
+        return self.film_cost >= SMALL_FILM
 
     @property
     def computed_charges(self) -> Decimal:
@@ -119,7 +131,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
     producer_gross = {c: ZERO for c in CHARGED_CATEGORIES}
     producer_pay = financial_costs = ZERO
     below = below_the_line()
-    producer_codes, financial_codes = below["producer_pay"], below["financial_costs"]
+    producer_codes, financial_codes = tuple(below["producer_pay"]), tuple(below["financial_costs"])
 
     charged = {c: c.charged_chapters for c in CHARGED_CATEGORIES}
     add_amount, add_france = amounts.append, france.append
@@ -141,11 +153,11 @@ def compute_budget(budget: Budget) -> BudgetResult:
         if category in charged and chapter in charged[category]:
             gross[category] += amount
             gross_france[category] += french
-            if line.account[:2] in producer_codes:
+            if line.account.startswith(producer_codes):
                 producer_gross[category] += amount
-        if line.account[:2] in producer_codes:
+        if line.account.startswith(producer_codes):
             producer_pay += amount
-        elif line.account[:2] in financial_codes:
+        elif line.account.startswith(financial_codes):
             financial_costs += amount
 
     charges = tuple(

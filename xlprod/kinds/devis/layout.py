@@ -100,6 +100,7 @@ SYN_BASE_ROW = SYN_PROTOCOL_HEADER_ROW + 1
 SYN_PRODUCER_ROW = SYN_BASE_ROW + 1
 SYN_OVERHEAD_CAP_ROW = SYN_BASE_ROW + 2
 SYN_FINANCIAL_ROW = SYN_BASE_ROW + 3
+SYN_FILM_COST_ROW = SYN_BASE_ROW + 4
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
 STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
 
@@ -129,6 +130,7 @@ def result_names() -> dict[str, tuple[str, int, int]]:
         "DEVIS_PLAFOND_FRAIS_GENERAUX": (SHEET_SYNTHESE, SYN_OVERHEAD_CAP_ROW, 4),
         "DEVIS_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 3),
         "DEVIS_PLAFOND_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 4),
+        "DEVIS_COUT_DU_FILM": (SHEET_SYNTHESE, SYN_FILM_COST_ROW, 3),
     })
     for i, tag in enumerate(Tag):
         names[TAG_NAMES[tag]] = (SHEET_SYNTHESE, SYN_FIRST_TAG_ROW + i, 3)
@@ -138,7 +140,7 @@ def result_names() -> dict[str, tuple[str, int, int]]:
 # names added after the first workbooks were made: an older workbook gets them without a warning
 NEW_NAMES = frozenset({STATUS_NAME, "DEVIS_BASE_FRAIS_GENERAUX", "DEVIS_REMUNERATION_PRODUCTEUR",
                        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_FRAIS_GENERAUX",
-                       "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS"})
+                       "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM"})
 
 
 def owned_names() -> dict[str, tuple[str, int, int]]:
@@ -164,6 +166,7 @@ def result_values(result: BudgetResult) -> dict[str, Decimal]:
         "DEVIS_PLAFOND_FRAIS_GENERAUX": result.overhead_cap,
         "DEVIS_FRAIS_FINANCIERS": result.financial_costs,
         "DEVIS_PLAFOND_FRAIS_FINANCIERS": result.financial_costs_cap,
+        "DEVIS_COUT_DU_FILM": result.film_cost,
     })
     for tag in Tag:
         values[TAG_NAMES[tag]] = result.tag_totals[tag]
@@ -225,7 +228,8 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         SynCell(sub, 4, 1 if r and r.subtotal else 0, f"IF(DEVIS_SOUS_TOTAL=0,0,C{sub}/DEVIS_SOUS_TOTAL)", "total_percent"),
         SynCell(sub, 5, r.france_total if r else 0, f"SUM(E{first}:E{last})", "total_money"),
         SynCell(sub, 6, r.france_share if r else 0, f"IF(C{sub}=0,0,E{sub}/C{sub})", "total_percent"),
-        SynCell(SYN_OVERHEAD_ROW, 2, "Frais généraux (taux à droite, sur la base du protocole, plus bas)", None, "text"),
+        SynCell(SYN_OVERHEAD_ROW, 2, "Frais généraux (taux à droite, appliqué à la base des plafonds, plus bas)", None,
+                "text"),
         SynCell(SYN_OVERHEAD_ROW, 3, r.overhead if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*PARAM_TAUX_FG,2)", "money"),
         SynCell(SYN_OVERHEAD_ROW, 4, params.overhead_rate, "PARAM_TAUX_FG", "percent"),
         SynCell(SYN_CONTINGENCY_ROW, 2, "Imprévus (taux à droite, modifiable dans Paramètres)", None, "text"),
@@ -288,8 +292,9 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
 
 
 def _lines_of(codes: frozenset[str], extra: str = "") -> str:
-    """Sum of the amounts of the lines of these sub-chapters (exclusive tests, so a sum is an « or »)."""
-    tests = [f'(LEFT(Devis[Compte],2)="{code}")' for code in sorted(codes)]
+    """Sum of the amounts of the lines whose account starts with one of these prefixes (no prefix
+    starts another: the tests are exclusive, so their sum is an « or »)."""
+    tests = [f'(LEFT(Devis[Compte],{len(code)})="{code}")' for code in sorted(codes)]
     test = tests[0] if len(tests) == 1 else "(" + "+".join(tests) + ")"
     return f"SUMPRODUCT({test}{extra}*Devis[Montant])"
 
@@ -307,29 +312,33 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
     """Below the line as the 2010 transparency protocol defines it (arrêté of 7 February 2011)."""
     head = SYN_PROTOCOL_HEADER_ROW
     cells = [SynCell(head - 1, 1, "Coût du film au sens du protocole de transparence (arrêté du 7 février 2011) : "
-                     "plafonds de la rémunération du producteur, des frais généraux et des frais financiers",
+                     "plafonds de la rémunération du producteur délégué, des frais généraux et des frais financiers",
                      None, "subtitle")]
-    for col, text in enumerate(("", "Montant", "Plafond", "Marge (plafond - montant)"), start=2):
-        if text:
-            cells.append(SynCell(head, col, text, None, "header"))
-    cells.append(SynCell(head, 2, "Coût du film, hors imprévus", None, "header"))
+    for col, text in enumerate(("Poste", "Montant", "Plafond", "Marge disponible (négative : dépassement)"), start=2):
+        cells.append(SynCell(head, col, text, None, "header"))
+    financial_cap = "ROUND((DEVIS_BASE_FRAIS_GENERAUX+MIN(DEVIS_REMUNERATION_PRODUCTEUR,DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR)" \
+                    "+MIN(DEVIS_FRAIS_GENERAUX,DEVIS_PLAFOND_FRAIS_GENERAUX))*5%,2)"
     cells += [
-        SynCell(SYN_BASE_ROW, 2, "Base : sous-total hors rémunération du producteur et frais financiers", None, "text"),
+        SynCell(SYN_BASE_ROW, 2, "Base des plafonds de 5 % et 7 % : postes 1 à 9 hors rémunération du producteur "
+                "délégué et frais financiers", None, "text"),
         SynCell(SYN_BASE_ROW, 3, r.protocol_base if r else 0,
                 "DEVIS_SOUS_TOTAL-DEVIS_REMUNERATION_PRODUCTEUR-DEVIS_FRAIS_FINANCIERS", "money"),
-        SynCell(SYN_PRODUCER_ROW, 2, "Rémunération du producteur (sous-poste 21, charges comprises) : 5 % de la base",
+        SynCell(SYN_PRODUCER_ROW, 2, "Rémunération du producteur délégué, charges comprises (plafond : 5 % de la base)",
                 None, "text"),
         SynCell(SYN_PRODUCER_ROW, 3, r.producer_pay if r else 0, producer_pay_formula(), "money"),
         SynCell(SYN_PRODUCER_ROW, 4, r.producer_pay_cap if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*5%,2)", "money"),
-        SynCell(SYN_OVERHEAD_CAP_ROW, 2, "Frais généraux : 7 % de la base", None, "text"),
+        SynCell(SYN_OVERHEAD_CAP_ROW, 2, "Frais généraux (plafond : 7 % de la base)", None, "text"),
         SynCell(SYN_OVERHEAD_CAP_ROW, 3, r.overhead if r else 0, "DEVIS_FRAIS_GENERAUX", "money"),
         SynCell(SYN_OVERHEAD_CAP_ROW, 4, r.overhead_cap if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*7%,2)", "money"),
-        SynCell(SYN_FINANCIAL_ROW, 2, "Frais financiers (sous-poste 94) : 5 % du coût, producteur et frais généraux "
-                "compris (non applicable sous 3 M€)", None, "text"),
+        SynCell(SYN_FINANCIAL_ROW, 2, "Frais financiers, sous-poste 94 (plafond : 5 % du coût du film retenu hors frais "
+                "financiers ; ne s'applique qu'à un coût du film d'au moins 3 M€)", None, "text"),
         SynCell(SYN_FINANCIAL_ROW, 3, r.financial_costs if r else 0, _lines_of(below_the_line()["financial_costs"]),
                 "money"),
-        SynCell(SYN_FINANCIAL_ROW, 4, r.financial_costs_cap if r else 0,
-                "ROUND((DEVIS_BASE_FRAIS_GENERAUX+DEVIS_REMUNERATION_PRODUCTEUR+DEVIS_FRAIS_GENERAUX)*5%,2)", "money"),
+        SynCell(SYN_FINANCIAL_ROW, 4, r.financial_costs_cap if r else 0, financial_cap, "money"),
+        SynCell(SYN_FILM_COST_ROW, 2, "Coût du film au sens du protocole (hors imprévus)", None, "total_label"),
+        SynCell(SYN_FILM_COST_ROW, 3, r.film_cost if r else 0,
+                "DEVIS_BASE_FRAIS_GENERAUX+DEVIS_REMUNERATION_PRODUCTEUR+DEVIS_FRAIS_GENERAUX+DEVIS_FRAIS_FINANCIERS",
+                "total_money"),
     ]
     for row, amount, cap in ((SYN_PRODUCER_ROW, r.producer_pay if r else None, r.producer_pay_cap if r else None),
                              (SYN_OVERHEAD_CAP_ROW, r.overhead if r else None, r.overhead_cap if r else None),

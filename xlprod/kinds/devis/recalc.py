@@ -71,7 +71,9 @@ class DevisSummary:
                                 "charges": money(c.charges)} for c in r.charges],
             "tags": {t.value: money(v) for t, v in r.tag_totals.items()},
             "protocol": {  # transparency protocol, arrêté of 7 February 2011: each cap, amount and headroom
+                "film_cost": money(r.film_cost),
                 "base": money(r.protocol_base),
+                "financial_cap_applies": r.financial_cap_applies,
                 **{key: {"amount": money(amount), "cap": money(cap), "headroom": money(cap - amount)}
                    for key, amount, cap in (("producer_pay", r.producer_pay, r.producer_pay_cap),
                                             ("overhead", r.overhead, r.overhead_cap),

@@ -23,7 +23,8 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
         rule,
         f"{'Sous-total postes 1 à 9':<{width + 3}} {format_eur(result.subtotal):>18} {'':>9} "
         f"{format_eur(result.france_total):>18}",
-        f"{'Frais généraux':<{width + 3}} {format_eur(result.overhead):>18} {format_percent(params.overhead_rate):>9}",
+        f"{'Frais généraux (' + format_percent(params.overhead_rate) + ' de la base)':<{width + 3}} "
+        f"{format_eur(result.overhead):>18}",
         f"{'Imprévus':<{width + 3}} {format_eur(result.contingency):>18} {format_percent(params.contingency_rate):>9}",
         rule,
         f"{'TOTAL GÉNÉRAL':<{width + 3}} {format_eur(result.total):>18}",
@@ -32,12 +33,16 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
         f"Charges patronales calculées (poste 4) : {format_eur(result.computed_charges)}",
         "Coûts identifiés : " + " ; ".join(f"{t.header} {format_eur(v)}" for t, v in result.tag_totals.items()),
         "",
-        "Coût du film (protocole de transparence, arrêté du 7 février 2011), base hors producteur et frais "
-        f"financiers : {format_eur(result.protocol_base)}",
-        f"{'':<4}{'':<40} {'Montant':>18} {'Plafond':>18} {'Marge':>18}",
+        f"Coût du film au sens du protocole de transparence (arrêté du 7 février 2011), hors imprévus : "
+        f"{format_eur(result.film_cost)}",
+        f"Base des plafonds de 5 % et 7 % (hors rémunération du producteur délégué, frais généraux et frais "
+        f"financiers) : {format_eur(result.protocol_base)}",
+        f"{'':<4}{'':<44} {'Montant':>18} {'Plafond':>18} {'Marge':>18}",
     ]
-    for label, amount, cap in (("Rémunération du producteur (5 %)", result.producer_pay, result.producer_pay_cap),
+    for label, amount, cap in (("Rémunération du producteur délégué (5 %)", result.producer_pay, result.producer_pay_cap),
                                ("Frais généraux (7 %)", result.overhead, result.overhead_cap),
                                ("Frais financiers (5 %)", result.financial_costs, result.financial_costs_cap)):
-        lines.append(f"{'':<4}{label:<40} {format_eur(amount):>18} {format_eur(cap):>18} {format_eur(cap - amount):>18}")
+        lines.append(f"{'':<4}{label:<44} {format_eur(amount):>18} {format_eur(cap):>18} {format_eur(cap - amount):>18}")
+    if not result.financial_cap_applies:
+        lines.append(f"{'':<4}(plafond des frais financiers non applicable : coût du film inférieur à 3 M€)")
     return "\n".join(lines)
