@@ -138,3 +138,17 @@ def test_udf_helpers():
     totals = rollup_by_chapter([("241", Decimal(10)), ("2", Decimal(5)), ("x", Decimal(99)), ("911", Decimal(1))])
     assert totals[2] == Decimal(15) and totals[9] == Decimal(1) and sum(totals.values()) == Decimal(16)
     assert france_share([Decimal(100), Decimal(100)], [None, Decimal("0.5")]) == Decimal("0.75")
+
+
+def test_sub_chapters_are_checked_against_the_official_form_only():
+    from xlprod.cnc.reference import official_label, sub_chapter_labels
+
+    b = budget(line(6, "771", 1, 1, "100"), line(7, "481", 1, 1, "100"), line(8, "951", 1, 1, "100"),
+               line(9, "241", 1, 1, "100", category=PayrollCategory.TECHNICIEN), line(10, "861", 1, 1, "100"),
+               line(11, "2201", 1, 1, "100", category=PayrollCategory.TECHNICIEN))
+    issues = [i for i in validate_budget(b, compute_budget(b)) if i.code == "DEV003"]
+    assert [i.location.cell for i in issues] == ["A6", "A7", "A8"]  # 77, 48, 95: outside 71-76, 41-47, 91-94
+    assert "71 à 76" in issues[0].message
+    # labels: the sources' own where they quote one, xlprod's marked as such elsewhere
+    assert official_label("21") == "Producteurs" and sub_chapter_labels()["21"] == "Producteurs"
+    assert official_label("24") is None and sub_chapter_labels()["24"].endswith("(libellé xlprod)")

@@ -63,9 +63,24 @@ def chapter_label(number: int, form_version: str) -> str:
 
 
 def sub_chapter_labels() -> dict[str, str]:
-    """Sub-chapter code -> label, for every sub-chapter of the CNC nomenclature."""
-    labels: dict[str, str] = chapters_data()["sub_chapters"]
-    return labels
+    """Sub-chapter code -> label: the official one where the sources quote it, else xlprod's own,
+    marked as such (see ``official_label``)."""
+    official = chapters_data()["official"]["labels"]
+    return {code: official.get(code) or f"{label} (libellé xlprod)"
+            for code, label in chapters_data()["sub_chapters"].items()}
+
+
+def official_label(code: str) -> str | None:
+    """The label the sources quote for a sub-chapter of the official form, if any."""
+    label: str | None = chapters_data()["official"]["labels"].get(code)
+    return label
+
+
+def official_code_range(chapter: int) -> tuple[str, str] | None:
+    """First and last sub-chapter codes of a chapter on the official form; None where the
+    sources do not detail the chapter (8)."""
+    found = chapters_data()["official"]["code_ranges"].get(str(chapter))
+    return (found[0], found[1]) if found else None
 
 
 def social_charge_sub_chapters() -> frozenset[str]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from xlprod.cnc.payroll import PayrollCategory
-from xlprod.cnc.reference import social_charge_sub_chapters, sub_chapter_labels
+from xlprod.cnc.reference import official_code_range, social_charge_sub_chapters
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
@@ -24,7 +24,6 @@ Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
 def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     """Every line with content has an account in chapters 1-9; codes are unique."""
     where = budget.table.where
-    known_sub_chapters = sub_chapter_labels()
     seen: dict[str, int] = {}
     for line, amount in zip(budget.lines, result.line_amounts, strict=True):
         account = line.account
@@ -45,11 +44,12 @@ def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
                 "Corrigez le compte ; son montant n'est compté dans aucun poste tant qu'il est invalide.",
             )
             continue
-        if account[:2] not in known_sub_chapters:  # the codes are digits: same test as on line.sub_chapter
+        official = official_code_range(chapter)
+        if official is not None and not official[0] <= account[:2] <= official[1] and len(account) >= 2:
             yield warning(
                 "DEV003", where(line.row, "account"),
-                f"Compte « {account} » : sous-poste {line.sub_chapter or account} absent de la "
-                f"nomenclature CNC ; la ligne est comptée au poste {chapter}.",
+                f"Compte « {account} » : sous-poste {account[:2]} hors des sous-postes du formulaire CNC pour le "
+                f"poste {chapter} ({official[0]} à {official[1]}) ; la ligne est comptée au poste {chapter}.",
                 "Vérifiez le code (deux premiers chiffres = sous-poste).",
             )
         first = seen.setdefault(account, line.row)
