@@ -116,19 +116,23 @@ def test_a_deleted_parameter_name_is_pointed_back_at_its_row_so_no_formula_stays
 
 
 @pytest.mark.libreoffice
-def test_a_parameter_whose_row_was_deleted_computes_with_its_default_in_python_and_in_the_workbook(
-        tmp_path, libreoffice, capsys):
+def test_a_parameter_whose_row_was_deleted_gets_its_row_back_with_its_default(tmp_path, libreoffice, capsys):
     path = make_devis(tmp_path / "devis.xlsx", LINES)
     cell = XlsxFile(path).package.defined_names()["PARAM_TAUX_FG"]
     row = int(cell.rsplit("$", 1)[1])
     edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Paramètres")', f"sh.Rows.removeByIndex({row - 1}, 1)")
+    assert "taux_frais_generaux" not in [r[0] for r in XlsxFile(path).table(L.TABLE_PARAMETRES).rows]
     assert main(["recalc", str(path)]) == 0
     out = issues_of(capsys)
-    assert "DEV049: Nom défini PARAM_TAUX_FG cassé" in out and "rétabli (0.07)" in out
-    assert "DEV042" in out  # and the parameter is still reported as missing, on every run, until restored
+    assert "DEV049: Nom défini PARAM_TAUX_FG cassé" in out and "DEV042" not in out
+    book = XlsxFile(path)
+    table = book.table(L.TABLE_PARAMETRES)
+    assert table.rows[-1][0] == "taux_frais_generaux" and table.rows[-1][2] == 0.07  # back, at the table's end
+    assert book.named_cell("PARAM_TAUX_FG")[1].cell == f"C{table.header_row + len(table.rows)}"
     v = values(path)
-    assert v["DEVIS_FRAIS_GENERAUX"] == pytest.approx(round(v["DEVIS_SOUS_TOTAL"] * 0.07, 2))
+    assert v["DEVIS_FRAIS_GENERAUX"] == pytest.approx(round(v["DEVIS_BASE_FRAIS_GENERAUX"] * 0.07, 2))
     agree_with_libreoffice(path, tmp_path)
+    assert main(["recalc", str(path)]) == 0 and "DEV0" not in issues_of(capsys)
 
 
 @pytest.mark.libreoffice
@@ -281,3 +285,22 @@ def test_a_workbook_made_before_the_protocol_block_gets_it_quietly(tmp_path, lib
     assert book._grid(L.SHEET_SYNTHESE)[L.SYN_PRODUCER_ROW - 1][1].startswith("Rémunération du producteur")
     assert book.named_cell("DEVIS_BASE_FRAIS_GENERAUX")[0] > 0
     agree_with_libreoffice(path, tmp_path)
+
+
+@pytest.mark.libreoffice
+def test_the_excel_adapter_puts_a_deleted_parameter_row_back_by_resizing_the_table(tmp_path, libreoffice):
+    from tests.fake_excel import FakeBook
+    from xlprod.services import recalculate
+    from xlprod.workbook.excel import ExcelBook
+
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    row = int(XlsxFile(path).package.defined_names()["PARAM_TAUX_FG"].rsplit("$", 1)[1])
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Paramètres")', f"sh.Rows.removeByIndex({row - 1}, 1)")
+    fake = FakeBook(path)
+    table = fake.sheets[L.SHEET_PARAMETRES].tables[0]
+    last = table.last[0]
+    report = recalculate(ExcelBook(fake))
+    assert "DEV049" in {i.code for i in report.issues} and "DEV040" not in {i.code for i in report.issues}
+    assert table.last[0] == last + 1
+    assert fake.sheets[L.SHEET_PARAMETRES].values[(last + 1, 1)] == "taux_frais_generaux"
+    assert fake.names["PARAM_TAUX_FG"].refers_to.endswith(f"$C${last + 1}")

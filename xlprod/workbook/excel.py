@@ -100,6 +100,25 @@ class ExcelBook:
                         headers=[*table.headers, header], rows=[[*row, None] for row in table.rows],
                         specials=dict(table.specials))
 
+    def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
+        ws = self.book.sheets[table.sheet]
+        xl_table = next((t for t in ws.tables if str(t.name).casefold() == table.name.casefold()), None)
+        if xl_table is None or self._totals.get(table.name, False):
+            return None
+        row = table.header_row + max(len(table.rows), 1) + 1
+        width = len(table.headers)
+        shown = as_grid(ws.range((row, table.first_col), (row, table.first_col + width - 1)).options(ndim=2).value,
+                        1, width)
+        if any(v not in (None, "") for v in shown[0]):
+            return None
+        padded = [*values[:width], *[None] * (width - len(values))]
+        with suspended(self.book.app):
+            xl_table.resize(ws.range((table.header_row, table.first_col), (row, table.first_col + width - 1)))
+            ws.range((row, table.first_col), (row, table.first_col + width - 1)).value = [
+                [_as_text(v) for v in padded]]
+        return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
+                        headers=table.headers, rows=[*table.rows, padded], specials=dict(table.specials))
+
     def cells_below(self, table: RawTable) -> list[OutsideCell]:
         ws = self.book.sheets[table.sheet]
         first = table.header_row + len(table.rows) + 1 + self._totals.get(table.name, False)

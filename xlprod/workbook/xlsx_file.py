@@ -19,6 +19,7 @@ from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
 from xlprod.workbook.sheetxml import (
+    CellValue,
     CellWrite,
     Restored,
     SheetPatch,
@@ -122,6 +123,39 @@ class XlsxFile:
         return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
                         headers=[*table.headers, header], rows=[[*row, None] for row in table.rows],
                         specials=dict(table.specials))
+
+    def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
+        """Append a row to the table when the sheet's row just below it is empty over its columns
+        (and the table has no « Total » row); returns the table as it now is, or None."""
+        part = self._table_part(table.name)
+        bounds = split_range(part.ref) if part else None
+        if part is None or bounds is None or part.totals_rows:
+            return None
+        r1, c1, r2, c2 = bounds
+        row = r2 + 1
+        sheet_part = self._part(table.sheet)
+        if any(cell.row == row for cell in cells_with_content(self.package.read(sheet_part), row, c1, c2)):
+            return None
+        xml = self.package.read_text(part.part)
+        xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{cell_address(r1, c1)}:{cell_address(row, c2)}"', xml)
+        self.package.write_text(part.part, xml)
+        self.package.forget_tables()
+        patch = SheetPatch()
+        for i, value in enumerate(values[: c2 - c1 + 1]):
+            patch.set(row, c1 + i, CellWrite(cast(CellValue, value)))
+        self.package.write(sheet_part, apply_patch(self.package.read(sheet_part), patch)[0])
+        grid = self._grid(table.sheet)  # what later reads of this sheet must see (calamine read the file as it was)
+        while len(grid) < row:
+            grid.append([])
+        line = grid[row - 1]
+        for i, value in enumerate(values[: c2 - c1 + 1]):
+            col = c1 + i
+            line.extend([""] * (col - len(line)))
+            line[col - 1] = value
+        width = len(table.headers)
+        new = [*values[:width], *[None] * (width - len(values))]
+        return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
+                        headers=table.headers, rows=[*table.rows, new], specials=dict(table.specials))
 
     def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]:
         if sheet not in self._special:

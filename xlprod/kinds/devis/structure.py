@@ -116,9 +116,14 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
     specs += [(key, name, "2018" if key == "version_formulaire" else "", False) for key, name, *_ in L.PROJECT_PARAMS]
     # a value or a formula in the name is the user's setting: read (or refused), never re-pointed
     missing = [s for s in specs if name_target(names.get(s[1]))[0] in ("missing", "broken")]
-    cells = _parameter_cells(book)
+    table = book.table(L.TABLE_PARAMETRES)
+    cells = _parameter_cells(table)
     restored: dict[str, str] = {}
     for key, name, default, numeric in missing:
+        if key not in cells and table is not None:  # its row was deleted: back at the end of the table
+            grown = book.add_table_row(table, _parameter_row(key, default, numeric))
+            if grown is not None:
+                table, cells = grown, _parameter_cells(grown)
         target = cells.get(key) or (default if numeric else f'"{default}"')
         restored[name] = target
         issues.append(_name_restored(book.book_name, name, names.get(name), target))
@@ -144,9 +149,20 @@ def _cell_key(text: str) -> tuple[str, int, int] | None:
     return (ref[0], ref[2], ref[3]) if ref else None
 
 
-def _parameter_cells(book: WorkbookPort) -> dict[str, str]:
+def _parameter_row(key: str, default: str, numeric: bool) -> list[object]:
+    """A row of the Paramètres table as the builder writes it (Clé, Paramètre, Valeur, Unité,
+    Valeur par défaut, Source), for a parameter whose row was deleted."""
+    for spec in default_parameters():
+        if spec.key == key:
+            return [key, spec.label, float(spec.value), spec.unit, float(spec.value), spec.source]
+    for project_key, _, label, unit, source in L.PROJECT_PARAMS:
+        if project_key == key:
+            return [key, label, default, unit, default, source]
+    return [key, key, float(default) if numeric and default else default]
+
+
+def _parameter_cells(table: RawTable | None) -> dict[str, str]:
     """Parameter key -> its Valeur cell, from the Paramètres table as it is now."""
-    table = book.table(L.TABLE_PARAMETRES)
     if table is None:
         return {}
     headers = [fold(h) for h in table.headers]
