@@ -304,3 +304,36 @@ def test_the_excel_adapter_puts_a_deleted_parameter_row_back_by_resizing_the_tab
     assert table.last[0] == last + 1
     assert fake.sheets[L.SHEET_PARAMETRES].values[(last + 1, 1)] == "taux_frais_generaux"
     assert fake.names["PARAM_TAUX_FG"].refers_to.endswith(f"$C${last + 1}")
+
+
+@pytest.mark.libreoffice
+def test_a_parameter_kept_in_its_name_for_lack_of_room_goes_back_to_a_row_once_there_is_room(tmp_path, libreoffice,
+                                                                                            capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    book = XlsxFile(path)
+    row = int(book.package.defined_names()["PARAM_TAUX_FG"].rsplit("$", 1)[1])
+    table = book.table(L.TABLE_PARAMETRES)
+    below = table.header_row + len(table.rows)  # after the deletion, the row just below the table
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Paramètres")', f"sh.Rows.removeByIndex({row - 1}, 1)",
+                          f'sh.getCellRangeByName("A{below}").setString("note")')
+    assert main(["recalc", str(path)]) == 0
+    assert XlsxFile(path).package.defined_names()["PARAM_TAUX_FG"] == "0.07"  # no room: the value, in the name
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Paramètres")', f'sh.getCellRangeByName("A{below}").setString("")')
+    capsys.readouterr()
+    assert main(["recalc", str(path)]) == 0
+    assert "valeur fixe 0.07" in issues_of(capsys)
+    book = XlsxFile(path)
+    assert book.named_cell("PARAM_TAUX_FG")[1].cell == f"C{below}" and book.named_cell("PARAM_TAUX_FG")[0] == 0.07
+    agree_with_libreoffice(path, tmp_path)
+
+
+def test_a_parameter_key_typed_twice_is_said(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    book = XlsxFile(path)
+    table = book.table(L.TABLE_PARAMETRES)
+    grown = book.add_table_row(table, ["taux_imprevus", "Imprévus", 0.2])  # as Excel extends a table typed below it
+    assert grown is not None
+    book.save()
+    assert main(["recalc", str(path)]) == 0
+    out = issues_of(capsys)
+    assert "DEV055" in out and "« taux_imprevus » en double" in out

@@ -350,7 +350,7 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         if loc.sheet is None and not isinstance(raw, NameFormula):  # a value in the name: used, and said
             issues.append(warning(
                 "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({raw}) dans le nom {spec.name}, "
-                "sans cellule dans Paramètres : cette valeur est utilisée.",
+                "et non par une cellule du tableau Paramètres : cette valeur est utilisée.",
                 "Pour le voir et le modifier dans la feuille, rétablissez sa ligne dans le tableau Paramètres "
                 "(ou repartez d'un modèle : xlprod new devis).",
             ))

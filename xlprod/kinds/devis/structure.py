@@ -118,6 +118,7 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
     missing = [s for s in specs if name_target(names.get(s[1]))[0] in ("missing", "broken")]
     table = book.table(L.TABLE_PARAMETRES)
     cells = _parameter_cells(table)
+    issues += _duplicate_keys(book.book_name, table)
     restored: dict[str, str] = {}
     for key, name, default, numeric in missing:
         if key not in cells and table is not None:  # its row was deleted: back at the end of the table
@@ -127,6 +128,27 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
         target = cells.get(key) or (default if numeric else f'"{default}"')
         restored[name] = target
         issues.append(_name_restored(book.book_name, name, names.get(name), target))
+    # a name holding a value: xlprod's own fallback when the row had no room to come back (the
+    # default value), or the user's setting. Where a row exists again (typed back by the user), the
+    # fallback gives way to it; where there is room, the value goes back into a row, kept as it is.
+    for key, name, default, numeric in specs:
+        kind, value = name_target(names.get(name))
+        if kind != "constant" or name in restored:
+            continue
+        if key in cells and not _same_value(value, default):
+            continue  # the user's own value in the name: read as such (DEV042 says so)
+        if key not in cells and table is not None:
+            grown = book.add_table_row(table, _parameter_row(key, str(value), numeric, value))
+            if grown is not None:
+                table, cells = grown, _parameter_cells(grown)
+        if key in cells:
+            restored[name] = cells[key]
+            issues.append(warning(
+                "DEV049", Location(book=book.book_name, sheet=L.SHEET_PARAMETRES),
+                f"Nom défini {name} : il contenait la valeur fixe {value} ; xlprod l'a rétabli sur la ligne « {key} » "
+                f"du tableau Paramètres ({cells[key]}).",
+                "Vérifiez la valeur de cette ligne : c'est désormais elle que les formules utilisent.",
+            ))
     # a sorted table moves values, not cells: a name then reads another parameter's row
     key_at = {_cell_key(ref): key for key, ref in cells.items()}
     for key, name, _, _ in specs:
@@ -144,17 +166,25 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
     return restored
 
 
+def _same_value(value: object, default: str) -> bool:
+    try:
+        return abs(float(str(value)) - float(default)) < 1e-12
+    except ValueError:
+        return str(value) == default
+
+
 def _cell_key(text: str) -> tuple[str, int, int] | None:
     ref = parse_cell_ref(text.replace("$", "")) if text else None
     return (ref[0], ref[2], ref[3]) if ref else None
 
 
-def _parameter_row(key: str, default: str, numeric: bool) -> list[object]:
+def _parameter_row(key: str, default: str, numeric: bool, value: object = None) -> list[object]:
     """A row of the Paramètres table as the builder writes it (Clé, Paramètre, Valeur, Unité,
-    Valeur par défaut, Source), for a parameter whose row was deleted."""
+    Valeur par défaut, Source), for a parameter whose row was deleted; ``value``: the one to keep."""
     for spec in default_parameters():
         if spec.key == key:
-            return [key, spec.label, float(spec.value), spec.unit, float(spec.value), spec.source]
+            return [key, spec.label, float(spec.value) if value is None else value, spec.unit, float(spec.value),
+                    spec.source]
     for project_key, _, label, unit, source in L.PROJECT_PARAMS:
         if project_key == key:
             return [key, label, default, unit, default, source]
@@ -172,8 +202,32 @@ def _parameter_cells(table: RawTable | None) -> dict[str, str]:
         return {}
     sheet = quote_sheet(table.sheet)
     letter = column_letter(table.first_col + value_col)
-    return {str(row[key_col]).strip(): f"{sheet}!${letter}${table.header_row + 1 + i}"
-            for i, row in enumerate(table.rows) if row[key_col]}
+    cells: dict[str, str] = {}
+    for i, row in enumerate(table.rows):
+        if row[key_col]:
+            cells.setdefault(str(row[key_col]).strip(), f"{sheet}!${letter}${table.header_row + 1 + i}")
+    return cells
+
+
+def _duplicate_keys(book: str, table: RawTable | None) -> list[Issue]:
+    """A key typed twice: only its first row is read; the second would change nothing, silently."""
+    if table is None or not table.headers or fold(table.headers[0]) != fold(L.PARAM_COLUMNS[0]):
+        return []
+    seen: dict[str, int] = {}
+    issues = []
+    for i, row in enumerate(table.rows):
+        key = str(row[0]).strip() if row and row[0] else ""
+        if not key:
+            continue
+        first = seen.setdefault(key, table.header_row + 1 + i)
+        if first != table.header_row + 1 + i:
+            issues.append(warning(
+                "DEV055", Location(book=book, sheet=table.sheet, cell=f"{column_letter(table.first_col)}"
+                                                                     f"{table.header_row + 1 + i}"),
+                f"Paramètre « {key} » en double : seule la ligne {first} est lue, celle-ci est sans effet.",
+                "Supprimez l'une des deux lignes (et gardez la bonne valeur).",
+            ))
+    return issues
 
 
 def restore_computed_columns(book: WorkbookPort, table: RawTable,
