@@ -145,9 +145,10 @@ def test_sub_chapters_are_checked_against_the_official_form_only():
 
     b = budget(line(6, "771", 1, 1, "100"), line(7, "481", 1, 1, "100"), line(8, "951", 1, 1, "100"),
                line(9, "241", 1, 1, "100", category=PayrollCategory.TECHNICIEN), line(10, "861", 1, 1, "100"),
-               line(11, "2201", 1, 1, "100", category=PayrollCategory.TECHNICIEN))
+               line(11, "2201", 1, 1, "100", category=PayrollCategory.TECHNICIEN), line(12, "7", 1, 1, "100"))
     issues = [i for i in validate_budget(b, compute_budget(b)) if i.code == "DEV003"]
-    assert [i.location.cell for i in issues] == ["A6", "A7", "A8"]  # 77, 48, 95: outside 71-76, 41-47, 91-94
+    # 77, 48, 95: outside 71-76, 41-47, 91-94; and a chapter alone, without its sub-chapter
+    assert [i.location.cell for i in issues] == ["A6", "A7", "A8", "A12"]
     assert "71 à 76" in issues[0].message
     # labels: the sources' own where they quote one, xlprod's marked as such elsewhere
     assert official_label("21") == "Producteurs" and sub_chapter_labels()["21"] == "Producteurs"

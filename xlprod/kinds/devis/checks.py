@@ -45,7 +45,14 @@ def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
             )
             continue
         official = official_code_range(chapter)
-        if official is not None and not official[0] <= account[:2] <= official[1] and len(account) >= 2:
+        if len(account) < 2:
+            yield warning(
+                "DEV003", where(line.row, "account"),
+                f"Compte « {account} » : poste seul, sans sous-poste ; la ligne est comptée au poste {chapter}.",
+                "Donnez le compte complet (deux premiers chiffres = sous-poste), par exemple 241 pour un technicien "
+                "image.",
+            )
+        elif official is not None and not official[0] <= account[:2] <= official[1]:
             yield warning(
                 "DEV003", where(line.row, "account"),
                 f"Compte « {account} » : sous-poste {account[:2]} hors des sous-postes du formulaire CNC pour le "
