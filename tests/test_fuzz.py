@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_devis
-from tests.test_hostile import drop_implied_references
+from tests.test_hostile import drop_implied_references, parts_of, write_parts
 from xlprod.cli import main
 from xlprod.core.cells import ERROR_CODES
 from xlprod.core.money import cents_equal
@@ -87,17 +86,6 @@ def cell_xml(ref: str, value: object) -> str:
     if isinstance(value, dt.date):
         return f'<c r="{ref}" t="d"><v>{value.isoformat()}T00:00:00</v></c>'
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape_cell_text(str(value))}</t></is></c>'
-
-
-def parts_of(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as zf:
-        return {i.filename: zf.read(i) for i in zf.infolist()}
-
-
-def write_parts(path: Path, parts: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
 
 
 def devis_part(path: Path) -> str:

@@ -61,6 +61,9 @@ def test_caps_by_hand_on_a_devis_with_producer_and_financial_cost_lines(tmp_path
     out = capsys.readouterr().out
     assert "DEV034" in out and "dépassement" in out  # 40 000 € of producer pay on a 60 000 € film
     assert "DEV035" not in out  # under 3 M€, real financial costs are the rule
+    recalc(path)  # the Contrôles row links to the result's name, which follows its cell when rows move
+    controls = XlsxFile(path).package.read_text(XlsxFile(path).package.sheet_parts()[L.SHEET_CONTROLES])
+    assert 'location="DEVIS_REMUNERATION_PRODUCTEUR"' in controls
 
 
 @pytest.mark.libreoffice

@@ -67,14 +67,14 @@ def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:
                      "avec la trace affichée.")
 
 
-def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[str], list[str], list[str]]:
+def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str], list[str]]:
     """Files named on the command line, and the xlprod workbooks found in folders, each with the
-    name messages give it (its path relative to the folder); then problems, notes, and the
+    name messages give it (its path relative to the folder); then problems (path, message), notes, and the
     workbooks skipped because they are not xlprod's."""
     from xlprod.workbook.files import remove_stale_temporaries
 
     files: list[tuple[str, str]] = []
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     notes: list[str] = []
     skipped: list[str] = []
     for p in paths:
@@ -91,14 +91,14 @@ def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[str], list[st
             ignored = f" ({len(others)} classeur(s) Excel non xlprod ignoré(s) : {', '.join(others[:5])}" \
                       f"{', …' if len(others) > 5 else ''})" if others else ""
             if not ours:
-                problems.append(f"{p}: erreur: aucun classeur xlprod dans ce dossier{ignored}")
+                problems.append((p, f"{p}: erreur: aucun classeur xlprod dans ce dossier{ignored}"))
             elif others:
                 notes.append(f"{p}: note:{ignored}")
             files.extend((str(f), str(f.relative_to(path))) for f in ours)
         elif path.exists() or path.is_symlink():
             files.append((str(path), path.name))
         else:
-            problems.append(f"{p}: erreur: fichier ou dossier introuvable")
+            problems.append((p, f"{p}: erreur: fichier ou dossier introuvable"))
     return files, problems, notes, skipped
 
 
@@ -113,7 +113,7 @@ def _is_xlprod(path: Path) -> bool:
 
 def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     files, problems, notes, skipped = _expand(args.paths)
-    for line in problems + notes:
+    for line in [message for _, message in problems] + notes:
         print(line, file=sys.stderr)
     results: list[dict[str, object]] = []
     debug = bool(getattr(args, "debug", False))
@@ -142,7 +142,7 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
         payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
         single = len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
         payload += [{"file": f, "skipped": "pas un classeur xlprod (nom défini XLPROD_TYPE absent)"} for f in skipped]
-        payload += [{"file": problem.split(": erreur: ")[0], "failure": problem} for problem in problems]
+        payload += [{"file": path, "failure": message} for path, message in problems]
         single = single or (not results and len(payload) == 1 and len(args.paths) == 1)
         print(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:

@@ -75,15 +75,19 @@ class Location(BaseModel):
     book: str | None = None
     sheet: str | None = None
     cell: str | None = None
+    name: str | None = None  # a defined name that refers to a cell: it follows the cell when rows move
 
     def __str__(self) -> str:
-        parts = [p for p in (self.book, quote_sheet(self.sheet) if self.sheet else None, self.cell) if p]
+        place = self.cell or self.name
+        parts = [p for p in (self.book, quote_sheet(self.sheet) if self.sheet else None, place) if p]
         return "!".join(parts)
 
     def in_book(self) -> str:
         """The reference without the file name, usable as an Excel hyperlink target."""
-        if not self.sheet:  # the defined name of a result cell (DEVIS_TOTAL) is a link target too
-            return self.cell if self.cell and self.cell.startswith("DEVIS_") else ""
+        if self.name:
+            return self.name
+        if not self.sheet:
+            return ""
         return f"{quote_sheet(self.sheet)}!{self.cell or 'A1'}"
 
     def at(self, cell: str) -> Location:

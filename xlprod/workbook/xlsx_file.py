@@ -117,9 +117,7 @@ class XlsxFile:
         xml = xml.replace(f"</{prefix}tableColumns>", column + f"</{prefix}tableColumns>", 1)
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
-        header_patch = SheetPatch()
-        header_patch.set(r1, col, CellWrite(header))
-        self.package.write(sheet_part, apply_patch(self.package.read(sheet_part), header_patch)[0])
+        self._write_cells(table.sheet, {(r1, col): header})
         return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
                         headers=[*table.headers, header], rows=[[*row, None] for row in table.rows],
                         specials=dict(table.specials))
@@ -140,22 +138,27 @@ class XlsxFile:
         xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{cell_address(r1, c1)}:{cell_address(row, c2)}"', xml)
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
-        patch = SheetPatch()
-        for i, value in enumerate(values[: c2 - c1 + 1]):
-            patch.set(row, c1 + i, CellWrite(cast(CellValue, value)))
-        self.package.write(sheet_part, apply_patch(self.package.read(sheet_part), patch)[0])
-        grid = self._grid(table.sheet)  # what later reads of this sheet must see (calamine read the file as it was)
-        while len(grid) < row:
-            grid.append([])
-        line = grid[row - 1]
-        for i, value in enumerate(values[: c2 - c1 + 1]):
-            col = c1 + i
-            line.extend([""] * (col - len(line)))
-            line[col - 1] = value
+        self._write_cells(table.sheet, {(row, c1 + i): value for i, value in enumerate(values[: c2 - c1 + 1])})
         width = len(table.headers)
         new = [*values[:width], *[None] * (width - len(values))]
         return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
                         headers=table.headers, rows=[*table.rows, new], specials=dict(table.specials))
+
+    def _write_cells(self, sheet: str, values: dict[tuple[int, int], object]) -> None:
+        """Write plain values now (a table grown before the plan is applied), and show them to later
+        reads of the sheet: calamine read the file as it was."""
+        patch = SheetPatch()
+        for (row, col), value in values.items():
+            patch.set(row, col, CellWrite(cast(CellValue, value)))
+        part = self._part(sheet)
+        self.package.write(part, apply_patch(self.package.read(part), patch)[0])
+        grid = self._grid(sheet)
+        for (row, col), value in values.items():
+            while len(grid) < row:
+                grid.append([])
+            line = grid[row - 1]
+            line.extend([""] * (col - len(line)))
+            line[col - 1] = value
 
     def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]:
         if sheet not in self._special:

@@ -142,7 +142,7 @@ def check_france_share(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
 
 def where_synthese(budget: Budget, name: str) -> Location:
     """The defined name of a Synthèse result: its cell moves with the user's edits, the name follows."""
-    return Location(book=budget.table.book, cell=name)
+    return Location(book=budget.table.book, name=name)
 
 
 def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:

@@ -150,12 +150,13 @@ def compute_budget(budget: Budget) -> BudgetResult:
             for tag in line.tags:
                 tag_totals[tag] += amount
         category = line.category
+        producer = line.account.startswith(producer_codes)
         if category in charged and chapter in charged[category]:
             gross[category] += amount
             gross_france[category] += french
-            if line.account.startswith(producer_codes):
+            if producer:
                 producer_gross[category] += amount
-        if line.account.startswith(producer_codes):
+        if producer:
             producer_pay += amount
         elif line.account.startswith(financial_codes):
             financial_costs += amount

@@ -355,18 +355,13 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
                 "(ou repartez d'un modèle : xlprod new devis).",
             ))
         parsed = parse_number(raw)
-        if parsed.problem or parsed.value is None:
+        problem = parsed.problem or ("valeur vide" if parsed.value is None else "")
+        if not problem and parsed.value is not None and not ZERO <= parsed.value <= ONE:
+            problem = f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %"
+        if problem or parsed.value is None:
             issues.append(error(
-                "DEV040", loc, f"{spec.label} : {parsed.problem or 'valeur vide'} ; xlprod ne met pas à jour les "
-                "totaux du classeur tant que la valeur est refusée.",
-                "Saisissez un pourcentage, par exemple 7 %.",
-            ))
-            values[spec.key] = default
-            continue
-        if not ZERO <= parsed.value <= ONE:
-            issues.append(error(
-                "DEV040", loc, f"{spec.label} : {french_number(parsed.value)} n'est pas un taux entre 0 % et 100 % ; "
-                "xlprod ne met pas à jour les totaux du classeur tant que la valeur est refusée.",
+                "DEV040", loc, f"{spec.label} : {problem} ; xlprod ne met pas à jour les totaux du classeur tant que la "
+                "valeur est refusée.",
                 "Saisissez un pourcentage, par exemple 7 % (et non 7).",
             ))
             values[spec.key] = default

@@ -245,11 +245,11 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
     nothing is written there, so that every reader sees the workbook's own numbers.
     """
     placement, recreated = structure.placement, L.SHEET_SYNTHESE in structure.recreated
+    cells = L.synthese_cells(result, params)
     patch = SheetPatch()
     lost: set[int] = set()
-    lost_cols = {syn.col for syn in L.synthese_cells(result, params) if syn.formula and placement.col(syn.col) is None}
-    inside = sorted({cell for syn in L.synthese_cells(result, params) if syn.formula
-                     for cell in inserted_cells(placement, syn.formula)})
+    lost_cols = {syn.col for syn in cells if syn.formula and placement.col(syn.col) is None}
+    inside = sorted({cell for syn in cells if syn.formula for cell in inserted_cells(placement, syn.formula)})
     # SUM ignores text: only a number (other than 0) makes the workbook's total differ from xlprod's
     typed = {cell: v for cell, v in book_values(inside).items()
              if isinstance(v, int | float) and not isinstance(v, bool) and v != 0}
@@ -262,14 +262,12 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
             "Déplacez cette valeur hors des lignes de calcul (sous le tableau de synthèse, ou dans une autre "
             "feuille), ou supprimez la ligne insérée.",
         )]
-    new_labels = _empty_new_labels(L.synthese_cells(result, params), placement, book_values) if not recreated else set()
-    for syn in L.synthese_cells(result, params):
-        if syn.formula is None and not recreated and (syn.row, syn.col) not in new_labels:
+    new_labels = _empty_new_labels(cells, placement, book_values) if not recreated else set()
+    for syn in cells:
+        if (syn.formula is None and not recreated and (syn.row, syn.col) not in new_labels) or syn.col in lost_cols:
             continue
         cell = placement.cell(syn.row, syn.col)
         formula = placement.formula(rename_columns(syn.formula, renames)) if syn.formula else None
-        if syn.col in lost_cols:
-            continue
         if cell is None or (syn.formula and formula is None):
             if placement.row(syn.row) is None or not lost_cols:  # a row of its own, not one that used a lost column
                 lost.add(syn.row)
@@ -279,7 +277,6 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
     if not lost and not lost_cols:
         plan.sheets[L.SHEET_SYNTHESE] = patch
         return []
-    cells = L.synthese_cells(result, params)
     labels = {c.row: str(c.value) for c in sorted(cells, key=lambda c: -c.col)
               if c.col <= 2 and c.value not in (None, "") and not isinstance(c.value, Decimal | int | float)}
     headers = {c.col: str(c.value) for c in cells if c.row == L.SYN_HEADER_ROW}

@@ -143,12 +143,9 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
                 table, cells = grown, _parameter_cells(grown)
         if key in cells:
             restored[name] = cells[key]
-            issues.append(warning(
-                "DEV049", Location(book=book.book_name, sheet=L.SHEET_PARAMETRES),
-                f"Nom défini {name} : il contenait la valeur fixe {value} ; xlprod l'a rétabli sur la ligne « {key} » "
-                f"du tableau Paramètres ({cells[key]}).",
-                "Vérifiez la valeur de cette ligne : c'est désormais elle que les formules utilisent.",
-            ))
+            issues.append(_repointed(book.book_name, name, f"il contenait la valeur fixe {value}", key, cells[key],
+                                     "Vérifiez la valeur de cette ligne : c'est désormais elle que les formules "
+                                     "utilisent."))
     # a sorted table moves values, not cells: a name then reads another parameter's row
     key_at = {_cell_key(ref): key for key, ref in cells.items()}
     for key, name, _, _ in specs:
@@ -157,13 +154,18 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
         pointed = key_at.get(_cell_key(names.get(name, "")))
         if pointed is not None and pointed != key:
             restored[name] = cells[key]
-            issues.append(warning(
-                "DEV049", Location(book=book.book_name, sheet=L.SHEET_PARAMETRES),
-                f"Nom défini {name} : il désignait la ligne de « {pointed} » (tableau Paramètres trié ?) ; xlprod "
-                f"l'a rétabli sur la ligne de « {key} » ({cells[key]}).",
-                "Rien à faire : chaque nom désigne de nouveau la valeur de son paramètre.",
-            ))
+            issues.append(_repointed(book.book_name, name,
+                                     f"il désignait la ligne de « {pointed} » (tableau Paramètres trié ?)", key,
+                                     cells[key], "Rien à faire : chaque nom désigne de nouveau la valeur de son "
+                                     "paramètre."))
     return restored
+
+
+def _repointed(book: str, name: str, was: str, key: str, ref: str, hint: str) -> Issue:
+    return warning(
+        "DEV049", Location(book=book, sheet=L.SHEET_PARAMETRES),
+        f"Nom défini {name} : {was} ; xlprod l'a rétabli sur la ligne « {key} » du tableau Paramètres ({ref}).", hint,
+    )
 
 
 def _same_value(value: object, default: str) -> bool:
