@@ -11,7 +11,7 @@ from xlprod.cnc.payroll import PayrollCategory
 from xlprod.core.money import ZERO, round_cents
 from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import compute_budget, france_share, rollup_by_chapter
-from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag, Unit
 
 RATES = {PayrollCategory.TECHNICIEN: Decimal("0.62"), PayrollCategory.ARTISTE: Decimal("0.50"),
          PayrollCategory.AUTEUR: Decimal("0.011"), PayrollCategory.CADRE: Decimal("0.64")}
@@ -32,7 +32,7 @@ def test_hand_computed_devis():
         line(6, "121", 1, 1, "20000", category=PayrollCategory.AUTEUR),
         line(7, "241", 7, 1, "3000", category=PayrollCategory.CADRE),
         line(8, "246", 7, 2, "1600.50", category=PayrollCategory.TECHNICIEN, france_share=Decimal("0.5")),
-        line(9, "311", 20, 1, "1200", category=PayrollCategory.ARTISTE, tags=frozenset({Tag.INCLUSION})),
+        line(9, "311", 20, 1, "1200", category=PayrollCategory.ARTISTE, unit=Unit.CACHET, tags=frozenset({Tag.INCLUSION})),
         line(10, "4701", 1, 1, "1000"),
         line(11, "711", 7, 1, "4800", tags=frozenset({Tag.ECOPRODUCTION})),
     )

@@ -15,16 +15,18 @@ from xlprod.workbook.xlsx_file import XlsxFile
 WORKBOOKS = Path(__file__).resolve().parents[1] / "workbooks"
 
 HEADERS = ["Compte", "Libellé", "Poste", "Quantité", "Unité", "Nombre", "Taux unitaire", "Montant",
-           "Catégorie de paie", "Part France", "Montant France", "Écoproduction", "Accessibilité",
+           "Catégorie de paie", "Part France", "Montant France", "Crédit impôt", "Base crédit impôt", "Écoproduction", "Accessibilité",
            "Prévention VHSS", "Inclusion", "Observations"]
 RESULT_NAMES = {f"DEVIS_POSTE_{n}" for n in range(1, 10)} | {
     "DEVIS_SOUS_TOTAL", "DEVIS_FRAIS_GENERAUX", "DEVIS_IMPREVUS", "DEVIS_TOTAL", "DEVIS_DEPENSES_FRANCE",
     "DEVIS_PART_FRANCE", "DEVIS_CHARGES_CALCULEES", "DEVIS_CHARGES_FRANCE", "DEVIS_ECOPRODUCTION",
     "DEVIS_ACCESSIBILITE", "DEVIS_PREVENTION_VHSS", "DEVIS_INCLUSION", "DEVIS_BASE_FRAIS_GENERAUX",
     "DEVIS_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_FRAIS_GENERAUX",
-    "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM"}
+    "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM", "DEVIS_BASE_CREDIT_IMPOT",
+    "DEVIS_CREDIT_IMPOT_ESTIME"}
 PARAM_NAMES = {"PROJET_TITRE", "PROJET_SOCIETE", "DEVIS_VERSION_FORMULAIRE", "PARAM_TAUX_FG", "PARAM_SEUIL_FG",
-               "PARAM_TAUX_IMPREVUS", "PARAM_SEUIL_IMPREVUS", "PARAM_PLANCHER_TECHNICIEN"} | {
+               "PARAM_TAUX_IMPREVUS", "PARAM_SEUIL_IMPREVUS", "PARAM_PLANCHER_TECHNICIEN", "PARAM_TAUX_CREDIT_IMPOT",
+               "PARAM_PLAFOND_CREDIT_IMPOT", "PARAM_MINIMUM_ARTISTE", "PARAM_PLAFOND_HEBERGEMENT"} | {
     f"PARAM_TAUX_CHARGES_{c}" for c in ("TECHNICIEN", "CADRE", "REALISATEUR", "ARTISTE", "FIGURANT", "PERMANENT", "AUTEUR")}
 
 

@@ -22,7 +22,7 @@ LINES = [
     {"account": "241", "label": "Chef opérateur", "quantity": 6, "number": 1, "unit_rate": 2100, "category": "cadre"},
     {"account": "246", "label": "Électricien", "quantity": 20, "number": 2, "unit_rate": 180.5,
      "category": "technicien", "france_share": 0.8},
-    {"account": "311", "label": "Rôle principal", "quantity": 25, "number": 1, "unit_rate": 650, "category": "artiste"},
+    {"account": "311", "label": "Rôle principal", "quantity": 25, "unit": "cachet", "number": 1, "unit_rate": 650, "category": "artiste"},
     {"account": "121", "label": "Scénario", "quantity": 1, "number": 1, "unit_rate": 30000, "category": "auteur"},
     {"account": "711", "label": "Véhicules", "quantity": 1, "number": 1, "unit_rate": 4200, "tag:écoproduction": "oui"},
 ]
@@ -272,18 +272,34 @@ def test_rows_and_columns_inserted_in_the_controls_sheet_are_respected(tmp_path,
 
 
 @pytest.mark.libreoffice
-def test_a_workbook_made_before_the_protocol_block_gets_it_quietly(tmp_path, libreoffice, capsys):
+def test_a_workbook_made_before_the_protocol_and_tax_credit_gets_them_quietly(tmp_path, libreoffice, capsys):
+    from xlprod.kinds.devis.parameters import default_parameters, new_parameter_names
+
     path = make_devis(tmp_path / "devis.xlsx", LINES)
+    book = XlsxFile(path)
     first = L.SYN_PROTOCOL_HEADER_ROW - 1
-    statements = ['sh = doc.Sheets.getByName("Synthèse")', f"sh.Rows.removeByIndex({first - 1}, 10)"]
+    new_col = book.table(L.TABLE_DEVIS).headers.index("Crédit impôt")
+    param_rows = sorted((int(book.package.defined_names()[p.name].rsplit("$", 1)[1]) for p in default_parameters()
+                         if p.name in new_parameter_names()), reverse=True)
+    statements = ['sh = doc.Sheets.getByName("Synthèse")', f"sh.Rows.removeByIndex({first - 1}, "
+                  f"{L.SYN_CREDIT_ROW - first + 1})", 'sh = doc.Sheets.getByName("Devis")',
+                  f"sh.Columns.removeByIndex({new_col}, 2)", 'sh = doc.Sheets.getByName("Paramètres")']
+    statements += [f"sh.Rows.removeByIndex({row - 1}, 1)" for row in param_rows]
     statements += [f'doc.NamedRanges.removeByName("{n}")' for n in sorted(L.NEW_NAMES - {L.STATUS_NAME})]
+    statements += [f'doc.NamedRanges.removeByName("{n}")' for n in sorted(new_parameter_names())]
     edit_with_libreoffice(path, *statements)
     assert "DEVIS_FRAIS_FINANCIERS" not in XlsxFile(path).package.defined_names()
+    assert "Crédit impôt" not in XlsxFile(path).table(L.TABLE_DEVIS).headers
     assert main(["recalc", str(path)]) == 0
-    assert "DEV049" not in issues_of(capsys)
+    out = issues_of(capsys)
+    assert "DEV049" not in out and "DEV052" not in out and "DEV042" not in out
     book = XlsxFile(path)
     assert book._grid(L.SHEET_SYNTHESE)[L.SYN_PRODUCER_ROW - 1][1].startswith("Rémunération du producteur")
+    assert book._grid(L.SHEET_SYNTHESE)[L.SYN_CREDIT_BASE_ROW - 1][1] == "Base éligible du crédit d'impôt"
     assert book.named_cell("DEVIS_BASE_FRAIS_GENERAUX")[0] > 0
+    assert book.named_cell("DEVIS_BASE_CREDIT_IMPOT")[0] > 0
+    assert book.table(L.TABLE_DEVIS).headers[-2:] == ["Crédit impôt", "Base crédit impôt"]
+    assert book.named_cell("PARAM_MINIMUM_ARTISTE")[0] == 418.25
     agree_with_libreoffice(path, tmp_path)
 
 

@@ -83,7 +83,7 @@ class ExcelBook:
                 return raw
         return None
 
-    def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
+    def add_table_column(self, table: RawTable, header: str, formula: str | None) -> RawTable | None:
         ws = self.book.sheets[table.sheet]
         xl_table = next((t for t in ws.tables if str(t.name).casefold() == table.name.casefold()), None)
         if xl_table is None:

@@ -124,7 +124,7 @@ class WorkbookPort(Protocol):
     def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
         """Append a row of values to the table if the sheet is empty just below it; the new table."""
 
-    def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
+    def add_table_column(self, table: RawTable, header: str, formula: str | None) -> RawTable | None:
         """Append a computed column on the table's right if the sheet is empty there; the new table."""
 
     def cells_below(self, table: RawTable) -> list[OutsideCell]:

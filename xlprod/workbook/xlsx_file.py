@@ -91,8 +91,8 @@ class XlsxFile:
         self._mark_special_cells(table)
         return table
 
-    def add_table_column(self, table: RawTable, header: str, formula: str) -> RawTable | None:
-        """Append a computed column on the table's right, when the sheet's column there is empty
+    def add_table_column(self, table: RawTable, header: str, formula: str | None) -> RawTable | None:
+        """Append a column on the table's right (computed, with ``formula``), when the sheet's column there is empty
         over the table's rows; returns the table as it now is, or None."""
         part = self._table_part(table.name)
         bounds = split_range(part.ref) if part else None
@@ -109,9 +109,9 @@ class XlsxFile:
         ids = [int(i) for i in re.findall(r'<(?:\w+:)?tableColumn\b[^>]*?\bid="(\d+)"', xml)]
         m = re.search(r"<(\w+:)?tableColumns\b", xml)
         prefix = (m.group(1) or "") if m else ""
+        computed = f"<{prefix}calculatedColumnFormula>{escape(formula)}</{prefix}calculatedColumnFormula>" if formula else ""
         column = (f'<{prefix}tableColumn id="{max(ids, default=0) + 1}" name="{escape_attr(header)}">'
-                  f"<{prefix}calculatedColumnFormula>{escape(formula)}</{prefix}calculatedColumnFormula>"
-                  f"</{prefix}tableColumn>")
+                  f"{computed}</{prefix}tableColumn>")
         xml = re.sub(r'(<(?:\w+:)?tableColumns\b[^>]*?\bcount=")(\d+)"', lambda c: f'{c.group(1)}{int(c.group(2)) + 1}"',
                      xml, count=1)
         xml = xml.replace(f"</{prefix}tableColumns>", column + f"</{prefix}tableColumns>", 1)

@@ -86,6 +86,11 @@ def _validation(col: L.Column) -> dict[str, Any] | None:
                 "input_title": "Catégorie de paie", "input_message": "Obligatoire aux postes 2 et 3 : elle fixe le "
                 "taux des charges patronales (poste 4). « non salarié » pour une prestation facturée.",
                 "error_message": "Choisissez une catégorie de la liste."}
+    if col.field == "tax_credit":
+        return {"validate": "list", "source": [L.YES, L.NO], "error_title": col.header,
+                "input_title": "Crédit d'impôt", "input_message": "Vide : la ligne compte dans la base du crédit "
+                "d'impôt selon son compte. « oui » ou « non » pour décider ligne par ligne.",
+                "error_message": "Saisissez « oui » ou « non », ou laissez vide pour suivre le compte."}
     if col.field.startswith("tag:"):
         return {"validate": "list", "source": [L.YES, L.NO], "error_title": col.header,
                 "error_message": "Saisissez « oui » pour identifier ce coût, ou laissez vide."}
@@ -199,6 +204,12 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
             par.data_validation(r, 2, r, 2, {"validate": "decimal", "criteria": "between", "minimum": 0,
                                              "maximum": 1, "error_title": "Taux",
                                              "error_message": "Saisissez un pourcentage entre 0 % et 100 %."})
+        elif row[3] == "€":
+            par.write_number(r, 2, row[2], fmt["money"])
+            par.write_number(r, 4, row[4], fmt["money"])
+            par.data_validation(r, 2, r, 2, {"validate": "decimal", "criteria": ">=", "value": 0,
+                                             "error_title": "Montant",
+                                             "error_message": "Saisissez un montant en euros, positif."})
         else:
             par.write_string(r, 2, str(row[2]), fmt["text"])
             par.write_string(r, 4, str(row[4]), fmt["text"])

@@ -16,7 +16,7 @@ from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
 from xlprod.kinds.devis.compute import BudgetResult
-from xlprod.kinds.devis.model import Budget
+from xlprod.kinds.devis.model import Budget, Unit
 
 Validator = Callable[[Budget, BudgetResult], Iterator[Issue]]
 
@@ -218,6 +218,36 @@ def check_chapter4(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
         )
 
 
+def check_tax_credit(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    """What the estimate cannot cap by itself, and what it took out."""
+    where = budget.table.where
+    credit = result.credit
+    minimum = format_eur(budget.parameters.actor_minimum)
+    for line, eligible in zip(budget.lines, credit.line_amounts, strict=True):
+        if line.category is PayrollCategory.ARTISTE and eligible > 0 and line.unit not in _PER_DAY:
+            shown = f"en « {line.unit.value} »" if line.unit else "sans unité"
+            yield warning(
+                "DEV037", where(line.row, "unit"),
+                f"Artiste-interprète {shown} ({line.label or line.account}, {format_eur(eligible)} dans la base du "
+                f"crédit d'impôt) : le cachet n'est retenu qu'au minimum conventionnel ({minimum} par jour), "
+                "ce que xlprod ne peut appliquer qu'à une ligne en jours ou en cachets ; la ligne compte en entier.",
+                "Exprimez la ligne en jours (quantité = jours de tournage, taux = cachet par jour), ou saisissez "
+                "« non » dans la colonne Crédit impôt et ajoutez la part retenue sur une ligne à part.",
+            )
+    if credit.director_excess > 0:
+        yield warning(
+            "DEV038", where_synthese(budget, "DEVIS_BASE_CREDIT_IMPOT"),
+            f"Rémunération et droits du réalisateur ({format_eur(credit.director_pay)}) au-delà du barème du crédit "
+            f"d'impôt ({format_eur(credit.director_cap)} pour ce coût du film) : {format_eur(credit.director_excess)} "
+            "déduits de la base.",
+            "Rien à faire si c'est voulu ; le barème vient des débats de la loi de finances pour 2020 (texte final non "
+            "vérifié) : faites confirmer par l'expert-comptable du film.",
+        )
+
+
+_PER_DAY = frozenset({Unit.JOUR, Unit.CACHET})
+
+
 VALIDATORS: tuple[Validator, ...] = (
     check_accounts,
     check_quantities,
@@ -226,6 +256,7 @@ VALIDATORS: tuple[Validator, ...] = (
     check_france_share,
     check_rates,
     check_chapter4,
+    check_tax_credit,
 )
 
 

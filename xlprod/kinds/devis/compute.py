@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
 from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label, chapter_of
+from xlprod.cnc.tax_credit import director_scale_cap, eligible_sub_chapters
 from xlprod.core.money import ONE, ZERO, round_cents
-from xlprod.kinds.devis.model import Budget, Tag
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag, Unit
 
 
 class ChapterTotal(BaseModel):
@@ -42,6 +43,33 @@ class ChargeTotal(BaseModel):
     france_charges: Decimal
 
 
+class TaxCredit(BaseModel):
+    """The cinema tax credit as a devis can estimate it (CGI art. 220 sexies): eligible French
+    spend, the mandatory charges on eligible pay, the director's pay above the barème taken out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_amounts: tuple[Decimal, ...]  # each line's eligible amount (the « Base crédit d'impôt » column)
+    lines: Decimal
+    charges: Decimal
+    director_pay: Decimal  # the director's eligible pay and rights
+    director_cap: Decimal
+    rate: Decimal
+    ceiling: Decimal
+
+    @property
+    def director_excess(self) -> Decimal:
+        return max(ZERO, self.director_pay - self.director_cap)
+
+    @property
+    def base(self) -> Decimal:
+        return self.lines + self.charges - self.director_excess
+
+    @property
+    def estimate(self) -> Decimal:
+        return min(round_cents(max(ZERO, self.base) * self.rate), self.ceiling)
+
+
 class BudgetResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -59,6 +87,7 @@ class BudgetResult(BaseModel):
     tag_totals: dict[Tag, Decimal]
     producer_pay: Decimal = ZERO  # sub-chapter 21 with the charges computed on it (protocol art. 2 §11)
     financial_costs: Decimal = ZERO  # sub-chapter 94, typed as real costs
+    tax_credit: TaxCredit | None = None
 
     @property
     def protocol_base(self) -> Decimal:
@@ -90,6 +119,12 @@ class BudgetResult(BaseModel):
     def financial_cap_applies(self) -> bool:
         """Below 3 M€ of film cost, real financial costs are retained even above 5 %."""
         return self.film_cost >= SMALL_FILM
+
+    @property
+    def credit(self) -> TaxCredit:
+        if self.tax_credit is None:
+            raise ValueError("result computed without the tax credit")
+        return self.tax_credit
 
     @property
     def computed_charges(self) -> Decimal:
@@ -190,6 +225,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
     producer_pay += sum((employer_charges(g, params.rate_for(c)) for c, g in producer_gross.items()), ZERO)
     overhead = round_cents((subtotal - producer_pay - financial_costs) * params.overhead_rate)
     contingency = round_cents(subtotal * params.contingency_rate)
+    film_cost = subtotal + overhead
     return BudgetResult(
         line_amounts=tuple(amounts),
         line_france_amounts=tuple(france),
@@ -205,6 +241,53 @@ def compute_budget(budget: Budget) -> BudgetResult:
         tag_totals=tag_totals,
         producer_pay=producer_pay,
         financial_costs=financial_costs,
+        tax_credit=compute_tax_credit(budget.lines, france, params, film_cost),
+    )
+
+
+_ACTOR_UNITS = frozenset({Unit.JOUR, Unit.CACHET})
+
+
+def unit_cap(line: BudgetLine, params: BudgetParameters) -> Decimal | None:
+    """The most a unit of this line counts for in the tax-credit base: an actor's day at the
+    conventional minimum, a night at the lodging cap (no meal cap amount was found: meals count
+    in full)."""
+    if line.category is PayrollCategory.ARTISTE and line.unit in _ACTOR_UNITS:
+        return params.actor_minimum
+    if line.unit is Unit.NUIT and line.account[:2] == "64":
+        return params.lodging_cap
+    return None
+
+
+def compute_tax_credit(lines: tuple[BudgetLine, ...], france: list[Decimal], params: BudgetParameters,
+                       film_cost: Decimal) -> TaxCredit:
+    """Each line's eligible amount as the « Base crédit d'impôt » column computes it, then the
+    charges on eligible pay (per payroll category, as chapter 4 computes them) and the barème."""
+    eligible = eligible_sub_chapters()
+    amounts: list[Decimal] = []
+    gross = {c: ZERO for c in CHARGED_CATEGORIES}
+    director = ZERO
+    for line, french in zip(lines, france, strict=True):
+        chapter = line.chapter
+        counted = line.tax_credit if line.tax_credit is not None else line.account[:2] in eligible
+        if chapter is None or not counted:
+            amounts.append(ZERO)
+            continue
+        amount = french
+        cap = unit_cap(line, params)
+        if cap is not None and line.unit_rate > cap:
+            capped = round_cents(line.quantity * line.number * cap)
+            amount = capped if line.france_share == ONE else round_cents(capped * line.france_share)
+        amounts.append(amount)
+        category = line.category
+        if category in gross and chapter in category.charged_chapters:
+            gross[category] += amount
+        if category is PayrollCategory.REALISATEUR or line.account[:2] == "13":
+            director += amount
+    charges = sum((employer_charges(g, params.rate_for(c)) for c, g in gross.items()), ZERO)
+    return TaxCredit(
+        line_amounts=tuple(amounts), lines=sum(amounts, ZERO), charges=charges, director_pay=director,
+        director_cap=director_scale_cap(film_cost), rate=params.tax_credit_rate, ceiling=params.tax_credit_ceiling,
     )
 
 

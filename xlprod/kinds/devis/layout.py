@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
 from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label
+from xlprod.cnc.tax_credit import director_scale_formula, eligible_sub_chapters
 from xlprod.kinds.devis.compute import BudgetResult
 from xlprod.kinds.devis.model import BudgetParameters, Tag, Unit
 from xlprod.workbook import controls
@@ -52,8 +53,30 @@ class Column:
     formula: str | None = None  # computed columns: formula with Devis[[#This Row],[...]] references
 
 
+UNITS = tuple(u.value for u in Unit)
+CATEGORIES = tuple(c.value for c in PayrollCategory)
+YES = "oui"
+NO = "non"
+
+
 def _this(header: str) -> str:
     return f"Devis[[#This Row],[{header}]]"
+
+
+def _tax_credit_formula() -> str:
+    """A line's eligible amount: none outside the chapters or where the line says « non »; its
+    French amount where it says « oui » or its sub-chapter is eligible, an actor's day and a night
+    taken at most at their caps. ``N()``: a blank rate is 0, never ignored by ``MIN``."""
+    codes = ",".join(f'"{code}"' for code in sorted(eligible_sub_chapters()))
+    rate = f"N({_this('Taux unitaire')})"
+    unit = _this("Unité")
+    cap = (f'IF(AND({_this("Catégorie de paie")}="{PayrollCategory.ARTISTE.value}",OR({unit}="{Unit.JOUR.value}",'
+           f'{unit}="{Unit.CACHET.value}")),PARAM_MINIMUM_ARTISTE,IF(AND(LEFT({_this("Compte")},2)="64",'
+           f'{unit}="{Unit.NUIT.value}"),PARAM_PLAFOND_HEBERGEMENT,{rate}))')
+    share = f'IF({_this("Part France")}="",1,{_this("Part France")})'
+    say = _this("Crédit impôt")
+    return (f'IF(OR({_this("Poste")}="",{say}="{NO}"),0,IF(OR({say}="{YES}",ISNUMBER(MATCH(LEFT({_this("Compte")},2),'
+            f'{{{codes}}},0))),ROUND(ROUND({_this("Quantité")}*{_this("Nombre")}*MIN({rate},{cap}),2)*{share},2),0))')
 
 
 DEVIS_COLUMNS: tuple[Column, ...] = (
@@ -70,16 +93,16 @@ DEVIS_COLUMNS: tuple[Column, ...] = (
     Column("Part France", "france_share", 11, "percent"),
     Column("Montant France", "france_amount", 16, "computed",
            formula=f'ROUND({_this("Montant")}*IF({_this("Part France")}="",1,{_this("Part France")}),2)'),
+    Column("Crédit impôt", "tax_credit", 11, "list", required=False),
+    Column("Base crédit impôt", "tax_credit_amount", 16, "computed", formula=_tax_credit_formula()),
     *(Column(t.header, f"tag:{t.value}", 14 if t is Tag.VHSS else 13, "list", required=False) for t in Tag),
     Column("Observations", "note", 40, "text", required=False),
 )
 COLUMN_BY_FIELD = {c.field: c for c in DEVIS_COLUMNS}
-COMPUTED_FIELDS = ("chapter", "amount", "france_amount")
+COMPUTED_FIELDS = ("chapter", "amount", "france_amount", "tax_credit_amount")
+# columns added after the first workbooks were made: an older table gets them on its right, silently
+NEW_FIELDS = ("tax_credit", "tax_credit_amount")
 
-UNITS = tuple(u.value for u in Unit)
-CATEGORIES = tuple(c.value for c in PayrollCategory)
-YES = "oui"
-NO = "non"
 
 # -- Synthèse ------------------------------------------------------------------------------
 SYN_HEADER_ROW = 5
@@ -101,6 +124,12 @@ SYN_PRODUCER_ROW = SYN_BASE_ROW + 1
 SYN_OVERHEAD_CAP_ROW = SYN_BASE_ROW + 2
 SYN_FINANCIAL_ROW = SYN_BASE_ROW + 3
 SYN_FILM_COST_ROW = SYN_BASE_ROW + 4
+SYN_CREDIT_HEADER_ROW = SYN_FILM_COST_ROW + 3  # the cinema tax credit, estimated (CGI art. 220 sexies)
+SYN_CREDIT_LINES_ROW = SYN_CREDIT_HEADER_ROW + 1
+SYN_CREDIT_CHARGES_ROW = SYN_CREDIT_HEADER_ROW + 2
+SYN_CREDIT_DIRECTOR_ROW = SYN_CREDIT_HEADER_ROW + 3
+SYN_CREDIT_BASE_ROW = SYN_CREDIT_HEADER_ROW + 4
+SYN_CREDIT_ROW = SYN_CREDIT_HEADER_ROW + 5
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
 STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
 
@@ -131,6 +160,8 @@ def result_names() -> dict[str, tuple[str, int, int]]:
         "DEVIS_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 3),
         "DEVIS_PLAFOND_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 4),
         "DEVIS_COUT_DU_FILM": (SHEET_SYNTHESE, SYN_FILM_COST_ROW, 3),
+        "DEVIS_BASE_CREDIT_IMPOT": (SHEET_SYNTHESE, SYN_CREDIT_BASE_ROW, 3),
+        "DEVIS_CREDIT_IMPOT_ESTIME": (SHEET_SYNTHESE, SYN_CREDIT_ROW, 3),
     })
     for i, tag in enumerate(Tag):
         names[TAG_NAMES[tag]] = (SHEET_SYNTHESE, SYN_FIRST_TAG_ROW + i, 3)
@@ -140,7 +171,8 @@ def result_names() -> dict[str, tuple[str, int, int]]:
 # names added after the first workbooks were made: an older workbook gets them without a warning
 NEW_NAMES = frozenset({STATUS_NAME, "DEVIS_BASE_FRAIS_GENERAUX", "DEVIS_REMUNERATION_PRODUCTEUR",
                        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_FRAIS_GENERAUX",
-                       "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM"})
+                       "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM",
+                       "DEVIS_BASE_CREDIT_IMPOT", "DEVIS_CREDIT_IMPOT_ESTIME"})
 
 
 def owned_names() -> dict[str, tuple[str, int, int]]:
@@ -167,6 +199,8 @@ def result_values(result: BudgetResult) -> dict[str, Decimal]:
         "DEVIS_FRAIS_FINANCIERS": result.financial_costs,
         "DEVIS_PLAFOND_FRAIS_FINANCIERS": result.financial_costs_cap,
         "DEVIS_COUT_DU_FILM": result.film_cost,
+        "DEVIS_BASE_CREDIT_IMPOT": result.credit.base,
+        "DEVIS_CREDIT_IMPOT_ESTIME": result.credit.estimate,
     })
     for tag in Tag:
         values[TAG_NAMES[tag]] = result.tag_totals[tag]
@@ -288,7 +322,7 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         SynCell(SYN_TYPED4_ROW, 1, "Lignes saisies au poste 4 (impôts et taxes, sous-poste 47)", None, "text"),
         SynCell(SYN_TYPED4_ROW, 5, r.typed_chapter4 if r else 0, "SUMIFS(Devis[Montant],Devis[Poste],4)", "money"),
     ]
-    return cells + _protocol_cells(r)
+    return cells + _protocol_cells(r) + _credit_cells(r, params)
 
 
 def _lines_of(codes: frozenset[str], extra: str = "") -> str:
@@ -345,4 +379,60 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
                              (SYN_FINANCIAL_ROW, r.financial_costs if r else None, r.financial_costs_cap if r else None)):
         cells.append(SynCell(row, 5, cap - amount if cap is not None and amount is not None else 0,
                              f"D{row}-C{row}", "money"))
+    return cells
+
+
+def credit_charges_formula() -> str:
+    """Employer charges on the eligible pay, category by category, as chapter 4 computes them."""
+    terms = []
+    for c in CHARGED_CATEGORIES:
+        if not c.rate_key:
+            continue
+        base = "+".join(f'SUMIFS(Devis[Base crédit impôt],Devis[Catégorie de paie],"{c.value}",Devis[Poste],{p})'
+                        for p in c.charged_chapters)
+        terms.append(f"ROUND(({base})*PARAM_{c.rate_key.upper()},2)")
+    return "+".join(terms)
+
+
+def _credit_cells(r: BudgetResult | None, params: BudgetParameters) -> list[SynCell]:
+    """The cinema tax credit as a devis can estimate it: its base is not French spend."""
+    c = r.credit if r else None
+    head = SYN_CREDIT_HEADER_ROW
+    cells = [SynCell(head - 1, 1, "Crédit d'impôt cinéma (estimation, CGI art. 220 sexies) : dépenses éligibles faites "
+                     "en France, à ne pas confondre avec les dépenses en France", None, "subtitle")]
+    for col, text in enumerate(("Poste", "Montant", "Taux ou plafond", "Part des dépenses en France"), start=2):
+        cells.append(SynCell(head, col, text, None, "header"))
+    director = (f'SUMPRODUCT((((Devis[Catégorie de paie]="{PayrollCategory.REALISATEUR.value}")'
+                '+(LEFT(Devis[Compte],2)="13"))>0)*Devis[Base crédit impôt])')
+    lines, base = SYN_CREDIT_LINES_ROW, SYN_CREDIT_BASE_ROW
+
+    def of_france(row: int, amount: Decimal | None) -> SynCell:
+        share = amount / r.france_total if r and amount is not None and r.france_total else 0
+        return SynCell(row, 5, share, f"IF(DEVIS_DEPENSES_FRANCE=0,0,C{row}/DEVIS_DEPENSES_FRANCE)", "percent")
+
+    cells += [
+        SynCell(lines, 2, "Lignes éligibles (colonne Base crédit impôt : dépenses en France des comptes éligibles ; "
+                "cachets d'artiste au minimum conventionnel, nuitées au plafond)", None, "text"),
+        SynCell(lines, 3, c.lines if c else 0, "SUM(Devis[Base crédit impôt])", "money"),
+        of_france(lines, c.lines if c else None),
+        SynCell(SYN_CREDIT_CHARGES_ROW, 2, "Charges sociales sur les rémunérations éligibles (taux du poste 4)", None,
+                "text"),
+        SynCell(SYN_CREDIT_CHARGES_ROW, 3, c.charges if c else 0, credit_charges_formula(), "money"),
+        SynCell(SYN_CREDIT_DIRECTOR_ROW, 2, "Rémunération du réalisateur au-delà du barème, déduite (barème à droite : "
+                "15 % du coût du film jusqu'à 4 M€, 8 % de 4 à 7 M€, 5 % de 7 à 10 M€ ; texte final non vérifié)",
+                None, "text"),
+        SynCell(SYN_CREDIT_DIRECTOR_ROW, 3, -c.director_excess if c else 0,
+                f"-MAX(0,{director}-D{SYN_CREDIT_DIRECTOR_ROW})", "money"),
+        SynCell(SYN_CREDIT_DIRECTOR_ROW, 4, c.director_cap if c else 0, director_scale_formula("DEVIS_COUT_DU_FILM"),
+                "money"),
+        SynCell(base, 2, "Base éligible du crédit d'impôt", None, "total_label"),
+        SynCell(base, 3, c.base if c else 0, f"SUM(C{lines}:C{SYN_CREDIT_DIRECTOR_ROW})", "total_money"),
+        of_france(base, c.base if c else None),
+        SynCell(SYN_CREDIT_ROW, 2, "Crédit d'impôt estimé (taux à droite, dans la limite du plafond par œuvre, "
+                "modifiables dans Paramètres)", None, "grand_label"),
+        SynCell(SYN_CREDIT_ROW, 3, c.estimate if c else 0,
+                "MIN(ROUND(MAX(0,DEVIS_BASE_CREDIT_IMPOT)*PARAM_TAUX_CREDIT_IMPOT,2),PARAM_PLAFOND_CREDIT_IMPOT)",
+                "grand_money"),
+        SynCell(SYN_CREDIT_ROW, 4, params.tax_credit_rate, "PARAM_TAUX_CREDIT_IMPOT", "percent"),
+    ]
     return cells

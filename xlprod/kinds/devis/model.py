@@ -66,6 +66,7 @@ class BudgetLine:
     category_text: str = ""  # what was typed, kept when it is not a known category
     france_share: Decimal = ONE
     tags: frozenset[Tag] = frozenset()
+    tax_credit: bool | None = None  # the line's own « Crédit d'impôt » cell; None: as its account says
     note: str = ""
     blank_quantity: bool = False
     blank_number: bool = False
@@ -111,6 +112,10 @@ class BudgetParameters(BaseModel):
     contingency_rate: Decimal = Decimal("0.05")
     contingency_threshold: Decimal = Decimal("0.10")
     technician_floor: Decimal = Decimal("0.50")
+    tax_credit_rate: Decimal = Decimal("0.30")
+    tax_credit_ceiling: Decimal = Decimal(30_000_000)
+    actor_minimum: Decimal = Decimal("418.25")  # per day or cachet: an actor's pay counts up to it
+    lodging_cap: Decimal = Decimal(200)  # per night
     employer_rates: dict[PayrollCategory, Decimal] = Field(default_factory=dict)
     form_version: str = "2018"
     title: str = ""
@@ -126,6 +131,10 @@ class BudgetParameters(BaseModel):
             contingency_rate=values["taux_imprevus"],
             contingency_threshold=values["seuil_imprevus"],
             technician_floor=values["plancher_taux_technicien"],
+            tax_credit_rate=values["taux_credit_impot"],
+            tax_credit_ceiling=values["plafond_credit_impot"],
+            actor_minimum=values["minimum_artiste_cachet"],
+            lodging_cap=values["plafond_hebergement_nuit"],
             employer_rates={c: values[c.rate_key] for c in PayrollCategory if c.rate_key},
             **extra,
         )

@@ -22,6 +22,11 @@ class ParameterSpec(BaseModel):
     value: str
     unit: str
     source: str
+    since: str = ""  # edition that added it: a workbook made before gets its row without a warning
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "%"
 
 
 @cache
@@ -38,3 +43,8 @@ def default_parameters() -> tuple[ParameterSpec, ...]:
 def parameters_edition() -> str:
     edition: str = parameters_data()["edition"]
     return edition
+
+
+def new_parameter_names() -> frozenset[str]:
+    """Names of the parameters added after the first workbooks were made."""
+    return frozenset(p.name for p in default_parameters() if p.since)

@@ -73,6 +73,7 @@ _SLOW = object()  # a cell the fast column pass leaves to the per-cell checks
 _NUMBER_FIELDS = frozenset({"quantity", "number", "unit_rate", "france_share"})
 # beyond these, a value is a typing accident (a line of 10 billion €), and would overflow exact arithmetic
 _LIMITS = {"quantity": 1e6, "number": 1e6, "unit_rate": 1e9, "france_share": 1e3}
+_MAX_AMOUNT = Decimal(10) ** 10  # a parameter in euros (the tax-credit ceiling is 30 M€)
 _LINES = TypeAdapter(tuple[BudgetLine, ...])
 _BLANKS = (None, "")
 _UNITS: dict[object, Unit | None] = {u.value: u for u in Unit} | dict.fromkeys(_BLANKS)
@@ -121,6 +122,7 @@ class _TableReader:
             "row": rows, "account": self.accounts(), "label": self.texts("label"), "quantity": quantity,
             "number": number, "unit_rate": unit_rate, "unit": self.units(), "category": categories,
             "category_text": category_texts, "france_share": france_share, "tags": self.tags(),
+            "tax_credit": self.tax_credit(),
             "note": self.texts("note"), "blank_quantity": blank_q, "blank_number": blank_n,
         }
         ordered = [columns[f.name] for f in fields(BudgetLine)]
@@ -273,28 +275,46 @@ class _TableReader:
             out[i] = category
         return out, texts
 
+    def yes_no(self, fld: str, unknown: tuple[str, str], formulas_read_no: bool = False) -> dict[int, bool]:
+        """Index -> True/False for the cells of a oui/non column that say so. The workbook's
+        formulas compare with « oui » (and « non », where ``formulas_read_no``): « X », « Oui »,
+        « 0 » are normalised in place."""
+        said: dict[int, bool] = {}
+        if fld not in self.cols:
+            return said
+        raw = self.column(fld)
+        if raw.count("") + raw.count(None) == len(raw):  # the usual column: a few words at most
+            return said
+        for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
+            row, value = self.first_row + i, raw[i]
+            word = folded_word(_text(value)) if not isinstance(value, bool) else ("oui" if value else "non")
+            if word in YES_WORDS or word in NO_WORDS:
+                said[i] = word in YES_WORDS
+                if value != (L.YES if said[i] else L.NO) and (said[i] or formulas_read_no):
+                    self.fix(row, fld, L.YES if said[i] else L.NO)
+            else:
+                header = L.COLUMN_BY_FIELD[fld].header
+                self.issue(row, fld, warning("DEV050", self.ref.where(row, fld),
+                                             f"{header} : valeur « {value} » non reconnue, {unknown[0]}.", unknown[1]))
+        return said
+
+    def tax_credit(self) -> list[bool | None]:
+        said = self.yes_no("tax_credit", ("la ligne compte selon son compte",
+                                          "Saisissez « oui » ou « non », ou laissez vide pour suivre le compte."), True)
+        out: list[bool | None] = [None] * len(self.rows)
+        for i, value in said.items():
+            out[i] = value
+        return out
+
     def tags(self) -> list[frozenset[Tag]]:
         found: dict[int, set[Tag]] = {}
         for tag in Tag:
-            fld = f"tag:{tag.value}"
-            if fld not in self.cols:
-                continue
-            raw = self.column(fld)
-            if raw.count("") + raw.count(None) == len(raw):  # the usual tag column: a few "oui" at most
-                continue
-            for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
-                row, value = self.first_row + i, raw[i]
-                word = folded_word(_text(value)) if not isinstance(value, bool) else ("oui" if value else "non")
-                if word in YES_WORDS:
+            said = self.yes_no(f"tag:{tag.value}", ("ligne non comptée dans ce repère",
+                                                    "Saisissez « oui » pour identifier la ligne, ou laissez la "
+                                                    "cellule vide."))
+            for i, value in said.items():
+                if value:
                     found.setdefault(i, set()).add(tag)
-                    if value != L.YES:  # « Oui », « x », « oui  »: the Synthèse's SUMIFS looks for « oui »
-                        self.fix(row, fld, L.YES)
-                elif word not in NO_WORDS:
-                    self.issue(row, fld, warning(
-                        "DEV050", self.ref.where(row, fld),
-                        f"{tag.header} : valeur « {value} » non reconnue, ligne non comptée dans ce repère.",
-                        "Saisissez « oui » pour identifier la ligne, ou laissez la cellule vide.",
-                    ))
         tags: list[frozenset[Tag]] = [frozenset()] * len(self.rows)
         for i, found_tags in found.items():
             tags[i] = frozenset(found_tags)
@@ -356,13 +376,16 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
             ))
         parsed = parse_number(raw)
         problem = parsed.problem or ("valeur vide" if parsed.value is None else "")
-        if not problem and parsed.value is not None and not ZERO <= parsed.value <= ONE:
+        if not problem and parsed.value is not None and spec.is_rate and not ZERO <= parsed.value <= ONE:
             problem = f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %"
+        if not problem and parsed.value is not None and not spec.is_rate and not ZERO <= parsed.value < _MAX_AMOUNT:
+            problem = f"{french_number(parsed.value)} n'est pas un montant en euros positif et plausible"
         if problem or parsed.value is None:
             issues.append(error(
                 "DEV040", loc, f"{spec.label} : {problem} ; xlprod ne met pas à jour les totaux du classeur tant que la "
                 "valeur est refusée.",
-                "Saisissez un pourcentage, par exemple 7 % (et non 7).",
+                "Saisissez un pourcentage, par exemple 7 % (et non 7)." if spec.is_rate else
+                f"Saisissez un montant en euros, par exemple {french_number(default)}.",
             ))
             values[spec.key] = default
             continue

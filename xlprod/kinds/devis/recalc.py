@@ -79,6 +79,13 @@ class DevisSummary:
                                             ("overhead", r.overhead, r.overhead_cap),
                                             ("financial_costs", r.financial_costs, r.financial_costs_cap))},
             },
+            "tax_credit": {  # CGI art. 220 sexies: the eligible base is not French spend
+                "eligible_lines": money(r.credit.lines), "charges": money(r.credit.charges),
+                "director_pay": money(r.credit.director_pay), "director_cap": money(r.credit.director_cap),
+                "director_excess": money(r.credit.director_excess), "base": money(r.credit.base),
+                "rate": str(r.credit.rate), "estimate": money(r.credit.estimate), "ceiling": money(r.credit.ceiling),
+                "france_total": money(r.france_total),
+            },
             "provisional": self.provisional,
         }
 
@@ -204,11 +211,11 @@ def _formula_inputs(book: WorkbookPort, table: RawTable, read: DevisRead,
 
 def _formula_result_agrees(fld: str, raw: object, meant: object) -> bool:
     """Does the workbook read this formula result as Python does, without normalising it?"""
-    if fld == "unit":  # no formula of the workbook uses the unit
-        return True
+    if fld == "unit":  # the Base crédit impôt formula compares it with « jour », « nuit »..., ignoring case
+        return isinstance(raw, str) and isinstance(meant, str) and raw.casefold() == meant.casefold()
     if fld == "account":  # LEFT(225;1) is "2", as for the text "225"
         return isinstance(raw, float) and raw.is_integer() and str(int(raw)) == meant
-    if fld == "category" or fld.startswith("tag:"):  # SUMIFS compares text without regard to case
+    if fld in ("category", "tax_credit") or fld.startswith("tag:"):  # SUMIFS compares text without regard to case
         return isinstance(raw, str) and isinstance(meant, str) and raw.casefold() == meant.casefold()
     if fld in ("quantity", "number", "unit_rate", "france_share"):  # "10" * 2 is 20 in any language
         return isinstance(raw, str) and raw.isdigit()
@@ -314,6 +321,7 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
         "chapter": [poste(line.account[:1], "") for line in lines],
         "amount": to_excel_all(result.line_amounts),
         "france_amount": to_excel_all(result.line_france_amounts),
+        "tax_credit_amount": to_excel_all(result.credit.line_amounts),
     }
     for fld in L.COMPUTED_FIELDS:
         col = column_index(budget.table.columns[fld])
@@ -330,6 +338,8 @@ def _plan_devis_columns(plan: WritePlan, table: RawTable, budget: Budget, result
 _RESTORED_HINTS = {
     "chapter": "Cette colonne est calculée : le poste est le premier chiffre du compte ; modifiez le compte.",
     "france_amount": "Cette colonne est calculée : modifiez la part France (ou le montant) de la ligne.",
+    "tax_credit_amount": "Cette colonne est calculée : pour exclure ou retenir la ligne, saisissez « non » ou « oui » "
+                         "dans la colonne Crédit impôt.",
 }
 GROUPED = 3  # above this many restored cells in one column, one message for the column
 

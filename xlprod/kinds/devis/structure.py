@@ -14,7 +14,7 @@ from xlprod.core.location import Location, column_letter, parse_cell_ref, quote_
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import default_parameters, new_parameter_names
 from xlprod.workbook import controls
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import rename_columns
@@ -127,7 +127,8 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
                 table, cells = grown, _parameter_cells(grown)
         target = cells.get(key) or (default if numeric else f'"{default}"')
         restored[name] = target
-        issues.append(_name_restored(book.book_name, name, names.get(name), target))
+        if name not in new_parameter_names() or name in names:  # added by this version: put in place silently
+            issues.append(_name_restored(book.book_name, name, names.get(name), target))
     # a name holding a value: xlprod's own fallback when the row had no room to come back (the
     # default value), or the user's setting. Where a row exists again (typed back by the user), the
     # fallback gives way to it; where there is room, the value goes back into a row, kept as it is.
@@ -235,17 +236,26 @@ def _duplicate_keys(book: str, table: RawTable | None) -> list[Issue]:
 def restore_computed_columns(book: WorkbookPort, table: RawTable,
                              renames: dict[str, str]) -> tuple[RawTable, list[Issue]]:
     """A computed column deleted from the Devis table comes back on the table's right (the place
-    Excel gives a new column), so that the Synthèse formulas find it again."""
+    Excel gives a new column), so that the Synthèse formulas find it again. A table made before
+    this version gets the columns it added there too, without a warning."""
     issues: list[Issue] = []
-    for fld in L.COMPUTED_FIELDS:
+    older = not any(fold(L.COLUMN_BY_FIELD[f].header) in {fold(h) for h in table.headers} for f in L.NEW_FIELDS)
+    for fld in [c.field for c in L.DEVIS_COLUMNS if c.field in L.COMPUTED_FIELDS or c.field in L.NEW_FIELDS]:
         spec = L.COLUMN_BY_FIELD[fld]
-        if fold(spec.header) in {fold(h) for h in table.headers} or spec.formula is None:
+        if fold(spec.header) in {fold(h) for h in table.headers}:
             continue
-        grown = book.add_table_column(table, spec.header, rename_columns(spec.formula, renames))
+        if fld in L.NEW_FIELDS and fld not in L.COMPUTED_FIELDS:
+            grown = book.add_table_column(table, spec.header, None)  # an input column, blank: as the account says
+        elif spec.formula is not None:
+            grown = book.add_table_column(table, spec.header, rename_columns(spec.formula, renames))
+        else:
+            continue
         if grown is None:
-            continue  # no room on the right: reported as a missing column (DEV041)
+            continue  # no room on the right: reported as a missing column (DEV041), or read as blank
         table = grown
         cell = f"{column_letter(table.first_col + len(table.headers) - 1)}{table.header_row}"
+        if fld in L.NEW_FIELDS and older:
+            continue  # a column this version added, to a table made before: put in place silently
         issues.append(warning(
             "DEV052", Location(book=book.book_name, sheet=table.sheet, cell=cell),
             f"Colonne calculée « {spec.header} » supprimée du tableau {table.name} : xlprod l'a rétablie à droite "
