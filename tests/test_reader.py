@@ -25,7 +25,7 @@ def table(*rows: list[object]) -> RawTable:
 def test_issues_come_line_by_line_then_left_to_right():
     read = read_devis(table(
         row(account="241", quantity=1.0, number=1.0, unit_rate=10.0, unit="lustre", category="cadre"),
-        row(account="242", quantity="beaucoup", number="deux", unit_rate=10.0, category="stagiaire"),
+        row(account="242", quantity="beaucoup", number="deux", unit_rate=10.0, category="apprenti"),
         row(account="243", quantity=1.0, number=1.0, unit_rate="1 000,5", **{"tag:inclusion": "peut-être"}),
     ), PARAMS, "devis.xlsx")
     found = [(i.location.cell, i.code) for i in read.issues]

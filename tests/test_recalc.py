@@ -70,7 +70,8 @@ def test_typed_lines_give_hand_computed_totals(tmp_path, capsys):
     assert main(["recalc", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     gross_tech = Decimal("7") * 2 * Decimal("1600.50")  # 22407.00
-    charges = Decimal("21000") * Decimal("0.64") + (gross_tech * Decimal("0.62")).quantize(Decimal("0.01"))
+    charges = ((Decimal("21000") * Decimal("0.63656")).quantize(Decimal("0.01"))  # cadre: 63,656 % from its components
+               + (gross_tech * Decimal("0.6212")).quantize(Decimal("0.01")))  # technicien: 62,12 %
     ch2 = Decimal("21000") + gross_tech
     ch4 = Decimal("999.99") + charges
     subtotal = ch2 + ch4 + Decimal("33600")
@@ -207,6 +208,7 @@ def test_user_content_survives_a_recalculation(tmp_path):
         after = {i.filename: zf.read(i) for i in zf.infolist()}
     owned = {"xl/workbook.xml", "xl/calcChain.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"}
     owned |= {f"xl/worksheets/sheet{i}.xml" for i in (1, 2, 4)}  # Devis, Synthèse, Contrôles
+    owned.add("xl/worksheets/sheet3.xml")  # Paramètres: the rates' cached totals, which openpyxl drops (checked below)
     for name, data in before.items():
         if name not in owned:
             assert after.get(name) == data, f"{name} changed"
@@ -219,6 +221,9 @@ def test_user_content_survives_a_recalculation(tmp_path):
     assert "MON_TOTAL" in wb.defined_names
     assert wb["Mes notes"]["D1"].value == "=DEVIS_TOTAL*0.3"
     assert named_values(path)["DEVIS_POSTE_2"] == 21000
+    book = XlsxFile(path)  # the rates summed from their components got their cached totals back
+    assert book.named_cell("PARAM_TAUX_CHARGES_TECHNICIEN")[0] == 0.6212
+    assert book.sheet_formulas(L.SHEET_PARAMETRES)[(12, 3)] == "SUM(ChargesPatronales[Technicien])"
 
 
 def test_an_overwritten_amount_gets_its_formula_back_and_is_reported(tmp_path, capsys):

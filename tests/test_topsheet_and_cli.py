@@ -59,7 +59,7 @@ def test_new_devis_from_csv_and_from_a_malformed_csv(tmp_path, capsys):
     data_ok = main(["recalc", str(tmp_path / "d.xlsx"), "--json"])
     assert data_ok == 0
     total = json.loads(capsys.readouterr().out.split("\n", 1)[1])["subtotal"]
-    assert total == f"{21000 + 21000 * 0.64 + 33600:.2f}"
+    assert total == f"{21000 + 21000 * 0.63656 + 33600:.2f}"
     bad = tmp_path / "bad.csv"
     bad.write_text("Libellé;Montant\nx;1\n", encoding="utf-8")
     assert main(["new", "devis", str(tmp_path / "e.xlsx"), "--depuis", str(bad)]) == 2

@@ -134,16 +134,16 @@ def test_import_functions_shows_french_help_in_the_function_wizard():
 # -- XLPROD_CHARGES -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("brut", "categorie", "expected"), [
-    (3000.0, "technicien", 1860.00),
-    (22407.0, "Techniciens", 13892.34),  # alias, case
-    (20233.5, "cadre", 12949.44),
-    (26000.0, "réalisateur", 16640.00),
-    (1234.57, "artiste-interprète", 617.29),  # 617.285: ROUND half away from zero (Python's round gives 617.28)
+    (3000.0, "technicien", 1863.60),
+    (22407.0, "Techniciens", 13919.23),  # alias, case
+    (20233.5, "cadre", 12879.84),  # 12879.83676
+    (26000.0, "réalisateur", 16550.56),
+    (1234.57, "artiste-interprète", 659.47),  # 53,417 %: the sum of its components
     (45678.9, "auteur", 502.47),  # 502.4679
     (5000.0, "non salarié", 0.0),
     (None, "technicien", 0.0),  # blank gross
-    ("3 000,00", "technicien", 1860.00),  # a French number typed as text
-    (Decimal("3000.0000"), "technicien", 1860.00),  # a currency-formatted cell: COM passes a Decimal
+    ("3 000,00", "technicien", 1863.60),  # a French number typed as text
+    (Decimal("3000.0000"), "technicien", 1863.60),  # a currency-formatted cell: COM passes a Decimal
 ])
 def test_charges_at_the_default_rate_to_the_cent(brut, categorie, expected):
     assert cell(xl.call(UDF.XLPROD_CHARGES, brut, categorie)) == expected
@@ -152,7 +152,9 @@ def test_charges_at_the_default_rate_to_the_cent(brut, categorie, expected):
 def test_charges_rate_given_as_a_number_or_a_single_cell():
     assert cell(xl.call(UDF.XLPROD_CHARGES, 3000.0, "technicien", 0.6)) == 1800.0
     assert cell(xl.call(UDF.XLPROD_CHARGES, 1000.0, "artiste", "45 %")) == 450.0
-    assert cell(xl.call(UDF.XLPROD_CHARGES, 3000.0, "technicien", None)) == 1860.0  # blank cell: default rate
+    assert cell(xl.call(UDF.XLPROD_CHARGES, 3000.0, "technicien", None)) == 1863.6  # blank cell: default rate
+    # 617.285: ROUND half away from zero, as the Synthèse does (Python's float round gives 617.28)
+    assert cell(xl.call(UDF.XLPROD_CHARGES, 1234.57, "artiste-interprète", 0.5)) == 617.29 != round(1234.57 * 0.5, 2)
 
 
 def test_charges_from_the_parametres_table_equal_the_rate_and_the_packaged_default(devis):
@@ -173,8 +175,8 @@ def test_charges_from_the_parametres_table_equal_the_synthese(devis):
     for category, (gross, _rate, charges, gross_fr, charges_fr) in synthese.items():
         assert cell(xl.call(UDF.XLPROD_CHARGES, gross, category, table)) == charges
         assert cell(xl.call(UDF.XLPROD_CHARGES, gross_fr, category, table)) == charges_fr
-    assert synthese["technicien"] == (22407.0, 0.62, 13892.34, 11203.5, 6946.17)
-    assert synthese["artiste-interprète"][2] == 617.29 != round(1234.57 * 0.5, 2)  # Python's float round: 617.28
+    assert synthese["technicien"] == (22407.0, 0.6212, 13919.23, 11203.5, 6959.61)
+    assert synthese["artiste-interprète"][2] == 659.47
 
 
 @pytest.mark.libreoffice
@@ -232,7 +234,7 @@ N_A, REF, SPILL = xl.EXCEL_ERRORS["#N/A"], xl.EXCEL_ERRORS["#REF!"], -2146826243
 
 
 @pytest.mark.parametrize(("name", "args", "message"), [
-    ("XLPROD_CHARGES", (3000.0, "stagiaire"), "catégorie inconnue « stagiaire »"),
+    ("XLPROD_CHARGES", (3000.0, "apprenti"), "catégorie inconnue « apprenti »"),
     ("XLPROD_CHARGES", (3000.0, None), "catégorie de paie vide"),
     ("XLPROD_CHARGES", ("abc", "technicien"), "salaire brut non numérique « abc »"),
     ("XLPROD_CHARGES", (True, "technicien"), "salaire brut non numérique « VRAI »"),

@@ -187,8 +187,9 @@ def _taux_du_tableau(categorie: PayrollCategory, lignes: list[list[Any]]) -> Dec
 
 @xw.func(category="xlprod")
 @xw.arg("brut", err_to_str=True, doc="Salaire brut (ou droits d'auteur), en euros.")
-@xw.arg("categorie", err_to_str=True, doc="Catégorie de paie : technicien, cadre, réalisateur, artiste-interprète, "
-                                          "figurant, permanent, auteur, non salarié.")
+@xw.arg("categorie", err_to_str=True, doc="Catégorie de paie : technicien, cadre, réalisateur, ouvrier, stagiaire "
+                                          "(brut : la part de la gratification au-delà du minimum légal), "
+                                          "artiste-interprète, figurant, permanent, auteur, non salarié.")
 @xw.arg("taux_ou_parametres", ndim=2, err_to_str=True,
         doc="Facultatif : un taux (62 %) ou le tableau Parametres du devis. Absent : taux par défaut de xlprod.")
 @_en_cellule

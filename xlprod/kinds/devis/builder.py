@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import xlsxwriter
 
+from xlprod.cnc.payroll import charge_components, component_populations
 from xlprod.cnc.reference import FORM_VERSIONS
 from xlprod.core.location import column_letter, quote_sheet
 from xlprod.kinds.devis import layout as L
@@ -95,6 +96,31 @@ def _validation(col: L.Column) -> dict[str, Any] | None:
         return {"validate": "list", "source": [L.YES, L.NO], "error_title": col.header,
                 "error_message": "Saisissez « oui » pour identifier ce coût, ou laissez vide."}
     return None
+
+
+def _components_table(par: Any, fmt: dict[str, Any]) -> None:
+    """The employer contributions, one row each, one column per population, with their source."""
+    headers = L.charges_columns()
+    populations = list(component_populations())
+    first_col, head = L.CHARGES_FIRST_COL - 1, L.PARAM_HEADER_ROW - 1
+    components = charge_components()
+    par.write(head - 2, first_col, "Charges patronales par population : composantes (le taux de chaque catégorie, à "
+              "gauche, est la somme de sa colonne)", fmt["subtitle"])
+    par.write(head - 1, first_col, "Estimation : taux à plat, sans plafond journalier de la sécurité sociale, "
+              "réductions sous 2,5 SMIC, accidents du travail, prévoyance ni médecine du travail.", fmt["note"])
+    par.add_table(head, first_col, head + len(components), first_col + len(headers) - 1, {
+        "name": L.TABLE_CHARGES, "style": "Table Style Light 1", "autofilter": False,
+        "columns": [{"header": h, "header_format": fmt["header"]} for h in headers],
+    })
+    for i, component in enumerate(components):
+        r = head + 1 + i
+        par.write_string(r, first_col, component.label, fmt["wrap"])
+        for j, population in enumerate(populations):
+            par.write_number(r, first_col + 1 + j, float(component.rates[population]), fmt["percent"])
+        par.write_string(r, first_col + len(headers) - 1, component.source, fmt["wrap"])
+    par.set_column(first_col, first_col, 40)
+    par.set_column(first_col + 1, first_col + len(populations), 12)
+    par.set_column(first_col + len(headers) - 1, first_col + len(headers) - 1, 70)
 
 
 def _printable(text: str) -> str:
@@ -185,8 +211,11 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     project_values = {"projet_titre": title, "projet_societe": company, "version_formulaire": form_version}
     for key, _name, label, unit, source in L.PROJECT_PARAMS:
         prows.append([key, label, project_values[key], unit, "" if key != "version_formulaire" else "2018", source])
+    linked: dict[str, str] = {}
     for p in default_parameters():
         prows.append([p.key, p.label, float(p.value), p.unit, float(p.value), p.source])
+        if p.components:
+            linked[p.key] = L.component_link(p.components)
     ph = L.PARAM_HEADER_ROW - 1
     par.add_table(ph, 0, ph + len(prows), 5, {
         "name": L.TABLE_PARAMETRES, "style": "Table Style Light 1",
@@ -198,7 +227,10 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
         is_rate = row[3] == "%"
         par.write_string(r, 0, row[0], fmt["text"])
         par.write_string(r, 1, row[1], fmt["wrap"])
-        if is_rate:
+        if is_rate and row[0] in linked:  # the sum of its column of components, on the right
+            par.write_formula(r, 2, "=" + linked[str(row[0])], fmt["percent"], row[2])
+            par.write_number(r, 4, row[4], fmt["percent"])
+        elif is_rate:
             par.write_number(r, 2, row[2], fmt["percent"])
             par.write_number(r, 4, row[4], fmt["percent"])
             par.data_validation(r, 2, r, 2, {"validate": "decimal", "criteria": "between", "minimum": 0,
@@ -219,6 +251,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     par.data_validation(version_row, 2, version_row, 2, {"validate": "list", "source": list(FORM_VERSIONS)})
     for i, width in enumerate((26, 48, 16, 8, 16, 90)):
         par.set_column(i, i, width)
+    _components_table(par, fmt)
     par.freeze_panes(ph + 1, 0)
 
     # -- Contrôles -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-from xlprod.cnc.payroll import PayrollCategory
+from xlprod.cnc.payroll import INTERN_HOURS, PayrollCategory
 from xlprod.cnc.reference import official_code_range, social_charge_sub_chapters
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
@@ -114,10 +114,20 @@ def check_payroll(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
                     "DEV020", where(line.row, "category"),
                     f"Ligne de salaire sans catégorie de paie ({line.label or line.account}, {format_eur(amount)}) : "
                     "ses charges sociales ne sont pas calculées.",
-                    "Choisissez la catégorie (technicien, cadre, réalisateur, artiste-interprète, figurant, "
-                    "permanent) ou « non salarié » pour une prestation facturée.",
+                    "Choisissez la catégorie (technicien, cadre, réalisateur, ouvrier, stagiaire, artiste-interprète, "
+                    "figurant, permanent) ou « non salarié » pour une prestation facturée.",
                 )
             continue
+        if category is PayrollCategory.STAGIAIRE and amount > 0 and (line.unit is None or
+                                                                    line.unit.value not in INTERN_HOURS):
+            shown = f"en « {line.unit.value} »" if line.unit else "sans unité"
+            yield warning(
+                "DEV039", where(line.row, "unit"),
+                f"Gratification de stage {shown} ({line.label or line.account}) : sans nombre d'heures, xlprod ne peut "
+                f"pas en retirer la part exonérée (minimum légal de {format_eur(budget.parameters.intern_minimum)} par "
+                "heure) ; les charges sont calculées sur toute la gratification.",
+                "Exprimez la gratification en heures, jours (7 h), semaines (35 h) ou mois (151,67 h).",
+            )
         chapter, allowed = line.chapter, charged[category]
         if chapter is not None and allowed and chapter not in allowed:
             yield warning(

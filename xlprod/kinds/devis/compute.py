@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
+from xlprod.cnc.payroll import CHARGED_CATEGORIES, INTERN_HOURS, PayrollCategory
 from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label, chapter_of
 from xlprod.cnc.tax_credit import director_scale_cap, eligible_sub_chapters
 from xlprod.core.money import ONE, ZERO, round_cents
@@ -154,6 +154,13 @@ def employer_charges(gross: Decimal, rate: Decimal) -> Decimal:
     return round_cents(gross * rate)
 
 
+def intern_chargeable(line: BudgetLine, hourly_minimum: Decimal) -> Decimal:
+    """The part of an intern's gratification above the legal minimum, on which charges are due
+    (the whole of it where the unit does not say how many hours it stands for)."""
+    hours = INTERN_HOURS.get(line.unit.value if line.unit else "", ZERO)
+    return round_cents(line.quantity * line.number * max(ZERO, line.unit_rate - hourly_minimum * hours))
+
+
 def compute_budget(budget: Budget) -> BudgetResult:
     params = budget.parameters
     amounts: list[Decimal] = []
@@ -187,10 +194,14 @@ def compute_budget(budget: Budget) -> BudgetResult:
         category = line.category
         producer = line.account.startswith(producer_codes)
         if category in charged and chapter in charged[category]:
-            gross[category] += amount
-            gross_france[category] += french
-            if producer:
-                producer_gross[category] += amount
+            base, base_france = amount, french
+            if category is PayrollCategory.STAGIAIRE:  # charged only above the legal minimum
+                base = intern_chargeable(line, params.intern_minimum)
+                base_france = base if share == ONE else round_cents(base * share)
+            gross[category] += base
+            gross_france[category] += base_france
+            if producer and category is not PayrollCategory.STAGIAIRE:  # never producer pay
+                producer_gross[category] += base
         if producer:
             producer_pay += amount
         elif line.account.startswith(financial_codes):
@@ -269,7 +280,8 @@ def compute_tax_credit(lines: tuple[BudgetLine, ...], france: list[Decimal], par
     director = ZERO
     for line, french in zip(lines, france, strict=True):
         chapter = line.chapter
-        counted = line.tax_credit if line.tax_credit is not None else line.account[:2] in eligible
+        counted = line.tax_credit if line.tax_credit is not None else (
+            line.account[:2] in eligible and line.category is not PayrollCategory.STAGIAIRE)
         if chapter is None or not counted:
             amounts.append(ZERO)
             continue
@@ -280,7 +292,7 @@ def compute_tax_credit(lines: tuple[BudgetLine, ...], france: list[Decimal], par
             amount = capped if line.france_share == ONE else round_cents(capped * line.france_share)
         amounts.append(amount)
         category = line.category
-        if category in gross and chapter in category.charged_chapters:
+        if category in gross and chapter in category.charged_chapters and category is not PayrollCategory.STAGIAIRE:
             gross[category] += amount
         if category is PayrollCategory.REALISATEUR or line.account[:2] == "13":
             director += amount

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xlprod.cnc.payroll import CHARGED_CATEGORIES, PayrollCategory
+from xlprod.cnc.payroll import CHARGED_CATEGORIES, INTERN_HOURS, PayrollCategory, component_populations
 from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label
 from xlprod.cnc.tax_credit import director_scale_formula, eligible_sub_chapters
 from xlprod.kinds.devis.compute import BudgetResult
@@ -37,6 +37,21 @@ PROJECT_PARAMS = (
     ("version_formulaire", "DEVIS_VERSION_FORMULAIRE", "Version du formulaire CNC (2018 ou classique)", "texte",
      "Le formulaire 2018 renomme les postes 3, 4, 5 et 8"),
 )
+
+# The employer-rate components, to the right of the Paramètres table: each category's rate is
+# the sum of its column (``component_link``), so a user sees why a technician costs about 62 %.
+TABLE_CHARGES = "ChargesPatronales"
+CHARGES_FIRST_COL = 8  # H
+
+
+def charges_columns() -> tuple[str, ...]:
+    return ("Composante", *component_populations().values(), "Source")
+
+
+def component_link(population: str) -> str:
+    """The formula of a rate that is its population's column total."""
+    return f"SUM({TABLE_CHARGES}[{component_populations()[population]}])"
+
 
 DEVIS_HEADER_ROW = 5  # the table's header row; data starts on the next row
 PARAM_HEADER_ROW = 4
@@ -65,8 +80,8 @@ def _this(header: str) -> str:
 
 def _tax_credit_formula() -> str:
     """A line's eligible amount: none outside the chapters or where the line says « non »; its
-    French amount where it says « oui » or its sub-chapter is eligible, an actor's day and a night
-    taken at most at their caps. ``N()``: a blank rate is 0, never ignored by ``MIN``."""
+    French amount where it says « oui » or its sub-chapter is eligible (an intern's gratification
+    is not pay), an actor's day and a night taken at most at their caps. ``N()``: a blank rate is 0, never ignored by ``MIN``."""
     codes = ",".join(f'"{code}"' for code in sorted(eligible_sub_chapters()))
     rate = f"N({_this('Taux unitaire')})"
     unit = _this("Unité")
@@ -75,8 +90,8 @@ def _tax_credit_formula() -> str:
            f'{unit}="{Unit.NUIT.value}"),PARAM_PLAFOND_HEBERGEMENT,{rate}))')
     share = f'IF({_this("Part France")}="",1,{_this("Part France")})'
     say = _this("Crédit impôt")
-    return (f'IF(OR({_this("Poste")}="",{say}="{NO}"),0,IF(OR({say}="{YES}",ISNUMBER(MATCH(LEFT({_this("Compte")},2),'
-            f'{{{codes}}},0))),ROUND(ROUND({_this("Quantité")}*{_this("Nombre")}*MIN({rate},{cap}),2)*{share},2),0))')
+    return (f'IF(OR({_this("Poste")}="",{say}="{NO}"),0,IF(OR({say}="{YES}",AND({_this("Catégorie de paie")}<>'
+            f'"{PayrollCategory.STAGIAIRE.value}",ISNUMBER(MATCH(LEFT({_this("Compte")},2),{{{codes}}},0)))),ROUND(ROUND({_this("Quantité")}*{_this("Nombre")}*MIN({rate},{cap}),2)*{share},2),0))')
 
 
 DEVIS_COLUMNS: tuple[Column, ...] = (
@@ -117,6 +132,10 @@ SYN_FIRST_TAG_ROW = SYN_TAGS_HEADER_ROW + 1
 SYN_CHARGES_HEADER_ROW = SYN_FIRST_TAG_ROW + len(Tag) + 1  # 28
 SYN_FIRST_CHARGE_ROW = SYN_CHARGES_HEADER_ROW + 1
 SYN_CHARGES_TOTAL_ROW = SYN_FIRST_CHARGE_ROW + len(CHARGED_CATEGORIES)
+# populations added after the first workbooks were made: their rows sit inside the charges
+# table, so an older Synthèse, without them, still sums the same range
+NEW_CATEGORIES = (PayrollCategory.OUVRIER, PayrollCategory.STAGIAIRE)
+NEW_CHARGE_ROWS = frozenset(SYN_FIRST_CHARGE_ROW + CHARGED_CATEGORIES.index(c) for c in NEW_CATEGORIES)
 SYN_TYPED4_ROW = SYN_CHARGES_TOTAL_ROW + 1
 SYN_PROTOCOL_HEADER_ROW = SYN_TYPED4_ROW + 2  # the film cost under the transparency protocol (arrêté 7 Feb 2011)
 SYN_BASE_ROW = SYN_PROTOCOL_HEADER_ROW + 1
@@ -299,9 +318,12 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         row = SYN_FIRST_CHARGE_ROW + i
         ct = by_cat.get(cat)
         param = f"PARAM_{cat.rate_key.upper()}" if cat.rate_key else "0"
-        base = "+".join(f'SUMIFS(Devis[Montant],Devis[Catégorie de paie],"{cat.value}",Devis[Poste],{p})'
-                        for p in cat.charged_chapters)
-        base_fr = base.replace("Devis[Montant],", "Devis[Montant France],")
+        if cat is PayrollCategory.STAGIAIRE:
+            base, base_fr = intern_base_formulas()
+        else:
+            base = "+".join(f'SUMIFS(Devis[Montant],Devis[Catégorie de paie],"{cat.value}",Devis[Poste],{p})'
+                            for p in cat.charged_chapters)
+            base_fr = base.replace("Devis[Montant],", "Devis[Montant France],")
         cells += [
             SynCell(row, 1, cat.value, None, "text"),
             SynCell(row, 2, " et ".join(str(p) for p in cat.charged_chapters), None, "center"),
@@ -325,6 +347,17 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
     return cells + _protocol_cells(r) + _credit_cells(r, params)
 
 
+def intern_base_formulas() -> tuple[str, str]:
+    """Interns' gratifications above the legal minimum per hour (units as hours: 7 a day, 35 a
+    week...), line by line as Python rounds them; and the same for their French part."""
+    hours = "+".join(f'(Devis[Unité]="{unit}")*{h}' for unit, h in INTERN_HOURS.items())
+    excess = f"(Devis[Taux unitaire]-PARAM_GRATIFICATION_HORAIRE*({hours}))"
+    line = f"ROUND(Devis[Quantité]*Devis[Nombre]*({excess}>0)*{excess},2)"
+    rows = f'(Devis[Catégorie de paie]="{PayrollCategory.STAGIAIRE.value}")*(Devis[Poste]=2)'
+    share = '((Devis[Part France]="")+Devis[Part France])'
+    return f"SUMPRODUCT({rows}*{line})", f"SUMPRODUCT({rows}*ROUND({line}*{share},2))"
+
+
 def _lines_of(codes: frozenset[str], extra: str = "") -> str:
     """Sum of the amounts of the lines whose account starts with one of these prefixes (no prefix
     starts another: the tests are exclusive, so their sum is an « or »)."""
@@ -338,7 +371,7 @@ def producer_pay_formula() -> str:
     codes = below_the_line()["producer_pay"]
     charges = "".join(
         "+ROUND(" + _lines_of(codes, '*(Devis[Catégorie de paie]="' + c.value + '")') + f"*PARAM_{c.rate_key.upper()},2)"
-        for c in CHARGED_CATEGORIES if 2 in c.charged_chapters and c.rate_key)
+        for c in CHARGED_CATEGORIES if 2 in c.charged_chapters and c.rate_key and c is not PayrollCategory.STAGIAIRE)
     return _lines_of(codes) + charges
 
 
@@ -386,7 +419,7 @@ def credit_charges_formula() -> str:
     """Employer charges on the eligible pay, category by category, as chapter 4 computes them."""
     terms = []
     for c in CHARGED_CATEGORIES:
-        if not c.rate_key:
+        if not c.rate_key or c is PayrollCategory.STAGIAIRE:  # a gratification is not pay
             continue
         base = "+".join(f'SUMIFS(Devis[Base crédit impôt],Devis[Catégorie de paie],"{c.value}",Devis[Poste],{p})'
                         for p in c.charged_chapters)

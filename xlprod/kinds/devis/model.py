@@ -116,6 +116,7 @@ class BudgetParameters(BaseModel):
     tax_credit_ceiling: Decimal = Decimal(30_000_000)
     actor_minimum: Decimal = Decimal("418.25")  # per day or cachet: an actor's pay counts up to it
     lodging_cap: Decimal = Decimal(200)  # per night
+    intern_minimum: Decimal = Decimal("4.35")  # per hour: an intern's gratification is free of charges up to it
     employer_rates: dict[PayrollCategory, Decimal] = Field(default_factory=dict)
     form_version: str = "2018"
     title: str = ""
@@ -135,6 +136,7 @@ class BudgetParameters(BaseModel):
             tax_credit_ceiling=values["plafond_credit_impot"],
             actor_minimum=values["minimum_artiste_cachet"],
             lodging_cap=values["plafond_hebergement_nuit"],
+            intern_minimum=values["gratification_minimum_horaire"],
             employer_rates={c: values[c.rate_key] for c in PayrollCategory if c.rate_key},
             **extra,
         )

@@ -23,6 +23,7 @@ class ParameterSpec(BaseModel):
     unit: str
     source: str
     since: str = ""  # edition that added it: a workbook made before gets its row without a warning
+    components: str = ""  # a rate that is the sum of a population's column of the ChargesPatronales table
 
     @property
     def is_rate(self) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, cast
 from pydantic import TypeAdapter
 from pydantic_core import ArgsKwargs
 
-from xlprod.cnc.payroll import PayrollCategory, lookup_category
+from xlprod.cnc.payroll import PayrollCategory, component_populations, lookup_category
 from xlprod.cnc.reference import FORM_VERSIONS
 from xlprod.core.cells import EmptyTextResult, FormulaValue, NameFormula, UncachedFormula, evaluate_arithmetic
 from xlprod.core.issues import Issue, error, has_errors, warning
@@ -27,7 +27,7 @@ from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Tag, Unit
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import ParameterSpec, default_parameters
 from xlprod.workbook.port import OutsideCell, RawTable
 
 UNIT_ALIASES = {fold(u.value): u for u in Unit} | {
@@ -384,8 +384,7 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
             issues.append(error(
                 "DEV040", loc, f"{spec.label} : {problem} ; xlprod ne met pas à jour les totaux du classeur tant que la "
                 "valeur est refusée.",
-                "Saisissez un pourcentage, par exemple 7 % (et non 7)." if spec.is_rate else
-                f"Saisissez un montant en euros, par exemple {french_number(default)}.",
+                _parameter_hint(spec, default),
             ))
             values[spec.key] = default
             continue
@@ -430,6 +429,17 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         locations=locations,
     )
     return params, issues, fixes
+
+
+def _parameter_hint(spec: ParameterSpec, default: Decimal) -> str:
+    if spec.components:  # the sum of a column of the ChargesPatronales table
+        return (f"Ce taux est la somme de la colonne « {component_populations()[spec.components]} » du tableau "
+                f"{L.TABLE_CHARGES} (à droite) : corrigez la composante fautive ; si le tableau a disparu (LibreOffice "
+                "le perd quand on supprime une feuille du classeur), saisissez le taux dans la cellule (par exemple "
+                f"{french_number(default * 100)} %) ou repartez d'un modèle : xlprod new devis.")
+    if spec.is_rate:
+        return "Saisissez un pourcentage, par exemple 7 % (et non 7)."
+    return f"Saisissez un montant en euros, par exemple {french_number(default)}."
 
 
 # an input refused: the value Python uses (blank, default) is not what the workbook's formulas see

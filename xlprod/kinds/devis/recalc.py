@@ -21,6 +21,7 @@ from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import BudgetResult, compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.rates import rates_from_components
 from xlprod.kinds.devis.reader import (
     REFUSED_CODES,
     DevisRead,
@@ -107,7 +108,10 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
     structure = restore_structure(book, renames)
     names = [p.name for p in default_parameters()] + [n for _, n, *_ in L.PROJECT_PARAMS]
     named = {n: book.named_cell(n) for n in names}
+    rate_fixes, rate_issues = rates_from_components(book, named)
     params, issues, param_fixes = read_parameters(named, book.book_name)
+    param_fixes = rate_fixes | param_fixes
+    issues[:0] = rate_issues
     issues[:0] = [*structure.issues, *column_issues]
     if book.manual_calculation():
         issues.insert(0, warning(
@@ -172,10 +176,10 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
 def _empty_new_labels(cells: list[L.SynCell], placement: Placement,
                       book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]]
                       ) -> set[tuple[int, int]]:
-    """Labels of the rows this version added to the Synthèse, where a workbook built before has
-    nothing yet: written once, never over what the user put there."""
-    wanted = {(c.row, c.col): placement.cell(c.row, c.col) for c in cells
-              if c.formula is None and c.row >= L.SYN_PROTOCOL_HEADER_ROW - 1}
+    """Labels of the Synthèse where its cell is empty: the rows this version added, in a workbook
+    built before; every label of a sheet recreated while inputs were refused. Never written over
+    what the user put there."""
+    wanted = {(c.row, c.col): placement.cell(c.row, c.col) for c in cells if c.formula is None}
     shown = book_values([cell for cell in wanted.values() if cell])
     return {built for built, cell in wanted.items() if cell and shown.get(cell) in (None, "")}
 
@@ -270,7 +274,20 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
             "feuille), ou supprimez la ligne insérée.",
         )]
     new_labels = _empty_new_labels(cells, placement, book_values) if not recreated else set()
+    older = {row for row in L.NEW_CHARGE_ROWS if placement.row(row) is None}  # a Synthèse made before them
+    used = [c.category.value for c in result.charges if c.category in L.NEW_CATEGORIES and c.gross]
+    if older and used:
+        return [error(
+            "DEV056", Location(book=book, sheet=L.SHEET_SYNTHESE),
+            f"Ce classeur a été créé avant les catégories de paie {' et '.join(c.value for c in L.NEW_CATEGORIES)} : "
+            f"sa synthèse n'a pas leur ligne de charges, et des lignes du devis sont en « {' », « '.join(used)} » ; "
+            "xlprod ne met donc pas la synthèse à jour.",
+            "Copiez la feuille Synthèse d'un modèle neuf (xlprod new devis) à la place de celle-ci, ou choisissez une "
+            "autre catégorie pour ces lignes.",
+        )]
     for syn in cells:
+        if syn.row in older:
+            continue  # no line uses these populations: the older Synthèse adds up the same
         if (syn.formula is None and not recreated and (syn.row, syn.col) not in new_labels) or syn.col in lost_cols:
             continue
         cell = placement.cell(syn.row, syn.col)

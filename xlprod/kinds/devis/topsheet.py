@@ -45,4 +45,18 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
         lines.append(f"{'':<4}{label:<44} {format_eur(amount):>18} {format_eur(cap):>18} {format_eur(cap - amount):>18}")
     if not result.financial_cap_applies:
         lines.append(f"{'':<4}(plafond des frais financiers non applicable : coût du film inférieur à 3 M€)")
+    credit = result.credit
+    lines += [
+        "",
+        "Crédit d'impôt cinéma (estimation, CGI art. 220 sexies) — la base n'est pas les dépenses en France :",
+        f"{'':<4}{'Lignes éligibles (dépenses en France, plafonds appliqués)':<62} {format_eur(credit.lines):>18}",
+        f"{'':<4}{'Charges sociales sur les rémunérations éligibles':<62} {format_eur(credit.charges):>18}",
+    ]
+    if credit.director_excess:
+        lines.append(f"{'':<4}{'Réalisateur au-delà du barème (déduit)':<62} {format_eur(-credit.director_excess):>18}")
+    share = format_percent(credit.base / result.france_total) if result.france_total else "—"
+    lines += [
+        f"{'':<4}{'Base éligible (' + share + ' des dépenses en France)':<62} {format_eur(credit.base):>18}",
+        f"{'':<4}{'Crédit d’impôt estimé (' + format_percent(credit.rate) + ')':<62} {format_eur(credit.estimate):>18}",
+    ]
     return "\n".join(lines)
