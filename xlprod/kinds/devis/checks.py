@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from xlprod.cnc.payroll import INTERN_HOURS, PayrollCategory
 from xlprod.cnc.reference import official_code_range, social_charge_sub_chapters
+from xlprod.cnc.wages import minimum_for, not_bound_below, wages_data
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO, format_eur, format_percent
@@ -256,6 +257,30 @@ def check_tax_credit(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
 
 
 _PER_DAY = frozenset({Unit.JOUR, Unit.CACHET})
+_CREW = frozenset({PayrollCategory.TECHNICIEN, PayrollCategory.CADRE, PayrollCategory.REALISATEUR,
+                   PayrollCategory.OUVRIER})
+
+
+def check_minimum_wages(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
+    """A crew member's weekly rate below the convention's minimum for the function the label names."""
+    if result.film_cost <= not_bound_below():
+        return  # films of at most 1 M€ are not bound by the grids
+    where = budget.table.where
+    edition = wages_data()["valid_from_label"]
+    for line in budget.lines:
+        if line.unit is not Unit.SEMAINE or line.category not in _CREW or line.chapter != 2 or not line.label:
+            continue
+        minimum = minimum_for(line.label)
+        if minimum is None or not ZERO < line.unit_rate < minimum.weekly:
+            continue
+        yield warning(
+            "DEV057", where(line.row, "unit_rate"),
+            f"{line.label} : {format_eur(line.unit_rate)} par semaine, sous le minimum conventionnel de la fonction "
+            f"« {minimum.function} » ({format_eur(minimum.weekly)} pour 39 heures, grille en vigueur au {edition}, "
+            "convention collective de la production cinématographique).",
+            "Relevez le salaire au minimum, ou vérifiez que le film relève d'une dérogation (annexe III, films à petit "
+            "budget) ; la fonction est reconnue d'après le libellé.",
+        )
 
 
 VALIDATORS: tuple[Validator, ...] = (
@@ -267,6 +292,7 @@ VALIDATORS: tuple[Validator, ...] = (
     check_rates,
     check_chapter4,
     check_tax_credit,
+    check_minimum_wages,
 )
 
 
