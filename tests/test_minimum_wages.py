@@ -12,9 +12,9 @@ from xlprod.cnc.wages import minimum_for, wages_data
 from xlprod.kinds.devis.checks import validate_budget
 from xlprod.kinds.devis.compute import compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Unit
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import default_values
 
-PARAMS = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()})
+PARAMS = BudgetParameters.from_values(default_values())
 TABLE = TableRef(book="devis.xlsx", columns={"unit_rate": "G", "account": "A"})
 BIG = BudgetLine(row=99, account="711", label="Matériel caméra", quantity=Decimal(1), number=Decimal(1),
                  unit_rate=Decimal(2_000_000))

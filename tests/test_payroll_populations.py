@@ -13,11 +13,11 @@ from tests.test_libreoffice import compare
 from xlprod.cli import main
 from xlprod.cnc.payroll import charge_components, component_total
 from xlprod.kinds.devis import layout as L
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import default_values
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice
 from xlprod.workbook.xlsx_file import XlsxFile
 
-RATES = {p.key: Decimal(p.value) for p in default_parameters()}
+RATES = default_values()
 MINIMUM = RATES["gratification_minimum_horaire"]
 
 

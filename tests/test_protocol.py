@@ -16,11 +16,11 @@ from xlprod.cli import main
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.compute import compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import default_values
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice
 from xlprod.workbook.xlsx_file import XlsxFile
 
-RATES = {p.key: Decimal(p.value) for p in default_parameters()}
+RATES = default_values()
 CADRE = RATES["taux_charges_cadre"]
 LINES = [
     {"account": "2101", "label": "Producteur délégué", "quantity": 1, "number": 1, "unit_rate": 40000, "category": "cadre"},
@@ -81,7 +81,9 @@ def test_json_shows_the_three_caps_with_their_bases_and_headroom(tmp_path, capsy
     main(["check", str(path), "--json"])
     data = json.loads(capsys.readouterr().out)
     caps = data["protocol"]
-    assert set(caps) == {"film_cost", "base", "financial_cap_applies", "producer_pay", "overhead", "financial_costs"}
+    assert set(caps) == {"film_cost", "base", "financial_cap_applies", "flat_financial_costs", "producer_pay", "overhead",
+                         "financial_costs"}
+    assert caps["flat_financial_costs"] is None  # no EURIBOR in Paramètres: real costs only
     assert caps["financial_cap_applies"] is False
     assert Decimal(caps["producer_pay"]["headroom"]) == Decimal(caps["producer_pay"]["cap"]) - Decimal(
         caps["producer_pay"]["amount"])
@@ -112,3 +114,44 @@ def test_the_caps_bases_obey_their_definitions(rows):
     assert r.film_cost == r.protocol_base + r.producer_pay + r.overhead + r.financial_costs
     assert r.total == r.subtotal + r.overhead + r.contingency
     assert set(L.result_values(r)) == set(L.result_names())
+
+
+def test_flat_financial_costs_by_hand_and_the_warning_when_the_devis_types_another_amount(tmp_path, capsys):
+    import openpyxl
+
+    lines = [{**LINES[0], "unit_rate": 100_000}, {**LINES[1], "quantity": 100},
+             {"account": "711", "label": "Matériel", "quantity": 1, "number": 1, "unit_rate": 3_500_000},
+             {**LINES[3]}]
+    path = make_devis(tmp_path / "devis.xlsx", lines)
+    cell = XlsxFile(path).named_cell("PARAM_EURIBOR_3_MOIS")
+    assert cell[0] in (None, "")  # blank by default: real costs
+    wb = openpyxl.load_workbook(path)
+    wb[cell[1].sheet][cell[1].cell].value = 0.021
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    book = XlsxFile(path)
+    named = {n: Decimal(str(book.named_cell(n)[0])) for n in L.result_names()}
+    retained = (named["DEVIS_BASE_FRAIS_GENERAUX"] + min(named["DEVIS_REMUNERATION_PRODUCTEUR"],
+                                                          named["DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR"])
+                + min(named["DEVIS_FRAIS_GENERAUX"], named["DEVIS_PLAFOND_FRAIS_GENERAUX"]))
+    flat = min(cents(retained * Decimal("1.5") * Decimal("0.051")), named["DEVIS_PLAFOND_FRAIS_FINANCIERS"])
+    assert named["DEVIS_FRAIS_FINANCIERS_FORFAIT"] == flat == named["DEVIS_PLAFOND_FRAIS_FINANCIERS"]  # 7,65 % > 5 %
+    out = capsys.readouterr().out
+    assert "DEV058" in out and "portez" in out  # 8 000 € typed at 94, not the flat amount
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_the_same_flat_financial_costs(tmp_path, libreoffice):
+    import openpyxl
+
+    path = make_devis(tmp_path / "devis.xlsx", [*LINES, {"account": "711", "quantity": 1, "number": 1,
+                                                         "unit_rate": 3_000_000}])
+    cell = XlsxFile(path).named_cell("PARAM_EURIBOR_3_MOIS")
+    wb = openpyxl.load_workbook(path)
+    wb[cell[1].sheet][cell[1].cell].value = -0.005  # negative, as in 2015-2022: 3,75 %, under the cap
+    wb.save(path)
+    recalc(path)
+    book = XlsxFile(path)
+    flat = book.named_cell("DEVIS_FRAIS_FINANCIERS_FORFAIT")[0]
+    assert 0 < flat < book.named_cell("DEVIS_PLAFOND_FRAIS_FINANCIERS")[0]
+    assert compare(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import default_values
 from xlprod.kinds.devis.reader import read_devis
 from xlprod.workbook.port import RawTable
 
 HEADERS = [c.header for c in L.DEVIS_COLUMNS]
-PARAMS = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()})
+PARAMS = BudgetParameters.from_values(default_values())
 
 
 def row(**values: object) -> list[object]:

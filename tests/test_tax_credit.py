@@ -18,11 +18,11 @@ from xlprod.cnc.tax_credit import director_scale_cap, eligible_sub_chapters
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.compute import compute_budget
 from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Unit
-from xlprod.kinds.devis.parameters import default_parameters
+from xlprod.kinds.devis.parameters import default_values
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice
 from xlprod.workbook.xlsx_file import XlsxFile
 
-RATES = {p.key: Decimal(p.value) for p in default_parameters()}
+RATES = default_values()
 MINIMUM = RATES["minimum_artiste_cachet"]
 NIGHT = RATES["plafond_hebergement_nuit"]
 

@@ -31,7 +31,8 @@ from xlprod.workbook.xlsx_file import XlsxFile
 
 UDF = xl.decorate(xlprod_udfs)
 DEFAULTS = {p["key"]: Decimal(p["value"]) for p in json.loads(
-    resources.files("xlprod.data").joinpath("parametres-devis.json").read_text(encoding="utf-8"))["parameters"]}
+    resources.files("xlprod.data").joinpath("parametres-devis.json").read_text(encoding="utf-8"))["parameters"]
+    if p["value"]}  # the optional ones (Euribor) are blank
 
 # A few lines of a French feature film's devis: compte, libellé, montant, catégorie de paie, part France.
 LIGNES = [

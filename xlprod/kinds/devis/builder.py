@@ -8,7 +8,6 @@ file and a recalculated file can never differ in how they are computed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +18,7 @@ from xlprod.cnc.reference import FORM_VERSIONS
 from xlprod.core.location import column_letter, quote_sheet
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
-from xlprod.kinds.devis.parameters import default_parameters, parameters_edition
+from xlprod.kinds.devis.parameters import default_parameters, default_values, parameters_edition
 from xlprod.workbook.buttons import add_buttons
 from xlprod.workbook.controls import build_controls_sheet
 
@@ -183,7 +182,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     ws.set_paper(9)
 
     # -- Synthèse ---------------------------------------------------------------------------
-    params = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()},
+    params = BudgetParameters.from_values(default_values(),
                                           form_version=form_version, title=title, company=company)
     for cell in L.synthese_cells(None, params):
         style = fmt[cell.style]
@@ -213,7 +212,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
         prows.append([key, label, project_values[key], unit, "" if key != "version_formulaire" else "2018", source])
     linked: dict[str, str] = {}
     for p in default_parameters():
-        prows.append([p.key, p.label, float(p.value), p.unit, float(p.value), p.source])
+        prows.append([p.key, p.label, p.default_float, p.unit, p.default_float, p.source])
         if p.components:
             linked[p.key] = L.component_link(p.components)
     ph = L.PARAM_HEADER_ROW - 1
@@ -230,6 +229,12 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
         if is_rate and row[0] in linked:  # the sum of its column of components, on the right
             par.write_formula(r, 2, "=" + linked[str(row[0])], fmt["percent"], row[2])
             par.write_number(r, 4, row[4], fmt["percent"])
+        elif is_rate and row[2] == "":  # optional, left blank
+            par.write_blank(r, 2, None, fmt["percent"])
+            par.write_blank(r, 4, None, fmt["percent"])
+            par.data_validation(r, 2, r, 2, {"validate": "decimal", "criteria": "between", "minimum": -1,
+                                             "maximum": 1, "error_title": "Taux", "ignore_blank": True,
+                                             "error_message": "Saisissez un pourcentage, ou laissez vide."})
         elif is_rate:
             par.write_number(r, 2, row[2], fmt["percent"])
             par.write_number(r, 4, row[4], fmt["percent"])

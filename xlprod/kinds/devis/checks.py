@@ -196,6 +196,17 @@ def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
             "forfait (18 mois × (Euribor 3 mois + 3 %) du coût du film) plafonné à 5 % ; sous 3 M€, les frais réels "
             "sont retenus.",
         )
+    flat = result.flat_financial_costs
+    if flat is not None and result.financial_cap_applies and result.financial_costs != flat:
+        yield warning(
+            "DEV058", where_synthese(budget, "DEVIS_FRAIS_FINANCIERS_FORFAIT"),
+            f"Frais financiers du devis (sous-poste 94 : {format_eur(result.financial_costs)}) différents du forfait du "
+            f"protocole ({format_eur(flat)} : coût du film × 18 mois × (Euribor 3 mois de "
+            f"{format_percent(p.euribor or ZERO)} + 3 %), dans la limite de 5 %).",
+            f"Pour un coût du film d'au moins 3 M€, le coût du film retient le forfait : portez {format_eur(flat)} au "
+            "sous-poste 94 (une ligne « Frais financiers forfaitaires »), ou videz l'Euribor dans Paramètres si vous "
+            "présentez des frais réels.",
+        )
     technician = p.rate_for(PayrollCategory.TECHNICIEN)
     if technician < p.technician_floor:
         yield warning(

@@ -88,6 +88,7 @@ class BudgetResult(BaseModel):
     producer_pay: Decimal = ZERO  # sub-chapter 21 with the charges computed on it (protocol art. 2 §11)
     financial_costs: Decimal = ZERO  # sub-chapter 94, typed as real costs
     tax_credit: TaxCredit | None = None
+    euribor: Decimal | None = None  # set: the protocol's flat financial costs are computed
 
     @property
     def protocol_base(self) -> Decimal:
@@ -109,6 +110,17 @@ class BudgetResult(BaseModel):
         within its cap), without the financial costs themselves."""
         retained = min(self.producer_pay, self.producer_pay_cap) + min(self.overhead, self.overhead_cap)
         return round_cents((self.protocol_base + retained) * FINANCIAL_COSTS_CAP)
+
+    @property
+    def flat_financial_costs(self) -> Decimal | None:
+        """The protocol's flat financial costs: the film cost as the cap retains it × 18 months ×
+        (3-month EURIBOR + 3 %) a year, within the 5 % cap; None without a EURIBOR rate."""
+        if self.euribor is None:
+            return None
+        retained = self.protocol_base + min(self.producer_pay, self.producer_pay_cap) + min(self.overhead,
+                                                                                           self.overhead_cap)
+        flat = round_cents(retained * FLAT_MONTHS / 12 * (self.euribor + FLAT_MARGIN))
+        return max(ZERO, min(flat, self.financial_costs_cap))
 
     @property
     def film_cost(self) -> Decimal:
@@ -147,6 +159,8 @@ class BudgetResult(BaseModel):
 PRODUCER_PAY_CAP = Decimal("0.05")
 OVERHEAD_CAP = Decimal("0.07")
 FINANCIAL_COSTS_CAP = Decimal("0.05")
+FLAT_MONTHS = Decimal(18)  # the flat financial costs: 18 months of interest at 3-month EURIBOR + 3 %
+FLAT_MARGIN = Decimal("0.03")
 SMALL_FILM = Decimal(3_000_000)  # below this film cost, real financial costs are kept even above the cap
 
 
@@ -253,6 +267,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
         producer_pay=producer_pay,
         financial_costs=financial_costs,
         tax_credit=compute_tax_credit(budget.lines, france, params, film_cost),
+        euribor=params.euribor,
     )
 
 

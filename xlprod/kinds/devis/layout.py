@@ -143,7 +143,8 @@ SYN_PRODUCER_ROW = SYN_BASE_ROW + 1
 SYN_OVERHEAD_CAP_ROW = SYN_BASE_ROW + 2
 SYN_FINANCIAL_ROW = SYN_BASE_ROW + 3
 SYN_FILM_COST_ROW = SYN_BASE_ROW + 4
-SYN_CREDIT_HEADER_ROW = SYN_FILM_COST_ROW + 3  # the cinema tax credit, estimated (CGI art. 220 sexies)
+SYN_FLAT_FINANCIAL_ROW = SYN_FILM_COST_ROW + 1  # the protocol's flat financial costs, for reference
+SYN_CREDIT_HEADER_ROW = SYN_FILM_COST_ROW + 4  # the cinema tax credit, estimated (CGI art. 220 sexies)
 SYN_CREDIT_LINES_ROW = SYN_CREDIT_HEADER_ROW + 1
 SYN_CREDIT_CHARGES_ROW = SYN_CREDIT_HEADER_ROW + 2
 SYN_CREDIT_DIRECTOR_ROW = SYN_CREDIT_HEADER_ROW + 3
@@ -179,6 +180,7 @@ def result_names() -> dict[str, tuple[str, int, int]]:
         "DEVIS_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 3),
         "DEVIS_PLAFOND_FRAIS_FINANCIERS": (SHEET_SYNTHESE, SYN_FINANCIAL_ROW, 4),
         "DEVIS_COUT_DU_FILM": (SHEET_SYNTHESE, SYN_FILM_COST_ROW, 3),
+        "DEVIS_FRAIS_FINANCIERS_FORFAIT": (SHEET_SYNTHESE, SYN_FLAT_FINANCIAL_ROW, 3),
         "DEVIS_BASE_CREDIT_IMPOT": (SHEET_SYNTHESE, SYN_CREDIT_BASE_ROW, 3),
         "DEVIS_CREDIT_IMPOT_ESTIME": (SHEET_SYNTHESE, SYN_CREDIT_ROW, 3),
     })
@@ -191,7 +193,7 @@ def result_names() -> dict[str, tuple[str, int, int]]:
 NEW_NAMES = frozenset({STATUS_NAME, "DEVIS_BASE_FRAIS_GENERAUX", "DEVIS_REMUNERATION_PRODUCTEUR",
                        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_FRAIS_GENERAUX",
                        "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM",
-                       "DEVIS_BASE_CREDIT_IMPOT", "DEVIS_CREDIT_IMPOT_ESTIME"})
+                       "DEVIS_BASE_CREDIT_IMPOT", "DEVIS_CREDIT_IMPOT_ESTIME", "DEVIS_FRAIS_FINANCIERS_FORFAIT"})
 
 
 def owned_names() -> dict[str, tuple[str, int, int]]:
@@ -218,6 +220,7 @@ def result_values(result: BudgetResult) -> dict[str, Decimal]:
         "DEVIS_FRAIS_FINANCIERS": result.financial_costs,
         "DEVIS_PLAFOND_FRAIS_FINANCIERS": result.financial_costs_cap,
         "DEVIS_COUT_DU_FILM": result.film_cost,
+        "DEVIS_FRAIS_FINANCIERS_FORFAIT": result.flat_financial_costs or Decimal(0),
         "DEVIS_BASE_CREDIT_IMPOT": result.credit.base,
         "DEVIS_CREDIT_IMPOT_ESTIME": result.credit.estimate,
     })
@@ -406,6 +409,17 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
         SynCell(SYN_FILM_COST_ROW, 3, r.film_cost if r else 0,
                 "DEVIS_BASE_FRAIS_GENERAUX+DEVIS_REMUNERATION_PRODUCTEUR+DEVIS_FRAIS_GENERAUX+DEVIS_FRAIS_FINANCIERS",
                 "total_money"),
+    ]
+    retained = ("(DEVIS_BASE_FRAIS_GENERAUX+MIN(DEVIS_REMUNERATION_PRODUCTEUR,DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR)"
+                "+MIN(DEVIS_FRAIS_GENERAUX,DEVIS_PLAFOND_FRAIS_GENERAUX))")
+    flat = r.flat_financial_costs if r else None
+    cells += [
+        SynCell(SYN_FLAT_FINANCIAL_ROW, 2, "Frais financiers forfaitaires du protocole : coût du film × 18 mois × "
+                "(Euribor 3 mois + 3 %), dans la limite du plafond (0 tant que l'Euribor n'est pas saisi dans "
+                "Paramètres) ; à porter au sous-poste 94 pour un coût du film d'au moins 3 M€", None, "text"),
+        SynCell(SYN_FLAT_FINANCIAL_ROW, 3, flat if flat is not None else 0,
+                f'IF(PARAM_EURIBOR_3_MOIS="",0,MAX(0,MIN(ROUND({retained}*18/12*(PARAM_EURIBOR_3_MOIS+3%),2),'
+                "DEVIS_PLAFOND_FRAIS_FINANCIERS)))", "money"),
     ]
     for row, amount, cap in ((SYN_PRODUCER_ROW, r.producer_pay if r else None, r.producer_pay_cap if r else None),
                              (SYN_OVERHEAD_CAP_ROW, r.overhead if r else None, r.overhead_cap if r else None),

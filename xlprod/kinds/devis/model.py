@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 
@@ -117,6 +118,7 @@ class BudgetParameters(BaseModel):
     actor_minimum: Decimal = Decimal("418.25")  # per day or cachet: an actor's pay counts up to it
     lodging_cap: Decimal = Decimal(200)  # per night
     intern_minimum: Decimal = Decimal("4.35")  # per hour: an intern's gratification is free of charges up to it
+    euribor: Decimal | None = None  # average 3-month EURIBOR, for the protocol's flat financial costs; None: real costs
     employer_rates: dict[PayrollCategory, Decimal] = Field(default_factory=dict)
     form_version: str = "2018"
     title: str = ""
@@ -124,20 +126,28 @@ class BudgetParameters(BaseModel):
     locations: dict[str, Location] = Field(default_factory=dict)  # parameter key -> its cell
 
     @classmethod
-    def from_values(cls, values: dict[str, Decimal], **extra: object) -> BudgetParameters:
-        """Build from parameter keys (``taux_frais_generaux``...) as in the Paramètres table."""
+    def from_values(cls, values: Mapping[str, Decimal | None], **extra: object) -> BudgetParameters:
+        """Build from parameter keys (``taux_frais_generaux``...) as in the Paramètres table; only
+        an optional parameter may be None (left blank)."""
+        def req(key: str) -> Decimal:
+            value = values[key]
+            if value is None:
+                raise ValueError(f"parameter {key} is required")
+            return value
+
         return cls(
-            overhead_rate=values["taux_frais_generaux"],
-            overhead_threshold=values["seuil_frais_generaux"],
-            contingency_rate=values["taux_imprevus"],
-            contingency_threshold=values["seuil_imprevus"],
-            technician_floor=values["plancher_taux_technicien"],
-            tax_credit_rate=values["taux_credit_impot"],
-            tax_credit_ceiling=values["plafond_credit_impot"],
-            actor_minimum=values["minimum_artiste_cachet"],
-            lodging_cap=values["plafond_hebergement_nuit"],
-            intern_minimum=values["gratification_minimum_horaire"],
-            employer_rates={c: values[c.rate_key] for c in PayrollCategory if c.rate_key},
+            overhead_rate=req("taux_frais_generaux"),
+            overhead_threshold=req("seuil_frais_generaux"),
+            contingency_rate=req("taux_imprevus"),
+            contingency_threshold=req("seuil_imprevus"),
+            technician_floor=req("plancher_taux_technicien"),
+            tax_credit_rate=req("taux_credit_impot"),
+            tax_credit_ceiling=req("plafond_credit_impot"),
+            actor_minimum=req("minimum_artiste_cachet"),
+            lodging_cap=req("plafond_hebergement_nuit"),
+            intern_minimum=req("gratification_minimum_horaire"),
+            euribor=values.get("euribor_3_mois"),
+            employer_rates={c: req(c.rate_key) for c in PayrollCategory if c.rate_key},
             **extra,
         )
 

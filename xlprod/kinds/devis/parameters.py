@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -24,6 +25,17 @@ class ParameterSpec(BaseModel):
     source: str
     since: str = ""  # edition that added it: a workbook made before gets its row without a warning
     components: str = ""  # a rate that is the sum of a population's column of the ChargesPatronales table
+    optional: bool = False  # may be left blank (its value is then None)
+    minimum: Decimal = Decimal(0)  # a rate below it is refused (an interest rate may be negative)
+
+    @property
+    def default(self) -> Decimal | None:
+        return Decimal(self.value) if self.value else None
+
+    @property
+    def default_float(self) -> float | str:
+        """As written in a cell: a number, or blank."""
+        return float(self.value) if self.value else ""
 
     @property
     def is_rate(self) -> bool:
@@ -39,6 +51,11 @@ def parameters_data() -> dict[str, Any]:
 @cache
 def default_parameters() -> tuple[ParameterSpec, ...]:
     return tuple(ParameterSpec(**p) for p in parameters_data()["parameters"])
+
+
+def default_values() -> dict[str, Decimal | None]:
+    """Parameter key -> its packaged default (None: blank)."""
+    return {p.key: p.default for p in default_parameters()}
 
 
 def parameters_edition() -> str:

@@ -352,18 +352,18 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
     """Parameters through their defined names, the very cells the workbook's formulas use."""
     issues: list[Issue] = []
     fixes: dict[Location, object] = {}
-    values: dict[str, Decimal] = {}
+    values: dict[str, Decimal | None] = {}
     locations: dict[str, Location] = {}
     for spec in default_parameters():
         found = named.get(spec.name)
-        default = Decimal(spec.value)
+        default = spec.default or ZERO
         if found is None:
             issues.append(warning(
                 "DEV042", Location(book=book, sheet=L.SHEET_PARAMETRES),
                 f"Paramètre « {spec.label} » introuvable (nom {spec.name}) : valeur par défaut {spec.value} utilisée.",
                 "Rétablissez la ligne dans le tableau Paramètres, ou repartez d'un modèle : xlprod new devis.",
             ))
-            values[spec.key] = default
+            values[spec.key] = spec.default
             continue
         raw, loc = found
         locations[spec.key] = loc
@@ -375,9 +375,12 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
                 "(ou repartez d'un modèle : xlprod new devis).",
             ))
         parsed = parse_number(raw)
+        if spec.optional and parsed.value is None and not parsed.problem:
+            values[spec.key] = None  # left blank: the feature it drives is off
+            continue
         problem = parsed.problem or ("valeur vide" if parsed.value is None else "")
-        if not problem and parsed.value is not None and spec.is_rate and not ZERO <= parsed.value <= ONE:
-            problem = f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %"
+        if not problem and parsed.value is not None and spec.is_rate and not spec.minimum <= parsed.value <= ONE:
+            problem = f"{french_number(parsed.value)} n'est pas un taux entre {french_number(spec.minimum * 100)} % et 100 %"
         if not problem and parsed.value is not None and not spec.is_rate and not ZERO <= parsed.value < _MAX_AMOUNT:
             problem = f"{french_number(parsed.value)} n'est pas un montant en euros positif et plausible"
         if problem or parsed.value is None:
@@ -386,7 +389,7 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
                 "valeur est refusée.",
                 _parameter_hint(spec, default),
             ))
-            values[spec.key] = default
+            values[spec.key] = spec.default
             continue
         if parsed.from_text:
             fixes[loc] = parsed.value

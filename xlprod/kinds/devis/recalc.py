@@ -75,6 +75,7 @@ class DevisSummary:
                 "film_cost": money(r.film_cost),
                 "base": money(r.protocol_base),
                 "financial_cap_applies": r.financial_cap_applies,
+                "flat_financial_costs": money(r.flat_financial_costs) if r.flat_financial_costs is not None else None,
                 **{key: {"amount": money(amount), "cap": money(cap), "headroom": money(cap - amount)}
                    for key, amount, cap in (("producer_pay", r.producer_pay, r.producer_pay_cap),
                                             ("overhead", r.overhead, r.overhead_cap),

@@ -14,7 +14,7 @@ from xlprod.core.location import Location, column_letter, parse_cell_ref, quote_
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
 from xlprod.kinds.devis.model import BudgetParameters
-from xlprod.kinds.devis.parameters import default_parameters, new_parameter_names
+from xlprod.kinds.devis.parameters import default_parameters, default_values, new_parameter_names
 from xlprod.workbook import controls
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import rename_columns
@@ -33,9 +33,8 @@ class Structure:
 def built_formulas(renames: dict[str, str] | None = None) -> dict[tuple[int, int], str]:
     """The Synthèse formulas at their built positions (they do not depend on the figures), with
     the table's columns under the names they have now."""
-    from decimal import Decimal
 
-    params = BudgetParameters.from_values({p.key: Decimal(p.value) for p in default_parameters()},
+    params = BudgetParameters.from_values(default_values(),
                                           form_version="2018", title="", company="")
     return {(c.row, c.col): rename_columns(c.formula, renames or {}) for c in L.synthese_cells(None, params)
             if c.formula}
@@ -186,7 +185,7 @@ def _parameter_row(key: str, default: str, numeric: bool, value: object = None) 
     Valeur par défaut, Source), for a parameter whose row was deleted; ``value``: the one to keep."""
     for spec in default_parameters():
         if spec.key == key:
-            return [key, spec.label, float(spec.value) if value is None else value, spec.unit, float(spec.value),
+            return [key, spec.label, spec.default_float if value is None else value, spec.unit, spec.default_float,
                     spec.source]
     for project_key, _, label, unit, source in L.PROJECT_PARAMS:
         if project_key == key:

@@ -45,6 +45,9 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
         lines.append(f"{'':<4}{label:<44} {format_eur(amount):>18} {format_eur(cap):>18} {format_eur(cap - amount):>18}")
     if not result.financial_cap_applies:
         lines.append(f"{'':<4}(plafond des frais financiers non applicable : coût du film inférieur à 3 M€)")
+    if result.flat_financial_costs is not None:
+        lines.append(f"{'':<4}{'Frais financiers forfaitaires du protocole':<44} "
+                     f"{format_eur(result.flat_financial_costs):>18}")
     credit = result.credit
     lines += [
         "",
