@@ -15,7 +15,7 @@ from xlprod.workbook.xlsx_file import XlsxFile
 WORKBOOKS = Path(__file__).resolve().parents[1] / "workbooks"
 
 HEADERS = ["Compte", "Libellé", "Poste", "Quantité", "Unité", "Nombre", "Taux unitaire", "Montant",
-           "Catégorie de paie", "Part France", "Montant France", "Crédit impôt", "Base crédit impôt", "Écoproduction", "Accessibilité",
+           "Catégorie de paie", "Part France", "Montant France", "Crédit impôt", "Base crédit impôt", "Protocole", "Écoproduction", "Accessibilité",
            "Prévention VHSS", "Inclusion", "Observations"]
 RESULT_NAMES = {f"DEVIS_POSTE_{n}" for n in range(1, 10)} | {
     "DEVIS_SOUS_TOTAL", "DEVIS_FRAIS_GENERAUX", "DEVIS_IMPREVUS", "DEVIS_TOTAL", "DEVIS_DEPENSES_FRANCE",

@@ -155,3 +155,33 @@ def test_libreoffice_computes_the_same_flat_financial_costs(tmp_path, libreoffic
     flat = book.named_cell("DEVIS_FRAIS_FINANCIERS_FORFAIT")[0]
     assert 0 < flat < book.named_cell("DEVIS_PLAFOND_FRAIS_FINANCIERS")[0]
     assert compare(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []
+
+
+def test_the_protocole_column_overrides_the_account_line_by_line(tmp_path, capsys):
+    lines = [
+        {"account": "2101", "label": "Producteur délégué", "quantity": 1, "number": 1, "unit_rate": 40000,
+         "category": "cadre", "protocol": "non"},  # paid as an executive producer: an ordinary cost
+        {"account": "2102", "label": "Coproducteur délégué", "quantity": 1, "number": 1, "unit_rate": 10000,
+         "category": "cadre", "protocol": "Producteur"},  # an alias, normalised
+        {"account": "9301", "label": "Agios du crédit relais", "quantity": 1, "number": 1, "unit_rate": 3000,
+         "protocol": "frais financiers"},
+        {"account": "941", "label": "Frais financiers", "quantity": 1, "number": 1, "unit_rate": 5000},
+        {"account": "711", "label": "Matériel", "quantity": 1, "number": 1, "unit_rate": 100000,
+         "protocol": "peut-être"},  # unknown: said, and classed by its account
+    ]
+    path = make_devis(tmp_path / "devis.xlsx", lines)
+    book = XlsxFile(path)
+    assert Decimal(str(book.named_cell("DEVIS_REMUNERATION_PRODUCTEUR")[0])) == 10000 + cents(10000 * CADRE)
+    assert Decimal(str(book.named_cell("DEVIS_FRAIS_FINANCIERS")[0])) == 8000
+    table = book.table(L.TABLE_DEVIS)
+    assert table.rows[1][table.headers.index("Protocole")] == "rémunération producteur"
+    main(["check", str(path)])
+    assert "DEV050" in capsys.readouterr().out
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_follows_the_protocole_column(tmp_path, libreoffice):
+    lines = [{**LINES[0], "protocol": "non"}, {**LINES[1], "account": "2102", "protocol": "rémunération producteur"},
+             {**LINES[2], "account": "9301", "protocol": "frais financiers"}, LINES[3]]
+    path = make_devis(tmp_path / "devis.xlsx", lines)
+    assert compare(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []

@@ -30,7 +30,7 @@ def test_issues_come_line_by_line_then_left_to_right():
     ), PARAMS, "devis.xlsx")
     found = [(i.location.cell, i.code) for i in read.issues]
     assert found == [("E6", "DEV023"), ("D7", "DEV010"), ("F7", "DEV010"), ("I7", "DEV021"),
-                     ("G8", "DEV011"), ("Q8", "DEV050")]
+                     ("G8", "DEV011"), ("R8", "DEV050")]
     assert read.budget.lines[2].unit_rate == Decimal("1000.5")
     assert read.fixes == {(8, 7): Decimal("1000.5")}
 

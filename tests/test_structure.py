@@ -295,7 +295,7 @@ def test_a_workbook_made_before_the_protocol_and_tax_credit_gets_them_quietly(tm
                   f"{L.SYN_CREDIT_ROW - first + 1})"]
     statements += [f"sh.Rows.removeByIndex({row - 1}, 1)" for row in sorted(L.NEW_CHARGE_ROWS, reverse=True)]
     statements += ['sh = doc.Sheets.getByName("Devis")',
-                  f"sh.Columns.removeByIndex({new_col}, 2)", 'sh = doc.Sheets.getByName("Paramètres")']
+                  f"sh.Columns.removeByIndex({new_col}, 3)", 'sh = doc.Sheets.getByName("Paramètres")']
     statements += [f"sh.Rows.removeByIndex({row - 1}, 1)" for row in param_rows]
     statements += [f'doc.NamedRanges.removeByName("{n}")' for n in sorted(L.NEW_NAMES - {L.STATUS_NAME})]
     statements += [f'doc.NamedRanges.removeByName("{n}")' for n in sorted(new_parameter_names())]
@@ -311,7 +311,7 @@ def test_a_workbook_made_before_the_protocol_and_tax_credit_gets_them_quietly(tm
     assert book._grid(L.SHEET_SYNTHESE)[L.SYN_CREDIT_BASE_ROW - 1 - shift][1] == "Base éligible du crédit d'impôt"
     assert book.named_cell("DEVIS_BASE_FRAIS_GENERAUX")[0] > 0
     assert book.named_cell("DEVIS_BASE_CREDIT_IMPOT")[0] > 0
-    assert book.table(L.TABLE_DEVIS).headers[-2:] == ["Crédit impôt", "Base crédit impôt"]
+    assert book.table(L.TABLE_DEVIS).headers[-3:] == ["Crédit impôt", "Base crédit impôt", "Protocole"]
     assert book.named_cell("PARAM_MINIMUM_ARTISTE")[0] == 418.25
     agree_with_libreoffice(path, tmp_path)
     # a line in a population the older Synthèse has no row for: said, and the Synthèse left alone

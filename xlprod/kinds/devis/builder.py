@@ -91,17 +91,26 @@ def _validation(col: L.Column) -> dict[str, Any] | None:
                 "input_title": "Crédit d'impôt", "input_message": "Vide : la ligne compte dans la base du crédit "
                 "d'impôt selon son compte. « oui » ou « non » pour décider ligne par ligne.",
                 "error_message": "Saisissez « oui » ou « non », ou laissez vide pour suivre le compte."}
+    if col.field == "protocol":
+        return {"validate": "list", "source": list(L.PROTOCOL_VALUES), "error_title": col.header,
+                "input_title": "Protocole de transparence", "input_message": "Vide : selon le compte (211 ou 2101 "
+                "rémunération du producteur délégué, 94 frais financiers). Sinon, classez la ligne ici.",
+                "error_message": "Choisissez dans la liste, ou laissez vide."}
     if col.field.startswith("tag:"):
         return {"validate": "list", "source": [L.YES, L.NO], "error_title": col.header,
                 "error_message": "Saisissez « oui » pour identifier ce coût, ou laissez vide."}
     return None
 
 
-def _components_table(par: Any, fmt: dict[str, Any]) -> None:
-    """The employer contributions, one row each, one column per population, with their source."""
+def _components_table(par: Any, fmt: dict[str, Any], head: int) -> None:
+    """The employer contributions, one row each, one column per population, with their source.
+
+    To the right of the Paramètres table and below it: deleting a parameter's row never deletes
+    a component, and a parameter row put back at the end of its table never runs into them.
+    """
     headers = L.charges_columns()
     populations = list(component_populations())
-    first_col, head = L.CHARGES_FIRST_COL - 1, L.PARAM_HEADER_ROW - 1
+    first_col = L.CHARGES_FIRST_COL - 1
     components = charge_components()
     par.write(head - 2, first_col, "Charges patronales par population : composantes (le taux de chaque catégorie, à "
               "gauche, est la somme de sa colonne)", fmt["subtitle"])
@@ -256,7 +265,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     par.data_validation(version_row, 2, version_row, 2, {"validate": "list", "source": list(FORM_VERSIONS)})
     for i, width in enumerate((26, 48, 16, 8, 16, 90)):
         par.set_column(i, i, width)
-    _components_table(par, fmt)
+    _components_table(par, fmt, ph + len(prows) + 4)
     par.freeze_panes(ph + 1, 0)
 
     # -- Contrôles -------------------------------------------------------------------------

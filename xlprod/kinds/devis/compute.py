@@ -18,7 +18,7 @@ from xlprod.cnc.payroll import CHARGED_CATEGORIES, INTERN_HOURS, PayrollCategory
 from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label, chapter_of
 from xlprod.cnc.tax_credit import director_scale_cap, eligible_sub_chapters
 from xlprod.core.money import ONE, ZERO, round_cents
-from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Tag, Unit
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Protocol, Tag, Unit
 
 
 class ChapterTotal(BaseModel):
@@ -206,7 +206,8 @@ def compute_budget(budget: Budget) -> BudgetResult:
             for tag in line.tags:
                 tag_totals[tag] += amount
         category = line.category
-        producer = line.account.startswith(producer_codes)
+        said = line.protocol
+        producer = said is Protocol.PRODUCER or (said is None and line.account.startswith(producer_codes))
         if category in charged and chapter in charged[category]:
             base, base_france = amount, french
             if category is PayrollCategory.STAGIAIRE:  # charged only above the legal minimum
@@ -218,7 +219,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
                 producer_gross[category] += base
         if producer:
             producer_pay += amount
-        elif line.account.startswith(financial_codes):
+        elif said is Protocol.FINANCIAL or (said is None and line.account.startswith(financial_codes)):
             financial_costs += amount
 
     charges = tuple(

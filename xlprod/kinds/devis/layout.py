@@ -15,7 +15,7 @@ from xlprod.cnc.payroll import CHARGED_CATEGORIES, INTERN_HOURS, PayrollCategory
 from xlprod.cnc.reference import CHAPTERS, below_the_line, chapter_label
 from xlprod.cnc.tax_credit import director_scale_formula, eligible_sub_chapters
 from xlprod.kinds.devis.compute import BudgetResult
-from xlprod.kinds.devis.model import BudgetParameters, Tag, Unit
+from xlprod.kinds.devis.model import BudgetParameters, Protocol, Tag, Unit
 from xlprod.workbook import controls
 
 KIND = "devis"
@@ -110,13 +110,15 @@ DEVIS_COLUMNS: tuple[Column, ...] = (
            formula=f'ROUND({_this("Montant")}*IF({_this("Part France")}="",1,{_this("Part France")}),2)'),
     Column("Crédit impôt", "tax_credit", 11, "list", required=False),
     Column("Base crédit impôt", "tax_credit_amount", 16, "computed", formula=_tax_credit_formula()),
+    Column("Protocole", "protocol", 20, "list", required=False),
     *(Column(t.header, f"tag:{t.value}", 14 if t is Tag.VHSS else 13, "list", required=False) for t in Tag),
     Column("Observations", "note", 40, "text", required=False),
 )
 COLUMN_BY_FIELD = {c.field: c for c in DEVIS_COLUMNS}
 COMPUTED_FIELDS = ("chapter", "amount", "france_amount", "tax_credit_amount")
 # columns added after the first workbooks were made: an older table gets them on its right, silently
-NEW_FIELDS = ("tax_credit", "tax_credit_amount")
+NEW_FIELDS = ("tax_credit", "tax_credit_amount", "protocol")
+PROTOCOL_VALUES = tuple(p.value for p in Protocol)
 
 
 # -- Synthèse ------------------------------------------------------------------------------
@@ -361,11 +363,13 @@ def intern_base_formulas() -> tuple[str, str]:
     return f"SUMPRODUCT({rows}*{line})", f"SUMPRODUCT({rows}*ROUND({line}*{share},2))"
 
 
-def _lines_of(codes: frozenset[str], extra: str = "") -> str:
-    """Sum of the amounts of the lines whose account starts with one of these prefixes (no prefix
-    starts another: the tests are exclusive, so their sum is an « or »)."""
+def _lines_of(codes: frozenset[str], said: Protocol, extra: str = "") -> str:
+    """Sum of the amounts of the lines whose « Protocole » cell says so, or is blank and whose
+    account starts with one of these prefixes (no prefix starts another, and the cell cannot be
+    both: the tests are exclusive, so their sum is an « or »)."""
     tests = [f'(LEFT(Devis[Compte],{len(code)})="{code}")' for code in sorted(codes)]
-    test = tests[0] if len(tests) == 1 else "(" + "+".join(tests) + ")"
+    by_account = tests[0] if len(tests) == 1 else "(" + "+".join(tests) + ")"
+    test = f'((Devis[Protocole]="{said.value}")+(Devis[Protocole]="")*{by_account})'
     return f"SUMPRODUCT({test}{extra}*Devis[Montant])"
 
 
@@ -373,9 +377,10 @@ def producer_pay_formula() -> str:
     """Producer pay lines and the charges computed on them, category by category, as Python rounds them."""
     codes = below_the_line()["producer_pay"]
     charges = "".join(
-        "+ROUND(" + _lines_of(codes, '*(Devis[Catégorie de paie]="' + c.value + '")') + f"*PARAM_{c.rate_key.upper()},2)"
+        "+ROUND(" + _lines_of(codes, Protocol.PRODUCER, '*(Devis[Catégorie de paie]="' + c.value + '")')
+        + f"*PARAM_{c.rate_key.upper()},2)"
         for c in CHARGED_CATEGORIES if 2 in c.charged_chapters and c.rate_key and c is not PayrollCategory.STAGIAIRE)
-    return _lines_of(codes) + charges
+    return _lines_of(codes, Protocol.PRODUCER) + charges
 
 
 def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
@@ -402,8 +407,8 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
         SynCell(SYN_OVERHEAD_CAP_ROW, 4, r.overhead_cap if r else 0, "ROUND(DEVIS_BASE_FRAIS_GENERAUX*7%,2)", "money"),
         SynCell(SYN_FINANCIAL_ROW, 2, "Frais financiers, sous-poste 94 (plafond : 5 % du coût du film retenu hors frais "
                 "financiers ; ne s'applique qu'à un coût du film d'au moins 3 M€)", None, "text"),
-        SynCell(SYN_FINANCIAL_ROW, 3, r.financial_costs if r else 0, _lines_of(below_the_line()["financial_costs"]),
-                "money"),
+        SynCell(SYN_FINANCIAL_ROW, 3, r.financial_costs if r else 0,
+                _lines_of(below_the_line()["financial_costs"], Protocol.FINANCIAL), "money"),
         SynCell(SYN_FINANCIAL_ROW, 4, r.financial_costs_cap if r else 0, financial_cap, "money"),
         SynCell(SYN_FILM_COST_ROW, 2, "Coût du film au sens du protocole (hors imprévus)", None, "total_label"),
         SynCell(SYN_FILM_COST_ROW, 3, r.film_cost if r else 0,

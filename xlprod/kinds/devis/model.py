@@ -27,6 +27,15 @@ class Unit(StrEnum):
     UNITE = "unité"
 
 
+class Protocol(StrEnum):
+    """A line counted apart from the film cost by the transparency protocol, as the line says
+    (its « Protocole » cell); a blank cell: as its account says (``below_the_line`` data)."""
+
+    PRODUCER = "rémunération producteur"
+    FINANCIAL = "frais financiers"
+    NONE = "non"
+
+
 class Tag(StrEnum):
     """Costs the CNC wants identified in a devis (RGA eco-conditionality, accessibility, VHSS, inclusion)."""
 
@@ -68,6 +77,7 @@ class BudgetLine:
     france_share: Decimal = ONE
     tags: frozenset[Tag] = frozenset()
     tax_credit: bool | None = None  # the line's own « Crédit d'impôt » cell; None: as its account says
+    protocol: Protocol | None = None  # the line's own « Protocole » cell; None: as its account says
     note: str = ""
     blank_quantity: bool = False
     blank_number: bool = False

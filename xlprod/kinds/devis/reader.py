@@ -26,7 +26,7 @@ from xlprod.core.money import ONE, ZERO, french_number, from_double
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.devis import layout as L
-from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, TableRef, Tag, Unit
+from xlprod.kinds.devis.model import Budget, BudgetLine, BudgetParameters, Protocol, TableRef, Tag, Unit
 from xlprod.kinds.devis.parameters import ParameterSpec, default_parameters
 from xlprod.workbook.port import OutsideCell, RawTable
 
@@ -43,6 +43,19 @@ NO_WORDS = {"non", "n", "0", "faux", "false", "no", "-"}
 @cache
 def lookup_unit(text: str) -> Unit | None:
     return UNIT_ALIASES.get(fold(text))
+
+
+_PROTOCOL_ALIASES = {fold(p.value): p for p in Protocol} | {
+    "producteur": Protocol.PRODUCER, "producteur delegue": Protocol.PRODUCER,
+    "remuneration du producteur": Protocol.PRODUCER, "remuneration du producteur delegue": Protocol.PRODUCER,
+    "ff": Protocol.FINANCIAL, "financier": Protocol.FINANCIAL, "frais financier": Protocol.FINANCIAL,
+    "aucun": Protocol.NONE, "cout du film": Protocol.NONE,
+} | {word: Protocol.NONE for word in NO_WORDS}
+
+
+@cache
+def lookup_protocol(text: str) -> Protocol | None:
+    return _PROTOCOL_ALIASES.get(fold(text))
 
 
 @cache
@@ -122,7 +135,7 @@ class _TableReader:
             "row": rows, "account": self.accounts(), "label": self.texts("label"), "quantity": quantity,
             "number": number, "unit_rate": unit_rate, "unit": self.units(), "category": categories,
             "category_text": category_texts, "france_share": france_share, "tags": self.tags(),
-            "tax_credit": self.tax_credit(),
+            "tax_credit": self.tax_credit(), "protocol": self.protocol(),
             "note": self.texts("note"), "blank_quantity": blank_q, "blank_number": blank_n,
         }
         ordered = [columns[f.name] for f in fields(BudgetLine)]
@@ -304,6 +317,27 @@ class _TableReader:
         out: list[bool | None] = [None] * len(self.rows)
         for i, value in said.items():
             out[i] = value
+        return out
+
+    def protocol(self) -> list[Protocol | None]:
+        """« rémunération producteur », « frais financiers », « non », or blank: as the account says."""
+        out: list[Protocol | None] = [None] * len(self.rows)
+        if "protocol" not in self.cols:
+            return out
+        raw = self.column("protocol")
+        for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
+            row, text = self.first_row + i, _text(raw[i])
+            said = lookup_protocol(text)
+            if said is None:
+                self.issue(row, "protocol", warning(
+                    "DEV050", self.ref.where(row, "protocol"),
+                    f"Protocole : valeur « {text} » non reconnue, la ligne est classée selon son compte.",
+                    f"Choisissez dans la liste : {', '.join(L.PROTOCOL_VALUES)}, ou laissez vide.",
+                ))
+                continue
+            out[i] = said
+            if said.value != raw[i]:  # the Synthèse's SUMPRODUCT compares the text exactly, spaces included
+                self.fix(row, "protocol", said.value)
         return out
 
     def tags(self) -> list[frozenset[Tag]]:

@@ -220,7 +220,7 @@ def _formula_result_agrees(fld: str, raw: object, meant: object) -> bool:
         return isinstance(raw, str) and isinstance(meant, str) and raw.casefold() == meant.casefold()
     if fld == "account":  # LEFT(225;1) is "2", as for the text "225"
         return isinstance(raw, float) and raw.is_integer() and str(int(raw)) == meant
-    if fld in ("category", "tax_credit") or fld.startswith("tag:"):  # SUMIFS compares text without regard to case
+    if fld in ("category", "tax_credit", "protocol") or fld.startswith("tag:"):  # SUMIFS compares text without regard to case
         return isinstance(raw, str) and isinstance(meant, str) and raw.casefold() == meant.casefold()
     if fld in ("quantity", "number", "unit_rate", "france_share"):  # "10" * 2 is 20 in any language
         return isinstance(raw, str) and raw.isdigit()

@@ -253,8 +253,8 @@ def restore_computed_columns(book: WorkbookPort, table: RawTable,
             continue  # no room on the right: reported as a missing column (DEV041), or read as blank
         table = grown
         cell = f"{column_letter(table.first_col + len(table.headers) - 1)}{table.header_row}"
-        if fld in L.NEW_FIELDS and older:
-            continue  # a column this version added, to a table made before: put in place silently
+        if (fld in L.NEW_FIELDS and older) or fld not in L.COMPUTED_FIELDS:
+            continue  # a column this version added, to a table made before; an input column, blank: silently
         issues.append(warning(
             "DEV052", Location(book=book.book_name, sheet=table.sheet, cell=cell),
             f"Colonne calculée « {spec.header} » supprimée du tableau {table.name} : xlprod l'a rétablie à droite "
