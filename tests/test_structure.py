@@ -292,7 +292,7 @@ def test_a_workbook_made_before_the_protocol_and_tax_credit_gets_them_quietly(tm
     param_rows = sorted((int(book.package.defined_names()[p.name].rsplit("$", 1)[1]) for p in default_parameters()
                          if p.name in new_parameter_names()), reverse=True)
     statements = ['sh = doc.Sheets.getByName("Synthèse")', f"sh.Rows.removeByIndex({first - 1}, "
-                  f"{L.SYN_CREDIT_ROW - first + 1})"]
+                  f"{L.SYN_LAST_ROW - first + 1})"]
     statements += [f"sh.Rows.removeByIndex({row - 1}, 1)" for row in sorted(L.NEW_CHARGE_ROWS, reverse=True)]
     statements += ['sh = doc.Sheets.getByName("Devis")',
                   f"sh.Columns.removeByIndex({new_col}, 3)", 'sh = doc.Sheets.getByName("Paramètres")']

@@ -152,6 +152,8 @@ SYN_CREDIT_CHARGES_ROW = SYN_CREDIT_HEADER_ROW + 2
 SYN_CREDIT_DIRECTOR_ROW = SYN_CREDIT_HEADER_ROW + 3
 SYN_CREDIT_BASE_ROW = SYN_CREDIT_HEADER_ROW + 4
 SYN_CREDIT_ROW = SYN_CREDIT_HEADER_ROW + 5
+SYN_CREDIT_CEILING_ROW = SYN_CREDIT_HEADER_ROW + 6
+SYN_LAST_ROW = SYN_CREDIT_CEILING_ROW
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
 STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
 
@@ -296,7 +298,8 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
         SynCell(SYN_TOTAL_ROW, 2, "TOTAL GÉNÉRAL DU DEVIS", None, "grand_label"),
         SynCell(SYN_TOTAL_ROW, 3, r.total if r else 0,
                 "DEVIS_SOUS_TOTAL+DEVIS_FRAIS_GENERAUX+DEVIS_IMPREVUS", "grand_money"),
-        SynCell(SYN_FRANCE_ROW, 2, "Dépenses en France (postes 1 à 9) et part France", None, "total_label"),
+        SynCell(SYN_FRANCE_ROW, 2, "Dépenses en France (postes 1 à 9) et part France — ce n'est pas la base du crédit "
+                "d'impôt (plus bas)", None, "total_label"),
         SynCell(SYN_FRANCE_ROW, 3, r.france_total if r else 0, f"SUM(E{first}:E{last})", "total_money"),
         SynCell(SYN_FRANCE_ROW, 4, r.france_share if r else 0,
                 "IF(DEVIS_SOUS_TOTAL=0,0,DEVIS_DEPENSES_FRANCE/DEVIS_SOUS_TOTAL)", "total_percent"),
@@ -486,5 +489,7 @@ def _credit_cells(r: BudgetResult | None, params: BudgetParameters) -> list[SynC
                 "MIN(ROUND(MAX(0,DEVIS_BASE_CREDIT_IMPOT)*PARAM_TAUX_CREDIT_IMPOT,2),PARAM_PLAFOND_CREDIT_IMPOT)",
                 "grand_money"),
         SynCell(SYN_CREDIT_ROW, 4, params.tax_credit_rate, "PARAM_TAUX_CREDIT_IMPOT", "percent"),
+        SynCell(SYN_CREDIT_CEILING_ROW, 2, "Plafond du crédit d'impôt par œuvre (Paramètres)", None, "text"),
+        SynCell(SYN_CREDIT_CEILING_ROW, 4, params.tax_credit_ceiling, "PARAM_PLAFOND_CREDIT_IMPOT", "money"),
     ]
     return cells
