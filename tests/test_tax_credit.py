@@ -110,7 +110,7 @@ def test_the_barème_reaches_990_000_euros_at_10_million():
 def test_on_the_sample_the_base_is_below_french_spend_and_json_says_so(tmp_path, capsys):
     from xlprod.kinds.devis.demo import build_sample
 
-    path = build_sample(tmp_path / "exemple.xlsx")
+    path = build_sample(tmp_path)
     main(["recalc", str(path), "--json"])
     data = json.loads(capsys.readouterr().out)
     credit = data["tax_credit"]
@@ -142,3 +142,80 @@ def test_the_eligible_base_never_exceeds_french_spend(rows):
         if line.tax_credit is False or (line.tax_credit is None and line.account[:2] not in eligible_sub_chapters()):
             assert eligible == 0
     assert credit.estimate == min(cents(credit.base * params.tax_credit_rate), params.tax_credit_ceiling)
+
+
+def test_on_the_sample_a_computation_by_hand_from_the_csv_gives_the_workbook_figures(tmp_path, capsys):
+    """The done-when of the issue: caps, bases and the tax credit recomputed from the sample's lines
+    with plain arithmetic (and the data tables), against ``xlprod recalc --json``."""
+    import csv
+
+    from xlprod.cnc.reference import read_data
+    from xlprod.cnc.tax_credit import tax_credit_data
+    from xlprod.kinds.devis.demo import build_sample
+
+    def num(text: str) -> Decimal:
+        return Decimal(text.replace(",", ".")) if text else Decimal(0)
+
+    rows = list(csv.DictReader(read_data("exemple-devis.csv").splitlines(), delimiter=";"))
+    rate_of = {"technicien": "taux_charges_technicien", "cadre": "taux_charges_cadre",
+               "réalisateur": "taux_charges_realisateur", "ouvrier": "taux_charges_ouvrier",
+               "stagiaire": "taux_charges_stagiaire", "artiste-interprète": "taux_charges_artiste",
+               "figurant": "taux_charges_figurant", "permanent": "taux_charges_permanent",
+               "auteur": "taux_charges_auteur"}
+    eligible_subs = {code for code, e in tax_credit_data()["sub_chapters"].items() if e["eligible"]}
+    hours = {"heure": Decimal(1), "jour": Decimal(7), "semaine": Decimal(35), "mois": Decimal("151.67")}
+    gross: dict[str, Decimal] = {}
+    eligible_gross: dict[str, Decimal] = {}
+    producer_gross: dict[str, Decimal] = {}
+    typed = producer = financial = lines_eligible = director = Decimal(0)
+    for r in rows:
+        q, n, rate = num(r["Quantité"]), num(r["Nombre"]), num(r["Taux unitaire"])
+        share = num(r["Part France"]) if r["Part France"] else Decimal(1)
+        amount = cents(q * n * rate)
+        typed += amount
+        cat, sub, unit = r["Catégorie de paie"], r["Compte"][:2], r["Unité"]
+        chapter = int(r["Compte"][0])
+        charged = cat in rate_of and (chapter == 1 if cat == "auteur" else chapter == 2 if cat == "stagiaire"
+                                      else chapter in (2, 3))
+        base = cents(q * n * max(Decimal(0), rate - RATES["gratification_minimum_horaire"] * hours.get(unit, 0))) \
+            if cat == "stagiaire" else amount
+        if charged:
+            gross[cat] = gross.get(cat, Decimal(0)) + base
+        if r["Compte"].startswith(("211", "2101")):
+            producer += amount
+            if charged:
+                producer_gross[cat] = producer_gross.get(cat, Decimal(0)) + base
+        elif r["Compte"].startswith("94"):
+            financial += amount
+        if sub in eligible_subs and cat != "stagiaire":
+            cap = MINIMUM if cat == "artiste-interprète" and unit in ("jour", "cachet") else \
+                NIGHT if sub == "64" and unit == "nuit" else rate
+            eligible = cents(cents(q * n * min(rate, cap)) * share)
+            lines_eligible += eligible
+            if charged:
+                eligible_gross[cat] = eligible_gross.get(cat, Decimal(0)) + eligible
+            if cat == "réalisateur" or sub == "13":
+                director += eligible
+    charges = sum((cents(g * RATES[rate_of[c]]) for c, g in gross.items()), Decimal(0))
+    subtotal = typed + charges
+    producer += sum((cents(g * RATES[rate_of[c]]) for c, g in producer_gross.items()), Decimal(0))
+    base = subtotal - producer - financial
+    overhead = cents(base * Decimal("0.07"))
+    film_cost = base + producer + overhead + financial
+    credit_charges = sum((cents(g * RATES[rate_of[c]]) for c, g in eligible_gross.items()), Decimal(0))
+    scale = cents(Decimal("0.15") * min(film_cost, Decimal(4_000_000))
+                  + Decimal("0.08") * max(Decimal(0), min(film_cost, Decimal(7_000_000)) - 4_000_000))
+    credit_base = lines_eligible + credit_charges - max(Decimal(0), director - scale)
+
+    path = build_sample(tmp_path)
+    main(["recalc", str(path), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    protocol, credit = data["protocol"], data["tax_credit"]
+    assert Decimal(data["subtotal"]) == subtotal
+    assert Decimal(protocol["base"]) == base and Decimal(protocol["film_cost"]) == film_cost
+    assert Decimal(protocol["producer_pay"]["amount"]) == producer
+    assert Decimal(protocol["producer_pay"]["headroom"]) == cents(base * Decimal("0.05")) - producer > 0
+    assert Decimal(protocol["overhead"]["headroom"]) == cents(base * Decimal("0.07")) - overhead == 0
+    assert Decimal(protocol["financial_costs"]["amount"]) == financial < Decimal(protocol["financial_costs"]["cap"])
+    assert Decimal(credit["base"]) == credit_base < Decimal(data["france_total"])
+    assert Decimal(credit["estimate"]) == cents(credit_base * Decimal("0.30"))
