@@ -59,8 +59,11 @@ def test_tax_credit_by_hand_actors_at_the_minimum_a_foreign_line_and_insurance(t
     book = XlsxFile(path)
     table = book.table(L.TABLE_DEVIS)
     column = [row[table.headers.index("Base crédit impôt")] for row in table.rows]
+    # the column holds each line's eligible French amount; the caps come off in the Synthèse
+    assert [Decimal(str(v)) for v in column] == [Decimal(x) for x in (30000, 3000, 24000, 10000, 30000, 0, 0, 1000)]
+    capped = 20 * (1500 - MINIMUM) + 30 * 4 * (250 - NIGHT)
+    assert Decimal(str(book._grid(L.SHEET_SYNTHESE)[L.SYN_CREDIT_CAPS_ROW - 1][2])) == -capped
     expected_lines = [20 * MINIMUM, 3000, 24000, 10000, 30 * 4 * NIGHT, 0, 0, 1000]
-    assert [Decimal(str(v)) for v in column] == [Decimal(x) for x in expected_lines]
     assert table.rows[-1][table.headers.index("Crédit impôt")] == "oui"  # « Oui » normalised for the formula
     charges = cents((20 * MINIMUM + 3000) * RATES["taux_charges_artiste"]) + cents(24000 * RATES["taux_charges_cadre"])
     base = sum((Decimal(x) for x in expected_lines), Decimal(0)) + charges

@@ -277,6 +277,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     # -- Names ------------------------------------------------------------------------------
     wb.define_name("XLPROD_TYPE", f'="{L.KIND}"')
     wb.define_name("XLPROD_MODELE", f"={L.CONTRACT_VERSION}")
+    wb.define_name(L.ELIGIBLE_NAME, "=" + L.eligible_codes_constant())
     for name, (sheet, row_no, col_no) in L.owned_names().items():
         wb.define_name(name, f"={quote_sheet(sheet)}!${column_letter(col_no)}${row_no}")
     keys = [r[0] for r in prows]

@@ -49,8 +49,9 @@ class TaxCredit(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    line_amounts: tuple[Decimal, ...]  # each line's eligible amount (the « Base crédit d'impôt » column)
+    line_amounts: tuple[Decimal, ...]  # each line's eligible French amount (the « Base crédit impôt » column)
     lines: Decimal
+    capped: Decimal  # what the caps take off those lines: actors' days above the minimum, nights above the cap
     charges: Decimal
     director_pay: Decimal  # the director's eligible pay and rights
     director_cap: Decimal
@@ -63,7 +64,7 @@ class TaxCredit(BaseModel):
 
     @property
     def base(self) -> Decimal:
-        return self.lines + self.charges - self.director_excess
+        return self.lines - self.capped + self.charges - self.director_excess
 
     @property
     def estimate(self) -> Decimal:
@@ -288,35 +289,43 @@ def unit_cap(line: BudgetLine, params: BudgetParameters) -> Decimal | None:
 
 def compute_tax_credit(lines: tuple[BudgetLine, ...], france: list[Decimal], params: BudgetParameters,
                        film_cost: Decimal) -> TaxCredit:
-    """Each line's eligible amount as the « Base crédit d'impôt » column computes it, then the
-    charges on eligible pay (per payroll category, as chapter 4 computes them) and the barème."""
+    """Each line's eligible amount as the « Base crédit impôt » column computes it; what the caps
+    take off (as the Synthèse computes it, line by line); the charges on eligible pay after the
+    caps (per payroll category, as chapter 4 computes them); the director's pay and the barème."""
     eligible = eligible_sub_chapters()
     amounts: list[Decimal] = []
     gross = {c: ZERO for c in CHARGED_CATEGORIES}
-    director = ZERO
+    director = capped_total = ZERO
+    stagiaire, artiste = PayrollCategory.STAGIAIRE, PayrollCategory.ARTISTE
     for line, french in zip(lines, france, strict=True):
-        chapter = line.chapter
-        counted = line.tax_credit if line.tax_credit is not None else (
-            line.account[:2] in eligible and line.category is not PayrollCategory.STAGIAIRE)
+        chapter = _CHAPTER_OF.get(line.account[:1])
+        said = line.tax_credit
+        counted = said if said is not None else (line.account[:2] in eligible and line.category is not stagiaire)
         if chapter is None or not counted:
             amounts.append(ZERO)
             continue
+        amounts.append(french)
         amount = french
-        cap = unit_cap(line, params)
-        if cap is not None and line.unit_rate > cap:
-            capped = round_cents(line.quantity * line.number * cap)
-            amount = capped if line.france_share == ONE else round_cents(capped * line.france_share)
-        amounts.append(amount)
         category = line.category
-        if category in gross and chapter in category.charged_chapters and category is not PayrollCategory.STAGIAIRE:
+        if french and (category is artiste or line.unit is Unit.NUIT):
+            cap = unit_cap(line, params)
+            if cap is not None and line.unit_rate > cap:
+                capped = round_cents(line.quantity * line.number * cap)
+                amount = capped if line.france_share == ONE else round_cents(capped * line.france_share)
+                capped_total += french - amount
+        if category in gross and chapter in category.charged_chapters and category is not stagiaire:
             gross[category] += amount
         if category is PayrollCategory.REALISATEUR or line.account[:2] == "13":
-            director += amount
+            director += french
     charges = sum((employer_charges(g, params.rate_for(c)) for c, g in gross.items()), ZERO)
     return TaxCredit(
-        line_amounts=tuple(amounts), lines=sum(amounts, ZERO), charges=charges, director_pay=director,
-        director_cap=director_scale_cap(film_cost), rate=params.tax_credit_rate, ceiling=params.tax_credit_ceiling,
+        line_amounts=tuple(amounts), lines=sum(amounts, ZERO), capped=capped_total, charges=charges,
+        director_pay=director, director_cap=director_scale_cap(film_cost), rate=params.tax_credit_rate,
+        ceiling=params.tax_credit_ceiling,
     )
+
+
+_CHAPTER_OF = {str(n): n for n in CHAPTERS}
 
 
 def rollup_by_chapter(pairs: list[tuple[str, Decimal]]) -> dict[int, Decimal]:

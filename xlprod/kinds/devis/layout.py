@@ -78,20 +78,21 @@ def _this(header: str) -> str:
     return f"Devis[[#This Row],[{header}]]"
 
 
+ELIGIBLE_NAME = "CI_SOUS_POSTES_ELIGIBLES"  # the eligible sub-chapters, an array constant (credit-impot.json)
+
+
+def eligible_codes_constant() -> str:
+    return "{" + ",".join(f'"{code}"' for code in sorted(eligible_sub_chapters())) + "}"
+
+
 def _tax_credit_formula() -> str:
-    """A line's eligible amount: none outside the chapters or where the line says « non »; its
-    French amount where it says « oui » or its sub-chapter is eligible (an intern's gratification
-    is not pay), an actor's day and a night taken at most at their caps. ``N()``: a blank rate is 0, never ignored by ``MIN``."""
-    codes = ",".join(f'"{code}"' for code in sorted(eligible_sub_chapters()))
-    rate = f"N({_this('Taux unitaire')})"
-    unit = _this("Unité")
-    cap = (f'IF(AND({_this("Catégorie de paie")}="{PayrollCategory.ARTISTE.value}",OR({unit}="{Unit.JOUR.value}",'
-           f'{unit}="{Unit.CACHET.value}")),PARAM_MINIMUM_ARTISTE,IF(AND(LEFT({_this("Compte")},2)="64",'
-           f'{unit}="{Unit.NUIT.value}"),PARAM_PLAFOND_HEBERGEMENT,{rate}))')
-    share = f'IF({_this("Part France")}="",1,{_this("Part France")})'
+    """A line's eligible French amount: none outside the chapters or where the line says « non »;
+    its French amount where it says « oui », or where its sub-chapter is eligible (an intern's
+    gratification is not pay). The caps per day and per night are taken off in the Synthèse."""
     say = _this("Crédit impôt")
-    return (f'IF(OR({_this("Poste")}="",{say}="{NO}"),0,IF(OR({say}="{YES}",AND({_this("Catégorie de paie")}<>'
-            f'"{PayrollCategory.STAGIAIRE.value}",ISNUMBER(MATCH(LEFT({_this("Compte")},2),{{{codes}}},0)))),ROUND(ROUND({_this("Quantité")}*{_this("Nombre")}*MIN({rate},{cap}),2)*{share},2),0))')
+    eligible = (f'AND({_this("Catégorie de paie")}<>"{PayrollCategory.STAGIAIRE.value}",'
+                f'ISNUMBER(MATCH(LEFT({_this("Compte")},2),{ELIGIBLE_NAME},0)))')
+    return f'IF(OR({_this("Poste")}="",{say}="{NO}"),0,IF(OR({say}="{YES}",{eligible}),{_this("Montant France")},0))'
 
 
 DEVIS_COLUMNS: tuple[Column, ...] = (
@@ -148,11 +149,12 @@ SYN_FILM_COST_ROW = SYN_BASE_ROW + 4
 SYN_FLAT_FINANCIAL_ROW = SYN_FILM_COST_ROW + 1  # the protocol's flat financial costs, for reference
 SYN_CREDIT_HEADER_ROW = SYN_FILM_COST_ROW + 4  # the cinema tax credit, estimated (CGI art. 220 sexies)
 SYN_CREDIT_LINES_ROW = SYN_CREDIT_HEADER_ROW + 1
-SYN_CREDIT_CHARGES_ROW = SYN_CREDIT_HEADER_ROW + 2
-SYN_CREDIT_DIRECTOR_ROW = SYN_CREDIT_HEADER_ROW + 3
-SYN_CREDIT_BASE_ROW = SYN_CREDIT_HEADER_ROW + 4
-SYN_CREDIT_ROW = SYN_CREDIT_HEADER_ROW + 5
-SYN_CREDIT_CEILING_ROW = SYN_CREDIT_HEADER_ROW + 6
+SYN_CREDIT_CAPS_ROW = SYN_CREDIT_HEADER_ROW + 2
+SYN_CREDIT_CHARGES_ROW = SYN_CREDIT_HEADER_ROW + 3
+SYN_CREDIT_DIRECTOR_ROW = SYN_CREDIT_HEADER_ROW + 4
+SYN_CREDIT_BASE_ROW = SYN_CREDIT_HEADER_ROW + 5
+SYN_CREDIT_ROW = SYN_CREDIT_HEADER_ROW + 6
+SYN_CREDIT_CEILING_ROW = SYN_CREDIT_HEADER_ROW + 7
 SYN_LAST_ROW = SYN_CREDIT_CEILING_ROW
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
 STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
@@ -437,14 +439,38 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
     return cells
 
 
+def capped_formula(chapters: tuple[int, ...] = ()) -> str:
+    """What the caps take off the eligible lines, line by line as Python rounds it: an actor's
+    days or cachets above PARAM_MINIMUM_ARTISTE, nights of sub-chapter 64 above
+    PARAM_PLAFOND_HEBERGEMENT (only the actors' part, of these chapters, when ``chapters``)."""
+    share = '((Devis[Part France]="")+Devis[Part France])'
+
+    def excess(cap: str) -> str:
+        return (f"(Devis[Taux unitaire]>{cap})*(Devis[Base crédit impôt]-ROUND(ROUND(Devis[Quantité]*Devis[Nombre]"
+                f"*{cap},2)*{share},2))")
+
+    in_chapters = "*(" + "+".join(f"(Devis[Poste]={p})" for p in chapters) + ")" if chapters else ""
+    actors = (f'SUMPRODUCT((Devis[Base crédit impôt]<>0)*(Devis[Catégorie de paie]="{PayrollCategory.ARTISTE.value}")'
+              f'*((Devis[Unité]="{Unit.JOUR.value}")+(Devis[Unité]="{Unit.CACHET.value}")){in_chapters}'
+              f'*{excess("PARAM_MINIMUM_ARTISTE")})')
+    if chapters:
+        return actors
+    nights = (f'SUMPRODUCT((Devis[Base crédit impôt]<>0)*(LEFT(Devis[Compte],2)="64")*(Devis[Unité]="{Unit.NUIT.value}")'
+              f'*{excess("PARAM_PLAFOND_HEBERGEMENT")})')
+    return f"{actors}+{nights}"
+
+
 def credit_charges_formula() -> str:
-    """Employer charges on the eligible pay, category by category, as chapter 4 computes them."""
+    """Employer charges on the eligible pay after the caps, category by category, as chapter 4
+    computes them."""
     terms = []
     for c in CHARGED_CATEGORIES:
         if not c.rate_key or c is PayrollCategory.STAGIAIRE:  # a gratification is not pay
             continue
         base = "+".join(f'SUMIFS(Devis[Base crédit impôt],Devis[Catégorie de paie],"{c.value}",Devis[Poste],{p})'
                         for p in c.charged_chapters)
+        if c is PayrollCategory.ARTISTE:
+            base += "-" + capped_formula(c.charged_chapters)
         terms.append(f"ROUND(({base})*PARAM_{c.rate_key.upper()},2)")
     return "+".join(terms)
 
@@ -466,10 +492,14 @@ def _credit_cells(r: BudgetResult | None, params: BudgetParameters) -> list[SynC
         return SynCell(row, 5, share, f"IF(DEVIS_DEPENSES_FRANCE=0,0,C{row}/DEVIS_DEPENSES_FRANCE)", "percent")
 
     cells += [
-        SynCell(lines, 2, "Lignes éligibles (colonne Base crédit impôt : dépenses en France des comptes éligibles ; "
-                "cachets d'artiste au minimum conventionnel, nuitées au plafond)", None, "text"),
+        SynCell(lines, 2, "Lignes éligibles (colonne Base crédit impôt : part France des comptes éligibles, ou des "
+                "lignes marquées « oui »)", None, "text"),
         SynCell(lines, 3, c.lines if c else 0, "SUM(Devis[Base crédit impôt])", "money"),
         of_france(lines, c.lines if c else None),
+        SynCell(SYN_CREDIT_CAPS_ROW, 2, "Plafonds, déduits : cachets d'artiste-interprète au-delà du minimum "
+                "conventionnel (lignes en jours ou en cachets), nuitées du sous-poste 64 au-delà du plafond d'hébergement",
+                None, "text"),
+        SynCell(SYN_CREDIT_CAPS_ROW, 3, -c.capped if c else 0, f"-({capped_formula()})", "money"),
         SynCell(SYN_CREDIT_CHARGES_ROW, 2, "Charges sociales sur les rémunérations éligibles (taux du poste 4)", None,
                 "text"),
         SynCell(SYN_CREDIT_CHARGES_ROW, 3, c.charges if c else 0, credit_charges_formula(), "money"),

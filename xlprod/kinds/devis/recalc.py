@@ -82,7 +82,8 @@ class DevisSummary:
                                             ("financial_costs", r.financial_costs, r.financial_costs_cap))},
             },
             "tax_credit": {  # CGI art. 220 sexies: the eligible base is not French spend
-                "eligible_lines": money(r.credit.lines), "charges": money(r.credit.charges),
+                "eligible_lines": money(r.credit.lines), "capped": money(r.credit.capped),
+                "charges": money(r.credit.charges),
                 "director_pay": money(r.credit.director_pay), "director_cap": money(r.credit.director_cap),
                 "director_excess": money(r.credit.director_excess), "base": money(r.credit.base),
                 "rate": str(r.credit.rate), "estimate": money(r.credit.estimate), "ceiling": money(r.credit.ceiling),

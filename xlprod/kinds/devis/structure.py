@@ -17,7 +17,7 @@ from xlprod.kinds.devis.model import BudgetParameters
 from xlprod.kinds.devis.parameters import default_parameters, default_values, new_parameter_names
 from xlprod.workbook import controls
 from xlprod.workbook.errors import WorkbookError
-from xlprod.workbook.formulas import rename_columns
+from xlprod.workbook.formulas import normalize_formula, rename_columns
 from xlprod.workbook.placement import Placement, find_placement
 from xlprod.workbook.port import RawTable, WorkbookPort, name_target
 
@@ -82,6 +82,16 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
         if name not in L.NEW_NAMES or name in names:  # names this version added: put in place silently
             issues.append(_name_restored(book.book_name, name, names.get(name), restored[name]))
     restored.update(_parameter_names(book, names, issues))
+    constant = L.eligible_codes_constant()
+    was = names.get(L.ELIGIBLE_NAME)
+    if was is None or normalize_formula(was) != normalize_formula(constant):
+        restored[L.ELIGIBLE_NAME] = constant  # the data's list: a line says « oui » or « non » to differ
+        if was is not None:
+            issues.append(warning(
+                "DEV049", Location(book=book.book_name), f"Nom défini {L.ELIGIBLE_NAME} modifié ({was}) : xlprod a "
+                "rétabli la liste des sous-postes éligibles au crédit d'impôt de son fichier de données.",
+                "Pour retenir ou exclure une ligne, saisissez « oui » ou « non » dans sa colonne Crédit impôt.",
+            ))
     origin = controls.list_origin({} if L.SHEET_CONTROLES in recreated else names)
     if name_target(names.get(controls.ORIGIN_NAME))[0] != "cell" or L.SHEET_CONTROLES in recreated:
         restored[controls.ORIGIN_NAME] = controls.origin_reference(origin)  # new in 2026-11: added silently

@@ -52,7 +52,8 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
     lines += [
         "",
         "Crédit d'impôt cinéma (estimation, CGI art. 220 sexies) — la base n'est pas les dépenses en France :",
-        f"{'':<4}{'Lignes éligibles (dépenses en France, plafonds appliqués)':<62} {format_eur(credit.lines):>18}",
+        f"{'':<4}{'Lignes éligibles (part France des comptes éligibles)':<62} {format_eur(credit.lines):>18}",
+        f"{'':<4}{'Plafonds (cachets au minimum conventionnel, nuitées) déduits':<62} {format_eur(-credit.capped):>18}",
         f"{'':<4}{'Charges sociales sur les rémunérations éligibles':<62} {format_eur(credit.charges):>18}",
     ]
     if credit.director_excess:
