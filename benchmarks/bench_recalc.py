@@ -153,6 +153,7 @@ def main() -> int:
             b = XlsxFile(target)
             with collector_paused():  # as recalculate() does: the floor gets the same advantage
                 b.table("Devis")
+                b.table("ChargesPatronales")  # the employer-rate components, summed by Python too
                 for name in input_names:
                     b.named_cell(name)
             b.package.write_text("xl/workbook.xml", b.package.read_text("xl/workbook.xml"))

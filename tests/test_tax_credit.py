@@ -144,7 +144,7 @@ def test_the_eligible_base_never_exceeds_french_spend(rows):
         assert Decimal(0) <= eligible <= french
         if line.tax_credit is False or (line.tax_credit is None and line.account[:2] not in eligible_sub_chapters()):
             assert eligible == 0
-    assert credit.estimate == min(cents(credit.base * params.tax_credit_rate), params.tax_credit_ceiling)
+    assert credit.estimate == min(cents(max(Decimal(0), credit.base) * params.tax_credit_rate), params.tax_credit_ceiling)
 
 
 def test_on_the_sample_a_computation_by_hand_from_the_csv_gives_the_workbook_figures(tmp_path, capsys):

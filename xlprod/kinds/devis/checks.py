@@ -26,6 +26,7 @@ def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     """Every line with content has an account in chapters 1-9; codes are unique."""
     where = budget.table.where
     seen: dict[str, int] = {}
+    ranges = {n: official_code_range(n) for n in range(1, 10)}
     for line, amount in zip(budget.lines, result.line_amounts, strict=True):
         account = line.account
         if not account:
@@ -45,7 +46,7 @@ def check_accounts(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
                 "Corrigez le compte ; son montant n'est compté dans aucun poste tant qu'il est invalide.",
             )
             continue
-        official = official_code_range(chapter)
+        official = ranges[chapter]
         if len(account) < 2:
             yield warning(
                 "DEV003", where(line.row, "account"),

@@ -191,6 +191,9 @@ def compute_budget(budget: Budget) -> BudgetResult:
     producer_codes, financial_codes = tuple(below["producer_pay"]), tuple(below["financial_costs"])
 
     charged = {c: c.charged_chapters for c in CHARGED_CATEGORIES}
+    credit = _CreditTally(params)
+    add_credit, eligible, stagiaire = credit.amounts.append, credit.eligible, PayrollCategory.STAGIAIRE
+    artiste, nuit, director = PayrollCategory.ARTISTE, Unit.NUIT, _is_director
     add_amount, add_france = amounts.append, france.append
     for line in budget.lines:  # hot loop: thousands of lines, kept free of calls that can be avoided
         amount = round_cents(line.quantity * line.number * line.unit_rate)
@@ -200,6 +203,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
         add_france(french)
         chapter = line.chapter
         if chapter is None:
+            add_credit(ZERO)
             continue
         chapter_amounts[chapter] += amount
         chapter_france[chapter] += french
@@ -207,6 +211,13 @@ def compute_budget(budget: Budget) -> BudgetResult:
             for tag in line.tags:
                 tag_totals[tag] += amount
         category = line.category
+        said_ci = line.tax_credit  # the tax credit, inlined (see _CreditTally.add)
+        if said_ci if said_ci is not None else (line.account[:2] in eligible and category is not stagiaire):
+            add_credit(french)
+            if (french and (category is artiste or line.unit is nuit)) or category in credit.gross or director(line):
+                credit.add(line, chapter, french)
+        else:
+            add_credit(ZERO)
         said = line.protocol
         producer = said is Protocol.PRODUCER or (said is None and line.account.startswith(producer_codes))
         if category in charged and chapter in charged[category]:
@@ -268,7 +279,7 @@ def compute_budget(budget: Budget) -> BudgetResult:
         tag_totals=tag_totals,
         producer_pay=producer_pay,
         financial_costs=financial_costs,
-        tax_credit=compute_tax_credit(budget.lines, france, params, film_cost),
+        tax_credit=credit.result(film_cost),
         euribor=params.euribor,
     )
 
@@ -287,45 +298,42 @@ def unit_cap(line: BudgetLine, params: BudgetParameters) -> Decimal | None:
     return None
 
 
-def compute_tax_credit(lines: tuple[BudgetLine, ...], france: list[Decimal], params: BudgetParameters,
-                       film_cost: Decimal) -> TaxCredit:
+def _is_director(line: BudgetLine) -> bool:
+    return line.category is PayrollCategory.REALISATEUR or line.account[:2] == "13"
+
+
+class _CreditTally:
     """Each line's eligible amount as the « Base crédit impôt » column computes it; what the caps
-    take off (as the Synthèse computes it, line by line); the charges on eligible pay after the
-    caps (per payroll category, as chapter 4 computes them); the director's pay and the barème."""
-    eligible = eligible_sub_chapters()
-    amounts: list[Decimal] = []
-    gross = {c: ZERO for c in CHARGED_CATEGORIES}
-    director = capped_total = ZERO
-    stagiaire, artiste = PayrollCategory.STAGIAIRE, PayrollCategory.ARTISTE
-    for line, french in zip(lines, france, strict=True):
-        chapter = _CHAPTER_OF.get(line.account[:1])
-        said = line.tax_credit
-        counted = said if said is not None else (line.account[:2] in eligible and line.category is not stagiaire)
-        if chapter is None or not counted:
-            amounts.append(ZERO)
-            continue
-        amounts.append(french)
-        amount = french
-        category = line.category
-        if french and (category is artiste or line.unit is Unit.NUIT):
-            cap = unit_cap(line, params)
+    take off (as the Synthèse computes it, line by line); the eligible pay after the caps, per
+    payroll category, for the charges; the director's pay. Fed by ``compute_budget``'s loop."""
+
+    def __init__(self, params: BudgetParameters) -> None:
+        self.params = params
+        self.eligible = eligible_sub_chapters()
+        self.amounts: list[Decimal] = []
+        self.gross = {c: ZERO for c in CHARGED_CATEGORIES}
+        self.director = self.capped = ZERO
+
+    def add(self, line: BudgetLine, chapter: int, french: Decimal) -> None:
+        """An eligible line (its amount already in ``amounts``): its cap, its pay, the director's."""
+        category, amount = line.category, french
+        if french and (category is PayrollCategory.ARTISTE or line.unit is Unit.NUIT):
+            cap = unit_cap(line, self.params)
             if cap is not None and line.unit_rate > cap:
                 capped = round_cents(line.quantity * line.number * cap)
                 amount = capped if line.france_share == ONE else round_cents(capped * line.france_share)
-                capped_total += french - amount
-        if category in gross and chapter in category.charged_chapters and category is not stagiaire:
-            gross[category] += amount
-        if category is PayrollCategory.REALISATEUR or line.account[:2] == "13":
-            director += french
-    charges = sum((employer_charges(g, params.rate_for(c)) for c, g in gross.items()), ZERO)
-    return TaxCredit(
-        line_amounts=tuple(amounts), lines=sum(amounts, ZERO), capped=capped_total, charges=charges,
-        director_pay=director, director_cap=director_scale_cap(film_cost), rate=params.tax_credit_rate,
-        ceiling=params.tax_credit_ceiling,
-    )
+                self.capped += french - amount
+        if category in self.gross and chapter in category.charged_chapters and category is not PayrollCategory.STAGIAIRE:
+            self.gross[category] += amount
+        if _is_director(line):
+            self.director += french
 
-
-_CHAPTER_OF = {str(n): n for n in CHAPTERS}
+    def result(self, film_cost: Decimal) -> TaxCredit:
+        p = self.params
+        charges = sum((employer_charges(g, p.rate_for(c)) for c, g in self.gross.items()), ZERO)
+        return TaxCredit(line_amounts=tuple(self.amounts), lines=sum(self.amounts, ZERO), capped=self.capped,
+                         charges=charges, director_pay=self.director, director_cap=director_scale_cap(film_cost),
+                         rate=p.tax_credit_rate, ceiling=p.tax_credit_ceiling)
 
 
 def rollup_by_chapter(pairs: list[tuple[str, Decimal]]) -> dict[int, Decimal]:
