@@ -92,7 +92,7 @@ def _tax_credit_formula() -> str:
     say = _this("Crédit impôt")
     eligible = (f'AND({_this("Catégorie de paie")}<>"{PayrollCategory.STAGIAIRE.value}",'
                 f'ISNUMBER(MATCH(LEFT({_this("Compte")},2),{ELIGIBLE_NAME},0)))')
-    return f'IF(OR({_this("Poste")}="",{say}="{NO}"),0,IF(OR({say}="{YES}",{eligible}),{_this("Montant France")},0))'
+    return f'IF(OR(N({_this("Poste")})<1,{say}="{NO}"),0,IF(OR({say}="{YES}",{eligible}),{_this("Montant France")},0))'
 
 
 DEVIS_COLUMNS: tuple[Column, ...] = (
@@ -200,6 +200,22 @@ NEW_NAMES = frozenset({STATUS_NAME, "DEVIS_BASE_FRAIS_GENERAUX", "DEVIS_REMUNERA
                        "DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR", "DEVIS_PLAFOND_FRAIS_GENERAUX",
                        "DEVIS_FRAIS_FINANCIERS", "DEVIS_PLAFOND_FRAIS_FINANCIERS", "DEVIS_COUT_DU_FILM",
                        "DEVIS_BASE_CREDIT_IMPOT", "DEVIS_CREDIT_IMPOT_ESTIME", "DEVIS_FRAIS_FINANCIERS_FORFAIT"})
+
+
+def _legacy_formulas() -> frozenset[str]:
+    """Formulas of xlprod's cells in earlier releases of the contract, since replaced: a workbook
+    made then gets the new one without a warning (the cell held xlprod's own formula)."""
+    # release of 2026-11-28: producer pay and financial costs by account only (no Protocole
+    # column, no chapter filter), charges for the six salaried categories it had
+    producer = '((LEFT(Devis[Compte],4)="2101")+(LEFT(Devis[Compte],3)="211"))'
+    pay = f"SUMPRODUCT({producer}*Devis[Montant])" + "".join(
+        f'+ROUND(SUMPRODUCT({producer}*(Devis[Catégorie de paie]="{c}")*Devis[Montant])*PARAM_TAUX_CHARGES_{key},2)'
+        for c, key in (("technicien", "TECHNICIEN"), ("cadre", "CADRE"), ("réalisateur", "REALISATEUR"),
+                       ("artiste-interprète", "ARTISTE"), ("figurant", "FIGURANT"), ("permanent", "PERMANENT")))
+    return frozenset({pay, 'SUMPRODUCT((LEFT(Devis[Compte],2)="94")*Devis[Montant])'})
+
+
+LEGACY_FORMULAS = _legacy_formulas()
 
 
 def owned_names() -> dict[str, tuple[str, int, int]]:
@@ -375,16 +391,20 @@ def _lines_of(codes: frozenset[str], said: Protocol, extra: str = "") -> str:
     tests = [f'(LEFT(Devis[Compte],{len(code)})="{code}")' for code in sorted(codes)]
     by_account = tests[0] if len(tests) == 1 else "(" + "+".join(tests) + ")"
     test = f'((Devis[Protocole]="{said.value}")+(Devis[Protocole]="")*{by_account})'
-    return f"SUMPRODUCT({test}{extra}*Devis[Montant])"
+    in_budget = "ISNUMBER(Devis[Poste])*(Devis[Poste]>0)"  # a line without a chapter is in no total
+    return f"SUMPRODUCT({test}*{in_budget}{extra}*Devis[Montant])"
 
 
 def producer_pay_formula() -> str:
     """Producer pay lines and the charges computed on them, category by category, as Python rounds them."""
     codes = below_the_line()["producer_pay"]
-    charges = "".join(
-        "+ROUND(" + _lines_of(codes, Protocol.PRODUCER, '*(Devis[Catégorie de paie]="' + c.value + '")')
-        + f"*PARAM_{c.rate_key.upper()},2)"
-        for c in CHARGED_CATEGORIES if 2 in c.charged_chapters and c.rate_key and c is not PayrollCategory.STAGIAIRE)
+    charges = ""
+    for c in CHARGED_CATEGORIES:
+        if not c.rate_key or c is PayrollCategory.STAGIAIRE:  # an intern is never producer pay
+            continue
+        chapters = "+".join(f"(Devis[Poste]={p})" for p in c.charged_chapters)  # charged only there, as chapter 4
+        charges += ("+ROUND(" + _lines_of(codes, Protocol.PRODUCER, f'*(Devis[Catégorie de paie]="{c.value}")*({chapters})')
+                    + f"*PARAM_{c.rate_key.upper()},2)")
     return _lines_of(codes, Protocol.PRODUCER) + charges
 
 
@@ -428,7 +448,7 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
                 "(Euribor 3 mois + 3 %), dans la limite du plafond (0 tant que l'Euribor n'est pas saisi dans "
                 "Paramètres) ; à porter au sous-poste 94 pour un coût du film d'au moins 3 M€", None, "text"),
         SynCell(SYN_FLAT_FINANCIAL_ROW, 3, flat if flat is not None else 0,
-                f'IF(PARAM_EURIBOR_3_MOIS="",0,MAX(0,MIN(ROUND({retained}*18/12*(PARAM_EURIBOR_3_MOIS+3%),2),'
+                f'IF(TRIM(PARAM_EURIBOR_3_MOIS)="",0,MAX(0,MIN(ROUND({retained}*18/12*(PARAM_EURIBOR_3_MOIS+3%),2),'
                 "DEVIS_PLAFOND_FRAIS_FINANCIERS)))", "money"),
     ]
     for row, amount, cap in ((SYN_PRODUCER_ROW, r.producer_pay if r else None, r.producer_pay_cap if r else None),

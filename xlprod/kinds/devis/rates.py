@@ -29,7 +29,7 @@ def rates_from_components(book: WorkbookPort, named: Named) -> tuple[dict[Locati
     fixes: dict[Location, object] = {}
     issues: list[Issue] = []
     table = book.table(L.TABLE_CHARGES)
-    if table is None or not linked:
+    if table is None or not linked or not table.rows:  # an empty table: the engines show #REF!, read as such
         return fixes, issues
     formulas = book.sheet_formulas(L.SHEET_PARAMETRES)
     headers = [fold(str(h or "")) for h in table.headers]
@@ -41,6 +41,16 @@ def rates_from_components(book: WorkbookPort, named: Named) -> tuple[dict[Locati
         cell = split_cell(loc.cell or "")
         formula = formulas.get(cell) if cell else None
         link = L.component_link(spec.components)
+        if formula is not None and normalize_formula(formula) != normalize_formula(link):
+            other = next((p for p, h in component_populations().items()
+                          if normalize_formula(formula) == normalize_formula(L.component_link(p))), None)
+            if other is not None:  # LibreOffice re-points it there when the column is deleted
+                issues.append(warning(
+                    "DEV059", loc, f"{spec.label} : le taux additionne la colonne « {component_populations()[other]} » "
+                    f"du tableau {L.TABLE_CHARGES}, pas la colonne « {component_populations()[spec.components]} ».",
+                    f"Rétablissez la colonne « {component_populations()[spec.components]} » du tableau et la formule "
+                    f"={link}, ou saisissez le taux voulu dans la cellule.",
+                ))
         if formula is None or normalize_formula(formula) != normalize_formula(link):
             continue  # a rate typed by the user, or a formula of theirs: read as it is
         header = fold(component_populations()[spec.components])

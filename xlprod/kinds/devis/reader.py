@@ -55,7 +55,7 @@ _PROTOCOL_ALIASES = {fold(p.value): p for p in Protocol} | {
 
 @cache
 def lookup_protocol(text: str) -> Protocol | None:
-    return _PROTOCOL_ALIASES.get(fold(text))
+    return Protocol.NONE if text.strip() == "-" else _PROTOCOL_ALIASES.get(fold(text))
 
 
 @cache
@@ -72,6 +72,36 @@ class DevisRead:
 
 def _all_of_type(values: list[object], kind: type) -> bool:
     return set(map(type, values)) == {kind}
+
+
+def _blank(raw: object) -> bool:
+    """Blank as a formula sees it: empty, spaces, ="" (calculated or not)."""
+    if raw is None or isinstance(raw, EmptyTextResult):
+        return True
+    if isinstance(raw, UncachedFormula):
+        return raw.strip() == '""'
+    return isinstance(raw, str) and not raw.strip()
+
+
+def _yes_no_word(value: object) -> str:
+    """The word a oui/non cell says: « - » alone is « non »; folding drops dashes, so « -1 » is
+    kept as typed (unknown) rather than read as « 1 »."""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    text = _text(value)
+    if text.startswith("-"):
+        return "-" if text == "-" else text
+    return folded_word(text)
+
+
+def _quoted(raw: object) -> str:
+    """A cell's value as a message shows it: French numbers, booleans as Excel shows them, long text cut."""
+    if isinstance(raw, bool):
+        return "VRAI" if raw else "FAUX"
+    if isinstance(raw, float | int):
+        return french_number(from_double(float(raw)))
+    text = str(raw).strip()
+    return f"« {text[:60]}… »" if len(text) > 60 else f"« {text} »"
 
 
 def _text(raw: object) -> str:
@@ -300,7 +330,7 @@ class _TableReader:
             return said
         for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
             row, value = self.first_row + i, raw[i]
-            word = folded_word(_text(value)) if not isinstance(value, bool) else ("oui" if value else "non")
+            word = _yes_no_word(value)
             if word in YES_WORDS or word in NO_WORDS:
                 said[i] = word in YES_WORDS
                 if value != (L.YES if said[i] else L.NO) and (said[i] or formulas_read_no):
@@ -308,7 +338,8 @@ class _TableReader:
             else:
                 header = L.COLUMN_BY_FIELD[fld].header
                 self.issue(row, fld, warning("DEV050", self.ref.where(row, fld),
-                                             f"{header} : valeur « {value} » non reconnue, {unknown[0]}.", unknown[1]))
+                                             f"{header} : valeur {_quoted(value)} non reconnue, {unknown[0]}.",
+                                             unknown[1]))
         return said
 
     def tax_credit(self) -> list[bool | None]:
@@ -327,12 +358,14 @@ class _TableReader:
         raw = self.column("protocol")
         for i in [i for i, v in enumerate(raw) if v is not None and v != ""]:
             row, text = self.first_row + i, _text(raw[i])
-            said = lookup_protocol(text)
-            if said is None:
+            said = lookup_protocol(text) if not isinstance(raw[i], bool | int | float) else None
+            if said is None:  # the Synthèse's formulas count it neither as producer pay nor as financial costs
+                out[i] = Protocol.NONE
                 self.issue(row, "protocol", warning(
                     "DEV050", self.ref.where(row, "protocol"),
-                    f"Protocole : valeur « {text} » non reconnue, la ligne est classée selon son compte.",
-                    f"Choisissez dans la liste : {', '.join(L.PROTOCOL_VALUES)}, ou laissez vide.",
+                    f"Protocole : valeur {_quoted(raw[i])} non reconnue : la ligne n'est comptée ni comme rémunération "
+                    "du producteur ni comme frais financiers.",
+                    f"Choisissez dans la liste : {', '.join(L.PROTOCOL_VALUES)}, ou laissez vide pour suivre le compte.",
                 ))
                 continue
             out[i] = said
@@ -365,7 +398,7 @@ def map_columns(table: RawTable, book: str) -> tuple[dict[str, int], list[Issue]
     issues = []
     where = Location(book=book, sheet=table.sheet, cell=table.ref)
     for spec in L.DEVIS_COLUMNS:
-        if spec.required and spec.field not in cols:
+        if spec.required and spec.field not in cols and spec.field not in L.NEW_FIELDS:  # those: structure says
             issues.append(error(
                 "DEV041", where, f"Colonne « {spec.header} » absente du tableau {table.name}.",
                 "Rétablissez la colonne avec cet en-tête exact (annulez la suppression ou le renommage), "
@@ -394,7 +427,8 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         if found is None:
             issues.append(warning(
                 "DEV042", Location(book=book, sheet=L.SHEET_PARAMETRES),
-                f"Paramètre « {spec.label} » introuvable (nom {spec.name}) : valeur par défaut {spec.value} utilisée.",
+                f"Paramètre « {spec.label} » introuvable (nom {spec.name}) : valeur par défaut "
+                f"{spec.value or '(vide)'} utilisée.",
                 "Rétablissez la ligne dans le tableau Paramètres, ou repartez d'un modèle : xlprod new devis.",
             ))
             values[spec.key] = spec.default
@@ -402,16 +436,17 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         raw, loc = found
         locations[spec.key] = loc
         if loc.sheet is None and not isinstance(raw, NameFormula):  # a value in the name: used, and said
+            shown = raw if raw not in (None, "") else "vide"
             issues.append(warning(
-                "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({raw}) dans le nom {spec.name}, "
+                "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({shown}) dans le nom {spec.name}, "
                 "et non par une cellule du tableau Paramètres : cette valeur est utilisée.",
                 "Pour le voir et le modifier dans la feuille, rétablissez sa ligne dans le tableau Paramètres "
                 "(ou repartez d'un modèle : xlprod new devis).",
             ))
-        parsed = parse_number(raw)
-        if spec.optional and parsed.value is None and not parsed.problem:
-            values[spec.key] = None  # left blank: the feature it drives is off
+        if spec.optional and _blank(raw):
+            values[spec.key] = None  # left blank (spaces, ="" too: the workbook's TRIM(...)="" says so): off
             continue
+        parsed = parse_number(raw)
         problem = parsed.problem or ("valeur vide" if parsed.value is None else "")
         if not problem and parsed.value is not None and spec.is_rate and not spec.minimum <= parsed.value <= ONE:
             problem = f"{french_number(parsed.value)} n'est pas un taux entre {french_number(spec.minimum * 100)} % et 100 %"
@@ -480,7 +515,7 @@ def _parameter_hint(spec: ParameterSpec, default: Decimal) -> str:
 
 
 # an input refused: the value Python uses (blank, default) is not what the workbook's formulas see
-REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV017", "DEV040", "DEV054"})
+REFUSED_CODES = frozenset({"DEV010", "DEV016", "DEV017", "DEV040", "DEV041", "DEV054"})
 
 # a value typed here makes a row a budget line (an amount typed below the table too)
 _COUNTED = ("account", "quantity", "number", "unit_rate", "amount", "france_amount")

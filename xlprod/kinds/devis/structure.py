@@ -134,7 +134,7 @@ def _parameter_names(book: WorkbookPort, names: dict[str, str], issues: list[Iss
             grown = book.add_table_row(table, _parameter_row(key, default, numeric))
             if grown is not None:
                 table, cells = grown, _parameter_cells(grown)
-        target = cells.get(key) or (default if numeric else f'"{default}"')
+        target = cells.get(key) or (default if numeric and default else f'"{default}"')  # blank: an empty text
         restored[name] = target
         if name not in new_parameter_names() or name in names:  # added by this version: put in place silently
             issues.append(_name_restored(book.book_name, name, names.get(name), target))
@@ -260,11 +260,29 @@ def restore_computed_columns(book: WorkbookPort, table: RawTable,
         else:
             continue
         if grown is None:
-            continue  # no room on the right: reported as a missing column (DEV041), or read as blank
+            if fld in L.NEW_FIELDS:  # the Synthèse's formulas use it: without it they show #NAME?
+                right = column_letter(table.first_col + len(table.headers))
+                issues.append(error(
+                    "DEV041", Location(book=book.book_name, sheet=table.sheet, cell=f"{right}{table.header_row}"),
+                    f"Colonne « {spec.header} » absente du tableau {table.name}, et xlprod ne peut pas l'ajouter : la "
+                    f"colonne {right}, à droite du tableau, n'est pas vide ; xlprod ne met pas à jour les totaux du "
+                    "classeur.",
+                    f"Videz la colonne {right} sur la hauteur du tableau (ou déplacez ce qu'elle contient), puis relancez : "
+                    "xlprod y ajoutera la colonne.",
+                ))
+            continue  # otherwise reported as a missing column by the reader (DEV041)
         table = grown
         cell = f"{column_letter(table.first_col + len(table.headers) - 1)}{table.header_row}"
-        if (fld in L.NEW_FIELDS and older) or fld not in L.COMPUTED_FIELDS:
-            continue  # a column this version added, to a table made before; an input column, blank: silently
+        if fld in L.NEW_FIELDS and older:
+            continue  # a column this version added, to a table made before: put in place silently
+        if fld not in L.COMPUTED_FIELDS:
+            issues.append(warning(
+                "DEV052", Location(book=book.book_name, sheet=table.sheet, cell=cell),
+                f"Colonne « {spec.header} » supprimée du tableau {table.name} : xlprod l'a rétablie, vide, à droite du "
+                f"tableau ({cell}) ; chaque ligne suit de nouveau son compte.",
+                "Si vous y aviez saisi des valeurs, ressaisissez-les (ou reprenez-les d'une copie du fichier).",
+            ))
+            continue
         issues.append(warning(
             "DEV052", Location(book=book.book_name, sheet=table.sheet, cell=cell),
             f"Colonne calculée « {spec.header} » supprimée du tableau {table.name} : xlprod l'a rétablie à droite "
