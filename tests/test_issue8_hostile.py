@@ -157,3 +157,21 @@ def test_an_optional_parameter_without_room_for_its_row_is_an_empty_text_name(tm
     assert main(["recalc", str(path)]) == 0
     assert XlsxFile(path).package.defined_names()["PARAM_EURIBOR_3_MOIS"] == '""'
     assert "()" not in out_of(capsys)
+
+
+def test_a_percentage_typed_for_a_parameter_in_euros_is_refused(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    cell = XlsxFile(path).named_cell("PARAM_MINIMUM_ARTISTE")[1]
+    wb = openpyxl.load_workbook(path)
+    wb[cell.sheet][cell.cell].value = "50 %"
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    assert f"Paramètres!{cell.cell}: erreur DEV040" in out_of(capsys)
+
+
+def test_the_template_catalogue_classes_builders_as_ouvriers_and_interns_as_stagiaires():
+    from xlprod.cnc.reference import account_catalogue
+
+    by_label = {a.label: a.category for a in account_catalogue()}
+    assert by_label["Constructeurs"] == by_label["Peintres"] == "ouvrier"
+    assert by_label["Stagiaires (gratification)"] == "stagiaire"

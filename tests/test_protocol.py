@@ -137,7 +137,7 @@ def test_flat_financial_costs_by_hand_and_the_warning_when_the_devis_types_anoth
     flat = min(cents(retained * Decimal("1.5") * Decimal("0.051")), named["DEVIS_PLAFOND_FRAIS_FINANCIERS"])
     assert named["DEVIS_FRAIS_FINANCIERS_FORFAIT"] == flat == named["DEVIS_PLAFOND_FRAIS_FINANCIERS"]  # 7,65 % > 5 %
     out = capsys.readouterr().out
-    assert "DEV058" in out and "portez" in out  # 8 000 € typed at 94, not the flat amount
+    assert "DEV058" in out and "remplacez les lignes du sous-poste 94" in out  # 8 000 € typed at 94, not the flat amount
 
 
 @pytest.mark.libreoffice

@@ -158,7 +158,7 @@ def build_devis(path: str | Path, rows: Sequence[dict[str, object]], *, title: s
     # -- Devis ------------------------------------------------------------------------------
     ws.write_formula("A1", '="Devis détaillé — "&PROJET_TITRE', fmt["title"], f"Devis détaillé — {title}")
     ws.write("A2", "Saisissez une ligne par dépense : compte CNC, quantité × nombre × taux unitaire. "
-             "Les colonnes grisées (Poste, Montant, Montant France) sont calculées ; le poste 4 (charges "
+             "Les colonnes grisées (Poste, Montant, Montant France, Base crédit impôt) sont calculées ; le poste 4 (charges "
              "sociales) est calculé à partir des catégories de paie. Pour mettre à jour la Synthèse et les "
              "Contrôles : " + ("bouton « Recalculer »." if path.suffix.lower() == ".xlsm" else
                                "onglet xlprod > Recalculer dans Excel, ou xlprod recalc en ligne de commande."),

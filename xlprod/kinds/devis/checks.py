@@ -202,11 +202,11 @@ def check_rates(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
         yield warning(
             "DEV058", where_synthese(budget, "DEVIS_FRAIS_FINANCIERS_FORFAIT"),
             f"Frais financiers du devis (sous-poste 94 : {format_eur(result.financial_costs)}) différents du forfait du "
-            f"protocole ({format_eur(flat)} : coût du film × 18 mois × (Euribor 3 mois de "
-            f"{format_percent(p.euribor or ZERO)} + 3 %), dans la limite de 5 %).",
-            f"Pour un coût du film d'au moins 3 M€, le coût du film retient le forfait : portez {format_eur(flat)} au "
-            "sous-poste 94 (une ligne « Frais financiers forfaitaires »), ou videz l'Euribor dans Paramètres si vous "
-            "présentez des frais réels.",
+            f"protocole ({format_eur(flat)} : intérêts sur 18 mois au taux Euribor 3 mois ({format_percent(p.euribor or ZERO)}) "
+            "+ 3 % l'an sur le coût du film, dans la limite de 5 %).",
+            f"Pour un coût du film d'au moins 3 M€, le protocole retient le forfait : remplacez les lignes du sous-poste "
+            f"94 par une seule ligne « Frais financiers forfaitaires » de {format_eur(flat)}, ou videz l'Euribor dans "
+            "Paramètres si vous présentez des frais réels.",
         )
     technician = p.rate_for(PayrollCategory.TECHNICIEN)
     if technician < p.technician_floor:
@@ -245,17 +245,29 @@ def check_tax_credit(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
     """What the estimate cannot cap by itself, and what it took out."""
     where = budget.table.where
     credit = result.credit
-    minimum = format_eur(budget.parameters.actor_minimum)
+    p = budget.parameters
     for line, eligible in zip(budget.lines, credit.line_amounts, strict=True):
-        if line.category is PayrollCategory.ARTISTE and eligible > 0 and line.unit not in _PER_DAY:
-            shown = f"en « {line.unit.value} »" if line.unit else "sans unité"
+        if eligible <= 0:
+            continue
+        shown = f"en « {line.unit.value} »" if line.unit else "sans unité"
+        if line.category is PayrollCategory.ARTISTE and line.unit not in _PER_DAY:
             yield warning(
                 "DEV037", where(line.row, "unit"),
                 f"Artiste-interprète {shown} ({line.label or line.account}, {format_eur(eligible)} dans la base du "
-                f"crédit d'impôt) : le cachet n'est retenu qu'au minimum conventionnel ({minimum} par jour), "
-                "ce que xlprod ne peut appliquer qu'à une ligne en jours ou en cachets ; la ligne compte en entier.",
-                "Exprimez la ligne en jours (quantité = jours de tournage, taux = cachet par jour), ou saisissez "
-                "« non » dans la colonne Crédit impôt et ajoutez la part retenue sur une ligne à part.",
+                f"crédit d'impôt) : le cachet n'est retenu qu'au minimum conventionnel ({format_eur(p.actor_minimum)} "
+                "par jour), ce que xlprod ne peut appliquer qu'à une ligne en jours ou en cachets ; la ligne compte en "
+                "entier.",
+                "Exprimez la ligne en jours ou en cachets (quantité = jours de tournage, taux = cachet par jour) ; à "
+                "défaut, scindez-la en deux lignes dont le total est inchangé : la part retenue, et le reste avec "
+                "« non » dans la colonne Crédit impôt.",
+            )
+        elif line.account[:2] == "64" and line.unit is not Unit.NUIT:
+            yield warning(
+                "DEV037", where(line.row, "unit"),
+                f"Hébergement {shown} ({line.label or line.account}, {format_eur(eligible)} dans la base du crédit "
+                f"d'impôt) : une nuitée n'est retenue qu'à {format_eur(p.lodging_cap)} au plus, ce que xlprod ne "
+                "peut appliquer qu'à une ligne en nuits ; la ligne compte en entier.",
+                "Exprimez la ligne en nuits (quantité × nombre = nuitées, taux = prix de la nuitée).",
             )
     if credit.director_excess > 0:
         yield warning(
@@ -263,8 +275,8 @@ def check_tax_credit(budget: Budget, result: BudgetResult) -> Iterator[Issue]:
             f"Rémunération et droits du réalisateur ({format_eur(credit.director_pay)}) au-delà du barème du crédit "
             f"d'impôt ({format_eur(credit.director_cap)} pour ce coût du film) : {format_eur(credit.director_excess)} "
             "déduits de la base.",
-            "Rien à faire si c'est voulu ; le barème vient des débats de la loi de finances pour 2020 (texte final non "
-            "vérifié) : faites confirmer par l'expert-comptable du film.",
+            "Rien à faire si c'est voulu ; le barème vient des travaux de la loi de finances pour 2020 : faites-le "
+            "confirmer par l'expert-comptable du film.",
         )
 
 

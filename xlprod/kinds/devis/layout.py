@@ -352,7 +352,8 @@ def synthese_cells(result: BudgetResult | None, params: BudgetParameters) -> lis
             base_fr = base.replace("Devis[Montant],", "Devis[Montant France],")
         cells += [
             SynCell(row, 1, cat.value, None, "text"),
-            SynCell(row, 2, " et ".join(str(p) for p in cat.charged_chapters), None, "center"),
+            SynCell(row, 2, "2 (au-delà du minimum)" if cat is PayrollCategory.STAGIAIRE
+                    else " et ".join(str(p) for p in cat.charged_chapters), None, "center"),
             SynCell(row, 3, ct.gross if ct else 0, base, "money"),
             SynCell(row, 4, params.rate_for(cat), param, "percent"),
             SynCell(row, 5, ct.charges if ct else 0, f"ROUND(C{row}*D{row},2)", "money"),
@@ -414,7 +415,7 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
     cells = [SynCell(head - 1, 1, "Coût du film au sens du protocole de transparence (arrêté du 7 février 2011) : "
                      "plafonds de la rémunération du producteur délégué, des frais généraux et des frais financiers",
                      None, "subtitle")]
-    for col, text in enumerate(("Poste", "Montant", "Plafond", "Marge disponible (négative : dépassement)"), start=2):
+    for col, text in enumerate(("Élément", "Montant", "Plafond", "Marge disponible (négative : dépassement)"), start=2):
         cells.append(SynCell(head, col, text, None, "header"))
     financial_cap = "ROUND((DEVIS_BASE_FRAIS_GENERAUX+MIN(DEVIS_REMUNERATION_PRODUCTEUR,DEVIS_PLAFOND_REMUNERATION_PRODUCTEUR)" \
                     "+MIN(DEVIS_FRAIS_GENERAUX,DEVIS_PLAFOND_FRAIS_GENERAUX))*5%,2)"
@@ -444,9 +445,10 @@ def _protocol_cells(r: BudgetResult | None) -> list[SynCell]:
                 "+MIN(DEVIS_FRAIS_GENERAUX,DEVIS_PLAFOND_FRAIS_GENERAUX))")
     flat = r.flat_financial_costs if r else None
     cells += [
-        SynCell(SYN_FLAT_FINANCIAL_ROW, 2, "Frais financiers forfaitaires du protocole : coût du film × 18 mois × "
-                "(Euribor 3 mois + 3 %), dans la limite du plafond (0 tant que l'Euribor n'est pas saisi dans "
-                "Paramètres) ; à porter au sous-poste 94 pour un coût du film d'au moins 3 M€", None, "text"),
+        SynCell(SYN_FLAT_FINANCIAL_ROW, 2, "Frais financiers forfaitaires du protocole : intérêts sur 18 mois au taux "
+                "Euribor 3 mois + 3 % l'an sur le coût du film, dans la limite du plafond de 5 % (0 tant que l'Euribor "
+                "n'est pas saisi dans Paramètres) ; pour un coût du film d'au moins 3 M€, à porter au sous-poste 94 "
+                "à la place des frais réels", None, "text"),
         SynCell(SYN_FLAT_FINANCIAL_ROW, 3, flat if flat is not None else 0,
                 f'IF(TRIM(PARAM_EURIBOR_3_MOIS)="",0,MAX(0,MIN(ROUND({retained}*18/12*(PARAM_EURIBOR_3_MOIS+3%),2),'
                 "DEVIS_PLAFOND_FRAIS_FINANCIERS)))", "money"),
@@ -499,9 +501,9 @@ def _credit_cells(r: BudgetResult | None, params: BudgetParameters) -> list[SynC
     """The cinema tax credit as a devis can estimate it: its base is not French spend."""
     c = r.credit if r else None
     head = SYN_CREDIT_HEADER_ROW
-    cells = [SynCell(head - 1, 1, "Crédit d'impôt cinéma (estimation, CGI art. 220 sexies) : dépenses éligibles faites "
-                     "en France, à ne pas confondre avec les dépenses en France", None, "subtitle")]
-    for col, text in enumerate(("Poste", "Montant", "Taux ou plafond", "Part des dépenses en France"), start=2):
+    cells = [SynCell(head - 1, 1, "Crédit d'impôt cinéma (estimation, CGI art. 220 sexies) : sa base ne retient que "
+                     "certaines des dépenses faites en France, dans des plafonds", None, "subtitle")]
+    for col, text in enumerate(("Élément", "Montant", "Taux ou plafond", "Part des dépenses en France"), start=2):
         cells.append(SynCell(head, col, text, None, "header"))
     director = (f'SUMPRODUCT((((Devis[Catégorie de paie]="{PayrollCategory.REALISATEUR.value}")'
                 '+(LEFT(Devis[Compte],2)="13"))>0)*Devis[Base crédit impôt])')
@@ -524,7 +526,8 @@ def _credit_cells(r: BudgetResult | None, params: BudgetParameters) -> list[SynC
                 "text"),
         SynCell(SYN_CREDIT_CHARGES_ROW, 3, c.charges if c else 0, credit_charges_formula(), "money"),
         SynCell(SYN_CREDIT_DIRECTOR_ROW, 2, "Rémunération du réalisateur au-delà du barème, déduite (barème à droite : "
-                "15 % du coût du film jusqu'à 4 M€, 8 % de 4 à 7 M€, 5 % de 7 à 10 M€ ; texte final non vérifié)",
+                "15 % du coût du film jusqu'à 4 M€, 8 % de 4 à 7 M€, 5 % de 7 à 10 M€, selon les travaux de la loi de finances "
+                "pour 2020 : à faire confirmer)",
                 None, "text"),
         SynCell(SYN_CREDIT_DIRECTOR_ROW, 3, -c.director_excess if c else 0,
                 f"-MAX(0,{director}-D{SYN_CREDIT_DIRECTOR_ROW})", "money"),

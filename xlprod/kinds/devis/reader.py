@@ -450,6 +450,8 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         problem = parsed.problem or ("valeur vide" if parsed.value is None else "")
         if not problem and parsed.value is not None and spec.is_rate and not spec.minimum <= parsed.value <= ONE:
             problem = f"{french_number(parsed.value)} n'est pas un taux entre {french_number(spec.minimum * 100)} % et 100 %"
+        if not problem and not spec.is_rate and isinstance(raw, str) and "%" in raw:
+            problem = f"« {raw.strip()} » est un pourcentage, et ce paramètre est un montant en euros"
         if not problem and parsed.value is not None and not spec.is_rate and not ZERO <= parsed.value < _MAX_AMOUNT:
             problem = f"{french_number(parsed.value)} n'est pas un montant en euros positif et plausible"
         if problem or parsed.value is None:
@@ -509,6 +511,8 @@ def _parameter_hint(spec: ParameterSpec, default: Decimal) -> str:
                 f"{L.TABLE_CHARGES} (à droite) : corrigez la composante fautive ; si le tableau a disparu (LibreOffice "
                 "le perd quand on supprime une feuille du classeur), saisissez le taux dans la cellule (par exemple "
                 f"{french_number(default * 100)} %) ou repartez d'un modèle : xlprod new devis.")
+    if spec.optional:
+        return "Saisissez un pourcentage (par exemple 2,1 %), ou laissez la cellule vide."
     if spec.is_rate:
         return "Saisissez un pourcentage, par exemple 7 % (et non 7)."
     return f"Saisissez un montant en euros, par exemple {french_number(default)}."

@@ -315,9 +315,9 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
     if older and used:
         return [error(
             "DEV056", Location(book=book, sheet=L.SHEET_SYNTHESE),
-            f"Ce classeur a été créé avant les catégories de paie {' et '.join(c.value for c in L.NEW_CATEGORIES)} : "
-            f"sa synthèse n'a pas leur ligne de charges, et des lignes du devis sont en « {' », « '.join(used)} » ; "
-            "xlprod ne met donc pas la synthèse à jour.",
+            f"La synthèse n'a pas de ligne de charges pour les catégories {' et '.join(c.value for c in L.NEW_CATEGORIES)} "
+            "(classeur créé avant elles, ou ligne supprimée), et des lignes du devis sont en "
+            f"« {' », « '.join(used)} » ; xlprod ne met donc pas la synthèse à jour.",
             "Copiez la feuille Synthèse d'un modèle neuf (xlprod new devis) à la place de celle-ci, ou choisissez une "
             "autre catégorie pour ces lignes.",
         )]

@@ -59,8 +59,9 @@ def render_topsheet(result: BudgetResult, params: BudgetParameters) -> str:
     if credit.director_excess:
         lines.append(f"{'':<4}{'Réalisateur au-delà du barème (déduit)':<62} {format_eur(-credit.director_excess):>18}")
     share = format_percent(credit.base / result.france_total) if result.france_total else "—"
+    estimated = "Crédit d'impôt estimé (" + format_percent(credit.rate) + ")"
     lines += [
         f"{'':<4}{'Base éligible (' + share + ' des dépenses en France)':<62} {format_eur(credit.base):>18}",
-        f"{'':<4}{'Crédit d’impôt estimé (' + format_percent(credit.rate) + ')':<62} {format_eur(credit.estimate):>18}",
+        f"{'':<4}{estimated:<62} {format_eur(credit.estimate):>18}",
     ]
     return "\n".join(lines)
