@@ -1,0 +1,191 @@
+"""The monthly cash-flow table: receipts by source, payments by budget chapter spread over the
+production's phases, VAT paid and recovered, the cumulative balance; then the critical period
+and the bridge loan that covers it.
+
+Rounding points: a tranche's amount (schedule); a chapter's monthly payment (its phase share,
+spread evenly over the phase's months, the last month taking the remainder); the VAT of a month's
+taxable payments; a month's interest. Everything else is a sum of cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from xlprod.cnc.financing import Phase, spending_profiles
+from xlprod.core.issues import Issue
+from xlprod.core.money import ZERO, round_cents
+from xlprod.kinds.tresorerie.model import CashPlan
+from xlprod.kinds.tresorerie.schedule import Payment, schedule
+
+Month = dt.date  # the first day of a month
+
+
+def month_of(day: dt.date) -> Month:
+    return day.replace(day=1)
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def spread(amount: Decimal, months: list[Month]) -> dict[Month, Decimal]:
+    """An amount in equal monthly cents over ``months``, the last one taking the remainder."""
+    if not months:
+        return {}
+    each = round_cents(amount / len(months))
+    out = dict.fromkeys(months, each)
+    out[months[-1]] = amount - each * (len(months) - 1)
+    return out
+
+
+class CriticalPeriod(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    negative_months: tuple[Month, ...]
+    lowest: Decimal
+    lowest_month: Month
+    bridge_loan: Decimal  # 0 when the balance never goes below zero
+    interest: Decimal  # on the negative balances, month by month, at the bridge rate
+    backing: tuple[Payment, ...]  # receipts due after the lowest point, which can back the loan
+
+    @property
+    def duration(self) -> int:
+        return len(self.negative_months)
+
+
+class CashFlow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    months: tuple[Month, ...]
+    receipts: dict[str, dict[Month, Decimal]]  # source -> month -> amount
+    payments: dict[str, dict[Month, Decimal]]  # budget key -> month -> amount
+    vat_paid: dict[Month, Decimal]
+    vat_recovered: dict[Month, Decimal]
+    opening_balance: Decimal
+    financing_total: Decimal
+    budget_total: Decimal
+    public_total: Decimal
+    critical: CriticalPeriod
+    issues: tuple[Issue, ...] = ()
+
+    def net(self, month: Month) -> Decimal:
+        receipts = sum((r.get(month, ZERO) for r in self.receipts.values()), ZERO)
+        payments = sum((p.get(month, ZERO) for p in self.payments.values()), ZERO)
+        return receipts - payments - self.vat_paid.get(month, ZERO) + self.vat_recovered.get(month, ZERO)
+
+    def balances(self) -> list[Decimal]:
+        out, balance = [], self.opening_balance
+        for m in self.months:
+            balance += self.net(m)
+            out.append(balance)
+        return out
+
+    @property
+    def final_balance(self) -> Decimal:
+        return self.balances()[-1] if self.months else self.opening_balance
+
+    @property
+    def financing_gap(self) -> Decimal:
+        """Financing − budget: negative when the plan is short."""
+        return self.financing_total - self.budget_total
+
+    @property
+    def aid_intensity(self) -> Decimal:
+        return self.public_total / self.budget_total if self.budget_total else ZERO
+
+
+def budget_amounts(plan: CashPlan) -> dict[str, Decimal]:
+    """Budget key -> amount: chapters 1-9, overhead, contingency."""
+    out = {str(n): amount for n, amount in plan.budget.chapters.items()}
+    out["frais_generaux"] = plan.budget.overhead
+    out["imprevus"] = plan.budget.contingency
+    return out
+
+
+def compute_cash_flow(plan: CashPlan) -> CashFlow:
+    calendar, params = plan.calendar, plan.parameters
+    issues: list[Issue] = []
+    all_payments: list[Payment] = []
+    for source in plan.sources:
+        payments, found = schedule(source, calendar)
+        all_payments += payments
+        issues += found
+    profiles = spending_profiles() | plan.profiles
+    spending: dict[str, dict[Month, Decimal]] = {}
+    for key, amount in budget_amounts(plan).items():
+        shares = profiles.get(key, {Phase.TOURNAGE: Decimal(1)})
+        by_month: dict[Month, Decimal] = {}
+        phases = [p for p in Phase if shares.get(p)]
+        allotted = ZERO
+        for i, phase in enumerate(phases):
+            part = amount - allotted if i == len(phases) - 1 else round_cents(amount * shares[phase])
+            allotted += part
+            first, last = calendar.phase(phase)
+            for month, value in spread(part, months_between(month_of(first), month_of(max(first, last)))).items():
+                by_month[month] = by_month.get(month, ZERO) + value
+        spending[key] = by_month
+    dates = [p.date for p in all_payments] + [calendar.development, calendar.delivery]
+    first, last = month_of(min(dates)), month_of(max(dates))
+    vat_paid: dict[Month, Decimal] = {}
+    for key, by_month in spending.items():
+        if key.isdigit() and int(key) in params.vat_chapters:
+            for month, value in by_month.items():
+                vat_paid[month] = vat_paid.get(month, ZERO) + value
+    vat_paid = {m: round_cents(v * params.vat_rate) for m, v in vat_paid.items()}
+    vat_recovered: dict[Month, Decimal] = {}
+    for month, value in vat_paid.items():
+        back = month
+        for _ in range(params.vat_recovery_months):
+            back = (back + dt.timedelta(days=32)).replace(day=1)
+        vat_recovered[back] = vat_recovered.get(back, ZERO) + value
+    last = max([last, *spending_months(spending), *vat_recovered])
+    months = months_between(first, last)
+    receipts: dict[str, dict[Month, Decimal]] = {s.name: {} for s in plan.sources}
+    for p in all_payments:
+        month = month_of(p.date)
+        receipts[p.source][month] = receipts[p.source].get(month, ZERO) + p.amount
+    public = sum((s.amount for s in plan.sources if s.public), ZERO)
+    flow = CashFlow(
+        months=tuple(months), receipts=receipts, payments=spending, vat_paid=vat_paid, vat_recovered=vat_recovered,
+        opening_balance=params.opening_balance, financing_total=sum((s.amount for s in plan.sources), ZERO),
+        budget_total=plan.budget.total, public_total=public,
+        critical=CriticalPeriod(negative_months=(), lowest=ZERO, lowest_month=first, bridge_loan=ZERO, interest=ZERO,
+                                backing=()),
+        issues=tuple(issues),
+    )
+    return flow.model_copy(update={"critical": critical_period(flow, all_payments, plan)})
+
+
+def spending_months(spending: dict[str, dict[Month, Decimal]]) -> list[Month]:
+    return [m for by_month in spending.values() for m in by_month]
+
+
+BRIDGE_STEP = Decimal(1000)  # a bridge loan is asked for in round thousands
+
+
+def critical_period(flow: CashFlow, payments: list[Payment], plan: CashPlan) -> CriticalPeriod:
+    """The months below zero, the lowest point, and the bridge loan that covers it with a margin."""
+    balances = flow.balances()
+    params = plan.parameters
+    if not balances:
+        return CriticalPeriod(negative_months=(), lowest=ZERO, lowest_month=month_of(plan.calendar.development),
+                              bridge_loan=ZERO, interest=ZERO, backing=())
+    lowest = min(balances)
+    lowest_month = flow.months[balances.index(lowest)]
+    negative = tuple(m for m, b in zip(flow.months, balances, strict=True) if b < 0)
+    loan = ZERO
+    if lowest < 0:
+        needed = -lowest * (1 + params.bridge_margin)
+        loan = Decimal(math.ceil(needed / BRIDGE_STEP)) * BRIDGE_STEP
+    interest = sum((round_cents(-b * params.bridge_rate / 12) for b in balances if b < 0), ZERO)
+    backing = tuple(sorted((p for p in payments if month_of(p.date) > lowest_month), key=lambda p: p.date))
+    return CriticalPeriod(negative_months=negative, lowest=lowest, lowest_month=lowest_month, bridge_loan=loan,
+                          interest=interest, backing=backing if lowest < 0 else ())

@@ -1,0 +1,120 @@
+"""Records of a financing plan and cash-flow forecast, as read from a workbook: immutable, each
+knowing where it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from xlprod.cnc.financing import Event, Phase
+from xlprod.core.location import Location
+from xlprod.core.money import ZERO
+
+
+class Status(StrEnum):
+    ACQUIS = "acquis"
+    NEGOCIATION = "en négociation"
+    ENVISAGE = "envisagé"
+
+
+class Tranche(BaseModel):
+    """One payment of a source: a share of it or an amount, at a date or at an event plus a delay."""
+
+    model_config = ConfigDict(frozen=True)
+
+    share: Decimal | None = None
+    amount: Decimal | None = None
+    date: dt.date | None = None
+    event: Event | None = None
+    delay_days: int = 0
+    where: Location = Field(default_factory=Location)
+
+
+class Source(BaseModel):
+    """A line of the financing plan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: str
+    public: bool
+    amount: Decimal
+    status: Status = Status.ACQUIS
+    signature: dt.date | None = None
+    tranches: tuple[Tranche, ...] = ()
+    where: Location = Field(default_factory=Location)
+
+
+class Calendar(BaseModel):
+    """The production's dates: each phase starts where the previous one ends."""
+
+    model_config = ConfigDict(frozen=True)
+
+    development: dt.date
+    preparation: dt.date
+    shoot_start: dt.date
+    shoot_end: dt.date
+    delivery: dt.date
+    visa: dt.date | None = None
+    release: dt.date | None = None
+
+    def event(self, event: Event, signature: dt.date | None = None) -> dt.date | None:
+        return {
+            Event.SIGNATURE: signature,
+            Event.DEBUT_TOURNAGE: self.shoot_start,
+            Event.FIN_TOURNAGE: self.shoot_end,
+            Event.LIVRAISON: self.delivery,
+            Event.VISA: self.visa,
+            Event.SORTIE: self.release,
+        }[event]
+
+    def phase(self, phase: Phase) -> tuple[dt.date, dt.date]:
+        """First and last day of a phase."""
+        day = dt.timedelta(days=1)
+        return {
+            Phase.DEVELOPPEMENT: (self.development, self.preparation - day),
+            Phase.PREPARATION: (self.preparation, self.shoot_start - day),
+            Phase.TOURNAGE: (self.shoot_start, self.shoot_end),
+            Phase.POSTPRODUCTION: (self.shoot_end + day, self.delivery),
+        }[phase]
+
+
+class BudgetCopy(BaseModel):
+    """What the cash-flow workbook keeps of the devis, so that it stands alone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chapters: dict[int, Decimal]
+    overhead: Decimal = ZERO
+    contingency: Decimal = ZERO
+    tax_credit: Decimal = ZERO  # the devis' estimate
+    source_file: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.chapters.values(), ZERO) + self.overhead + self.contingency
+
+
+class CashParameters(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    opening_balance: Decimal = ZERO
+    vat_rate: Decimal = Decimal("0.20")
+    vat_chapters: frozenset[int] = frozenset({5, 6, 7, 8})
+    vat_recovery_months: int = 2
+    bridge_margin: Decimal = Decimal("0.10")  # on top of the deepest gap
+    bridge_rate: Decimal = Decimal("0.05")  # a year
+    aid_cap: Decimal = Decimal("0.50")  # public-aid intensity: 50 %, 60 % for difficult or low-budget works
+
+
+class CashPlan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sources: tuple[Source, ...]
+    calendar: Calendar
+    budget: BudgetCopy
+    parameters: CashParameters = CashParameters()
+    profiles: dict[str, dict[Phase, Decimal]] = Field(default_factory=dict)  # budget key -> share per phase
