@@ -102,3 +102,33 @@ def test_the_tax_credit_template_pays_about_a_year_after_the_shoot():
     credit = Source(name="CI", type="crédit d'impôt", public=True, amount=D(300_000))
     payments, _ = schedule(credit, CAL)
     assert month_of(payments[0].date) == dt.date(2027, 6, 1)
+
+
+def test_checks_and_measures_on_a_short_plan_with_a_gap():
+    from xlprod.kinds.tresorerie.checks import validate_cash_plan
+    from xlprod.kinds.tresorerie.compute import measures
+
+    sources = (
+        Source(name="Apport", type="apport producteur", public=False, amount=D(150_000), signature=dt.date(2026, 1, 5)),
+        Source(name="Région", type="aide régionale", public=True, amount=D(300_000), signature=dt.date(2026, 2, 1)),
+        Source(name="CI", type="crédit d'impôt", public=True, amount=D(250_000)),
+    )
+    budget = BUDGET.model_copy(update={"tax_credit": D(240_000)})
+    plan = CashPlan(sources=sources, calendar=CAL, budget=budget, parameters=NO_VAT)
+    flow = compute_cash_flow(plan)
+    codes = {i.code: i for i in validate_cash_plan(plan, flow)}
+    assert "TRE001" in codes and "300 000,00" in codes["TRE001"].message.replace("\u202f", " ")  # 700 k for 1 M€
+    assert "TRE003" in codes  # 550 k of public aid on a 1 M€ budget: 55 % > 50 %
+    assert "TRE004" in codes and "TRE007" in codes and "TRE020" in codes
+    found = measures(flow, plan)
+    assert [m.kind for m in found] == ["crédit relais", "tranche avancée", "paiements différés"]
+    assert found[0].amount == flow.critical.bridge_loan and "adossé à" in found[0].text
+    assert found[2].text.startswith("Différer") and "poste 8" in found[2].text
+
+
+def test_a_calendar_out_of_order_is_said():
+    from xlprod.kinds.tresorerie.checks import check_calendar
+
+    bad = CAL.model_copy(update={"shoot_end": dt.date(2026, 4, 1)})
+    plan = CashPlan(sources=(), calendar=bad, budget=BUDGET)
+    assert [i.code for i in check_calendar(plan, None)] == ["TRE013"]  # type: ignore[arg-type]

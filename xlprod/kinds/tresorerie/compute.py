@@ -189,3 +189,51 @@ def critical_period(flow: CashFlow, payments: list[Payment], plan: CashPlan) -> 
     backing = tuple(sorted((p for p in payments if month_of(p.date) > lowest_month), key=lambda p: p.date))
     return CriticalPeriod(negative_months=negative, lowest=lowest, lowest_month=lowest_month, bridge_loan=loan,
                           interest=interest, backing=backing if lowest < 0 else ())
+
+
+class Measure(BaseModel):
+    """A way out of the critical period, with its figures."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # "crédit relais", "tranche avancée", "paiements différés"
+    text: str
+    amount: Decimal
+
+
+SALARIED = frozenset({"2", "3", "4"})  # pay and charges cannot wait
+
+
+def measures(flow: CashFlow, plan: CashPlan) -> list[Measure]:
+    """The bridge loan; the first receipt after the lowest point brought forward to it; the
+    payments of chapters that are not pay, falling in the negative months, deferred after them."""
+    from xlprod.core.money import format_eur
+
+    critical = flow.critical
+    if critical.lowest >= 0:
+        return []
+    need = -critical.lowest
+    text = (f"Crédit relais de {format_eur(critical.bridge_loan)} (creux de {format_eur(need)} et marge de "
+            f"{plan.parameters.bridge_margin * 100:.0f} %), intérêts estimés {format_eur(critical.interest)}")
+    if critical.backing:
+        text += ", adossé à " + ", ".join(f"{p.source} ({format_eur(p.amount)} le {p.date:%d/%m/%Y})"
+                                          for p in critical.backing[:4])
+    out = [Measure(kind="crédit relais", amount=critical.bridge_loan, text=text + ".")]
+    if critical.backing:
+        first = critical.backing[0]
+        covered = min(first.amount, need)
+        out.append(Measure(kind="tranche avancée", amount=covered,
+                           text=f"Avancer la tranche de {first.source} ({format_eur(first.amount)}, due le "
+                                f"{first.date:%d/%m/%Y}) à {critical.lowest_month:%m/%Y} couvrirait "
+                                f"{format_eur(covered)} du creux."))
+    negative = set(critical.negative_months)
+    deferrable = sorted(((key, sum((v for m, v in by_month.items() if m in negative), ZERO))
+                         for key, by_month in flow.payments.items() if key not in SALARIED), key=lambda kv: -kv[1])
+    if deferrable and deferrable[0][1] > 0:
+        key, amount = deferrable[0]
+        label = f"poste {key}" if key.isdigit() else key.replace("_", " ")
+        after = (critical.negative_months[-1] + dt.timedelta(days=32)).replace(day=1)
+        out.append(Measure(kind="paiements différés", amount=amount,
+                           text=f"Différer à {after:%m/%Y} les paiements du {label} tombant pendant les mois négatifs "
+                                f"({format_eur(amount)}), en accord avec les prestataires."))
+    return out
