@@ -21,7 +21,7 @@ CAL = Calendar(development=dt.date(2026, 1, 1), preparation=dt.date(2026, 3, 1),
 # a small film: 1 M€ of chapters, no VAT chapters to keep the hand computation short
 BUDGET = BudgetCopy(chapters={1: D(100_000), 2: D(400_000), 3: D(200_000), 4: D(0), 5: D(0), 6: D(0), 7: D(0),
                               8: D(300_000), 9: D(0)})
-NO_VAT = CashParameters(vat_chapters=frozenset())
+NO_VAT = CashParameters(vat_keys=frozenset())
 
 
 def test_every_source_type_has_a_schedule_that_adds_up_to_100_percent():
@@ -57,8 +57,8 @@ def test_a_pre_sale_paid_at_delivery_opens_a_gap_at_the_right_months_with_the_ri
 
 def test_conservation_receipts_minus_payments_is_financing_minus_budget_and_vat_nets_out():
     budget = BudgetCopy(chapters={n: D(100_000 + 1234 * n) for n in range(1, 10)}, overhead=D(70_000),
-                        contingency=D(45_000.55))
-    sources = tuple(Source(name=f"S{i}", type=t, public=spec.public, amount=D(123_456.78) * (i + 1),
+                        contingency=D("45000.55"))
+    sources = tuple(Source(name=f"S{i}", type=t, public=spec.public, amount=D("123456.78") * (i + 1),
                            signature=dt.date(2026, 2, 1))
                     for i, (t, spec) in enumerate(source_types().items()))
     params = CashParameters(opening_balance=D(25_000))
@@ -79,7 +79,7 @@ def test_any_tranches_adding_up_to_100_percent_pay_exactly_the_amount(amount, cu
     points = sorted(set(cuts))
     shares = [D(b - a) / 100 for a, b in zip([0, *points], [*points, 100], strict=True)]
     source = Source(name="S", type="autre", public=False, amount=amount, signature=dt.date(2026, 1, 1),
-                    tranches=tuple(Tranche(share=s, event=Event.SIGNATURE, delay_days=30 * i)
+                    tranches=tuple(Tranche(number=i, share=s, event=Event.SIGNATURE, delay_days=30 * i)
                                    for i, s in enumerate(shares)))
     payments, issues = schedule(source, CAL)
     assert issues == [] and sum((p.amount for p in payments), D(0)) == amount
@@ -88,7 +88,7 @@ def test_any_tranches_adding_up_to_100_percent_pay_exactly_the_amount(amount, cu
 
 def test_tranches_not_adding_up_or_without_a_date_are_located_errors():
     bad = Source(name="MG", type="minimum garanti distributeur", public=False, amount=D(100_000),
-                 tranches=(Tranche(share=D("0.2"), event=Event.SIGNATURE), Tranche(share=D("0.7"), event=Event.SORTIE)))
+                 tranches=(Tranche(share=D("0.2"), event=Event.SIGNATURE), Tranche(number=2, share=D("0.7"), event=Event.SORTIE)))
     payments, issues = schedule(bad, CAL.model_copy(update={"release": None}))
     codes = [i.code for i in issues]
     assert codes.count("TRE010") == 1 and codes.count("TRE011") == 2  # 90 %; no signature date, no release date

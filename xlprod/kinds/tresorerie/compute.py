@@ -2,9 +2,10 @@
 production's phases, VAT paid and recovered, the cumulative balance; then the critical period
 and the bridge loan that covers it.
 
-Rounding points: a tranche's amount (schedule); a chapter's monthly payment (its phase share,
-spread evenly over the phase's months, the last month taking the remainder); the VAT of a month's
-taxable payments; a month's interest. Everything else is a sum of cents.
+Rounding points, each a ``ROUND(..., 2)`` of the workbook: a tranche's payment (schedule); what
+a budget amount has paid by the end of a month (its phases' shares spread evenly over their
+months) — a month's payment is the difference, so the months add up to the amount exactly; the
+VAT of a month's taxable payments; a month's interest. Everything else is a sum of cents.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from xlprod.cnc.financing import Phase, spending_profiles
-from xlprod.core.issues import Issue
+from xlprod.core.issues import Issue, warning
+from xlprod.core.location import Location
 from xlprod.core.money import ZERO, round_cents
 from xlprod.kinds.tresorerie.model import CashPlan
 from xlprod.kinds.tresorerie.schedule import Payment, schedule
@@ -26,24 +28,6 @@ Month = dt.date  # the first day of a month
 
 def month_of(day: dt.date) -> Month:
     return day.replace(day=1)
-
-
-def months_between(first: Month, last: Month) -> list[Month]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = (m + dt.timedelta(days=32)).replace(day=1)
-    return out
-
-
-def spread(amount: Decimal, months: list[Month]) -> dict[Month, Decimal]:
-    """An amount in equal monthly cents over ``months``, the last one taking the remainder."""
-    if not months:
-        return {}
-    each = round_cents(amount / len(months))
-    out = dict.fromkeys(months, each)
-    out[months[-1]] = amount - each * (len(months) - 1)
-    return out
 
 
 class CriticalPeriod(BaseModel):
@@ -102,12 +86,40 @@ class CashFlow(BaseModel):
         return self.public_total / self.budget_total if self.budget_total else ZERO
 
 
+HORIZON = 60  # months shown and counted, from the month of the first date
+
+
 def budget_amounts(plan: CashPlan) -> dict[str, Decimal]:
     """Budget key -> amount: chapters 1-9, overhead, contingency."""
     out = {str(n): amount for n, amount in plan.budget.chapters.items()}
     out["frais_generaux"] = plan.budget.overhead
     out["imprevus"] = plan.budget.contingency
     return out
+
+
+def month_index(first: Month, day: dt.date) -> int:
+    """1 for the first month of the table, as ``(YEAR(d)-YEAR(f))*12+MONTH(d)-MONTH(f)+1``."""
+    return (day.year - first.year) * 12 + day.month - first.month + 1
+
+
+def phase_months(plan: CashPlan, first: Month) -> dict[Phase, tuple[int, int]]:
+    """Phase -> (index of its first month, number of its months, at least 1)."""
+    out = {}
+    for phase in Phase:
+        start, end = plan.calendar.phase(phase)
+        s = month_index(first, start)
+        out[phase] = (s, max(1, month_index(first, end) - s + 1))
+    return out
+
+
+def paid_by(shares: dict[Phase, Decimal], phases: dict[Phase, tuple[int, int]], i: int) -> Decimal:
+    """The share of a budget amount paid by the end of month ``i``: each phase's share spread
+    evenly over its months."""
+    total = ZERO
+    for phase, share in shares.items():
+        s, n = phases[phase]
+        total += share * min(max(i - s + 1, 0), n) / n
+    return total
 
 
 def compute_cash_flow(plan: CashPlan) -> CashFlow:
@@ -118,40 +130,39 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         payments, found = schedule(source, calendar)
         all_payments += payments
         issues += found
+    first = month_of(min([calendar.development, *(p.date for p in all_payments)]))
+    months = [first]
+    while len(months) < HORIZON:
+        months.append((months[-1] + dt.timedelta(days=32)).replace(day=1))
+    phases = phase_months(plan, first)
     profiles = spending_profiles() | plan.profiles
     spending: dict[str, dict[Month, Decimal]] = {}
     for key, amount in budget_amounts(plan).items():
         shares = profiles.get(key, {Phase.TOURNAGE: Decimal(1)})
-        by_month: dict[Month, Decimal] = {}
-        phases = [p for p in Phase if shares.get(p)]
-        allotted = ZERO
-        for i, phase in enumerate(phases):
-            part = amount - allotted if i == len(phases) - 1 else round_cents(amount * shares[phase])
-            allotted += part
-            first, last = calendar.phase(phase)
-            for month, value in spread(part, months_between(month_of(first), month_of(max(first, last)))).items():
-                by_month[month] = by_month.get(month, ZERO) + value
-        spending[key] = by_month
-    dates = [p.date for p in all_payments] + [calendar.development, calendar.delivery]
-    first, last = month_of(min(dates)), month_of(max(dates))
+        # cumulative rounding: what is paid by the end of each month, rounded, minus the month before
+        paid = [round_cents(amount * paid_by(shares, phases, i)) for i in range(HORIZON + 1)]
+        spending[key] = {m: paid[i + 1] - paid[i] for i, m in enumerate(months) if paid[i + 1] != paid[i]}
     vat_paid: dict[Month, Decimal] = {}
-    for key, by_month in spending.items():
-        if key.isdigit() and int(key) in params.vat_chapters:
-            for month, value in by_month.items():
-                vat_paid[month] = vat_paid.get(month, ZERO) + value
-    vat_paid = {m: round_cents(v * params.vat_rate) for m, v in vat_paid.items()}
-    vat_recovered: dict[Month, Decimal] = {}
-    for month, value in vat_paid.items():
-        back = month
-        for _ in range(params.vat_recovery_months):
-            back = (back + dt.timedelta(days=32)).replace(day=1)
-        vat_recovered[back] = vat_recovered.get(back, ZERO) + value
-    last = max([last, *spending_months(spending), *vat_recovered])
-    months = months_between(first, last)
+    for month in months:
+        taxable = sum((spending[k].get(month, ZERO) for k in spending if k in params.vat_keys), ZERO)
+        if taxable:
+            vat_paid[month] = round_cents(taxable * params.vat_rate)
+    vat_recovered = {months[i + params.vat_recovery_months]: vat_paid[m]
+                     for i, m in enumerate(months) if m in vat_paid and i + params.vat_recovery_months < HORIZON}
     receipts: dict[str, dict[Month, Decimal]] = {s.name: {} for s in plan.sources}
+    horizon_end = months[-1]
+    late = [p for p in all_payments if month_of(p.date) > horizon_end]
     for p in all_payments:
         month = month_of(p.date)
-        receipts[p.source][month] = receipts[p.source].get(month, ZERO) + p.amount
+        if month <= horizon_end:
+            receipts[p.source][month] = receipts[p.source].get(month, ZERO) + p.amount
+    if late:
+        issues.append(warning(
+            "TRE015", Location(sheet="Échéancier"),
+            f"{len(late)} versement(s) après le {HORIZON}e mois du tableau ({horizon_end:%m/%Y}), non comptés : "
+            + ", ".join(f"{p.source} le {p.date:%d/%m/%Y}" for p in late[:3]) + ".",
+            "Vérifiez les dates (une année mal saisie ?), ou rapprochez le début du développement.",
+        ))
     public = sum((s.amount for s in plan.sources if s.public), ZERO)
     flow = CashFlow(
         months=tuple(months), receipts=receipts, payments=spending, vat_paid=vat_paid, vat_recovered=vat_recovered,
@@ -162,10 +173,6 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         issues=tuple(issues),
     )
     return flow.model_copy(update={"critical": critical_period(flow, all_payments, plan)})
-
-
-def spending_months(spending: dict[str, dict[Month, Decimal]]) -> list[Month]:
-    return [m for by_month in spending.values() for m in by_month]
 
 
 BRIDGE_STEP = Decimal(1000)  # a bridge loan is asked for in round thousands

@@ -25,6 +25,7 @@ class Tranche(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    number: int = 1  # « N° »: the order of a source's tranches (shares are cumulated in it)
     share: Decimal | None = None
     amount: Decimal | None = None
     date: dt.date | None = None
@@ -103,7 +104,7 @@ class CashParameters(BaseModel):
 
     opening_balance: Decimal = ZERO
     vat_rate: Decimal = Decimal("0.20")
-    vat_chapters: frozenset[int] = frozenset({5, 6, 7, 8})
+    vat_keys: frozenset[str] = frozenset({"5", "6", "7", "8"})  # budget keys whose payments bear VAT
     vat_recovery_months: int = 2
     bridge_margin: Decimal = Decimal("0.10")  # on top of the deepest gap
     bridge_rate: Decimal = Decimal("0.05")  # a year

@@ -32,30 +32,34 @@ def tranches_of(source: Source) -> tuple[Tranche, ...]:
     spec = source_types().get(source.type)
     if spec is None:  # said (TRE012); paid at signature, as « autre »
         return (Tranche(share=ONE, event=Event.SIGNATURE, where=source.where),)
-    return tuple(Tranche(share=t.share, event=t.event, delay_days=t.delay_days, where=source.where)
-                 for t in spec.schedule)
+    return tuple(Tranche(number=i, share=t.share, event=t.event, delay_days=t.delay_days, where=source.where)
+                 for i, t in enumerate(spec.schedule, start=1))
+
+
+def tranche_amounts(source: Source, tranches: tuple[Tranche, ...]) -> list[Decimal]:
+    """Each tranche's payment, as the « Versement » column computes it: its amount, or its share
+    of what the amounts leave, rounded cumulatively over the source's tranches in the order of
+    their numbers — ROUND(S × cumulated share) − ROUND(S × the cumulated share before it) — so
+    that shares adding up to 100 % pay exactly S."""
+    rest = source.amount - sum((t.amount for t in tranches if t.amount is not None), ZERO)
+    out = []
+    for t in tranches:
+        if t.amount is not None:
+            out.append(t.amount)
+            continue
+        share = t.share or ZERO
+        cum = sum((u.share or ZERO for u in tranches if u.amount is None and u.number <= t.number), ZERO)
+        out.append(round_cents(rest * cum) - round_cents(rest * (cum - share)))
+    return out
 
 
 def schedule(source: Source, calendar: Calendar) -> tuple[list[Payment], list[Issue]]:
     """Dated payments of a source, and what prevents dating or summing them."""
     tranches = tranches_of(source)
     issues: list[Issue] = []
-    amounts: list[Decimal] = []
+    amounts = tranche_amounts(source, tranches)
     shares = [t for t in tranches if t.amount is None]
     share_total = sum((t.share or ZERO for t in shares), ZERO)
-    fixed = sum((t.amount or ZERO for t in tranches if t.amount is not None), ZERO)
-    shared_amount = source.amount - fixed
-    paid_by_shares = ZERO
-    last_share = shares[-1] if shares else None
-    for t in tranches:
-        if t.amount is not None:
-            amounts.append(t.amount)
-        elif t is last_share and share_total == ONE:
-            amounts.append(shared_amount - paid_by_shares)  # the remainder: exactly the amount
-        else:
-            part = round_cents(shared_amount * (t.share or ZERO))
-            paid_by_shares += part
-            amounts.append(part)
     total = sum(amounts, ZERO)
     if shares and share_total != ONE:
         issues.append(error(
