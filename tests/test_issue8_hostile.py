@@ -87,7 +87,7 @@ def test_a_new_column_that_cannot_be_added_is_a_located_refusal(tmp_path, libreo
                           f'sh.getCellRangeByName("{right}6").setString("ma note")')
     assert main(["recalc", str(path)]) == 1
     out = out_of(capsys)
-    assert f"Devis!{right}5: erreur DEV041: Colonne « Protocole » absente" in out and f"Videz la colonne {right}" in out
+    assert f"Devis!{right}5: erreur DEV041: Colonne(s) « Protocole » absente(s)" in out and f"Videz les colonnes {right}" in out
     assert "totaux non mis à jour" in out
     assert XlsxFile(path).cell_values("Devis", [(6, ord(right) - 64)])[(6, ord(right) - 64)] == "ma note"
 
@@ -175,3 +175,82 @@ def test_the_template_catalogue_classes_builders_as_ouvriers_and_interns_as_stag
     by_label = {a.label: a.category for a in account_catalogue()}
     assert by_label["Constructeurs"] == by_label["Peintres"] == "ouvrier"
     assert by_label["Stagiaires (gratification)"] == "stagiaire"
+
+
+def _previous_release(tmp_path: Path) -> Path:
+    path = tmp_path / "devis.xlsx"
+    shutil.copy(DATA / "devis-release-2026-11-28.xlsx", path)
+    return path
+
+
+def test_a_previous_release_with_notes_right_of_its_table_gets_no_column_until_there_is_room(tmp_path, capsys):
+    path = _previous_release(tmp_path)
+    table = XlsxFile(path).table(L.TABLE_DEVIS)
+    note_col = table.first_col + len(table.headers) + 1  # two columns right of the table
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=table.header_row + 2, column=note_col).value = "ma note"
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    out = out_of(capsys)
+    assert "« Crédit impôt », « Base crédit impôt », « Protocole » absente(s)" in out
+    assert XlsxFile(path).table(L.TABLE_DEVIS).headers == table.headers  # none added: all or none
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DEVIS].cell(row=table.header_row + 2, column=note_col).value = None
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 0
+    assert "DEV052" not in out_of(capsys)  # then all three, silently
+
+
+@pytest.mark.libreoffice
+def test_a_previous_release_with_a_note_where_the_new_rows_go_is_told_to_make_room(tmp_path, libreoffice, capsys):
+    path = _previous_release(tmp_path)
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")',
+                          f'sh.getCellRangeByName("A{L.SYN_FILM_COST_ROW + 1}").setString("ma note")',
+                          f'sh.getCellRangeByName("C{L.SYN_FILM_COST_ROW + 4}").setValue(1234)')
+    for _ in range(2):
+        assert main(["recalc", str(path)]) == 1
+        out = out_of(capsys)
+        assert "DEV060" in out and "Déplacez ce contenu plus bas" in out and "DEV051" not in out
+    grid = XlsxFile(path)._grid(L.SHEET_SYNTHESE)
+    assert grid[L.SYN_FILM_COST_ROW][0] == "ma note" and grid[L.SYN_FILM_COST_ROW + 3][2] == 1234
+
+
+@pytest.mark.libreoffice
+def test_after_a_deleted_row_a_second_run_still_refuses_and_keeps_the_users_number(tmp_path, libreoffice, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    row = L.SYN_FLAT_FINANCIAL_ROW
+    edit_with_libreoffice(path, 'sh = doc.Sheets.getByName("Synthèse")', f'sh.getCellRangeByName("C{row + 1}").setValue(2222)',
+                          f"sh.Rows.removeByIndex({row - 1}, 1)")
+    for _ in range(2):
+        assert main(["recalc", str(path)]) == 1
+        out = out_of(capsys)
+        assert "DEV051" in out and "DEVIS_FRAIS_FINANCIERS_FORFAIT rétabli" not in out
+    assert XlsxFile(path)._grid(L.SHEET_SYNTHESE)[row - 1][2] == 2222
+
+
+def test_a_component_typed_as_a_bare_number_above_one_is_refused_not_rewritten(tmp_path, capsys):
+    path = make_devis(tmp_path / "devis.xlsx", LINES)
+    table = XlsxFile(path).table(L.TABLE_CHARGES)
+    col = table.first_col + table.headers.index("Technicien")
+    row = table.header_row + 1
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_PARAMETRES].cell(row=row, column=col).value = "4,5"
+    below = table.header_row + len(table.rows) + 1
+    wb[L.SHEET_PARAMETRES].cell(row=below, column=table.first_col).value = "Composante oubliée"
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    out = out_of(capsys)
+    assert "un taux s'écrit en pourcentage (4,5 %)" in out and "DEV061" in out
+    assert openpyxl.load_workbook(path)[L.SHEET_PARAMETRES].cell(row=row, column=col).value == "4,5"
+
+
+def test_new_parameters_without_room_say_so_rather_than_asking_to_restore_a_row(tmp_path, capsys):
+    path = _previous_release(tmp_path)
+    table = XlsxFile(path).table(L.TABLE_PARAMETRES)
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_PARAMETRES].cell(row=table.header_row + len(table.rows) + 1, column=1).value = "ma note"
+    wb.save(path)
+    main(["recalc", str(path)])
+    out = out_of(capsys)
+    assert "ajouté par cette version de xlprod : pas de place sous le tableau Paramètres" in out
+    assert "rétablissez sa ligne" not in out

@@ -156,6 +156,9 @@ SYN_CREDIT_BASE_ROW = SYN_CREDIT_HEADER_ROW + 5
 SYN_CREDIT_ROW = SYN_CREDIT_HEADER_ROW + 6
 SYN_CREDIT_CEILING_ROW = SYN_CREDIT_HEADER_ROW + 7
 SYN_LAST_ROW = SYN_CREDIT_CEILING_ROW
+# rows added after the release of 2026-11-28, whose Synthèse ended at the film cost
+NEW_SYN_ROWS = frozenset(range(SYN_FILM_COST_ROW + 1, SYN_LAST_ROW + 1))
+NEW_BLOCK_NAMES = ("DEVIS_FRAIS_FINANCIERS_FORFAIT", "DEVIS_BASE_CREDIT_IMPOT", "DEVIS_CREDIT_IMPOT_ESTIME")
 SYN_STATUS_CELL = (3, 1)  # A3: one-line summary of the checks, written by each recalculation
 STATUS_NAME = "DEVIS_CONTROLES"  # the status cell's defined name: it moves with the rows the user inserts
 

@@ -64,10 +64,15 @@ def rates_from_components(book: WorkbookPort, named: Named) -> tuple[dict[Locati
             where = Location(book=book.book_name, sheet=table.sheet,
                              cell=f"{column_letter(table.first_col + col)}{table.header_row + 1 + i}")
             parsed = parse_number(raw)
-            if parsed.problem:
+            problem = parsed.problem
+            if not problem and parsed.value is not None and not ZERO <= parsed.value <= 1:
+                problem = (f"« {str(raw).strip()} » : un taux s'écrit en pourcentage ({french_number(parsed.value)} %)"
+                           if parsed.from_text and "%" not in str(raw) else
+                           f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %")
+            if problem:
                 refused = True
                 issues.append(error(
-                    "DEV040", where, f"Composante des charges patronales ({table.headers[col]}) : {parsed.problem} ; "
+                    "DEV040", where, f"Composante des charges patronales ({table.headers[col]}) : {problem} ; "
                     "xlprod ne met pas à jour les totaux du classeur tant que la valeur est refusée.",
                     "Saisissez un pourcentage, par exemple 4 %, ou laissez la cellule vide.",
                 ))
@@ -87,4 +92,11 @@ def rates_from_components(book: WorkbookPort, named: Named) -> tuple[dict[Locati
         if not isinstance(cached, float) or from_double(cached) != total:
             fixes[loc] = FormulaValue(formula.lstrip("="), total)
         named[name] = (float(total), loc)
+    for below in {c.row: c for c in book.cells_below(table)}.values():  # a component typed under the table
+        issues.append(warning(
+            "DEV061", Location(book=book.book_name, sheet=table.sheet, cell=f"{column_letter(below.col)}{below.row}"),
+            f"Ligne {below.row} sous le tableau {L.TABLE_CHARGES}, hors du tableau : elle n'entre dans aucun taux.",
+            f"Insérez une ligne dans le tableau {L.TABLE_CHARGES} (clic droit sur sa dernière ligne > Insérer > "
+            "Lignes du tableau) et déplacez-y cette composante, ou effacez-la.",
+        ))
     return fixes, issues

@@ -74,6 +74,16 @@ def _all_of_type(values: list[object], kind: type) -> bool:
     return set(map(type, values)) == {kind}
 
 
+def _same_default(raw: object, spec: ParameterSpec) -> bool:
+    """A name holding exactly the default of a parameter this version added (no room for its row)."""
+    if not spec.since or spec.default is None:
+        return False
+    try:
+        return Decimal(str(raw)) == spec.default
+    except ArithmeticError:
+        return False
+
+
 def _blank(raw: object) -> bool:
     """Blank as a formula sees it: empty, spaces, ="" (calculated or not)."""
     if raw is None or isinstance(raw, EmptyTextResult):
@@ -437,12 +447,20 @@ def read_parameters(named: dict[str, tuple[object, Location] | None],
         locations[spec.key] = loc
         if loc.sheet is None and not isinstance(raw, NameFormula):  # a value in the name: used, and said
             shown = raw if raw not in (None, "") else "vide"
-            issues.append(warning(
-                "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({shown}) dans le nom {spec.name}, "
-                "et non par une cellule du tableau Paramètres : cette valeur est utilisée.",
-                "Pour le voir et le modifier dans la feuille, rétablissez sa ligne dans le tableau Paramètres "
-                "(ou repartez d'un modèle : xlprod new devis).",
-            ))
+            if spec.since and (str(raw) in ('""', "") or _same_default(raw, spec)):
+                issues.append(warning(  # a parameter this version adds, with no room for its row yet
+                    "DEV042", loc, f"Paramètre « {spec.label} » ajouté par cette version de xlprod : pas de place sous "
+                    f"le tableau Paramètres pour sa ligne ; valeur par défaut ({shown}) utilisée.",
+                    "Libérez les lignes sous le tableau Paramètres (déplacez ce qui s'y trouve), puis relancez : la "
+                    "ligne y sera ajoutée, modifiable.",
+                ))
+            else:
+                issues.append(warning(
+                    "DEV042", loc, f"Paramètre « {spec.label} » défini comme valeur fixe ({shown}) dans le nom "
+                    f"{spec.name}, et non par une cellule du tableau Paramètres : cette valeur est utilisée.",
+                    "Pour le voir et le modifier dans la feuille, rétablissez sa ligne dans le tableau Paramètres "
+                    "(ou repartez d'un modèle : xlprod new devis).",
+                ))
         if spec.optional and _blank(raw):
             values[spec.key] = None  # left blank (spaces, ="" too: the workbook's TRIM(...)="" says so): off
             continue

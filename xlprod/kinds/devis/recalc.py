@@ -159,8 +159,7 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
         else:
             _plan_devis_columns(plan, table, budget, result, renames)
             lost = _plan_synthese(plan, result, params, structure, book.book_name, renames,
-                                  lambda cells: book.cell_values(L.SHEET_SYNTHESE, cells),
-                                  lambda: book.sheet_formulas(L.SHEET_SYNTHESE))
+                                  lambda cells: book.cell_values(L.SHEET_SYNTHESE, cells))
             if lost:
                 issues += lost
                 report.summary = DevisSummary(budget, result, provisional=True)
@@ -249,42 +248,9 @@ def _formula_refused(where: Location, raw: object, meant: object) -> Issue:
     )
 
 
-def _rows_taken_by_others(cells: list[L.SynCell], placement: Placement,
-                          book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]],
-                          formulas_now: Callable[[], dict[tuple[int, int], str]]) -> set[int]:
-    """Calculation rows found by no anchor of their own, whose place now holds another row: the
-    user deleted them and the rows below moved up. A row is ours when its label is there, when one
-    of its formulas is, or when it is empty (a row this version added to an older Synthèse)."""
-    width = max(placement.col(c.col) or c.col for c in cells)
-    guessed = sorted({c.row for c in cells if c.formula} - set(placement.rows))
-    where = {row: placement.row(row) for row in guessed}
-    shown = book_values([(r, c) for r in where.values() if r is not None for c in range(1, width + 1)])
-    labels = {(c.row, c.col): c.value for c in cells if isinstance(c.value, str) and c.value}  # titles too
-    formulas: dict[tuple[int, int], str] | None = None
-    taken: set[int] = set()
-    for row, now in where.items():
-        if now is None:
-            continue
-        values = {c: shown.get((now, c)) for c in range(1, width + 1)}
-        if all(v in (None, "") for v in values.values()):
-            continue
-        cols = {c.col: c for c in cells if c.row == row}
-        if any(values.get(placement.col(col) or col) == text for (r, col), text in labels.items() if r == row):
-            continue
-        if formulas is None:
-            formulas = formulas_now()
-        if any(syn.formula and (moved := placement.formula(syn.formula)) and (now, placement.col(col) or col) in formulas
-               and normalize_formula(formulas[(now, placement.col(col) or col)]) == normalize_formula(moved)
-               for col, syn in cols.items()):
-            continue
-        taken.add(row)
-    return taken
-
-
 def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParameters, structure: Structure,
                    book: str, renames: dict[str, str],
-                   book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]],
-                   formulas_now: Callable[[], dict[tuple[int, int], str]] = dict) -> list[Issue]:
+                   book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]]) -> list[Issue]:
     """The Synthèse formulas and their values, where the sheet's rows and columns are now.
 
     Labels are the builder's, left as the user sees them, unless the sheet was recreated. When
@@ -321,7 +287,17 @@ def _plan_synthese(plan: WritePlan, result: BudgetResult, params: BudgetParamete
             "Copiez la feuille Synthèse d'un modèle neuf (xlprod new devis) à la place de celle-ci, ou choisissez une "
             "autre catégorie pour ces lignes.",
         )]
-    lost |= _rows_taken_by_others(cells, placement, book_values, formulas_now) - older
+    taken = structure.taken - older
+    if taken and structure.older and taken <= L.NEW_SYN_ROWS:  # the rows this version adds land on the user's cells
+        rows_now = sorted(filter(None, (placement.row(r) for r in taken)))
+        return [error(
+            "DEV060", Location(book=book, sheet=L.SHEET_SYNTHESE, cell=f"A{rows_now[0]}" if rows_now else None),
+            f"Synthèse : les lignes que cette version de xlprod ajoute (frais financiers forfaitaires, crédit d'impôt) "
+            f"tombent sur des cellules que vous avez remplies (ligne(s) {', '.join(map(str, rows_now))}) ; xlprod ne met "
+            "donc pas la synthèse à jour.",
+            "Déplacez ce contenu plus bas dans la feuille (ou sur une autre feuille), puis relancez.",
+        )]
+    lost |= taken
     for syn in cells:
         if syn.row in older:
             continue  # no line uses these populations: the older Synthèse adds up the same

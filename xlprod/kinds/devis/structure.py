@@ -7,6 +7,7 @@ Synthèse cells are now, since users insert rows and columns there (see ``placem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xlprod.core.issues import Issue, error, warning
@@ -28,6 +29,58 @@ class Structure:
     recreated: frozenset[str]  # sheets that had been deleted and were recreated empty
     issues: tuple[Issue, ...]
     controls_origin: tuple[int, int] = (controls.HEADER_ROW, 1)  # the Contrôles list's header cell, now
+    taken: frozenset[int] = frozenset()  # built rows whose place holds the user's cells (see ``taken_rows``)
+    older: bool = False  # a Synthèse made before the rows of NEW_SYN_ROWS
+
+
+def taken_rows(cells: list[L.SynCell], placement: Placement,
+               book_values: Callable[[list[tuple[int, int]]], dict[tuple[int, int], object]],
+               formulas_now: Callable[[], dict[tuple[int, int], str]]) -> frozenset[int]:
+    """Built rows whose place now holds the user's cells: a calculation row found by no anchor of
+    its own (the user deleted it, the rows below moved up), or a row this version adds to an
+    older Synthèse where the user wrote something. A row is ours when its label is there, when one
+    of its formulas is, or when it is empty."""
+    width = max(placement.col(c.col) or c.col for c in cells)
+    guessed = sorted(({c.row for c in cells if c.formula} - set(placement.rows))
+                     | {c.row for c in cells if c.row in L.NEW_SYN_ROWS})
+    where = {row: placement.row(row) for row in guessed}
+    shown = book_values([(r, c) for r in where.values() if r is not None for c in range(1, width + 1)])
+    labels = {(c.row, c.col): c.value for c in cells if isinstance(c.value, str) and c.value}  # titles too
+    formulas: dict[tuple[int, int], str] | None = None
+    taken: set[int] = set()
+    for row, now in where.items():
+        if now is None:
+            continue
+        values = {c: shown.get((now, c)) for c in range(1, width + 1)}
+        if all(v in (None, "") for v in values.values()):
+            continue
+        cols = {c.col: c for c in cells if c.row == row}
+        if not any(syn.formula for syn in cols.values()):  # a row of labels (a block's header): only ours
+            ours = {placement.col(col) or col: text for (r, col), text in labels.items() if r == row}
+            if any(v not in (None, "") and ours.get(c) != v for c, v in values.items()):
+                taken.add(row)
+            continue
+        if any(_shows(values.get(placement.col(col) or col), text) for (r, col), text in labels.items() if r == row):
+            continue
+        if formulas is None:
+            formulas = formulas_now()
+        if any(syn.formula and (moved := placement.formula(syn.formula)) and (now, placement.col(col) or col) in formulas
+               and normalize_formula(formulas[(now, placement.col(col) or col)]) == normalize_formula(moved)
+               for col, syn in cols.items()):
+            continue
+        taken.add(row)
+    return frozenset(taken)
+
+
+def _shows(value: object, label: str) -> bool:
+    """Does a cell show this label (a title built as « Synthèse du devis — » & the title: its start)?"""
+    return isinstance(value, str) and (value == label or (label.endswith("— ") and value.startswith(label)))
+
+
+def _built_cells() -> list[L.SynCell]:
+
+    params = BudgetParameters.from_values(default_values(), form_version="2018", title="", company="")
+    return L.synthese_cells(None, params)
 
 
 def built_formulas(renames: dict[str, str] | None = None) -> dict[tuple[int, int], str]:
@@ -69,15 +122,20 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
             found[name] = (ref[2], ref[3])
     formulas = {} if L.SHEET_SYNTHESE in recreated else book.sheet_formulas(L.SHEET_SYNTHESE)
     placement = find_placement(expected, found, built_formulas(renames), formulas)
+    taken = frozenset() if L.SHEET_SYNTHESE in recreated else taken_rows(
+        _built_cells(), placement, lambda cells: book.cell_values(L.SHEET_SYNTHESE, cells), lambda: formulas)
 
+    older = not any(n in names for n in L.NEW_BLOCK_NAMES)  # made before: the new block's names never existed
     restored: dict[str, str] = {}
     syn = quote_sheet(L.SHEET_SYNTHESE)
     for name, (row, col) in expected.items():
         if name in found:
             continue
         cell = placement.cell(row, col)
-        if cell is None:
+        if cell is None or row in taken:  # never onto the user's cells: the row is said lost (DEV051)
             continue
+        if older and row in L.NEW_SYN_ROWS and taken & L.NEW_SYN_ROWS:
+            continue  # the new rows wait, all of them, until the user makes room (DEV060)
         restored[name] = f"{syn}!${column_letter(cell[1])}${cell[0]}"
         if name not in L.NEW_NAMES or name in names:  # names this version added: put in place silently
             issues.append(_name_restored(book.book_name, name, names.get(name), restored[name]))
@@ -107,7 +165,7 @@ def restore_structure(book: WorkbookPort, renames: dict[str, str] | None = None)
                 "Supprimez ce nom local (Formules > Gestionnaire de noms, étendue : la feuille) ; tant qu'il existe, "
                 "xlprod ne met pas à jour les totaux du classeur.",
             ))
-    return Structure(placement, frozenset(recreated), tuple(issues), origin)
+    return Structure(placement, frozenset(recreated), tuple(issues), origin, taken, older)
 
 
 def _name_restored(book: str, name: str, was: str | None, now: str) -> Issue:
@@ -248,11 +306,28 @@ def restore_computed_columns(book: WorkbookPort, table: RawTable,
     Excel gives a new column), so that the Synthèse formulas find it again. A table made before
     this version gets the columns it added there too, without a warning."""
     issues: list[Issue] = []
-    older = not any(fold(L.COLUMN_BY_FIELD[f].header) in {fold(h) for h in table.headers} for f in L.NEW_FIELDS)
-    for fld in [c.field for c in L.DEVIS_COLUMNS if c.field in L.COMPUTED_FIELDS or c.field in L.NEW_FIELDS]:
+    present = {fold(h) for h in table.headers}
+    older = not any(fold(L.COLUMN_BY_FIELD[f].header) in present for f in L.NEW_FIELDS)
+    wanted = [c.field for c in L.DEVIS_COLUMNS if (c.field in L.COMPUTED_FIELDS or c.field in L.NEW_FIELDS)
+              and fold(c.header) not in present]
+    first = table.first_col + len(table.headers)  # the columns they would take, on the table's right
+    span = range(first, first + len(wanted))
+    last_row = table.header_row + max(len(table.rows), 1)
+    busy = sorted({c for (_, c), v in book.cell_values(table.sheet, [(r, c) for r in range(table.header_row, last_row + 1)
+                                                                      for c in span]).items() if v not in (None, "")})
+    if busy and any(f in L.NEW_FIELDS for f in wanted):  # all or none: a table half migrated would read as edited
+        cols = f"{column_letter(span[0])}:{column_letter(span[-1])}" if len(span) > 1 else column_letter(span[0])
+        names = ", ".join(f"« {L.COLUMN_BY_FIELD[f].header} »" for f in wanted)
+        issues.append(error(
+            "DEV041", Location(book=book.book_name, sheet=table.sheet, cell=f"{column_letter(busy[0])}{table.header_row}"),
+            f"Colonne(s) {names} absente(s) du tableau {table.name}, et xlprod ne peut pas les ajouter : les colonnes "
+            f"{cols}, à droite du tableau, ne sont pas vides ; xlprod ne met pas à jour les totaux du classeur.",
+            f"Videz les colonnes {cols} sur la hauteur du tableau (ou déplacez ce qu'elles contiennent), puis relancez : "
+            "xlprod y ajoutera les colonnes.",
+        ))
+        return table, issues
+    for fld in wanted:
         spec = L.COLUMN_BY_FIELD[fld]
-        if fold(spec.header) in {fold(h) for h in table.headers}:
-            continue
         if fld in L.NEW_FIELDS and fld not in L.COMPUTED_FIELDS:
             grown = book.add_table_column(table, spec.header, None)  # an input column, blank: as the account says
         elif spec.formula is not None:

@@ -1,0 +1,374 @@
+"""The public contract of ``tresorerie.xlsx``: sheets, tables, columns, defined names, and the
+formulas of the Trésorerie sheet, shared by the builder (new workbook) and the recalculation.
+
+Inputs live in Excel Tables (Financement, Tranches, Calendrier, Decaissements, ParametresTreso,
+TypesSources, EcheanciersTypes). The Trésorerie sheet is xlprod's: rebuilt at each
+recalculation, with native formulas over those tables and cached values, so the file computes
+the same anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlprod.cnc.financing import Event, Phase
+from xlprod.core.location import column_letter
+
+KIND = "tresorerie"
+CONTRACT_VERSION = 1
+
+SHEET_TRESO = "Trésorerie"
+SHEET_FINANCEMENT = "Financement"
+SHEET_ECHEANCIER = "Échéancier"
+SHEET_CALENDRIER = "Calendrier"
+SHEET_DECAISSEMENTS = "Décaissements"
+SHEET_PARAMETRES = "Paramètres"
+SHEET_MODELES = "Modèles"
+SHEET_CONTROLES = "Contrôles"
+SHEETS = (SHEET_TRESO, SHEET_FINANCEMENT, SHEET_ECHEANCIER, SHEET_CALENDRIER, SHEET_DECAISSEMENTS, SHEET_PARAMETRES,
+          SHEET_MODELES, SHEET_CONTROLES)
+
+HEADER_ROW = 4  # every input table's header row, column A
+
+YES, NO = "oui", "non"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    width: float
+    kind: str  # text, money, percent, date, int, list, computed
+    formula: str | None = None
+
+
+def _this(table: str, header: str) -> str:
+    return f"{table}[[#This Row],[{header}]]"
+
+
+TABLE_FINANCEMENT = "Financement"
+FINANCEMENT_COLUMNS = (
+    Column("Source", "name", 30, "text"),
+    Column("Type", "type", 28, "list"),
+    Column("Public", "public", 9, "list"),
+    Column("Montant", "amount", 16, "money"),
+    Column("Statut", "status", 15, "list"),
+    Column("Date de signature", "signature", 14, "date"),
+    Column("Observations", "note", 36, "text"),
+    Column("Public retenu", "public_used", 12, "computed",
+           f'IF({_this("Financement", "Public")}<>"",{_this("Financement", "Public")},'
+           f'IFERROR(VLOOKUP({_this("Financement", "Type")},TypesSources,2,FALSE),"{NO}"))'),
+)
+
+TABLE_TRANCHES = "Tranches"
+EVENT_LABELS = {
+    Event.SIGNATURE: "signature",
+    Event.DEBUT_TOURNAGE: "premier jour de tournage",
+    Event.FIN_TOURNAGE: "dernier jour de tournage",
+    Event.LIVRAISON: "livraison du PAD",
+    Event.VISA: "visa d'exploitation",
+    Event.SORTIE: "sortie en salles",
+}
+
+
+def _due_formula() -> str:
+    t = "Tranches"
+    event = _this(t, "Événement")
+    base = (f'IF({event}="{EVENT_LABELS[Event.SIGNATURE]}",SUMIFS(Financement[Date de signature],Financement[Source],'
+            f'{_this(t, "Source")}),SUMIFS(Calendrier[Date],Calendrier[Étape],{event}))')
+    return (f'IF({_this(t, "Date")}<>"",{_this(t, "Date")},IF({event}="",NA(),{base}+N({_this(t, "Délai (jours)")})))')
+
+
+def _payment_formula() -> str:
+    t = "Tranches"
+    source = _this(t, "Source")
+    rest = f"(SUMIFS(Financement[Montant],Financement[Source],{source})-SUMIFS(Tranches[Montant],Tranches[Source],{source}))"
+    cum = f'SUMIFS(Tranches[Part],Tranches[Source],{source},Tranches[Montant],"",Tranches[N°],"<="&{_this(t, "N°")})'
+    return (f'IF({_this(t, "Montant")}<>"",{_this(t, "Montant")},ROUND({rest}*{cum},2)'
+            f'-ROUND({rest}*({cum}-{_this(t, "Part")}),2))')
+
+
+TRANCHES_COLUMNS = (
+    Column("Source", "source", 30, "text"),
+    Column("N°", "number", 6, "int"),
+    Column("Part", "share", 9, "percent"),
+    Column("Montant", "amount", 15, "money"),
+    Column("Date", "date", 13, "date"),
+    Column("Événement", "event", 24, "list"),
+    Column("Délai (jours)", "delay", 10, "int"),
+    Column("Observations", "note", 30, "text"),
+    Column("Échéance", "due", 13, "computed", _due_formula()),
+    Column("Versement", "payment", 15, "computed", _payment_formula()),
+)
+
+TABLE_CALENDRIER = "Calendrier"
+CALENDAR_ROWS = (  # Étape (the label tranches use), key, defined name of its date
+    ("début du développement", "developpement", "CAL_DEVELOPPEMENT"),
+    ("début de la préparation", "preparation", "CAL_PREPARATION"),
+    (EVENT_LABELS[Event.DEBUT_TOURNAGE], "debut_tournage", "CAL_DEBUT_TOURNAGE"),
+    (EVENT_LABELS[Event.FIN_TOURNAGE], "fin_tournage", "CAL_FIN_TOURNAGE"),
+    (EVENT_LABELS[Event.LIVRAISON], "livraison", "CAL_LIVRAISON"),
+    (EVENT_LABELS[Event.VISA], "visa", "CAL_VISA"),
+    (EVENT_LABELS[Event.SORTIE], "sortie", "CAL_SORTIE"),
+)
+CALENDRIER_COLUMNS = (Column("Étape", "label", 30, "text"), Column("Date", "date", 14, "date"),
+                      Column("Clé", "key", 16, "text"))
+# the phases as months of the table: first month's number and count, computed next to the calendar
+PHASE_FIRST_ROW = HEADER_ROW + 1
+PHASE_COL = 6  # F: phase, G: first month, H: months
+PHASE_BOUNDS = {  # phase -> (first day, last day) as formulas over the calendar's names
+    Phase.DEVELOPPEMENT: ("CAL_DEVELOPPEMENT", "CAL_PREPARATION-1"),
+    Phase.PREPARATION: ("CAL_PREPARATION", "CAL_DEBUT_TOURNAGE-1"),
+    Phase.TOURNAGE: ("CAL_DEBUT_TOURNAGE", "CAL_FIN_TOURNAGE"),
+    Phase.POSTPRODUCTION: ("CAL_FIN_TOURNAGE+1", "CAL_LIVRAISON"),
+}
+PHASE_LABELS = {Phase.DEVELOPPEMENT: "Développement", Phase.PREPARATION: "Préparation", Phase.TOURNAGE: "Tournage",
+                Phase.POSTPRODUCTION: "Postproduction"}
+
+
+def phase_names(phase: Phase) -> tuple[str, str]:
+    return f"PH_{phase.value.upper()}_DEBUT", f"PH_{phase.value.upper()}_NB"
+
+
+def month_number(day: str) -> str:
+    """The month of ``day`` as a number of the table (1 = TRESO_PREMIER_MOIS)."""
+    return f"((YEAR({day})-YEAR(TRESO_PREMIER_MOIS))*12+MONTH({day})-MONTH(TRESO_PREMIER_MOIS)+1)"
+
+
+def phase_formulas(phase: Phase) -> tuple[str, str]:
+    start, end = PHASE_BOUNDS[phase]
+    first = month_number(start)
+    return first, f"MAX(1,{month_number(end)}-{first}+1)"
+
+
+TABLE_DECAISSEMENTS = "Decaissements"
+BUDGET_KEYS = (*(str(n) for n in range(1, 10)), "frais_generaux", "imprevus")
+DECAISSEMENTS_COLUMNS = (
+    Column("Clé", "key", 14, "text"),
+    Column("Poste", "label", 36, "text"),
+    Column("Montant", "amount", 16, "money"),
+    *(Column(PHASE_LABELS[p], f"phase:{p.value}", 14, "percent") for p in Phase),
+    Column("TVA", "vat", 7, "list"),
+)
+
+TABLE_PARAMETRES = "ParametresTreso"
+PARAM_COLUMNS = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")
+PARAMETERS = (  # key, name, label, default, unit, source
+    ("devis_fichier", "TRESO_DEVIS_FICHIER", "Devis de la production (chemin relatif à ce classeur)", "", "texte",
+     "Le recalcul recopie ses totaux par poste, ses frais généraux, ses imprévus, son crédit d'impôt estimé."),
+    ("solde_initial", "TRESO_SOLDE_INITIAL", "Trésorerie disponible au début du tableau", "0", "€",
+     "Saisie du producteur."),
+    ("taux_tva", "PARAM_TAUX_TVA", "TVA sur les achats taxables", "0.20", "%", "Taux normal (CGI art. 278)."),
+    ("delai_tva", "PARAM_DELAI_TVA", "Délai de récupération de la TVA (mois)", "2", "mois",
+     "Crédit de TVA imputé ou remboursé sur déclaration : délai moyen à ajuster."),
+    ("marge_relais", "PARAM_MARGE_RELAIS", "Crédit relais : marge au-delà du creux le plus profond", "0.10", "%",
+     "Usage bancaire : une réserve pour les aléas ; à négocier."),
+    ("taux_relais", "PARAM_TAUX_RELAIS", "Crédit relais : taux d'intérêt annuel", "0.05", "%",
+     "Estimation à remplacer par l'offre de la banque (crédit de production, garantie IFCIC possible)."),
+    ("plafond_aide", "PARAM_PLAFOND_AIDE", "Plafond des aides publiques, crédit d'impôt compris", "0.50", "%",
+     "RGA art. 211-17 : 50 % du coût de l'œuvre ; 60 % pour une œuvre difficile ou à petit budget (saisissez 60 %)."),
+    ("seuil_interets", "PARAM_SEUIL_INTERETS", "Alerte : écart toléré entre intérêts et frais financiers du devis",
+     "1000", "€", "Seuil d'alerte de xlprod."),
+    ("credit_impot_devis", "TRESO_CREDIT_IMPOT_DEVIS", "Crédit d'impôt estimé par le devis (copie)", "0", "€",
+     "Recopié du devis (DEVIS_CREDIT_IMPOT_ESTIME) à chaque recalcul."),
+    ("frais_financiers_devis", "TRESO_FRAIS_FINANCIERS_DEVIS", "Frais financiers du devis (copie)", "0", "€",
+     "Recopié du devis (DEVIS_FRAIS_FINANCIERS) à chaque recalcul."),
+    ("devis_copie", "TRESO_DEVIS_COPIE", "Dernière copie du devis", "", "texte",
+     "Fichier, date et total du devis recopié ; écrit par xlprod."),
+)
+
+TABLE_TYPES = "TypesSources"
+TABLE_TEMPLATES = "EcheanciersTypes"
+TEMPLATES_FIRST_ROW = 26  # header row of EcheanciersTypes, below TypesSources
+
+# -- Trésorerie ---------------------------------------------------------------------------------
+MONTHS = 60
+FIRST_MONTH_COL = 3  # C
+LAST_MONTH_COL = FIRST_MONTH_COL + MONTHS - 1
+SUMMARY_ROWS = {  # name -> (row, label)
+    "TRESO_BUDGET_TOTAL": (5, "Budget (devis)"),
+    "TRESO_FINANCEMENT_TOTAL": (6, "Financements"),
+    "TRESO_ECART_FINANCEMENT": (7, "Écart (financements − budget)"),
+    "TRESO_INTENSITE_AIDE_PUBLIQUE": (8, "Aides publiques / budget (plafond à droite)"),
+    "TRESO_CREDIT_IMPOT": (9, "Crédit d'impôt du plan (estimation du devis à droite)"),
+    "TRESO_SOLDE_MIN": (10, "Solde le plus bas"),
+    "TRESO_MOIS_SOLDE_MIN": (11, "Mois du solde le plus bas"),
+    "TRESO_SOLDE_FINAL": (12, "Solde final"),
+    "TRESO_CREDIT_RELAIS": (13, "Crédit relais suggéré (creux + marge, arrondi au millier)"),
+    "TRESO_INTERETS_RELAIS": (14, "Intérêts sur les soldes négatifs (taux du crédit relais)"),
+}
+MEASURES_ROW = 16  # three lines of measures, written as text
+INDEX_ROW = 20  # month numbers 1..60
+MONTH_ROW = 21  # the months (first day)
+BALANCE_ROW = 22  # cumulative balance: the chart's series
+NET_ROW = 23
+RECEIPTS_HEADER_ROW = 25
+STATUS_CELL = (3, 1)
+STATUS_NAME = "TRESO_CONTROLES"
+END_NAME = "TRESO_FIN_TABLEAU"  # the last row of the monthly table, so that the next one clears what is left
+
+
+def months_range(row: int) -> str:
+    return f"${column_letter(FIRST_MONTH_COL)}${row}:${column_letter(LAST_MONTH_COL)}${row}"
+
+
+def result_names() -> dict[str, tuple[str, int, int]]:
+    return {name: (SHEET_TRESO, row, 3) for name, (row, _) in SUMMARY_ROWS.items()}
+
+
+def summary_formulas() -> dict[str, str]:
+    bal, months = months_range(BALANCE_ROW), months_range(MONTH_ROW)
+    return {
+        "TRESO_BUDGET_TOTAL": "SUM(Decaissements[Montant])",
+        "TRESO_FINANCEMENT_TOTAL": "SUM(Financement[Montant])",
+        "TRESO_ECART_FINANCEMENT": "TRESO_FINANCEMENT_TOTAL-TRESO_BUDGET_TOTAL",
+        "TRESO_INTENSITE_AIDE_PUBLIQUE": f'IF(TRESO_BUDGET_TOTAL=0,0,SUMIFS(Financement[Montant],'
+                                         f'Financement[Public retenu],"{YES}")/TRESO_BUDGET_TOTAL)',
+        "TRESO_CREDIT_IMPOT": "SUMIFS(Financement[Montant],Financement[Type],\"crédit d'impôt\")",
+        "TRESO_SOLDE_MIN": f"MIN({bal})",
+        "TRESO_MOIS_SOLDE_MIN": f"INDEX({months},MATCH(TRESO_SOLDE_MIN,{bal},0))",
+        "TRESO_SOLDE_FINAL": f"${column_letter(LAST_MONTH_COL)}${BALANCE_ROW}",
+        "TRESO_CREDIT_RELAIS": "IF(TRESO_SOLDE_MIN<0,CEILING(ROUND(-TRESO_SOLDE_MIN*(1+PARAM_MARGE_RELAIS),2),1000),0)",
+        "TRESO_INTERETS_RELAIS": f"SUMPRODUCT(({bal}<0)*ROUND(-{bal}*PARAM_TAUX_RELAIS/12,2))",
+    }
+
+
+def paid_by_formula(j: int, col: str) -> str:
+    """What budget row ``j`` of Decaissements has paid by the end of the month of column ``col``."""
+    terms = []
+    for phase in Phase:
+        start, count = phase_names(phase)
+        share = f"INDEX(Decaissements[{PHASE_LABELS[phase]}],{j})"
+        terms.append(f"{share}*MIN(MAX({col}${INDEX_ROW}-{start}+1,0),{count})/{count}")
+    return f"ROUND(INDEX(Decaissements[Montant],{j})*({'+'.join(terms)}),2)"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Rows of the monthly table for a given number of sources."""
+
+    sources: int
+
+    @property
+    def first_receipt(self) -> int:
+        return RECEIPTS_HEADER_ROW + 1
+
+    @property
+    def receipts_total(self) -> int:
+        return self.first_receipt + self.sources
+
+    @property
+    def payments_header(self) -> int:
+        return self.receipts_total + 2
+
+    @property
+    def first_payment(self) -> int:
+        return self.payments_header + 1
+
+    @property
+    def payments_total(self) -> int:
+        return self.first_payment + len(BUDGET_KEYS)
+
+    @property
+    def vat_paid(self) -> int:
+        return self.payments_total + 2
+
+    @property
+    def vat_recovered(self) -> int:
+        return self.vat_paid + 1
+
+    @property
+    def cumulative_header(self) -> int:
+        return self.vat_recovered + 2
+
+    @property
+    def first_cumulative(self) -> int:
+        return self.cumulative_header + 1
+
+    @property
+    def last_row(self) -> int:
+        return self.first_cumulative + len(BUDGET_KEYS) - 1
+
+
+@dataclass(frozen=True)
+class GridCell:
+    row: int
+    col: int
+    value: object
+    formula: str | None = None
+    style: str = "money"
+
+
+def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | None) -> list[GridCell]:
+    """Every cell of the monthly table, formulas with ``values`` as their cached results."""
+    g = Grid(len(sources))
+    cells: list[GridCell] = []
+    v = values
+    letters = [column_letter(c) for c in range(FIRST_MONTH_COL, LAST_MONTH_COL + 1)]
+    cells.append(GridCell(INDEX_ROW, 2, "Mois n°", None, "text"))
+    cells.append(GridCell(MONTH_ROW, 2, "Mois", None, "header"))
+    cells.append(GridCell(BALANCE_ROW, 2, "Solde cumulé (trésorerie disponible)", None, "total_label"))
+    cells.append(GridCell(NET_ROW, 2, "Solde du mois", None, "text"))
+    cells.append(GridCell(RECEIPTS_HEADER_ROW, 2, "Encaissements", None, "subtitle"))
+    for i, name in enumerate(sources):
+        cells.append(GridCell(g.first_receipt + i, 2, name, None, "text"))
+    cells.append(GridCell(g.receipts_total, 2, "Total des encaissements", None, "total_label"))
+    cells.append(GridCell(g.payments_header, 2, "Décaissements (TVA comprise à part)", None, "subtitle"))
+    for j, key in enumerate(BUDGET_KEYS, start=1):
+        cells.append(GridCell(g.first_payment + j - 1, 1, None, f"INDEX(Decaissements[TVA],{j})",
+                              "center"))
+        cells.append(GridCell(g.first_payment + j - 1, 2, labels.get(key, key), None, "text"))
+        cells.append(GridCell(g.first_cumulative + j - 1, 2, labels.get(key, key), None, "text"))
+    cells.append(GridCell(g.payments_total, 2, "Total des décaissements", None, "total_label"))
+    cells.append(GridCell(g.vat_paid, 2, "TVA payée sur les achats taxables", None, "text"))
+    cells.append(GridCell(g.vat_recovered, 2, "TVA récupérée", None, "text"))
+    cells.append(GridCell(g.cumulative_header, 2, "Décaissé cumulé, par poste (arrondi au centime)", None, "subtitle"))
+    for k, col in enumerate(letters):
+        c = FIRST_MONTH_COL + k
+        prev = letters[k - 1] if k else None
+        cells.append(GridCell(INDEX_ROW, c, k + 1, None, "int"))
+        cells.append(GridCell(MONTH_ROW, c, v.months[k] if v else None,
+                              "TRESO_PREMIER_MOIS" if k == 0 else f"EDATE({prev}{MONTH_ROW},1)", "month"))
+        net = (f"{col}{g.receipts_total}-{col}{g.payments_total}-{col}{g.vat_paid}+{col}{g.vat_recovered}")
+        cells.append(GridCell(NET_ROW, c, v.net[k] if v else 0, net))
+        cells.append(GridCell(BALANCE_ROW, c, v.balance[k] if v else 0,
+                              f"TRESO_SOLDE_INITIAL+{col}{NET_ROW}" if k == 0 else f"{prev}{BALANCE_ROW}+{col}{NET_ROW}",
+                              "total_money"))
+        for i in range(len(sources)):
+            row = g.first_receipt + i
+            cells.append(GridCell(row, c, v.receipts[i][k] if v else 0,
+                                  f'SUMIFS(Tranches[Versement],Tranches[Source],$B{row},Tranches[Échéance],">="&{col}$'
+                                  f'{MONTH_ROW},Tranches[Échéance],"<"&EDATE({col}${MONTH_ROW},1))'))
+        first, last = g.first_receipt, g.receipts_total - 1
+        cells.append(GridCell(g.receipts_total, c, v.receipts_total[k] if v else 0,
+                              f"SUM({col}{first}:{col}{last})" if sources else "0", "total_money"))
+        for j in range(len(BUDGET_KEYS)):
+            cum_row, pay_row = g.first_cumulative + j, g.first_payment + j
+            cells.append(GridCell(cum_row, c, v.cumulative[j][k] if v else 0, paid_by_formula(j + 1, col)))
+            cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0,
+                                  f"{col}{cum_row}-{prev}{cum_row}" if prev else f"{col}{cum_row}"))
+        cells.append(GridCell(g.payments_total, c, v.payments_total[k] if v else 0,
+                              f"SUM({col}{g.first_payment}:{col}{g.payments_total - 1})", "total_money"))
+        cells.append(GridCell(g.vat_paid, c, v.vat_paid[k] if v else 0,
+                              f'ROUND(PARAM_TAUX_TVA*SUMIFS({col}{g.first_payment}:{col}{g.payments_total - 1},'
+                              f'$A${g.first_payment}:$A${g.payments_total - 1},"{YES}"),2)'))
+        cells.append(GridCell(g.vat_recovered, c, v.vat_recovered[k] if v else 0,
+                              f"IF({col}${INDEX_ROW}>PARAM_DELAI_TVA,INDEX({months_range(g.vat_paid)},"
+                              f"{col}${INDEX_ROW}-PARAM_DELAI_TVA),0)"))
+    return cells
+
+
+@dataclass(frozen=True)
+class GridValues:
+    """Python's value of every cell of the monthly table, month by month (60 each)."""
+
+    months: list[object]
+    net: list[object]
+    balance: list[object]
+    receipts: list[list[object]]  # per source
+    receipts_total: list[object]
+    cumulative: list[list[object]]  # per budget key
+    payments: list[list[object]]
+    payments_total: list[object]
+    vat_paid: list[object]
+    vat_recovered: list[object]
