@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from xlprod.kinds.devis import KIND as DEVIS
 from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report, Summary
+from xlprod.kinds.tresorerie import KIND as TRESORERIE
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS,)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS, TRESORERIE)}
 
 __all__ = ["KINDS", "Action", "DemoPart", "Kind", "NewOption", "Report", "Summary"]

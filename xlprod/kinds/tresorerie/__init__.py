@@ -1,6 +1,46 @@
-"""The financing plan and cash-flow forecast (plan de trésorerie): its pure core so far —
-schedules of the financing sources, the monthly table, the critical period and the bridge loan.
+"""The financing plan and cash-flow forecast (plan de trésorerie): sources and their payment
+schedules, the production's calendar, how the devis is spent over its phases, the monthly table
+with its lowest point, and the bridge loan that covers it.
 
-Not yet a registered kind: its workbook (sheets, formulas, « Recalculer la trésorerie ») comes
-next (issue 9).
+Pure rules (``model``, ``schedule``, ``compute``, ``checks``) beside the sheet layout
+(``layout``, ``reader``, ``builder``) and the recalculation that ties them (``recalc``).
 """
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from xlprod.kinds.registry import DemoPart, Kind, NewOption
+from xlprod.kinds.tresorerie import layout
+from xlprod.kinds.tresorerie.recalc import recalc_tresorerie
+
+
+def build_new(path: Path, options: Mapping[str, str | None]) -> int:
+    """A new cash-flow workbook: empty tables, the default schedules and spending profiles."""
+    from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
+
+    build_tresorerie(path, TresoInputs(title=options.get("titre") or "Sans titre", devis=options.get("devis") or ""),
+                     buttons=KIND.buttons())
+    return 0
+
+
+def demo(out_dir: Path) -> DemoPart:
+    from xlprod.kinds.tresorerie.demo import demo_tresorerie
+
+    return demo_tresorerie(out_dir)
+
+
+KIND = Kind(
+    name=layout.KIND,
+    title="Plan de trésorerie",
+    description="plan de financement et trésorerie mensuelle : échéanciers, TVA, période critique, crédit relais",
+    default_file="tresorerie.xlsm",
+    recalculate=recalc_tresorerie,
+    build_new=build_new,
+    demo=demo,
+    new_options=(
+        NewOption("--titre", "titre", "titre de l'œuvre", default="Sans titre"),
+        NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),
+    ),
+)

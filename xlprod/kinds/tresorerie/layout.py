@@ -76,7 +76,8 @@ def _due_formula() -> str:
     event = _this(t, "Événement")
     base = (f'IF({event}="{EVENT_LABELS[Event.SIGNATURE]}",SUMIFS(Financement[Date de signature],Financement[Source],'
             f'{_this(t, "Source")}),SUMIFS(Calendrier[Date],Calendrier[Étape],{event}))')
-    return (f'IF({_this(t, "Date")}<>"",{_this(t, "Date")},IF({event}="",NA(),{base}+N({_this(t, "Délai (jours)")})))')
+    return (f'IF({_this(t, "Source")}="","",IF({_this(t, "Date")}<>"",{_this(t, "Date")},IF({event}="",NA(),'
+            f'{base}+N({_this(t, "Délai (jours)")}))))')
 
 
 def _payment_formula() -> str:
@@ -84,8 +85,8 @@ def _payment_formula() -> str:
     source = _this(t, "Source")
     rest = f"(SUMIFS(Financement[Montant],Financement[Source],{source})-SUMIFS(Tranches[Montant],Tranches[Source],{source}))"
     cum = f'SUMIFS(Tranches[Part],Tranches[Source],{source},Tranches[Montant],"",Tranches[N°],"<="&{_this(t, "N°")})'
-    return (f'IF({_this(t, "Montant")}<>"",{_this(t, "Montant")},ROUND({rest}*{cum},2)'
-            f'-ROUND({rest}*({cum}-{_this(t, "Part")}),2))')
+    return (f'IF({source}="","",IF({_this(t, "Montant")}<>"",{_this(t, "Montant")},ROUND({rest}*{cum},2)'
+            f'-ROUND({rest}*({cum}-{_this(t, "Part")}),2)))')
 
 
 TRANCHES_COLUMNS = (
@@ -126,6 +127,13 @@ PHASE_LABELS = {Phase.DEVELOPPEMENT: "Développement", Phase.PREPARATION: "Prép
                 Phase.POSTPRODUCTION: "Postproduction"}
 
 
+# the first month of the table: that of the development's start, or of an earlier payment
+FIRST_MONTH_FORMULA = ("DATE(YEAR(IF(COUNT(Tranches[Échéance])=0,CAL_DEVELOPPEMENT,MIN(CAL_DEVELOPPEMENT,"
+                       "MIN(Tranches[Échéance])))),MONTH(IF(COUNT(Tranches[Échéance])=0,CAL_DEVELOPPEMENT,"
+                       "MIN(CAL_DEVELOPPEMENT,MIN(Tranches[Échéance])))),1)")
+FIRST_MONTH_ROW = PHASE_FIRST_ROW + 5  # where the Calendrier sheet shows it (G)
+
+
 def phase_names(phase: Phase) -> tuple[str, str]:
     return f"PH_{phase.value.upper()}_DEBUT", f"PH_{phase.value.upper()}_NB"
 
@@ -154,6 +162,7 @@ DECAISSEMENTS_COLUMNS = (
 TABLE_PARAMETRES = "ParametresTreso"
 PARAM_COLUMNS = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")
 PARAMETERS = (  # key, name, label, default, unit, source
+    ("titre", "TRESO_TITRE", "Titre de l'œuvre", "", "texte", "Saisie du producteur."),
     ("devis_fichier", "TRESO_DEVIS_FICHIER", "Devis de la production (chemin relatif à ce classeur)", "", "texte",
      "Le recalcul recopie ses totaux par poste, ses frais généraux, ses imprévus, son crédit d'impôt estimé."),
     ("solde_initial", "TRESO_SOLDE_INITIAL", "Trésorerie disponible au début du tableau", "0", "€",
@@ -315,8 +324,8 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
     cells.append(GridCell(g.receipts_total, 2, "Total des encaissements", None, "total_label"))
     cells.append(GridCell(g.payments_header, 2, "Décaissements (TVA comprise à part)", None, "subtitle"))
     for j, key in enumerate(BUDGET_KEYS, start=1):
-        cells.append(GridCell(g.first_payment + j - 1, 1, None, f"INDEX(Decaissements[TVA],{j})",
-                              "center"))
+        cells.append(GridCell(g.first_payment + j - 1, 1, (YES if key in v.vat_keys else NO) if v else None,
+                              f"INDEX(Decaissements[TVA],{j})", "center"))
         cells.append(GridCell(g.first_payment + j - 1, 2, labels.get(key, key), None, "text"))
         cells.append(GridCell(g.first_cumulative + j - 1, 2, labels.get(key, key), None, "text"))
     cells.append(GridCell(g.payments_total, 2, "Total des décaissements", None, "total_label"))
@@ -372,3 +381,4 @@ class GridValues:
     payments_total: list[object]
     vat_paid: list[object]
     vat_recovered: list[object]
+    vat_keys: frozenset[str] = frozenset()

@@ -1,0 +1,64 @@
+"""The cash flow's part of ``xlprod demo``: the sample production's financing plan and its
+monthly cash flow, built next to the sample devis (whose totals it copies) and recalculated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from xlprod.kinds.devis.demo import SAMPLE_FILE as DEVIS_FILE
+from xlprod.kinds.devis.demo import SAMPLE_TITLE
+from xlprod.kinds.registry import DemoPart
+from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
+from xlprod.kinds.tresorerie.recalc import TresoSummary, recalc_tresorerie
+from xlprod.workbook.controls import plural
+from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
+from xlprod.workbook.xlsx_file import XlsxFile
+
+SAMPLE_FILE = "tresorerie-les-heures-claires.xlsx"
+CALENDAR = {"developpement": dt.date(2026, 1, 5), "preparation": dt.date(2026, 3, 2),
+            "debut_tournage": dt.date(2026, 5, 4), "fin_tournage": dt.date(2026, 6, 26),
+            "livraison": dt.date(2026, 11, 30), "visa": dt.date(2026, 12, 15), "sortie": dt.date(2027, 3, 17)}
+# the sources of a French feature of about 3.9 M€; the producer's contribution closes the plan
+SOURCES = [
+    ("Canal+ (préachat)", "préachat TV payante", 900_000, dt.date(2026, 2, 10)),
+    ("France 2 Cinéma (préachat)", "préachat TV gratuite", 550_000, dt.date(2026, 2, 20)),
+    ("Le Pacte (minimum garanti)", "minimum garanti distributeur", 350_000, dt.date(2026, 1, 20)),
+    ("Be For Films (ventes internationales)", "ventes internationales", 150_000, dt.date(2026, 3, 5)),
+    ("Cinémage 20 (SOFICA)", "SOFICA", 250_000, dt.date(2026, 3, 15)),
+    ("Région Bretagne", "aide régionale", 300_000, dt.date(2026, 2, 1)),
+    ("Soutien automatique CNC", "soutien automatique CNC", 180_000, dt.date(2026, 1, 15)),
+]
+
+
+def build_sample(out_dir: Path, devis: Path, name: str = SAMPLE_FILE) -> Path:
+    """The sample cash-flow workbook, balanced against the (recalculated) sample devis."""
+    book = XlsxFile(devis, for_writing=False)
+    total = Decimal(str(book.named_cell("DEVIS_TOTAL")[0]))  # type: ignore[index]
+    credit = Decimal(str(book.named_cell("DEVIS_CREDIT_IMPOT_ESTIME")[0]))  # type: ignore[index]
+    sources = [{"name": n, "type": t, "amount": a, "signature": d} for n, t, a, d in SOURCES]
+    sources.append({"name": "Crédit d'impôt cinéma", "type": "crédit d'impôt", "amount": float(credit)})
+    others = sum((Decimal(str(s["amount"])) for s in sources), Decimal(0))
+    sources.insert(0, {"name": "Films du Large (apport)", "type": "apport producteur",
+                       "amount": float(total - others), "signature": dt.date(2026, 1, 5)})
+    path = out_dir / name
+    build_tresorerie(path, TresoInputs(title=SAMPLE_TITLE, devis=devis.name, sources=sources, calendar=CALENDAR,
+                                       opening_balance=50_000.0))
+    return path
+
+
+def demo_tresorerie(out_dir: Path) -> DemoPart:
+    path = out_dir / SAMPLE_FILE
+    check_demo_target(path)
+    with atomic_path(path) as tmp:
+        build_sample(out_dir, out_dir / DEVIS_FILE, tmp.name)
+        book = XlsxFile(tmp, name=path.name)
+        report = recalc_tresorerie(book, dt.datetime.now())
+        book.save(tmp)
+    record_demo_file(path)
+    summary = report.summary
+    lines = [summary.render() if isinstance(summary, TresoSummary) else "trésorerie non calculée", "",
+             f"{plural(report.errors, 'erreur')}, {plural(report.warnings, 'avertissement')}"]
+    lines += [issue.render() for issue in report.issues]
+    return DemoPart(paths=[path], text="\n".join(lines), errors=report.errors)

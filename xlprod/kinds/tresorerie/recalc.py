@@ -1,0 +1,352 @@
+"""« Recalculer la trésorerie »: copy the devis, give sources without tranches their type's
+schedule, compute the monthly table and its critical period, check, write formulas with cached
+values. Works on any ``WorkbookPort`` (a file or a book open in Excel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import cast
+
+from xlprod.cnc.financing import Phase
+from xlprod.core.issues import Issue, warning
+from xlprod.core.location import Location
+from xlprod.core.money import ZERO, format_eur, format_percent, to_excel
+from xlprod.kinds.registry import Report
+from xlprod.kinds.tresorerie import layout as L
+from xlprod.kinds.tresorerie.checks import check_interest_against_devis, validate_cash_plan
+from xlprod.kinds.tresorerie.compute import CashFlow, compute_cash_flow, measures, month_index
+from xlprod.kinds.tresorerie.model import CashParameters, CashPlan, Tranche
+from xlprod.kinds.tresorerie.reader import (
+    build_plan,
+    excel_date,
+    read_budget,
+    read_calendar,
+    read_sources,
+    read_templates,
+    read_tranches,
+    read_types,
+)
+from xlprod.kinds.tresorerie.schedule import tranche_amounts, tranches_of
+from xlprod.workbook.controls import plan_controls
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
+
+DEVIS_NAMES = {**{str(n): f"DEVIS_POSTE_{n}" for n in range(1, 10)}, "frais_generaux": "DEVIS_FRAIS_GENERAUX",
+               "imprevus": "DEVIS_IMPREVUS"}
+REFUSED = frozenset({"TRE010", "TRE011", "TRE016", "TRE017", "TRE018", "TRE019", "TRE031"})
+
+
+@dataclass(frozen=True)
+class TresoSummary:
+    plan: CashPlan
+    flow: CashFlow
+    provisional: bool = False
+
+    def headline(self) -> str:
+        if self.provisional:
+            return "trésorerie non mise à jour (voir les erreurs)"
+        c = self.flow.critical
+        low = f"solde le plus bas {format_eur(c.lowest)} en {c.lowest_month:%m/%Y}"
+        return f"écart de financement {format_eur(self.flow.financing_gap)}, {low}"
+
+    def render(self) -> str:
+        f, c = self.flow, self.flow.critical
+        lines = [f"Plan de trésorerie — {len(self.plan.sources)} sources",
+                 f"Budget {format_eur(f.budget_total)} ; financements {format_eur(f.financing_total)} ; écart "
+                 f"{format_eur(f.financing_gap)}",
+                 f"Aides publiques : {format_percent(f.aid_intensity)} du budget (plafond "
+                 f"{format_percent(self.plan.parameters.aid_cap)})",
+                 f"Solde le plus bas : {format_eur(c.lowest)} en {c.lowest_month:%m/%Y} ; {c.duration} mois négatifs ; "
+                 f"solde final {format_eur(f.final_balance)}"]
+        lines += [f"  • {m.text}" for m in measures(f, self.plan)]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        f, c = self.flow, self.flow.critical
+
+        def money(d: Decimal) -> str:
+            return f"{d:.2f}"
+
+        return {
+            "budget_total": money(f.budget_total), "financing_total": money(f.financing_total),
+            "financing_gap": money(f.financing_gap), "public_aid_intensity": f"{f.aid_intensity:.6f}",
+            "lowest_balance": money(c.lowest), "lowest_month": c.lowest_month.isoformat(),
+            "negative_months": [m.isoformat() for m in c.negative_months], "final_balance": money(f.final_balance),
+            "bridge_loan": money(c.bridge_loan), "bridge_interest": money(c.interest),
+            "backing": [{"source": p.source, "date": p.date.isoformat(), "amount": money(p.amount)} for p in c.backing],
+            "measures": [{"kind": m.kind, "amount": money(m.amount), "text": m.text} for m in measures(f, self.plan)],
+            "months": [{"month": m.isoformat(), "net": money(f.net(m)), "balance": money(b)}
+                       for m, b in zip(f.months, f.balances(), strict=True)],
+            "provisional": self.provisional,
+        }
+
+
+def _table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
+    table = book.table(name)
+    if table is None:
+        raise WorkbookError(Location(book=book.book_name, sheet=sheet), f"tableau Excel « {name} » introuvable",
+                            "Rétablissez le tableau (annulez sa suppression), ou repartez d'un modèle : "
+                            "xlprod new tresorerie.")
+    return table
+
+
+def _parameter(book: WorkbookPort, name: str) -> object:
+    found = book.named_cell(name)
+    return found[0] if found else None
+
+
+def _decimal(value: object, default: Decimal) -> Decimal:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return default
+
+
+def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
+    report = Report(book=book.book_name, kind=L.KIND)
+    issues: list[Issue] = []
+    plan = WritePlan()
+    budget_table = _table(book, L.TABLE_DECAISSEMENTS, L.SHEET_DECAISSEMENTS)
+    copied: dict[str, Decimal] = {}
+    issues += _copy_devis(book, budget_table, plan, copied)
+
+    types = read_types(book.table(L.TABLE_TYPES))
+    templates = read_templates(book.table(L.TABLE_TEMPLATES))
+    sources = read_sources(_table(book, L.TABLE_FINANCEMENT, L.SHEET_FINANCEMENT), book.book_name, types, issues)
+    tranches_table = _table(book, L.TABLE_TRANCHES, L.SHEET_ECHEANCIER)
+    tranches = read_tranches(tranches_table, book.book_name, {s.name for s in sources}, issues)
+    for source in sources:  # a source without tranches gets its type's schedule, as rows the user can edit
+        if source.name in tranches or source.type not in templates:
+            continue
+        for t in templates[source.type]:
+            grown = book.add_table_row(tranches_table, [source.name, t.number, float(t.share or 0), None, None,
+                                                         L.EVENT_LABELS[t.event] if t.event else None, t.delay_days,
+                                                         "échéancier type (modifiable)"])
+            if grown is None:
+                issues.append(warning(
+                    "TRE023", Location(book=book.book_name, sheet=L.SHEET_ECHEANCIER),
+                    f"Source « {source.name} » : pas de place sous le tableau Tranches pour son échéancier type.",
+                    "Libérez les lignes sous le tableau Tranches, puis relancez.",
+                ))
+                break
+            tranches_table = grown
+    tranches = read_tranches(tranches_table, book.book_name, {s.name for s in sources}, [])
+    calendar = read_calendar(_table(book, L.TABLE_CALENDRIER, L.SHEET_CALENDRIER), book.book_name, issues)
+    amounts, profiles, vat = read_budget(budget_table, book.book_name, issues)
+    amounts |= {k: v for k, v in copied.items() if k in amounts}  # written with the rest of the plan
+    params = CashParameters(
+        opening_balance=_decimal(_parameter(book, "TRESO_SOLDE_INITIAL"), ZERO),
+        vat_rate=_decimal(_parameter(book, "PARAM_TAUX_TVA"), Decimal("0.20")),
+        vat_recovery_months=int(_decimal(_parameter(book, "PARAM_DELAI_TVA"), Decimal(2))),
+        bridge_margin=_decimal(_parameter(book, "PARAM_MARGE_RELAIS"), Decimal("0.10")),
+        bridge_rate=_decimal(_parameter(book, "PARAM_TAUX_RELAIS"), Decimal("0.05")),
+        aid_cap=_decimal(_parameter(book, "PARAM_PLAFOND_AIDE"), Decimal("0.50")),
+    )
+    report.issues = issues
+    if calendar is None:
+        _controls(book, issues, now)
+        return report
+    cash_plan = build_plan(sources, tranches, calendar, amounts, profiles, vat, params,
+                           copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
+    flow = compute_cash_flow(cash_plan)
+    issues += validate_cash_plan(cash_plan, flow)
+    devis_costs = copied.get("frais_financiers", _decimal(_parameter(book, "TRESO_FRAIS_FINANCIERS_DEVIS"), ZERO))
+    issues += check_interest_against_devis(cash_plan, flow, devis_costs or None,
+                                           _decimal(_parameter(book, "PARAM_SEUIL_INTERETS"), Decimal(1000)))
+    refused = any(i.code in REFUSED for i in issues)
+    report.summary = TresoSummary(cash_plan, flow, provisional=refused)
+    if refused:
+        plan = WritePlan()  # the devis' copy waits too: the workbook keeps one set of numbers
+    else:
+        _plan_tables(plan, book, cash_plan, tranches_table)
+        _plan_treso(plan, book, cash_plan, flow)
+        book.apply(plan)
+    report.issues = issues
+    _controls(book, issues, now)
+    return report
+
+
+def _controls(book: WorkbookPort, issues: list[Issue], now: dt.datetime) -> None:
+    controls = WritePlan()
+    plan_controls(controls, issues, now, (L.SHEET_TRESO, *L.STATUS_CELL))
+    book.apply(controls)
+
+
+def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: dict[str, Decimal]) -> list[Issue]:
+    """The devis' totals into Décaissements and Paramètres, so that the file stands alone."""
+    relative = _parameter(book, "TRESO_DEVIS_FICHIER")
+    if not isinstance(relative, str) or not relative.strip():
+        return []
+    here = getattr(book, "path", None)
+    path = (Path(here).parent if here else Path.cwd()) / relative.strip()
+    where = (book.named_cell("TRESO_DEVIS_FICHIER") or (None, Location(book=book.book_name)))[1]
+    if not path.is_file():
+        return [warning(
+            "TRE031", where, f"Devis « {relative} » introuvable : la dernière copie de ses totaux est utilisée.",
+            "Corrigez le chemin (relatif à ce classeur) dans Paramètres, ou placez le devis à côté.",
+        )]
+    from xlprod.workbook.xlsx_file import XlsxFile
+
+    devis = XlsxFile(path, for_writing=False)
+    values = {key: devis.named_cell(name) for key, name in DEVIS_NAMES.items()}
+    extra = {n: devis.named_cell(n) for n in ("DEVIS_CREDIT_IMPOT_ESTIME", "DEVIS_FRAIS_FINANCIERS", "DEVIS_TOTAL")}
+    if any(v is None or not isinstance(v[0], int | float) for v in values.values()):
+        return [warning(
+            "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : la dernière copie est "
+            "utilisée.", "Recalculez le devis (xlprod recalc), puis relancez.",
+        )]
+    keys = [str(r[table.headers.index("Clé")]) if r[table.headers.index("Clé")] is not None else "" for r in table.rows]
+    col = table.first_col + table.headers.index("Montant")
+    changed = False
+    for key, found in values.items():
+        if key in keys and found is not None:
+            row = table.header_row + 1 + keys.index(key)
+            old = table.rows[keys.index(key)][table.headers.index("Montant")]
+            copied[key] = Decimal(str(found[0]))
+            if old != found[0]:
+                changed = True
+                plan.sheet(table.sheet).set(row, col, CellWrite(cast(CellValue, found[0])))
+    total = extra["DEVIS_TOTAL"][0] if extra["DEVIS_TOTAL"] else None
+    for name, param in (("DEVIS_CREDIT_IMPOT_ESTIME", "TRESO_CREDIT_IMPOT_DEVIS"),
+                        ("DEVIS_FRAIS_FINANCIERS", "TRESO_FRAIS_FINANCIERS_DEVIS")):
+        found = book.named_cell(param)
+        if found and found[1].sheet and extra[name] and found[1].cell:
+            from xlprod.core.location import split_cell
+
+            cell = split_cell(found[1].cell)
+            value = extra[name]
+            if cell and value and isinstance(value[0], int | float):
+                plan.sheet(found[1].sheet).set(*cell, CellWrite(cast(CellValue, value[0])))
+                copied["credit_impot" if name == "DEVIS_CREDIT_IMPOT_ESTIME" else "frais_financiers"] = \
+                    Decimal(str(value[0]))
+    copy = book.named_cell("TRESO_DEVIS_COPIE")
+    if copy and copy[1].sheet and copy[1].cell and changed:
+        from xlprod.core.location import split_cell
+
+        cell = split_cell(copy[1].cell)
+        if cell:
+            stamp = f"{relative} — {dt.date.today():%d/%m/%Y} — total {total}"
+            plan.sheet(copy[1].sheet).set(*cell, CellWrite(stamp))
+    first_copy = not (copy and isinstance(copy[0], str) and copy[0].strip())
+    if not changed or first_copy:
+        return []
+    return [warning("TRE030", where, f"Le devis « {relative} » a changé depuis la dernière copie : ses totaux sont "
+                    "recopiés.", "Rien à faire ; vérifiez le plan de financement au regard du nouveau total.")]
+
+
+def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranches: RawTable) -> None:
+    """The tables' computed columns, with Python's values."""
+    fin = book.table(L.TABLE_FINANCEMENT)
+    if fin is not None:
+        col = fin.first_col + fin.headers.index("Public retenu") if "Public retenu" in fin.headers else None
+        if col is not None:
+            by_name = {s.name: s for s in cash_plan.sources}
+            name_at = fin.headers.index("Source")
+            values: list[CellValue] = [
+                (L.YES if by_name[str(r[name_at]).strip()].public else L.NO) if str(r[name_at] or "").strip() in by_name
+                else L.NO for r in fin.rows]
+            plan.sheet(fin.sheet).columns.append(ColumnWrite(col, L.FINANCEMENT_COLUMNS[-1].formula or "",
+                                                             fin.header_row + 1, values,
+                                                             frozenset(range(fin.header_row + 1,
+                                                                             fin.header_row + 1 + len(fin.rows)))))
+    due: dict[int, CellValue] = {}
+    paid: dict[int, CellValue] = {}
+    for source in cash_plan.sources:
+        own = tranches_of(source)
+        for t, amount in zip(own, tranche_amounts(source, own), strict=True):
+            if t.where.cell is None:
+                continue
+            row = int("".join(ch for ch in t.where.cell if ch.isdigit()))
+            day = t.date or (cash_plan.calendar.event(t.event, source.signature) if t.event else None)
+            due[row] = excel_date(day + dt.timedelta(days=t.delay_days if t.date is None else 0)) if day else None
+            paid[row] = to_excel(amount)
+    rows = range(tranches.header_row + 1, tranches.header_row + 1 + len(tranches.rows))
+    for header, values_by_row in (("Échéance", due), ("Versement", paid)):
+        spec = next(c for c in L.TRANCHES_COLUMNS if c.header == header)
+        col = tranches.first_col + tranches.headers.index(header)
+        plan.sheet(tranches.sheet).columns.append(ColumnWrite(col, spec.formula or "", tranches.header_row + 1,
+                                                              [values_by_row.get(r) for r in rows], frozenset(rows)))
+
+
+def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow) -> None:
+    """The Trésorerie sheet: summary, measures, the monthly table; the Calendrier's phase months."""
+    first = flow.months[0]
+    cal = plan.sheet(L.SHEET_CALENDRIER)
+    for i, phase in enumerate(Phase):
+        start, end = cash_plan.calendar.phase(phase)
+        s = month_index(first, start)
+        n = max(1, month_index(first, end) - s + 1)
+        f_first, f_count = L.phase_formulas(phase)
+        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 1, CellWrite(s, f_first, owned=True))
+        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 2, CellWrite(n, f_count, owned=True))
+    cal.set(L.FIRST_MONTH_ROW, L.PHASE_COL + 1, CellWrite(excel_date(first), L.FIRST_MONTH_FORMULA, owned=True))
+
+    ts = plan.sheet(L.SHEET_TRESO)
+    c = flow.critical
+    values = {
+        "TRESO_BUDGET_TOTAL": flow.budget_total, "TRESO_FINANCEMENT_TOTAL": flow.financing_total,
+        "TRESO_ECART_FINANCEMENT": flow.financing_gap, "TRESO_INTENSITE_AIDE_PUBLIQUE": flow.aid_intensity,
+        "TRESO_CREDIT_IMPOT": sum((s.amount for s in cash_plan.sources if s.type == "crédit d'impôt"), ZERO),
+        "TRESO_SOLDE_MIN": c.lowest, "TRESO_MOIS_SOLDE_MIN": excel_date(c.lowest_month),
+        "TRESO_SOLDE_FINAL": flow.final_balance, "TRESO_CREDIT_RELAIS": c.bridge_loan,
+        "TRESO_INTERETS_RELAIS": c.interest,
+    }
+    formulas = L.summary_formulas()
+    for name, (row, _label) in L.SUMMARY_ROWS.items():
+        value = values[name]
+        ts.set(row, 3, CellWrite(to_excel(value) if isinstance(value, Decimal) else cast(CellValue, value), formulas[name],
+                                 owned=True))
+    ts.set(L.SUMMARY_ROWS["TRESO_INTENSITE_AIDE_PUBLIQUE"][0], 4,
+           CellWrite(to_excel(cash_plan.parameters.aid_cap), "PARAM_PLAFOND_AIDE", owned=True))
+    ts.set(L.SUMMARY_ROWS["TRESO_CREDIT_IMPOT"][0], 4,
+           CellWrite(to_excel(cash_plan.budget.tax_credit), "TRESO_CREDIT_IMPOT_DEVIS", owned=True))
+    texts = [m.text for m in measures(flow, cash_plan)][:3]
+    for i in range(3):
+        ts.set(L.MEASURES_ROW + i, 2, CellWrite(texts[i] if i < len(texts) else None))
+
+    names = [s.name for s in cash_plan.sources]
+    grid = L.Grid(len(names))
+    keys = list(L.BUDGET_KEYS)
+    balances = flow.balances()
+    cumulative: list[list[object]] = []
+    for key in keys:
+        running, paid_by = ZERO, []
+        for m in flow.months:
+            running += flow.payments.get(key, {}).get(m, ZERO)
+            paid_by.append(to_excel(running))
+        cumulative.append(list(paid_by))
+    gv = L.GridValues(
+        months=[excel_date(m) for m in flow.months],
+        net=[to_excel(flow.net(m)) for m in flow.months],
+        balance=[to_excel(b) for b in balances],
+        receipts=[[to_excel(flow.receipts[n].get(m, ZERO)) for m in flow.months] for n in names],
+        receipts_total=[to_excel(sum((flow.receipts[n].get(m, ZERO) for n in names), ZERO)) for m in flow.months],
+        cumulative=cumulative,
+        payments=[[to_excel(flow.payments.get(k, {}).get(m, ZERO)) for m in flow.months] for k in keys],
+        payments_total=[to_excel(sum((flow.payments.get(k, {}).get(m, ZERO) for k in keys), ZERO)) for m in flow.months],
+        vat_paid=[to_excel(flow.vat_paid.get(m, ZERO)) for m in flow.months],
+        vat_recovered=[to_excel(flow.vat_recovered.get(m, ZERO)) for m in flow.months],
+        vat_keys=cash_plan.parameters.vat_keys,
+    )
+    from xlprod.kinds.tresorerie.builder import BUDGET_LABELS
+
+    written = set()
+    for cell in L.grid_cells(names, BUDGET_LABELS, gv):
+        ts.set(cell.row, cell.col, CellWrite(cast(CellValue, cell.value), cell.formula, owned=cell.formula is not None))
+        written.add((cell.row, cell.col))
+    previous = book.named_cell(L.END_NAME)
+    try:
+        last = int(float(str(previous[0]))) if previous else grid.last_row
+    except ValueError:
+        last = grid.last_row
+    for row in range(L.RECEIPTS_HEADER_ROW, max(last, grid.last_row) + 1):  # what an earlier layout left there
+        for col in range(1, L.LAST_MONTH_COL + 1):
+            if (row, col) not in written:
+                ts.set(row, col, CellWrite(None))
+    book.set_names({L.END_NAME: str(grid.last_row)})
+
+
+__all__ = ["Tranche", "TresoSummary", "recalc_tresorerie"]
