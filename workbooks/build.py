@@ -1,4 +1,4 @@
-"""Regenerate the committed workbooks: the empty devis template and the sample production.
+"""Regenerate the committed workbooks: the empty templates and the sample production.
 
     python workbooks/build.py
 """
@@ -11,6 +11,9 @@ from pathlib import Path
 from xlprod.kinds.devis import KIND as DEVIS
 from xlprod.kinds.devis.builder import build_devis, catalogue_rows
 from xlprod.kinds.devis.demo import build_sample
+from xlprod.kinds.tresorerie import KIND as TRESO
+from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
+from xlprod.kinds.tresorerie.demo import build_sample as build_treso_sample
 from xlprod.services import recalculate
 from xlprod.workbook.xlsx_file import XlsxFile
 
@@ -31,7 +34,14 @@ def main() -> None:
         build_devis(template, catalogue_rows(), title="Titre de l'œuvre", buttons=DEVIS.buttons())
         _recalc(template)
         written.append(template)
-    _recalc(build_sample(HERE / "exemple"))
+    for suffix in (".xlsx", ".xlsm"):
+        template = HERE / f"tresorerie-modele{suffix}"
+        build_tresorerie(template, TresoInputs(title="Titre de l'œuvre", devis="devis.xlsx"), buttons=TRESO.buttons())
+        _recalc(template)  # a new plan: the calendar and the sources to fill, said in Contrôles
+        written.append(template)
+    devis = build_sample(HERE / "exemple")
+    _recalc(devis)
+    _recalc(build_treso_sample(HERE / "exemple", devis))
     print(f"written: {', '.join(map(str, written))}, {HERE / 'exemple'}")
 
 

@@ -7,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from xlprod.cnc.financing import source_types
 from xlprod.kinds.devis.demo import SAMPLE_FILE as DEVIS_FILE
 from xlprod.kinds.devis.demo import SAMPLE_TITLE
 from xlprod.kinds.registry import DemoPart
+from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
 from xlprod.kinds.tresorerie.recalc import TresoSummary, recalc_tresorerie
 from xlprod.workbook.controls import plural
@@ -42,9 +44,12 @@ def build_sample(out_dir: Path, devis: Path, name: str = SAMPLE_FILE) -> Path:
     others = sum((Decimal(str(s["amount"])) for s in sources), Decimal(0))
     sources.insert(0, {"name": "Films du Large (apport)", "type": "apport producteur",
                        "amount": float(total - others), "signature": dt.date(2026, 1, 5)})
+    tranches = [{"source": s["name"], "number": i, "share": float(t.share), "event": L.EVENT_LABELS[t.event],
+                 "delay": t.delay_days, "note": "échéancier type (modifiable)"}
+                for s in sources for i, t in enumerate(source_types()[str(s["type"])].schedule, start=1)]
     path = out_dir / name
-    build_tresorerie(path, TresoInputs(title=SAMPLE_TITLE, devis=devis.name, sources=sources, calendar=CALENDAR,
-                                       opening_balance=50_000.0))
+    build_tresorerie(path, TresoInputs(title=SAMPLE_TITLE, devis=devis.name, sources=sources, tranches=tranches,
+                                       calendar=CALENDAR, opening_balance=50_000.0))
     return path
 
 

@@ -264,6 +264,10 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
             due[row] = excel_date(day + dt.timedelta(days=t.delay_days if t.date is None else 0)) if day else None
             paid[row] = to_excel(amount)
     rows = range(tranches.header_row + 1, tranches.header_row + 1 + len(tranches.rows))
+    source_at = tranches.headers.index("Source")
+    for r in rows:  # a row without a source: its formulas give ""
+        if str(tranches.rows[r - tranches.header_row - 1][source_at] or "").strip() == "":
+            due[r] = paid[r] = ""
     for header, values_by_row in (("Échéance", due), ("Versement", paid)):
         spec = next(c for c in L.TRANCHES_COLUMNS if c.header == header)
         col = tranches.first_col + tranches.headers.index(header)
@@ -285,6 +289,9 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     cal.set(L.FIRST_MONTH_ROW, L.PHASE_COL + 1, CellWrite(excel_date(first), L.FIRST_MONTH_FORMULA, owned=True))
 
     ts = plan.sheet(L.SHEET_TRESO)
+    title = _parameter(book, "TRESO_TITRE")
+    ts.set(1, 1, CellWrite(f"Plan de trésorerie — {title if title is not None else ''}",
+                           '"Plan de trésorerie — "&TRESO_TITRE', owned=True))
     c = flow.critical
     values = {
         "TRESO_BUDGET_TOTAL": flow.budget_total, "TRESO_FINANCEMENT_TOTAL": flow.financing_total,

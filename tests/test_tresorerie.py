@@ -1,0 +1,192 @@
+"""The cash-flow workbook (issue 9): the sample production's plan computed by Python, by
+LibreOffice from the saved file, and by hand, all alike; bad inputs located; a second run changes
+nothing; the monthly table follows sources added and removed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import recalc
+from xlprod.cli import main
+from xlprod.kinds.devis.demo import build_sample as build_devis_sample
+from xlprod.kinds.tresorerie import layout as L
+from xlprod.kinds.tresorerie.demo import CALENDAR, build_sample
+from xlprod.workbook.libreoffice import recalculate_with_libreoffice
+from xlprod.workbook.xlsx_file import XlsxFile
+
+D = Decimal
+
+
+def cents(x: Decimal) -> Decimal:
+    return x.quantize(D("0.01"), ROUND_HALF_UP)
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    path = build_sample(tmp_path, devis)
+    recalc(path)
+    return path
+
+
+def differences(ours: Path, theirs: Path) -> list[str]:
+    a, b = XlsxFile(ours), XlsxFile(theirs)
+    out = []
+    for name in L.result_names():
+        x, y = a.named_cell(name)[0], b.named_cell(name)[0]
+        if (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 0.005) or x == y:
+            continue
+        out.append(f"{name}: {x!r} / {y!r}")
+    ga, gb = a._grid(L.SHEET_TRESO), b._grid(L.SHEET_TRESO)
+    for r, row in enumerate(ga):
+        for c, x in enumerate(row):
+            y = gb[r][c] if r < len(gb) and c < len(gb[r]) else None
+            if isinstance(x, float) and isinstance(y, float):
+                if abs(x - y) >= 0.005:
+                    out.append(f"R{r + 1}C{c + 1}: {x} / {y}")
+            elif x != y and not (x in (None, "") and y in (None, "")):
+                out.append(f"R{r + 1}C{c + 1}: {x!r} / {y!r}")
+    for table in (L.TABLE_TRANCHES, L.TABLE_FINANCEMENT):
+        for ra, rb in zip(a.table(table).rows, b.table(table).rows, strict=True):
+            for x, y in zip(ra, rb, strict=True):
+                if (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 0.005) or x == y:
+                    continue
+                if isinstance(x, dt.date) or (x in (None, "") and y in (None, "")):
+                    continue
+                out.append(f"{table}: {ra} / {rb}")
+    return out
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_agrees_on_every_name_and_cell_of_the_sample_cash_flow(sample, tmp_path, libreoffice):
+    assert differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []
+
+
+def test_the_sample_conserves_money_and_a_hand_computation_finds_the_same_gap(sample, capsys):
+    import json
+
+    main(["check", str(sample), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["errors"] == 0 and Decimal(data["financing_gap"]) == 0
+    # conservation: what came in minus what went out is the final balance less the opening one
+    book = XlsxFile(sample)
+    opening = D(str(book.named_cell("TRESO_SOLDE_INITIAL")[0]))
+    nets = sum((D(m["net"]) for m in data["months"]), D(0))
+    assert D(data["final_balance"]) - opening == nets == D(data["financing_total"]) - D(data["budget_total"])
+    assert len(XlsxFile(sample).table(L.TABLE_FINANCEMENT).rows) >= 5 and D(data["public_aid_intensity"]) < D("0.5")
+
+    # by hand: each source pays its shares at the calendar's events; each budget amount is spent by
+    # its phases' shares, evenly over their months; VAT on chapters 5-8, back two months later
+    dec = book.table(L.TABLE_DECAISSEMENTS)
+    first = dt.date(2026, 1, 1)
+    months = [dt.date(2026 + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1) for i in range(60)]
+
+    def index(day: dt.date) -> int:
+        return (day.year - 2026) * 12 + day.month
+
+    phases = [(CALENDAR["developpement"], CALENDAR["preparation"] - dt.timedelta(days=1)),
+              (CALENDAR["preparation"], CALENDAR["debut_tournage"] - dt.timedelta(days=1)),
+              (CALENDAR["debut_tournage"], CALENDAR["fin_tournage"]),
+              (CALENDAR["fin_tournage"] + dt.timedelta(days=1), CALENDAR["livraison"])]
+    spans = [(index(s), index(e) - index(s) + 1) for s, e in phases]
+    out = [D(0)] * 60
+    vat_base = [D(0)] * 60
+    for row in dec.rows:
+        amount = D(str(row[2]))
+        shares = [D(str(x)) for x in row[3:7]]
+        paid = [cents(amount * sum((sh * min(max(i - s + 1, 0), n) / n for sh, (s, n) in zip(shares, spans, strict=True)),
+                                   D(0))) for i in range(61)]
+        for i in range(60):
+            out[i] += paid[i + 1] - paid[i]
+            if row[7] == "oui":
+                vat_base[i] += paid[i + 1] - paid[i]
+    vat = [cents(v * D("0.20")) for v in vat_base]
+    received = [D(0)] * 60
+    for row in book.table(L.TABLE_TRANCHES).rows:
+        due = dt.date(1899, 12, 30) + dt.timedelta(days=int(row[8]))
+        received[index(due) - 1] += D(str(row[9]))
+    balance, lowest, lowest_month = opening, None, None
+    for i in range(60):
+        balance += received[i] - out[i] - vat[i] + (vat[i - 2] if i >= 2 else 0)
+        if lowest is None or balance < lowest:
+            lowest, lowest_month = balance, months[i]
+    assert D(data["lowest_balance"]) == lowest < 0
+    assert data["lowest_month"] == lowest_month.isoformat()
+    assert D(data["bridge_loan"]) == (-lowest * D("1.10") / 1000).to_integral_value(rounding="ROUND_CEILING") * 1000
+    assert D(data["final_balance"]) == balance
+
+
+def test_a_second_recalculation_changes_nothing_but_the_date_of_the_checks(sample):
+    import zipfile
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as zf:
+            return {i.filename: zf.read(i) for i in zf.infolist()}
+
+    before = parts(sample)
+    grid_before = XlsxFile(sample)._grid(L.SHEET_TRESO)
+    recalc(sample)
+    after = parts(sample)
+    controls = XlsxFile(sample).package.sheet_parts()[L.SHEET_CONTROLES]
+    changed = {n for n in before if before[n] != after.get(n)} - {controls, "docProps/core.xml", "docProps/app.xml"}
+    treso = XlsxFile(sample).package.sheet_parts()[L.SHEET_TRESO]
+    assert changed <= {treso}  # its status line (A3) carries the date of the run
+    grid_after = XlsxFile(sample)._grid(L.SHEET_TRESO)
+    assert grid_after[3:] == grid_before[3:] and grid_after[:2] == grid_before[:2]
+
+
+@pytest.mark.libreoffice
+def test_the_monthly_table_follows_sources_added_and_removed(sample, tmp_path, libreoffice):
+    wb = openpyxl.load_workbook(sample)
+    table = wb[L.SHEET_FINANCEMENT].tables[L.TABLE_FINANCEMENT]
+    last = table.ref.split(":")[1]
+    ws = wb[L.SHEET_FINANCEMENT]
+    last_row = int("".join(ch for ch in last if ch.isdigit()))
+    removed = {ws.cell(row=r, column=1).value for r in range(last_row - 3, last_row + 1)}
+    for r in range(last_row - 3, last_row + 1):  # the last four sources removed (rows blanked), their tranches too
+        for c in range(1, 8):
+            ws.cell(row=r, column=c).value = None
+    ech = wb[L.SHEET_ECHEANCIER]
+    for r in range(L.HEADER_ROW + 1, ech.max_row + 1):
+        if ech.cell(row=r, column=1).value in removed:
+            for c in range(1, 9):
+                ech.cell(row=r, column=c).value = None
+    wb.save(sample)
+    assert main(["recalc", str(sample)]) in (0, 1)
+    shrunk = differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo1"))
+    assert shrunk == []
+    grid = XlsxFile(sample)._grid(L.SHEET_TRESO)
+    assert all(v in (None, "") for row in grid[L.Grid(6).last_row + 1:] for v in row)  # nothing left below
+
+
+def test_bad_inputs_are_located(tmp_path, capsys):
+    path = tmp_path / "tresorerie.xlsx"
+    assert main(["new", "tresorerie", str(path), "--devis", "absent.xlsx"]) == 1  # created, with what to fill
+    out = capsys.readouterr().out
+    assert "TRE031" in out and "absent.xlsx" in out  # the devis cannot be found
+    assert "Calendrier!B5: erreur TRE016" in out  # no calendar yet
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_CALENDRIER]
+    for i, (_, key, _) in enumerate(L.CALENDAR_ROWS):
+        ws.cell(row=L.HEADER_ROW + 1 + i, column=2).value = dt.datetime.combine(CALENDAR[key], dt.time())
+    fin = wb[L.SHEET_FINANCEMENT]
+    fin.cell(row=5, column=1).value = "Canal+"
+    fin.cell(row=5, column=2).value = "préachat TV payante"
+    fin.cell(row=5, column=4).value = "beaucoup"
+    ech = wb[L.SHEET_ECHEANCIER]
+    ech.cell(row=5, column=1).value = "Canal+"
+    ech.cell(row=5, column=2).value = 1
+    ech.cell(row=5, column=3).value = 1
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Financement!D5: erreur TRE017" in out  # text in an amount
+    assert "erreur TRE011" in out and "sans date ni événement" in out
+    shutil.copy(path, tmp_path / "copy.xlsx")
