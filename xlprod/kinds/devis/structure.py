@@ -313,8 +313,9 @@ def restore_computed_columns(book: WorkbookPort, table: RawTable,
     first = table.first_col + len(table.headers)  # the columns they would take, on the table's right
     span = range(first, first + len(wanted))
     last_row = table.header_row + max(len(table.rows), 1)
-    busy = sorted({c for (_, c), v in book.cell_values(table.sheet, [(r, c) for r in range(table.header_row, last_row + 1)
-                                                                      for c in span]).items() if v not in (None, "")})
+    cells = [(r, c) for r in range(table.header_row, last_row + 1) for c in span]
+    busy = sorted({c for (_, c), v in book.cell_values(table.sheet, cells).items() if v not in (None, "")}) \
+        if cells else []  # nothing wanted: the usual run reads nothing (the sheet's grid is costly)
     if busy and any(f in L.NEW_FIELDS for f in wanted):  # all or none: a table half migrated would read as edited
         cols = f"{column_letter(span[0])}:{column_letter(span[-1])}" if len(span) > 1 else column_letter(span[0])
         names = ", ".join(f"« {L.COLUMN_BY_FIELD[f].header} »" for f in wanted)
