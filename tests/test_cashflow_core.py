@@ -132,3 +132,15 @@ def test_a_calendar_out_of_order_is_said():
     bad = CAL.model_copy(update={"shoot_end": dt.date(2026, 4, 1)})
     plan = CashPlan(sources=(), calendar=bad, budget=BUDGET)
     assert [i.code for i in check_calendar(plan, None)] == ["TRE013"]  # type: ignore[arg-type]
+
+
+def test_a_pre_sale_broadcast_before_its_media_window_is_said():
+    from xlprod.kinds.tresorerie.checks import check_media_windows
+
+    early = Source(name="Canal+", type="préachat TV payante", public=False, amount=D(500_000),
+                   first_broadcast=dt.date(2027, 6, 1))  # release 10/02/2027 + 6 months = 10/08/2027
+    on_time = early.model_copy(update={"name": "France 2", "type": "préachat TV gratuite",
+                                       "first_broadcast": dt.date(2028, 12, 10)})  # + 22 months: 10/12/2028
+    plan = CashPlan(sources=(early, on_time), calendar=CAL, budget=BUDGET)
+    found = list(check_media_windows(plan, None))  # type: ignore[arg-type]
+    assert [i.code for i in found] == ["TRE014"] and "10/08/2027" in found[0].message

@@ -92,3 +92,10 @@ def vat_defaults() -> tuple[Decimal, frozenset[int], int]:
     """VAT rate, the chapters whose purchases bear it, and the months before it is recovered."""
     vat = financing_data()["vat"]
     return Decimal(vat["rate"]), frozenset(vat["taxable_chapters"]), int(vat["recovery_months"])
+
+
+def media_window(source_type: str) -> int | None:
+    """Months after the theatrical release before a pre-sale's first broadcast may take place."""
+    windows: dict[str, Any] = financing_data()["media_windows"]
+    value = windows.get(source_type)
+    return value if isinstance(value, int) else None

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import pairwise
 
+from xlprod.cnc.financing import media_window
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, format_percent
@@ -130,6 +132,27 @@ def check_interest_against_devis(plan: CashPlan, flow: CashFlow, devis_financial
         )
 
 
+def check_media_windows(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
+    """A pre-sale's first broadcast before its window of the chronologie des médias opens."""
+    release = plan.calendar.release
+    if release is None:
+        return
+    for source in plan.sources:
+        months = media_window(source.type)
+        if months is None or source.first_broadcast is None:
+            continue
+        month = release.month - 1 + months
+        opens = release.replace(year=release.year + month // 12, month=month % 12 + 1, day=1)
+        opens = opens.replace(day=min(release.day, calendar.monthrange(opens.year, opens.month)[1]))
+        if source.first_broadcast < opens:
+            yield warning(
+                "TRE014", source.where,
+                f"Source « {source.name} » : première diffusion le {source.first_broadcast:%d/%m/%Y}, avant l'ouverture "
+                f"de sa fenêtre le {opens:%d/%m/%Y} ({months} mois après la sortie en salles, chronologie des médias).",
+                "Reportez la diffusion prévue au contrat, ou vérifiez la date de sortie (Calendrier).",
+            )
+
+
 VALIDATORS: tuple[Validator, ...] = (
     check_balance,
     check_aid_intensity,
@@ -137,6 +160,7 @@ VALIDATORS: tuple[Validator, ...] = (
     check_tax_credit,
     check_calendar,
     check_critical,
+    check_media_windows,
 )
 
 

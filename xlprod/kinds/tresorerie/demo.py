@@ -40,6 +40,8 @@ def build_sample(out_dir: Path, devis: Path, name: str = SAMPLE_FILE) -> Path:
     total = Decimal(str(book.named_cell("DEVIS_TOTAL")[0]))  # type: ignore[index]
     credit = Decimal(str(book.named_cell("DEVIS_CREDIT_IMPOT_ESTIME")[0]))  # type: ignore[index]
     sources = [{"name": n, "type": t, "amount": a, "signature": d} for n, t, a, d in SOURCES]
+    sources[0]["first_broadcast"] = dt.date(2027, 9, 18)  # Canal+: 6 months after the release
+    sources[1]["first_broadcast"] = dt.date(2029, 2, 3)  # France 2: 22 months after
     sources.append({"name": "Crédit d'impôt cinéma", "type": "crédit d'impôt", "amount": float(credit)})
     others = sum((Decimal(str(s["amount"])) for s in sources), Decimal(0))
     sources.insert(0, {"name": "Films du Large (apport)", "type": "apport producteur",

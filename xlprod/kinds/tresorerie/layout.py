@@ -54,6 +54,7 @@ FINANCEMENT_COLUMNS = (
     Column("Montant", "amount", 16, "money"),
     Column("Statut", "status", 15, "list"),
     Column("Date de signature", "signature", 14, "date"),
+    Column("Première diffusion", "first_broadcast", 14, "date"),
     Column("Observations", "note", 36, "text"),
     Column("Public retenu", "public_used", 12, "computed",
            f'IF({_this("Financement", "Public")}<>"",{_this("Financement", "Public")},'

@@ -45,6 +45,7 @@ class Source(BaseModel):
     amount: Decimal
     status: Status = Status.ACQUIS
     signature: dt.date | None = None
+    first_broadcast: dt.date | None = None  # a pre-sale's first broadcast, for the chronologie des médias
     tranches: tuple[Tranche, ...] = ()
     where: Location = Field(default_factory=Location)
 

@@ -156,8 +156,10 @@ def read_sources(table: RawTable, book: str, types: dict[str, bool], issues: lis
         amount = cells.number(i, "Montant", f"Montant de « {name} »")
         status = STATUSES.get(fold(cells.text(i, "Statut")), Status.ACQUIS)
         signature = cells.date(i, "Date de signature", f"Date de signature de « {name} »")
+        broadcast = cells.date(i, "Première diffusion", f"Première diffusion de « {name} »") \
+            if "Première diffusion" in table.headers else None
         out.append(Source(name=name, type=kind, public=public, amount=amount or ZERO, status=status,
-                          signature=signature, where=cells.where(i, "Source")))
+                          signature=signature, first_broadcast=broadcast, where=cells.where(i, "Source")))
     issues += cells.issues
     return out
 
