@@ -190,3 +190,30 @@ def test_bad_inputs_are_located(tmp_path, capsys):
     assert "Financement!D5: erreur TRE017" in out  # text in an amount
     assert "erreur TRE011" in out and "sans date ni événement" in out
     shutil.copy(path, tmp_path / "copy.xlsx")
+
+
+@pytest.mark.parametrize("template", ["tresorerie-modele.xlsx", "tresorerie-modele.xlsm"])
+def test_the_cash_flow_template_honours_its_published_contract(template):
+    book = XlsxFile(Path(__file__).resolve().parents[1] / "workbooks" / template)
+    assert book.package.has("xl/vbaProject.bin") == template.endswith(".xlsm")
+    assert list(book.package.sheet_parts()) == list(L.SHEETS)
+    assert book.kind() == "tresorerie"
+    expected = {
+        L.TABLE_FINANCEMENT: ["Source", "Type", "Public", "Montant", "Statut", "Date de signature", "Première diffusion",
+                              "Observations", "Public retenu"],
+        L.TABLE_TRANCHES: ["Source", "N°", "Part", "Montant", "Date", "Événement", "Délai (jours)", "Observations",
+                           "Échéance", "Versement"],
+        L.TABLE_CALENDRIER: ["Étape", "Date", "Clé"],
+        L.TABLE_DECAISSEMENTS: ["Clé", "Poste", "Montant", "Développement", "Préparation", "Tournage",
+                                "Postproduction", "TVA"],
+        L.TABLE_PARAMETRES: ["Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source"],
+        L.TABLE_TYPES: ["Type", "Public"],
+        L.TABLE_TEMPLATES: ["Type", "N°", "Part", "Événement", "Délai (jours)"],
+    }
+    for table, headers in expected.items():
+        assert book.table(table).headers == headers, table
+    names = set(book.package.defined_names())
+    assert {"TRESO_BUDGET_TOTAL", "TRESO_FINANCEMENT_TOTAL", "TRESO_ECART_FINANCEMENT", "TRESO_INTENSITE_AIDE_PUBLIQUE",
+            "TRESO_SOLDE_MIN", "TRESO_MOIS_SOLDE_MIN", "TRESO_SOLDE_FINAL", "TRESO_CREDIT_RELAIS", "TRESO_CREDIT_IMPOT",
+            "TRESO_INTERETS_RELAIS", "TRESO_PREMIER_MOIS", "TRESO_CONTROLES", *(n for _, _, n in L.CALENDAR_ROWS),
+            *(n for _, n, *_ in L.PARAMETERS)} <= names
