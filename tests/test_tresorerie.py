@@ -95,14 +95,15 @@ def test_the_sample_conserves_money_and_a_hand_computation_finds_the_same_gap(sa
               (CALENDAR["preparation"], CALENDAR["debut_tournage"] - dt.timedelta(days=1)),
               (CALENDAR["debut_tournage"], CALENDAR["fin_tournage"]),
               (CALENDAR["fin_tournage"] + dt.timedelta(days=1), CALENDAR["livraison"])]
-    spans = [(index(s), index(e) - index(s) + 1) for s, e in phases]
+    spans = [(s, (e - s).days + 1) for s, e in phases]  # each phase spread over its days
+    ends = [dt.date(2025, 12, 31)] + [(m + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1) for m in months]
     out = [D(0)] * 60
     vat_base = [D(0)] * 60
     for row in dec.rows:
         amount = D(str(row[2]))
         shares = [D(str(x)) for x in row[3:7]]
-        paid = [cents(amount * sum((sh * min(max(i - s + 1, 0), n) / n for sh, (s, n) in zip(shares, spans, strict=True)),
-                                   D(0))) for i in range(61)]
+        paid = [cents(amount * sum((sh * min(max((end - s).days + 1, 0), n) / n
+                                    for sh, (s, n) in zip(shares, spans, strict=True)), D(0))) for end in ends]
         for i in range(60):
             out[i] += paid[i + 1] - paid[i]
             if row[7] == "oui":
@@ -110,7 +111,7 @@ def test_the_sample_conserves_money_and_a_hand_computation_finds_the_same_gap(sa
     vat = [cents(v * D("0.20")) for v in vat_base]
     received = [D(0)] * 60
     for row in book.table(L.TABLE_TRANCHES).rows:
-        due = dt.date(1899, 12, 30) + dt.timedelta(days=int(row[8]))
+        due = row[8] if isinstance(row[8], dt.date) else dt.date(1899, 12, 30) + dt.timedelta(days=int(row[8]))
         received[index(due) - 1] += D(str(row[9]))
     balance, lowest, lowest_month = opening, None, None
     for i in range(60):

@@ -102,6 +102,23 @@ def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, st
     return files, problems, notes, skipped
 
 
+def _waves(files: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Files grouped in the order of the kinds' registry: a kind that reads another's workbook
+    (the cash flow reads the devis) comes after it."""
+    from xlprod.kinds import KINDS
+    from xlprod.workbook.package import workbook_kind
+
+    rank = {name: i for i, name in enumerate(KINDS)}
+    groups: dict[int, list[tuple[str, str]]] = {}
+    for item in files:
+        try:
+            kind = workbook_kind(Path(item[0]))
+        except WorkbookError:
+            kind = None
+        groups.setdefault(rank.get(kind or "", len(rank)), []).append(item)
+    return [groups[k] for k in sorted(groups)]
+
+
 def _is_xlprod(path: Path) -> bool:
     from xlprod.workbook.package import workbook_kind
 
@@ -123,18 +140,23 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
 
         from tqdm import tqdm
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_process, f, action, write, name, debug): f for f, name in files}
-            for fut in tqdm(as_completed(futures), total=len(futures), desc="Recalcul", unit="classeur",
-                            file=sys.stderr, disable=None):
-                results.append(fut.result())
+        with ProcessPoolExecutor(max_workers=jobs) as pool, tqdm(total=len(files), desc="Recalcul", unit="classeur",
+                                                                 file=sys.stderr, disable=None) as bar:
+            for wave in _waves(files):  # a cash flow after the devis it copies
+                futures = {pool.submit(_process, f, action, write, name, debug): f for f, name in wave}
+                for fut in as_completed(futures):
+                    results.append(fut.result())
+                    bar.update()
         order = {f: i for i, (f, _) in enumerate(files)}
         results.sort(key=lambda r: order[str(r["file"])])
     elif len(files) > 1:
         from tqdm import tqdm
 
+        ordered = [item for wave in _waves(files) for item in wave]
         results = [_process(f, action, write, name, debug) for f, name in tqdm(
-            files, desc="Recalcul", unit="classeur", file=sys.stderr, disable=None)]
+            ordered, desc="Recalcul", unit="classeur", file=sys.stderr, disable=None)]
+        order = {f: i for i, (f, _) in enumerate(files)}
+        results.sort(key=lambda r: order[str(r["file"])])
     else:
         results = [_process(f, action, write, name, debug) for f, name in files]
 

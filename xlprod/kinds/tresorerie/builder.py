@@ -56,6 +56,8 @@ def _table(ws: Any, first_row: int, first_col: int, name: str, columns: Sequence
 
 
 def _style(col: L.Column) -> str:
+    if col.field == "due":
+        return "date"
     return {"money": "money", "percent": "percent", "date": "date", "int": "int"}.get(
         col.kind, "computed" if col.kind == "computed" and col.field == "payment" else "text")
 
@@ -106,13 +108,13 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
         wb.define_name(name, f"={quote_sheet(L.SHEET_CALENDRIER)}!$B${row}")
     pc = L.PHASE_COL - 1
     cal.write(L.HEADER_ROW - 1, pc, "Phase", fmt["header"])
-    cal.write(L.HEADER_ROW - 1, pc + 1, "1er mois du tableau", fmt["header"])
-    cal.write(L.HEADER_ROW - 1, pc + 2, "Nombre de mois", fmt["header"])
+    cal.write(L.HEADER_ROW - 1, pc + 1, "Premier jour", fmt["header"])
+    cal.write(L.HEADER_ROW - 1, pc + 2, "Nombre de jours", fmt["header"])
     for i, phase in enumerate(Phase):
         row = L.PHASE_FIRST_ROW + i
         first, count = L.phase_formulas(phase)
         cal.write(row - 1, pc, L.PHASE_LABELS[phase], fmt["text"])
-        cal.write_formula(row - 1, pc + 1, "=" + first, fmt["int"], 1)
+        cal.write_formula(row - 1, pc + 1, "=" + first, fmt["date"], 1)
         cal.write_formula(row - 1, pc + 2, "=" + count, fmt["int"], 1)
         start, number = L.phase_names(phase)
         wb.define_name(start, f"={quote_sheet(L.SHEET_CALENDRIER)}!${column_letter(pc + 2)}${row}")
@@ -151,7 +153,8 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
             value = inputs.opening_balance
         elif unit in ("%", "€", "mois") and default:
             value = float(default)
-        prow.append([key, label, value, unit, default, source])
+        prow.append([key, label, value, unit, float(default) if unit in ("%", "€", "mois") and default else default,
+                     source])
     par.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + len(prow), 5, {
         "name": L.TABLE_PARAMETRES, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt["header"]} for h in L.PARAM_COLUMNS], "data": prow})
@@ -191,6 +194,7 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     # -- Trésorerie ---------------------------------------------------------------------------
     ts = sheets[L.SHEET_TRESO]
     ts.write_formula("A1", '="Plan de trésorerie — "&TRESO_TITRE', fmt["title"], f"Plan de trésorerie — {inputs.title}")
+    ts.write(L.MONTH_ROW - 1, 1, "Mois", fmt["header"])
     ts.write("A2", "Feuille calculée par xlprod (« Recalculer ») : ne la modifiez pas, elle est réécrite. Montants en "
              "euros, TVA à part.", fmt["note"])
     for name, (row, label) in L.SUMMARY_ROWS.items():
@@ -207,6 +211,9 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     ts.set_column(L.FIRST_MONTH_COL - 1, L.LAST_MONTH_COL - 1, 13, fmt["money"])
     ts.freeze_panes(L.MONTH_ROW, L.FIRST_MONTH_COL - 1)
     ts.set_row(L.INDEX_ROW - 1, None, None, {"hidden": True})
+    for c in range(L.FIRST_MONTH_COL - 1, L.LAST_MONTH_COL):  # the rows whose cells the recalculation fills
+        ts.write_blank(L.INDEX_ROW - 1, c, None, fmt["int"])
+        ts.write_blank(L.MONTH_ROW - 1, c, None, fmt["month"])
     bal = L.months_range(L.BALANCE_ROW)
     ts.conditional_format(bal.replace("$", ""), {"type": "formula", "criteria": f"=C{L.BALANCE_ROW}=TRESO_SOLDE_MIN",
                                                   "format": fmt["error_fill"]})

@@ -46,8 +46,9 @@ def check_aid_intensity(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
     if flow.budget_total and flow.aid_intensity > cap:
         yield error(
             "TRE003", Location(name="TRESO_INTENSITE_AIDE_PUBLIQUE"),
-            f"Aides publiques (crédit d'impôt compris) : {format_percent(flow.aid_intensity)} du budget, au-dessus "
-            f"du plafond de {format_percent(cap)} ({format_eur(flow.public_total)}).",
+            f"Aides publiques (crédit d'impôt compris) : {format_eur(flow.public_total)}, soit "
+            f"{format_percent(flow.aid_intensity)} du budget, au-dessus du plafond de {format_percent(cap)} "
+            f"({format_eur(flow.budget_total * cap)}).",
             "Le total des aides publiques ne peut dépasser 50 % du coût de l'œuvre (60 % pour une œuvre difficile ou "
             "à petit budget, à indiquer dans Paramètres) : remplacez une aide par un financement privé.",
         )
@@ -106,6 +107,22 @@ def check_calendar(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
 
 def check_critical(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
     critical = flow.critical
+    if flow.final_balance < 0:
+        yield error(
+            "TRE026", Location(name="TRESO_SOLDE_FINAL"),
+            f"Trésorerie finale négative ({format_eur(flow.final_balance)}) : le plan ne couvre pas ses dépenses, un "
+            "crédit relais ne suffit pas (il ne serait pas remboursé).",
+            "Complétez le plan de financement (voir l'écart de financement) avant de dimensionner un crédit relais.",
+        )
+        return
+    backed = sum((p.amount for p in critical.backing), ZERO)
+    if critical.lowest < 0 and critical.bridge_loan > backed:
+        yield warning(
+            "TRE025", Location(name="TRESO_CREDIT_RELAIS"),
+            f"Crédit relais suggéré ({format_eur(critical.bridge_loan)}) supérieur aux créances qui restent à encaisser "
+            f"après le mois le plus bas ({format_eur(backed)}) : la banque ne le couvrira pas en entier.",
+            "Réduisez la marge, avancez des encaissements ou apportez des fonds propres.",
+        )
     if critical.lowest < 0:
         yield warning(
             "TRE020", Location(name="TRESO_SOLDE_MIN"),

@@ -10,6 +10,7 @@ VAT of a month's taxable payments; a month's interest. Everything else is a sum 
 
 from __future__ import annotations
 
+import calendar as pycalendar
 import datetime as dt
 import math
 from decimal import Decimal
@@ -102,23 +103,26 @@ def month_index(first: Month, day: dt.date) -> int:
     return (day.year - first.year) * 12 + day.month - first.month + 1
 
 
-def phase_months(plan: CashPlan, first: Month) -> dict[Phase, tuple[int, int]]:
-    """Phase -> (index of its first month, number of its months, at least 1)."""
+def phase_days(plan: CashPlan) -> dict[Phase, tuple[dt.date, int]]:
+    """Phase -> (its first day, its number of days, at least 1)."""
     out = {}
     for phase in Phase:
         start, end = plan.calendar.phase(phase)
-        s = month_index(first, start)
-        out[phase] = (s, max(1, month_index(first, end) - s + 1))
+        out[phase] = (start, max(1, (end - start).days + 1))
     return out
 
 
-def paid_by(shares: dict[Phase, Decimal], phases: dict[Phase, tuple[int, int]], i: int) -> Decimal:
-    """The share of a budget amount paid by the end of month ``i``: each phase's share spread
-    evenly over its months."""
+def month_end(month: Month) -> dt.date:
+    return month.replace(day=pycalendar.monthrange(month.year, month.month)[1])
+
+
+def paid_by(shares: dict[Phase, Decimal], phases: dict[Phase, tuple[dt.date, int]], day: dt.date) -> Decimal:
+    """The share of a budget amount paid by the end of ``day``: each phase's share spread evenly
+    over its days."""
     total = ZERO
     for phase, share in shares.items():
-        s, n = phases[phase]
-        total += share * min(max(i - s + 1, 0), n) / n
+        start, n = phases[phase]
+        total += share * min(max((day - start).days + 1, 0), n) / n
     return total
 
 
@@ -134,13 +138,14 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
     months = [first]
     while len(months) < HORIZON:
         months.append((months[-1] + dt.timedelta(days=32)).replace(day=1))
-    phases = phase_months(plan, first)
+    phases = phase_days(plan)
+    ends = [first - dt.timedelta(days=1), *(month_end(m) for m in months)]
     profiles = spending_profiles() | plan.profiles
     spending: dict[str, dict[Month, Decimal]] = {}
     for key, amount in budget_amounts(plan).items():
         shares = profiles.get(key, {Phase.TOURNAGE: Decimal(1)})
         # cumulative rounding: what is paid by the end of each month, rounded, minus the month before
-        paid = [round_cents(amount * paid_by(shares, phases, i)) for i in range(HORIZON + 1)]
+        paid = [round_cents(amount * paid_by(shares, phases, day)) for day in ends]
         spending[key] = {m: paid[i + 1] - paid[i] for i, m in enumerate(months) if paid[i + 1] != paid[i]}
     vat_paid: dict[Month, Decimal] = {}
     for month in months:
@@ -223,24 +228,25 @@ def measures(flow: CashFlow, plan: CashPlan) -> list[Measure]:
     text = (f"Crédit relais de {format_eur(critical.bridge_loan)} (creux de {format_eur(need)} et marge de "
             f"{plan.parameters.bridge_margin * 100:.0f} %), intérêts estimés {format_eur(critical.interest)}")
     if critical.backing:
-        text += ", adossé à " + ", ".join(f"{p.source} ({format_eur(p.amount)} le {p.date:%d/%m/%Y})"
-                                          for p in critical.backing[:4])
+        backed = sum((p.amount for p in critical.backing), ZERO)
+        text += (f", adossé aux créances à venir ({format_eur(backed)}) : "
+                 + ", ".join(f"{p.source} ({format_eur(p.amount)} le {p.date:%d/%m/%Y})" for p in critical.backing))
     out = [Measure(kind="crédit relais", amount=critical.bridge_loan, text=text + ".")]
     if critical.backing:
         first = critical.backing[0]
         covered = min(first.amount, need)
         out.append(Measure(kind="tranche avancée", amount=covered,
-                           text=f"Avancer la tranche de {first.source} ({format_eur(first.amount)}, due le "
+                           text=f"Avancer la tranche « {first.source} » ({format_eur(first.amount)}, due le "
                                 f"{first.date:%d/%m/%Y}) à {critical.lowest_month:%m/%Y} couvrirait "
                                 f"{format_eur(covered)} du creux."))
-    negative = set(critical.negative_months)
-    deferrable = sorted(((key, sum((v for m, v in by_month.items() if m in negative), ZERO))
-                         for key, by_month in flow.payments.items() if key not in SALARIED), key=lambda kv: -kv[1])
-    if deferrable and deferrable[0][1] > 0:
-        key, amount = deferrable[0]
-        label = f"poste {key}" if key.isdigit() else key.replace("_", " ")
-        after = (critical.negative_months[-1] + dt.timedelta(days=32)).replace(day=1)
-        out.append(Measure(kind="paiements différés", amount=amount,
-                           text=f"Différer à {after:%m/%Y} les paiements du {label} tombant pendant les mois négatifs "
-                                f"({format_eur(amount)}), en accord avec les prestataires."))
+    lowest = critical.lowest_month
+    deferrable = sorted(((key, by_month.get(lowest, ZERO)) for key, by_month in flow.payments.items()
+                         if key not in SALARIED), key=lambda kv: -kv[1])
+    if deferrable and deferrable[0][1] > 0:  # what falls in the lowest month, pushed 30 to 60 days, not a year
+        key, due = deferrable[0]
+        label = {"frais_generaux": "des frais généraux", "imprevus": "des imprévus"}.get(key, f"du poste {key}")
+        after = (lowest + dt.timedelta(days=62)).replace(day=1)
+        out.append(Measure(kind="paiements différés", amount=due,
+                           text=f"Négocier avec les prestataires le report à {after:%m/%Y} des paiements {label} "
+                                f"du mois le plus bas ({format_eur(due)})."))
     return out

@@ -115,7 +115,7 @@ CALENDAR_ROWS = (  # Étape (the label tranches use), key, defined name of its d
 )
 CALENDRIER_COLUMNS = (Column("Étape", "label", 30, "text"), Column("Date", "date", 14, "date"),
                       Column("Clé", "key", 16, "text"))
-# the phases as months of the table: first month's number and count, computed next to the calendar
+# the phases as days: first day and number of days, computed next to the calendar
 PHASE_FIRST_ROW = HEADER_ROW + 1
 PHASE_COL = 6  # F: phase, G: first month, H: months
 PHASE_BOUNDS = {  # phase -> (first day, last day) as formulas over the calendar's names
@@ -136,18 +136,13 @@ FIRST_MONTH_ROW = PHASE_FIRST_ROW + 5  # where the Calendrier sheet shows it (G)
 
 
 def phase_names(phase: Phase) -> tuple[str, str]:
-    return f"PH_{phase.value.upper()}_DEBUT", f"PH_{phase.value.upper()}_NB"
-
-
-def month_number(day: str) -> str:
-    """The month of ``day`` as a number of the table (1 = TRESO_PREMIER_MOIS)."""
-    return f"((YEAR({day})-YEAR(TRESO_PREMIER_MOIS))*12+MONTH({day})-MONTH(TRESO_PREMIER_MOIS)+1)"
+    return f"PH_{phase.value.upper()}_DEBUT", f"PH_{phase.value.upper()}_JOURS"
 
 
 def phase_formulas(phase: Phase) -> tuple[str, str]:
+    """A phase's first day and its number of days (at least 1)."""
     start, end = PHASE_BOUNDS[phase]
-    first = month_number(start)
-    return first, f"MAX(1,{month_number(end)}-{first}+1)"
+    return start, f"MAX(1,{end}-({start})+1)"
 
 
 TABLE_DECAISSEMENTS = "Decaissements"
@@ -244,12 +239,13 @@ def summary_formulas() -> dict[str, str]:
 
 
 def paid_by_formula(j: int, col: str) -> str:
-    """What budget row ``j`` of Decaissements has paid by the end of the month of column ``col``."""
+    """What budget row ``j`` of Decaissements has paid by the end of the month of column ``col``:
+    each phase's share spread over its days."""
     terms = []
     for phase in Phase:
-        start, count = phase_names(phase)
+        start, days = phase_names(phase)
         share = f"INDEX(Decaissements[{PHASE_LABELS[phase]}],{j})"
-        terms.append(f"{share}*MIN(MAX({col}${INDEX_ROW}-{start}+1,0),{count})/{count}")
+        terms.append(f"{share}*MIN(MAX(EOMONTH({col}${MONTH_ROW},0)-{start}+1,0),{days})/{days}")
     return f"ROUND(INDEX(Decaissements[Montant],{j})*({'+'.join(terms)}),2)"
 
 
@@ -323,7 +319,7 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
     for i, name in enumerate(sources):
         cells.append(GridCell(g.first_receipt + i, 2, name, None, "text"))
     cells.append(GridCell(g.receipts_total, 2, "Total des encaissements", None, "total_label"))
-    cells.append(GridCell(g.payments_header, 2, "Décaissements (TVA comprise à part)", None, "subtitle"))
+    cells.append(GridCell(g.payments_header, 2, "Décaissements (montants HT ; TVA ci-dessous)", None, "subtitle"))
     for j, key in enumerate(BUDGET_KEYS, start=1):
         cells.append(GridCell(g.first_payment + j - 1, 1, (YES if key in v.vat_keys else NO) if v else None,
                               f"INDEX(Decaissements[TVA],{j})", "center"))

@@ -172,9 +172,11 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
             continue
         source = cells.text(i, "Source")
         if source not in names:
-            issues.append(error(
+            issues.append(warning(  # its payment is 0 in the workbook too: no source, no amount
                 "TRE018", cells.where(i, "Source"), f"Tranche de « {source} » : aucune source de ce nom dans le tableau "
-                "Financement.", "Corrigez le nom (il doit être identique à celui du tableau Financement).",
+                "Financement ; la tranche n'est pas comptée.",
+                "Corrigez le nom (identique à celui du tableau Financement), ou supprimez la ligne si la source n'existe "
+                "plus.",
             ))
             continue
         typed_event = cells.text(i, "Événement")

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import cast
 
 from xlprod.cnc.financing import Phase
-from xlprod.core.issues import Issue, warning
+from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
-from xlprod.core.money import ZERO, format_eur, format_percent, to_excel
+from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
+from xlprod.core.numbers import parse_number
 from xlprod.kinds.registry import Report
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.checks import check_interest_against_devis, validate_cash_plan
-from xlprod.kinds.tresorerie.compute import CashFlow, compute_cash_flow, measures, month_index
+from xlprod.kinds.tresorerie.compute import CashFlow, compute_cash_flow, measures
 from xlprod.kinds.tresorerie.model import CashParameters, CashPlan, Tranche
 from xlprod.kinds.tresorerie.reader import (
     build_plan,
@@ -37,7 +38,9 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
 
 DEVIS_NAMES = {**{str(n): f"DEVIS_POSTE_{n}" for n in range(1, 10)}, "frais_generaux": "DEVIS_FRAIS_GENERAUX",
                "imprevus": "DEVIS_IMPREVUS"}
-REFUSED = frozenset({"TRE010", "TRE011", "TRE016", "TRE017", "TRE018", "TRE019", "TRE031"})
+REFUSED = frozenset({"TRE006", "TRE010", "TRE011", "TRE016", "TRE017", "TRE019"})
+# figures that come from the cash flow itself: not said when inputs are refused (they would be wrong)
+FROM_FIGURES = frozenset({"TRE001", "TRE002", "TRE003", "TRE007", "TRE015", "TRE020", "TRE021", "TRE025", "TRE026"})
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,45 @@ def _parameter(book: WorkbookPort, name: str) -> object:
     return found[0] if found else None
 
 
+@dataclass
+class _ParameterReader:
+    """A parameter through its name: a number typed as text is read and normalised in place (as
+    the workbook's formulas need a number), anything else is refused where it is."""
+
+    book: WorkbookPort
+    issues: list[Issue]
+    plan: WritePlan
+
+    def __call__(self, name: str, default: Decimal, label: str, rate: bool = False) -> Decimal:
+        found = self.book.named_cell(name)
+        if found is None:
+            return default
+        raw, where = found
+        if raw in (None, ""):
+            return default
+        parsed = parse_number(raw)
+        problem = parsed.problem or ("" if parsed.value is not None else "valeur illisible")
+        if not problem and rate and parsed.value is not None and not ZERO <= parsed.value <= 1:
+            problem = f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %"
+        if problem or parsed.value is None:
+            self.issues.append(error(
+                "TRE017", where, f"{label} : {problem} ; xlprod ne met pas à jour la trésorerie tant que la valeur "
+                "est refusée.", "Saisissez un nombre (par exemple 60 % ou 20 000).",
+            ))
+            return default
+        if parsed.from_text and where.sheet and where.cell:
+            from xlprod.core.location import split_cell
+
+            cell = split_cell(where.cell)
+            if cell:
+                self.plan.sheet(where.sheet).set(*cell, CellWrite(to_excel(parsed.value)))
+                self.issues.append(warning(
+                    "TRE024", where, f"{label} : nombre saisi comme texte (« {raw} »), converti en nombre "
+                    f"({french_number(parsed.value)}).", "Rien à faire : la cellule contient désormais un nombre.",
+                ))
+        return parsed.value
+
+
 def _decimal(value: object, default: Decimal) -> Decimal:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(str(value))
@@ -137,13 +179,14 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     calendar = read_calendar(_table(book, L.TABLE_CALENDRIER, L.SHEET_CALENDRIER), book.book_name, issues)
     amounts, profiles, vat = read_budget(budget_table, book.book_name, issues)
     amounts |= {k: v for k, v in copied.items() if k in amounts}  # written with the rest of the plan
+    number = _ParameterReader(book, issues, plan)
     params = CashParameters(
-        opening_balance=_decimal(_parameter(book, "TRESO_SOLDE_INITIAL"), ZERO),
-        vat_rate=_decimal(_parameter(book, "PARAM_TAUX_TVA"), Decimal("0.20")),
-        vat_recovery_months=int(_decimal(_parameter(book, "PARAM_DELAI_TVA"), Decimal(2))),
-        bridge_margin=_decimal(_parameter(book, "PARAM_MARGE_RELAIS"), Decimal("0.10")),
-        bridge_rate=_decimal(_parameter(book, "PARAM_TAUX_RELAIS"), Decimal("0.05")),
-        aid_cap=_decimal(_parameter(book, "PARAM_PLAFOND_AIDE"), Decimal("0.50")),
+        opening_balance=number("TRESO_SOLDE_INITIAL", ZERO, "Trésorerie disponible au début"),
+        vat_rate=number("PARAM_TAUX_TVA", Decimal("0.20"), "Taux de TVA", rate=True),
+        vat_recovery_months=int(number("PARAM_DELAI_TVA", Decimal(2), "Délai de récupération de la TVA")),
+        bridge_margin=number("PARAM_MARGE_RELAIS", Decimal("0.10"), "Marge du crédit relais", rate=True),
+        bridge_rate=number("PARAM_TAUX_RELAIS", Decimal("0.05"), "Taux du crédit relais", rate=True),
+        aid_cap=number("PARAM_PLAFOND_AIDE", Decimal("0.50"), "Plafond des aides publiques", rate=True),
     )
     report.issues = issues
     if calendar is None:
@@ -157,6 +200,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     issues += check_interest_against_devis(cash_plan, flow, devis_costs or None,
                                            _decimal(_parameter(book, "PARAM_SEUIL_INTERETS"), Decimal(1000)))
     refused = any(i.code in REFUSED for i in issues)
+    if refused:
+        issues = [i for i in issues if i.code not in FROM_FIGURES]
     report.summary = TresoSummary(cash_plan, flow, provisional=refused)
     if refused:
         plan = WritePlan()  # the devis' copy waits too: the workbook keeps one set of numbers
@@ -281,11 +326,9 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     cal = plan.sheet(L.SHEET_CALENDRIER)
     for i, phase in enumerate(Phase):
         start, end = cash_plan.calendar.phase(phase)
-        s = month_index(first, start)
-        n = max(1, month_index(first, end) - s + 1)
-        f_first, f_count = L.phase_formulas(phase)
-        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 1, CellWrite(s, f_first, owned=True))
-        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 2, CellWrite(n, f_count, owned=True))
+        f_first, f_days = L.phase_formulas(phase)
+        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 1, CellWrite(excel_date(start), f_first, owned=True))
+        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 2, CellWrite(max(1, (end - start).days + 1), f_days, owned=True))
     cal.set(L.FIRST_MONTH_ROW, L.PHASE_COL + 1, CellWrite(excel_date(first), L.FIRST_MONTH_FORMULA, owned=True))
 
     ts = plan.sheet(L.SHEET_TRESO)
