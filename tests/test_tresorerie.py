@@ -189,6 +189,11 @@ def test_bad_inputs_are_located(tmp_path, capsys):
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
     assert "Financement!D5: erreur TRE017" in out  # text in an amount
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_FINANCEMENT].cell(row=5, column=4).value = 900_000
+    wb.save(path)
+    assert main(["recalc", str(path)]) == 1
+    out = capsys.readouterr().out
     assert "erreur TRE011" in out and "sans date ni événement" in out
     shutil.copy(path, tmp_path / "copy.xlsx")
 

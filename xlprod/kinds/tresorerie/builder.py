@@ -106,25 +106,6 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
         if day is not None:
             cal.write_datetime(row - 1, 1, dt.datetime.combine(day, dt.time()), fmt["date"])
         wb.define_name(name, f"={quote_sheet(L.SHEET_CALENDRIER)}!$B${row}")
-    pc = L.PHASE_COL - 1
-    cal.write(L.HEADER_ROW - 1, pc, "Phase", fmt["header"])
-    cal.write(L.HEADER_ROW - 1, pc + 1, "Premier jour", fmt["header"])
-    cal.write(L.HEADER_ROW - 1, pc + 2, "Nombre de jours", fmt["header"])
-    for i, phase in enumerate(Phase):
-        row = L.PHASE_FIRST_ROW + i
-        first, count = L.phase_formulas(phase)
-        cal.write(row - 1, pc, L.PHASE_LABELS[phase], fmt["text"])
-        cal.write_formula(row - 1, pc + 1, "=" + first, fmt["date"], 1)
-        cal.write_formula(row - 1, pc + 2, "=" + count, fmt["int"], 1)
-        start, number = L.phase_names(phase)
-        wb.define_name(start, f"={quote_sheet(L.SHEET_CALENDRIER)}!${column_letter(pc + 2)}${row}")
-        wb.define_name(number, f"={quote_sheet(L.SHEET_CALENDRIER)}!${column_letter(pc + 3)}${row}")
-    first_row = L.FIRST_MONTH_ROW
-    cal.write(first_row - 1, pc, "Premier mois du tableau", fmt["text"])
-    cal.write_formula(first_row - 1, pc + 1, "=" + L.FIRST_MONTH_FORMULA, fmt["month"])
-    wb.define_name("TRESO_PREMIER_MOIS", f"={quote_sheet(L.SHEET_CALENDRIER)}!${column_letter(pc + 2)}${first_row}")
-    cal.set_column(pc, pc, 26)
-    cal.set_column(pc + 1, pc + 2, 16)
 
     # -- Décaissements ------------------------------------------------------------------------
     dec = sheets[L.SHEET_DECAISSEMENTS]
@@ -205,6 +186,18 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     ts.write_formula(L.SUMMARY_ROWS["TRESO_INTENSITE_AIDE_PUBLIQUE"][0] - 1, 3, "=PARAM_PLAFOND_AIDE", fmt["percent"])
     ts.write_formula(L.SUMMARY_ROWS["TRESO_CREDIT_IMPOT"][0] - 1, 3, "=TRESO_CREDIT_IMPOT_DEVIS", fmt["money"])
     ts.write(L.MEASURES_ROW - 2, 1, "Période critique et mesures", fmt["subtitle"])
+    pc = L.PHASE_BLOCK_COL - 1
+    for col, head in enumerate(("Phase", "Premier jour", "Nombre de jours")):
+        ts.write(L.PHASE_BLOCK_ROW - 2, pc + col, head, fmt["header"])
+    for i, phase in enumerate(Phase):
+        ts.write(L.PHASE_BLOCK_ROW - 1 + i, pc, L.PHASE_LABELS[phase], fmt["text"])
+    ts.write(L.PHASE_BLOCK_ROW - 1 + len(Phase), pc, "Premier mois du tableau", fmt["text"])
+    for name, (row, col) in L.phase_cells().items():
+        style = "int" if name.endswith("_JOURS") else "date" if name.startswith("PH_") else "month"
+        ts.write_blank(row - 1, col - 1, None, fmt[style])
+        wb.define_name(name, f"={quote_sheet(L.SHEET_TRESO)}!${column_letter(col)}${row}")
+    ts.set_column(pc, pc, 24)
+    ts.set_column(pc + 1, pc + 2, 14)
     wb.define_name(L.STATUS_NAME, f"={quote_sheet(L.SHEET_TRESO)}!$A$3")
     ts.set_column(0, 0, 6)
     ts.set_column(1, 1, 44)

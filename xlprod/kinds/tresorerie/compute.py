@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from xlprod.cnc.financing import Phase, spending_profiles
 from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location
-from xlprod.core.money import ZERO, round_cents
+from xlprod.core.money import ZERO, format_eur, round_cents
 from xlprod.kinds.tresorerie.model import CashPlan
 from xlprod.kinds.tresorerie.schedule import Payment, schedule
 
@@ -131,6 +131,8 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
     issues: list[Issue] = []
     all_payments: list[Payment] = []
     for source in plan.sources:
+        if not source.tranches and not plan.templates_fallback:
+            continue  # the workbook counts only its own rows (the reader says so: TRE012)
         payments, found = schedule(source, calendar)
         all_payments += payments
         issues += found
@@ -161,6 +163,14 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         month = month_of(p.date)
         if month <= horizon_end:
             receipts[p.source][month] = receipts[p.source].get(month, ZERO) + p.amount
+    spent = sum((v for by_month in spending.values() for v in by_month.values()), ZERO)
+    if spent != plan.budget.total:
+        issues.append(warning(
+            "TRE015", Location(sheet="Calendrier"),
+            f"{format_eur(plan.budget.total - spent)} du budget tombent hors des {HORIZON} mois du tableau "
+            f"({first:%m/%Y} à {horizon_end:%m/%Y}), non comptés.",
+            "Vérifiez les dates (une tranche datée bien avant le développement fait commencer le tableau trop tôt).",
+        ))
     if late:
         issues.append(warning(
             "TRE015", Location(sheet="Échéancier"),

@@ -115,9 +115,6 @@ CALENDAR_ROWS = (  # Étape (the label tranches use), key, defined name of its d
 )
 CALENDRIER_COLUMNS = (Column("Étape", "label", 30, "text"), Column("Date", "date", 14, "date"),
                       Column("Clé", "key", 16, "text"))
-# the phases as days: first day and number of days, computed next to the calendar
-PHASE_FIRST_ROW = HEADER_ROW + 1
-PHASE_COL = 6  # F: phase, G: first month, H: months
 PHASE_BOUNDS = {  # phase -> (first day, last day) as formulas over the calendar's names
     Phase.DEVELOPPEMENT: ("CAL_DEVELOPPEMENT", "CAL_PREPARATION-1"),
     Phase.PREPARATION: ("CAL_PREPARATION", "CAL_DEBUT_TOURNAGE-1"),
@@ -132,7 +129,6 @@ PHASE_LABELS = {Phase.DEVELOPPEMENT: "Développement", Phase.PREPARATION: "Prép
 FIRST_MONTH_FORMULA = ("DATE(YEAR(IF(COUNT(Tranches[Échéance])=0,CAL_DEVELOPPEMENT,MIN(CAL_DEVELOPPEMENT,"
                        "MIN(Tranches[Échéance])))),MONTH(IF(COUNT(Tranches[Échéance])=0,CAL_DEVELOPPEMENT,"
                        "MIN(CAL_DEVELOPPEMENT,MIN(Tranches[Échéance])))),1)")
-FIRST_MONTH_ROW = PHASE_FIRST_ROW + 5  # where the Calendrier sheet shows it (G)
 
 
 def phase_names(phase: Phase) -> tuple[str, str]:
@@ -238,15 +234,37 @@ def summary_formulas() -> dict[str, str]:
     }
 
 
-def paid_by_formula(j: int, col: str) -> str:
-    """What budget row ``j`` of Decaissements has paid by the end of the month of column ``col``:
-    each phase's share spread over its days."""
+def budget_row(key: str) -> str:
+    """The row of Decaissements for a budget key, found by its key (the table may be sorted)."""
+    return f'MATCH("{key}",Decaissements[Clé],0)'
+
+
+def paid_by_formula(key: str, col: str) -> str:
+    """What the budget row of ``key`` has paid by the end of the month of column ``col``: each
+    phase's share spread over its days."""
+    row = budget_row(key)
     terms = []
     for phase in Phase:
         start, days = phase_names(phase)
-        share = f"INDEX(Decaissements[{PHASE_LABELS[phase]}],{j})"
+        share = f"INDEX(Decaissements[{PHASE_LABELS[phase]}],{row})"
         terms.append(f"{share}*MIN(MAX(EOMONTH({col}${MONTH_ROW},0)-{start}+1,0),{days})/{days}")
-    return f"ROUND(INDEX(Decaissements[Montant],{j})*({'+'.join(terms)}),2)"
+    return f"ROUND(INDEX(Decaissements[Montant],{row})*({'+'.join(terms)}),2)"
+
+
+# the phases (first day, number of days) and the first month, right of the monthly table
+PHASE_BLOCK_COL = LAST_MONTH_COL + 2  # label; then first day, days
+PHASE_BLOCK_ROW = 5
+
+
+def phase_cells() -> dict[str, tuple[int, int]]:
+    """Defined name -> (row, col) on the Trésorerie sheet."""
+    out: dict[str, tuple[int, int]] = {}
+    for i, phase in enumerate(Phase):
+        start, days = phase_names(phase)
+        out[start] = (PHASE_BLOCK_ROW + i, PHASE_BLOCK_COL + 1)
+        out[days] = (PHASE_BLOCK_ROW + i, PHASE_BLOCK_COL + 2)
+    out["TRESO_PREMIER_MOIS"] = (PHASE_BLOCK_ROW + len(Phase), PHASE_BLOCK_COL + 1)
+    return out
 
 
 @dataclass(frozen=True)
@@ -322,7 +340,7 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
     cells.append(GridCell(g.payments_header, 2, "Décaissements (montants HT ; TVA ci-dessous)", None, "subtitle"))
     for j, key in enumerate(BUDGET_KEYS, start=1):
         cells.append(GridCell(g.first_payment + j - 1, 1, (YES if key in v.vat_keys else NO) if v else None,
-                              f"INDEX(Decaissements[TVA],{j})", "center"))
+                              f"INDEX(Decaissements[TVA],{budget_row(key)})", "center"))
         cells.append(GridCell(g.first_payment + j - 1, 2, labels.get(key, key), None, "text"))
         cells.append(GridCell(g.first_cumulative + j - 1, 2, labels.get(key, key), None, "text"))
     cells.append(GridCell(g.payments_total, 2, "Total des décaissements", None, "total_label"))
@@ -348,9 +366,9 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
         first, last = g.first_receipt, g.receipts_total - 1
         cells.append(GridCell(g.receipts_total, c, v.receipts_total[k] if v else 0,
                               f"SUM({col}{first}:{col}{last})" if sources else "0", "total_money"))
-        for j in range(len(BUDGET_KEYS)):
+        for j, key in enumerate(BUDGET_KEYS):
             cum_row, pay_row = g.first_cumulative + j, g.first_payment + j
-            cells.append(GridCell(cum_row, c, v.cumulative[j][k] if v else 0, paid_by_formula(j + 1, col)))
+            cells.append(GridCell(cum_row, c, v.cumulative[j][k] if v else 0, paid_by_formula(key, col)))
             cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0,
                                   f"{col}{cum_row}-{prev}{cum_row}" if prev else f"{col}{cum_row}"))
         cells.append(GridCell(g.payments_total, c, v.payments_total[k] if v else 0,

@@ -120,3 +120,4 @@ class CashPlan(BaseModel):
     budget: BudgetCopy
     parameters: CashParameters = CashParameters()
     profiles: dict[str, dict[Phase, Decimal]] = Field(default_factory=dict)  # budget key -> share per phase
+    templates_fallback: bool = True  # a source without tranches paid by its type's packaged schedule

@@ -20,6 +20,7 @@ from xlprod.workbook.port import RawTable
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 EVENTS = {fold(label): event for event, label in L.EVENT_LABELS.items()}
 STATUSES = {fold(s.value): s for s in Status}
+YES_NO = {"oui": L.YES, "o": L.YES, "x": L.YES, "vrai": L.YES, "non": L.NO, "n": L.NO, "faux": L.NO}
 
 
 def excel_date(day: dt.date) -> float:
@@ -33,6 +34,43 @@ class Cells:
     table: RawTable
     book: str
     issues: list[Issue] = field(default_factory=list)
+    fixes: dict[tuple[str, int, int], object] = field(default_factory=dict)  # (sheet, row, col) -> value
+
+    def fix(self, i: int, header: str, value: object) -> None:
+        """A value read with tolerance, written back as read, so the workbook's formulas see it too."""
+        col = self.table.first_col + self.table.headers.index(header)
+        self.fixes[(self.table.sheet, self.table.header_row + 1 + i, col)] = value
+
+    def name(self, i: int, header: str, what: str) -> str:
+        """A name the formulas match exactly (SUMIFS): trimmed in place; no leading comparison sign,
+        no wildcard, which SUMIFS would read as a criterion."""
+        raw = self.raw(i, header)
+        text = self.text(i, header)
+        if isinstance(raw, str) and raw != text:
+            self.fix(i, header, text)
+        if (text[:1] in "<>=" and text) or any(ch in text for ch in "*?~"):
+            self.issues.append(error(
+                "TRE019", self.where(i, header), f"{what} « {text} » : un nom ne peut commencer par <, > ou = ni contenir "
+                "*, ? ou ~ (les formules le liraient comme un critère).", "Renommez-la (dans Financement et Échéancier).",
+            ))
+        return text
+
+    def choice(self, i: int, header: str, choices: dict[str, str], what: str) -> str | None:
+        """One of a list, forgiving case, accents and spaces: written back as listed; else refused."""
+        raw = self.raw(i, header)
+        if raw in (None, ""):
+            return None
+        text = self.text(i, header)
+        found = choices.get(fold(text))
+        if found is None:
+            self.issues.append(error(
+                "TRE017", self.where(i, header), f"{what} : « {text} » n'est pas une valeur de la liste.",
+                f"Choisissez : {', '.join(dict.fromkeys(choices.values()))}.",
+            ))
+            return None
+        if raw != found:
+            self.fix(i, header, found)
+        return found
 
     def where(self, i: int, header: str) -> Location:
         col = self.table.first_col + self.table.headers.index(header)
@@ -61,7 +99,26 @@ class Cells:
                 "à jour la trésorerie.",
             ))
             return None
+        if parsed.from_text:  # SUM and SUMIFS ignore text: the cell becomes the number it says
+            self.fix(i, header, float(parsed.value))
+            self.issues.append(warning(
+                "TRE024", self.where(i, header), f"{what} : nombre saisi comme texte (« {value} »), converti en nombre.",
+                "Rien à faire : la cellule contient désormais un nombre.",
+            ))
         return parsed.value
+
+    def whole(self, i: int, header: str, what: str) -> int | None:
+        """A number of days or months: a whole number, as the formulas add it to a date."""
+        value = self.number(i, header, what)
+        if value is None:
+            return None
+        if value != value.to_integral_value():
+            self.issues.append(error(
+                "TRE017", self.where(i, header), f"{what} : {value} n'est pas un nombre entier.",
+                "Saisissez un nombre entier de jours (par exemple 30).",
+            ))
+            return None
+        return int(value)
 
     def date(self, i: int, header: str, what: str) -> dt.date | None:
         value = self.raw(i, header)
@@ -85,19 +142,31 @@ def _blank_row(row: list[object]) -> bool:
     return all(v in (None, "") for v in row)
 
 
-def read_calendar(table: RawTable, book: str, issues: list[Issue]) -> Calendar | None:
+def read_calendar(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object],
+                  rows: dict[str, int] | None = None) -> Calendar | None:
+    """The dates by key; each row's Étape (the label tranches name) put back as listed, and
+    ``rows`` filled with each key's row, for the CAL_* names."""
     cells = Cells(table, book)
+    labels = {key: label for label, key, _ in L.CALENDAR_ROWS}
     days: dict[str, dt.date | None] = {}
-    rows: dict[str, int] = {}
+    found: dict[str, int] = {}
     for i in range(len(table.rows)):
         key = cells.text(i, "Clé")
-        rows[key] = i
-        days[key] = cells.date(i, "Date", f"Calendrier, {cells.text(i, 'Étape')}")
+        if key not in labels or key in found:
+            continue
+        found[key] = i
+        if cells.raw(i, "Étape") != labels[key]:  # the tranches' formulas look the date up by this label
+            cells.fix(i, "Étape", labels[key])
+        days[key] = cells.date(i, "Date", f"Calendrier, {labels[key]}")
+    if rows is not None:
+        rows.update({key: table.header_row + 1 + i for key, i in found.items()})
+    fixes.update(cells.fixes)
     issues += cells.issues
+    rows_of = found
     missing = [key for _, key, _ in L.CALENDAR_ROWS[:5] if days.get(key) is None]
     for key in missing:
         label = next(label for label, k, _ in L.CALENDAR_ROWS if k == key)
-        where = cells.where(rows[key], "Date") if key in rows else Location(book=book, sheet=table.sheet)
+        where = cells.where(rows_of[key], "Date") if key in rows_of else Location(book=book, sheet=table.sheet)
         issues.append(error(
             "TRE016", where, f"Calendrier : date « {label} » absente.",
             "Saisissez-la : les décaissements se répartissent sur les phases qu'elle délimite.",
@@ -136,41 +205,48 @@ def read_templates(table: RawTable | None) -> dict[str, list[Tranche]]:
     return out
 
 
-def read_sources(table: RawTable, book: str, types: dict[str, bool], issues: list[Issue]) -> list[Source]:
+def read_sources(table: RawTable, book: str, types: dict[str, bool], issues: list[Issue],
+                 fixes: dict[tuple[str, int, int], object]) -> list[Source]:
     cells = Cells(table, book)
     out = []
-    folded_types = {fold(t): (t, public) for t, public in types.items()}
+    folded_types = {fold(t): t for t in types}
     for i, row in enumerate(table.rows):
         if _blank_row(row[: len(L.FINANCEMENT_COLUMNS) - 1]):
             continue
-        name = cells.text(i, "Source")
+        name = cells.name(i, "Source", "Source")
         if not name:
             issues.append(error("TRE019", cells.where(i, "Source"), "Source de financement sans nom.",
                                 "Donnez-lui un nom : ses tranches s'y rattachent."))
             continue
         typed = cells.text(i, "Type")
-        kind, public = folded_types.get(fold(typed), (typed, False))
-        said = fold(cells.text(i, "Public"))
-        if said in (L.YES, L.NO):
+        kind = folded_types.get(fold(typed), typed)
+        if kind in types and cells.raw(i, "Type") != kind:
+            cells.fix(i, "Type", kind)  # the workbook's VLOOKUP and SUMIFS match it exactly
+        public = types.get(kind, False)
+        said = cells.choice(i, "Public", YES_NO, f"Public (« {name} »)")
+        if said is not None:
             public = said == L.YES
         amount = cells.number(i, "Montant", f"Montant de « {name} »")
-        status = STATUSES.get(fold(cells.text(i, "Statut")), Status.ACQUIS)
+        status_text = cells.choice(i, "Statut", {fold(s.value): s.value for s in Status}, f"Statut de « {name} »")
+        status = Status(status_text) if status_text else Status.ACQUIS
         signature = cells.date(i, "Date de signature", f"Date de signature de « {name} »")
         broadcast = cells.date(i, "Première diffusion", f"Première diffusion de « {name} »") \
             if "Première diffusion" in table.headers else None
         out.append(Source(name=name, type=kind, public=public, amount=amount or ZERO, status=status,
                           signature=signature, first_broadcast=broadcast, where=cells.where(i, "Source")))
     issues += cells.issues
+    fixes.update(cells.fixes)
     return out
 
 
-def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issue]) -> dict[str, list[Tranche]]:
+def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issue],
+                  fixes: dict[tuple[str, int, int], object] | None = None) -> dict[str, list[Tranche]]:
     cells = Cells(table, book)
     out: dict[str, list[Tranche]] = {}
     for i, row in enumerate(table.rows):
         if _blank_row(row[:8]):
             continue
-        source = cells.text(i, "Source")
+        source = cells.name(i, "Source", "Tranche de la source")
         if source not in names:
             issues.append(warning(  # its payment is 0 in the workbook too: no source, no amount
                 "TRE018", cells.where(i, "Source"), f"Tranche de « {source} » : aucune source de ce nom dans le tableau "
@@ -179,15 +255,11 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
                 "plus.",
             ))
             continue
-        typed_event = cells.text(i, "Événement")
-        event = EVENTS.get(fold(typed_event)) if typed_event else None
-        if typed_event and event is None:
-            issues.append(error(
-                "TRE011", cells.where(i, "Événement"), f"Tranche de « {source} » : événement « {typed_event} » inconnu.",
-                f"Choisissez dans la liste : {', '.join(L.EVENT_LABELS.values())}.",
-            ))
-        number = cells.number(i, "N°", f"N° de tranche de « {source} »")
-        delay = cells.number(i, "Délai (jours)", f"Délai de la tranche de « {source} »") or ZERO
+        label = cells.choice(i, "Événement", {fold(v): v for v in L.EVENT_LABELS.values()},
+                             f"Événement de la tranche de « {source} »")
+        event = EVENTS.get(fold(label)) if label else None
+        number = cells.whole(i, "N°", f"N° de tranche de « {source} »")
+        delay = cells.whole(i, "Délai (jours)", f"Délai de la tranche de « {source} »") or 0
         out.setdefault(source, []).append(Tranche(
             number=int(number) if number is not None else len(out.get(source, [])) + 1,
             share=cells.number(i, "Part", f"Part de la tranche de « {source} »"),
@@ -195,19 +267,29 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
             date=cells.date(i, "Date", f"Date de la tranche de « {source} »"), event=event, delay_days=int(delay),
             where=cells.where(i, "Source")))
     issues += cells.issues
+    if fixes is not None:
+        fixes.update(cells.fixes)
     return out
 
 
-def read_budget(table: RawTable, book: str, issues: list[Issue]) -> tuple[dict[str, Decimal], dict[str, dict[Phase, Decimal]],
-                                                                          frozenset[str]]:
+def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object]
+                ) -> tuple[dict[str, Decimal], dict[str, dict[Phase, Decimal]], frozenset[str]]:
     cells = Cells(table, book)
     amounts: dict[str, Decimal] = {}
     profiles: dict[str, dict[Phase, Decimal]] = {}
     vat: set[str] = set()
-    for i in range(len(table.rows)):
+    for i, row in enumerate(table.rows):
         key = cells.text(i, "Clé")
-        if key not in L.BUDGET_KEYS:
+        if key not in L.BUDGET_KEYS or key in amounts:
+            if not _blank_row(row):
+                issues.append(error(
+                    "TRE027", cells.where(i, "Clé"), f"Décaissements : ligne « {key or cells.text(i, 'Poste')} » hors des "
+                    "postes 1 à 9, frais généraux et imprévus (ou en double) : le tableau Trésorerie ne la suivrait pas.",
+                    "Supprimez la ligne : le tableau a une ligne par poste du devis, recopiée à chaque recalcul.",
+                ))
             continue
+        if cells.raw(i, "Clé") != key:  # the Trésorerie's formulas find the row by this key, as text
+            cells.fix(i, "Clé", key)
         amounts[key] = cells.number(i, "Montant", f"Montant du poste {key}") or ZERO
         shares = {p: cells.number(i, L.PHASE_LABELS[p], f"Part {L.PHASE_LABELS[p]} du poste {key}") or ZERO
                   for p in Phase}
@@ -219,9 +301,10 @@ def read_budget(table: RawTable, book: str, issues: list[Issue]) -> tuple[dict[s
                 f"{sum(shares.values(), ZERO) * 100:.2f} %, pas 100 % : une part du montant n'est jamais payée "
                 "(ou l'est deux fois).", "Corrigez les pourcentages de la ligne (leur total doit faire 100 %).",
             ))
-        if fold(cells.text(i, "TVA")) == L.YES:
+        if cells.choice(i, "TVA", YES_NO, f"TVA du poste {key}") == L.YES:
             vat.add(key)
     issues += cells.issues
+    fixes.update(cells.fixes)
     return amounts, profiles, frozenset(vat)
 
 

@@ -12,7 +12,7 @@ from typing import cast
 
 from xlprod.cnc.financing import Phase
 from xlprod.core.issues import Issue, error, warning
-from xlprod.core.location import Location
+from xlprod.core.location import Location, column_letter, quote_sheet
 from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.kinds.registry import Report
@@ -38,7 +38,7 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
 
 DEVIS_NAMES = {**{str(n): f"DEVIS_POSTE_{n}" for n in range(1, 10)}, "frais_generaux": "DEVIS_FRAIS_GENERAUX",
                "imprevus": "DEVIS_IMPREVUS"}
-REFUSED = frozenset({"TRE006", "TRE010", "TRE011", "TRE016", "TRE017", "TRE019"})
+REFUSED = frozenset({"TRE006", "TRE010", "TRE011", "TRE016", "TRE017", "TRE019", "TRE027", "TRE028"})
 # figures that come from the cash flow itself: not said when inputs are refused (they would be wrong)
 FROM_FIGURES = frozenset({"TRE001", "TRE002", "TRE003", "TRE007", "TRE015", "TRE020", "TRE021", "TRE025", "TRE026"})
 
@@ -140,6 +140,18 @@ class _ParameterReader:
                 ))
         return parsed.value
 
+    def months(self, name: str, default: int, label: str) -> int:
+        value = self(name, Decimal(default), label)
+        if value != value.to_integral_value() or not 0 <= value <= 24:
+            found = self.book.named_cell(name)
+            self.issues.append(error(
+                "TRE017", found[1] if found else Location(book=self.book.book_name, sheet=L.SHEET_PARAMETRES),
+                f"{label} : {french_number(value)} n'est pas un nombre entier de mois entre 0 et 24.",
+                "Saisissez un nombre entier de mois (par exemple 2).",
+            ))
+            return default
+        return int(value)
+
 
 def _decimal(value: object, default: Decimal) -> Decimal:
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -155,11 +167,18 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     copied: dict[str, Decimal] = {}
     issues += _copy_devis(book, budget_table, plan, copied)
 
+    fixes: dict[tuple[str, int, int], object] = {}
+    for name, sheet, columns in ((L.TABLE_FINANCEMENT, L.SHEET_FINANCEMENT, L.FINANCEMENT_COLUMNS),
+                                 (L.TABLE_TRANCHES, L.SHEET_ECHEANCIER, L.TRANCHES_COLUMNS),
+                                 (L.TABLE_CALENDRIER, L.SHEET_CALENDRIER, L.CALENDRIER_COLUMNS),
+                                 (L.TABLE_DECAISSEMENTS, L.SHEET_DECAISSEMENTS, L.DECAISSEMENTS_COLUMNS)):
+        issues += _missing_columns(book, _table(book, name, sheet), columns)
     types = read_types(book.table(L.TABLE_TYPES))
     templates = read_templates(book.table(L.TABLE_TEMPLATES))
-    sources = read_sources(_table(book, L.TABLE_FINANCEMENT, L.SHEET_FINANCEMENT), book.book_name, types, issues)
+    sources = read_sources(_table(book, L.TABLE_FINANCEMENT, L.SHEET_FINANCEMENT), book.book_name, types, issues,
+                           fixes)
     tranches_table = _table(book, L.TABLE_TRANCHES, L.SHEET_ECHEANCIER)
-    tranches = read_tranches(tranches_table, book.book_name, {s.name for s in sources}, issues)
+    tranches = read_tranches(tranches_table, book.book_name, {s.name for s in sources}, [])
     for source in sources:  # a source without tranches gets its type's schedule, as rows the user can edit
         if source.name in tranches or source.type not in templates:
             continue
@@ -175,25 +194,43 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
                 ))
                 break
             tranches_table = grown
-    tranches = read_tranches(tranches_table, book.book_name, {s.name for s in sources}, [])
-    calendar = read_calendar(_table(book, L.TABLE_CALENDRIER, L.SHEET_CALENDRIER), book.book_name, issues)
-    amounts, profiles, vat = read_budget(budget_table, book.book_name, issues)
+    tranches = read_tranches(tranches_table, book.book_name, {s.name for s in sources}, issues, fixes)
+    for source in sources:
+        if source.name not in tranches:
+            issues.append(warning(
+                "TRE012", source.where, f"Source « {source.name} » sans tranche ni échéancier type (type "
+                f"« {source.type} ») : rien n'est encaissé.",
+                "Saisissez ses tranches dans l'Échéancier, ou choisissez un type de la liste (feuille Modèles).",
+            ))
+    calendar_rows: dict[str, int] = {}
+    calendar_table = _table(book, L.TABLE_CALENDRIER, L.SHEET_CALENDRIER)
+    calendar = read_calendar(calendar_table, book.book_name, issues, fixes, calendar_rows)
+    names = {name: f"{quote_sheet(L.SHEET_CALENDRIER)}!$B${calendar_rows[key]}"
+             for _, key, name in L.CALENDAR_ROWS if key in calendar_rows}
+    book.set_names(names)  # the CAL_* names follow their key's row (a sorted calendar moves values)
+    amounts, profiles, vat = read_budget(budget_table, book.book_name, issues, fixes)
     amounts |= {k: v for k, v in copied.items() if k in amounts}  # written with the rest of the plan
     number = _ParameterReader(book, issues, plan)
     params = CashParameters(
         opening_balance=number("TRESO_SOLDE_INITIAL", ZERO, "Trésorerie disponible au début"),
         vat_rate=number("PARAM_TAUX_TVA", Decimal("0.20"), "Taux de TVA", rate=True),
-        vat_recovery_months=int(number("PARAM_DELAI_TVA", Decimal(2), "Délai de récupération de la TVA")),
+        vat_recovery_months=number.months("PARAM_DELAI_TVA", 2, "Délai de récupération de la TVA"),
         bridge_margin=number("PARAM_MARGE_RELAIS", Decimal("0.10"), "Marge du crédit relais", rate=True),
         bridge_rate=number("PARAM_TAUX_RELAIS", Decimal("0.05"), "Taux du crédit relais", rate=True),
         aid_cap=number("PARAM_PLAFOND_AIDE", Decimal("0.50"), "Plafond des aides publiques", rate=True),
     )
+    normalised = WritePlan()
+    for (sheet, row, col), value in fixes.items():
+        normalised.sheet(sheet).set(row, col, CellWrite(cast(CellValue, value)))
+    book.apply(normalised)  # what was read with tolerance, as read: the workbook's formulas see it too
     report.issues = issues
-    if calendar is None:
-        _controls(book, issues, now)
+    if calendar is None or any(i.code in REFUSED for i in issues):
+        report.issues = [i for i in issues if i.code not in FROM_FIGURES]
+        _controls(book, report.issues, now)
         return report
     cash_plan = build_plan(sources, tranches, calendar, amounts, profiles, vat, params,
                            copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
+    cash_plan = cash_plan.model_copy(update={"templates_fallback": False})  # the workbook's rows or nothing
     flow = compute_cash_flow(cash_plan)
     issues += validate_cash_plan(cash_plan, flow)
     devis_costs = copied.get("frais_financiers", _decimal(_parameter(book, "TRESO_FRAIS_FINANCIERS_DEVIS"), ZERO))
@@ -212,6 +249,16 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     report.issues = issues
     _controls(book, issues, now)
     return report
+
+
+def _missing_columns(book: WorkbookPort, table: RawTable, columns: tuple[L.Column, ...]) -> list[Issue]:
+    headers = {str(h or "").strip() for h in table.headers}
+    return [error(
+        "TRE028", Location(book=book.book_name, sheet=table.sheet, cell=f"A{table.header_row}"),
+        f"Colonne « {c.header} » absente du tableau {table.name} : ses formules et celles de la Trésorerie "
+        "l'utilisent ; xlprod ne met pas à jour la trésorerie.",
+        "Annulez la suppression ou le renommage de la colonne, ou repartez d'un modèle : xlprod new tresorerie.",
+    ) for c in columns if c.header not in headers]
 
 
 def _controls(book: WorkbookPort, issues: list[Issue], now: dt.datetime) -> None:
@@ -235,10 +282,15 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
         )]
     from xlprod.workbook.xlsx_file import XlsxFile
 
-    devis = XlsxFile(path, for_writing=False)
-    values = {key: devis.named_cell(name) for key, name in DEVIS_NAMES.items()}
-    extra = {n: devis.named_cell(n) for n in ("DEVIS_CREDIT_IMPOT_ESTIME", "DEVIS_FRAIS_FINANCIERS", "DEVIS_TOTAL")}
-    if any(v is None or not isinstance(v[0], int | float) for v in values.values()):
+    try:
+        devis = XlsxFile(path, for_writing=False)
+        values = {key: devis.named_cell(name) for key, name in DEVIS_NAMES.items()}
+        extra = {n: devis.named_cell(n) for n in ("DEVIS_CREDIT_IMPOT_ESTIME", "DEVIS_FRAIS_FINANCIERS", "DEVIS_TOTAL")}
+    except WorkbookError as exc:
+        return [warning("TRE031", where, f"Devis « {relative} » illisible ({exc.message}) : la dernière copie de ses "
+                        "totaux est utilisée.", "Indiquez dans Paramètres le devis xlprod de la production.")]
+    if any(v is None or not isinstance(v[0], int | float) for v in values.values()) or all(
+            v is not None and v[0] == 0 for v in values.values()):
         return [warning(
             "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : la dernière copie est "
             "utilisée.", "Recalculez le devis (xlprod recalc), puis relancez.",
@@ -323,15 +375,23 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
 def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow) -> None:
     """The Trésorerie sheet: summary, measures, the monthly table; the Calendrier's phase months."""
     first = flow.months[0]
-    cal = plan.sheet(L.SHEET_CALENDRIER)
-    for i, phase in enumerate(Phase):
+    ts = plan.sheet(L.SHEET_TRESO)
+    where = L.phase_cells()
+    for phase in Phase:
         start, end = cash_plan.calendar.phase(phase)
         f_first, f_days = L.phase_formulas(phase)
-        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 1, CellWrite(excel_date(start), f_first, owned=True))
-        cal.set(L.PHASE_FIRST_ROW + i, L.PHASE_COL + 2, CellWrite(max(1, (end - start).days + 1), f_days, owned=True))
-    cal.set(L.FIRST_MONTH_ROW, L.PHASE_COL + 1, CellWrite(excel_date(first), L.FIRST_MONTH_FORMULA, owned=True))
+        s_name, d_name = L.phase_names(phase)
+        ts.set(*where[s_name], CellWrite(excel_date(start), f_first, owned=True))
+        ts.set(*where[d_name], CellWrite(max(1, (end - start).days + 1), f_days, owned=True))
+    ts.set(*where["TRESO_PREMIER_MOIS"], CellWrite(excel_date(first), L.FIRST_MONTH_FORMULA, owned=True))
+    # the sheet is xlprod's: its names point where its cells are, whatever was done to them
+    sheet = quote_sheet(L.SHEET_TRESO)
+    book.set_names({name: f"{sheet}!${column_letter(col)}${row}"
+                    for name, (row, col) in {**where, **{n: (r, 3) for n, (r, _) in L.SUMMARY_ROWS.items()},
+                                             L.STATUS_NAME: L.STATUS_CELL}.items()})
+    for row, label in L.SUMMARY_ROWS.values():
+        ts.set(row, 2, CellWrite(label))
 
-    ts = plan.sheet(L.SHEET_TRESO)
     title = _parameter(book, "TRESO_TITRE")
     ts.set(1, 1, CellWrite(f"Plan de trésorerie — {title if title is not None else ''}",
                            '"Plan de trésorerie — "&TRESO_TITRE', owned=True))
