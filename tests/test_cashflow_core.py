@@ -145,3 +145,15 @@ def test_a_pre_sale_broadcast_before_its_media_window_is_said():
     plan = CashPlan(sources=(early, on_time), calendar=CAL, budget=BUDGET)
     found = list(check_media_windows(plan, None))  # type: ignore[arg-type]
     assert [i.code for i in found] == ["TRE014"] and "10/08/2027" in found[0].message
+
+
+def test_past_months_take_the_actual_payments_the_expense_workbook_will_give():
+    plan = CashPlan(sources=(), calendar=CAL, budget=BUDGET, parameters=NO_VAT,
+                    actuals={"2": {dt.date(2026, 3, 1): D(55_000), dt.date(2026, 4, 1): D(61_000)}},
+                    actuals_through=dt.date(2026, 4, 30))
+    flow = compute_cash_flow(plan)
+    forecast = compute_cash_flow(plan.model_copy(update={"actuals_through": None}))
+    assert flow.payments["2"][dt.date(2026, 3, 1)] == D(55_000) and flow.payments["2"][dt.date(2026, 4, 1)] == D(61_000)
+    assert flow.payments["2"][dt.date(2026, 5, 1)] == forecast.payments["2"][dt.date(2026, 5, 1)]  # later: forecast
+    assert not [m for m in flow.payments["1"] if m <= dt.date(2026, 4, 1)]  # past months are actuals: none recorded
+    assert forecast.payments["1"][dt.date(2026, 1, 1)] > 0

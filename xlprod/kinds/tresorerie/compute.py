@@ -149,6 +149,11 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         # cumulative rounding: what is paid by the end of each month, rounded, minus the month before
         paid = [round_cents(amount * paid_by(shares, phases, day)) for day in ends]
         spending[key] = {m: paid[i + 1] - paid[i] for i, m in enumerate(months) if paid[i + 1] != paid[i]}
+        if plan.actuals_through is not None:  # past months: what was actually paid
+            done = month_of(plan.actuals_through)
+            actual = plan.actuals.get(key, {})
+            spending[key] = {m: v for m, v in spending[key].items() if m > done} | {
+                month_of(m): v for m, v in actual.items() if month_of(m) <= done and v}
     vat_paid: dict[Month, Decimal] = {}
     for month in months:
         taxable = sum((spending[k].get(month, ZERO) for k in spending if k in params.vat_keys), ZERO)
