@@ -70,12 +70,12 @@ def check_sources(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
         )
     seen: dict[str, Location] = {}
     for source in plan.sources:
-        if source.name in seen:
+        if source.name.casefold() in seen:  # the workbook's SUMIFS would add both up
             yield error(
                 "TRE006", source.where, f"Source « {source.name} » en double : ses tranches ne peuvent lui être "
                 "rattachées sans ambiguïté.", "Donnez un nom distinct à chaque source (par exemple « Canal+ (préachat) »).",
             )
-        seen.setdefault(source.name, source.where)
+        seen.setdefault(source.name.casefold(), source.where)
 
 
 def check_tax_credit(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:

@@ -247,6 +247,10 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
         if _blank_row(row[:8]):
             continue
         source = cells.name(i, "Source", "Tranche de la source")
+        exact = {n.casefold(): n for n in names}.get(source.casefold())  # SUMIFS ignores case: so does xlprod
+        if exact is not None and exact != source:
+            cells.fix(i, "Source", exact)
+            source = exact
         if source not in names:
             issues.append(warning(  # its payment is 0 in the workbook too: no source, no amount
                 "TRE018", cells.where(i, "Source"), f"Tranche de « {source} » : aucune source de ce nom dans le tableau "
