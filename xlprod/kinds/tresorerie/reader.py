@@ -4,7 +4,7 @@ not one, text in an amount, a tranche of an unknown source, an event the list do
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xlprod.cnc.financing import Event, Phase
@@ -92,6 +92,8 @@ class Cells:
         if value in (None, ""):
             return None
         parsed = parse_number(value)
+        if not parsed.problem and parsed.value is not None and abs(parsed.value) >= Decimal(10) ** 10:
+            parsed = replace(parsed, value=None, problem=f"{parsed.value} dépasse toute valeur plausible")
         if parsed.problem or parsed.value is None:
             self.issues.append(error(
                 "TRE017", self.where(i, header), f"{what} : {parsed.problem or 'valeur illisible'}.",

@@ -38,6 +38,7 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
 
 DEVIS_NAMES = {**{str(n): f"DEVIS_POSTE_{n}" for n in range(1, 10)}, "frais_generaux": "DEVIS_FRAIS_GENERAUX",
                "imprevus": "DEVIS_IMPREVUS"}
+TOO_BIG = Decimal(10) ** 10  # beyond, a typing accident, and cents a spreadsheet's doubles cannot keep
 REFUSED = frozenset({"TRE006", "TRE010", "TRE011", "TRE016", "TRE017", "TRE019", "TRE027", "TRE028"})
 # figures that come from the cash flow itself: not said when inputs are refused (they would be wrong)
 FROM_FIGURES = frozenset({"TRE001", "TRE002", "TRE003", "TRE007", "TRE015", "TRE020", "TRE021", "TRE025", "TRE026"})
@@ -122,6 +123,8 @@ class _ParameterReader:
         problem = parsed.problem or ("" if parsed.value is not None else "valeur illisible")
         if not problem and rate and parsed.value is not None and not ZERO <= parsed.value <= 1:
             problem = f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %"
+        if not problem and parsed.value is not None and abs(parsed.value) >= TOO_BIG:
+            problem = f"{french_number(parsed.value)} dépasse toute valeur plausible"
         if problem or parsed.value is None:
             self.issues.append(error(
                 "TRE017", where, f"{label} : {problem} ; xlprod ne met pas à jour la trésorerie tant que la valeur "
