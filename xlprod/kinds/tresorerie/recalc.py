@@ -30,7 +30,7 @@ from xlprod.kinds.tresorerie.reader import (
     read_tranches,
     read_types,
 )
-from xlprod.kinds.tresorerie.schedule import tranche_amounts, tranches_of
+from xlprod.kinds.tresorerie.schedule import tranche_amounts
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
@@ -246,9 +246,14 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     if refused:
         plan = WritePlan()  # the devis' copy waits too: the workbook keeps one set of numbers
     else:
-        _plan_tables(plan, book, cash_plan, tranches_table)
-        _plan_treso(plan, book, cash_plan, flow)
-        book.apply(plan)
+        moved = _layout_moved(book)
+        if moved:
+            issues.append(moved)
+            report.summary = TresoSummary(cash_plan, flow, provisional=True)
+        else:
+            _plan_tables(plan, book, cash_plan, tranches_table)
+            _plan_treso(plan, book, cash_plan, flow)
+            book.apply(plan)
     report.issues = issues
     _controls(book, issues, now)
     return report
@@ -337,6 +342,25 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
                     "recopiés.", "Rien à faire ; vérifiez le plan de financement au regard du nouveau total.")]
 
 
+def _layout_moved(book: WorkbookPort) -> Issue | None:
+    """The Trésorerie sheet as xlprod laid it out, or rows and columns moved by the user: then
+    its formulas cannot be rewritten in place without leaving the moved ones behind."""
+    if book.named_cell(L.END_NAME) is None:
+        return None  # never filled yet
+    budget_row = L.SUMMARY_ROWS["TRESO_BUDGET_TOTAL"]
+    cells = {(budget_row[0], 2): budget_row[1], (L.MONTH_ROW, 2): "Mois", (L.INDEX_ROW, L.FIRST_MONTH_COL): 1.0}
+    shown = book.cell_values(L.SHEET_TRESO, list(cells))
+    if all(shown.get(cell) == value for cell, value in cells.items()):
+        return None
+    return error(
+        "TRE029", Location(book=book.book_name, sheet=L.SHEET_TRESO),
+        "La feuille Trésorerie a été modifiée (lignes ou colonnes insérées ou supprimées) : xlprod ne peut plus la "
+        "réécrire sans y laisser des formules périmées ; elle n'est pas mise à jour.",
+        "Annulez la modification (Ctrl+Z), ou remplacez la feuille par celle d'un modèle neuf (xlprod new tresorerie) ; "
+        "pour vos propres calculs, utilisez une autre feuille et les noms TRESO_*.",
+    )
+
+
 def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranches: RawTable) -> None:
     """The tables' computed columns, with Python's values."""
     fin = book.table(L.TABLE_FINANCEMENT)
@@ -355,7 +379,7 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
     due: dict[int, CellValue] = {}
     paid: dict[int, CellValue] = {}
     for source in cash_plan.sources:
-        own = tranches_of(source)
+        own = source.tranches  # the table's rows only (a source without any has no row to write)
         for t, amount in zip(own, tranche_amounts(source, own), strict=True):
             if t.where.cell is None:
                 continue
@@ -365,14 +389,42 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
             paid[row] = to_excel(amount)
     rows = range(tranches.header_row + 1, tranches.header_row + 1 + len(tranches.rows))
     source_at = tranches.headers.index("Source")
-    for r in rows:  # a row without a source: its formulas give ""
-        if str(tranches.rows[r - tranches.header_row - 1][source_at] or "").strip() == "":
+    known = {s.name for s in cash_plan.sources}
+    for r in rows:
+        cells = tranches.rows[r - tranches.header_row - 1]
+        name = str(cells[source_at] or "").strip()
+        if name == "":  # a row without a source: its formulas give ""
             due[r] = paid[r] = ""
+        elif name not in known and r not in due:  # a tranche of a removed source (TRE018): as its formulas compute it
+            due[r], paid[r] = _orphan(cells, tranches.headers, cash_plan)
     for header, values_by_row in (("Échéance", due), ("Versement", paid)):
         spec = next(c for c in L.TRANCHES_COLUMNS if c.header == header)
         col = tranches.first_col + tranches.headers.index(header)
         plan.sheet(tranches.sheet).columns.append(ColumnWrite(col, spec.formula or "", tranches.header_row + 1,
                                                               [values_by_row.get(r) for r in rows], frozenset(rows)))
+
+
+def _orphan(row: list[object], headers: list[str], cash_plan: CashPlan) -> tuple[CellValue, CellValue]:
+    """Échéance and Versement of a tranche whose source is gone: its date (or its event's, 0 for a
+    signature no source has), and its fixed amount or nothing (SUMIFS over no source is 0)."""
+    from xlprod.core.text import fold
+    from xlprod.kinds.tresorerie.reader import EVENTS
+
+    def cell(header: str) -> object:
+        return row[headers.index(header)] if header in headers else None
+
+    amount = cell("Montant")
+    paid: CellValue = float(amount) if isinstance(amount, int | float) and not isinstance(amount, bool) else 0.0
+    day = cell("Date")
+    if isinstance(day, dt.date):
+        return excel_date(day if not isinstance(day, dt.datetime) else day.date()), paid
+    if isinstance(day, int | float) and not isinstance(day, bool):
+        return float(day), paid
+    event = EVENTS.get(fold(str(cell("Événement") or "")))
+    delay = cell("Délai (jours)")
+    delay = int(delay) if isinstance(delay, int | float) and not isinstance(delay, bool) else 0
+    base = cash_plan.calendar.event(event, None) if event is not None else None
+    return (excel_date(base) + delay if base is not None else float(delay)), paid
 
 
 def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow) -> None:
@@ -455,6 +507,17 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
         last = int(float(str(previous[0]))) if previous else grid.last_row
     except ValueError:
         last = grid.last_row
+    # the sheet is xlprod's: whatever else is on it (an earlier, longer table; rows or columns the
+    # user moved) is cleared, so that every formula on it is one this run wrote and computed
+    written |= {(r, c) for r, c in (*L.phase_cells().values(), *((row, 3) for row, _ in L.SUMMARY_ROWS.values()))}
+    written |= {(1, 1), L.STATUS_CELL, (2, 1)} | {(row, 2) for row, _ in L.SUMMARY_ROWS.values()}
+    written |= {(L.MEASURES_ROW - 1, 2)} | {(L.MEASURES_ROW + i, 2) for i in range(3)}
+    written |= {(L.SUMMARY_ROWS[n][0], 4) for n in ("TRESO_INTENSITE_AIDE_PUBLIQUE", "TRESO_CREDIT_IMPOT")}
+    written |= {(L.PHASE_BLOCK_ROW - 1 + i, L.PHASE_BLOCK_COL + j) for i in range(len(Phase) + 2) for j in range(3)}
+    span = [(r, c) for r in range(1, max(last, grid.last_row) + 40) for c in range(1, L.PHASE_BLOCK_COL + 8)]
+    for (row, col), value in book.cell_values(L.SHEET_TRESO, span).items():
+        if (row, col) not in written and value not in (None, ""):
+            ts.set(row, col, CellWrite(None))
     for row in range(L.RECEIPTS_HEADER_ROW, max(last, grid.last_row) + 1):  # what an earlier layout left there
         for col in range(1, L.LAST_MONTH_COL + 1):
             if (row, col) not in written:
