@@ -223,3 +223,58 @@ def test_the_cash_flow_template_honours_its_published_contract(template):
             "TRESO_SOLDE_MIN", "TRESO_MOIS_SOLDE_MIN", "TRESO_SOLDE_FINAL", "TRESO_CREDIT_RELAIS", "TRESO_CREDIT_IMPOT",
             "TRESO_INTERETS_RELAIS", "TRESO_PREMIER_MOIS", "TRESO_CONTROLES", *(n for _, _, n in L.CALENDAR_ROWS),
             *(n for _, n, *_ in L.PARAMETERS)} <= names
+
+
+HOSTILE_EDITS = {
+    # what LibreOffice itself does to the sample: (sheet, cell, value) or a statement
+    "a source name ending in a space": [("Financement", "A6", "Canal+ (préachat) ")],
+    "an event typed with a trailing space and capitals": [("Échéancier", "F6", "Premier jour de tournage ")],
+    "a calendar label renamed": [("Calendrier", "A7", "1er jour de tournage")],
+    "an amount typed as text": [("Financement", "D6", "900 000 €")],
+    "a type without its accents": [("Financement", "B8", "MINIMUM GARANTI distributeur")],
+    "a tranche whose source was removed": [("Financement", "A11", ""), ("Financement", "B11", ""),
+                                           ("Financement", "D11", "")],
+    "the Décaissements table sorted by amount": ["sort|Décaissements|A5:H15|2"],
+    "the calendar sorted by label": ["sort|Calendrier|A5:C11|0"],
+}
+
+
+def _statements(edits: list) -> list[str]:
+    out = []
+    for edit in edits:
+        if isinstance(edit, str):  # sort|sheet|range|field
+            _, sheet, rng, field = edit.split("|")
+            out += [f'r = doc.Sheets.getByName("{sheet}").getCellRangeByName("{rng}")',
+                    "Dim sf(0) As New com.sun.star.table.TableSortField",
+                    f"sf(0).Field = {field} : sf(0).IsAscending = True",
+                    "Dim sd(0) As New com.sun.star.beans.PropertyValue",
+                    'sd(0).Name = "SortFields" : sd(0).Value = sf()', "r.sort(sd())"]
+            continue
+        sheet, cell, value = edit
+        ref = f'doc.Sheets.getByName("{sheet}").getCellRangeByName("{cell}")'
+        out.append(f'{ref}.setString("{value}")' if value != "" else f'{ref}.setString("")')
+    return out
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", list(HOSTILE_EDITS))
+def test_hostile_edits_in_libreoffice_end_with_one_set_of_numbers(sample, tmp_path, libreoffice, case, capsys):
+    from tests.lo_edit import edit_with_libreoffice
+
+    edit_with_libreoffice(sample, *_statements(HOSTILE_EDITS[case]))
+    code = main(["recalc", str(sample)])
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and code in (0, 1)
+    if "recalculé" in out.splitlines()[-1]:
+        assert differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []
+    else:
+        assert "erreur" in out
+
+
+@pytest.mark.libreoffice
+def test_rows_deleted_in_the_tresorerie_sheet_are_said_and_the_sheet_left_alone(sample, libreoffice, capsys):
+    from tests.lo_edit import edit_with_libreoffice
+
+    edit_with_libreoffice(sample, 'doc.Sheets.getByName("Trésorerie").Rows.removeByIndex(4, 3)')
+    assert main(["recalc", str(sample)]) == 1
+    assert "TRE029" in capsys.readouterr().out
