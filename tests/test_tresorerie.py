@@ -278,3 +278,30 @@ def test_rows_deleted_in_the_tresorerie_sheet_are_said_and_the_sheet_left_alone(
     edit_with_libreoffice(sample, 'doc.Sheets.getByName("Trésorerie").Rows.removeByIndex(4, 3)')
     assert main(["recalc", str(sample)]) == 1
     assert "TRE029" in capsys.readouterr().out
+
+
+@pytest.mark.libreoffice
+def test_a_devis_line_singled_out_is_spent_on_its_own_profile_and_leaves_its_chapter(tmp_path, libreoffice):
+    from xlprod.cnc.financing import Phase
+    from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
+
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    lines = XlsxFile(devis).table("Devis")
+    camera = sum((D(str(r[lines.headers.index("Montant")])) for r in lines.rows
+                  if str(r[lines.headers.index("Compte")]).startswith("71")), D(0))
+    chapter7 = D(str(XlsxFile(devis).named_cell("DEVIS_POSTE_7")[0]))
+    path = tmp_path / "plan.xlsx"
+    build_tresorerie(path, TresoInputs(title="Essai", devis=devis.name, calendar=CALENDAR,
+                                       sources=[{"name": "Apport", "type": "apport producteur", "amount": 4_000_000,
+                                                 "signature": dt.date(2026, 1, 5)}],
+                                       singled=[("71", "Caméra (loueur, payé en 3 fois)",
+                                                 {Phase.PREPARATION: 0.3, Phase.TOURNAGE: 0.7})]))
+    recalc(path)
+    book = XlsxFile(path)
+    dec = {str(r[0]): D(str(r[2])) for r in book.table(L.TABLE_DECAISSEMENTS).rows}
+    assert dec["71"] == camera > 0 and dec["7"] == chapter7 - camera
+    assert D(str(book.named_cell("TRESO_BUDGET_TOTAL")[0])) == D(str(XlsxFile(devis).named_cell("DEVIS_TOTAL")[0]))
+    labels = [row[1] for row in book._grid(L.SHEET_TRESO)]
+    assert any(str(label).startswith("71 — Caméra") for label in labels)
+    assert differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []

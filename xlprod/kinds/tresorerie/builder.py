@@ -34,6 +34,7 @@ class TresoInputs:
     tranches: list[dict[str, object]] = field(default_factory=list)  # Tranches rows, by field
     calendar: dict[str, dt.date] = field(default_factory=dict)  # calendar key -> date
     budget: dict[str, float] = field(default_factory=dict)  # budget key -> amount (when no devis)
+    singled: list[tuple[str, str, dict[Phase, float]]] = field(default_factory=list)  # devis account, label, shares
     opening_balance: float = 0.0
 
 
@@ -118,6 +119,9 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
         shares = profiles.get(key, {})
         rows.append([key, BUDGET_LABELS[key], inputs.budget.get(key, 0.0),
                      *(float(shares.get(p, 0)) for p in Phase), L.YES if key in {"5", "6", "7", "8"} else L.NO])
+    for key, label, own in inputs.singled:  # devis lines spent on a profile of their own
+        rows.append([key, label, inputs.budget.get(key, 0.0), *(float(own.get(p, 0)) for p in Phase),
+                     L.YES if key[0] in "5678" else L.NO])
     _table(dec, L.HEADER_ROW - 1, 0, L.TABLE_DECAISSEMENTS, L.DECAISSEMENTS_COLUMNS, rows, fmt)
 
     # -- Paramètres, Modèles ------------------------------------------------------------------

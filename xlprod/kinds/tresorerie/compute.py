@@ -95,7 +95,7 @@ def budget_amounts(plan: CashPlan) -> dict[str, Decimal]:
     out = {str(n): amount for n, amount in plan.budget.chapters.items()}
     out["frais_generaux"] = plan.budget.overhead
     out["imprevus"] = plan.budget.contingency
-    return out
+    return out | dict(plan.budget.singled)
 
 
 def month_index(first: Month, day: dt.date) -> int:

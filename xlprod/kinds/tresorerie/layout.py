@@ -143,6 +143,11 @@ def phase_formulas(phase: Phase) -> tuple[str, str]:
 
 TABLE_DECAISSEMENTS = "Decaissements"
 BUDGET_KEYS = (*(str(n) for n in range(1, 10)), "frais_generaux", "imprevus")
+
+
+def singled_out(key: str) -> bool:
+    """A devis account the user spends on its own profile (« 7101 »): its lines leave their chapter."""
+    return len(key) >= 2 and key.isdigit() and key[0] != "0"
 DECAISSEMENTS_COLUMNS = (
     Column("Clé", "key", 14, "text"),
     Column("Poste", "label", 36, "text"),
@@ -272,6 +277,7 @@ class Grid:
     """Rows of the monthly table for a given number of sources."""
 
     sources: int
+    keys: int = len(BUDGET_KEYS)  # budget rows: the standard ones and the devis lines singled out
 
     @property
     def first_receipt(self) -> int:
@@ -291,7 +297,7 @@ class Grid:
 
     @property
     def payments_total(self) -> int:
-        return self.first_payment + len(BUDGET_KEYS)
+        return self.first_payment + self.keys
 
     @property
     def vat_paid(self) -> int:
@@ -311,7 +317,7 @@ class Grid:
 
     @property
     def last_row(self) -> int:
-        return self.first_cumulative + len(BUDGET_KEYS) - 1
+        return self.first_cumulative + self.keys - 1
 
 
 @dataclass(frozen=True)
@@ -323,9 +329,10 @@ class GridCell:
     style: str = "money"
 
 
-def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | None) -> list[GridCell]:
+def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | None,
+               keys: tuple[str, ...] = BUDGET_KEYS) -> list[GridCell]:
     """Every cell of the monthly table, formulas with ``values`` as their cached results."""
-    g = Grid(len(sources))
+    g = Grid(len(sources), len(keys))
     cells: list[GridCell] = []
     v = values
     letters = [column_letter(c) for c in range(FIRST_MONTH_COL, LAST_MONTH_COL + 1)]
@@ -338,7 +345,7 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
         cells.append(GridCell(g.first_receipt + i, 2, name, None, "text"))
     cells.append(GridCell(g.receipts_total, 2, "Total des encaissements", None, "total_label"))
     cells.append(GridCell(g.payments_header, 2, "Décaissements (montants HT ; TVA ci-dessous)", None, "subtitle"))
-    for j, key in enumerate(BUDGET_KEYS, start=1):
+    for j, key in enumerate(keys, start=1):
         cells.append(GridCell(g.first_payment + j - 1, 1, (YES if key in v.vat_keys else NO) if v else None,
                               f"INDEX(Decaissements[TVA],{budget_row(key)})", "center"))
         cells.append(GridCell(g.first_payment + j - 1, 2, labels.get(key, key), None, "text"))
@@ -366,7 +373,7 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
         first, last = g.first_receipt, g.receipts_total - 1
         cells.append(GridCell(g.receipts_total, c, v.receipts_total[k] if v else 0,
                               f"SUM({col}{first}:{col}{last})" if sources else "0", "total_money"))
-        for j, key in enumerate(BUDGET_KEYS):
+        for j, key in enumerate(keys):
             cum_row, pay_row = g.first_cumulative + j, g.first_payment + j
             cells.append(GridCell(cum_row, c, v.cumulative[j][k] if v else 0, paid_by_formula(key, col)))
             cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0,

@@ -89,7 +89,8 @@ class BudgetCopy(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    chapters: dict[int, Decimal]
+    chapters: dict[int, Decimal]  # without the lines singled out
+    singled: dict[str, Decimal] = Field(default_factory=dict)  # devis account -> its lines, spent on their own
     overhead: Decimal = ZERO
     contingency: Decimal = ZERO
     tax_credit: Decimal = ZERO  # the devis' estimate
@@ -97,7 +98,7 @@ class BudgetCopy(BaseModel):
 
     @property
     def total(self) -> Decimal:
-        return sum(self.chapters.values(), ZERO) + self.overhead + self.contingency
+        return sum(self.chapters.values(), ZERO) + sum(self.singled.values(), ZERO) + self.overhead + self.contingency
 
 
 class CashParameters(BaseModel):

@@ -286,12 +286,13 @@ def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tup
     vat: set[str] = set()
     for i, row in enumerate(table.rows):
         key = cells.text(i, "Clé")
-        if key not in L.BUDGET_KEYS or key in amounts:
+        if (key not in L.BUDGET_KEYS and not L.singled_out(key)) or key in amounts:
             if not _blank_row(row):
                 issues.append(error(
-                    "TRE027", cells.where(i, "Clé"), f"Décaissements : ligne « {key or cells.text(i, 'Poste')} » hors des "
-                    "postes 1 à 9, frais généraux et imprévus (ou en double) : le tableau Trésorerie ne la suivrait pas.",
-                    "Supprimez la ligne : le tableau a une ligne par poste du devis, recopiée à chaque recalcul.",
+                    "TRE027", cells.where(i, "Clé"), f"Décaissements : ligne « {key or cells.text(i, 'Poste')} » ni poste "
+                    "1 à 9, ni frais généraux ou imprévus, ni compte du devis (ou en double).",
+                    "Donnez en clé un poste, ou le compte d'une ligne du devis à suivre à part (par exemple 7101), ou "
+                    "supprimez la ligne.",
                 ))
             continue
         if cells.raw(i, "Clé") != key:  # the Trésorerie's formulas find the row by this key, as text
@@ -317,7 +318,8 @@ def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tup
 def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calendar: Calendar,
                amounts: dict[str, Decimal], profiles: dict[str, dict[Phase, Decimal]], vat: frozenset[str],
                params: CashParameters, tax_credit: Decimal) -> CashPlan:
-    budget = BudgetCopy(chapters={int(k): v for k, v in amounts.items() if k.isdigit()},
+    budget = BudgetCopy(chapters={int(k): v for k, v in amounts.items() if k in L.BUDGET_KEYS and k.isdigit()},
+                        singled={k: v for k, v in amounts.items() if L.singled_out(k)},
                         overhead=amounts.get("frais_generaux", ZERO), contingency=amounts.get("imprevus", ZERO),
                         tax_credit=tax_credit)
     with_tranches = tuple(s.model_copy(update={"tranches": tuple(tranches.get(s.name, ()))}) for s in sources)

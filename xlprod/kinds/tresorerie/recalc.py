@@ -303,9 +303,25 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
             "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : la dernière copie est "
             "utilisée.", "Recalculez le devis (xlprod recalc), puis relancez.",
         )]
-    keys = [str(r[table.headers.index("Clé")]) if r[table.headers.index("Clé")] is not None else "" for r in table.rows]
+    keys = [str(int(r[table.headers.index("Clé")])) if isinstance(r[table.headers.index("Clé")], float)
+            else str(r[table.headers.index("Clé")] or "").strip() for r in table.rows]
     col = table.first_col + table.headers.index("Montant")
     changed = False
+    singled = {key: ZERO for key in keys if L.singled_out(key)}
+    if singled:  # the devis lines of those accounts leave their chapter for a row of their own
+        lines = devis.table("Devis")
+        if lines is not None and "Compte" in lines.headers and "Montant" in lines.headers:
+            a, m = lines.headers.index("Compte"), lines.headers.index("Montant")
+            for line in lines.rows:
+                account = str(int(line[a])) if isinstance(line[a], float) else str(line[a] or "").strip()
+                code = next((k for k in sorted(singled, key=len, reverse=True) if account.startswith(k)), None)
+                if code is not None and isinstance(line[m], int | float) and not isinstance(line[m], bool):
+                    singled[code] += Decimal(str(line[m]))
+        for code, amount in singled.items():
+            chapter = values.get(code[0])
+            if chapter is not None and isinstance(chapter[0], int | float):
+                values[code[0]] = (float(Decimal(str(chapter[0])) - amount), chapter[1])
+            values[code] = (float(amount), Location())
     for key, found in values.items():
         if key in keys and found is not None:
             row = table.header_row + 1 + keys.index(key)
@@ -427,6 +443,20 @@ def _orphan(row: list[object], headers: list[str], cash_plan: CashPlan) -> tuple
     return (excel_date(base) + delay if base is not None else float(delay)), paid
 
 
+def _singled_labels(book: WorkbookPort) -> dict[str, str]:
+    """The labels of the devis lines singled out in Décaissements (« 7101 — Caméra »)."""
+    table = book.table(L.TABLE_DECAISSEMENTS)
+    if table is None or "Clé" not in table.headers or "Poste" not in table.headers:
+        return {}
+    k, p = table.headers.index("Clé"), table.headers.index("Poste")
+    out = {}
+    for row in table.rows:
+        key = str(int(row[k])) if isinstance(row[k], float) and row[k].is_integer() else str(row[k] or "").strip()
+        if L.singled_out(key):
+            out[key] = f"{key} — {row[p]}" if row[p] else key
+    return out
+
+
 def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow) -> None:
     """The Trésorerie sheet: summary, measures, the monthly table; the Calendrier's phase months."""
     first = flow.months[0]
@@ -473,8 +503,8 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
         ts.set(L.MEASURES_ROW + i, 2, CellWrite(texts[i] if i < len(texts) else None))
 
     names = [s.name for s in cash_plan.sources]
-    grid = L.Grid(len(names))
-    keys = list(L.BUDGET_KEYS)
+    keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]
+    grid = L.Grid(len(names), len(keys))
     balances = flow.balances()
     cumulative: list[list[object]] = []
     for key in keys:
@@ -498,8 +528,10 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     )
     from xlprod.kinds.tresorerie.builder import BUDGET_LABELS
 
+    labels = BUDGET_LABELS | _singled_labels(book)
+
     written = set()
-    for cell in L.grid_cells(names, BUDGET_LABELS, gv):
+    for cell in L.grid_cells(names, labels, gv, tuple(keys)):
         ts.set(cell.row, cell.col, CellWrite(cast(CellValue, cell.value), cell.formula, owned=cell.formula is not None))
         written.add((cell.row, cell.col))
     previous = book.named_cell(L.END_NAME)
