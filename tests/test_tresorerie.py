@@ -305,3 +305,20 @@ def test_a_devis_line_singled_out_is_spent_on_its_own_profile_and_leaves_its_cha
     labels = [row[1] for row in book._grid(L.SHEET_TRESO)]
     assert any(str(label).startswith("71 — Caméra") for label in labels)
     assert differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []
+
+
+def test_the_excel_adapter_gives_the_cash_flow_the_file_gives(sample, tmp_path):
+    """« Recalculer la trésorerie » in Excel runs the same function over the xlwings adapter
+    (here on the faithful xlwings fake of the Excel side's tests): same figures, same messages."""
+    from tests.fake_excel import FakeBook
+    from xlprod.services import recalculate
+    from xlprod.workbook.excel import ExcelBook
+
+    book = FakeBook(sample)
+    book.fullname = str(sample)
+    report = recalculate(ExcelBook(book))
+    from_file = recalc(sample)
+    assert report.errors == from_file.errors == 0
+    assert [i.code for i in report.issues] == [i.code for i in from_file.issues]
+    assert report.summary.to_json() == from_file.summary.to_json()
+    assert book.writes  # it wrote through the adapter

@@ -280,7 +280,8 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
     relative = _parameter(book, "TRESO_DEVIS_FICHIER")
     if not isinstance(relative, str) or not relative.strip():
         return []
-    here = getattr(book, "path", None)
+    # the workbook's own path: a file's, or the book Excel has open (xlwings: fullname)
+    here = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
     path = (Path(here).parent if here else Path.cwd()) / relative.strip()
     where = (book.named_cell("TRESO_DEVIS_FICHIER") or (None, Location(book=book.book_name)))[1]
     if not path.is_file():
