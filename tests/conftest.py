@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,8 @@ def libreoffice() -> str:
             pytest.fail("LibreOffice is required in CI (.ci/run installs libreoffice-calc-nogui)")
         pytest.skip("LibreOffice not installed")
     return exe
+
+
+def cents(x: Decimal) -> Decimal:
+    """A hand computation's rounding: to the cent, half away from zero, as Excel's ROUND."""
+    return x.quantize(Decimal("0.01"), ROUND_HALF_UP)

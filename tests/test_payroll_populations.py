@@ -3,12 +3,12 @@ as populations of their own, each category's rate the sum of a visible component
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import openpyxl
 import pytest
 
-from tests.conftest import make_devis
+from tests.conftest import cents, make_devis
 from tests.test_libreoffice import compare
 from xlprod.cli import main
 from xlprod.cnc.payroll import charge_components, component_total
@@ -20,9 +20,6 @@ from xlprod.workbook.xlsx_file import XlsxFile
 RATES = default_values()
 MINIMUM = RATES["gratification_minimum_horaire"]
 
-
-def cents(x: Decimal) -> Decimal:
-    return x.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 LINES = [

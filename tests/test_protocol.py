@@ -4,13 +4,13 @@ financial costs; financial costs ≤ 5 % of the film cost with producer pay and 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_devis, recalc
+from tests.conftest import cents, make_devis, recalc
 from tests.test_libreoffice import compare
 from xlprod.cli import main
 from xlprod.kinds.devis import layout as L
@@ -29,9 +29,6 @@ LINES = [
     {"account": "941", "label": "Frais financiers", "quantity": 1, "number": 1, "unit_rate": 8000},
 ]
 
-
-def cents(x: Decimal) -> Decimal:
-    return x.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def test_caps_by_hand_on_a_devis_with_producer_and_financial_cost_lines(tmp_path, capsys):

@@ -5,13 +5,13 @@ charges on eligible pay, the director's pay within the barème; not French spend
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import make_devis
+from tests.conftest import cents, make_devis
 from tests.test_libreoffice import compare
 from xlprod.cli import main
 from xlprod.cnc.tax_credit import director_scale_cap, eligible_sub_chapters
@@ -26,9 +26,6 @@ RATES = default_values()
 MINIMUM = RATES["minimum_artiste_cachet"]
 NIGHT = RATES["plafond_hebergement_nuit"]
 
-
-def cents(x: Decimal) -> Decimal:
-    return x.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 LINES = [

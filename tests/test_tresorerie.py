@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.conftest import recalc
+from tests.conftest import cents, recalc
 from xlprod.cli import main
 from xlprod.kinds.devis.demo import build_sample as build_devis_sample
 from xlprod.kinds.tresorerie import layout as L
@@ -22,9 +22,6 @@ from xlprod.workbook.xlsx_file import XlsxFile
 
 D = Decimal
 
-
-def cents(x: Decimal) -> Decimal:
-    return x.quantize(D("0.01"), ROUND_HALF_UP)
 
 
 @pytest.fixture
