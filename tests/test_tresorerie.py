@@ -76,6 +76,10 @@ def test_the_sample_conserves_money_and_a_hand_computation_finds_the_same_gap(sa
     book = XlsxFile(sample)
     opening = D(str(book.named_cell("TRESO_SOLDE_INITIAL")[0]))
     nets = sum((D(m["net"]) for m in data["months"]), D(0))
+    for m in data["months"]:  # each month's detail adds up to its net
+        assert D(m["net"]) == (sum((D(v) for v in m["receipts"].values()), D(0))
+                               - sum((D(v) for v in m["payments"].values()), D(0))
+                               - D(m["vat_paid"]) + D(m["vat_recovered"]))
     assert D(data["final_balance"]) - opening == nets == D(data["financing_total"]) - D(data["budget_total"])
     assert len(XlsxFile(sample).table(L.TABLE_FINANCEMENT).rows) >= 5 and D(data["public_aid_intensity"]) < D("0.5")
 

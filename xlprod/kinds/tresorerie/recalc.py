@@ -83,7 +83,10 @@ class TresoSummary:
             "bridge_loan": money(c.bridge_loan), "bridge_interest": money(c.interest),
             "backing": [{"source": p.source, "date": p.date.isoformat(), "amount": money(p.amount)} for p in c.backing],
             "measures": [{"kind": m.kind, "amount": money(m.amount), "text": m.text} for m in measures(f, self.plan)],
-            "months": [{"month": m.isoformat(), "net": money(f.net(m)), "balance": money(b)}
+            "months": [{"month": m.isoformat(), "net": money(f.net(m)), "balance": money(b),
+                        "receipts": {s: money(r[m]) for s, r in f.receipts.items() if m in r},
+                        "payments": {k: money(p[m]) for k, p in f.payments.items() if m in p},
+                        "vat_paid": money(f.vat_paid.get(m, ZERO)), "vat_recovered": money(f.vat_recovered.get(m, ZERO))}
                        for m, b in zip(f.months, f.balances(), strict=True)],
             "provisional": self.provisional,
         }
