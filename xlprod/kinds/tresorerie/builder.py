@@ -185,7 +185,8 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     for name, (row, label) in L.SUMMARY_ROWS.items():
         ts.write(row - 1, 1, label, fmt["text"])
         style = {"TRESO_INTENSITE_AIDE_PUBLIQUE": "percent", "TRESO_MOIS_SOLDE_MIN": "month"}.get(name, "money")
-        ts.write_formula(row - 1, 2, "=" + L.summary_formulas()[name], fmt[style], 0)
+        ts.write_formula(row - 1, 2, "=" + L.summary_formulas(len(inputs.sources), len(L.BUDGET_KEYS)
+                                                               + len(inputs.singled))[name], fmt[style], 0)
         wb.define_name(name, f"={quote_sheet(L.SHEET_TRESO)}!$C${row}")
     ts.write_formula(L.SUMMARY_ROWS["TRESO_INTENSITE_AIDE_PUBLIQUE"][0] - 1, 3, "=PARAM_PLAFOND_AIDE", fmt["percent"])
     ts.write_formula(L.SUMMARY_ROWS["TRESO_CREDIT_IMPOT"][0] - 1, 3, "=TRESO_CREDIT_IMPOT_DEVIS", fmt["money"])

@@ -116,12 +116,12 @@ def check_critical(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
         )
         return
     backed = sum((p.amount for p in critical.backing), ZERO)
-    if critical.lowest < 0 and critical.bridge_loan > backed:
+    if critical.lowest < 0 and -critical.lowest > backed:
         yield warning(
             "TRE025", Location(name="TRESO_CREDIT_RELAIS"),
-            f"Crédit relais suggéré ({format_eur(critical.bridge_loan)}) supérieur aux créances qui restent à encaisser "
-            f"après le mois le plus bas ({format_eur(backed)}) : la banque ne le couvrira pas en entier.",
-            "Réduisez la marge, avancez des encaissements ou apportez des fonds propres.",
+            f"Creux de trésorerie ({format_eur(-critical.lowest)}) supérieur aux créances qui restent à encaisser après "
+            f"le mois le plus bas ({format_eur(backed)}) : aucune banque ne couvrira le crédit relais en entier.",
+            "Avancez des encaissements, différez des dépenses ou apportez des fonds propres.",
         )
     if critical.lowest < 0:
         yield warning(

@@ -198,6 +198,11 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
 BRIDGE_STEP = Decimal(1000)  # a bridge loan is asked for in round thousands
 
 
+def _up(amount: Decimal) -> Decimal:
+    """Up to the next round thousand, as CEILING(amount, 1000)."""
+    return Decimal(math.ceil(amount / BRIDGE_STEP)) * BRIDGE_STEP
+
+
 def critical_period(flow: CashFlow, payments: list[Payment], plan: CashPlan) -> CriticalPeriod:
     """The months below zero, the lowest point, and the bridge loan that covers it with a margin."""
     balances = flow.balances()
@@ -209,11 +214,13 @@ def critical_period(flow: CashFlow, payments: list[Payment], plan: CashPlan) -> 
     lowest_month = flow.months[balances.index(lowest)]
     negative = tuple(m for m, b in zip(flow.months, balances, strict=True) if b < 0)
     loan = ZERO
-    if lowest < 0:
-        needed = -lowest * (1 + params.bridge_margin)
-        loan = Decimal(math.ceil(needed / BRIDGE_STEP)) * BRIDGE_STEP
+    if lowest < 0:  # the gap and its margin, but not beyond what the receivables still to come can back
+        need = _up(round_cents(-lowest * (1 + params.bridge_margin)))
+        backed = sum((v for r in flow.receipts.values() for m, v in r.items() if m > lowest_month), ZERO)
+        loan = min(need, max(_up(-lowest), Decimal(math.floor(backed / BRIDGE_STEP)) * BRIDGE_STEP))
     interest = sum((round_cents(-b * params.bridge_rate / 12) for b in balances if b < 0), ZERO)
-    backing = tuple(sorted((p for p in payments if month_of(p.date) > lowest_month), key=lambda p: p.date))
+    horizon = flow.months[-1]
+    backing = tuple(sorted((p for p in payments if lowest_month < month_of(p.date) <= horizon), key=lambda p: p.date))
     return CriticalPeriod(negative_months=negative, lowest=lowest, lowest_month=lowest_month, bridge_loan=loan,
                           interest=interest, backing=backing if lowest < 0 else ())
 

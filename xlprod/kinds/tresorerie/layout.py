@@ -222,8 +222,10 @@ def result_names() -> dict[str, tuple[str, int, int]]:
     return {name: (SHEET_TRESO, row, 3) for name, (row, _) in SUMMARY_ROWS.items()}
 
 
-def summary_formulas() -> dict[str, str]:
+def summary_formulas(sources: int = 0, keys: int = len(BUDGET_KEYS)) -> dict[str, str]:
+    """The summary's formulas for a table of that many sources and budget rows."""
     bal, months = months_range(BALANCE_ROW), months_range(MONTH_ROW)
+    receipts = months_range(Grid(sources, keys).receipts_total)
     return {
         "TRESO_BUDGET_TOTAL": "SUM(Decaissements[Montant])",
         "TRESO_FINANCEMENT_TOTAL": "SUM(Financement[Montant])",
@@ -234,7 +236,9 @@ def summary_formulas() -> dict[str, str]:
         "TRESO_SOLDE_MIN": f"MIN({bal})",
         "TRESO_MOIS_SOLDE_MIN": f"INDEX({months},MATCH(TRESO_SOLDE_MIN,{bal},0))",
         "TRESO_SOLDE_FINAL": f"${column_letter(LAST_MONTH_COL)}${BALANCE_ROW}",
-        "TRESO_CREDIT_RELAIS": "IF(TRESO_SOLDE_MIN<0,CEILING(ROUND(-TRESO_SOLDE_MIN*(1+PARAM_MARGE_RELAIS),2),1000),0)",
+        "TRESO_CREDIT_RELAIS": ("IF(TRESO_SOLDE_MIN<0,MIN(CEILING(ROUND(-TRESO_SOLDE_MIN*(1+PARAM_MARGE_RELAIS),2),1000),"
+                                f"MAX(CEILING(-TRESO_SOLDE_MIN,1000),FLOOR(SUMIFS({receipts},{months},"
+                                '">"&TRESO_MOIS_SOLDE_MIN),1000))),0)'),
         "TRESO_INTERETS_RELAIS": f"SUMPRODUCT(({bal}<0)*ROUND(-{bal}*PARAM_TAUX_RELAIS/12,2))",
     }
 

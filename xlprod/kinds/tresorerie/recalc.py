@@ -493,7 +493,7 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
         "TRESO_SOLDE_FINAL": flow.final_balance, "TRESO_CREDIT_RELAIS": c.bridge_loan,
         "TRESO_INTERETS_RELAIS": c.interest,
     }
-    formulas = L.summary_formulas()
+    formulas = L.summary_formulas(len(cash_plan.sources), len(L.BUDGET_KEYS) + len(cash_plan.budget.singled))
     for name, (row, _label) in L.SUMMARY_ROWS.items():
         value = values[name]
         ts.set(row, 3, CellWrite(to_excel(value) if isinstance(value, Decimal) else cast(CellValue, value), formulas[name],
