@@ -247,8 +247,11 @@ def measures(flow: CashFlow, plan: CashPlan) -> list[Measure]:
     if critical.lowest >= 0:
         return []
     need = -critical.lowest
-    text = (f"Crédit relais de {format_eur(critical.bridge_loan)} (creux de {format_eur(need)} et marge de "
-            f"{plan.parameters.bridge_margin * 100:.0f} %), intérêts estimés {format_eur(critical.interest)}")
+    margin = f"marge de {plan.parameters.bridge_margin * 100:.0f} %"
+    if critical.bridge_loan < _up(round_cents(need * (1 + plan.parameters.bridge_margin))):
+        margin += ", limitée aux créances à venir"
+    text = (f"Crédit relais de {format_eur(critical.bridge_loan)} (creux de {format_eur(need)}, {margin}), "
+            f"intérêts estimés {format_eur(critical.interest)}")
     if critical.backing:
         backed = sum((p.amount for p in critical.backing), ZERO)
         text += (f", adossé aux créances à venir ({format_eur(backed)}) : "
