@@ -105,10 +105,11 @@ def test_the_sample_conserves_money_and_a_hand_computation_finds_the_same_gap(sa
         shares = [D(str(x)) for x in row[3:7]]
         paid = [cents(amount * sum((sh * min(max((end - s).days + 1, 0), n) / n
                                     for sh, (s, n) in zip(shares, spans, strict=True)), D(0))) for end in ends]
-        for i in range(60):
-            out[i] += paid[i + 1] - paid[i]
-            if row[7] == "oui":
-                vat_base[i] += paid[i + 1] - paid[i]
+        lag = int(row[7] or 0)  # charges are paid the month after the salaries
+        for i in range(60 - lag):
+            out[i + lag] += paid[i + 1] - paid[i]
+            if row[8] == "oui":
+                vat_base[i + lag] += paid[i + 1] - paid[i]
     vat = [cents(v * D("0.20")) for v in vat_base]
     received = [D(0)] * 60
     for row in book.table(L.TABLE_TRANCHES).rows:
@@ -216,7 +217,7 @@ def test_the_cash_flow_template_honours_its_published_contract(template):
                            "Échéance", "Versement"],
         L.TABLE_CALENDRIER: ["Étape", "Date", "Clé"],
         L.TABLE_DECAISSEMENTS: ["Clé", "Poste", "Montant", "Développement", "Préparation", "Tournage",
-                                "Postproduction", "TVA"],
+                                "Postproduction", "Décalage (mois)", "TVA"],
         L.TABLE_PARAMETRES: ["Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source"],
         L.TABLE_TYPES: ["Type", "Public"],
         L.TABLE_TEMPLATES: ["Type", "N°", "Part", "Événement", "Délai (jours)"],
@@ -239,7 +240,7 @@ HOSTILE_EDITS = {
     "a type without its accents": [("Financement", "B8", "MINIMUM GARANTI distributeur")],
     "a tranche whose source was removed": [("Financement", "A11", ""), ("Financement", "B11", ""),
                                            ("Financement", "D11", "")],
-    "the Décaissements table sorted by amount": ["sort|Décaissements|A5:H15|2"],
+    "the Décaissements table sorted by amount": ["sort|Décaissements|A5:I15|2"],
     "the calendar sorted by label": ["sort|Calendrier|A5:C11|0"],
 }
 

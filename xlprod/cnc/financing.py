@@ -99,3 +99,9 @@ def media_window(source_type: str) -> int | None:
     windows: dict[str, Any] = financing_data()["media_windows"]
     value = windows.get(source_type)
     return value if isinstance(value, int) else None
+
+
+def payment_lags() -> dict[str, int]:
+    """Budget key -> months between incurring a cost and paying it (charges: the month after pay)."""
+    lags: dict[str, int] = {k: int(v) for k, v in financing_data().get("payment_lags", {}).items() if k != "about"}
+    return lags

@@ -12,7 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
-from xlprod.cnc.financing import Phase, source_types, spending_profiles
+from xlprod.cnc.financing import Phase, payment_lags, source_types, spending_profiles
 from xlprod.cnc.reference import chapter_label
 from xlprod.core.location import column_letter, quote_sheet
 from xlprod.kinds.tresorerie import layout as L
@@ -118,10 +118,11 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     for key in L.BUDGET_KEYS:
         shares = profiles.get(key, {})
         rows.append([key, BUDGET_LABELS[key], inputs.budget.get(key, 0.0),
-                     *(float(shares.get(p, 0)) for p in Phase), L.YES if key in {"5", "6", "7", "8"} else L.NO])
+                     *(float(shares.get(p, 0)) for p in Phase), payment_lags().get(key, 0),
+                     L.YES if key in {"5", "6", "7", "8"} else L.NO])
     for key, label, own in inputs.singled:  # devis lines spent on a profile of their own
         rows.append([key, label, inputs.budget.get(key, 0.0), *(float(own.get(p, 0)) for p in Phase),
-                     L.YES if key[0] in "5678" else L.NO])
+                     payment_lags().get(key[0], 0), L.YES if key[0] in "5678" else L.NO])
     _table(dec, L.HEADER_ROW - 1, 0, L.TABLE_DECAISSEMENTS, L.DECAISSEMENTS_COLUMNS, rows, fmt)
 
     # -- Paramètres, Modèles ------------------------------------------------------------------

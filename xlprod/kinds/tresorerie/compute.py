@@ -52,6 +52,7 @@ class CashFlow(BaseModel):
     months: tuple[Month, ...]
     receipts: dict[str, dict[Month, Decimal]]  # source -> month -> amount
     payments: dict[str, dict[Month, Decimal]]  # budget key -> month -> amount
+    incurred: dict[str, list[Decimal]] = {}  # budget key -> what it has incurred by the end of each month
     vat_paid: dict[Month, Decimal]
     vat_recovered: dict[Month, Decimal]
     opening_balance: Decimal
@@ -144,11 +145,14 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
     ends = [first - dt.timedelta(days=1), *(month_end(m) for m in months)]
     profiles = spending_profiles() | plan.profiles
     spending: dict[str, dict[Month, Decimal]] = {}
+    incurred: dict[str, list[Decimal]] = {}
     for key, amount in budget_amounts(plan).items():
         shares = profiles.get(key, {Phase.TOURNAGE: Decimal(1)})
         # cumulative rounding: what is paid by the end of each month, rounded, minus the month before
         paid = [round_cents(amount * paid_by(shares, phases, day)) for day in ends]
-        spending[key] = {m: paid[i + 1] - paid[i] for i, m in enumerate(months) if paid[i + 1] != paid[i]}
+        incurred[key] = paid[1:]
+        lag = plan.lags.get(key, 0)  # paid that many months after it is incurred, as the workbook's INDEX does
+        spending[key] = {months[i + lag]: paid[i + 1] - paid[i] for i in range(HORIZON - lag) if paid[i + 1] != paid[i]}
         if plan.actuals_through is not None:  # past months: what was actually paid
             done = month_of(plan.actuals_through)
             actual = plan.actuals.get(key, {})
@@ -185,7 +189,8 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         ))
     public = sum((s.amount for s in plan.sources if s.public), ZERO)
     flow = CashFlow(
-        months=tuple(months), receipts=receipts, payments=spending, vat_paid=vat_paid, vat_recovered=vat_recovered,
+        months=tuple(months), receipts=receipts, payments=spending, incurred=incurred, vat_paid=vat_paid,
+        vat_recovered=vat_recovered,
         opening_balance=params.opening_balance, financing_total=sum((s.amount for s in plan.sources), ZERO),
         budget_total=plan.budget.total, public_total=public,
         critical=CriticalPeriod(negative_months=(), lowest=ZERO, lowest_month=first, bridge_loan=ZERO, interest=ZERO,

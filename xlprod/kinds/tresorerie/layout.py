@@ -153,6 +153,7 @@ DECAISSEMENTS_COLUMNS = (
     Column("Poste", "label", 36, "text"),
     Column("Montant", "amount", 16, "money"),
     *(Column(PHASE_LABELS[p], f"phase:{p.value}", 14, "percent") for p in Phase),
+    Column("Décalage (mois)", "lag", 10, "int"),
     Column("TVA", "vat", 7, "list"),
 )
 
@@ -260,6 +261,15 @@ def paid_by_formula(key: str, col: str) -> str:
     return f"ROUND(INDEX(Decaissements[Montant],{row})*({'+'.join(terms)}),2)"
 
 
+def payment_formula(key: str, col: str, cum_row: int) -> str:
+    """A month's payment of a budget row: what it had incurred by the end of the month its
+    « Décalage (mois) » earlier, less the month before (salaries' charges are paid a month later)."""
+    lag = f"N(INDEX(Decaissements[Décalage (mois)],{budget_row(key)}))"
+    cum = months_range(cum_row)
+    at = f"{col}${INDEX_ROW}-{lag}"
+    return f"IF({at}>=1,INDEX({cum},{at}),0)-IF({at}-1>=1,INDEX({cum},{at}-1),0)"
+
+
 # the phases (first day, number of days) and the first month, right of the monthly table
 PHASE_BLOCK_COL = LAST_MONTH_COL + 2  # label; then first day, days
 PHASE_BLOCK_ROW = 5
@@ -357,7 +367,8 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
     cells.append(GridCell(g.payments_total, 2, "Total des décaissements", None, "total_label"))
     cells.append(GridCell(g.vat_paid, 2, "TVA payée sur les achats taxables", None, "text"))
     cells.append(GridCell(g.vat_recovered, 2, "TVA récupérée", None, "text"))
-    cells.append(GridCell(g.cumulative_header, 2, "Décaissé cumulé, par poste (arrondi au centime)", None, "subtitle"))
+    cells.append(GridCell(g.cumulative_header, 2, "Dépenses engagées cumulées, par poste (paiement décalé selon "
+                          "Décaissements)", None, "subtitle"))
     for k, col in enumerate(letters):
         c = FIRST_MONTH_COL + k
         prev = letters[k - 1] if k else None
@@ -380,8 +391,7 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
         for j, key in enumerate(keys):
             cum_row, pay_row = g.first_cumulative + j, g.first_payment + j
             cells.append(GridCell(cum_row, c, v.cumulative[j][k] if v else 0, paid_by_formula(key, col)))
-            cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0,
-                                  f"{col}{cum_row}-{prev}{cum_row}" if prev else f"{col}{cum_row}"))
+            cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0, payment_formula(key, col, cum_row)))
         cells.append(GridCell(g.payments_total, c, v.payments_total[k] if v else 0,
                               f"SUM({col}{g.first_payment}:{col}{g.payments_total - 1})", "total_money"))
         cells.append(GridCell(g.vat_paid, c, v.vat_paid[k] if v else 0,

@@ -121,6 +121,7 @@ class CashPlan(BaseModel):
     budget: BudgetCopy
     parameters: CashParameters = CashParameters()
     profiles: dict[str, dict[Phase, Decimal]] = Field(default_factory=dict)  # budget key -> share per phase
+    lags: dict[str, int] = Field(default_factory=dict)  # budget key -> months between incurring and paying
     templates_fallback: bool = True  # a source without tranches paid by its type's packaged schedule
     # the hook for the expense workbook: actual payments by budget key and month, which replace the
     # forecast up to ``actuals_through`` (included); later months keep the forecast

@@ -278,12 +278,14 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
     return out
 
 
-def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object]
+def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object],
+                profiles_lags: dict[str, int] | None = None,
                 ) -> tuple[dict[str, Decimal], dict[str, dict[Phase, Decimal]], frozenset[str]]:
     cells = Cells(table, book)
     amounts: dict[str, Decimal] = {}
     profiles: dict[str, dict[Phase, Decimal]] = {}
     vat: set[str] = set()
+    lags: dict[str, int] = {}
     for i, row in enumerate(table.rows):
         key = cells.text(i, "Clé")
         if (key not in L.BUDGET_KEYS and not L.singled_out(key)) or key in amounts:
@@ -310,21 +312,31 @@ def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tup
             ))
         if cells.choice(i, "TVA", YES_NO, f"TVA du poste {key}") == L.YES:
             vat.add(key)
+        lag = cells.whole(i, "Décalage (mois)", f"Décalage de paiement du poste {key}") or 0
+        if not 0 <= lag <= 12:
+            cells.issues.append(error(
+                "TRE017", cells.where(i, "Décalage (mois)"), f"Décalage de paiement du poste {key} : {lag} mois, entre "
+                "0 et 12 attendu.", "Saisissez un nombre entier de mois, de 0 à 12.",
+            ))
+            lag = 0
+        lags[key] = lag
     issues += cells.issues
     fixes.update(cells.fixes)
+    if profiles_lags is not None:
+        profiles_lags.update(lags)
     return amounts, profiles, frozenset(vat)
 
 
 def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calendar: Calendar,
                amounts: dict[str, Decimal], profiles: dict[str, dict[Phase, Decimal]], vat: frozenset[str],
-               params: CashParameters, tax_credit: Decimal) -> CashPlan:
+               params: CashParameters, tax_credit: Decimal, lags: dict[str, int] | None = None) -> CashPlan:
     budget = BudgetCopy(chapters={int(k): v for k, v in amounts.items() if k in L.BUDGET_KEYS and k.isdigit()},
                         singled={k: v for k, v in amounts.items() if L.singled_out(k)},
                         overhead=amounts.get("frais_generaux", ZERO), contingency=amounts.get("imprevus", ZERO),
                         tax_credit=tax_credit)
     with_tranches = tuple(s.model_copy(update={"tranches": tuple(tranches.get(s.name, ()))}) for s in sources)
     return CashPlan(sources=with_tranches, calendar=calendar, budget=budget,
-                    parameters=params.model_copy(update={"vat_keys": vat}), profiles=profiles)
+                    parameters=params.model_copy(update={"vat_keys": vat}), profiles=profiles, lags=lags or {})
 
 
 __all__ = [

@@ -214,7 +214,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     names = {name: f"{quote_sheet(L.SHEET_CALENDRIER)}!$B${calendar_rows[key]}"
              for _, key, name in L.CALENDAR_ROWS if key in calendar_rows}
     book.set_names(names)  # the CAL_* names follow their key's row (a sorted calendar moves values)
-    amounts, profiles, vat = read_budget(budget_table, book.book_name, issues, fixes)
+    lags: dict[str, int] = {}
+    amounts, profiles, vat = read_budget(budget_table, book.book_name, issues, fixes, lags)
     amounts |= {k: v for k, v in copied.items() if k in amounts}  # written with the rest of the plan
     number = _ParameterReader(book, issues, plan)
     params = CashParameters(
@@ -235,7 +236,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         _controls(book, report.issues, now)
         return report
     cash_plan = build_plan(sources, tranches, calendar, amounts, profiles, vat, params,
-                           copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
+                           copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)),
+                           lags)
     cash_plan = cash_plan.model_copy(update={"templates_fallback": False})  # the workbook's rows or nothing
     flow = compute_cash_flow(cash_plan)
     issues += validate_cash_plan(cash_plan, flow)
@@ -510,13 +512,8 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]
     grid = L.Grid(len(names), len(keys))
     balances = flow.balances()
-    cumulative: list[list[object]] = []
-    for key in keys:
-        running, paid_by = ZERO, []
-        for m in flow.months:
-            running += flow.payments.get(key, {}).get(m, ZERO)
-            paid_by.append(to_excel(running))
-        cumulative.append(list(paid_by))
+    cumulative: list[list[object]] = [[to_excel(v) for v in flow.incurred.get(key, [ZERO] * len(flow.months))]
+                                      for key in keys]
     gv = L.GridValues(
         months=[excel_date(m) for m in flow.months],
         net=[to_excel(flow.net(m)) for m in flow.months],
