@@ -328,3 +328,26 @@ def test_the_excel_adapter_gives_the_cash_flow_the_file_gives(sample, tmp_path):
     assert [i.code for i in report.issues] == [i.code for i in from_file.issues]
     assert report.summary.to_json() == from_file.summary.to_json()
     assert book.writes  # it wrote through the adapter
+
+
+@pytest.mark.libreoffice
+def test_the_scenario_of_secured_sources_receives_only_them(sample, tmp_path, libreoffice, capsys):
+    import json
+
+    main(["check", str(sample), "--json"])
+    full = json.loads(capsys.readouterr().out)
+    book = XlsxFile(sample)
+    fin = book.table(L.TABLE_FINANCEMENT)
+    row = fin.header_row + 1 + [r[0] for r in fin.rows].index("Le Pacte (minimum garanti)")
+    cell = book.named_cell("PARAM_SCENARIO_ACQUIS")[1]
+    wb = openpyxl.load_workbook(sample)
+    wb[L.SHEET_FINANCEMENT].cell(row=row, column=fin.first_col + fin.headers.index("Statut")).value = "En négociation"
+    wb[cell.sheet][cell.cell].value = "Oui"
+    wb.save(sample)
+    assert main(["recalc", str(sample), "--json"]) in (0, 1)
+    secured = json.loads(capsys.readouterr().out)
+    received = sum((D(v) for m in secured["months"] for k, v in m["receipts"].items()), D(0))
+    assert "Le Pacte (minimum garanti)" not in {k for m in secured["months"] for k in m["receipts"]}
+    assert received == D(full["financing_total"]) - 350_000  # the MG is the one not secured
+    assert D(secured["lowest_balance"]) < D(full["lowest_balance"])
+    assert differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []

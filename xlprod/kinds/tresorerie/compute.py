@@ -21,7 +21,7 @@ from xlprod.cnc.financing import Phase, spending_profiles
 from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, round_cents
-from xlprod.kinds.tresorerie.model import CashPlan
+from xlprod.kinds.tresorerie.model import CashPlan, Status
 from xlprod.kinds.tresorerie.schedule import Payment, schedule
 
 Month = dt.date  # the first day of a month
@@ -134,6 +134,8 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
     for source in plan.sources:
         if not source.tranches and not plan.templates_fallback:
             continue  # the workbook counts only its own rows (the reader says so: TRE012)
+        if params.secured_only and source.status is not Status.ACQUIS:
+            continue  # the scenario of secured sources only
         payments, found = schedule(source, calendar)
         all_payments += payments
         issues += found

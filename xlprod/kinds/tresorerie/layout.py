@@ -174,6 +174,9 @@ PARAMETERS = (  # key, name, label, default, unit, source
      "Estimation à remplacer par l'offre de la banque (crédit de production, garantie IFCIC possible)."),
     ("plafond_aide", "PARAM_PLAFOND_AIDE", "Plafond des aides publiques, crédit d'impôt compris", "0.50", "%",
      "RGA art. 211-17 : 50 % du coût de l'œuvre ; 60 % pour une œuvre difficile ou à petit budget (saisissez 60 %)."),
+    ("scenario_acquis", "PARAM_SCENARIO_ACQUIS", "Scénario : trésorerie sur les seules sources acquises (oui / non)",
+     "non", "texte", "« oui » : les sources en négociation ou envisagées n'encaissent rien dans le tableau (ce que la "
+     "banque retient) ; le plan de financement reste complet."),
     ("seuil_interets", "PARAM_SEUIL_INTERETS", "Alerte : écart toléré entre intérêts et frais financiers du devis",
      "1000", "€", "Seuil d'alerte de xlprod."),
     ("credit_impot_devis", "TRESO_CREDIT_IMPOT_DEVIS", "Crédit d'impôt estimé par le devis (copie)", "0", "€",
@@ -382,9 +385,11 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
                               "total_money"))
         for i in range(len(sources)):
             row = g.first_receipt + i
+            status = f"INDEX(Financement[Statut],MATCH($B{row},Financement[Source],0))"
+            secured = f'IF(AND(PARAM_SCENARIO_ACQUIS="{YES}",{status}<>"acquis",{status}<>""),0,1)'
             cells.append(GridCell(row, c, v.receipts[i][k] if v else 0,
-                                  f'SUMIFS(Tranches[Versement],Tranches[Source],$B{row},Tranches[Échéance],">="&{col}$'
-                                  f'{MONTH_ROW},Tranches[Échéance],"<"&EDATE({col}${MONTH_ROW},1))'))
+                                  f'{secured}*SUMIFS(Tranches[Versement],Tranches[Source],$B{row},Tranches[Échéance],'
+                                  f'">="&{col}${MONTH_ROW},Tranches[Échéance],"<"&EDATE({col}${MONTH_ROW},1))'))
         first, last = g.first_receipt, g.receipts_total - 1
         cells.append(GridCell(g.receipts_total, c, v.receipts_total[k] if v else 0,
                               f"SUM({col}{first}:{col}{last})" if sources else "0", "total_money"))

@@ -111,6 +111,7 @@ class CashParameters(BaseModel):
     bridge_margin: Decimal = Decimal("0.10")  # on top of the deepest gap
     bridge_rate: Decimal = Decimal("0.05")  # a year
     aid_cap: Decimal = Decimal("0.50")  # public-aid intensity: 50 %, 60 % for difficult or low-budget works
+    secured_only: bool = False  # the scenario a bank retains: only the sources « acquis » are received
 
 
 class CashPlan(BaseModel):

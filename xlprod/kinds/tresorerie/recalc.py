@@ -12,9 +12,10 @@ from typing import cast
 
 from xlprod.cnc.financing import Phase
 from xlprod.core.issues import Issue, error, warning
-from xlprod.core.location import Location, column_letter, quote_sheet
+from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
 from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
 from xlprod.core.numbers import parse_number
+from xlprod.core.text import fold
 from xlprod.kinds.registry import Report
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.checks import check_interest_against_devis, validate_cash_plan
@@ -146,6 +147,24 @@ class _ParameterReader:
                 ))
         return parsed.value
 
+    def yes_no(self, name: str, label: str) -> bool:
+        """« oui » or « non » (blank: non), written back as such: the workbook compares it exactly."""
+        found = self.book.named_cell(name)
+        if found is None or found[0] in (None, ""):
+            return False
+        raw, where = found
+        word = fold(str(raw))
+        if word not in (L.YES, L.NO):
+            self.issues.append(error(
+                "TRE017", where, f"{label} : « {raw} » au lieu de « oui » ou « non ».", "Saisissez « oui » ou « non ».",
+            ))
+            return False
+        if raw != word and where.sheet and where.cell:
+            cell = split_cell(where.cell)
+            if cell:
+                self.plan.sheet(where.sheet).set(*cell, CellWrite(word))
+        return word == L.YES
+
     def months(self, name: str, default: int, label: str) -> int:
         value = self(name, Decimal(default), label)
         if value != value.to_integral_value() or not 0 <= value <= 24:
@@ -225,6 +244,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         bridge_margin=number("PARAM_MARGE_RELAIS", Decimal("0.10"), "Marge du crédit relais", rate=True),
         bridge_rate=number("PARAM_TAUX_RELAIS", Decimal("0.05"), "Taux du crédit relais", rate=True),
         aid_cap=number("PARAM_PLAFOND_AIDE", Decimal("0.50"), "Plafond des aides publiques", rate=True),
+        secured_only=number.yes_no("PARAM_SCENARIO_ACQUIS", "Scénario des sources acquises"),
     )
     normalised = WritePlan()
     for (sheet, row, col), value in fixes.items():
