@@ -351,3 +351,25 @@ def test_the_scenario_of_secured_sources_receives_only_them(sample, tmp_path, li
     assert received == D(full["financing_total"]) - 350_000  # the MG is the one not secured
     assert D(secured["lowest_balance"]) < D(full["lowest_balance"])
     assert differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []
+
+
+def test_a_parameter_typed_as_text_is_normalised_even_when_another_input_is_refused(sample):
+    wb = openpyxl.load_workbook(sample)
+    params = wb[L.SHEET_PARAMETRES]
+    rows = {params.cell(row=r, column=1).value: r for r in range(L.HEADER_ROW + 1, params.max_row + 1)}
+    params.cell(row=rows["taux_relais"], column=3).value = "4,5 %"  # text, read as 4.5 %
+    params.cell(row=rows["seuil_interets"], column=3).value = "mille"  # refused: nothing is updated
+    wb.save(sample)
+    report = recalc(sample)
+    codes = {i.code for i in report.issues}
+    assert {"TRE017", "TRE024"} <= codes and report.summary is None  # refused: no figures
+    refused = next(i for i in report.issues if i.code == "TRE017")
+    assert refused.location.cell == f"C{rows['seuil_interets']}"
+    book = XlsxFile(sample)
+    assert book.named_cell("PARAM_TAUX_RELAIS")[0] == pytest.approx(0.045)  # as TRE024 says
+    assert book.named_cell("PARAM_SEUIL_INTERETS")[0] == "mille"  # the refused value stays for the user to mend
+
+
+def test_the_devis_copy_stamp_shows_the_total_in_euros(sample):
+    stamp = XlsxFile(sample).named_cell("TRESO_DEVIS_COPIE")[0]
+    assert stamp.endswith("\xa0€") and "total " in stamp and "." not in stamp.split("total ")[1]

@@ -216,8 +216,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"{out}: erreur: écriture impossible ({exc.strerror or exc}) — vérifiez le dossier et ses droits",
               file=sys.stderr)
         return EXIT_FAILURE
-    print(f"{out}: {kind.title} créé ({plural(count, 'ligne')}, {plural(report.errors, 'erreur')}, "
-          f"{plural(report.warnings, 'avertissement')})")
+    counts = [plural(count, "ligne")] if count else []  # a workbook with no lines yet says nothing of them
+    counts += [plural(report.errors, "erreur"), plural(report.warnings, "avertissement")]
+    print(f"{out}: {kind.title} créé ({', '.join(counts)})")
     for issue in report.issues:
         print(issue.render())
     return EXIT_DATA_ERRORS if report.errors else EXIT_OK

@@ -26,15 +26,6 @@ def eligible_sub_chapters() -> frozenset[str]:
     return frozenset(code for code, entry in tax_credit_data()["sub_chapters"].items() if entry["eligible"])
 
 
-def eligibility_reason(code: str) -> str | None:
-    """Why a sub-chapter counts or not, with its source's name, for messages and the README."""
-    entry = tax_credit_data()["sub_chapters"].get(code)
-    if entry is None:
-        return None
-    source = tax_credit_data()["sources"][entry["source"]].split(" : ")[0].split(",")[0]
-    return f"{entry['reason']} ({source})"
-
-
 @cache
 def _bands() -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
     return tuple((Decimal(lo), Decimal(hi), Decimal(rate)) for lo, hi, rate in tax_credit_data()["director_scale"]["bands"])

@@ -103,7 +103,7 @@ class Kind:
     description: str
     default_file: str
     recalculate: BookAction
-    build_new: Callable[[Path, Mapping[str, str | None]], int]  # writes a new workbook, returns its line count
+    build_new: Callable[[Path, Mapping[str, str | None]], int]  # writes a new workbook, returns its line count (0: none)
     demo: Callable[[Path], DemoPart]
     new_options: tuple[NewOption, ...] = ()
     actions: tuple[Action, ...] = ()  # beyond Recalculer and Contrôler, which every kind has

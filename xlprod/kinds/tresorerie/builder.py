@@ -12,16 +12,12 @@ from typing import Any
 
 import xlsxwriter
 
-from xlprod.cnc.financing import Phase, payment_lags, source_types, spending_profiles
-from xlprod.cnc.reference import chapter_label
+from xlprod.cnc.financing import Phase, payment_lags, source_types, spending_profiles, vat_defaults
 from xlprod.core.location import column_letter, quote_sheet
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.workbook.buttons import add_buttons
 from xlprod.workbook.controls import build_controls_sheet
 from xlprod.workbook.styles import workbook_formats
-
-BUDGET_LABELS = {**{str(n): f"{n} — {chapter_label(n, '2018')}" for n in range(1, 10)},
-                 "frais_generaux": "Frais généraux", "imprevus": "Imprévus"}
 
 
 @dataclass
@@ -114,15 +110,16 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     dec.write("A2", "Montants recopiés du devis à chaque recalcul ; répartition par phase (modifiable, total 100 %) "
               "et TVA (achats taxables). Usage, non vérifié : ajustez au plan de travail.", fmt["note"])
     profiles = spending_profiles()
+    taxable = {str(chapter) for chapter in vat_defaults()[1]}
     rows = []
     for key in L.BUDGET_KEYS:
         shares = profiles.get(key, {})
-        rows.append([key, BUDGET_LABELS[key], inputs.budget.get(key, 0.0),
+        rows.append([key, L.BUDGET_LABELS[key], inputs.budget.get(key, 0.0),
                      *(float(shares.get(p, 0)) for p in Phase), payment_lags().get(key, 0),
-                     L.YES if key in {"5", "6", "7", "8"} else L.NO])
+                     L.YES if key in taxable else L.NO])
     for key, label, own in inputs.singled:  # devis lines spent on a profile of their own
         rows.append([key, label, inputs.budget.get(key, 0.0), *(float(own.get(p, 0)) for p in Phase),
-                     payment_lags().get(key[0], 0), L.YES if key[0] in "5678" else L.NO])
+                     payment_lags().get(key[0], 0), L.YES if key[0] in taxable else L.NO])
     _table(dec, L.HEADER_ROW - 1, 0, L.TABLE_DECAISSEMENTS, L.DECAISSEMENTS_COLUMNS, rows, fmt)
 
     # -- Paramètres, Modèles ------------------------------------------------------------------

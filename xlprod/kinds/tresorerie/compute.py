@@ -99,11 +99,6 @@ def budget_amounts(plan: CashPlan) -> dict[str, Decimal]:
     return out | dict(plan.budget.singled)
 
 
-def month_index(first: Month, day: dt.date) -> int:
-    """1 for the first month of the table, as ``(YEAR(d)-YEAR(f))*12+MONTH(d)-MONTH(f)+1``."""
-    return (day.year - first.year) * 12 + day.month - first.month + 1
-
-
 def phase_days(plan: CashPlan) -> dict[Phase, tuple[dt.date, int]]:
     """Phase -> (its first day, its number of days, at least 1)."""
     out = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlprod.cnc.financing import Event, Phase
+from xlprod.cnc.reference import chapter_label
 from xlprod.core.location import column_letter
 
 KIND = "tresorerie"
@@ -143,11 +144,15 @@ def phase_formulas(phase: Phase) -> tuple[str, str]:
 
 TABLE_DECAISSEMENTS = "Decaissements"
 BUDGET_KEYS = (*(str(n) for n in range(1, 10)), "frais_generaux", "imprevus")
+BUDGET_LABELS = {**{str(n): f"{n} — {chapter_label(n, '2018')}" for n in range(1, 10)},
+                 "frais_generaux": "Frais généraux", "imprevus": "Imprévus"}
 
 
 def singled_out(key: str) -> bool:
     """A devis account the user spends on its own profile (« 7101 »): its lines leave their chapter."""
     return len(key) >= 2 and key.isdigit() and key[0] != "0"
+
+
 DECAISSEMENTS_COLUMNS = (
     Column("Clé", "key", 14, "text"),
     Column("Poste", "label", 36, "text"),

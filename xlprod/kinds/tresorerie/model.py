@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xlprod.cnc.financing import Event, Phase
+from xlprod.cnc.financing import Event, Phase, vat_defaults
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO
 
@@ -105,9 +105,10 @@ class CashParameters(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     opening_balance: Decimal = ZERO
-    vat_rate: Decimal = Decimal("0.20")
-    vat_keys: frozenset[str] = frozenset({"5", "6", "7", "8"})  # budget keys whose payments bear VAT
-    vat_recovery_months: int = 2
+    vat_rate: Decimal = Field(default_factory=lambda: vat_defaults()[0])
+    # budget keys whose payments bear VAT
+    vat_keys: frozenset[str] = Field(default_factory=lambda: frozenset(str(c) for c in vat_defaults()[1]))
+    vat_recovery_months: int = Field(default_factory=lambda: vat_defaults()[2])
     bridge_margin: Decimal = Decimal("0.10")  # on top of the deepest gap
     bridge_rate: Decimal = Decimal("0.05")  # a year
     aid_cap: Decimal = Decimal("0.50")  # public-aid intensity: 50 %, 60 % for difficult or low-budget works

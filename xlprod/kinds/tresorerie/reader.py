@@ -27,6 +27,15 @@ def excel_date(day: dt.date) -> float:
     return float((day - EXCEL_EPOCH).days)
 
 
+def cell_text(value: object) -> str:
+    """A cell as the text a key or account is matched by: 7101.0 (a number typed) is « 7101 »."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 @dataclass
 class Cells:
     """Reads the cells of one table, locating each issue at its cell."""
@@ -80,12 +89,7 @@ class Cells:
         return self.table.rows[i][self.table.headers.index(header)] if header in self.table.headers else None
 
     def text(self, i: int, header: str) -> str:
-        value = self.raw(i, header)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value).strip()
+        return cell_text(self.raw(i, header))
 
     def number(self, i: int, header: str, what: str) -> Decimal | None:
         value = self.raw(i, header)
@@ -278,17 +282,25 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
     return out
 
 
-def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object],
-                profiles_lags: dict[str, int] | None = None,
-                ) -> tuple[dict[str, Decimal], dict[str, dict[Phase, Decimal]], frozenset[str]]:
+@dataclass
+class BudgetRows:
+    """The Décaissements table as read: by budget key (a chapter, overhead, contingency, or a devis
+    account singled out), its amount, phase shares, VAT, payment lag, and the label the
+    Trésorerie shows."""
+
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    profiles: dict[str, dict[Phase, Decimal]] = field(default_factory=dict)
+    vat: set[str] = field(default_factory=set)
+    lags: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object]) -> BudgetRows:
     cells = Cells(table, book)
-    amounts: dict[str, Decimal] = {}
-    profiles: dict[str, dict[Phase, Decimal]] = {}
-    vat: set[str] = set()
-    lags: dict[str, int] = {}
+    out = BudgetRows()
     for i, row in enumerate(table.rows):
         key = cells.text(i, "Clé")
-        if (key not in L.BUDGET_KEYS and not L.singled_out(key)) or key in amounts:
+        if (key not in L.BUDGET_KEYS and not L.singled_out(key)) or key in out.amounts:
             if not _blank_row(row):
                 issues.append(error(
                     "TRE027", cells.where(i, "Clé"), f"Décaissements : ligne « {key or cells.text(i, 'Poste')} » ni poste "
@@ -299,19 +311,21 @@ def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tup
             continue
         if cells.raw(i, "Clé") != key:  # the Trésorerie's formulas find the row by this key, as text
             cells.fix(i, "Clé", key)
-        amounts[key] = cells.number(i, "Montant", f"Montant du poste {key}") or ZERO
+        label = cells.text(i, "Poste")
+        out.labels[key] = L.BUDGET_LABELS.get(key) or (f"{key} — {label}" if label else key)
+        out.amounts[key] = cells.number(i, "Montant", f"Montant du poste {key}") or ZERO
         shares = {p: cells.number(i, L.PHASE_LABELS[p], f"Part {L.PHASE_LABELS[p]} du poste {key}") or ZERO
                   for p in Phase}
-        profiles[key] = {p: s for p, s in shares.items() if s}
+        out.profiles[key] = {p: s for p, s in shares.items() if s}
         if sum(shares.values(), ZERO) != 1:
             issues.append(warning(
                 "TRE022", cells.where(i, L.PHASE_LABELS[Phase.DEVELOPPEMENT]),
-                f"Décaissements, {cells.text(i, 'Poste')} : la répartition par phase fait "
+                f"Décaissements, {label} : la répartition par phase fait "
                 f"{sum(shares.values(), ZERO) * 100:.2f} %, pas 100 % : une part du montant n'est jamais payée "
                 "(ou l'est deux fois).", "Corrigez les pourcentages de la ligne (leur total doit faire 100 %).",
             ))
         if cells.choice(i, "TVA", YES_NO, f"TVA du poste {key}") == L.YES:
-            vat.add(key)
+            out.vat.add(key)
         lag = cells.whole(i, "Décalage (mois)", f"Décalage de paiement du poste {key}") or 0
         if not 0 <= lag <= 12:
             cells.issues.append(error(
@@ -319,31 +333,32 @@ def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tup
                 "0 et 12 attendu.", "Saisissez un nombre entier de mois, de 0 à 12.",
             ))
             lag = 0
-        lags[key] = lag
+        out.lags[key] = lag
     issues += cells.issues
     fixes.update(cells.fixes)
-    if profiles_lags is not None:
-        profiles_lags.update(lags)
-    return amounts, profiles, frozenset(vat)
+    return out
 
 
-def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calendar: Calendar,
-               amounts: dict[str, Decimal], profiles: dict[str, dict[Phase, Decimal]], vat: frozenset[str],
-               params: CashParameters, tax_credit: Decimal, lags: dict[str, int] | None = None) -> CashPlan:
+def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calendar: Calendar, rows: BudgetRows,
+               params: CashParameters, tax_credit: Decimal) -> CashPlan:
+    amounts = rows.amounts
     budget = BudgetCopy(chapters={int(k): v for k, v in amounts.items() if k in L.BUDGET_KEYS and k.isdigit()},
                         singled={k: v for k, v in amounts.items() if L.singled_out(k)},
                         overhead=amounts.get("frais_generaux", ZERO), contingency=amounts.get("imprevus", ZERO),
                         tax_credit=tax_credit)
     with_tranches = tuple(s.model_copy(update={"tranches": tuple(tranches.get(s.name, ()))}) for s in sources)
     return CashPlan(sources=with_tranches, calendar=calendar, budget=budget,
-                    parameters=params.model_copy(update={"vat_keys": vat}), profiles=profiles, lags=lags or {})
+                    parameters=params.model_copy(update={"vat_keys": frozenset(rows.vat)}), profiles=rows.profiles,
+                    lags=rows.lags)
 
 
 __all__ = [
     "EVENTS",
+    "BudgetRows",
     "Cells",
     "Event",
     "build_plan",
+    "cell_text",
     "excel_date",
     "read_budget",
     "read_calendar",

@@ -22,7 +22,9 @@ from xlprod.kinds.tresorerie.checks import check_interest_against_devis, validat
 from xlprod.kinds.tresorerie.compute import CashFlow, compute_cash_flow, measures
 from xlprod.kinds.tresorerie.model import CashParameters, CashPlan, Tranche
 from xlprod.kinds.tresorerie.reader import (
+    EVENTS,
     build_plan,
+    cell_text,
     excel_date,
     read_budget,
     read_calendar,
@@ -110,7 +112,8 @@ def _parameter(book: WorkbookPort, name: str) -> object:
 @dataclass
 class _ParameterReader:
     """A parameter through its name: a number typed as text is read and normalised in place (as
-    the workbook's formulas need a number), anything else is refused where it is."""
+    the workbook's formulas need a number), anything else is refused where it is. Normalisations
+    go into ``plan``, which is applied even when the inputs are refused (TRE024 says it is done)."""
 
     book: WorkbookPort
     issues: list[Issue]
@@ -136,8 +139,6 @@ class _ParameterReader:
             ))
             return default
         if parsed.from_text and where.sheet and where.cell:
-            from xlprod.core.location import split_cell
-
             cell = split_cell(where.cell)
             if cell:
                 self.plan.sheet(where.sheet).set(*cell, CellWrite(to_excel(parsed.value)))
@@ -233,37 +234,37 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     names = {name: f"{quote_sheet(L.SHEET_CALENDRIER)}!$B${calendar_rows[key]}"
              for _, key, name in L.CALENDAR_ROWS if key in calendar_rows}
     book.set_names(names)  # the CAL_* names follow their key's row (a sorted calendar moves values)
-    lags: dict[str, int] = {}
-    amounts, profiles, vat = read_budget(budget_table, book.book_name, issues, fixes, lags)
-    amounts |= {k: v for k, v in copied.items() if k in amounts}  # written with the rest of the plan
-    number = _ParameterReader(book, issues, plan)
+    budget = read_budget(budget_table, book.book_name, issues, fixes)
+    budget.amounts |= {k: v for k, v in copied.items() if k in budget.amounts}  # written with the rest of the plan
+    normalised = WritePlan()  # what was read with tolerance, as read: applied whether or not inputs are refused
+    number = _ParameterReader(book, issues, normalised)
+    default = CashParameters()
     params = CashParameters(
         opening_balance=number("TRESO_SOLDE_INITIAL", ZERO, "Trésorerie disponible au début"),
-        vat_rate=number("PARAM_TAUX_TVA", Decimal("0.20"), "Taux de TVA", rate=True),
-        vat_recovery_months=number.months("PARAM_DELAI_TVA", 2, "Délai de récupération de la TVA"),
-        bridge_margin=number("PARAM_MARGE_RELAIS", Decimal("0.10"), "Marge du crédit relais", rate=True),
-        bridge_rate=number("PARAM_TAUX_RELAIS", Decimal("0.05"), "Taux du crédit relais", rate=True),
-        aid_cap=number("PARAM_PLAFOND_AIDE", Decimal("0.50"), "Plafond des aides publiques", rate=True),
+        vat_rate=number("PARAM_TAUX_TVA", default.vat_rate, "Taux de TVA", rate=True),
+        vat_recovery_months=number.months("PARAM_DELAI_TVA", default.vat_recovery_months,
+                                          "Délai de récupération de la TVA"),
+        bridge_margin=number("PARAM_MARGE_RELAIS", default.bridge_margin, "Marge du crédit relais", rate=True),
+        bridge_rate=number("PARAM_TAUX_RELAIS", default.bridge_rate, "Taux du crédit relais", rate=True),
+        aid_cap=number("PARAM_PLAFOND_AIDE", default.aid_cap, "Plafond des aides publiques", rate=True),
         secured_only=number.yes_no("PARAM_SCENARIO_ACQUIS", "Scénario des sources acquises"),
     )
-    normalised = WritePlan()
+    interest_threshold = number("PARAM_SEUIL_INTERETS", Decimal(1000), "Seuil d'alerte des intérêts")
     for (sheet, row, col), value in fixes.items():
         normalised.sheet(sheet).set(row, col, CellWrite(cast(CellValue, value)))
-    book.apply(normalised)  # what was read with tolerance, as read: the workbook's formulas see it too
+    book.apply(normalised)  # the workbook's formulas see it too
     report.issues = issues
     if calendar is None or any(i.code in REFUSED for i in issues):
         report.issues = [i for i in issues if i.code not in FROM_FIGURES]
         _controls(book, report.issues, now)
         return report
-    cash_plan = build_plan(sources, tranches, calendar, amounts, profiles, vat, params,
-                           copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)),
-                           lags)
+    cash_plan = build_plan(sources, tranches, calendar, budget, params,
+                           copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
     cash_plan = cash_plan.model_copy(update={"templates_fallback": False})  # the workbook's rows or nothing
     flow = compute_cash_flow(cash_plan)
     issues += validate_cash_plan(cash_plan, flow)
     devis_costs = copied.get("frais_financiers", _decimal(_parameter(book, "TRESO_FRAIS_FINANCIERS_DEVIS"), ZERO))
-    issues += check_interest_against_devis(cash_plan, flow, devis_costs or None,
-                                           _decimal(_parameter(book, "PARAM_SEUIL_INTERETS"), Decimal(1000)))
+    issues += check_interest_against_devis(cash_plan, flow, devis_costs or None, interest_threshold)
     refused = any(i.code in REFUSED for i in issues)
     if refused:
         issues = [i for i in issues if i.code not in FROM_FIGURES]
@@ -277,7 +278,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
             report.summary = TresoSummary(cash_plan, flow, provisional=True)
         else:
             _plan_tables(plan, book, cash_plan, tranches_table)
-            _plan_treso(plan, book, cash_plan, flow)
+            _plan_treso(plan, book, cash_plan, flow, budget.labels)
             book.apply(plan)
     report.issues = issues
     _controls(book, issues, now)
@@ -329,8 +330,7 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
             "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : la dernière copie est "
             "utilisée.", "Recalculez le devis (xlprod recalc), puis relancez.",
         )]
-    keys = [str(int(r[table.headers.index("Clé")])) if isinstance(r[table.headers.index("Clé")], float)
-            else str(r[table.headers.index("Clé")] or "").strip() for r in table.rows]
+    keys = [cell_text(r[table.headers.index("Clé")]) for r in table.rows]
     col = table.first_col + table.headers.index("Montant")
     changed = False
     singled = {key: ZERO for key in keys if L.singled_out(key)}
@@ -339,7 +339,7 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
         if lines is not None and "Compte" in lines.headers and "Montant" in lines.headers:
             a, m = lines.headers.index("Compte"), lines.headers.index("Montant")
             for line in lines.rows:
-                account = str(int(line[a])) if isinstance(line[a], float) else str(line[a] or "").strip()
+                account = cell_text(line[a])
                 code = next((k for k in sorted(singled, key=len, reverse=True) if account.startswith(k)), None)
                 if code is not None and isinstance(line[m], int | float) and not isinstance(line[m], bool):
                     singled[code] += Decimal(str(line[m]))
@@ -361,8 +361,6 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
                         ("DEVIS_FRAIS_FINANCIERS", "TRESO_FRAIS_FINANCIERS_DEVIS")):
         found = book.named_cell(param)
         if found and found[1].sheet and extra[name] and found[1].cell:
-            from xlprod.core.location import split_cell
-
             cell = split_cell(found[1].cell)
             value = extra[name]
             if cell and value and isinstance(value[0], int | float):
@@ -371,11 +369,10 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
                     Decimal(str(value[0]))
     copy = book.named_cell("TRESO_DEVIS_COPIE")
     if copy and copy[1].sheet and copy[1].cell and changed:
-        from xlprod.core.location import split_cell
-
         cell = split_cell(copy[1].cell)
         if cell:
-            stamp = f"{relative} — {dt.date.today():%d/%m/%Y} — total {total}"
+            shown = format_eur(Decimal(str(total))) if isinstance(total, int | float) else "inconnu"
+            stamp = f"{relative} — {dt.date.today():%d/%m/%Y} — total {shown}"
             plan.sheet(copy[1].sheet).set(*cell, CellWrite(stamp))
     first_copy = not (copy and isinstance(copy[0], str) and copy[0].strip())
     if not changed or first_copy:
@@ -449,8 +446,6 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
 def _orphan(row: list[object], headers: list[str], cash_plan: CashPlan) -> tuple[CellValue, CellValue]:
     """Échéance and Versement of a tranche whose source is gone: its date (or its event's, 0 for a
     signature no source has), and its fixed amount or nothing (SUMIFS over no source is 0)."""
-    from xlprod.core.text import fold
-    from xlprod.kinds.tresorerie.reader import EVENTS
 
     def cell(header: str) -> object:
         return row[headers.index(header)] if header in headers else None
@@ -469,21 +464,8 @@ def _orphan(row: list[object], headers: list[str], cash_plan: CashPlan) -> tuple
     return (excel_date(base) + delay if base is not None else float(delay)), paid
 
 
-def _singled_labels(book: WorkbookPort) -> dict[str, str]:
-    """The labels of the devis lines singled out in Décaissements (« 7101 — Caméra »)."""
-    table = book.table(L.TABLE_DECAISSEMENTS)
-    if table is None or "Clé" not in table.headers or "Poste" not in table.headers:
-        return {}
-    k, p = table.headers.index("Clé"), table.headers.index("Poste")
-    out = {}
-    for row in table.rows:
-        key = str(int(row[k])) if isinstance(row[k], float) and row[k].is_integer() else str(row[k] or "").strip()
-        if L.singled_out(key):
-            out[key] = f"{key} — {row[p]}" if row[p] else key
-    return out
-
-
-def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow) -> None:
+def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow,
+                labels: dict[str, str]) -> None:
     """The Trésorerie sheet: summary, measures, the monthly table; the Calendrier's phase months."""
     first = flow.months[0]
     ts = plan.sheet(L.SHEET_TRESO)
@@ -547,12 +529,8 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
         vat_recovered=[to_excel(flow.vat_recovered.get(m, ZERO)) for m in flow.months],
         vat_keys=cash_plan.parameters.vat_keys,
     )
-    from xlprod.kinds.tresorerie.builder import BUDGET_LABELS
-
-    labels = BUDGET_LABELS | _singled_labels(book)
-
     written = set()
-    for cell in L.grid_cells(names, labels, gv, tuple(keys)):
+    for cell in L.grid_cells(names, L.BUDGET_LABELS | labels, gv, tuple(keys)):
         ts.set(cell.row, cell.col, CellWrite(cast(CellValue, cell.value), cell.formula, owned=cell.formula is not None))
         written.add((cell.row, cell.col))
     previous = book.named_cell(L.END_NAME)
@@ -567,14 +545,13 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     written |= {(L.MEASURES_ROW - 1, 2)} | {(L.MEASURES_ROW + i, 2) for i in range(3)}
     written |= {(L.SUMMARY_ROWS[n][0], 4) for n in ("TRESO_INTENSITE_AIDE_PUBLIQUE", "TRESO_CREDIT_IMPOT")}
     written |= {(L.PHASE_BLOCK_ROW - 1 + i, L.PHASE_BLOCK_COL + j) for i in range(len(Phase) + 2) for j in range(3)}
-    span = [(r, c) for r in range(1, max(last, grid.last_row) + 40) for c in range(1, L.PHASE_BLOCK_COL + 8)]
+    # (the monthly table's rows entirely: a formula there may show "")
+    bottom = max(last, grid.last_row)
+    span = [(r, c) for r in range(1, bottom + 40) for c in range(1, L.PHASE_BLOCK_COL + 8)]
     for (row, col), value in book.cell_values(L.SHEET_TRESO, span).items():
-        if (row, col) not in written and value not in (None, ""):
+        in_table = L.RECEIPTS_HEADER_ROW <= row <= bottom and col <= L.LAST_MONTH_COL
+        if (row, col) not in written and (in_table or value not in (None, "")):
             ts.set(row, col, CellWrite(None))
-    for row in range(L.RECEIPTS_HEADER_ROW, max(last, grid.last_row) + 1):  # what an earlier layout left there
-        for col in range(1, L.LAST_MONTH_COL + 1):
-            if (row, col) not in written:
-                ts.set(row, col, CellWrite(None))
     book.set_names({L.END_NAME: str(grid.last_row)})
 
 
