@@ -5,7 +5,6 @@ spent over the phases. Shared by the cash-flow forecast and, later, the cost rep
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -13,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.cnc.reference import read_data
+from xlprod.cnc.reference import read_json
 from xlprod.core.text import fold
 
 
@@ -59,8 +58,7 @@ class SourceTypeSpec(BaseModel):
 
 @cache
 def financing_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(read_data("financement.json"))
-    return data
+    return read_json("financement.json")
 
 
 @cache

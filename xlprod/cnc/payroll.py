@@ -6,7 +6,6 @@ same aliases for what people type.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -118,7 +117,6 @@ def component_total(population: str) -> Decimal:
 
 @cache
 def _components_data() -> dict[str, Any]:
-    from xlprod.cnc.reference import read_data
+    from xlprod.cnc.reference import read_json
 
-    data: dict[str, Any] = json.loads(read_data("charges-patronales.json"))
-    return data
+    return read_json("charges-patronales.json")

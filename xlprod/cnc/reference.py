@@ -25,6 +25,12 @@ def read_data(name: str) -> str:
     return resources.files("xlprod.data").joinpath(name).read_text(encoding="utf-8")
 
 
+def read_json(name: str) -> dict[str, Any]:
+    """A packaged JSON data file of ``xlprod/data``: the dated, sourced reference tables."""
+    data: dict[str, Any] = json.loads(read_data(name))
+    return data
+
+
 class AccountSpec(BaseModel):
     """One account of the standard chart, with what a new line on it starts with."""
 
@@ -39,8 +45,7 @@ class AccountSpec(BaseModel):
 
 @cache
 def chapters_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(read_data("postes-cnc.json"))
-    return data
+    return read_json("postes-cnc.json")
 
 
 _CHAPTER_OF = {str(n): n for n in CHAPTERS}

@@ -5,19 +5,17 @@ spend by default, and the barème of the director's pay. Data, dated and sourced
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from xlprod.cnc.reference import read_data
+from xlprod.cnc.reference import read_json
 from xlprod.core.money import ZERO, round_cents
 
 
 @cache
 def tax_credit_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(read_data("credit-impot.json"))
-    return data
+    return read_json("credit-impot.json")
 
 
 @cache

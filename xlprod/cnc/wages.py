@@ -3,7 +3,6 @@ its source (``minima-techniciens.json``), and the function a devis line's label 
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 from functools import cache
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.cnc.reference import read_data
+from xlprod.cnc.reference import read_json
 from xlprod.core.text import fold
 
 
@@ -25,8 +24,7 @@ class WageMinimum(BaseModel):
 
 @cache
 def wages_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(read_data("minima-techniciens.json"))
-    return data
+    return read_json("minima-techniciens.json")
 
 
 @cache

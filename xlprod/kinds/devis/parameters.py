@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.cnc.reference import read_data
+from xlprod.cnc.reference import read_json
 
 
 class ParameterSpec(BaseModel):
@@ -44,8 +43,7 @@ class ParameterSpec(BaseModel):
 
 @cache
 def parameters_data() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(read_data("parametres-devis.json"))
-    return data
+    return read_json("parametres-devis.json")
 
 
 @cache
