@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from xlprod import __version__
+from xlprod.core.location import Location
 from xlprod.kinds import KINDS, Kind
 from xlprod.workbook.errors import WorkbookError
 
@@ -259,6 +260,70 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_DATA_ERRORS if errors else EXIT_OK
 
 
+def _on_workbook(path: str, change: object, json_out: bool) -> int:
+    """Open a workbook, apply ``change`` (a function of the book returning a summary with ``render``
+    and ``to_json``), recalculate it and replace the file atomically: all or nothing."""
+    from xlprod.services import recalculate
+    from xlprod.workbook.xlsx_file import XlsxFile
+
+    try:
+        book = XlsxFile(path)
+        done = change(book)  # type: ignore[operator]
+        book.refresh()  # the recalculation reads the rows just added or updated
+        report = recalculate(book)
+        book.save()
+    except WorkbookError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"{path}: erreur: fichier illisible ou impossible à écrire ({exc.strerror or exc}) — vérifiez le chemin "
+              "et que le classeur n'est pas ouvert ailleurs", file=sys.stderr)
+        return EXIT_FAILURE
+    issues = [*getattr(done, "issues", []), *report.issues]
+    if json_out:
+        print(json.dumps({**done.to_json(), "report": report.to_json()}, ensure_ascii=False, indent=2))
+    else:
+        print(done.render())
+        print(f"{Path(path).name}: {report.headline()} ({plural(report.errors, 'erreur')}, "
+              f"{plural(report.warnings, 'avertissement')})")
+        for issue in issues:
+            print(issue.render())
+    return EXIT_DATA_ERRORS if report.errors or any(i.severity.value == "erreur" for i in issues) else EXIT_OK
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from xlprod.kinds.depenses import devis_path
+    from xlprod.kinds.depenses.snapshot import snapshot
+    from xlprod.workbook.xlsx_file import XlsxFile
+
+    def change(book: object) -> object:
+        path = devis_path(book, args.devis)  # type: ignore[arg-type]
+        try:
+            devis = XlsxFile(path, for_writing=False)
+        except OSError as exc:
+            raise WorkbookError(Location(book=str(path)), f"devis illisible ({exc.strerror or exc})",
+                                "Vérifiez le chemin donné à --devis.") from exc
+        return snapshot(book, devis, args.nom, path.name)  # type: ignore[arg-type]
+
+    return _on_workbook(args.path, change, args.json)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from xlprod.kinds.depenses.importer import MAX_BYTES, import_ledger
+
+    source = Path(args.source)
+    try:
+        if source.stat().st_size > MAX_BYTES:
+            print(f"{source}: erreur: fichier de plus de {MAX_BYTES // 1_000_000} Mo — découpez l'export par période",
+                  file=sys.stderr)
+            return EXIT_FAILURE
+        data = source.read_bytes()
+    except OSError as exc:
+        print(f"{source}: erreur: fichier illisible ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_FAILURE
+    return _on_workbook(args.path, lambda book: import_ledger(book, data, source.name), args.json)
+
+
 def cmd_excel_setup(args: argparse.Namespace) -> int:
     from xlprod.excel_setup import excel_setup
 
@@ -335,6 +400,19 @@ def build_parser() -> argparse.ArgumentParser:
             ap.add_argument("--json", action="store_true", help="résultats en JSON")
             ap.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
             ap.set_defaults(func=lambda a, n=action.name, w=action.writes: _run_files(a, n, w))
+
+    snap = sub.add_parser("snapshot", help="figer une version du devis dans un suivi des dépenses")
+    snap.add_argument("path", metavar="CLASSEUR", help="le suivi des dépenses (depenses.xlsx)")
+    snap.add_argument("--devis", help="le devis à figer (défaut : celui des Paramètres)")
+    snap.add_argument("--nom", required=True, help="nom de la version, par exemple \"Dépôt CNC\"")
+    snap.add_argument("--json", action="store_true", help="résultats en JSON")
+    snap.set_defaults(func=cmd_snapshot)
+
+    imp = sub.add_parser("import", help="importer les dépenses d'un FEC ou d'un CSV dans un suivi des dépenses")
+    imp.add_argument("path", metavar="CLASSEUR", help="le suivi des dépenses (depenses.xlsx)")
+    imp.add_argument("source", metavar="FICHIER", help="FEC (tabulation ou |) ou CSV exporté de la comptabilité")
+    imp.add_argument("--json", action="store_true", help="résultats en JSON")
+    imp.set_defaults(func=cmd_import)
 
     demo = sub.add_parser("demo", help="construire et recalculer la production d'exemple")
     demo.add_argument("--out", default="xlprod-demo", help="dossier de sortie (défaut : xlprod-demo)")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from xlprod.kinds.depenses import KIND as DEPENSES
 from xlprod.kinds.devis import KIND as DEVIS
 from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report, Summary
 from xlprod.kinds.tresorerie import KIND as TRESORERIE
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS, TRESORERIE)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS, TRESORERIE, DEPENSES)}
 
 __all__ = ["KINDS", "Action", "DemoPart", "Kind", "NewOption", "Report", "Summary"]

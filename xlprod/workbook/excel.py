@@ -101,23 +101,33 @@ class ExcelBook:
                         specials=dict(table.specials))
 
     def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
+        return self.add_table_rows(table, [values], fill_blank=False)
+
+    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True) -> RawTable | None:
         ws = self.book.sheets[table.sheet]
         xl_table = next((t for t in ws.tables if str(t.name).casefold() == table.name.casefold()), None)
         if xl_table is None or self._totals.get(table.name, False):
             return None
-        row = table.header_row + max(len(table.rows), 1) + 1
+        if not rows:
+            return table
+        reuse = fill_blank and len(table.rows) == 1 and all(v in (None, "") for v in table.rows[0])
+        first = table.header_row + 1 if reuse else table.header_row + max(len(table.rows), 1) + 1
+        last = first + len(rows) - 1
         width = len(table.headers)
-        shown = as_grid(ws.range((row, table.first_col), (row, table.first_col + width - 1)).options(ndim=2).value,
-                        1, width)
-        if any(v not in (None, "") for v in shown[0]):
-            return None
-        padded = [*values[:width], *[None] * (width - len(values))]
-        with suspended(self.book.app):
-            xl_table.resize(ws.range((table.header_row, table.first_col), (row, table.first_col + width - 1)))
-            ws.range((row, table.first_col), (row, table.first_col + width - 1)).value = [
-                [_as_text(v) for v in padded]]
+        below = first + 1 if reuse else first
+        if last >= below:
+            shown = as_grid(ws.range((below, table.first_col), (last, table.first_col + width - 1)).options(ndim=2).value,
+                            last - below + 1, width)
+            if any(v not in (None, "") for line in shown for v in line):
+                return None
+        padded = [[*values[:width], *[None] * (width - len(values))] for values in rows]
+        with suspended(self.book.app):  # one resize and one block write: Excel's calls are slow
+            xl_table.resize(ws.range((table.header_row, table.first_col), (last, table.first_col + width - 1)))
+            ws.range((first, table.first_col), (last, table.first_col + width - 1)).value = [
+                [_as_text(v) for v in line] for line in padded]
+        kept = [] if reuse else table.rows
         return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
-                        headers=table.headers, rows=[*table.rows, padded], specials=dict(table.specials))
+                        headers=table.headers, rows=[*kept, *padded], specials=dict(table.specials))
 
     def cells_below(self, table: RawTable) -> list[OutsideCell]:
         ws = self.book.sheets[table.sheet]

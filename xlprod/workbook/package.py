@@ -420,6 +420,15 @@ class XlsxPackage:
         self.write_text(ct, re.sub(r"<Override\b[^>]*PartName=\"/xl/calcChain\.xml\"[^>]*/>", "", self.read_text(ct)))
 
     # -- saving ----------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The workbook as it now is, in memory (for readers that must see what was written)."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+            for info in self._infos:
+                if info.filename not in self._removed:
+                    zf.writestr(info.filename, self._data[info.filename])
+        return out.getvalue()
+
     def save(self, dest: str | Path | None = None) -> Path:
         """Write to a temporary file beside the target, then replace it in one step."""
         target = Path(dest) if dest else self.path

@@ -124,6 +124,10 @@ class WorkbookPort(Protocol):
     def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
         """Append a row of values to the table if the sheet is empty just below it; the new table."""
 
+    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True) -> RawTable | None:
+        """Append rows in one step if the sheet is empty below the table for as many rows; the new
+        table. ``fill_blank``: a table whose only row is blank (a new one) takes the first there."""
+
     def add_table_column(self, table: RawTable, header: str, formula: str | None) -> RawTable | None:
         """Append a computed column on the table's right if the sheet is empty there; the new table."""
 

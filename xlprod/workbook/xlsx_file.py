@@ -46,11 +46,23 @@ class XlsxFile:
         self.package.display_name = self.book_name
         self._grids: dict[str, list[list[Any]]] = {}
         self._special: dict[str, dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]] = {}
+        self._grown: dict[str, RawTable] = {}  # tables rows were appended to, as they now are
+        self._stale = False  # cells of a grown table's sheet written since: read the workbook again
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
             raise WorkbookError(Location(book=self.book_name), f"le classeur est illisible ({exc})",
                                 "Ouvrez-le dans Excel, qui sait souvent le réparer, puis enregistrez-le à nouveau.") from exc
+
+    def refresh(self) -> None:
+        """Read the workbook again as it now is in memory: an action that appended rows or wrote
+        cells, followed by a recalculation, must let the recalculation see them (calamine read the
+        file as it was opened)."""
+        self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.to_bytes()), load_tables=True)
+        self._grids.clear()
+        self._special.clear()
+        self._grown.clear()
+        self._stale = False
 
     def kind(self) -> str | None:
         return kind_from_definition(self.package.defined_names().get(KIND_NAME))
@@ -60,6 +72,12 @@ class XlsxFile:
         return tables.get(name) or next((t for t in tables.values() if t.named(name)), None)
 
     def table(self, name: str) -> RawTable | None:
+        if self._stale:
+            self.refresh()
+        grown = self._grown.get(name.casefold())
+        if grown is not None:
+            return RawTable(name=grown.name, sheet=grown.sheet, header_row=grown.header_row, first_col=grown.first_col,
+                            headers=list(grown.headers), rows=[list(r) for r in grown.rows], specials=dict(grown.specials))
         part = self._table_part(name)
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None:
@@ -125,24 +143,41 @@ class XlsxFile:
     def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
         """Append a row to the table when the sheet's row just below it is empty over its columns
         (and the table has no « Total » row); returns the table as it now is, or None."""
+        return self.add_table_rows(table, [values], fill_blank=False)
+
+    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True) -> RawTable | None:
+        """Append rows to the table when the sheet is empty below it over its columns, for as many
+        rows (and the table has no « Total » row); returns the table as it now is, or None.
+        ``fill_blank``: a table whose only row is blank (a new table) takes the first row there."""
         part = self._table_part(table.name)
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None or part.totals_rows:
             return None
+        if not rows:
+            return table
         r1, c1, r2, c2 = bounds
-        row = r2 + 1
+        # a table whose only data row is blank (as a new table is made) fills that row first
+        reuse = fill_blank and len(table.rows) == 1 and all(v in (None, "") for v in table.rows[0]) and r2 == r1 + 1
+        first = r2 if reuse else r2 + 1
+        last = first + len(rows) - 1
         sheet_part = self._part(table.sheet)
-        if any(cell.row == row for cell in cells_with_content(self.package.read(sheet_part), row, c1, c2)):
+        if any(cell.row <= last for cell in cells_with_content(self.package.read(sheet_part), r2 + 1, c1, c2)):
             return None
         xml = self.package.read_text(part.part)
-        xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{cell_address(r1, c1)}:{cell_address(row, c2)}"', xml)
+        xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{cell_address(r1, c1)}:{cell_address(last, c2)}"', xml)
+        xml = re.sub(r'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")[^"]*"', lambda m: f'{m.group(1)}{cell_address(r1, c1)}:'
+                     f'{cell_address(last, c2)}"', xml, count=1)
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
-        self._write_cells(table.sheet, {(row, c1 + i): value for i, value in enumerate(values[: c2 - c1 + 1])})
+        self._write_cells(table.sheet, {(first + i, c1 + j): value for i, values in enumerate(rows)
+                                        for j, value in enumerate(values[: c2 - c1 + 1])})
         width = len(table.headers)
-        new = [*values[:width], *[None] * (width - len(values))]
-        return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
-                        headers=table.headers, rows=[*table.rows, new], specials=dict(table.specials))
+        new = [[*values[:width], *[None] * (width - len(values))] for values in rows]
+        kept = [] if reuse else table.rows
+        grown = RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
+                         headers=table.headers, rows=[*kept, *new], specials=dict(table.specials))
+        self._grown[table.name.casefold()] = grown  # calamine read the file as it was: later reads see this
+        return grown
 
     def _write_cells(self, sheet: str, values: dict[tuple[int, int], object]) -> None:
         """Write plain values now (a table grown before the plan is applied), and show them to later
@@ -267,6 +302,8 @@ class XlsxFile:
 
     def apply(self, plan: WritePlan) -> list[tuple[str, Restored]]:
         restored: list[tuple[str, Restored]] = []
+        if any(t.sheet in plan.sheets for t in self._grown.values()):
+            self._stale = True
         for sheet, patch in plan.sheets.items():
             part = self._part(sheet)
             xml, fixed = apply_patch(self.package.read(part), patch)

@@ -1,0 +1,660 @@
+"""Ledger exports: the FEC in its variants from the wild, and a CSV export with a column mapping."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xlprod.core.issues import Severity
+from xlprod.kinds.depenses.ledger import (
+    BNC_COLUMNS,
+    DEFAULT_CSV_MAPPING,
+    FEC_COLUMNS,
+    MAX_PER_CODE,
+    Detection,
+    LedgerRead,
+    looks_like_fec,
+    read_fec,
+    read_ledger_csv,
+)
+from xlprod.workbook.errors import WorkbookError
+
+NAME = "export.txt"
+
+
+def row(journal="HA", num="1", date="20240115", account="6132", account_label="Locations mobilières", aux="",
+        aux_label="", piece="FA-TPX-0412", label="Location matériel lumière Transpalux", debit="0,00", credit="0,00",
+        let="", date_let="", currency_amount="", currency="") -> list[str]:
+    return [journal, "Achats" if journal.upper() == "HA" else "Opérations diverses", num, date, account,
+            account_label, aux, aux_label, piece, "20240112", label, debit, credit, let, date_let, "20240131",
+            currency_amount, currency]
+
+
+# three purchase invoices and a payroll entry of a shoot, as a production accountant books them
+SAMPLE = [
+    row(account="6132", debit="4250,00"),                                                    # line 2
+    row(account="44566", account_label="TVA déductible", debit="850,00"),                   # line 3
+    row(account="401000", account_label="Fournisseurs", aux="401TRANSPALUX", aux_label="Transpalux",
+        credit="5100,00", let="A", date_let="20240215"),                                    # line 4
+    row(num="2", date="20240118", piece="F24-0087", label="Location caméra TSF Caméra", debit="12000,00"),  # 5
+    row(num="2", date="20240118", piece="F24-0087", label="Location caméra TSF Caméra", account="44566",
+        account_label="TVA déductible", debit="2400,00"),                                   # line 6
+    row(num="2", date="20240118", piece="F24-0087", label="Location caméra TSF Caméra", account="401000",
+        account_label="Fournisseurs", aux="401TSF", aux_label="TSF Caméra", credit="14400,00"),  # line 7
+    row(num="3", date="20240120", piece="HDL-553", label="Hébergement équipe Hôtel du Lac", account="6064",
+        account_label="Fournitures et hébergement", debit="1380,50"),                       # line 8
+    row(num="3", date="20240120", piece="HDL-553", label="Hébergement équipe Hôtel du Lac", account="44566",
+        account_label="TVA déductible", debit="138,05"),                                    # line 9
+    row(num="3", date="20240120", piece="HDL-553", label="Hébergement équipe Hôtel du Lac", account="401000",
+        account_label="Fournisseurs", aux="401HDL", aux_label="Hôtel du Lac", credit="1518,55"),  # line 10
+    row(journal="OD", num="1", date="20240131", piece="PAIE-01", label="Salaires janvier", account="6411",
+        account_label="Salaires, appointements", debit="3500,00"),                          # line 11
+    row(journal="OD", num="1", date="20240131", piece="PAIE-01", label="Salaires janvier", account="421",
+        account_label="Personnel - rémunérations dues", credit="3500,00"),                  # line 12
+]
+SAMPLE_TOTAL = Decimal("24518.55")
+
+
+def fec(rows: list[list[str]] = SAMPLE, header: tuple[str, ...] | list[str] = FEC_COLUMNS, sep: str = "\t",
+        ending: str = "\n", trailing: bool = False, encoding: str = "utf-8", bom: bool = False) -> bytes:
+    lines = [sep.join(header)] + [sep.join(r) for r in rows]
+    if trailing:
+        lines = [line + sep for line in lines]
+    data = (ending.join(lines) + ending).encode(encoding)
+    return codecs.BOM_UTF8 + data if bom else data
+
+
+def by_line(read: LedgerRead) -> dict[int, object]:
+    return {line.line: line for line in read.lines}
+
+
+def codes(read: LedgerRead) -> list[str]:
+    return [issue.code for issue in read.issues]
+
+
+def assert_sample(read: LedgerRead) -> None:
+    """The sample read back in full, whatever the variant it was written in."""
+    assert read.issues == []
+    assert read.lines_read == len(SAMPLE) == len(read.lines)
+    assert [line.line for line in read.lines] == list(range(2, 13))
+    first, supplier, tsf = read.lines[0], read.lines[2], read.lines[5]
+    assert (first.journal, first.entry, first.date, first.account, first.account_label) == (
+        "HA", "1", dt.date(2024, 1, 15), "6132", "Locations mobilières")
+    assert (first.debit, first.credit, first.amount) == (Decimal("4250.00"), Decimal("0.00"), Decimal("4250.00"))
+    assert (supplier.supplier_account, supplier.supplier, supplier.credit) == ("401TRANSPALUX", "Transpalux",
+                                                                               Decimal("5100.00"))
+    assert (supplier.lettering, supplier.lettering_date) == ("A", dt.date(2024, 2, 15))
+    assert (tsf.supplier, tsf.lettering, tsf.lettering_date, tsf.piece) == ("TSF Caméra", "", None, "F24-0087")
+    assert read.lines[8].supplier == "Hôtel du Lac"
+    assert read.lines[8].amount == Decimal("-1518.55")
+    assert read.lines[9].journal == "OD"
+    assert (read.lines[0].currency, read.lines[0].currency_amount) == ("", None)
+    assert read.debit_total == read.credit_total == SAMPLE_TOTAL
+
+
+# -- the FEC variants ------------------------------------------------------------------------------------------
+
+
+def test_tab_separated_utf8_lf():
+    read = read_fec(fec(), NAME)
+    assert_sample(read)
+    assert read.detection == Detection("FEC", "UTF-8", "\t", "\n", "18 colonnes", False)
+    assert read.detection.describe() == "FEC 18 colonnes, UTF-8, séparateur tabulation, fins de ligne LF"
+
+
+def test_pipe_separated():
+    read = read_fec(fec(sep="|"), NAME)
+    assert_sample(read)
+    assert read.detection.separator == "|"
+    assert "séparateur barre verticale" in read.detection.describe()
+
+
+@pytest.mark.parametrize("sep", ["\t", "|"])
+def test_trailing_separator_on_every_line(sep):
+    read = read_fec(fec(sep=sep, trailing=True), NAME)
+    assert_sample(read)
+    assert read.detection.trailing_separator
+    assert read.detection.describe().endswith(", séparateur en fin de ligne")
+
+
+def test_an_empty_last_column_is_not_a_trailing_separator():
+    read = read_fec(fec(), NAME)  # every sample line ends with an empty Idevise, hence with a tab
+    assert not read.detection.trailing_separator
+
+
+def test_utf8_with_bom():
+    read = read_fec(fec(bom=True), NAME)
+    assert_sample(read)
+    assert read.detection.encoding == "UTF-8 avec BOM"
+
+
+def test_windows_1252_with_accents_in_account_labels():
+    data = fec(encoding="cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    read = read_fec(data, NAME)
+    assert_sample(read)  # « Locations mobilières », « TVA déductible », « Hôtel du Lac » as written
+    assert read.lines[1].account_label == "TVA déductible"
+    assert read.detection.encoding == "Windows-1252"
+    assert read.detection.describe() == "FEC 18 colonnes, Windows-1252, séparateur tabulation, fins de ligne LF"
+
+
+def test_utf8_mixed_with_windows_1252_is_read_with_a_warning():
+    data = fec()[:-1] + b"\n" + "\t".join(row(num="9", label="Régie", debit="1,00", credit="1,00")).encode(
+        "cp1252") + b"\n"
+    read = read_fec(data, NAME)
+    assert read.detection.encoding == "Windows-1252"
+    warn = [i for i in read.issues if i.code == "DEP109"]
+    assert len(warn) == 1 and warn[0].severity is Severity.WARNING
+    assert warn[0].render().startswith("export.txt:2: avertissement DEP109: « Ã¨ »")  # « è » of « mobilières »
+    assert "premier octet non UTF-8 ligne 13" in warn[0].message
+
+
+def test_crlf_line_endings():
+    read = read_fec(fec(ending="\r\n"), NAME)
+    assert_sample(read)
+    assert read.detection.line_ending == "\r\n"
+    assert read.detection.describe().endswith("fins de ligne CRLF")
+
+
+def test_doubled_cr_line_endings():
+    read = read_fec(fec(ending="\r\r\n"), NAME)
+    assert_sample(read)  # the line numbers are those an editor shows
+    assert read.detection.line_ending == "\r\r\n"
+    assert "fins de ligne CR CR LF" in read.detection.describe()
+
+
+def test_old_mac_cr_line_endings():
+    read = read_fec(fec(ending="\r"), NAME)
+    assert_sample(read)
+    assert read.detection.line_ending == "\r"
+
+
+def amounts(rows: list[list[str]], style) -> list[list[str]]:
+    return [r[:11] + [style(r[11]), style(r[12])] + r[13:] for r in rows]
+
+
+def test_french_decimals_and_dots_are_both_decimal_marks():
+    read = read_fec(fec(amounts(SAMPLE, lambda a: a.replace(",", "."))), NAME)
+    assert_sample(read)
+    read = read_fec(fec([row(debit="1234,5"), row(account="401000", credit="1234.50")]), NAME)
+    assert [line.amount for line in read.lines] == [Decimal("1234.50"), Decimal("-1234.50")]
+    assert read.issues == []
+
+
+def test_zero_padded_signed_and_spaced_amounts():
+    read = read_fec(fec(amounts(SAMPLE, lambda a: a.rjust(15, "0"))), NAME)
+    assert_sample(read)  # 000000004250,00
+    rows = [row(debit="+1 234,56"), row(account="401000", credit="0000000001234,56"),
+            row(num="2", account="6132", debit="-150,00", label="Avoir Transpalux"),
+            row(num="2", account="401000", credit="- 000000000150,00")]
+    read = read_fec(fec(rows), NAME)
+    assert read.issues == []
+    assert [(line.debit, line.credit) for line in read.lines] == [
+        (Decimal("1234.56"), 0), (0, Decimal("1234.56")), (Decimal("-150.00"), 0), (0, Decimal("-150.00"))]
+
+
+def test_more_than_two_decimals_are_rounded_with_a_warning():
+    read = read_fec(fec([row(debit="100,005"), row(account="401000", credit="100,01")]), NAME)
+    assert read.lines[0].debit == Decimal("100.01")  # half away from zero, like Excel
+    assert codes(read) == ["DEP108"]
+    assert read.issues[0].render().startswith("export.txt:2: avertissement DEP108: Debit « 100,005 »")
+
+
+def test_22_column_ba_bnc_variant():
+    rows = [r + ["20240215", "VIR", "", ""] for r in SAMPLE]
+    read = read_fec(fec(rows, header=FEC_COLUMNS + BNC_COLUMNS), NAME)
+    assert_sample(read)
+    assert read.detection.variant == "22 colonnes (BA/BNC)"
+    assert read.detection.describe().startswith("FEC 22 colonnes (BA/BNC), UTF-8")
+
+
+def test_unknown_extra_columns_are_ignored():
+    rows = [r + ["Tournage Paris"] for r in SAMPLE]
+    read = read_fec(fec(rows, header=(*FEC_COLUMNS, "CodeAnalytique")), NAME)
+    assert_sample(read)
+    assert read.detection.variant == "18 colonnes"
+
+
+def montant_sens(rows: list[list[str]], debit: str, credit: str) -> list[list[str]]:
+    out = []
+    for r in rows:
+        is_debit = r[11] != "0,00"
+        out.append(r[:11] + [r[11] if is_debit else r[12], debit if is_debit else credit] + r[13:])
+    return out
+
+
+SENS_HEADER = [*FEC_COLUMNS[:11], "Montant", "Sens", *FEC_COLUMNS[13:]]
+
+
+@pytest.mark.parametrize(("debit", "credit"), [("D", "C"), ("+1", "-1"), ("d", "c")])
+def test_montant_sens_variant(debit, credit):
+    read = read_fec(fec(montant_sens(SAMPLE, debit, credit), header=SENS_HEADER), NAME)
+    assert_sample(read)
+    assert read.detection.variant == "Montant/Sens"
+    assert read.detection.describe().startswith("FEC Montant/Sens, UTF-8")
+
+
+def test_montant_sens_with_an_unknown_sens():
+    rows = montant_sens(SAMPLE, "D", "C")
+    rows[0][12] = "X"
+    read = read_fec(fec(rows, header=SENS_HEADER), NAME)
+    assert codes(read) == ["DEP107"]
+    assert read.issues[0].render().startswith("export.txt:2: erreur DEP107: Sens « X » inconnu")
+    assert 2 not in by_line(read)
+
+
+def test_lower_case_journal_codes_and_headers():
+    rows = [[r[0].lower(), *r[1:]] for r in SAMPLE]
+    header = [h.lower() for h in FEC_COLUMNS]
+    header[3] = "Écriture Date"  # accents and spaces are not significant either
+    read = read_fec(fec(rows, header=header), NAME)
+    assert_sample(read)
+    assert {line.journal for line in read.lines} == {"HA", "OD"}
+
+
+@pytest.mark.parametrize(("ecriture", "lettrage"), [("15/01/2024", "15/02/2024"), ("2024-01-15", "2024-02-15")])
+def test_dates_outside_the_norm_are_accepted(ecriture, lettrage):
+    rows = [list(r) for r in SAMPLE]
+    for r in rows[:3]:
+        r[3] = ecriture
+    rows[2][14] = lettrage
+    read = read_fec(fec(rows), NAME)
+    assert_sample(read)
+
+
+def test_currency_amounts():
+    rows = [row(debit="920,00", currency_amount="1000,00", currency="usd", label="Location steadicam Los Angeles"),
+            row(account="401000", credit="920,00", currency_amount="-1000,00", currency="USD"),
+            row(num="2", debit="10,00", currency="EUR"), row(num="2", account="401000", credit="10,00")]
+    lines = read_fec(fec(rows), NAME).lines
+    assert [(line.currency, line.currency_amount) for line in lines] == [
+        ("USD", Decimal("1000.00")), ("USD", Decimal("-1000.00")), ("", None), ("", None)]
+
+
+def test_blank_lines_are_skipped_and_numbering_stays_physical():
+    lines = ["\t".join(FEC_COLUMNS), *("\t".join(r) for r in SAMPLE[:3]), "\t" * 17, "", *("\t".join(r) for r in SAMPLE[3:6])]
+    data = "\r\n".join(lines).encode()  # and no line ending after the last line
+    read = read_fec(data, NAME)
+    assert read.issues == []
+    assert read.lines_read == 6
+    assert [line.line for line in read.lines] == [2, 3, 4, 7, 8, 9]
+
+
+# -- errors, located FILE:LINE -----------------------------------------------------------------------------------
+
+
+def test_unbalanced_entry_names_journal_entry_first_line_and_difference():
+    rows = [list(r) for r in SAMPLE]
+    rows[5][12] = "14400,01"  # TSF Caméra's credit, one cent off
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP103"]
+    issue = read.issues[0]
+    assert issue.severity is Severity.ERROR
+    assert issue.render().startswith("export.txt:5: erreur DEP103: écriture HA 2 déséquilibrée")
+    assert "écart -0,01\u00a0€" in issue.message
+    assert "14\u202f400,01" in issue.message
+    assert len(read.lines) == len(SAMPLE)  # an unbalanced entry's lines are still read
+
+
+def test_same_entry_number_in_two_journals_are_two_entries():
+    rows = [row(debit="100,00"), row(journal="OD", account="401000", credit="100,00")]
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP103", "DEP103"]
+    assert "écriture OD 1 déséquilibrée" in read.issues[1].message
+
+
+def test_a_date_that_is_not_a_date():
+    rows = [list(r) for r in SAMPLE]
+    rows[4][3] = "20241345"
+    rows[8][14] = "2024021"
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP101", "DEP101"]  # no unbalanced entry: the amounts were readable
+    assert read.issues[0].render().startswith(
+        "export.txt:6: erreur DEP101: EcritureDate « 20241345 » n'est pas une date du calendrier — Écrivez la date "
+        "AAAAMMJJ")
+    assert read.issues[1].render().startswith("export.txt:10: erreur DEP101: DateLet « 2024021 » n'est pas une date")
+    assert sorted(set(range(2, 13)) - set(by_line(read))) == [6, 10]
+    assert read.debit_total == read.credit_total == SAMPLE_TOTAL  # the file's totals, bad lines included
+
+
+def test_an_amount_that_is_not_a_number():
+    rows = [list(r) for r in SAMPLE]
+    rows[3][11] = "12O00,00"  # a letter O
+    rows[10][12] = "1.234,00"
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP102", "DEP102"]  # the entries are not judged unbalanced on top of it
+    assert read.issues[0].render().startswith("export.txt:5: erreur DEP102: Debit « 12O00,00 » n'est pas un montant")
+    assert read.issues[1].render().startswith("export.txt:12: erreur DEP102: Credit « 1.234,00 »")
+    assert 5 not in by_line(read) and 12 not in by_line(read)
+    assert read.debit_total == SAMPLE_TOTAL - Decimal("12000.00")
+
+
+def test_empty_mandatory_fields():
+    rows = [list(r) for r in SAMPLE]
+    rows[0][3] = ""
+    rows[0][4] = " "
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP104"]  # the entry is still balanced: its amounts were readable
+    assert read.issues[0].render().startswith("export.txt:2: erreur DEP104: EcritureDate, CompteNum vides — Ce champ "
+                                              "est obligatoire")
+    assert 2 not in by_line(read)
+    rows = [list(r) for r in SAMPLE]
+    rows[3][2] = ""  # a line without its entry number: entry HA 2 is unbalanced as the file gives it
+    read = read_fec(fec(rows), NAME)
+    assert [i.render().split(" — ")[0] for i in read.issues] == [
+        "export.txt:5: erreur DEP104: EcritureNum vide",
+        "export.txt:6: erreur DEP103: écriture HA 2 déséquilibrée : débit 2\u202f400,00\u00a0€, crédit 14\u202f400,00\u00a0€, "
+        "écart -12\u202f000,00\u00a0€",
+    ]
+
+
+def test_label_with_the_separator_or_a_line_break():
+    rows = [list(r) for r in SAMPLE]
+    rows[0][10] = "Transpalux | lumière"
+    read = read_fec(fec(rows, sep="|"), NAME)
+    assert codes(read) == ["DEP106"]
+    assert read.issues[0].render().startswith("export.txt:2: erreur DEP106: valeurs au-delà des 18 colonnes")
+    rows = [list(r) for r in SAMPLE]
+    rows[3][10] = "Location caméra\nTSF Caméra"
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP105", "DEP105"]  # both halves; entry 2 is not judged
+    assert [i.location.book for i in read.issues] == ["export.txt:5", "export.txt:6"]
+    assert read.lines_read == len(SAMPLE) + 1
+
+
+def test_a_stray_control_character_in_a_label_is_kept():
+    rows = [list(r) for r in SAMPLE]
+    rows[0][10] = "Location\x07 lumière"
+    read = read_fec(fec(rows), NAME)
+    assert read.issues == []
+    assert read.lines[0].label == "Location\x07 lumière"
+
+
+def test_issues_are_capped_per_code():
+    rows = [row(num=str(i), date="2024-13-01", debit="1,00", credit="1,00") for i in range(MAX_PER_CODE + 7)]
+    read = read_fec(fec(rows), NAME)
+    assert len(read.issues) == MAX_PER_CODE + 1
+    assert read.issues[-1].render().startswith("export.txt: erreur DEP101: 7 autre(s) ligne(s)")
+
+
+def test_missing_mandatory_column_is_a_whole_file_error():
+    header = [h for h in FEC_COLUMNS if h != "ValidDate"]
+    rows = [r[:15] + r[16:] for r in SAMPLE]
+    with pytest.raises(WorkbookError) as caught:
+        read_fec(fec(rows, header=header), NAME)
+    text = caught.value.render()
+    assert text.startswith("export.txt:1: erreur: colonne(s) obligatoire(s) absente(s) du FEC : ValidDate")
+    assert "En-têtes trouvés : JournalCode, JournalLib" in text
+
+
+def test_missing_debit_column_mentions_montant_sens():
+    header = [h for h in FEC_COLUMNS if h != "Debit"]
+    with pytest.raises(WorkbookError, match=r"Debit \(ou Montant et Sens\)"):
+        read_fec(fec([r[:11] + r[12:] for r in SAMPLE], header=header), NAME)
+
+
+def test_duplicate_column_is_a_whole_file_error():
+    with pytest.raises(WorkbookError, match=r"en double.*Debit"):
+        read_fec(fec([r + ["0"] for r in SAMPLE], header=(*FEC_COLUMNS, "debit")), NAME)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "vide"),
+    (b"\r\n  \r\n", "vide"),
+    (codecs.BOM_UTF8, "vide"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binaire"),
+    (b"PK\x03\x04\x14\x00\x06\x00", "classeur Excel"),
+    (bytes(range(0x80, 0x100)) * 4, "ni UTF-8 ni Windows-1252"),
+    (b"Journal\x02Code\tEcritureNum", "caractères de contrôle"),
+    ("JournalCode\tEcritureNum".encode("utf-16"), "UTF-16"),
+])
+def test_empty_or_binary_files_are_refused(data, message):
+    with pytest.raises(WorkbookError, match=message) as caught:
+        read_fec(data, NAME)
+    assert caught.value.hint
+
+
+def test_a_file_without_a_fec_header_is_refused():
+    with pytest.raises(WorkbookError, match="aucun en-tête de FEC reconnu") as caught:
+        read_fec("Date;Libellé;Montant\n15/01/2024;Transpalux;100\n".encode(), NAME)
+    assert "import CSV" in caught.value.hint
+    assert str(caught.value.location) == "export.txt:1"
+
+
+def test_a_semicolon_fec_is_read_with_a_warning():
+    read = read_fec(fec(sep=";"), NAME)
+    assert [i.code for i in read.issues] == ["DEP110"]
+    assert len(read.lines) == len(SAMPLE)
+    assert read.detection.separator == ";"
+
+
+def test_header_only():
+    read = read_fec(fec([]), NAME)
+    assert (read.lines, read.lines_read, codes(read)) == ([], 0, ["DEP111"])
+
+
+def test_totals_reconcile_to_the_file():
+    read = read_fec(fec(ending="\r\n", bom=True), NAME)
+    assert read.debit_total == sum(line.debit for line in read.lines) == SAMPLE_TOTAL
+    assert read.credit_total == sum(line.credit for line in read.lines) == SAMPLE_TOTAL
+    expected = sum(Decimal(r[11].replace(",", ".")) for r in SAMPLE)
+    assert read.debit_total == expected
+    supplier_total = sum(line.credit for line in read.lines if line.account.startswith("401"))
+    assert supplier_total == Decimal("21018.55")
+
+
+def test_looks_like_fec():
+    assert looks_like_fec(fec())
+    assert looks_like_fec(fec(sep="|", bom=True, encoding="cp1252", ending="\r\r\n"))
+    assert looks_like_fec(fec(header=SENS_HEADER, rows=[]))
+    assert not looks_like_fec(b"Date;Fournisseur;Montant HT\n")
+    assert not looks_like_fec(b"PK\x03\x04\x00\x00")
+    assert not looks_like_fec(b"")
+
+
+# -- round trip over every variant -------------------------------------------------------------------------------
+
+LABEL = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz ABCÉÈàéèçôû'-./0123456789\"()"), max_size=30)
+ACCOUNTS = ["6064", "6132", "6226", "6411", "44566"]
+SUPPLIERS = ["Transpalux", "TSF Caméra", "Hôtel du Lac", "Loueur Vidéo Sud"]
+
+
+@st.composite
+def entries(draw):
+    out = []
+    for number in range(1, draw(st.integers(1, 5)) + 1):
+        journal = draw(st.sampled_from(["HA", "ha", "Od", "BQ"]))
+        date = draw(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)))
+        debits = draw(st.lists(st.tuples(st.sampled_from(ACCOUNTS), st.integers(0, 10**11), LABEL), min_size=1,
+                               max_size=3))
+        supplier = draw(st.sampled_from(SUPPLIERS))
+        lettered = draw(st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))))
+        out.append((journal, str(number), date, debits, supplier, lettered))
+    return out
+
+
+def money_text(cents: int, style: str) -> str:
+    whole, frac = f"{cents // 100}", f"{cents % 100:02d}"
+    if style == "spaced":
+        groups = []
+        while whole:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        whole = " ".join(groups)
+    text = f"{whole}.{frac}" if style == "dot" else f"{whole},{frac}"
+    if style == "padded":
+        text = text.rjust(15, "0")
+    if style == "signed":
+        text = "+" + text
+    return text
+
+
+def date_text(day: dt.date, style: str) -> str:
+    return {"norm": day.strftime("%Y%m%d"), "fr": day.strftime("%d/%m/%Y"), "iso": day.isoformat()}[style]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entries(), st.sampled_from(["\t", "|"]), st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+       st.sampled_from(["\n", "\r\n", "\r\r\n"]), st.booleans(),
+       st.sampled_from(["comma", "dot", "padded", "spaced", "signed"]), st.sampled_from(["18", "22", "sens"]),
+       st.sampled_from(["norm", "fr", "iso"]), st.sampled_from([str, str.lower, str.upper]))
+def test_any_balanced_fec_in_any_variant_reads_back(book, sep, encoding, ending, trailing, style, form, dates,
+                                                    header_case):
+    rows, expected = [], []
+    for journal, number, date, debits, supplier, lettered in book:
+        total = sum(cents for _, cents, _ in debits)
+        lines = [(account, cents, 0, label, "", "", None) for account, cents, label in debits]
+        lines.append(("401000", 0, total, f"Facture {supplier}", "401" + supplier[:3].upper(), supplier, lettered))
+        for account, debit, credit, label, aux, aux_label, let_date in lines:
+            text = [journal, "Journal", number, date_text(date, dates), account, "Compte", aux, aux_label, "P-1",
+                    date_text(date, dates), label, money_text(debit, style), money_text(credit, style),
+                    "AB" if let_date else "", date_text(let_date, dates) if let_date else "", date_text(date, dates),
+                    "", ""]
+            if form == "sens":
+                is_debit = account != "401000"
+                text[11:13] = [money_text(debit if is_debit else credit, style), "D" if is_debit else "C"]
+            if form == "22":
+                text += ["", "CB", "", ""]
+            rows.append(text)
+            expected.append((journal.upper(), number, date, account, aux_label, label.strip(),
+                             Decimal(debit).scaleb(-2), Decimal(credit).scaleb(-2), "AB" if let_date else "",
+                             let_date))
+    header = list(SENS_HEADER if form == "sens" else FEC_COLUMNS + (BNC_COLUMNS if form == "22" else ()))
+    data = fec(rows, header=[header_case(h) for h in header], sep=sep, ending=ending, trailing=trailing,
+               encoding=encoding)
+
+    read = read_fec(data, NAME)
+
+    assert read.issues == []
+    assert [(line.journal, line.entry, line.date, line.account, line.supplier, line.label, line.debit, line.credit,
+             line.lettering, line.lettering_date) for line in read.lines] == expected
+    assert [line.line for line in read.lines] == list(range(2, len(rows) + 2))
+    non_ascii = any(ord(ch) > 127 for ch in data.decode(encoding))
+    encoding_label = {"utf-8-sig": "UTF-8 avec BOM", "cp1252": "Windows-1252" if non_ascii else "UTF-8"}.get(
+        encoding, "UTF-8")
+    variant = {"18": "18 colonnes", "22": "22 colonnes (BA/BNC)", "sens": "Montant/Sens"}[form]
+    assert read.detection == Detection("FEC", encoding_label, sep, ending, variant, trailing)
+    assert read.debit_total == read.credit_total == sum(e[6] for e in expected)
+    assert looks_like_fec(data)
+
+
+# -- CSV with a column mapping -----------------------------------------------------------------------------------
+
+CSV_HEADER = ('"Date";"N° pièce";"Fournisseur";"Compte";"Compte devis";"Libellé";"Montant HT";"TVA";"Devise";'
+              '"Taux de change";"Statut";"Date de paiement";"Pays";"Étiquettes"')
+
+
+def csv_bytes(*rows: str, header: str = CSV_HEADER, ending: str = "\r\n", bom: bool = True) -> bytes:
+    data = ending.join([header, *rows, ""]).encode()
+    return codecs.BOM_UTF8 + data if bom else data
+
+
+def test_csv_with_the_default_french_mapping():
+    data = csv_bytes(
+        '15/01/2024;FA-TPX-0412;Transpalux;6132;25.1.2;"Location lumière; semaine 1";4 250,00;850,00;EUR;;Payée;'
+        '15/02/2024;FR;"tournage;lumière"',
+        '18/01/2024;F24-0087;TSF Caméra;6132;;"Location caméra\nAlexa Mini";12000;2400;;;À payer;;FR;',
+        '2024-01-20;HDL-553;"Hôtel du Lac";6064;;Hébergement équipe;1380,5;138,05;;;;;;',
+        ';;;;;;;;;;;;;',
+        '20/01/2024;AV-12;Transpalux;6132;;Avoir Transpalux;-150,00;-30,00;;;;;;',
+        '22/01/2024;INV-88;Steadicam LA;6132;;Steadicam;920,00;0;usd;1,0856;;;US;',
+    )
+    read = read_ledger_csv(data, "depenses.csv")
+    assert read.issues == []
+    assert read.detection == Detection("CSV", "UTF-8 avec BOM", ";", "\r\n", "CSV", False)
+    assert read.detection.describe() == "CSV, UTF-8 avec BOM, séparateur point-virgule, fins de ligne CRLF"
+    assert read.lines_read == 5
+    assert [line.line for line in read.lines] == [2, 3, 5, 7, 8]  # the quoted line break takes a line
+    transpalux, tsf, hotel, avoir, steadicam = read.lines
+    assert (transpalux.date, transpalux.piece, transpalux.supplier, transpalux.account, transpalux.devis_account) == (
+        dt.date(2024, 1, 15), "FA-TPX-0412", "Transpalux", "6132", "25.1.2")
+    assert transpalux.label == "Location lumière; semaine 1"
+    assert (transpalux.debit, transpalux.credit, transpalux.vat) == (Decimal("4250.00"), 0, Decimal("850.00"))
+    assert (transpalux.status, transpalux.payment_date, transpalux.country) == ("Payée", dt.date(2024, 2, 15), "FR")
+    assert transpalux.tags == "tournage;lumière"
+    assert (transpalux.journal, transpalux.entry, transpalux.currency) == ("", "", "")
+    assert tsf.label == "Location caméra\nAlexa Mini"
+    assert (tsf.payment_date, tsf.status) == (None, "À payer")
+    assert (hotel.supplier, hotel.amount, hotel.date) == ("Hôtel du Lac", Decimal("1380.50"), dt.date(2024, 1, 20))
+    assert (avoir.debit, avoir.credit, avoir.amount, avoir.vat) == (0, Decimal("150.00"), Decimal("-150.00"),
+                                                                    Decimal("-30.00"))
+    assert (steadicam.currency, steadicam.rate, steadicam.country) == ("USD", Decimal("1.0856"), "US")
+    assert read.debit_total == Decimal("18550.50")
+    assert read.credit_total == Decimal("150.00")
+
+
+def test_csv_only_the_required_default_columns_must_be_present():
+    data = csv_bytes("15/01/2024;Location lumière;1000", header="Date;Libellé;Montant HT", bom=False, ending="\n")
+    read = read_ledger_csv(data, "depenses.csv")
+    assert [(line.label, line.amount, line.supplier) for line in read.lines] == [
+        ("Location lumière", Decimal("1000.00"), "")]
+    assert read.detection.encoding == "UTF-8"
+
+
+def test_csv_missing_mapped_column_names_it_and_lists_the_headers():
+    mapping = {"date": "Date", "label": "Libellé", "amount": "Montant HT", "supplier": "Tiers"}
+    with pytest.raises(WorkbookError) as caught:
+        read_ledger_csv(csv_bytes("15/01/2024;x;x;x;;x;1;;;;;;;"), "depenses.csv", mapping)
+    text = caught.value.render()
+    assert text.startswith("depenses.csv:1: erreur: colonne(s) absente(s) du CSV : « Tiers »")
+    assert "En-têtes trouvés : « Date », « N° pièce », « Fournisseur »" in text
+
+
+def test_csv_missing_required_default_column():
+    with pytest.raises(WorkbookError, match="« Montant HT »"):
+        read_ledger_csv("Date;Libellé;Montant TTC\n15/01/2024;x;1\n".encode(), "depenses.csv")
+
+
+def test_csv_debit_credit_mapping_comma_separated_cp1252():
+    mapping = {"date": "Date", "label": "Libellé", "debit": "Débit", "credit": "Crédit", "account": "Compte"}
+    data = ("Date,Compte,Libellé,Débit,Crédit\n"
+            '20240115,6132,"Location lumière, Transpalux",4250.00,\n'
+            "20240116,6226,Honoraires régisseur,,\n"
+            "20240117,6411,Salaire,abc,\n").encode("cp1252")
+    read = read_ledger_csv(data, "grand-livre.csv", mapping)
+    assert read.detection.describe() == "CSV, Windows-1252, séparateur virgule, fins de ligne LF"
+    assert [(line.line, line.account, line.label, line.debit) for line in read.lines] == [
+        (2, "6132", "Location lumière, Transpalux", Decimal("4250.00"))]
+    assert [i.render().split(" — ")[0] for i in read.issues] == [
+        "grand-livre.csv:3: erreur DEP104: Débit et Crédit vides",
+        "grand-livre.csv:4: erreur DEP102: Débit « abc » n'est pas un nombre",
+    ]
+
+
+def test_csv_bad_values_are_located_after_a_multi_line_field():
+    data = csv_bytes('15/01/2024;;;;;"trois\nlignes\nde libellé";10;;;;;;;', '32/01/2024;;;;;x;10;;;;;;;',
+                     '16/01/2024;;;;;y;1.234;;;;;;;', '17/01/2024;;;;;z;10;;USD;0;;;;')
+    read = read_ledger_csv(data, "depenses.csv")
+    assert [i.render().split(" — ")[0] for i in read.issues] == [
+        "depenses.csv:5: erreur DEP101: Date « 32/01/2024 » n'est pas une date du calendrier",
+        "depenses.csv:6: erreur DEP102: Montant HT « 1.234 » est ambigu (séparateur de milliers ou décimal ?)",
+        "depenses.csv:7: erreur DEP112: Taux de change « 0 » nul ou négatif",
+    ]
+    assert [line.line for line in read.lines] == [2]
+
+
+def test_csv_unclosed_quote_is_a_whole_file_error():
+    with pytest.raises(WorkbookError, match="CSV mal formé") as caught:
+        read_ledger_csv(csv_bytes('15/01/2024;;;;;"libellé;10;;;;;;;'), "depenses.csv")
+    assert str(caught.value.location) == "depenses.csv:2"
+
+
+def test_csv_mapping_errors():
+    data = csv_bytes("15/01/2024;;;;;x;10;;;;;;;")
+    with pytest.raises(WorkbookError, match=r"champ\(s\) inconnu\(s\).*montant"):
+        read_ledger_csv(data, "depenses.csv", {"date": "Date", "label": "Libellé", "montant": "Montant HT"})
+    with pytest.raises(WorkbookError, match="à la fois"):
+        read_ledger_csv(data, "depenses.csv", {**DEFAULT_CSV_MAPPING, "debit": "Débit", "credit": "Crédit"})
+
+
+def test_default_mapping_headers():
+    assert DEFAULT_CSV_MAPPING["piece"] == "N° pièce"
+    assert DEFAULT_CSV_MAPPING["tags"] == "Étiquettes"
+    assert set(DEFAULT_CSV_MAPPING) == {"date", "piece", "supplier", "account", "devis_account", "label", "amount",
+                                        "vat", "currency", "rate", "status", "payment_date", "country", "tags"}

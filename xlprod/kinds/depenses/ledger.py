@@ -1,0 +1,789 @@
+"""Ledger exports read into lines: the FEC (art. A47 A-1 du LPF) and a CSV export with a column mapping.
+
+Pure: bytes and a display name in, lines, issues and what was detected out. Exports come from many
+accounting programs, so the encoding, separator and line ending are detected on the bytes and reported
+in :class:`Detection` (the user sees what was assumed); nothing is guessed silently. A bad row is an
+issue located ``FILE:LINE`` (physical line, header = 1) and the reading goes on; a file that cannot be
+read at all raises :class:`WorkbookError`.
+
+Issue codes:
+
+- DEP101 erreur : une date illisible (la ligne n'est pas lue)
+- DEP102 erreur : un montant illisible (la ligne n'est pas lue)
+- DEP103 erreur : une écriture déséquilibrée (débits ≠ crédits au centime), à sa première ligne
+- DEP104 erreur : un champ obligatoire vide (la ligne n'est pas lue)
+- DEP105 erreur : une ligne de FEC avec moins de champs que d'en-têtes (un libellé coupé par un retour à la ligne)
+- DEP106 erreur : des valeurs au-delà de la dernière colonne (un séparateur dans un libellé décale les colonnes)
+- DEP107 erreur : un Sens qui n'est ni D ni C (ni +1 / -1)
+- DEP108 avertissement : un montant à plus de deux décimales, arrondi au centime
+- DEP109 avertissement : un fichier qui mêle UTF-8 et Windows-1252 (accents probablement faux)
+- DEP110 avertissement : un FEC séparé par des points-virgules (la norme veut tabulation ou « | »)
+- DEP111 avertissement : aucune ligne de données sous l'en-tête
+- DEP112 erreur : un taux de change nul ou négatif
+- DEP113 à DEP119 : réservés
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped]
+
+from xlprod.core.issues import Issue, error, warning
+from xlprod.core.location import Location
+from xlprod.core.money import ZERO, format_eur, round_cents
+from xlprod.core.numbers import LIMIT, parse_number
+from xlprod.core.text import fold
+from xlprod.workbook.errors import WorkbookError
+
+MAX_BYTES = 200_000_000
+MAX_PER_CODE = 50  # a wrong file would otherwise bury the user under one message per line
+
+FEC_COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
+               "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",
+               "ValidDate", "Montantdevise", "Idevise")
+BNC_COLUMNS = ("DateRglt", "ModeRglt", "NatOp", "IdClient")  # BA/BNC kept as cash accounting: read, then ignored
+SENS_COLUMNS = ("Montant", "Sens")  # the norm's alternative to Debit/Credit
+
+CSV_FIELDS = ("date", "piece", "supplier", "account", "devis_account", "label", "amount", "vat", "currency", "rate",
+              "status", "payment_date", "country", "tags", "debit", "credit")
+DEFAULT_CSV_MAPPING: dict[str, str] = {
+    "date": "Date", "piece": "N° pièce", "supplier": "Fournisseur", "account": "Compte",
+    "devis_account": "Compte devis", "label": "Libellé", "amount": "Montant HT", "vat": "TVA", "currency": "Devise",
+    "rate": "Taux de change", "status": "Statut", "payment_date": "Date de paiement", "country": "Pays",
+    "tags": "Étiquettes",
+}
+
+_SEPARATOR_NAMES = {"\t": "tabulation", "|": "barre verticale", ";": "point-virgule", ",": "virgule"}
+_LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "CR"}
+
+_FEC_AMOUNT = re.compile(r"[+-]?\s?(?=[.,]?\d)(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d*)(?:[.,]\d+)?")
+_SPACES = re.compile(r"\s")
+_DATE = re.compile(r"(?:(?P<y1>\d{4})(?P<m1>\d{2})(?P<d1>\d{2})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+                   r"|(?P<d3>\d{1,2})[/.-](?P<m3>\d{1,2})[/.-](?P<y3>\d{4}))"
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")  # \x0c (page) and \x1a (DOS end of file) are text
+_C1 = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
+_MOJIBAKE = re.compile(f"[ÃÂ][{re.escape(_C1)}]")  # UTF-8 accents read as Windows-1252: « Ã© » for « é »
+_SENS = {"d": "D", "debit": "D", "+1": "D", "1": "D", "+": "D", "c": "C", "credit": "C", "-1": "C", "-": "C"}
+_EUROS = {"", "EUR", "€", "EURO", "EUROS"}
+
+_DATE_HINT = "Écrivez la date AAAAMMJJ (norme du FEC), JJ/MM/AAAA ou AAAA-MM-JJ ; la ligne n'est pas lue."
+_AMOUNT_HINT = "Un montant s'écrit 1234,56 (virgule ou point décimal, sans symbole) ; la ligne n'est pas lue."
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    line: int  # physical line number in the file
+    journal: str  # upper case ("" for CSV)
+    entry: str  # EcritureNum ("" for CSV)
+    date: dt.date
+    account: str  # CompteNum / general account ("" if none)
+    account_label: str
+    supplier_account: str  # CompAuxNum
+    supplier: str  # CompAuxLib, or the CSV supplier
+    piece: str  # PieceRef / N° pièce
+    label: str  # EcritureLib / Libellé
+    debit: Decimal
+    credit: Decimal
+    lettering: str  # EcritureLet
+    lettering_date: dt.date | None  # DateLet (a lettered supplier line means paid)
+    currency_amount: Decimal | None  # Montantdevise
+    currency: str  # Idevise, "" when euro
+    # CSV-only extras (None/"" for FEC):
+    devis_account: str = ""
+    vat: Decimal | None = None
+    rate: Decimal | None = None
+    status: str = ""
+    payment_date: dt.date | None = None
+    country: str = ""
+    tags: str = ""
+
+    @property
+    def amount(self) -> Decimal:
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True)
+class Detection:
+    format: str  # "FEC" or "CSV"
+    encoding: str  # "UTF-8", "UTF-8 avec BOM", "Windows-1252"
+    separator: str  # "\t", "|", ";", ","
+    line_ending: str  # "\r\n", "\n", "\r\r\n", "\r"; "" for a single line without one
+    variant: str  # FEC: "18 colonnes", "22 colonnes (BA/BNC)", "Montant/Sens"; CSV: "CSV"
+    trailing_separator: bool
+
+    def describe(self) -> str:
+        """``FEC 18 colonnes, UTF-8 avec BOM, séparateur tabulation, fins de ligne CRLF``."""
+        head = self.format if self.variant == self.format else f"{self.format} {self.variant}"
+        ending = _LINE_ENDING_NAMES.get(self.line_ending)
+        parts = [head, self.encoding, f"séparateur {_SEPARATOR_NAMES.get(self.separator, repr(self.separator))}",
+                 f"fins de ligne {ending}" if ending else "sans fin de ligne"]
+        if self.trailing_separator:
+            parts.append("séparateur en fin de ligne")
+        return ", ".join(parts)
+
+
+@dataclass
+class LedgerRead:
+    lines: list[LedgerLine]  # the lines read without error, in file order
+    detection: Detection
+    issues: list[Issue]
+    debit_total: Decimal  # every data line whose amounts are readable, even one left out for another error:
+    credit_total: Decimal  # the file's own totals, to compare with the accountant's balance
+    lines_read: int  # data lines in the file (excluding header and blank lines)
+
+
+class _Issues:
+    """Issues in file order, at most MAX_PER_CODE of each code, then one line saying how many more."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.kept: list[tuple[int, Issue]] = []
+        self.seen: dict[str, int] = {}
+        self.makers: dict[str, Callable[[str, Location, str, str], Issue]] = {}
+
+    def add(self, make: Callable[[str, Location, str, str], Issue], code: str, line: int, message: str,
+            hint: str) -> None:
+        count = self.seen[code] = self.seen.get(code, 0) + 1
+        self.makers[code] = make
+        if count <= MAX_PER_CODE:
+            self.kept.append((line, make(code, _at(self.name, line), message, hint)))
+
+    def result(self) -> list[Issue]:
+        out = [issue for _, issue in sorted(self.kept, key=lambda item: item[0])]
+        for code, count in self.seen.items():
+            if count > MAX_PER_CODE:
+                out.append(self.makers[code](code, Location(book=self.name),
+                                             f"{count - MAX_PER_CODE} autre(s) ligne(s) du même type ({code}) "
+                                             "non détaillée(s)",
+                                             "Corrigez d'abord les premières : elles ont souvent une même cause."))
+        return out
+
+
+def _at(name: str, line: int) -> Location:
+    return Location(book=f"{name}:{line}") if line else Location(book=name)
+
+
+# -- bytes to text ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    lines: list[str]  # physical lines, endings removed; lines[i] is line i + 1
+    text: str  # the same lines joined by "\n", for pandas
+    encoding: str
+    line_ending: str
+    header: int  # index in lines of the first non-blank line
+
+
+def _decode(data: bytes, name: str, expected: str, issues: _Issues) -> _Source:
+    """Decode strictly (UTF-8, else Windows-1252), normalise line endings; refuse what is not text."""
+    where = Location(book=name)
+    if len(data) > MAX_BYTES:
+        raise WorkbookError(where, f"fichier trop volumineux ({len(data) // 1_000_000} Mo, {MAX_BYTES // 1_000_000} "
+                                   "Mo au plus)", "Exportez une période plus courte (un exercice, un trimestre).")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise WorkbookError(where, "fichier encodé en UTF-16, non lu",
+                            f"Enregistrez-le en UTF-8 (ou Windows-1252) ; xlprod attend {expected}.")
+    if data.startswith(b"PK\x03\x04"):
+        raise WorkbookError(where, "c'est un classeur Excel ou une archive ZIP, pas un export texte",
+                            f"Décompressez l'archive ou enregistrez la feuille en texte ; xlprod attend {expected}.")
+    if b"\x00" in data[:65536]:
+        raise WorkbookError(where, "fichier binaire, pas un export texte", f"xlprod attend {expected}.")
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8):] if bom else data
+    bad_byte_line = 0
+    try:
+        text = body.decode("utf-8")
+        encoding = "UTF-8 avec BOM" if bom else "UTF-8"
+    except UnicodeDecodeError as exc:
+        bad_byte_line = body.count(b"\n", 0, exc.start) + 1
+        try:
+            text = body.decode("cp1252")
+        except UnicodeDecodeError:
+            raise WorkbookError(_at(name, bad_byte_line), "encodage non reconnu (ni UTF-8 ni Windows-1252) : fichier "
+                                "binaire ?", f"Exportez en UTF-8 ; xlprod attend {expected}.") from None
+        encoding = "Windows-1252"
+    text = text.rstrip("\x1a")
+    found = re.search(r"\r\r\n|\r\n|\n|\r", text)
+    ending = found.group() if found else ""
+    if ending == "\r":
+        text = text.replace("\r", "\n")
+    elif "\r" in text:
+        text = text.replace("\r\r\n", "\n").replace("\r\n", "\n")
+    sample = text[:65536]
+    controls = _CONTROL.findall(sample)
+    if len(controls) * 100 > len(sample):  # binary; a stray one in a label is kept as text
+        first_control = _CONTROL.search(sample)
+        line = text.count("\n", 0, first_control.start()) + 1 if first_control else 0
+        raise WorkbookError(_at(name, line), f"caractères de contrôle ({controls[0]!r}…) : fichier binaire, pas un "
+                            "export texte", f"xlprod attend {expected}.")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the last line's ending does not start another line
+    header = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if header is None:
+        raise WorkbookError(where, "le fichier est vide", f"xlprod attend {expected}.")
+    if encoding == "Windows-1252":
+        mixed = _MOJIBAKE.search(text)
+        if mixed:
+            issues.add(warning, "DEP109", text.count("\n", 0, mixed.start()) + 1,
+                       f"« {mixed.group()} » : le fichier mêle UTF-8 et Windows-1252 (premier octet non UTF-8 ligne "
+                       f"{bad_byte_line}), lu en Windows-1252",
+                       "Les accents sont probablement faux : faites ré-exporter le fichier entièrement en UTF-8.")
+    return _Source(lines, "\n".join(lines), encoding, ending, header)
+
+
+# -- values ----------------------------------------------------------------------------------------------------
+
+# A parser gives (value, problem, flagged): problem is French and non-empty when the text is unreadable, flagged
+# marks a value read with a warning (an amount rounded to the cent); "" reads as (None, "", False).
+_Parsed = tuple[object, str, bool]
+
+
+@dataclass(frozen=True)
+class _Column:
+    raw: npt.NDArray[np.object_]  # the text, stripped
+    values: npt.NDArray[np.object_]  # None when empty or unreadable
+    bad: npt.NDArray[np.bool_]
+    flagged: npt.NDArray[np.bool_]
+    problems: npt.NDArray[np.object_]
+    empty: npt.NDArray[np.bool_]
+    codes: npt.NDArray[np.intp]  # row -> index in distinct
+    distinct: npt.NDArray[np.object_]  # the value of each distinct text
+
+
+def _column(raw: npt.NDArray[np.object_], parse: Callable[[str], _Parsed]) -> _Column:
+    """Parse each distinct text once: a ledger repeats its dates and many of its amounts."""
+    codes, uniques = pd.factorize(raw)
+    size = len(uniques)
+    values = np.empty(size, dtype=object)
+    problems = np.empty(size, dtype=object)
+    flagged = np.zeros(size, dtype=bool)
+    for i, text in enumerate(uniques.tolist()):
+        values[i], problems[i], flagged[i] = parse(text) if text else (None, "", False)
+    bad = problems != ""
+    return _Column(raw, values[codes], bad[codes], flagged[codes], problems[codes], raw == "", codes, values)
+
+
+def _parse_date(text: str) -> _Parsed:
+    m = _DATE.fullmatch(text)
+    if not m:
+        return None, f"« {text} » n'est pas une date", False
+    form = next(n for n in "123" if m.group("y" + n))
+    try:
+        value = dt.date(int(m.group("y" + form)), int(m.group("m" + form)), int(m.group("d" + form)))
+    except ValueError:
+        return None, f"« {text} » n'est pas une date du calendrier", False
+    if not 1900 <= value.year < 2200:
+        return None, f"« {text} » n'est pas une date plausible", False
+    return value, "", False
+
+
+def _money(value: Decimal, text: str) -> _Parsed:
+    if not abs(value) < LIMIT:
+        return None, f"« {text} » dépasse toute valeur plausible (15 chiffres au plus)", False
+    cents = round_cents(value) + ZERO  # + ZERO: -0,00 reads as 0,00
+    return cents, "", cents != value
+
+
+def _parse_fec_amount(text: str) -> _Parsed:
+    """The FEC has no thousands separator in the norm: a dot, like a comma, is the decimal mark."""
+    if not _FEC_AMOUNT.fullmatch(text):
+        return None, f"« {text} » n'est pas un montant", False
+    return _money(Decimal(_SPACES.sub("", text).replace(",", ".")), text)
+
+
+def _parse_csv_amount(text: str) -> _Parsed:
+    if text.endswith("%"):
+        return None, f"« {text} » est un pourcentage, pas un montant", False
+    parsed = parse_number(text)
+    if parsed.value is None:
+        return None, parsed.problem.removeprefix("le texte ") or f"« {text} » n'est pas un montant", False
+    return _money(parsed.value, text)
+
+
+def _parse_rate(text: str) -> _Parsed:
+    parsed = parse_number(text.removesuffix("%"))
+    if parsed.value is None or text.endswith("%"):
+        return None, parsed.problem.removeprefix("le texte ") or f"« {text} » n'est pas un taux de change", False
+    return parsed.value, "", False
+
+
+def _parse_sens(text: str) -> _Parsed:
+    sens = _SENS.get(text.replace(" ", "").lower()) or _SENS.get(fold(text))  # not fold alone: it drops the « - »
+    return (sens, "", False) if sens else (None, f"Sens « {text} » inconnu", False)
+
+
+def _cents(column: _Column) -> npt.NDArray[np.object_]:
+    """Amounts as Python ints of cents (object array): exact sums, no int64 overflow."""
+    cents = np.array([int(v.scaleb(2)) if v is not None else 0 for v in column.distinct.tolist()], dtype=object)
+    return cents[column.codes]
+
+
+def _money_total(cents: npt.NDArray[np.object_]) -> Decimal:
+    return Decimal(int(cents.sum()) if len(cents) else 0).scaleb(-2)
+
+
+def _report(issues: _Issues, column: _Column, where: npt.NDArray[np.bool_], lines: npt.NDArray[np.int64], code: str,
+            label: str, hint: str) -> None:
+    for i in np.flatnonzero(column.bad & where):
+        issues.add(error, code, int(lines[i]), f"{label} {column.problems[i]}", hint)
+    for i in np.flatnonzero(column.flagged & ~column.bad & where):
+        issues.add(warning, "DEP108", int(lines[i]), f"{label} « {column.raw[i]} » a plus de deux décimales : lu "
+                   f"{format_eur(column.values[i])}", "Vérifiez ce montant : une comptabilité tient au centime.")
+
+
+def _strip(frame: pd.DataFrame, index: int) -> npt.NDArray[np.object_]:
+    """A column's text without surrounding spaces; str.strip on the Python list is several times faster than
+    the ``.str`` accessor of pandas' Python-backed strings."""
+    return np.array([v.strip() for v in frame[index].tolist()], dtype=object)
+
+
+def _or_zero(values: npt.NDArray[np.object_]) -> list[Decimal]:
+    return [ZERO if v is None else v for v in values.tolist()]
+
+
+# -- FEC -------------------------------------------------------------------------------------------------------
+
+_FEC_EXPECTED = "un FEC (JournalCode, JournalLib, EcritureNum… séparés par des tabulations ou des « | »)"
+
+
+def _key(header: str) -> str:
+    return fold(header.strip().strip('"')).replace(" ", "")
+
+
+_FEC_KEYS = {_key(c): c for c in FEC_COLUMNS + BNC_COLUMNS + SENS_COLUMNS}
+
+
+def _fec_header(line: str) -> tuple[str, list[str]] | None:
+    """The separator that makes the most FEC headers out of this line; None below three (not a FEC)."""
+    best: tuple[int, str, list[str]] = (0, "", [])
+    for sep in ("\t", "|", ";"):
+        names = line.split(sep)
+        score = len({_FEC_KEYS[k] for k in map(_key, names) if k in _FEC_KEYS})
+        if score > best[0]:
+            best = (score, sep, names)
+    return (best[1], best[2]) if best[0] >= 3 else None
+
+
+def looks_like_fec(data: bytes) -> bool:
+    """Whether the first line is a FEC header (tab, pipe or semicolon separated), for the importer to choose."""
+    head = data[:65536].removeprefix(codecs.BOM_UTF8)
+    text = head.decode("utf-8", errors="ignore") if _is_utf8_prefix(head) else head.decode("cp1252", errors="replace")
+    first = next((line for line in re.split(r"\r\r\n|\r\n|\n|\r", text) if line.strip()), "")
+    return "\x00" not in first and _fec_header(first) is not None
+
+
+def _is_utf8_prefix(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a character cut by the 64 KB prefix
+    return True
+
+
+def read_fec(data: bytes, name: str) -> LedgerRead:
+    """Lines of a FEC; each bad row is an issue, each unbalanced entry too; the rest is read."""
+    issues = _Issues(name)
+    src = _decode(data, name, _FEC_EXPECTED, issues)
+    header_no = src.header + 1
+    found = _fec_header(src.lines[src.header])
+    if found is None:
+        shown = src.lines[src.header].strip()
+        raise WorkbookError(_at(name, header_no), f"aucun en-tête de FEC reconnu (« {shown[:80]} »)",
+                            "Un FEC commence par la ligne JournalCode, JournalLib, EcritureNum, EcritureDate… séparée "
+                            "par des tabulations ou des « | ». Pour un autre export comptable, utilisez l'import CSV.")
+    sep, names = found
+    if sep == ";":
+        issues.add(warning, "DEP110", header_no, "FEC séparé par des points-virgules, lu quand même",
+                   "La norme (art. A47 A-1 du LPF) veut la tabulation ou « | » : l'administration peut refuser ce "
+                   "fichier ; demandez un export conforme.")
+    trailing_header = len(names) > 1 and not names[-1].strip()
+    if trailing_header:
+        names = names[:-1]
+    cols = _fec_columns(names, name, header_no)
+    montant_sens = not ("Debit" in cols and "Credit" in cols) and "Montant" in cols and "Sens" in cols
+    required = [c for c in FEC_COLUMNS if not (montant_sens and c in ("Debit", "Credit"))]
+    missing = [c for c in required if c not in cols] + [c for c in SENS_COLUMNS if montant_sens and c not in cols]
+    if missing:
+        shown = ", ".join(n.strip() for n in names if n.strip())
+        alternative = " (ou Montant et Sens)" if {"Debit", "Credit"} & set(missing) else ""
+        raise WorkbookError(_at(name, header_no),
+                            f"colonne(s) obligatoire(s) absente(s) du FEC : {', '.join(missing)}{alternative}",
+                            f"En-têtes trouvés : {shown}. Un FEC porte les 18 colonnes de la norme, de JournalCode à "
+                            "Idevise ; demandez un nouvel export au cabinet comptable.")
+    if montant_sens:
+        variant = "Montant/Sens"
+    elif any(c in cols for c in BNC_COLUMNS):
+        variant = "22 colonnes (BA/BNC)"
+    else:
+        variant = "18 colonnes"
+
+    width = len(names)
+    first = src.header + 1  # index in src.lines of the first data line
+    body = src.lines[first:]
+    counts = np.fromiter((line.count(sep) for line in body), dtype=np.int64, count=len(body)) + 1
+    spaces = sep + " \t\r\x0c"  # a line of separators and spaces only is blank
+    blank = np.fromiter((not line.strip(spaces) for line in body), dtype=bool, count=len(body))
+    nonblank = int((~blank).sum())
+    trailing = _trailing(trailing_header, counts[~blank], width)
+    detection = Detection("FEC", src.encoding, sep, src.line_ending, variant, trailing)
+    lines_no = np.arange(first + 1, first + 1 + len(body), dtype=np.int64)
+    if not nonblank:
+        issues.add(warning, "DEP111", header_no, "aucune écriture sous l'en-tête du FEC",
+                   "Vérifiez la période exportée.")
+        return LedgerRead([], detection, issues.result(), ZERO.scaleb(-2), ZERO.scaleb(-2), 0)
+
+    short = (counts < width) & ~blank
+    beyond = np.zeros(len(body), dtype=bool)
+    for i in np.flatnonzero(counts > width):
+        beyond[i] = any(f.strip() for f in body[i].split(sep)[width:])
+    extra = _extra(counts, beyond, width, trailing) & ~blank
+    for i in np.flatnonzero(short):
+        issues.add(error, "DEP105", int(lines_no[i]), f"ligne de {counts[i]} champ(s) pour {width} colonnes d'en-tête",
+                   "Un retour à la ligne dans un libellé coupe l'écriture en deux : corrigez-le dans le logiciel "
+                   "comptable et ré-exportez ; la ligne n'est pas lue.")
+    for i in np.flatnonzero(extra):
+        issues.add(error, "DEP106", int(lines_no[i]), f"valeurs au-delà des {width} colonnes d'en-tête",
+                   f"Un séparateur {_SEPARATOR_NAMES[sep]} dans un libellé décale les colonnes : retirez-le et "
+                   "ré-exportez ; la ligne n'est pas lue.")
+    good = ~blank & ~short & ~extra
+
+    wanted = [c for c in FEC_COLUMNS + SENS_COLUMNS if c in cols]
+    frame = pd.read_csv(io.StringIO(src.text), sep=sep, header=None, names=range(max(int(counts.max()), width)),
+                        usecols=[cols[c] for c in wanted], dtype=str, keep_default_na=False, na_filter=False,
+                        quoting=csv.QUOTE_NONE, skip_blank_lines=False, lineterminator="\n", engine="c")
+    if len(frame) != len(src.lines):  # pragma: no cover - QUOTE_NONE: one record per line
+        raise WorkbookError(Location(book=name), "lecture incohérente du FEC", "Signalez ce fichier à xlprod.")
+    frame = frame.iloc[first:].reset_index(drop=True)
+    text = {c: _strip(frame, cols[c]) for c in wanted}
+
+    journal = np.array([code.upper() for code in text["JournalCode"].tolist()], dtype=object)
+    mandatory = {c: text[c] == "" for c in ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum")}
+    any_empty = np.logical_or.reduce(list(mandatory.values())) & good
+    for i in np.flatnonzero(any_empty):
+        empty = [c for c, mask in mandatory.items() if mask[i]]
+        issues.add(error, "DEP104", int(lines_no[i]), f"{', '.join(empty)} vide{'s' if len(empty) > 1 else ''}",
+                   "Ce champ est obligatoire dans un FEC ; la ligne n'est pas lue.")
+    date = _column(text["EcritureDate"], _parse_date)
+    date_let = _column(text["DateLet"], _parse_date)
+    _report(issues, date, good, lines_no, "DEP101", "EcritureDate", _DATE_HINT)
+    _report(issues, date_let, good, lines_no, "DEP101", "DateLet", _DATE_HINT)
+    if montant_sens:
+        amount = _column(text["Montant"], _parse_fec_amount)
+        sens = _column(text["Sens"], _parse_sens)
+        _report(issues, amount, good, lines_no, "DEP102", "Montant", _AMOUNT_HINT)
+        for i in np.flatnonzero(sens.bad & good):
+            issues.add(error, "DEP107", int(lines_no[i]), str(sens.problems[i]),
+                       "Le sens s'écrit D (débit) ou C (crédit), ou +1 / -1 ; la ligne n'est pas lue.")
+        is_debit = sens.values == "D"
+        cents = _cents(amount)
+        debit_cents = np.where(is_debit, cents, 0)
+        credit_cents = np.where(is_debit, 0, cents)
+        nothing = np.full(len(is_debit), None, dtype=object)
+        debits = np.where(is_debit, amount.values, nothing)
+        credits = np.where(is_debit, nothing, amount.values)
+        amount_bad = amount.bad | sens.bad | (sens.empty & ~amount.empty)
+        for i in np.flatnonzero(sens.empty & ~amount.empty & good):
+            issues.add(error, "DEP104", int(lines_no[i]), "Sens vide", "Le sens s'écrit D (débit) ou C (crédit) ; "
+                       "la ligne n'est pas lue.")
+    else:
+        debit = _column(text["Debit"], _parse_fec_amount)
+        credit = _column(text["Credit"], _parse_fec_amount)
+        _report(issues, debit, good, lines_no, "DEP102", "Debit", _AMOUNT_HINT)
+        _report(issues, credit, good, lines_no, "DEP102", "Credit", _AMOUNT_HINT)
+        debit_cents, credit_cents = _cents(debit), _cents(credit)
+        debits, credits = debit.values, credit.values
+        amount_bad = debit.bad | credit.bad
+    currency_amount = _column(text["Montantdevise"], _parse_fec_amount)
+    _report(issues, currency_amount, good, lines_no, "DEP102", "Montantdevise", _AMOUNT_HINT)
+
+    counted = good & ~amount_bad
+    _check_balance(issues, journal, text["EcritureNum"], debit_cents, credit_cents, counted, ~blank & ~counted,
+                   lines_no)
+    ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
+    keep = np.flatnonzero(ok)
+    currencies = [("" if c.upper() in _EUROS else c.upper()) for c in text["Idevise"][keep].tolist()]
+    lines = [LedgerLine(*row) for row in zip(
+        lines_no[keep].tolist(), journal[keep].tolist(), text["EcritureNum"][keep].tolist(),
+        date.values[keep].tolist(), text["CompteNum"][keep].tolist(), text["CompteLib"][keep].tolist(),
+        text["CompAuxNum"][keep].tolist(), text["CompAuxLib"][keep].tolist(), text["PieceRef"][keep].tolist(),
+        text["EcritureLib"][keep].tolist(), _or_zero(debits[keep]), _or_zero(credits[keep]),
+        text["EcritureLet"][keep].tolist(), date_let.values[keep].tolist(), currency_amount.values[keep].tolist(),
+        currencies, strict=True)]
+    return LedgerRead(lines, detection, issues.result(), _money_total(debit_cents[counted]),
+                      _money_total(credit_cents[counted]), nonblank)
+
+
+def _trailing(header: bool, counts: npt.NDArray[np.int64], width: int) -> bool:
+    """A separator ends every line: the header says so, or most lines have one empty field more than headers
+    (an empty last column also ends a line with the separator, so the line's end alone does not tell)."""
+    return header or (len(counts) > 0 and int((counts == width + 1).sum()) * 2 > len(counts))
+
+
+def _extra(counts: npt.NDArray[np.int64], beyond: npt.NDArray[np.bool_], width: int,
+           trailing: bool) -> npt.NDArray[np.bool_]:
+    """Lines with values beyond the headers, or with a field more than the others (even an empty one: a
+    separator inside a label shifts the columns, whatever the last one holds)."""
+    return beyond | (counts > width + (1 if trailing else 0))
+
+
+def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
+    """Standard column -> index; an unknown column is ignored, a column given twice is ambiguous."""
+    cols: dict[str, int] = {}
+    twice: list[str] = []
+    for index, header in enumerate(names):
+        column = _FEC_KEYS.get(_key(header))
+        if column is None:
+            continue
+        if column in cols:
+            twice.append(column)
+        cols[column] = index
+    if twice:
+        raise WorkbookError(_at(name, header_no), f"colonne(s) en double dans l'en-tête du FEC : {', '.join(twice)}",
+                            "Un FEC porte chaque colonne une fois ; demandez un nouvel export au cabinet comptable.")
+    return cols
+
+
+def _check_balance(issues: _Issues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
+                   debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_], counted: npt.NDArray[np.bool_],
+                   unreadable: npt.NDArray[np.bool_], lines_no: npt.NDArray[np.int64]) -> None:
+    """Debits equal credits in each (journal, entry), to the cent; an entry with a line that could not be read
+    (an unreadable amount, a line cut in two) is not judged: that line already has its error."""
+    frame = pd.DataFrame({"journal": journal, "entry": entry, "debit": debit, "credit": credit,
+                          "unreadable": unreadable, "line": lines_no})
+    frame = frame[(counted | unreadable) & (journal != "") & (entry != "")]
+    sums = frame.groupby(["journal", "entry"], sort=False).agg(
+        debit=("debit", "sum"), credit=("credit", "sum"), unreadable=("unreadable", "any"), line=("line", "min"))
+    wrong = sums[(sums["debit"] != sums["credit"]) & ~sums["unreadable"]]
+    for (journal_code, number), row in wrong.iterrows():
+        d, c = Decimal(int(row["debit"])).scaleb(-2), Decimal(int(row["credit"])).scaleb(-2)
+        issues.add(error, "DEP103", int(row["line"]),
+                   f"écriture {journal_code} {number} déséquilibrée : débit {format_eur(d)}, crédit {format_eur(c)}, "
+                   f"écart {format_eur(d - c)}",
+                   "Chaque écriture d'un FEC est équilibrée au centime : vérifiez ses lignes dans le logiciel "
+                   "comptable et demandez un nouvel export.")
+
+
+# -- CSV -------------------------------------------------------------------------------------------------------
+
+_CSV_EXPECTED = "un export CSV avec une ligne d'en-têtes (séparateur ; , tabulation ou |)"
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == char and not quoted:
+            count += 1
+    return count
+
+
+def _csv_separator(line: str) -> str | None:
+    counts = {sep: _count_outside_quotes(line, sep) for sep in (";", "\t", "|", ",")}
+    best = max(counts, key=lambda sep: counts[sep])  # ties: the first, « ; » being the French default
+    return best if counts[best] else None
+
+
+def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = None) -> LedgerRead:
+    """Lines of a CSV export; ``mapping`` maps xlprod fields to the file's headers.
+
+    With the default mapping only date, label and amount must be present; with an explicit one every mapped
+    column must be (a header the user names and the file lacks is a typo, not an option). Amounts are taken as
+    written: the currency and exchange rate are reported, not applied."""
+    issues = _Issues(name)
+    explicit = mapping is not None
+    wanted = dict(DEFAULT_CSV_MAPPING if mapping is None else mapping)
+    unknown = sorted(set(wanted) - set(CSV_FIELDS))
+    if unknown:
+        raise WorkbookError(Location(book=name), f"champ(s) inconnu(s) dans la correspondance : {', '.join(unknown)}",
+                            f"Les champs sont : {', '.join(CSV_FIELDS)}.")
+    if "amount" in wanted and ({"debit", "credit"} & set(wanted)):
+        raise WorkbookError(Location(book=name), "la correspondance donne à la fois le montant et débit/crédit",
+                            "Indiquez soit la colonne du montant HT, soit les colonnes Débit et Crédit.")
+    src = _decode(data, name, _CSV_EXPECTED, issues)
+    header_no = src.header + 1
+    sep = _csv_separator(src.lines[src.header])
+    if sep is None:
+        raise WorkbookError(_at(name, header_no), "aucun séparateur (; , tabulation ou |) dans la ligne d'en-têtes",
+                            "Exportez le tableau au format CSV, avec une ligne d'en-têtes : "
+                            + ", ".join(DEFAULT_CSV_MAPPING[f] for f in ("date", "label", "amount")) + "…")
+
+    layout = _csv_layout(src, sep, name)
+    headers = layout.headers
+    cols = _csv_columns(headers, wanted, explicit, name, header_no)
+    width = len(headers)
+    first = layout.blank.index(False) + 1  # the record after the header
+    body_starts = np.array(layout.starts[first:], dtype=np.int64)
+    body_blank = np.array(layout.blank[first:], dtype=bool)
+    counts = np.array(layout.counts[first:], dtype=np.int64)
+    trailing = _trailing(layout.trailing, counts[~body_blank], width)
+    extra = _extra(counts, np.array(layout.extra[first:], dtype=bool), width, trailing) & ~body_blank
+    detection = Detection("CSV", src.encoding, sep, src.line_ending, "CSV", trailing)
+    if not (~body_blank).any():
+        issues.add(warning, "DEP111", header_no, "aucune ligne sous les en-têtes du CSV", "Vérifiez la période exportée.")
+        return LedgerRead([], detection, issues.result(), ZERO.scaleb(-2), ZERO.scaleb(-2), 0)
+
+    frame = pd.read_csv(io.StringIO(src.text), sep=sep, header=None, names=range(max(max(layout.counts), width)),
+                        usecols=sorted(set(cols.values())), dtype=str, keep_default_na=False, na_filter=False,
+                        skip_blank_lines=False, lineterminator="\n", engine="c")
+    if len(frame) != len(layout.starts):  # pragma: no cover - the csv module and pandas read quotes alike
+        raise WorkbookError(Location(book=name), "guillemets incohérents dans le CSV",
+                            "Vérifiez les guillemets des libellés (un guillemet dans un texte se double : \"\").")
+    frame = frame.iloc[first:].reset_index(drop=True)
+    for i in np.flatnonzero(extra):
+        issues.add(error, "DEP106", int(body_starts[i]), f"valeurs au-delà des {width} colonnes d'en-tête",
+                   f"Un séparateur {_SEPARATOR_NAMES[sep]} dans un texte décale les colonnes : mettez le texte entre "
+                   "guillemets ; la ligne n'est pas lue.")
+    good = ~body_blank & ~extra
+    lines_no = body_starts
+    text = {f: _strip(frame, i) for f, i in cols.items()}
+    none = np.full(len(frame), "", dtype=object)
+
+    def get(fieldname: str) -> npt.NDArray[np.object_]:
+        return text.get(fieldname, none)
+
+    def header(fieldname: str) -> str:
+        return headers[cols[fieldname]] if fieldname in cols else fieldname
+
+    date = _column(get("date"), _parse_date)
+    for i in np.flatnonzero(date.empty & good):
+        issues.add(error, "DEP104", int(lines_no[i]), f"{header('date')} vide", "La date est obligatoire ; la ligne "
+                   "n'est pas lue.")
+    _report(issues, date, good, lines_no, "DEP101", header("date"), _DATE_HINT)
+    payment = _column(get("payment_date"), _parse_date)
+    _report(issues, payment, good, lines_no, "DEP101", header("payment_date"), _DATE_HINT)
+    vat = _column(get("vat"), _parse_csv_amount)
+    _report(issues, vat, good, lines_no, "DEP102", header("vat"), _AMOUNT_HINT)
+    rate = _column(get("rate"), _parse_rate)
+    _report(issues, rate, good, lines_no, "DEP102", header("rate"), "Un taux de change s'écrit 1,0856 ; la ligne "
+            "n'est pas lue.")
+    nonpositive = np.array([v is not None and v <= 0 for v in rate.values.tolist()], dtype=bool)
+    for i in np.flatnonzero(nonpositive & good):
+        issues.add(error, "DEP112", int(lines_no[i]), f"{header('rate')} « {rate.raw[i]} » nul ou négatif",
+                   "Un taux de change est positif (1,0856 pour 1 € = 1,0856 $) ; la ligne n'est pas lue.")
+    if "amount" in cols:
+        amount = _column(get("amount"), _parse_csv_amount)
+        _report(issues, amount, good, lines_no, "DEP102", header("amount"), _AMOUNT_HINT)
+        for i in np.flatnonzero(amount.empty & good):
+            issues.add(error, "DEP104", int(lines_no[i]), f"{header('amount')} vide",
+                       "Le montant est obligatoire ; la ligne n'est pas lue.")
+        signed = [v if v is not None else ZERO for v in amount.values.tolist()]
+        debits = np.array([v if v >= 0 else ZERO for v in signed], dtype=object)
+        credits = np.array([-v if v < 0 else ZERO for v in signed], dtype=object)
+        amount_bad = amount.bad | amount.empty
+    else:
+        debit, credit = _column(get("debit"), _parse_csv_amount), _column(get("credit"), _parse_csv_amount)
+        _report(issues, debit, good, lines_no, "DEP102", header("debit"), _AMOUNT_HINT)
+        _report(issues, credit, good, lines_no, "DEP102", header("credit"), _AMOUNT_HINT)
+        both_empty = debit.empty & credit.empty
+        for i in np.flatnonzero(both_empty & good):
+            issues.add(error, "DEP104", int(lines_no[i]), f"{header('debit')} et {header('credit')} vides",
+                       "Le montant est obligatoire ; la ligne n'est pas lue.")
+        debits = np.array(_or_zero(debit.values), dtype=object)
+        credits = np.array(_or_zero(credit.values), dtype=object)
+        amount_bad = debit.bad | credit.bad | both_empty
+    counted = good & ~amount_bad
+    debit_total = sum(debits[counted].tolist(), ZERO.scaleb(-2))
+    credit_total = sum(credits[counted].tolist(), ZERO.scaleb(-2))
+    ok = counted & ~date.bad & ~date.empty & ~payment.bad & ~vat.bad & ~rate.bad & ~nonpositive
+    keep = np.flatnonzero(ok)
+
+    def pick(fieldname: str) -> list[str]:
+        return [str(v) for v in get(fieldname)[keep].tolist()]
+
+    currencies = [("" if c.upper() in _EUROS else c.upper()) for c in pick("currency")]
+    n = len(keep)
+    lines = [LedgerLine(*row) for row in zip(
+        lines_no[keep].tolist(), [""] * n, [""] * n, date.values[keep].tolist(), pick("account"), [""] * n,
+        [""] * n, pick("supplier"), pick("piece"), pick("label"), debits[keep].tolist(), credits[keep].tolist(),
+        [""] * n, [None] * n, [None] * n, currencies, pick("devis_account"), vat.values[keep].tolist(),
+        rate.values[keep].tolist(), pick("status"), payment.values[keep].tolist(), pick("country"), pick("tags"),
+        strict=True)]
+    return LedgerRead(lines, detection, issues.result(), debit_total, credit_total, int((~body_blank).sum()))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    headers: list[str]  # without the empty one a trailing separator makes
+    trailing: bool
+    starts: list[int]  # per record: its first physical line
+    counts: list[int]  # its number of fields
+    blank: list[bool]  # no value at all
+    extra: list[bool]  # values beyond the headers' columns
+
+
+def _csv_layout(src: _Source, sep: str, name: str) -> _Layout:
+    """Where each record starts and how it is shaped: quoted fields can span lines, so a record's physical
+    line is only known by reading the quotes (pandas does not tell)."""
+    reader = csv.reader(io.StringIO(src.text), delimiter=sep, strict=True)
+    starts: list[int] = []
+    counts: list[int] = []
+    blank: list[bool] = []
+    extra: list[bool] = []
+    headers: list[str] = []
+    trailing = False
+    previous = 0
+    try:
+        for record in reader:
+            starts.append(previous + 1)
+            counts.append(len(record))
+            empty = not any(f.strip() for f in record)
+            blank.append(empty)
+            extra.append(bool(headers) and any(f.strip() for f in record[len(headers):]))
+            if not headers and not empty:
+                headers = [f.strip() for f in record]
+                trailing = len(headers) > 1 and not headers[-1]
+                if trailing:
+                    headers.pop()
+            previous = reader.line_num
+    except csv.Error as exc:
+        raise WorkbookError(_at(name, previous + 1), f"CSV mal formé à partir de cette ligne ({exc})",
+                            "Un guillemet ouvert n'est pas refermé, ou un texte suit un guillemet fermant : "
+                            "vérifiez les guillemets de cette ligne.") from exc
+    return _Layout(headers, trailing, starts, counts, blank, extra)
+
+
+def _csv_columns(headers: list[str], wanted: dict[str, str], explicit: bool, name: str,
+                 header_no: int) -> dict[str, int]:
+    """Field -> column index, by header compared without case, accents or extra spaces."""
+    where = _at(name, header_no)
+    found: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        found.setdefault(fold(header), []).append(index)
+    shown = ", ".join(f"« {h} »" for h in headers if h) or "aucun"
+    cols: dict[str, int] = {}
+    absent: list[str] = []
+    for fieldname, header in wanted.items():
+        at = found.get(fold(header), [])
+        if len(at) > 1:
+            raise WorkbookError(where, f"colonne « {header} » en double dans le CSV",
+                                "Gardez une seule colonne de ce nom.")
+        if at:
+            cols[fieldname] = at[0]
+        elif explicit or fieldname in ("date", "label", "amount"):
+            absent.append(header)
+    if "amount" not in wanted and not ("debit" in wanted and "credit" in wanted):
+        raise WorkbookError(where, "la correspondance ne donne ni le montant ni les colonnes débit et crédit",
+                            "Indiquez la colonne du montant HT (amount) ou celles du débit et du crédit.")
+    for required in ("date", "label"):
+        if required not in wanted:
+            raise WorkbookError(where, f"la correspondance ne donne pas la colonne « {required} »",
+                                "La date, le libellé et le montant sont obligatoires.")
+    if absent:
+        raise WorkbookError(where, "colonne(s) absente(s) du CSV : " + ", ".join(f"« {h} »" for h in absent),
+                            f"En-têtes trouvés : {shown}. Renommez la colonne dans le fichier ou changez la "
+                            "correspondance.")
+    return cols

@@ -1,0 +1,120 @@
+"""What the cost report is made of: entries (invoices, purchase orders, payroll), frozen versions of
+the devis, and the thresholds the producer reads the variances with.
+
+Entries are plain frozen dataclasses rather than pydantic models: a production's ledger runs to
+100,000 lines, read at every recalculation, and they are validated by the reader that builds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from xlprod.core.location import Location
+from xlprod.core.money import ONE, ZERO, round_cents
+
+
+class Status(StrEnum):
+    """Where an expense stands; every status counts as committed (engagé), only « payé » as paid."""
+
+    COMMITTED = "engagé"
+    INVOICED = "facturé"
+    PAID = "payé"
+
+
+class Tag(StrEnum):
+    """The CNC's identified costs, as in the devis (eco-production, accessibility, VHSS, inclusion)."""
+
+    ECOPRODUCTION = "écoproduction"
+    ACCESSIBILITE = "accessibilité"
+    VHSS = "vhss"
+    INCLUSION = "inclusion"
+
+
+FRANCE = "FR"
+EURO = "EUR"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of the Dépenses table. ``amount`` is excl. VAT in ``currency``; ``rate`` converts
+    it to euros (the budget's rate, as Eurimages asks)."""
+
+    account: str  # devis account ("" : à affecter)
+    amount: Decimal
+    status: Status = Status.COMMITTED
+    date: dt.date | None = None
+    piece: str = ""
+    supplier: str = ""
+    label: str = ""
+    vat: Decimal = ZERO
+    currency: str = EURO
+    rate: Decimal = ONE
+    payment_date: dt.date | None = None
+    country: str = FRANCE
+    tags: frozenset[Tag] = frozenset()
+    ledger_account: str = ""
+    key: str = ""  # the import key: the same ledger line imported twice is the same entry
+    where: Location = field(default_factory=Location)
+
+    @property
+    def amount_eur(self) -> Decimal:
+        """As the table's « Montant EUR » computes it: ROUND(HT × taux, 2)."""
+        return round_cents(self.amount * self.rate)
+
+    @property
+    def paid(self) -> bool:
+        return self.status is Status.PAID
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLine:
+    account: str
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Version:
+    """A devis frozen at a date: its lines, and what lies below them (overhead, contingency, the
+    tax-credit estimate) as the devis computed them."""
+
+    name: str
+    lines: tuple[VersionLine, ...]
+    date: dt.date | None = None
+    source: str = ""
+    overhead: Decimal = ZERO
+    contingency: Decimal = ZERO
+    tax_credit_base: Decimal = ZERO
+    total: Decimal = ZERO
+
+    def amounts(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for line in self.lines:
+            out[line.account] = out.get(line.account, ZERO) + line.amount
+        return out
+
+    @property
+    def lines_total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+
+class Thresholds(BaseModel):
+    """Variance thresholds of the status column, as shares of the initial estimate (Paramètres)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    watch: Decimal = Decimal("0.05")  # above: « à surveiller »
+    overrun: Decimal = Decimal("0.10")  # above: « dépassement »
+
+
+class TrackingStatus(StrEnum):
+    WITHIN = "conforme"
+    WATCH = "à surveiller"
+    OVERRUN = "dépassement"
+    SAVING = "économie"
+    NEW = "hors devis"

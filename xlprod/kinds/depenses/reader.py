@@ -1,0 +1,281 @@
+"""From the expense workbook's tables to entries and versions, with located issues.
+
+The Dépenses table runs to 100,000 rows: it is read in one loop with the common cases (a float,
+a date, a clean text) taken first. What is read with tolerance (a number typed as text, an
+account typed as a number, « Payé » for « payé ») is written back as read, so that the
+workbook's SUMIFS see what Python saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xlprod.core.issues import Issue, error, warning
+from xlprod.core.location import Location, column_letter
+from xlprod.core.money import ONE, ZERO, format_eur, from_double
+from xlprod.core.numbers import parse_number
+from xlprod.core.text import fold
+from xlprod.kinds.depenses import layout as L
+from xlprod.kinds.depenses.model import EURO, FRANCE, Entry, Status, Tag, Version, VersionLine
+from xlprod.kinds.depenses.tracking import chapter_of
+from xlprod.workbook.port import RawTable
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+TOO_BIG = Decimal(10) ** 11
+STATUSES = {fold(s.value): s for s in Status} | {
+    "engage": Status.COMMITTED, "engagee": Status.COMMITTED, "commande": Status.COMMITTED,
+    "bon de commande": Status.COMMITTED, "facture": Status.INVOICED, "facturee": Status.INVOICED,
+    "paye": Status.PAID, "payee": Status.PAID, "regle": Status.PAID, "reglee": Status.PAID,
+}
+TAGS = {fold(t.value): t for t in Tag} | {"eco production": Tag.ECOPRODUCTION, "eco": Tag.ECOPRODUCTION,
+                                          "prevention vhss": Tag.VHSS}
+COUNTRIES = {  # names people type for the countries productions spend in -> ISO 3166-1 alpha-2
+    "france": "FR", "belgique": "BE", "luxembourg": "LU", "suisse": "CH", "allemagne": "DE", "italie": "IT",
+    "espagne": "ES", "portugal": "PT", "royaume uni": "GB", "angleterre": "GB", "irlande": "IE", "pays bas": "NL",
+    "canada": "CA", "quebec": "CA", "etats unis": "US", "usa": "US", "maroc": "MA", "tunisie": "TN",
+    "senegal": "SN", "pologne": "PL", "republique tcheque": "CZ", "hongrie": "HU", "roumanie": "RO",
+    "bulgarie": "BG", "grece": "GR", "autriche": "AT", "danemark": "DK", "suede": "SE", "norvege": "NO",
+    "finlande": "FI", "islande": "IS", "croatie": "HR", "slovenie": "SI", "malte": "MT", "chypre": "CY",
+}
+_ISO2 = re.compile(r"^[A-Za-z]{2}$")
+_ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]*$")
+
+
+def excel_date(day: dt.date) -> float:
+    return float((day - EXCEL_EPOCH).days)
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text an account or a key is matched by: 6101.0 (a number typed) is « 6101 »."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def account_key(text: str) -> str:
+    """Accounts compare as SUMIFS compares them: without case."""
+    return text.upper()
+
+
+@dataclass
+class EntriesRead:
+    entries: list[Entry]
+    fixes: dict[tuple[int, int], object] = field(default_factory=dict)  # (row, col) -> value, on the Dépenses sheet
+    refused: bool = False  # an account SUMIFS would read as a criterion: no figure is written
+    amount_eur: list[float | str] = field(default_factory=list)  # the computed column, row by row
+
+
+def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead:
+    h = {name: table.headers.index(name) for name in L.DEPENSES_HEADERS if name in table.headers}
+    out = EntriesRead([])
+    first_row = table.header_row + 1
+    unassigned: list[tuple[int, Decimal]] = []
+    seen: dict[tuple[str, str, str, Decimal], int] = {}
+    duplicates: list[tuple[int, int]] = []
+
+    def where(i: int, header: str) -> Location:
+        return Location(book=book, sheet=table.sheet, cell=f"{column_letter(table.first_col + h[header])}{first_row + i}")
+
+    def fix(i: int, header: str, value: object) -> None:
+        out.fixes[(first_row + i, table.first_col + h[header])] = value
+
+    def raw(row: list[object], header: str) -> object:
+        j = h.get(header)
+        return row[j] if j is not None else None
+
+    def number(i: int, row: list[object], header: str, what: str) -> Decimal | None:
+        value = raw(row, header)
+        if value is None or value == "":
+            return None
+        if type(value) is float and abs(value) < 1e11:
+            return from_double(value)
+        parsed = parse_number(value)
+        if parsed.value is not None and abs(parsed.value) >= TOO_BIG:
+            parsed = parsed.__class__(None, problem=f"{value} dépasse toute valeur plausible")
+        if parsed.problem or parsed.value is None:
+            blocking = header != "TVA"  # the workbook's Montant EUR would show #VALUE!, and every total with it
+            issues.append(error("DEP001", where(i, header), f"{what} : {parsed.problem or 'valeur illisible'}"
+                                + (" ; le suivi n'est pas mis à jour." if blocking else "."),
+                                "Saisissez un nombre (par exemple 1 250,00)."))
+            out.refused = out.refused or blocking
+            return None
+        if parsed.from_text:
+            fix(i, header, float(parsed.value))
+            issues.append(warning("DEP002", where(i, header), f"{what} : nombre saisi comme texte (« {value} »), "
+                                  "converti en nombre.", "Rien à faire : la cellule contient désormais un nombre."))
+        return parsed.value
+
+    def date(i: int, row: list[object], header: str, what: str) -> dt.date | None:
+        value = raw(row, header)
+        if value is None or value == "":
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if isinstance(value, str):
+            parsed = parse_date(value)
+            if parsed is not None:
+                fix(i, header, excel_date(parsed))
+                return parsed
+        issues.append(error("DEP003", where(i, header), f"{what} : « {value} » n'est pas une date.",
+                            "Saisissez une date (par exemple 04/05/2026)."))
+        return None
+
+    typed = [j for c, j in h.items() if c != "Montant EUR"]
+    for i, row in enumerate(table.rows):
+        if all(row[j] is None or row[j] == "" for j in typed):
+            out.amount_eur.append(0.0)  # ROUND(blank × 1, 2)
+            continue
+        typed_account = raw(row, "Compte devis")
+        account = cell_text(typed_account)
+        if isinstance(typed_account, float) or (isinstance(typed_account, str) and typed_account != account):
+            fix(i, "Compte devis", account)  # SUMIFS with "2101*" sees text only
+        if account and not _ACCOUNT.match(account):
+            issues.append(error("DEP004", where(i, "Compte devis"), f"Compte devis « {account} » : un compte ne contient "
+                                "que des chiffres, des lettres et . _ / - (les formules liraient *, ?, ~, <, >, = comme "
+                                "un critère) ; le suivi n'est pas mis à jour.", "Corrigez le compte (par exemple 2101)."))
+            out.refused = True
+        amount = number(i, row, "Montant HT", "Montant HT") or ZERO
+        vat = number(i, row, "TVA", "TVA") or ZERO
+        rate = number(i, row, "Taux de change", "Taux de change")
+        currency = cell_text(raw(row, "Devise")).upper() or EURO
+        if rate is None:
+            if currency != EURO and amount:
+                issues.append(error("DEP008", where(i, "Taux de change"), f"Dépense en {currency} sans taux de change : "
+                                    "elle compte au taux 1, comme dans les formules du classeur.",
+                                    "Saisissez le taux du budget (euros pour une unité de devise), comme le demande "
+                                    "Eurimages."))
+            rate = ONE
+        status_text = cell_text(raw(row, "Statut"))
+        status = Status.COMMITTED
+        if status_text:
+            found = STATUSES.get(fold(status_text))
+            if found is None:
+                issues.append(warning("DEP007", where(i, "Statut"), f"Statut « {status_text} » inconnu : la dépense compte "
+                                      "comme engagée, non payée.", "Choisissez engagé, facturé ou payé."))
+            else:
+                status = found
+                if status_text != found.value:
+                    fix(i, "Statut", found.value)
+        country_text = cell_text(raw(row, "Pays"))
+        country = FRANCE
+        if country_text:
+            country = country_text.upper() if _ISO2.match(country_text) else COUNTRIES.get(fold(country_text), "")
+            if not country:
+                issues.append(warning("DEP009", where(i, "Pays"), f"Pays « {country_text} » : pas un code ISO 3166-1 "
+                                      "connu ; la dépense compte à l'étranger sous ce nom.",
+                                      "Saisissez le code à deux lettres (FR, BE, LU…)."))
+                country = country_text.upper()
+            elif country != country_text:
+                fix(i, "Pays", country)
+        tags: set[Tag] = set()
+        for word in filter(None, (w.strip() for w in re.split(r"[,;/]", cell_text(raw(row, "Étiquettes"))))):
+            tag = TAGS.get(fold(word))
+            if tag is None:
+                issues.append(warning("DEP010", where(i, "Étiquettes"), f"Étiquette « {word} » inconnue.",
+                                      "Étiquettes : écoproduction, accessibilité, VHSS, inclusion."))
+            else:
+                tags.add(tag)
+        key = account_key(account) if account and chapter_of(account) is not None and _ACCOUNT.match(account) else ""
+        entry = Entry(account=key, amount=amount, status=status,
+                      date=date(i, row, "Date", "Date"), piece=cell_text(raw(row, "N° pièce")),
+                      supplier=cell_text(raw(row, "Fournisseur")), label=cell_text(raw(row, "Libellé")), vat=vat,
+                      currency=currency, rate=rate, payment_date=date(i, row, "Date de paiement", "Date de paiement"),
+                      country=country, tags=frozenset(tags), ledger_account=cell_text(raw(row, "Compte général")),
+                      key=cell_text(raw(row, "Clé d'import")), where=Location(book=book, sheet=table.sheet,
+                                                                               cell=f"A{first_row + i}"))
+        out.entries.append(entry)
+        out.amount_eur.append(float(entry.amount_eur))
+        if not key and entry.amount:
+            unassigned.append((first_row + i, entry.amount_eur))
+        if entry.piece and amount:
+            ident = (fold(entry.piece), fold(entry.supplier), key, entry.amount_eur)
+            if ident in seen:
+                duplicates.append((seen[ident], first_row + i))
+            else:
+                seen[ident] = first_row + i
+    if unassigned:
+        rows = ", ".join(str(r) for r, _ in unassigned[:8]) + (" …" if len(unassigned) > 8 else "")
+        total = sum((a for _, a in unassigned), ZERO)
+        col = column_letter(table.first_col + h.get("Compte devis", 0))
+        issues.append(warning("DEP006", Location(book=book, sheet=table.sheet, cell=f"{col}{unassigned[0][0]}"),
+                              f"{len(unassigned)} dépense(s) sans compte du devis ({format_eur(total)}), au poste « à "
+                              f"affecter » : lignes {rows}.",
+                              "Renseignez leur Compte devis, ou la table Correspondances puis réimportez."))
+    for a, b in duplicates[:20]:
+        issues.append(warning("DEP016", Location(book=book, sheet=table.sheet, cell=f"A{b}"),
+                              f"Même pièce, même fournisseur, même compte et même montant qu'à la ligne {a} : doublon ?",
+                              "Supprimez la ligne si la facture est saisie deux fois."))
+    return out
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%d/%m/%y")
+
+
+def parse_date(text: str) -> dt.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_versions(lines: RawTable | None, meta: RawTable | None, book: str, issues: list[Issue]) -> list[Version]:
+    """The frozen versions, in the order of ListeVersions (the first is the initial estimate)."""
+    if lines is None or meta is None:
+        return []
+    hm = {name: meta.headers.index(name) for name in L.VERSIONS_HEADERS if name in meta.headers}
+    hl = {name: lines.headers.index(name) for name in L.INSTANTANES_HEADERS if name in lines.headers}
+    if len(hl) < len(L.INSTANTANES_HEADERS) or "Nom" not in hm:
+        return []
+    by_name: dict[str, list[VersionLine]] = {}
+    for i, row in enumerate(lines.rows):
+        name = cell_text(row[hl["Version"]])
+        if not name:
+            continue
+        parsed = parse_number(row[hl["Montant"]])
+        if parsed.value is None:
+            if row[hl["Montant"]] not in (None, ""):
+                issues.append(error("DEP001", Location(book=book, sheet=lines.sheet,
+                                                       cell=f"{column_letter(lines.first_col + hl['Montant'])}"
+                                                            f"{lines.header_row + 1 + i}"),
+                                    f"Instantané « {name} » : montant illisible ({row[hl['Montant']]}).",
+                                    "Les instantanés sont figés : refaites-le avec xlprod snapshot."))
+            continue
+        account = cell_text(row[hl["Compte"]])
+        by_name.setdefault(name.casefold(), []).append(VersionLine(account_key(account), cell_text(row[hl["Libellé"]]),
+                                                              parsed.value))
+    versions = []
+    for row in meta.rows:
+        name = cell_text(row[hm["Nom"]])
+        if not name:
+            continue
+
+        def money(header: str, row: list[object] = row) -> Decimal:
+            j = hm.get(header)
+            value = parse_number(row[j]).value if j is not None else None
+            return value if value is not None else ZERO
+
+        day = row[hm["Date"]] if "Date" in hm else None
+        versions.append(Version(name=name, lines=tuple(by_name.get(name.casefold(), [])),
+                                date=day.date() if isinstance(day, dt.datetime) else day if isinstance(day, dt.date)
+                                else None, source=cell_text(row[hm["Devis"]]) if "Devis" in hm else "",
+                                overhead=money("Frais généraux"), contingency=money("Imprévus"),
+                                tax_credit_base=money("Base crédit impôt"), total=money("Total")))
+    return versions
+
+
+def last_version_name(meta: RawTable | None) -> str:
+    """What the workbook's INDEX(ListeVersions[Nom], ROWS(...)) gives: the last row's name."""
+    if meta is None or not meta.rows or "Nom" not in meta.headers:
+        return ""
+    return cell_text(meta.rows[-1][meta.headers.index("Nom")])

@@ -1,0 +1,495 @@
+"""« Recalculer le suivi des dépenses »: read the entries and the frozen versions, compute the cost
+report and the final cost statement, check, and write every figure as a formula with its cached
+value. Works on any ``WorkbookPort`` (a file or a book open in Excel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import cast
+
+from xlprod.core.issues import Issue, error, warning
+from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
+from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
+from xlprod.core.numbers import parse_number
+from xlprod.kinds.depenses import layout as L
+from xlprod.kinds.depenses.checks import check_cost_report
+from xlprod.kinds.depenses.final_cost import FinalCost, compute_final_cost
+from xlprod.kinds.depenses.model import Thresholds, Version
+from xlprod.kinds.depenses.reader import (
+    account_key,
+    cell_text,
+    excel_date,
+    last_version_name,
+    parse_date,
+    read_entries,
+    read_versions,
+)
+from xlprod.kinds.depenses.tracking import CHAPTER_LABELS, CHAPTERS, Figures, Tracking, compute_tracking, recommendations
+from xlprod.kinds.registry import Report
+from xlprod.workbook.controls import plan_controls
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
+
+
+@dataclass(frozen=True)
+class DepensesSummary:
+    tracking: Tracking
+    cost: FinalCost
+    initial: str
+    current: str
+    entries: int
+    provisional: bool = False
+
+    def headline(self) -> str:
+        if self.provisional:
+            return "suivi non mis à jour (voir les erreurs)"
+        t = self.tracking.total
+        share = f" ({format_percent(t.variance / t.initial)})" if t.initial else ""
+        return f"coût final estimé {format_eur(t.efc)}, écart {_signed(t.variance)}{share}"
+
+    def render(self) -> str:
+        t, tr = self.tracking.total, self.tracking
+        lines = [f"Suivi des dépenses — {self.entries} écritures ; devis initial « {self.initial} », budget actuel "
+                 f"« {self.current} »",
+                 f"Devis initial {format_eur(t.initial)} ; budget actuel {format_eur(t.current)} ; engagé "
+                 f"{format_eur(t.committed)} dont payé {format_eur(t.paid)}",
+                 f"Coût final estimé {format_eur(t.efc)} ; écart {_signed(t.variance)} ; à affecter "
+                 f"{format_eur(tr.unassigned.committed)} ; imprévus consommés {format_eur(tr.contingency_used)} sur "
+                 f"{format_eur(tr.contingency)}"]
+        over = tr.overruns(3)
+        if over:
+            lines.append("Dépassements : " + " ; ".join(f"{x.account} {x.label[:30]} {_signed(x.figures.variance)}"
+                                                         for x in over))
+        saved = tr.savings(3)
+        if saved:
+            lines.append("Économies : " + " ; ".join(f"{x.account} {x.label[:30]} {_signed(x.figures.variance)}"
+                                                      for x in saved))
+        lines += [f"  • {r.text}" for r in recommendations(tr)]
+        lines.append(f"Coût définitif (protocole) {format_eur(self.cost.film_cost)} ; dépenses en France "
+                     f"{format_eur(self.cost.france)}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        tr = self.tracking
+
+        def money(d: Decimal) -> str:
+            return f"{d:.2f}"
+
+        def figures(f: Figures) -> dict[str, str]:
+            return {"initial": money(f.initial), "current": money(f.current), "committed": money(f.committed),
+                    "paid": money(f.paid), "to_complete": money(f.to_complete), "efc": money(f.efc),
+                    "variance": money(f.variance)}
+
+        c = self.cost
+        return {
+            "initial_version": self.initial, "current_version": self.current, "entries": self.entries,
+            "total": figures(tr.total), "unassigned": money(tr.unassigned.committed),
+            "france": money(tr.france), "contingency": money(tr.contingency),
+            "contingency_used": money(tr.contingency_used),
+            "chapters": {str(n): {**figures(tr.chapters[n]), "status": tr.chapter_status(n).value} for n in CHAPTERS},
+            "lines": [{"account": x.account, "label": x.label, **figures(x.figures), "status": x.status.value}
+                      for x in tr.lines],
+            "overruns": [{"account": x.account, "variance": money(x.figures.variance)} for x in tr.overruns()],
+            "savings": [{"account": x.account, "variance": money(x.figures.variance)} for x in tr.savings()],
+            "chapters_over_budget": tr.chapters_over(),
+            "recommendations": [{"kind": r.kind, "amount": money(r.amount), "text": r.text} for r in recommendations(tr)],
+            "final_cost": {"subtotal": money(c.subtotal), "france": money(c.france), "film_cost": money(c.film_cost),
+                           "producer_pay": money(c.producer_pay_retained), "overhead": money(c.overhead_retained),
+                           "financial_costs": money(c.financial_costs_retained),
+                           "tax_credit_base": money(c.tax_credit_base),
+                           "by_country": {k: money(v) for k, v in c.by_country.items()},
+                           "deadline": c.deadline.isoformat() if c.deadline else None},
+            "provisional": self.provisional,
+        }
+
+
+def _signed(d: Decimal) -> str:
+    return ("+" if d > 0 else "") + format_eur(d)
+
+
+def table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
+    found = book.table(name)
+    if found is None:
+        raise WorkbookError(Location(book=book.book_name, sheet=sheet), f"tableau Excel « {name} » introuvable",
+                            "Rétablissez le tableau (annulez sa suppression), ou repartez d'un modèle : "
+                            "xlprod new depenses.")
+    return found
+
+
+def _missing(book: WorkbookPort, t: RawTable, headers: tuple[str, ...]) -> list[Issue]:
+    present = {str(x or "").strip() for x in t.headers}
+    return [error("DEP011", Location(book=book.book_name, sheet=t.sheet, cell=f"A{t.header_row}"),
+                  f"Colonne « {h} » absente du tableau {t.name} : les formules du suivi l'utilisent ; xlprod ne met pas "
+                  "à jour le suivi.", "Annulez la suppression ou le renommage de la colonne, ou repartez d'un modèle : "
+                  "xlprod new depenses.") for h in headers if h not in present]
+
+
+@dataclass
+class Parameters:
+    thresholds: Thresholds
+    version: str
+    overhead: Decimal | None
+    visa: dt.date | None
+
+
+def read_parameters(book: WorkbookPort, issues: list[Issue], normalised: WritePlan) -> Parameters:
+    def number(name: str, default: Decimal, label: str, rate: bool = False) -> Decimal | None:
+        found = book.named_cell(name)
+        if found is None or found[0] in (None, ""):
+            return default
+        raw, where = found
+        parsed = parse_number(raw)
+        problem = parsed.problem or ("" if parsed.value is not None else "valeur illisible")
+        if not problem and rate and parsed.value is not None and not ZERO <= parsed.value <= 1:
+            problem = f"{french_number(parsed.value)} n'est pas un taux entre 0 % et 100 %"
+        if problem or parsed.value is None:
+            issues.append(error("DEP014", where, f"{label} : {problem} ; le suivi n'est pas mis à jour.",
+                                "Saisissez un nombre (par exemple 5 % ou 120 000)."))
+            return default
+        if parsed.from_text and where.sheet and where.cell and (cell := split_cell(where.cell)):
+            normalised.sheet(where.sheet).set(*cell, CellWrite(to_excel(parsed.value)))
+        return parsed.value
+
+    default = Thresholds()
+    watch = number("PARAM_SEUIL_ALERTE", default.watch, "Seuil « à surveiller »", rate=True) or default.watch
+    overrun = number("PARAM_SEUIL_DEPASSEMENT", default.overrun, "Seuil « dépassement »", rate=True) or default.overrun
+    overhead_found = book.named_cell("PARAM_FRAIS_GENERAUX")
+    overhead = None if overhead_found is None or overhead_found[0] in (None, "") else number(
+        "PARAM_FRAIS_GENERAUX", ZERO, "Frais généraux déclarés")
+    visa = None
+    found = book.named_cell("PARAM_DATE_VISA")
+    if found is not None and found[0] not in (None, ""):
+        raw, where = found
+        if isinstance(raw, dt.datetime):
+            visa = raw.date()
+        elif isinstance(raw, dt.date):
+            visa = raw
+        elif isinstance(raw, float) and 1 <= raw < 2958466:
+            visa = dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
+        elif isinstance(raw, str) and (parsed := parse_date(raw)) is not None:
+            visa = parsed
+            if where.sheet and where.cell and (cell := split_cell(where.cell)):
+                normalised.sheet(where.sheet).set(*cell, CellWrite(excel_date(parsed)))
+        else:
+            issues.append(error("DEP014", where, f"Date du visa : « {raw} » n'est pas une date ; le suivi n'est pas mis "
+                                "à jour.", "Saisissez une date (par exemple 12/09/2027), ou laissez vide."))
+    version = book.named_cell("PARAM_VERSION_ACTUELLE")
+    return Parameters(Thresholds(watch=watch, overrun=overrun),
+                      cell_text(version[0]) if version else "", overhead, visa)
+
+
+def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> dict[str, Decimal]:
+    """The estimates to complete the user typed in the report's lines, by account: kept across runs."""
+    end = book.named_cell(L.LINES_END_NAME)
+    try:
+        last = int(float(str(end[0]))) if end else 0
+    except ValueError:
+        last = 0
+    if last < L.FIRST_LINE_ROW:
+        return {}
+    a, h = L.COL["Compte"], L.COL["Reste à engager (saisi)"]
+    cells = book.cell_values(L.SHEET_SUIVI, [(r, c) for r in range(L.FIRST_LINE_ROW, last + 1) for c in (a, h)])
+    out: dict[str, Decimal] = {}
+    for r in range(L.FIRST_LINE_ROW, last + 1):
+        value = cells.get((r, h))
+        account = cell_text(cells.get((r, a)))
+        if value in (None, "") or not account:
+            continue
+        parsed = parse_number(value)
+        if parsed.value is None:
+            issues.append(warning("DEP017", Location(book=book.book_name, sheet=L.SHEET_SUIVI, cell=f"{column_letter(h)}{r}"),
+                                  f"Reste à engager saisi pour {account} : « {value} » n'est pas un nombre ; ignoré.",
+                                  "Saisissez un montant, ou videz la cellule pour le reste calculé."))
+            continue
+        out[account_key(account)] = parsed.value
+    return out
+
+
+REFUSING = frozenset({"DEP001", "DEP004", "DEP011", "DEP013", "DEP014"})
+
+
+def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
+    report = Report(book=book.book_name, kind=L.KIND)
+    issues: list[Issue] = []
+    dep = table(book, L.TABLE_DEPENSES, L.SHEET_DEPENSES)
+    snaps = table(book, L.TABLE_INSTANTANES, L.SHEET_INSTANTANES)
+    meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
+    issues += _missing(book, dep, L.DEPENSES_HEADERS[:-2])
+    issues += _missing(book, snaps, L.INSTANTANES_HEADERS) + _missing(book, meta, L.VERSIONS_HEADERS)
+    normalised = WritePlan()
+    params = read_parameters(book, issues, normalised)
+    if any(i.code == "DEP011" for i in issues):
+        book.apply(normalised)
+        return _finish(book, report, issues, now)
+    read = read_entries(dep, book.book_name, issues)
+    for (row, col), value in read.fixes.items():
+        normalised.sheet(dep.sheet).set(row, col, CellWrite(cast(CellValue, value)))
+    book.apply(normalised)
+    versions = read_versions(snaps, meta, book.book_name, issues)
+    initial = versions[0] if versions else None
+    wanted = params.version or last_version_name(meta)
+    current = next((v for v in versions if v.name.casefold() == wanted.casefold()), None)
+    if params.version and current is None:
+        found = book.named_cell("PARAM_VERSION_ACTUELLE")
+        issues.append(error("DEP013", found[1] if found else Location(book=book.book_name, sheet=L.SHEET_PARAMETRES),
+                            f"Version « {params.version} » inconnue : le suivi n'est pas mis à jour.",
+                            f"Choisissez une version de l'onglet Instantanés ({', '.join(v.name for v in versions)}) ou "
+                            "videz la cellule pour la dernière."))
+    if not versions:
+        issues.append(warning("DEP012", Location(book=book.book_name, sheet=L.SHEET_INSTANTANES),
+                              "Aucune version du devis : le suivi n'a ni devis initial ni budget.",
+                              "Figez le devis : xlprod snapshot depenses.xlsx --devis devis.xlsx --nom \"Dépôt CNC\"."))
+    typed = typed_to_complete(book, issues)
+    tracking = compute_tracking(read.entries, initial, current, typed, params.thresholds)
+    overhead = params.overhead if params.overhead is not None else (current.overhead if current else ZERO)
+    cost = compute_final_cost(read.entries, overhead, params.visa)
+    refused = read.refused or any(i.code in REFUSING for i in issues)
+    if not refused:
+        issues += check_cost_report(tracking, cost, current, book.book_name, now.date())
+    report.summary = DepensesSummary(tracking, cost, initial.name if initial else "", current.name if current else "",
+                                     len(read.entries), provisional=refused)
+    if not refused:
+        plan = WritePlan()
+        col = dep.first_col + dep.headers.index("Montant EUR")
+        spec = next(c for c in L.DEPENSES_COLUMNS if c.field == "amount_eur")
+        plan.sheet(dep.sheet).columns.append(ColumnWrite(col, spec.formula or "", dep.header_row + 1,
+                                                         cast(list[CellValue], read.amount_eur)))
+        _plan_suivi(plan, book, tracking, initial, current)
+        _plan_versions(plan, versions)
+        _plan_cost(plan, cost, tracking, current)
+        book.apply(plan)
+    return _finish(book, report, issues, now)
+
+
+def _finish(book: WorkbookPort, report: Report, issues: list[Issue], now: dt.datetime) -> Report:
+    report.issues = issues
+    controls = WritePlan()
+    plan_controls(controls, issues, now, (L.SHEET_SUIVI, *L.STATUS_CELL))
+    book.apply(controls)
+    return report
+
+
+def _v(d: Decimal) -> float:
+    return to_excel(d)
+
+
+def _row_values(f: Figures, status: str, typed: Decimal | None = None) -> dict[str, CellValue]:
+    return {"Devis initial": _v(f.initial), "Budget actuel": _v(f.current), "Engagé": _v(f.committed),
+            "Payé": _v(f.paid), "Reste à engager (saisi)": _v(typed) if typed is not None else None,
+            "Reste à engager": _v(f.to_complete), "Coût final estimé": _v(f.efc), "Écart": _v(f.variance),
+            "Écart %": _v(f.variance_share) if f.variance_share is not None else "", "Statut": status}
+
+
+def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Version | None,
+                current: Version | None) -> None:
+    ps = plan.sheet(L.SHEET_SUIVI)
+    sheet = quote_sheet(L.SHEET_SUIVI)
+    title = book.named_cell("DEPENSES_TITRE")
+    ps.set(1, 1, CellWrite(f"Suivi des dépenses — {title[0] if title and title[0] is not None else ''}",
+                           '"Suivi des dépenses — "&DEPENSES_TITRE', owned=True))
+    formulas = L.summary_formulas()
+    total = t.total
+    values: dict[str, CellValue] = {
+        "DEPENSES_VERSION_INITIALE": initial.name if initial else "",
+        "DEPENSES_VERSION_ACTUELLE": current.name if current else "",
+        "DEPENSES_DEVIS_INITIAL": _v(total.initial), "DEPENSES_BUDGET_ACTUEL": _v(total.current),
+        "DEPENSES_ENGAGE": _v(total.committed), "DEPENSES_PAYE": _v(total.paid),
+        "DEPENSES_COUT_FINAL_ESTIME": _v(total.efc), "DEPENSES_ECART": _v(total.variance),
+        "DEPENSES_A_AFFECTER": _v(t.unassigned.committed), "DEPENSES_DEPENSES_FRANCE": _v(t.france),
+        "DEPENSES_IMPREVUS": _v(t.contingency), "DEPENSES_IMPREVUS_CONSOMMES": _v(t.contingency_used),
+    }
+    names = {}
+    for name, label, _style in L.SUMMARY:
+        row = L.SUMMARY_ROWS[name]
+        ps.set(row, 2, CellWrite(label))
+        ps.set(row, 3, CellWrite(values[name], formulas[name], owned=True))
+        names[name] = f"{sheet}!$C${row}"
+    left_row = L.SUMMARY_ROWS["DEPENSES_IMPREVUS_CONSOMMES"]
+    ps.set(left_row, 4, CellWrite(_v(t.contingency_left), f"C{left_row - 1}-C{left_row}", owned=True))
+    ps.set(left_row, 5, CellWrite("restant"))
+    names[L.STATUS_NAME] = f"{sheet}!$A${L.STATUS_CELL[0]}"
+    for header, col in L.COL.items():
+        ps.set(L.CHAPTER_HEADER_ROW, col, CellWrite("Poste" if header == "Compte" else header))
+        ps.set(L.LINES_HEADER_ROW, col, CellWrite(header))
+    last = L.FIRST_LINE_ROW + max(len(t.lines), 1) - 1
+    for n in CHAPTERS:
+        row = L.FIRST_CHAPTER_ROW + n - 1
+        ps.set(row, 1, CellWrite(float(n)))
+        ps.set(row, 2, CellWrite(CHAPTER_LABELS[n]))
+        f = L.chapter_formulas(row, last)
+        _write_row(ps, row, _row_values(t.chapters[n], t.chapter_status(n).value), f)
+    from xlprod.kinds.depenses.tracking import tracking_status
+
+    u = t.unassigned
+    ps.set(L.UNASSIGNED_ROW, 1, CellWrite(None))
+    ps.set(L.UNASSIGNED_ROW, 2, CellWrite("À affecter (sans compte du devis)"))
+    _write_row(ps, L.UNASSIGNED_ROW, _row_values(u, tracking_status(u.initial, u.efc, u.variance, t.thresholds).value),
+               L.unassigned_formulas(last))
+    ps.set(L.TOTAL_ROW, 2, CellWrite("Total"))
+    _write_row(ps, L.TOTAL_ROW, _row_values(total, tracking_status(total.initial, total.efc, total.variance,
+                                                                   t.thresholds).value), L.total_formulas())
+    ps.set(L.ANALYSIS_TITLE_ROW, 1, CellWrite("Analyse et recommandations"))
+    texts = _analysis(t)
+    for i in range(L.ANALYSIS_ROWS):
+        ps.set(L.ANALYSIS_TITLE_ROW + 1 + i, 2, CellWrite(texts[i] if i < len(texts) else None))
+    ps.clear_from_row = L.FIRST_LINE_ROW
+    ps.clear_cols = (1, len(L.SUIVI_HEADERS))
+    for k, line in enumerate(t.lines):
+        row = L.FIRST_LINE_ROW + k
+        ps.set(row, 1, CellWrite(line.account))
+        ps.set(row, 2, CellWrite(line.label))
+        f = L.line_formulas(row)
+        ps.set(row, L.COL["Poste"], CellWrite(float(line.chapter) if line.chapter is not None else "", f["Poste"],
+                                                owned=True))
+        _write_row(ps, row, _row_values(line.figures, line.status.value, line.typed_to_complete), f)
+    names[L.LINES_END_NAME] = str(last)
+    book.set_names(names)
+
+
+def _write_row(ps: object, row: int, values: dict[str, CellValue], formulas: dict[str, str]) -> None:
+    from xlprod.workbook.sheetxml import SheetPatch
+
+    patch = cast(SheetPatch, ps)
+    for header, value in values.items():
+        col = L.COL[header]
+        formula = formulas.get(header)
+        if header == "Reste à engager (saisi)":
+            patch.set(row, col, CellWrite(value))
+        elif formula is not None:
+            patch.set(row, col, CellWrite(value, formula, owned=True))
+
+
+def _analysis(t: Tracking) -> list[str]:
+    out = []
+    over = t.overruns(3)
+    if over:
+        out.append("Plus forts dépassements : " + " ; ".join(
+            f"{x.account} {x.label[:40]} {_signed(x.figures.variance)}" for x in over))
+    saved = t.savings(3)
+    if saved:
+        out.append("Plus fortes économies : " + " ; ".join(
+            f"{x.account} {x.label[:40]} {_signed(x.figures.variance)}" for x in saved))
+    heading = t.chapters_over()
+    if heading:
+        out.append("Postes qui vont dépasser leur budget actuel : " + ", ".join(
+            f"{n} ({_signed(t.chapters[n].efc - t.chapters[n].current)})" for n in heading))
+    out += [r.text for r in recommendations(t)]
+    if not out:
+        out.append("Aucun dépassement prévu.")
+    return out[: L.ANALYSIS_ROWS]
+
+
+def _plan_versions(plan: WritePlan, versions: list[Version]) -> None:
+    pv = plan.sheet(L.SHEET_VERSIONS)
+    pv.clear_from_row = L.V_HEADER_ROW
+    pv.clear_cols = (1, L.V_FIRST_VERSION_COL + 3 * max(len(versions), 1) + 40)
+    first = L.V_FIRST_VERSION_COL
+    n = len(versions)
+    accounts: dict[str, str] = {}
+    for v in versions:
+        for line in v.lines:
+            accounts.setdefault(line.account, line.label)
+    order = sorted(accounts, key=lambda a: (a[:1] if a[:1].isdigit() else "~", a))
+    amounts = [v.amounts() for v in versions]
+    last = L.V_FIRST_LINE_ROW + max(len(order), 1) - 1
+    for row, heads in ((L.V_HEADER_ROW, ("Poste", "Libellé", "")), (L.V_LINES_HEADER_ROW, ("Compte", "Libellé", "Poste"))):
+        for c, head in enumerate(heads, start=1):
+            pv.set(row, c, CellWrite(head or None))
+        for k, v in enumerate(versions):
+            pv.set(row, first + k, CellWrite(v.name))
+        for k in range(1, n):
+            pv.set(row, first + n + 2 * (k - 1), CellWrite(f"Écart {versions[k].name} (€)"))
+            pv.set(row, first + n + 2 * (k - 1) + 1, CellWrite(f"Écart {versions[k].name} (%)"))
+
+    def variances(row: int, values: list[Decimal]) -> None:
+        base = column_letter(first) + str(row)
+        for k in range(1, n):
+            c = first + n + 2 * (k - 1)
+            diff = values[k] - values[0]
+            pv.set(row, c, CellWrite(_v(diff), f"{column_letter(first + k)}{row}-{base}", owned=True))
+            share: CellValue = _v(diff / values[0]) if values[0] else ""
+            pv.set(row, c + 1, CellWrite(share, f'IF({base}=0,"",{column_letter(c)}{row}/{base})', owned=True))
+
+    for i, account in enumerate(order):
+        row = L.V_FIRST_LINE_ROW + i
+        pv.set(row, 1, CellWrite(account))
+        pv.set(row, 2, CellWrite(accounts[account]))
+        chapter = account[:1]
+        pv.set(row, 3, CellWrite(float(chapter) if chapter.isdigit() else "", f'IFERROR(VALUE(LEFT($A{row},1)),"")',
+                                 owned=True))
+        values = [a.get(account, ZERO) for a in amounts]
+        for k in range(n):
+            pv.set(row, first + k, CellWrite(_v(values[k]), f"SUMIFS({L.TABLE_INSTANTANES}[Montant],{L.TABLE_INSTANTANES}"
+                                                            f"[Version],{column_letter(first + k)}${L.V_LINES_HEADER_ROW},"
+                                                            f"{L.TABLE_INSTANTANES}[Compte],$A{row})", owned=True))
+        variances(row, values)
+    chapter_totals = [[sum((x for a, x in amounts[k].items() if a[:1] == str(c)), ZERO) for k in range(n)]
+                      for c in CHAPTERS]
+    for c in CHAPTERS:
+        row = L.V_FIRST_CHAPTER_ROW + c - 1
+        pv.set(row, 1, CellWrite(float(c)))
+        pv.set(row, 2, CellWrite(CHAPTER_LABELS[c]))
+        for k in range(n):
+            col = column_letter(first + k)
+            pv.set(row, first + k, CellWrite(_v(chapter_totals[c - 1][k]),
+                                             f"SUMIFS(${col}${L.V_FIRST_LINE_ROW}:${col}${last},"
+                                             f"$C${L.V_FIRST_LINE_ROW}:$C${last},$A{row})", owned=True))
+        variances(row, chapter_totals[c - 1])
+    row = L.V_TOTAL_ROW
+    pv.set(row, 2, CellWrite("Total postes 1 à 9"))
+    totals = [sum((chapter_totals[c - 1][k] for c in CHAPTERS), ZERO) for k in range(n)]
+    for k in range(n):
+        col = column_letter(first + k)
+        pv.set(row, first + k, CellWrite(_v(totals[k]), f"SUM({col}{L.V_FIRST_CHAPTER_ROW}:{col}{row - 1})", owned=True))
+    variances(row, totals)
+    if not versions:
+        pv.set(L.V_FIRST_CHAPTER_ROW - 1, first, CellWrite("Aucune version : xlprod snapshot"))
+
+
+def _plan_cost(plan: WritePlan, cost: FinalCost, t: Tracking, current: Version | None) -> None:
+    pc = plan.sheet(L.SHEET_COUT)
+    f = L.cost_formulas()
+    values: dict[tuple[int, int], CellValue] = {}
+    for n in CHAPTERS:
+        r = L.C_FIRST_CHAPTER_ROW + n - 1
+        pc.set(r, 1, CellWrite(float(n)))
+        pc.set(r, 2, CellWrite(CHAPTER_LABELS[n]))
+        init, spent, abroad = t.chapters[n].initial, cost.chapters[n], cost.chapters_abroad[n]
+        values |= {(r, 3): _v(init), (r, 4): _v(spent), (r, 5): _v(spent - abroad), (r, 6): _v(abroad),
+                   (r, 7): _v(spent - init), (r, 8): _v((spent - init) / init) if init else ""}
+    r = L.C_UNASSIGNED_ROW
+    pc.set(r, 2, CellWrite("À affecter"))
+    values |= {(r, 3): 0.0, (r, 4): _v(cost.unassigned), (r, 5): _v(cost.unassigned - cost.unassigned_abroad),
+               (r, 6): _v(cost.unassigned_abroad), (r, 7): _v(cost.unassigned), (r, 8): ""}
+    s = L.C_SUBTOTAL_ROW
+    pc.set(s, 2, CellWrite("Sous-total des dépenses"))
+    init = sum((t.chapters[n].initial for n in CHAPTERS), ZERO)
+    abroad = sum(cost.chapters_abroad.values(), ZERO) + cost.unassigned_abroad
+    values |= {(s, 3): _v(init), (s, 4): _v(cost.subtotal), (s, 5): _v(cost.subtotal - abroad), (s, 6): _v(abroad),
+               (s, 7): _v(cost.subtotal - init), (s, 8): _v((cost.subtotal - init) / init) if init else ""}
+    b, p, o, fi = L.C_BASE_ROW, L.C_PRODUCER_ROW, L.C_OVERHEAD_ROW, L.C_FINANCIAL_ROW
+    values |= {(b, 3): _v(cost.protocol_base), (b, 5): _v(cost.protocol_base),
+               (p, 3): _v(cost.producer_pay), (p, 4): _v(cost.producer_pay_cap), (p, 5): _v(cost.producer_pay_retained),
+               (o, 3): _v(cost.overhead), (o, 4): _v(cost.overhead_cap), (o, 5): _v(cost.overhead_retained),
+               (fi, 3): _v(cost.financial_costs), (fi, 4): _v(cost.financial_costs_cap),
+               (fi, 5): _v(cost.financial_costs_retained), (L.C_FILM_COST_ROW, 5): _v(cost.film_cost),
+               (L.C_CREDIT_ROW, 3): _v(cost.tax_credit_base),
+               (L.C_CREDIT_ROW, 4): _v(current.tax_credit_base if current else ZERO),
+               (L.C_CREDIT_ROW, 5): _v(cost.tax_credit_base - (current.tax_credit_base if current else ZERO)),
+               (L.C_DEADLINE_ROW, 3): excel_date(cost.deadline) if cost.deadline else ""}
+    for cell, formula in f.items():
+        pc.set(*cell, CellWrite(values[cell], formula, owned=True))
+    pc.clear_from_row = L.C_FIRST_COUNTRY_ROW
+    pc.clear_cols = (1, 3)
+    total = cost.subtotal
+    for k, (country, amount) in enumerate(cost.by_country.items()):
+        r = L.C_FIRST_COUNTRY_ROW + k
+        pc.set(r, 1, CellWrite(country))
+        formula = (f"SUM({L.AMOUNT_EUR})-{L.FOREIGN}" if country == "FR"
+                   else f'SUMIFS({L.AMOUNT_EUR},{L.TABLE_DEPENSES}[Pays],$A{r})')
+        pc.set(r, 2, CellWrite(_v(amount), formula, owned=True))
+        pc.set(r, 3, CellWrite(_v(amount / total) if total else "", f'IF(SUM({L.AMOUNT_EUR})=0,"",B{r}/SUM({L.AMOUNT_EUR}))',
+                               owned=True))

@@ -1,0 +1,140 @@
+"""« Figer une version du devis »: copy a devis' lines and what lies below them into the expense
+workbook, under a name, once and for all. The first version is the initial estimate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from xlprod.core.location import Location
+from xlprod.core.money import ZERO, format_eur, from_excel, to_excel
+from xlprod.kinds.depenses import layout as L
+from xlprod.kinds.depenses.model import Version, VersionLine
+from xlprod.kinds.depenses.reader import cell_text, excel_date
+from xlprod.kinds.depenses.recalc import table
+from xlprod.kinds.depenses.tracking import chapter_of
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.port import WorkbookPort
+
+FORBIDDEN = set("*?~")
+# the devis computes social charges per population in its Synthèse, not on lines: a version holds
+# them on the chapter-4 sub-chapter of each population (postes-cnc.json), where payroll posts them
+CHARGES_SUB_CHAPTER = {"technicien": "41", "ouvrier": "41", "stagiaire": "41", "réalisateur": "42", "cadre": "42",
+                       "artiste-interprète": "43", "figurant": "44", "permanent": "45", "auteur": "46"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: Version
+    skipped: int  # devis lines without a chapter account
+    first: bool
+
+    def render(self) -> str:
+        v = self.version
+        role = " (devis initial)" if self.first else ""
+        skipped = f" ; {self.skipped} ligne(s) sans compte de poste ignorée(s)" if self.skipped else ""
+        return (f"version « {v.name} »{role} figée : {len(v.lines)} lignes, postes 1 à 9 {format_eur(v.lines_total)}, "
+                f"total du devis {format_eur(v.total)}{skipped}")
+
+
+def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Version, int]:
+    """A devis workbook as a version: its lines' cached amounts and its totals, as last recalculated."""
+    where = Location(book=devis.book_name)
+    if devis.kind() != "devis":
+        raise WorkbookError(where, "ce classeur n'est pas un devis xlprod",
+                            "Donnez le devis de la production (--devis devis.xlsx).")
+    lines = devis.table("Devis")
+    total = devis.named_cell("DEVIS_TOTAL")
+    if lines is None or total is None or not isinstance(total[0], int | float):
+        raise WorkbookError(where, "le devis n'a pas de total calculé",
+                            "Recalculez le devis (xlprod recalc devis.xlsx), puis figez la version.")
+    if "Compte" not in lines.headers or "Montant" not in lines.headers:
+        raise WorkbookError(where, "le tableau Devis n'a pas ses colonnes Compte et Montant",
+                            "Repartez du devis xlprod de la production.")
+    a, m, lab = lines.headers.index("Compte"), lines.headers.index("Montant"), lines.headers.index("Libellé")
+    out: list[VersionLine] = []
+    skipped = 0
+    for row in lines.rows:
+        account = cell_text(row[a])
+        amount = row[m]
+        if not account and amount in (None, "", 0, 0.0):
+            continue
+        if chapter_of(account) is None or not isinstance(amount, int | float) or isinstance(amount, bool):
+            skipped += 1
+            continue
+        out.append(VersionLine(account, cell_text(row[lab]), from_excel(amount)))
+
+    out += _computed_charges(devis)
+
+    def named(n: str) -> Decimal:
+        found = devis.named_cell(n)
+        return from_excel(found[0]) if found and isinstance(found[0], int | float) else ZERO
+
+    version = Version(name=name, lines=tuple(out), date=dt.date.today(), source=source,
+                      overhead=named("DEVIS_FRAIS_GENERAUX"), contingency=named("DEVIS_IMPREVUS"),
+                      tax_credit_base=named("DEVIS_BASE_CREDIT_IMPOT"), total=from_excel(float(total[0])))
+    return version, skipped
+
+
+def _computed_charges(devis: WorkbookPort) -> list[VersionLine]:
+    from xlprod.cnc.payroll import CHARGED_CATEGORIES
+    from xlprod.cnc.reference import chapters_data
+    from xlprod.kinds.devis import layout as DL
+
+    cells = [(DL.SYN_FIRST_CHARGE_ROW + i, 5) for i in range(len(CHARGED_CATEGORIES))]
+    shown = devis.cell_values(DL.SHEET_SYNTHESE, cells)
+    names = chapters_data()["sub_chapters"]
+    by_sub: dict[str, Decimal] = {}
+    for cell, category in zip(cells, CHARGED_CATEGORIES, strict=True):
+        value = shown.get(cell)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value:
+            sub = CHARGES_SUB_CHAPTER.get(category.value, "41")
+            by_sub[sub] = by_sub.get(sub, ZERO) + from_excel(value)
+    return [VersionLine(sub, f"{names.get(sub, 'Charges sociales')} (calculées au devis)", amount)
+            for sub, amount in sorted(by_sub.items())]
+
+
+def check_name(book: WorkbookPort, name: str) -> str:
+    name = " ".join(name.split())
+    where = Location(book=book.book_name, sheet=L.SHEET_INSTANTANES)
+    if not name:
+        raise WorkbookError(where, "nom de version vide", "Donnez un nom : --nom \"Dépôt CNC\".")
+    if name[0] in "<>=" or FORBIDDEN & set(name):
+        raise WorkbookError(where, f"nom de version « {name} » : ni <, > ou = au début, ni *, ? ou ~ (les formules le "
+                            "liraient comme un critère)", "Choisissez un autre nom.")
+    meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
+    if "Nom" in meta.headers:
+        taken = {cell_text(r[meta.headers.index("Nom")]).casefold() for r in meta.rows}
+        if name.casefold() in taken:
+            raise WorkbookError(where, f"une version « {name} » existe déjà (les versions sont figées)",
+                                "Choisissez un autre nom, par exemple avec la date.")
+    return name
+
+
+def add_version(book: WorkbookPort, version: Version) -> bool:
+    """Append the version's lines and its row; True when it is the first (the initial estimate)."""
+    snaps = table(book, L.TABLE_INSTANTANES, L.SHEET_INSTANTANES)
+    meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
+    first = not any(cell_text(r[0]) for r in meta.rows)
+    where = Location(book=book.book_name, sheet=L.SHEET_INSTANTANES)
+    rows: list[list[object]] = [[version.name, line.account, line.label, to_excel(line.amount)]
+                                for line in version.lines]
+    if book.add_table_rows(snaps, rows) is None:
+        raise WorkbookError(where, "pas de place sous le tableau Instantanes pour la nouvelle version",
+                            "Libérez les lignes sous le tableau (colonnes A à D), puis relancez.")
+    day = excel_date(version.date) if version.date else None
+    if book.add_table_rows(meta, [[version.name, day, version.source, to_excel(version.total),
+                                   to_excel(version.overhead), to_excel(version.contingency),
+                                   to_excel(version.tax_credit_base)]]) is None:
+        raise WorkbookError(where, "pas de place sous le tableau ListeVersions",
+                            "Libérez les lignes sous le tableau (colonnes F à L), puis relancez.")
+    return first
+
+
+def snapshot(book: WorkbookPort, devis: WorkbookPort, name: str, source: str | Path) -> Snapshot:
+    name = check_name(book, name)
+    version, skipped = read_devis_version(devis, name, str(source))
+    first = add_version(book, version)
+    return Snapshot(version, skipped, first)
