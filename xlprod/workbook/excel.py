@@ -110,7 +110,13 @@ class ExcelBook:
             return None
         if not rows:
             return table
-        reuse = fill_blank and len(table.rows) == 1 and all(v in (None, "") for v in table.rows[0])
+        reuse = False
+        if fill_blank and len(table.rows) == 1:  # a new table's one row is blank but for its computed columns
+            first_row = ws.range((table.header_row + 1, table.first_col),
+                                 (table.header_row + 1, table.first_col + len(table.headers) - 1))
+            formulas = as_grid(first_row.formula, 1, len(table.headers))[0]
+            reuse = all(v in (None, "") or str(f or "").startswith("=")
+                        for v, f in zip(table.rows[0], formulas, strict=False))
         first = table.header_row + 1 if reuse else table.header_row + max(len(table.rows), 1) + 1
         last = first + len(rows) - 1
         width = len(table.headers)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlprod.core.money import ZERO, round_cents
+from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
 from xlprod.kinds.depenses.importer import import_ledger
 from xlprod.kinds.depenses.recalc import DepensesSummary, recalc_depenses
@@ -29,6 +30,8 @@ from xlprod.kinds.devis.recalc import recalc_devis
 from xlprod.kinds.registry import DemoPart
 from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
+from xlprod.workbook.port import WritePlan
+from xlprod.workbook.sheetxml import CellWrite
 from xlprod.workbook.xlsx_file import XlsxFile
 
 SAMPLE_FILE = "depenses-les-heures-claires.xlsx"
@@ -37,6 +40,7 @@ FEC_FILE = "FEC-les-heures-claires-octobre.txt"
 TODAY = dt.date(2026, 10, 15)  # the report's date: post-production
 PREP, SHOOT, SHOOT_END, POST, DELIVERY = (dt.date(2026, 3, 2), dt.date(2026, 5, 4), dt.date(2026, 6, 26),
                                           dt.date(2026, 6, 29), dt.date(2026, 11, 30))
+NOW = dt.datetime.combine(TODAY, dt.time(9, 0))
 TYPED_UNTIL = dt.date(2026, 9, 30)  # October comes from the accounts (FEC)
 # the distributor's signed budget moved some lines (devis account prefix -> factor)
 SIGNED_CHANGES = {"51": Decimal("1.12"), "71": Decimal("0.95"), "63": Decimal("1.08")}
@@ -45,6 +49,7 @@ OUTCOME = {"51": Decimal("1.31"), "52": Decimal("1.09"), "71": Decimal("1.17"), 
            "62": Decimal("1.12"), "34": Decimal("0.82"), "65": Decimal("0.88"), "85": Decimal("0.90"),
            "23": Decimal("1.04")}
 # how far each chapter is committed on the report's date
+CLOSED = ("34", "65")  # lines the administrator closed: their estimate to complete typed as 0
 COMMITTED = {1: 1.0, 2: 1.0, 3: 1.0, 4: 0.92, 5: 1.0, 6: 0.97, 7: 0.95, 8: 0.62, 9: 0.85}
 SUPPLIERS = {5: ["Ateliers Décor Ouest", "Costumes & Cie", "Maison Bréhat Accessoires"],
              6: ["Transports Le Goff", "Hôtel de la Rade", "Traiteur Ar Vag", "SNCF Voyageurs"],
@@ -179,6 +184,19 @@ def mapping_rows(version_amounts: dict[str, tuple[str, Decimal]]) -> list[tuple[
     return rows
 
 
+def close_lines(book: XlsxFile, prefixes: tuple[str, ...]) -> None:
+    """What the administrator types in the report: nothing left to spend on lines already closed."""
+    end = book.named_cell(L.LINES_END_NAME)
+    last = int(float(str(end[0]))) if end else L.FIRST_LINE_ROW
+    rows = range(L.FIRST_LINE_ROW, last + 1)
+    accounts = book.cell_values(L.SHEET_SUIVI, [(r, 1) for r in rows])
+    plan = WritePlan()
+    for r in rows:
+        if str(accounts.get((r, 1)) or "").startswith(prefixes):
+            plan.sheet(L.SHEET_SUIVI).set(r, L.COL["Reste à engager (saisi)"], CellWrite(0.0))
+    book.apply(plan)
+
+
 def build_sample(out_dir: Path, name: str = SAMPLE_FILE) -> tuple[Path, Path]:
     """The sample workbook, its two versions frozen and its FEC imported, not yet recalculated;
     returns (workbook, FEC)."""
@@ -205,6 +223,10 @@ def build_sample(out_dir: Path, name: str = SAMPLE_FILE) -> tuple[Path, Path]:
     add_version(book, first)
     add_version(book, second)
     import_ledger(book, fec.read_bytes(), fec.name)
+    book.refresh()
+    recalc_depenses(book, NOW)  # lays the report's lines out, where the administrator types
+    book.refresh()
+    close_lines(book, CLOSED)
     book.save()
     return path, fec
 
@@ -216,7 +238,7 @@ def demo_depenses(out_dir: Path) -> DemoPart:
     with atomic_path(path) as tmp:
         _, fec = build_sample(out_dir, tmp.name)
         book = XlsxFile(tmp, name=path.name)
-        report = recalc_depenses(book, dt.datetime.combine(TODAY, dt.time(9, 0)))
+        report = recalc_depenses(book, NOW)
         book.save(tmp)
     for done in (path, out_dir / DEVIS_V2_FILE, fec):
         record_demo_file(done)

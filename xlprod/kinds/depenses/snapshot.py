@@ -47,7 +47,7 @@ def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Ver
                             "Donnez le devis de la production (--devis devis.xlsx).")
     lines = devis.table("Devis")
     total = devis.named_cell("DEVIS_TOTAL")
-    if lines is None or total is None or not isinstance(total[0], int | float):
+    if lines is None or total is None or not isinstance(total[0], int | float) or total[0] == 0:
         raise WorkbookError(where, "le devis n'a pas de total calculé",
                             "Recalculez le devis (xlprod recalc devis.xlsx), puis figez la version.")
     if "Compte" not in lines.headers or "Montant" not in lines.headers:

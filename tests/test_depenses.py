@@ -1,0 +1,469 @@
+"""The expense workbook (issue 10): the cost report computed by Python, by LibreOffice from the
+saved file, and by hand, alike; imports that add nothing twice and update what a corrected export
+changed; versions frozen and compared; bad inputs located; what the user typed kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import recalc
+from xlprod.cli import main
+from xlprod.kinds.depenses import layout as L
+from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
+from xlprod.kinds.depenses.demo import FEC_FILE, build_sample, write_fec
+from xlprod.kinds.depenses.importer import import_ledger
+from xlprod.kinds.depenses.model import Entry, Status, Thresholds, Version, VersionLine
+from xlprod.kinds.depenses.snapshot import add_version
+from xlprod.kinds.depenses.tracking import CHAPTERS, compute_tracking
+from xlprod.kinds.devis.demo import build_sample as build_devis_sample
+from xlprod.workbook.libreoffice import recalculate_with_libreoffice
+from xlprod.workbook.port import WritePlan
+from xlprod.workbook.sheetxml import CellWrite
+from xlprod.workbook.xlsx_file import XlsxFile
+
+D = Decimal
+CONTRACT = ("DEPENSES_DEVIS_INITIAL", "DEPENSES_BUDGET_ACTUEL", "DEPENSES_ENGAGE", "DEPENSES_PAYE",
+            "DEPENSES_COUT_FINAL_ESTIME", "DEPENSES_ECART", "DEPENSES_A_AFFECTER", "DEPENSES_DEPENSES_FRANCE")
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    recalc(build_devis_sample(out))
+    path, _ = build_sample(out)
+    recalc(path)
+    return out
+
+
+@pytest.fixture
+def sample(sample_dir: Path, tmp_path: Path) -> Path:
+    for f in sample_dir.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    return tmp_path / "depenses-les-heures-claires.xlsx"
+
+
+def grid_differences(ours: Path, theirs: Path) -> list[str]:
+    a, b = XlsxFile(ours), XlsxFile(theirs)
+    out = []
+    for name in (*CONTRACT, *L.COST_NAMES):
+        x, y = a.named_cell(name)[0], b.named_cell(name)[0]
+        if (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 0.005) or x == y:
+            continue
+        if isinstance(x, dt.date) and isinstance(y, dt.date) and x == y:
+            continue
+        out.append(f"{name}: {x!r} / {y!r}")
+    for sheet in (L.SHEET_SUIVI, L.SHEET_VERSIONS, L.SHEET_COUT):
+        ga, gb = a._grid(sheet), b._grid(sheet)
+        for r in range(max(len(ga), len(gb))):
+            ra, rb = (ga[r] if r < len(ga) else []), (gb[r] if r < len(gb) else [])
+            for c in range(max(len(ra), len(rb))):
+                x, y = (ra[c] if c < len(ra) else None), (rb[c] if c < len(rb) else None)
+                if isinstance(x, float) and isinstance(y, float):
+                    if abs(x - y) >= 0.005:
+                        out.append(f"{sheet}!R{r + 1}C{c + 1}: {x} / {y}")
+                elif x != y and not (x in (None, "") and y in (None, "")):
+                    out.append(f"{sheet}!R{r + 1}C{c + 1}: {x!r} / {y!r}")
+    ta, tb = a.table(L.TABLE_DEPENSES), b.table(L.TABLE_DEPENSES)
+    j = ta.headers.index("Montant EUR")
+    out += [f"Depenses row {i}: {x[j]} / {y[j]}" for i, (x, y) in enumerate(zip(ta.rows, tb.rows, strict=True))
+            if not (isinstance(x[j], float) and isinstance(y[j], float) and abs(x[j] - y[j]) < 0.005)]
+    return out
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_agrees_on_every_cell_and_name_of_the_sample_cost_report(sample, tmp_path, libreoffice):
+    assert grid_differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_sees_a_change_the_cache_does_not_have(sample, tmp_path, libreoffice):
+    """The comparison above is not vacuous: an amount changed without recalculation shows."""
+    book = XlsxFile(sample)
+    plan = WritePlan()
+    plan.sheet(L.SHEET_DEPENSES).set(L.HEADER_ROW + 1, L.DEPENSES_HEADERS.index("Montant HT") + 1, CellWrite(99_999.0))
+    book.apply(plan)
+    book.save()
+    diffs = grid_differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo"))
+    assert any(d.startswith("DEPENSES_ENGAGE") for d in diffs)
+
+
+def test_the_sample_report_has_overruns_savings_versions_and_an_unassigned_bucket(sample):
+    report = recalc(sample, write=False)
+    data = report.to_json()
+    assert data["initial_version"] == "Dépôt CNC" and data["current_version"] == "Budget signé distributeur"
+    assert 1500 <= data["entries"] <= 5000
+    assert data["overruns"] and data["savings"] and data["recommendations"]
+    assert D(data["unassigned"]) == D("2452.50")  # the two FEC lines on accounts no correspondence names
+    assert report.errors == 0
+    chapters = data["chapters"]
+    # sums by line equal sums by chapter, for every figure
+    for key in ("initial", "current", "committed", "paid", "efc", "variance"):
+        by_line = sum(D(x[key]) for x in data["lines"])
+        by_chapter = sum(D(chapters[str(n)][key]) for n in CHAPTERS)
+        assert by_line == by_chapter, key
+        assert by_chapter + (D(data["unassigned"]) if key in ("committed", "efc", "variance") else 0) == D(
+            data["total"][key]) or key == "paid"
+
+
+def test_the_contract_names_hold_cached_values(sample):
+    book = XlsxFile(sample)
+    for name in (*CONTRACT, "DEPENSES_VERSION_INITIALE", "DEPENSES_VERSION_ACTUELLE", *L.COST_NAMES):
+        found = book.named_cell(name)
+        assert found is not None and found[0] not in (None, ""), name
+    assert book.named_cell("DEPENSES_ECART")[0] == pytest.approx(
+        book.named_cell("DEPENSES_COUT_FINAL_ESTIME")[0] - book.named_cell("DEPENSES_DEVIS_INITIAL")[0], abs=0.005)
+    deadline = book.named_cell("DEPENSES_ECHEANCE_COMPTE")[0]
+    assert deadline == dt.date(2027, 8, 15)  # visa 15/12/2026 + 8 months
+
+
+def _small(tmp_path: Path, entries: list[dict[str, object]], versions: list[Version] | None = None) -> Path:
+    path = tmp_path / "dep.xlsx"
+    build_depenses(path, DepensesInputs(title="Essai", entries=entries))
+    if versions:
+        book = XlsxFile(path)
+        for v in versions:
+            add_version(book, v)
+        book.save()
+    return path
+
+
+V1 = Version("Dépôt CNC", (VersionLine("2301", "Chef opérateur", D("40000")), VersionLine("5101", "Décor", D("30000")),
+                           VersionLine("7101", "Caméra", D("20000"))), contingency=D("5000"), overhead=D("6300"))
+V2 = Version("Signé", (VersionLine("2301", "Chef opérateur", D("42000")), VersionLine("5101", "Décor", D("30000")),
+                       VersionLine("7101", "Caméra", D("18000"))), contingency=D("5000"), overhead=D("6300"))
+
+
+def test_a_hand_computed_report(tmp_path):
+    entries = [
+        {"date": dt.date(2026, 5, 4), "account": "2301", "amount": 21_000.0, "status": "payé"},
+        {"date": dt.date(2026, 5, 11), "account": "2301", "amount": 21_000.0, "status": "facturé"},
+        {"date": dt.date(2026, 4, 2), "account": "5101", "amount": 36_000.0, "status": "engagé"},
+        {"date": dt.date(2026, 4, 2), "account": "7101", "amount": 1_000.0, "currency": "GBP", "rate": 1.17,
+         "country": "GB", "status": "payé"},
+        {"date": dt.date(2026, 4, 3), "account": "", "amount": 500.0, "status": "payé"},
+    ]
+    path = _small(tmp_path, entries, [V1, V2])
+    report = recalc(path)
+    assert report.errors == 0
+    data = report.to_json()
+    lines = {x["account"]: x for x in data["lines"]}
+    # 2301: budget 42 000, committed 42 000 -> ETC 0, EFC 42 000, variance +2 000 against the initial 40 000
+    assert (lines["2301"]["committed"], lines["2301"]["paid"], lines["2301"]["efc"], lines["2301"]["variance"]) == (
+        "42000.00", "21000.00", "42000.00", "2000.00")
+    assert lines["2301"]["status"] == "conforme"  # 5 % exactly is not above the threshold
+    # 5101: committed 36 000 over a budget of 30 000 -> EFC 36 000, +20 % : dépassement
+    assert (lines["5101"]["efc"], lines["5101"]["variance"], lines["5101"]["status"]) == ("36000.00", "6000.00",
+                                                                                          "dépassement")
+    # 7101: 1 000 GBP at 1.17 = 1 170 € committed, ETC 18 000 − 1 170 = 16 830, EFC 18 000, −10 %: économie
+    assert (lines["7101"]["committed"], lines["7101"]["to_complete"], lines["7101"]["variance"],
+            lines["7101"]["status"]) == ("1170.00", "16830.00", "-2000.00", "économie")
+    assert data["unassigned"] == "500.00"
+    assert data["total"]["efc"] == "96500.00"  # 42 000 + 36 000 + 18 000 + 500
+    assert data["contingency_used"] == "6500.00"  # 96 500 − the current budget of 90 000
+    assert data["france"] == "78500.00"  # 42 000 + 36 000 + 500: the camera was rented in London
+    assert XlsxFile(path).named_cell("DEPENSES_DEPENSES_FRANCE")[0] == pytest.approx(78_500.0)
+
+
+def test_france_is_everything_not_typed_abroad(tmp_path):
+    entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
+               {"account": "2301", "amount": 30.0, "country": "fr"}]
+    path = _small(tmp_path, entries, [V1])
+    report = recalc(path)
+    assert report.to_json()["france"] == "1030.00"
+    book = XlsxFile(path)
+    assert book.named_cell("DEPENSES_DEPENSES_FRANCE")[0] == pytest.approx(1030.0)
+    assert book.table(L.TABLE_DEPENSES).rows[1][L.DEPENSES_HEADERS.index("Pays")] == "BE"  # normalised in place
+
+
+def test_a_typed_estimate_to_complete_is_kept_and_used(tmp_path):
+    path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    row = next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
+               if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == "7101")
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(row, L.COL["Reste à engager (saisi)"], CellWrite(2500.0))
+    book.apply(plan)
+    book.save()
+    data = recalc(path).to_json()
+    line = next(x for x in data["lines"] if x["account"] == "7101")
+    assert (line["to_complete"], line["efc"], line["variance"]) == ("2500.00", "7500.00", "-12500.00")
+    again = XlsxFile(path)
+    assert again.cell_values(L.SHEET_SUIVI, [(row, L.COL["Reste à engager (saisi)"])])[
+        (row, L.COL["Reste à engager (saisi)"])] == 2500.0
+
+
+def test_recalculating_twice_gives_the_same_file(sample):
+    recalc(sample)
+    first = _parts(sample)
+    recalc(sample)
+    assert _parts(sample) == first
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
+
+
+def test_user_content_beside_the_tables_survives(tmp_path):
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0}], [V1])
+    book = XlsxFile(path)
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(L.FIRST_LINE_ROW + 1, 20, CellWrite("note du producteur"))
+    plan.sheet(L.SHEET_DEPENSES).set(2, 20, CellWrite("à vérifier avec la compta"))
+    book.apply(plan)
+    book.save()
+    recalc(path)
+    recalc(path)
+    book = XlsxFile(path)
+    assert book.cell_values(L.SHEET_SUIVI, [(L.FIRST_LINE_ROW + 1, 20)])[(L.FIRST_LINE_ROW + 1, 20)] == "note du producteur"
+    assert book.cell_values(L.SHEET_DEPENSES, [(2, 20)])[(2, 20)] == "à vérifier avec la compta"
+
+
+# -- imports -----------------------------------------------------------------------------------
+
+OCTOBER = [
+    {"date": dt.date(2026, 10, 1), "piece": "FA-1", "supplier": "TSF Caméra", "account": "7101", "label": "Caméra",
+     "amount": 4000.0, "vat": 800.0, "ledger_account": "6135"},
+    {"date": dt.date(2026, 10, 2), "piece": "FA-2", "supplier": "Transpalux", "account": "7101", "label": "Lumière",
+     "amount": 2500.0, "vat": 500.0, "ledger_account": "6135"},
+    {"date": dt.date(2026, 10, 12), "piece": "FA-3", "supplier": "Ateliers Décor Ouest", "account": "5101",
+     "label": "Décor", "amount": 12000.0, "vat": 2400.0, "ledger_account": "6061"},
+    {"date": dt.date(2026, 10, 13), "piece": "FA-4", "supplier": "Hôtel de la Rade", "account": "6201",
+     "label": "Hôtel", "amount": 900.0, "vat": 90.0, "ledger_account": "6251"},
+]
+MAPPING = [("61357101", "7101", ""), ("60615101", "5101", ""), ("62516201", "6201", "")]
+
+
+def _workbook_for_import(tmp_path: Path) -> Path:
+    path = tmp_path / "dep.xlsx"
+    build_depenses(path, DepensesInputs(title="Essai", mapping=MAPPING))
+    book = XlsxFile(path)
+    add_version(book, V1)
+    book.save()
+    return path
+
+
+def _import(path: Path, fec: Path) -> object:
+    book = XlsxFile(path)
+    summary = import_ledger(book, fec.read_bytes(), fec.name)
+    book.save()
+    return summary
+
+
+def test_importing_a_fec_maps_accounts_keeps_the_unmapped_and_reconciles(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    s = _import(path, fec)
+    assert "FEC 18 colonnes" in s.detection and "Windows-1252" in s.detection and "barre verticale" in s.detection
+    assert s.added == 6 and s.unassigned == 2  # the demo's two receptions on 6257 and 6234
+    assert s.selected_debit - s.selected_credit == D("4000") + D("2500") + D("12000") + D("900") + D("1840") + D("612.5")
+    # the file's debit total is the expenses' plus the VAT lines'
+    assert s.debit_total == s.selected_debit + D("800") + D("500") + D("2400") + D("90") + D("368") + D("122.5")
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    accounts = [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows]
+    assert accounts.count("7101") == 2 and accounts.count(None) + accounts.count("") == 2
+    status = {r[L.DEPENSES_HEADERS.index("N° pièce")]: r[L.DEPENSES_HEADERS.index("Statut")] for r in rows}
+    assert status["FA-1"] == "payé" and status["FA-3"] == "facturé"  # lettered on 14/10 up to the 10th
+    report = recalc(path)
+    assert report.to_json()["unassigned"] == "2452.50"
+
+
+def test_reimporting_the_same_fec_adds_nothing_and_a_corrected_one_updates(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    _import(path, fec)
+    before = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    again = _import(path, fec)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows == before
+    corrected = [dict(e) for e in OCTOBER]
+    corrected[1]["amount"] = 2750.0
+    write_fec(fec, corrected)
+    s = _import(path, fec)
+    assert (s.added, s.updated, s.unchanged) == (0, 1, 5)
+    assert "Montant HT" in s.changes[0]
+    amounts = [r[L.DEPENSES_HEADERS.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert 2750.0 in amounts and 2500.0 not in amounts
+
+
+def test_a_users_assignment_of_an_unmapped_line_survives_a_reimport(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    i = next(i for i, r in enumerate(t.rows) if r[L.DEPENSES_HEADERS.index("Compte général")] == "6257")
+    plan = WritePlan()
+    plan.sheet(L.SHEET_DEPENSES).set(t.header_row + 1 + i, L.DEPENSES_HEADERS.index("Compte devis") + 1,
+                                     CellWrite("6501"))
+    book.apply(plan)
+    book.save()
+    s = _import(path, fec)
+    assert s.updated == 0
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert rows[i][L.DEPENSES_HEADERS.index("Compte devis")] == "6501"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(0, len(OCTOBER) - 1), min_size=1, max_size=6, unique=True))
+def test_importing_any_subset_twice_gives_the_same_workbook(tmp_path_factory, chosen):
+    tmp = tmp_path_factory.mktemp("idem")
+    path = _workbook_for_import(tmp)
+    fec = tmp / "fec.txt"
+    write_fec(fec, [OCTOBER[i] for i in chosen])
+    _import(path, fec)
+    once = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    _import(path, fec)
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows == once
+
+
+def test_the_import_command_prints_what_it_detected_and_the_reconciliation(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    assert main(["import", str(path), str(fec)]) == 0
+    out = capsys.readouterr().out
+    assert "6 nouvelles, 0 mises à jour, 0 déjà présentes" in out and "à affecter : 2" in out
+    assert "Windows-1252" in out and "celui du fichier" in out
+    assert main(["import", str(path), str(fec), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unchanged"] == 6 and data["report"]["kind"] == "depenses"
+
+
+def test_an_unbalanced_fec_entry_is_reported_at_its_file_line(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    text = fec.read_bytes().decode("cp1252").replace("|0,00|4800,00|", "|0,00|4700,00|", 1)
+    fec.write_bytes(text.encode("cp1252"))
+    assert main(["import", str(path), str(fec)]) == 1
+    out = capsys.readouterr().out
+    assert "fec.txt:2: erreur DEP103" in out  # the entry's first line
+
+
+# -- snapshots --------------------------------------------------------------------------------
+
+def test_a_snapshot_freezes_every_line_and_the_computed_charges(tmp_path, capsys):
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    assert main(["new", "depenses", str(tmp_path / "dep.xlsx")]) == 0
+    assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "Dépôt CNC"]) == 0
+    assert "(devis initial) figée" in capsys.readouterr().out
+    book = XlsxFile(tmp_path / "dep.xlsx")
+    sous_total = XlsxFile(devis).named_cell("DEVIS_SOUS_TOTAL")[0]
+    assert book.named_cell("DEPENSES_DEVIS_INITIAL")[0] == pytest.approx(sous_total, abs=0.005)
+    assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "dépôt cnc"]) == 2
+    assert "existe déjà" in capsys.readouterr().err
+    assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "V*2"]) == 2
+    assert "critère" in capsys.readouterr().err
+
+
+def test_a_devis_never_recalculated_cannot_be_frozen(tmp_path, capsys):
+    devis = build_devis_sample(tmp_path)  # built, not recalculated: no cached total
+    assert main(["new", "depenses", str(tmp_path / "dep.xlsx")]) == 0
+    capsys.readouterr()
+    assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "V1"]) == 2
+    assert "xlprod recalc" in capsys.readouterr().err
+
+
+# -- bad inputs -------------------------------------------------------------------------------
+
+def test_text_in_an_amount_is_located_and_holds_the_report(tmp_path):
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0}, {"account": "2301", "amount": "cent euros"}], [V1])
+    report = recalc(path)
+    bad = [i for i in report.issues if i.code == "DEP001"]
+    assert bad and str(bad[0].location).endswith("Dépenses!F6")
+    assert report.to_json()["provisional"] is True
+
+
+def test_a_number_typed_as_text_is_read_and_written_back_as_a_number(tmp_path):
+    path = _small(tmp_path, [{"account": "2301", "amount": "1 250,50"}], [V1])
+    report = recalc(path)
+    assert [i.code for i in report.issues if i.code.startswith("DEP00")] == ["DEP002"]
+    assert report.to_json()["total"]["committed"] == "1250.50"
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][L.DEPENSES_HEADERS.index("Montant HT")] == 1250.5
+
+
+def test_a_foreign_amount_without_a_rate_is_an_error(tmp_path):
+    path = _small(tmp_path, [{"account": "8501", "amount": 1000.0, "currency": "USD"}], [V1])
+    assert "DEP008" in [i.code for i in recalc(path).issues]
+
+
+def test_an_account_formulas_would_read_as_a_criterion_is_refused(tmp_path):
+    path = _small(tmp_path, [{"account": "23*", "amount": 10.0}], [V1])
+    report = recalc(path)
+    assert "DEP004" in [i.code for i in report.issues] and report.to_json()["provisional"] is True
+
+
+def test_an_unknown_current_version_is_refused(tmp_path):
+    path = _small(tmp_path, [], [V1])
+    book = XlsxFile(path)
+    where = book.named_cell("PARAM_VERSION_ACTUELLE")[1]
+    plan = WritePlan()
+    plan.sheet(where.sheet).set(int(where.cell[1:]), 3, CellWrite("Version fantôme"))
+    book.apply(plan)
+    book.save()
+    assert "DEP013" in [i.code for i in recalc(path).issues]
+
+
+def test_a_missing_column_is_named(tmp_path):
+    import openpyxl
+
+    path = _small(tmp_path, [{"account": "2301", "amount": 10.0}], [V1])
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEPENSES]
+    ws.tables[L.TABLE_DEPENSES].tableColumns[10].name = "Etat"
+    ws.cell(L.HEADER_ROW, 11).value = "Etat"
+    wb.save(path)
+    report = recalc(path)
+    assert any(i.code == "DEP011" and "Statut" in i.message for i in report.issues)
+
+
+def test_every_status_counts_as_committed_and_only_paid_as_paid():
+    entries = [Entry("2301", D("100"), Status.COMMITTED), Entry("2301", D("10"), Status.INVOICED),
+               Entry("2301", D("1"), Status.PAID)]
+    t = compute_tracking(entries, V1, V1, {}, Thresholds())
+    line = next(x for x in t.lines if x.account == "2301")
+    assert (line.figures.committed, line.figures.paid, line.figures.open_commitments) == (D("111"), D("1"), D("110"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["2301", "5101", "7101", "4101", "9101", ""]),
+                          st.integers(-500_000, 5_000_000).map(lambda c: D(c) / 100),
+                          st.sampled_from(list(Status))), max_size=40))
+def test_lines_add_up_to_their_chapters_and_the_total_to_all_entries(raw):
+    entries = [Entry(a, amount, s) for a, amount, s in raw]
+    t = compute_tracking(entries, V1, V2, {}, Thresholds())
+    for n in CHAPTERS:
+        assert sum((x.figures.committed for x in t.lines if x.chapter == n), D(0)) == t.chapters[n].committed
+    assert t.total.committed == sum((e.amount_eur for e in entries), D(0))
+    assert t.total.efc == sum((x.figures.efc for x in t.lines), D(0)) + t.unassigned.efc
+
+
+def test_the_demo_writes_the_cost_report_its_signed_devis_and_its_fec(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Suivi des dépenses — " in out and "Coût définitif (protocole)" in out
+    assert (tmp_path / FEC_FILE).exists() and (tmp_path / "depenses-les-heures-claires.xlsx").exists()
+
+
+def test_a_second_run_of_the_cli_recalc_reports_the_same(sample, capsys):
+    assert main(["recalc", str(sample), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["recalc", str(sample), "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert first == second
