@@ -29,6 +29,16 @@ def check_cost_report(t: Tracking, cost: FinalCost, current: Version | None, boo
     def cost_cell(row: int, col: int) -> Location:
         return Location(book=book, sheet=L.SHEET_COUT, cell=f"{column_letter(col)}{row}")
 
+    new = [(k, line) for k, line in enumerate(t.lines) if line.status is TrackingStatus.NEW]
+    for k, line in new[:20]:
+        out.append(warning("DEP005", suivi(L.FIRST_LINE_ROW + k, "Compte"),
+                           f"Compte {line.account} : {format_eur(line.figures.committed)} de dépenses sur un compte "
+                           "qu'aucune version du devis ne contient (ligne « hors devis »).",
+                           "Vérifiez le compte (faute de frappe ?) ; sinon c'est un coût nouveau, suivi sur sa ligne : "
+                           "prévoyez-le dans la prochaine version du devis."))
+    if len(new) > 20:
+        out.append(warning("DEP005", suivi(L.FIRST_LINE_ROW + new[20][0], "Compte"),
+                           f"… et {len(new) - 20} autre(s) compte(s) hors devis.", "Voyez le Suivi (statut « hors devis »)."))
     for n in t.chapters:
         status = t.chapter_status(n)
         f = t.chapters[n]

@@ -101,7 +101,7 @@ def generate_entries(version_amounts: dict[str, tuple[str, Decimal]], seed: int 
         factor = next((f for p, f in OUTCOME.items() if account.startswith(p)), Decimal(1))
         factor *= Decimal(str(round(rng.uniform(0.97, 1.03), 3)))
         spend = round_cents(amount * factor * Decimal(str(COMMITTED[chapter])))
-        n = 12 if chapter in (2, 3) else 6 if chapter == 4 else max(1, min(10, int(spend // 9000) + 1))
+        n = {2: 17, 3: 10, 4: 7}.get(chapter) or max(1, min(12, int(spend // 6000) + 1))  # weekly pay, monthly charges
         shares = [rng.uniform(0.6, 1.4) for _ in range(n)]
         total_share = sum(shares)
         parts = [round_cents(spend * Decimal(str(s / total_share))) for s in shares]

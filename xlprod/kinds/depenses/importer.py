@@ -20,7 +20,7 @@ from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import DEFAULT_CSV_MAPPING, LedgerLine, LedgerRead, looks_like_fec, read_fec, read_ledger_csv
 from xlprod.kinds.depenses.model import Status
-from xlprod.kinds.depenses.reader import cell_text, excel_date
+from xlprod.kinds.depenses.reader import STATUSES, cell_text, excel_date
 from xlprod.kinds.depenses.recalc import table
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, WritePlan
@@ -156,11 +156,11 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
         ident = "|".join((x.piece, x.account or x.devis_account)) if x.piece else "|".join(
             (x.date.isoformat(), fold(x.supplier), fold(x.label), x.account or x.devis_account, f"{x.amount:.2f}"))
         n = seen[ident] = seen.get(ident, 0) + 1
-        status = {"paye": Status.PAID, "payé": Status.PAID, "facture": Status.INVOICED}.get(fold(x.status))
+        known = STATUSES.get(fold(x.status)) if x.status else Status.COMMITTED
         rows.append({"key": f"CSV|{ident}|{n}", "date": x.date, "piece": x.piece, "supplier": x.supplier,
                      "account": account, "label": x.label, "amount": x.amount, "vat": x.vat if x.vat is not None else ZERO,
-                     "currency": x.currency or "", "rate": x.rate, "status": (status or Status.COMMITTED).value
-                     if x.status or status else Status.COMMITTED.value,
+                     "currency": x.currency or "", "rate": x.rate,
+                     "status": known.value if known is not None else x.status,  # an unknown one: said at recalc
                      "payment_date": x.payment_date, "country": x.country, "tags": x.tags,
                      "ledger_account": x.account, "line": x.line})
         summary.selected += 1
@@ -188,7 +188,7 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     if looks_like_fec(data):
         read = read_fec(data, file_name)
     else:
-        read = read_ledger_csv(data, file_name, read_columns(book))
+        read = read_ledger_csv(data, file_name, read_columns(book), optional_absent=True)
     summary = ImportSummary(file=file_name, detection=read.detection.describe(), lines_read=read.lines_read,
                             debit_total=read.debit_total, credit_total=read.credit_total, issues=list(read.issues))
     rows = (_rows_from_fec(read, mapping, file_name, summary) if read.detection.format == "FEC"

@@ -20,7 +20,8 @@ Issue codes:
 - DEP110 avertissement : un FEC séparé par des points-virgules (la norme veut tabulation ou « | »)
 - DEP111 avertissement : aucune ligne de données sous l'en-tête
 - DEP112 erreur : un taux de change nul ou négatif
-- DEP113 à DEP119 : réservés
+- DEP113 avertissement : des colonnes facultatives de la correspondance absentes du CSV (champs laissés vides)
+- DEP114 à DEP119 : réservés
 """
 
 from __future__ import annotations
@@ -597,11 +598,14 @@ def _csv_separator(line: str) -> str | None:
     return best if counts[best] else None
 
 
-def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = None) -> LedgerRead:
+def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = None,
+                    optional_absent: bool = False) -> LedgerRead:
     """Lines of a CSV export; ``mapping`` maps xlprod fields to the file's headers.
 
     With the default mapping only date, label and amount must be present; with an explicit one every mapped
-    column must be (a header the user names and the file lacks is a typo, not an option). Amounts are taken as
+    column must be (a header the user names and the file lacks is a typo, not an option), unless
+    ``optional_absent``: the workbook's saved mapping lists every field, and an export has some; the
+    optional ones it lacks are then said (DEP113) and left blank. Amounts are taken as
     written: the currency and exchange rate are reported, not applied."""
     issues = _Issues(name)
     explicit = mapping is not None
@@ -623,7 +627,12 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
 
     layout = _csv_layout(src, sep, name)
     headers = layout.headers
-    cols = _csv_columns(headers, wanted, explicit, name, header_no)
+    ignored: list[str] = []
+    cols = _csv_columns(headers, wanted, explicit, name, header_no, ignored if optional_absent else None)
+    if ignored:
+        issues.add(warning, "DEP113", header_no, "colonne(s) de la correspondance absente(s) du CSV, champ(s) laissé(s) "
+                   "vide(s) : " + ", ".join(f"« {h} »" for h in ignored),
+                   "Rien à faire si l'export n'a pas ces colonnes ; sinon corrigez leur nom dans ColonnesImport.")
     width = len(headers)
     first = layout.blank.index(False) + 1  # the record after the header
     body_starts = np.array(layout.starts[first:], dtype=np.int64)
@@ -757,8 +766,10 @@ def _csv_layout(src: _Source, sep: str, name: str) -> _Layout:
 
 
 def _csv_columns(headers: list[str], wanted: dict[str, str], explicit: bool, name: str,
-                 header_no: int) -> dict[str, int]:
-    """Field -> column index, by header compared without case, accents or extra spaces."""
+                 header_no: int, ignored: list[str] | None = None) -> dict[str, int]:
+    """Field -> column index, by header compared without case, accents or extra spaces. The date,
+    label and amount columns must be there; an optional column the mapping names and the file lacks
+    is listed in ``ignored`` (said to the user), or refused when no list is given."""
     where = _at(name, header_no)
     found: dict[str, list[int]] = {}
     for index, header in enumerate(headers):
@@ -773,8 +784,10 @@ def _csv_columns(headers: list[str], wanted: dict[str, str], explicit: bool, nam
                                 "Gardez une seule colonne de ce nom.")
         if at:
             cols[fieldname] = at[0]
-        elif explicit or fieldname in ("date", "label", "amount"):
+        elif fieldname in ("date", "label", "amount", "debit", "credit") or (explicit and ignored is None):
             absent.append(header)
+        elif explicit and ignored is not None:
+            ignored.append(header)
     if "amount" not in wanted and not ("debit" in wanted and "credit" in wanted):
         raise WorkbookError(where, "la correspondance ne donne ni le montant ni les colonnes débit et crédit",
                             "Indiquez la colonne du montant HT (amount) ou celles du débit et du crédit.")
