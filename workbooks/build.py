@@ -8,6 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from xlprod.kinds.depenses import KIND as DEPENSES
+from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
+from xlprod.kinds.depenses.demo import build_sample as build_depenses_sample
 from xlprod.kinds.devis import KIND as DEVIS
 from xlprod.kinds.devis.builder import build_devis, catalogue_rows
 from xlprod.kinds.devis.demo import build_sample
@@ -39,9 +42,15 @@ def main() -> None:
         build_tresorerie(template, TresoInputs(title="Titre de l'œuvre", devis="devis.xlsx"), buttons=TRESO.buttons())
         _recalc(template)  # a new plan: the calendar and the sources to fill, said in Contrôles
         written.append(template)
+    for suffix in (".xlsx", ".xlsm"):
+        template = HERE / f"depenses-modele{suffix}"
+        build_depenses(template, DepensesInputs(title="Titre de l'œuvre", devis="devis.xlsx"), buttons=DEPENSES.buttons())
+        _recalc(template)  # no version yet: said in Contrôles
+        written.append(template)
     devis = build_sample(HERE / "exemple")
     _recalc(devis)
     _recalc(build_treso_sample(HERE / "exemple", devis))
+    _recalc(build_depenses_sample(HERE / "exemple")[0])
     print(f"written: {', '.join(map(str, written))}, {HERE / 'exemple'}")
 
 
