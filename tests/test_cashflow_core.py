@@ -147,13 +147,24 @@ def test_a_pre_sale_broadcast_before_its_media_window_is_said():
     assert [i.code for i in found] == ["TRE014"] and "10/08/2027" in found[0].message
 
 
-def test_past_months_take_the_actual_payments_the_expense_workbook_will_give():
-    plan = CashPlan(sources=(), calendar=CAL, budget=BUDGET, parameters=NO_VAT,
-                    actuals={"2": {dt.date(2026, 3, 1): D(55_000), dt.date(2026, 4, 1): D(61_000)}},
+def test_past_months_take_the_actual_payments_and_the_rest_of_the_budget_follows_the_forecast():
+    budget = BUDGET.model_copy(update={"overhead": D(50_000)})
+    plan = CashPlan(sources=(), calendar=CAL, budget=budget, parameters=NO_VAT,
+                    actuals={"2": {dt.date(2026, 3, 1): D(55_000), dt.date(2026, 4, 1): D(61_000),
+                                   dt.date(2026, 5, 1): D(1)}},  # after the date given: not yet actual
                     actuals_through=dt.date(2026, 4, 30))
     flow = compute_cash_flow(plan)
     forecast = compute_cash_flow(plan.model_copy(update={"actuals_through": None}))
     assert flow.payments["2"][dt.date(2026, 3, 1)] == D(55_000) and flow.payments["2"][dt.date(2026, 4, 1)] == D(61_000)
-    assert flow.payments["2"][dt.date(2026, 5, 1)] == forecast.payments["2"][dt.date(2026, 5, 1)]  # later: forecast
     assert not [m for m in flow.payments["1"] if m <= dt.date(2026, 4, 1)]  # past months are actuals: none recorded
     assert forecast.payments["1"][dt.date(2026, 1, 1)] > 0
+    # later months: what remains of each budget, spread as the forecast spread what it had left to pay
+    for key in ("1", "2"):
+        assert sum(flow.payments[key].values()) == sum(forecast.payments[key].values())
+    late = [m for m in forecast.payments["2"] if m > dt.date(2026, 4, 1)]
+    left = {m: forecast.payments["2"][m] for m in late}
+    remaining = sum(forecast.payments["2"].values()) - D(116_000)
+    for m in late:  # proportional, to the cent (cumulative rounding)
+        assert abs(flow.payments["2"].get(m, D(0)) - remaining * left[m] / sum(left.values())) <= D("0.01")
+    overhead = list(forecast.payments["frais_generaux"])  # a provision, never an entry: its forecast stays
+    assert overhead and all(flow.payments["frais_generaux"][m] == forecast.payments["frais_generaux"][m] for m in overhead)

@@ -7,6 +7,6 @@ from xlprod.kinds.devis import KIND as DEVIS
 from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report, Summary
 from xlprod.kinds.tresorerie import KIND as TRESORERIE
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS, TRESORERIE, DEPENSES)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEVIS, DEPENSES, TRESORERIE)}  # a kind reads those before it
 
 __all__ = ["KINDS", "Action", "DemoPart", "Kind", "NewOption", "Report", "Summary"]

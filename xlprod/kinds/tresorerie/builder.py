@@ -32,6 +32,8 @@ class TresoInputs:
     budget: dict[str, float] = field(default_factory=dict)  # budget key -> amount (when no devis)
     singled: list[tuple[str, str, dict[Phase, float]]] = field(default_factory=list)  # devis account, label, shares
     opening_balance: float = 0.0
+    depenses: str = ""  # relative path of the expense workbook whose payments are actual
+    actuals_through: dt.date | None = None
 
 
 def _table(ws: Any, first_row: int, first_col: int, name: str, columns: Sequence[L.Column], rows: list[list[object]],
@@ -134,6 +136,8 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
             value = inputs.title
         elif key == "solde_initial":
             value = inputs.opening_balance
+        elif key == "depenses_fichier":
+            value = inputs.depenses
         elif unit in ("%", "€", "mois") and default:
             value = float(default)
         prow.append([key, label, value, unit, float(default) if unit in ("%", "€", "mois") and default else default,
@@ -141,12 +145,17 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     par.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + len(prow), 5, {
         "name": L.TABLE_PARAMETRES, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt["header"]} for h in L.PARAM_COLUMNS], "data": prow})
-    for i, (_key, name, _label, _default, unit, _source) in enumerate(L.PARAMETERS):
+    for i, (_key, _name, _label, _default, unit, _source) in enumerate(L.PARAMETERS):
+        name = _name
         row = L.HEADER_ROW + 1 + i
-        style = {"%": "percent", "€": "money", "mois": "int"}.get(unit, "text")
+        style = {"%": "percent", "€": "money", "mois": "int", "date": "date"}.get(unit, "text")
         value = prow[i][2]
         if isinstance(value, float):
             par.write_number(row - 1, 2, value, fmt[style])
+        elif unit == "date" and _name == "TRESO_REALISE_JUSQUA" and inputs.actuals_through is not None:
+            par.write_datetime(row - 1, 2, dt.datetime.combine(inputs.actuals_through, dt.time()), fmt[style])
+        elif unit == "date" and not value:
+            par.write_blank(row - 1, 2, None, fmt[style])
         else:
             par.write_string(row - 1, 2, str(value), fmt["text"])
         wb.define_name(name, f"={quote_sheet(L.SHEET_PARAMETRES)}!$C${row}")
@@ -223,6 +232,22 @@ def build_tresorerie(path: str | Path, inputs: TresoInputs, buttons: Sequence[tu
     chart.set_y_axis({"num_format": '#,##0\\ "€"'})
     chart.set_size({"width": 900, "height": 300})
     ts.insert_chart("E4", chart)
+
+    # -- Réalisé -------------------------------------------------------------------------------
+    rea = sheets[L.SHEET_REALISE]
+    rea.write("A1", "Paiements réels", fmt["title"])
+    rea.write("A2", "Recopiés du suivi des dépenses nommé dans Paramètres à chaque recalcul (montants HT payés, par "
+              "mois de paiement) : jusqu'à la date ci-dessous, ils remplacent la prévision dans la Trésorerie.",
+              fmt["note"])
+    rea.write(L.REALISE_THROUGH_CELL[0] - 1, 1, "Paiements réels jusqu'au", fmt["text"])
+    rea.write_blank(L.REALISE_THROUGH_CELL[0] - 1, L.REALISE_THROUGH_CELL[1] - 1, None, fmt["date"])
+    wb.define_name(L.REALISE_THROUGH_NAME, f"={quote_sheet(L.SHEET_REALISE)}!$C${L.REALISE_THROUGH_CELL[0]}")
+    rea.set_column(0, 0, 14)
+    rea.set_column(1, 1, 40)
+    rea.set_column(L.FIRST_MONTH_COL - 1, L.LAST_MONTH_COL - 1, 13, fmt["money"])
+    for c in range(L.FIRST_MONTH_COL - 1, L.LAST_MONTH_COL):
+        rea.write_blank(L.REALISE_HEADER_ROW - 1, c, None, fmt["month"])
+    rea.freeze_panes(L.REALISE_HEADER_ROW, L.FIRST_MONTH_COL - 1)
 
     build_controls_sheet(wb, fmt, "Contrôles de la trésorerie")
     if buttons and path.suffix.lower() == ".xlsm":

@@ -122,6 +122,62 @@ def paid_by(shares: dict[Phase, Decimal], phases: dict[Phase, tuple[dt.date, int
     return total
 
 
+def actual_months(months: list[Month], through: dt.date) -> int:
+    """How many of the table's months are past (their payments actual), 0 to all."""
+    done = month_of(through)
+    return sum(1 for m in months if m <= done)
+
+
+def forecast_paid(incurred: list[Decimal], lag: int, k: int) -> Decimal:
+    """What the forecast has paid by the end of month ``k`` (1-based): incurred ``lag`` months earlier."""
+    return incurred[k - lag - 1] if k - lag >= 1 else ZERO
+
+
+def adjusted_cumulative(amount: Decimal, incurred: list[Decimal], lag: int, t: int, paid: Decimal) -> list[Decimal]:
+    """S(1..60): ``paid`` over the ``t`` past months, then what remains of the budget spread as the
+    forecast spreads what it had left to pay, rounded to the cent (the Réalisé sheet's formula)."""
+    at_t = forecast_paid(incurred, lag, t)
+    out = []
+    for k in range(1, len(incurred) + 1):
+        if k <= t:
+            out.append(paid)
+        elif amount - at_t == 0:
+            out.append(amount)
+        else:
+            out.append(paid + round_cents((amount - paid) * (forecast_paid(incurred, lag, k) - at_t) / (amount - at_t)))
+    return out
+
+
+def past_actuals(months: list[Month], actual: dict[dt.date, Decimal], t: int) -> dict[Month, Decimal]:
+    """The actual payments of the ``t`` past months of the table, by month."""
+    out: dict[Month, Decimal] = {}
+    past = set(months[:t])
+    for m, v in actual.items():
+        if month_of(m) in past and v:
+            out[month_of(m)] = out.get(month_of(m), ZERO) + v
+    return out
+
+
+def with_actuals(amount: Decimal, incurred: list[Decimal], lag: int, months: list[Month],
+                 actual: dict[dt.date, Decimal], through: dt.date) -> dict[Month, Decimal]:
+    """A budget row's payments when the past is known: the actual payments month by month up to
+    ``through``, then the differences of ``adjusted_cumulative``."""
+    t = actual_months(months, through)
+    out = past_actuals(months, actual, t)
+    cumulative = adjusted_cumulative(amount, incurred, lag, t, sum(out.values(), ZERO))
+    for k in range(t + 1, len(months) + 1):
+        step = cumulative[k - 1] - (cumulative[k - 2] if k >= 2 else ZERO)
+        if step:
+            out[months[k - 1]] = step
+    return out
+
+
+def actual_key(key: str) -> bool:
+    """Keys the expense workbook pays: chapters and devis accounts; overhead and contingency are
+    provisions, never entries, and keep their forecast."""
+    return key[:1].isdigit()
+
+
 def compute_cash_flow(plan: CashPlan) -> CashFlow:
     calendar, params = plan.calendar, plan.parameters
     issues: list[Issue] = []
@@ -143,6 +199,7 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
     profiles = spending_profiles() | plan.profiles
     spending: dict[str, dict[Month, Decimal]] = {}
     incurred: dict[str, list[Decimal]] = {}
+    planned = ZERO  # the forecast's payments within the table, whatever the actuals replace
     for key, amount in budget_amounts(plan).items():
         shares = profiles.get(key, {Phase.TOURNAGE: Decimal(1)})
         # cumulative rounding: what is paid by the end of each month, rounded, minus the month before
@@ -150,11 +207,9 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         incurred[key] = paid[1:]
         lag = plan.lags.get(key, 0)  # paid that many months after it is incurred, as the workbook's INDEX does
         spending[key] = {months[i + lag]: paid[i + 1] - paid[i] for i in range(HORIZON - lag) if paid[i + 1] != paid[i]}
-        if plan.actuals_through is not None:  # past months: what was actually paid
-            done = month_of(plan.actuals_through)
-            actual = plan.actuals.get(key, {})
-            spending[key] = {m: v for m, v in spending[key].items() if m > done} | {
-                month_of(m): v for m, v in actual.items() if month_of(m) <= done and v}
+        planned += sum(spending[key].values(), ZERO)
+        if plan.actuals_through is not None and actual_key(key):
+            spending[key] = with_actuals(amount, paid[1:], lag, months, plan.actuals.get(key, {}), plan.actuals_through)
     vat_paid: dict[Month, Decimal] = {}
     for month in months:
         taxable = sum((spending[k].get(month, ZERO) for k in spending if k in params.vat_keys), ZERO)
@@ -169,11 +224,10 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         month = month_of(p.date)
         if month <= horizon_end:
             receipts[p.source][month] = receipts[p.source].get(month, ZERO) + p.amount
-    spent = sum((v for by_month in spending.values() for v in by_month.values()), ZERO)
-    if spent != plan.budget.total:
+    if planned != plan.budget.total:
         issues.append(warning(
             "TRE015", Location(sheet="Calendrier"),
-            f"{format_eur(plan.budget.total - spent)} du budget tombent hors des {HORIZON} mois du tableau "
+            f"{format_eur(plan.budget.total - planned)} du budget tombent hors des {HORIZON} mois du tableau "
             f"({first:%m/%Y} à {horizon_end:%m/%Y}), non comptés.",
             "Vérifiez les dates (une tranche datée bien avant le développement fait commencer le tableau trop tôt).",
         ))

@@ -34,8 +34,10 @@ SOURCES = [
 ]
 
 
-def build_sample(out_dir: Path, devis: Path, name: str = SAMPLE_FILE) -> Path:
-    """The sample cash-flow workbook, balanced against the (recalculated) sample devis."""
+def build_sample(out_dir: Path, devis: Path, name: str = SAMPLE_FILE, depenses: Path | None = None,
+                 actuals_through: dt.date | None = None) -> Path:
+    """The sample cash-flow workbook, balanced against the (recalculated) sample devis; with
+    ``depenses``, the payments of that expense workbook replace the forecast up to ``actuals_through``."""
     book = XlsxFile(devis, for_writing=False)
     total = Decimal(str(book.named_cell("DEVIS_TOTAL")[0]))  # type: ignore[index]
     credit = Decimal(str(book.named_cell("DEVIS_CREDIT_IMPOT_ESTIME")[0]))  # type: ignore[index]
@@ -51,7 +53,8 @@ def build_sample(out_dir: Path, devis: Path, name: str = SAMPLE_FILE) -> Path:
                 for s in sources for i, t in enumerate(source_types()[str(s["type"])].schedule, start=1)]
     path = out_dir / name
     build_tresorerie(path, TresoInputs(title=SAMPLE_TITLE, devis=devis.name, sources=sources, tranches=tranches,
-                                       calendar=CALENDAR, opening_balance=50_000.0))
+                                       calendar=CALENDAR, opening_balance=50_000.0,
+                                       depenses=depenses.name if depenses else "", actuals_through=actuals_through))
     return path
 
 
@@ -59,7 +62,11 @@ def demo_tresorerie(out_dir: Path) -> DemoPart:
     path = out_dir / SAMPLE_FILE
     check_demo_target(path)
     with atomic_path(path) as tmp:
-        build_sample(out_dir, out_dir / DEVIS_FILE, tmp.name)
+        from xlprod.kinds.depenses.demo import SAMPLE_FILE as DEPENSES_FILE
+        from xlprod.kinds.depenses.demo import TYPED_UNTIL
+
+        depenses = out_dir / DEPENSES_FILE  # the expense demo runs first: its payments up to September are actual
+        build_sample(out_dir, out_dir / DEVIS_FILE, tmp.name, depenses if depenses.exists() else None, TYPED_UNTIL)
         book = XlsxFile(tmp, name=path.name)
         report = recalc_tresorerie(book, dt.datetime.now())
         book.save(tmp)

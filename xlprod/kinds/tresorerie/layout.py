@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from xlprod.cnc.financing import Event, Phase
 from xlprod.cnc.reference import chapter_label
-from xlprod.core.location import column_letter
+from xlprod.core.location import column_letter, quote_sheet
 
 KIND = "tresorerie"
 CONTRACT_VERSION = 1
@@ -26,8 +26,9 @@ SHEET_DECAISSEMENTS = "Décaissements"
 SHEET_PARAMETRES = "Paramètres"
 SHEET_MODELES = "Modèles"
 SHEET_CONTROLES = "Contrôles"
+SHEET_REALISE = "Réalisé"  # the payments actually made, copied from the expense workbook
 SHEETS = (SHEET_TRESO, SHEET_FINANCEMENT, SHEET_ECHEANCIER, SHEET_CALENDRIER, SHEET_DECAISSEMENTS, SHEET_PARAMETRES,
-          SHEET_MODELES, SHEET_CONTROLES)
+          SHEET_MODELES, SHEET_REALISE, SHEET_CONTROLES)
 
 HEADER_ROW = 4  # every input table's header row, column A
 
@@ -190,6 +191,12 @@ PARAMETERS = (  # key, name, label, default, unit, source
      "Recopié du devis (DEVIS_FRAIS_FINANCIERS) à chaque recalcul."),
     ("devis_copie", "TRESO_DEVIS_COPIE", "Dernière copie du devis", "", "texte",
      "Fichier, date et total du devis recopié ; écrit par xlprod."),
+    ("depenses_fichier", "TRESO_DEPENSES_FICHIER", "Suivi des dépenses (chemin relatif à ce classeur)", "", "texte",
+     "Ses paiements réels remplacent la prévision des mois passés (feuille Réalisé, recopiée à chaque recalcul)."),
+    ("realise_jusqua", "TRESO_REALISE_JUSQUA", "Paiements réels jusqu'au (vide : fin du mois précédent)", "", "date",
+     "Les mois jusqu'à cette date prennent les paiements du suivi des dépenses ; les suivants, la prévision."),
+    ("realise_copie", "TRESO_REALISE_COPIE", "Dernière copie des paiements réels", "", "texte",
+     "Fichier, date et total payé recopiés du suivi des dépenses ; écrit par xlprod."),
 )
 
 TABLE_TYPES = "TypesSources"
@@ -267,6 +274,57 @@ def paid_by_formula(key: str, col: str) -> str:
         share = f"INDEX(Decaissements[{PHASE_LABELS[phase]}],{row})"
         terms.append(f"{share}*MIN(MAX(EOMONTH({col}${MONTH_ROW},0)-{start}+1,0),{days})/{days}")
     return f"ROUND(INDEX(Decaissements[Montant],{row})*({'+'.join(terms)}),2)"
+
+
+REALISE_INDEX_ROW = 4  # Réalisé: the month numbers and the months, in the Trésorerie's columns
+REALISE_HEADER_ROW = 5
+REALISE_FIRST_ROW = 6  # then one row per budget key, in the order of the payments rows: the actual payments
+REALISE_THROUGH_CELL = (3, 3)  # C3: the last day whose payments are actual (blank: none)
+REALISE_THROUGH_NAME = "TRESO_REALISE_FIN"
+REALISE_MONTHS_CELL = (3, 5)  # E3: how many of the table's months are actual
+REALISE_MONTHS_NAME = "TRESO_REALISE_MOIS"
+REALISE_HELP_COL = LAST_MONTH_COL + 2  # right of the months: paid, forecast to date, budget, lag
+REALISE_HELP = ("Payé réel", "Prévu à date", "Budget", "Décalage (mois)")
+
+
+def realise_cumul_row(keys: int) -> int:
+    """The first row of the second block: each key's cumulative payments, actual then the rest of
+    its budget as the forecast spreads it."""
+    return REALISE_FIRST_ROW + keys + 2
+
+
+def actual_or_forecast(col: str, prev: str | None, j: int, keys: int, forecast: str) -> str:
+    """A month's payment: the actual one up to ``TRESO_REALISE_MOIS``, then the difference of the
+    Réalisé sheet's cumulative; the plain forecast when no actual payment is read."""
+    sheet = quote_sheet(SHEET_REALISE)
+    actual_row, cumul_row = REALISE_FIRST_ROW + j, realise_cumul_row(keys) + j
+    paid = f"{sheet}!${column_letter(REALISE_HELP_COL)}{actual_row}"
+    before = f"{sheet}!{prev}{cumul_row}" if prev else paid
+    return (f"IF(N({REALISE_THROUGH_NAME})>0,IF({col}${INDEX_ROW}<={REALISE_MONTHS_NAME},{sheet}!{col}{actual_row},"
+            f"{sheet}!{col}{cumul_row}-{before}),{forecast})")
+
+
+def realise_help_formulas(key: str, j: int, cum_row: int) -> list[str]:
+    """Paid to date, the forecast's payments to date (its cumulative, the lag applied), the budget, the lag."""
+    row = REALISE_FIRST_ROW + j
+    first, last = column_letter(FIRST_MONTH_COL), column_letter(LAST_MONTH_COL)
+    lag = f"${column_letter(REALISE_HELP_COL + 3)}{row}"
+    at = f"{REALISE_MONTHS_NAME}-{lag}"
+    return [f"SUM({first}{row}:{last}{row})",
+            f"IF({at}>=1,INDEX({quote_sheet(SHEET_TRESO)}!${first}${cum_row}:${last}${cum_row},{at}),0)",
+            f"INDEX(Decaissements[Montant],{budget_row(key)})",
+            f"N(INDEX(Decaissements[Décalage (mois)],{budget_row(key)}))"]
+
+
+def realise_cumul_formula(col: str, j: int, cum_row: int) -> str:
+    """S(i) = paid to date while i is past; then paid + ROUND((budget − paid) × (P(i) − P(t)) / (budget − P(t)), 2)."""
+    row = REALISE_FIRST_ROW + j
+    paid, at_t, budget, lag = (f"${column_letter(REALISE_HELP_COL + n)}{row}" for n in range(4))
+    first, last = column_letter(FIRST_MONTH_COL), column_letter(LAST_MONTH_COL)
+    i = f"{col}${REALISE_INDEX_ROW}"
+    p_i = f"IF({i}-{lag}>=1,INDEX({quote_sheet(SHEET_TRESO)}!${first}${cum_row}:${last}${cum_row},{i}-{lag}),0)"
+    return (f"IF({i}<={REALISE_MONTHS_NAME},{paid},IF({budget}-{at_t}=0,{budget},"
+            f"{paid}+ROUND(({budget}-{paid})*({p_i}-{at_t})/({budget}-{at_t}),2)))")
 
 
 def payment_formula(key: str, col: str, cum_row: int) -> str:
@@ -401,7 +459,10 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
         for j, key in enumerate(keys):
             cum_row, pay_row = g.first_cumulative + j, g.first_payment + j
             cells.append(GridCell(cum_row, c, v.cumulative[j][k] if v else 0, paid_by_formula(key, col)))
-            cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0, payment_formula(key, col, cum_row)))
+            forecast = payment_formula(key, col, cum_row)
+            cells.append(GridCell(pay_row, c, v.payments[j][k] if v else 0,
+                                  actual_or_forecast(col, prev, j, len(keys), forecast) if key[:1].isdigit()
+                                  else forecast))
         cells.append(GridCell(g.payments_total, c, v.payments_total[k] if v else 0,
                               f"SUM({col}{g.first_payment}:{col}{g.payments_total - 1})", "total_money"))
         cells.append(GridCell(g.vat_paid, c, v.vat_paid[k] if v else 0,

@@ -19,7 +19,17 @@ from xlprod.core.text import fold
 from xlprod.kinds.registry import Report
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.checks import check_interest_against_devis, validate_cash_plan
-from xlprod.kinds.tresorerie.compute import CashFlow, compute_cash_flow, measures
+from xlprod.kinds.tresorerie.compute import (
+    CashFlow,
+    actual_key,
+    actual_months,
+    adjusted_cumulative,
+    budget_amounts,
+    compute_cash_flow,
+    forecast_paid,
+    measures,
+    past_actuals,
+)
 from xlprod.kinds.tresorerie.model import CashParameters, CashPlan, Tranche
 from xlprod.kinds.tresorerie.reader import (
     EVENTS,
@@ -260,8 +270,17 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         return report
     cash_plan = build_plan(sources, tranches, calendar, budget, params,
                            copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
-    cash_plan = cash_plan.model_copy(update={"templates_fallback": False})  # the workbook's rows or nothing
+    actual = _actuals(book, now, tuple(cash_plan.budget.singled), issues)
+    cash_plan = cash_plan.model_copy(update={"templates_fallback": False,  # the workbook's rows or nothing
+                                             "actuals": actual.by_key, "actuals_through": actual.through})
     flow = compute_cash_flow(cash_plan)
+    outside = sum((v for months in actual.by_key.values() for m, v in months.items()
+                   if actual.through is not None and m <= actual.through
+                   and not flow.months[0] <= m.replace(day=1) <= flow.months[-1]), ZERO)
+    if outside:
+        issues.append(warning("TRE034", Location(book=book.book_name, sheet=L.SHEET_REALISE),
+                              f"{format_eur(outside)} de paiements réels hors des 60 mois du tableau : non comptés.",
+                              "Vérifiez les dates de paiement du suivi des dépenses et la date de début du développement."))
     issues += validate_cash_plan(cash_plan, flow)
     devis_costs = copied.get("frais_financiers", _decimal(_parameter(book, "TRESO_FRAIS_FINANCIERS_DEVIS"), ZERO))
     issues += check_interest_against_devis(cash_plan, flow, devis_costs or None, interest_threshold)
@@ -279,6 +298,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         else:
             _plan_tables(plan, book, cash_plan, tranches_table)
             _plan_treso(plan, book, cash_plan, flow, budget.labels)
+            _plan_actuals(plan, book, cash_plan, flow, actual)
             book.apply(plan)
     report.issues = issues
     _controls(book, issues, now)
@@ -379,6 +399,159 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
         return []
     return [warning("TRE030", where, f"Le devis « {relative} » a changé depuis la dernière copie : ses totaux sont "
                     "recopiés.", "Rien à faire ; vérifiez le plan de financement au regard du nouveau total.")]
+
+
+@dataclass
+class Actuals:
+    by_key: dict[str, dict[dt.date, Decimal]]
+    through: dt.date | None
+    stamp: str | None = None  # the copy's file, date and total, when it was made by this run
+
+
+def _date_value(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    return None
+
+
+def _actuals(book: WorkbookPort, now: dt.datetime, singled: tuple[str, ...], issues: list[Issue]) -> Actuals:
+    """The payments actually made, from the expense workbook named in Paramètres; when it cannot be
+    read, the last copy on the Réalisé sheet (the file stands alone)."""
+    relative = _parameter(book, "TRESO_DEPENSES_FICHIER")
+    if not isinstance(relative, str) or not relative.strip():
+        return Actuals({}, None)
+    where = (book.named_cell("TRESO_DEPENSES_FICHIER") or (None, Location(book=book.book_name)))[1]
+    typed = book.named_cell("TRESO_REALISE_JUSQUA")
+    through = _date_value(typed[0]) if typed else None
+    if typed and typed[0] not in (None, "") and through is None:
+        issues.append(error("TRE017", typed[1], f"Paiements réels jusqu'au : « {typed[0]} » n'est pas une date.",
+                            "Saisissez une date (par exemple 30/09/2026), ou videz la cellule (fin du mois précédent)."))
+    if through is None:
+        through = now.date().replace(day=1) - dt.timedelta(days=1)
+    here = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
+    path = (Path(here).parent if here else Path.cwd()) / relative.strip()
+    from xlprod.kinds.depenses import layout as DL
+    from xlprod.kinds.depenses.actuals import actual_payments
+    from xlprod.kinds.depenses.reader import read_entries
+    from xlprod.workbook.xlsx_file import XlsxFile
+
+    try:
+        other = XlsxFile(path, for_writing=False)
+        if other.kind() != DL.KIND:
+            raise WorkbookError(Location(book=relative), "ce n'est pas un suivi des dépenses xlprod",
+                                "Indiquez le classeur créé par xlprod new depenses.")
+        table = other.table(DL.TABLE_DEPENSES)
+        if table is None:
+            raise WorkbookError(Location(book=relative), "tableau Depenses introuvable", "")
+    except (WorkbookError, OSError) as exc:
+        message = exc.message if isinstance(exc, WorkbookError) else (exc.strerror or str(exc))
+        issues.append(warning("TRE032", where, f"Suivi des dépenses « {relative} » illisible ({message}) : la dernière "
+                              "copie des paiements réels (feuille Réalisé) est utilisée.",
+                              "Indiquez dans Paramètres le suivi des dépenses xlprod de la production."))
+        return _last_copy(book)
+    found: list[Issue] = []
+    paid = actual_payments(read_entries(table, relative, found).entries, singled)
+    if any(i.severity.value == "erreur" for i in found):
+        issues.append(warning("TRE033", where, f"Le suivi des dépenses « {relative} » a des erreurs : ses paiements sont "
+                              "repris tels qu'ils se lisent.", "Recalculez-le (xlprod recalc) et corrigez ses erreurs."))
+    unassigned = paid.unassigned_through(through)
+    if unassigned or paid.undated:
+        issues.append(warning("TRE033", where, f"Paiements réels hors des postes : {format_eur(unassigned)} à "
+                              f"affecter, {format_eur(paid.undated)} sans date ; ils ne sont pas dans la trésorerie.",
+                              "Affectez-les à un compte du devis et datez-les dans le suivi des dépenses."))
+    total = paid.total(through)
+    stamp = f"{relative.strip()} — {now:%d/%m/%Y} — payé {format_eur(total)} jusqu'au {through:%d/%m/%Y}"
+    return Actuals(paid.by_key, through, stamp)
+
+
+def _last_copy(book: WorkbookPort) -> Actuals:
+    shown = book.cell_values(L.SHEET_REALISE, [L.REALISE_THROUGH_CELL]) if book.has_sheet(L.SHEET_REALISE) else {}
+    through = _date_value(shown.get(L.REALISE_THROUGH_CELL))
+    if through is None:
+        return Actuals({}, None)
+    cols = range(L.FIRST_MONTH_COL, L.LAST_MONTH_COL + 1)
+    rows = range(L.REALISE_FIRST_ROW, L.REALISE_FIRST_ROW + 200)
+    cells = book.cell_values(L.SHEET_REALISE, [(L.REALISE_HEADER_ROW, c) for c in cols] + [
+        (r, c) for r in rows for c in (1, *cols)])
+    by_key: dict[str, dict[dt.date, Decimal]] = {}
+    for r in rows:
+        key = cell_text(cells.get((r, 1)))
+        if not key:
+            continue
+        for c in cols:
+            month, value = _date_value(cells.get((L.REALISE_HEADER_ROW, c))), cells.get((r, c))
+            if month is not None and isinstance(value, int | float) and not isinstance(value, bool) and value:
+                by_key.setdefault(key, {})[month.replace(day=1)] = Decimal(str(value))
+    return Actuals(by_key, through)
+
+
+def _plan_actuals(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow, actual: Actuals) -> None:
+    """The Réalisé sheet: the months of the Trésorerie; per budget key the actual payments of the
+    past months with what they add up to, the forecast to date, the budget and its lag; then each
+    key's cumulative payments, actual then the rest of its budget (the Trésorerie's payments)."""
+    if not book.has_sheet(L.SHEET_REALISE):
+        book.add_sheet(L.SHEET_REALISE)
+    sheet = quote_sheet(L.SHEET_REALISE)
+    book.set_names({name: f"{sheet}!${column_letter(col)}${row}" for name, (row, col) in (
+        (L.REALISE_THROUGH_NAME, L.REALISE_THROUGH_CELL), (L.REALISE_MONTHS_NAME, L.REALISE_MONTHS_CELL))})
+    pr = plan.sheet(L.SHEET_REALISE)
+    pr.clear_from_row = L.REALISE_INDEX_ROW
+    pr.clear_cols = (1, L.REALISE_HELP_COL + len(L.REALISE_HELP) + 2)
+    months = list(flow.months)
+    t = actual_months(months, actual.through) if actual.through else 0
+    first, last = column_letter(L.FIRST_MONTH_COL), column_letter(L.LAST_MONTH_COL)
+    treso = quote_sheet(L.SHEET_TRESO)
+    pr.set(*L.REALISE_THROUGH_CELL, CellWrite(excel_date(actual.through) if actual.through else None))
+    pr.set(L.REALISE_MONTHS_CELL[0], L.REALISE_MONTHS_CELL[1] - 1, CellWrite("Mois réels"))
+    pr.set(*L.REALISE_MONTHS_CELL, CellWrite(float(t), f'IF(N({L.REALISE_THROUGH_NAME})=0,0,COUNTIF({treso}!${first}$'
+                                                      f'{L.MONTH_ROW}:${last}${L.MONTH_ROW},"<="&'
+                                                      f'{L.REALISE_THROUGH_NAME}))', owned=True))
+    pr.set(L.REALISE_HEADER_ROW, 1, CellWrite("Clé"))
+    pr.set(L.REALISE_HEADER_ROW, 2, CellWrite("Poste"))
+    for k, month in enumerate(months):
+        col = column_letter(L.FIRST_MONTH_COL + k)
+        pr.set(L.REALISE_INDEX_ROW, L.FIRST_MONTH_COL + k, CellWrite(float(k + 1)))
+        pr.set(L.REALISE_HEADER_ROW, L.FIRST_MONTH_COL + k, CellWrite(excel_date(month), f"{treso}!{col}${L.MONTH_ROW}",
+                                                                      owned=True))
+    for n, head in enumerate(L.REALISE_HELP):
+        pr.set(L.REALISE_HEADER_ROW, L.REALISE_HELP_COL + n, CellWrite(head))
+    keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]
+    grid = L.Grid(len(cash_plan.sources), len(keys))
+    cumul_first = L.realise_cumul_row(len(keys))
+    pr.set(cumul_first - 1, 2, CellWrite("Paiements cumulés : réels, puis le reste du budget réparti comme la prévision"))
+    amounts = budget_amounts(cash_plan)
+    for j, key in enumerate(keys):
+        row = L.REALISE_FIRST_ROW + j
+        label = L.BUDGET_LABELS.get(key, key)
+        pr.set(row, 1, CellWrite(key))
+        pr.set(row, 2, CellWrite(label))
+        if not actual_key(key):
+            continue  # overhead and contingency: provisions, never paid as entries
+        past = past_actuals(months, actual.by_key.get(key, {}), t)
+        for month, amount in past.items():
+            pr.set(row, L.FIRST_MONTH_COL + months.index(month), CellWrite(to_excel(amount)))
+        paid = sum(past.values(), ZERO)
+        lag = cash_plan.lags.get(key, 0)
+        incurred = flow.incurred.get(key, [ZERO] * len(months))
+        budget = amounts.get(key, ZERO)
+        cum_row = grid.first_cumulative + j
+        values = [paid, forecast_paid(incurred, lag, t), budget, Decimal(lag)]
+        for n, formula in enumerate(L.realise_help_formulas(key, j, cum_row)):
+            pr.set(row, L.REALISE_HELP_COL + n, CellWrite(to_excel(values[n]), formula, owned=True))
+        pr.set(cumul_first + j, 2, CellWrite(label))
+        cumulative = adjusted_cumulative(budget, incurred, lag, t, paid)
+        for k in range(len(months)):
+            col = column_letter(L.FIRST_MONTH_COL + k)
+            pr.set(cumul_first + j, L.FIRST_MONTH_COL + k, CellWrite(to_excel(cumulative[k]),
+                                                                     L.realise_cumul_formula(col, j, cum_row), owned=True))
+    if actual.stamp is not None:
+        found = book.named_cell("TRESO_REALISE_COPIE")
+        if found and found[1].sheet and found[1].cell and (cell := split_cell(found[1].cell)):
+            plan.sheet(found[1].sheet).set(*cell, CellWrite(actual.stamp))
 
 
 def _layout_moved(book: WorkbookPort) -> Issue | None:
