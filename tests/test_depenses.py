@@ -524,7 +524,117 @@ def test_freezing_from_the_workbook_button_uses_the_devis_of_parametres(tmp_path
     path = tmp_path / "dep.xlsm"
     assert main(["new", "depenses", str(path), "--devis", devis.name]) == 0
     assert main(["depenses", "figer", str(path)]) == 0
-    assert main(["depenses", "figer", str(path)]) in (0, 2)  # same minute: the name is taken, said as such
-    capsys.readouterr()
+    assert main(["depenses", "figer", str(path)]) == 0  # the same minute: the second is named « … (2) »
+    out = capsys.readouterr().out
+    assert "version « Version du " in out and " (2) » figée" in out
     assert XlsxFile(path).named_cell("DEPENSES_DEVIS_INITIAL")[0] == pytest.approx(
         XlsxFile(devis).named_cell("DEVIS_SOUS_TOTAL")[0], abs=0.005)
+
+
+def test_a_corrected_fec_that_moves_a_line_to_another_account_updates_it(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    _import(path, fec)
+    corrected = [dict(e) for e in OCTOBER]
+    corrected[3]["ledger_account"] = "6135"  # the hotel was rented equipment after all
+    corrected[3]["account"] = "7101"
+    write_fec(fec, corrected)
+    s = _import(path, fec)
+    assert (s.added, s.updated) == (0, 1)
+    assert "Compte devis 6201 → 7101" in s.changes[0] and "Compte général 62516201 → 61357101" in s.changes[0]
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert len(rows) == 6
+
+
+def test_an_entry_gone_from_a_corrected_export_is_said_and_kept(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    _import(path, fec)
+    write_fec(fec, [OCTOBER[0], OCTOBER[3]])  # same period; the 2nd and 3rd invoices are gone
+    s = _import(path, fec)
+    assert len(s.absent) == 2 and any(i.code == "DEP031" for i in s.issues)
+    assert len(XlsxFile(path).table(L.TABLE_DEPENSES).rows) == 6  # nothing deleted
+
+
+def test_a_foreign_currency_line_is_said_and_a_correspondence_gives_its_country(tmp_path):
+    head = ("JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|PieceRef|"
+            "PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|ValidDate|Montantdevise|Idevise")
+    body = ["HA|Achats|HA1|20261005|61357101|Caméra Londres|||F-UK|20261005|ARRI Rental UK|5850,00|0,00|||20261005|"
+            "5000,00|GBP",
+            "HA|Achats|HA1|20261005|40100000|Fournisseurs|FARRI|ARRI Rental UK|F-UK|20261005|ARRI Rental UK|0,00|"
+            "5850,00|||20261005||"]
+    fec = tmp_path / "fec.txt"
+    fec.write_text("\r\n".join([head, *body]) + "\r\n", encoding="utf-8")
+    path = _workbook_for_import(tmp_path)
+    s = _import(path, fec)
+    assert any(i.code == "DEP032" and "fec.txt:2" in i.render() for i in s.issues)
+    row = dict(zip(L.DEPENSES_HEADERS, XlsxFile(path).table(L.TABLE_DEPENSES).rows[0], strict=True))
+    from xlprod.core.money import format_eur
+
+    assert row["Montant HT"] == 5850.0 and f"{format_eur(D(5000))[:-2]} GBP" in row["Libellé"]
+    other = tmp_path / "b"
+    other.mkdir()
+    book_path = other / "dep.xlsx"
+    build_depenses(book_path, DepensesInputs(title="Essai", mapping=[("6135", "7101", "GB", "caméra à Londres")]))
+    s = _import(book_path, fec)
+    assert not any(i.code == "DEP032" for i in s.issues)
+    row = dict(zip(L.DEPENSES_HEADERS, XlsxFile(book_path).table(L.TABLE_DEPENSES).rows[0], strict=True))
+    assert row["Pays"] == "GB"
+
+
+def test_a_line_budgeted_only_in_a_later_version_is_added_not_outside_the_devis(tmp_path):
+    v1 = Version("V1", (VersionLine("2301", "Chef op", D("1000")), VersionLine("7130", "Drone", D("0"))))
+    v2 = Version("V2", (VersionLine("2301", "Chef op", D("1000")), VersionLine("7130", "Drone", D("2400"))))
+    path = _small(tmp_path, [{"account": "7130", "amount": 2320.0}], [v1, v2])
+    report = recalc(path)
+    line = next(x for x in report.to_json()["lines"] if x["account"] == "7130")
+    assert line["status"] == "ajouté au budget"
+    assert "DEP005" not in {i.code for i in report.issues}
+
+
+def test_text_typed_as_an_estimate_to_complete_is_kept_and_the_default_used(tmp_path):
+    path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    row = next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
+               if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == "7101")
+    cell = (row, L.COL["Reste à engager (saisi)"])
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(*cell, CellWrite("à voir"))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    assert "DEP017" in {i.code for i in report.issues}
+    line = next(x for x in report.to_json()["lines"] if x["account"] == "7101")
+    assert line["to_complete"] == "15000.00"
+    assert XlsxFile(path).cell_values(L.SHEET_SUIVI, [cell])[cell] == "à voir"
+
+
+def test_a_row_typed_under_the_table_is_an_error_at_its_row(tmp_path):
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0}], [V1])
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    below = t.header_row + len(t.rows) + 1
+    plan.sheet(L.SHEET_DEPENSES).set(below, 4, CellWrite("2301"))
+    plan.sheet(L.SHEET_DEPENSES).set(below, 6, CellWrite(250.0))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    bad = [i for i in report.issues if i.code == "DEP015"]
+    assert bad and str(bad[0].location).endswith(f"Dépenses!A{below}")
+    assert report.to_json()["total"]["committed"] == "100.00"
+
+
+def test_a_version_keeps_the_devis_tax_credit_base_before_its_caps(tmp_path):
+    from xlprod.kinds.depenses.snapshot import read_devis_version
+    from xlprod.kinds.devis import layout as DL
+
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    book = XlsxFile(devis)
+    lines = book.cell_values(DL.SHEET_SYNTHESE, [(DL.SYN_CREDIT_LINES_ROW, 3), (DL.SYN_CREDIT_CHARGES_ROW, 3)])
+    version, _ = read_devis_version(book, "V", devis.name)
+    assert version.tax_credit_base == pytest.approx(D(str(sum(lines.values()))), abs=D("0.01"))

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from xlprod.core.location import Location
 from xlprod.kinds.depenses import layout
-from xlprod.kinds.depenses.recalc import recalc_depenses
+from xlprod.kinds.depenses.recalc import DepensesSummary, recalc_depenses
 from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort
@@ -53,18 +54,22 @@ def devis_path(book: WorkbookPort, given: str | None = None) -> Path:
 
 def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
     """« Figer une version » from Excel: the devis of Paramètres, named by the date and time."""
-    from xlprod.kinds.depenses.snapshot import snapshot
+    from xlprod.kinds.depenses.snapshot import free_name, snapshot
     from xlprod.workbook.xlsx_file import XlsxFile
 
     path = devis_path(book)
     if not path.exists():
         raise WorkbookError(Location(book=book.book_name, sheet=layout.SHEET_PARAMETRES),
                             f"devis introuvable : {path}", "Corrigez le chemin du devis dans Paramètres.")
-    snapshot(book, XlsxFile(path, for_writing=False), f"Version du {now:%d/%m/%Y %H:%M}", path.name)
+    done = snapshot(book, XlsxFile(path, for_writing=False), free_name(book, f"Version du {now:%d/%m/%Y %H:%M}"),
+                    path.name)
     refresh = getattr(book, "refresh", None)  # a file re-reads what was appended; Excel shows it live
     if refresh is not None:
         refresh()
-    return recalc_depenses(book, now)
+    report = recalc_depenses(book, now)
+    if isinstance(report.summary, DepensesSummary):
+        report.summary = replace(report.summary, note=done.render())
+    return report
 
 
 KIND = Kind(

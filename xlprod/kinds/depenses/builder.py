@@ -28,7 +28,7 @@ class DepensesInputs:
     devis: str = ""  # relative path of the production's devis
     entries: list[dict[str, object]] = field(default_factory=list)  # Dépenses rows, by field
     versions: list[Version] = field(default_factory=list)
-    mapping: list[tuple[str, str, str]] = field(default_factory=list)  # ledger account, devis account, note
+    mapping: list[tuple[str, ...]] = field(default_factory=list)  # ledger account, devis account, [country,] note
     visa: dt.date | None = None
 
 
@@ -112,9 +112,10 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     cor = sheets[L.SHEET_CORRESPONDANCES]
     cor.write("A1", "Correspondances pour l'import", fmt["title"])
     cor.write("A2", "Compte général (préfixe) → compte du devis ; le plus long préfixe l'emporte. Sans correspondance, "
-              "une charge (classe 6) va « à affecter ». Une ligne « 2313 » ajoute ces comptes aux dépenses.", fmt["note"])
-    mapping = [list(m) for m in inputs.mapping]
-    cor.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + max(len(mapping), 1), 2, {
+              "une charge (classe 6) va « à affecter ». Une ligne « 2313 » ajoute ces comptes aux dépenses ; Pays : celui des "
+              "dépenses du compte (une coproduction), à défaut la France.", fmt["note"])
+    mapping = [[*m[:2], "", m[2]] if len(m) == 3 else list(m) for m in inputs.mapping]
+    cor.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + max(len(mapping), 1), len(L.CORRESPONDANCES_HEADERS) - 1, {
         "name": L.TABLE_CORRESPONDANCES, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt["header"], "format": fmt["input_text"]}
                     for h in L.CORRESPONDANCES_HEADERS], **({"data": mapping} if mapping else {})})
@@ -124,7 +125,8 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
         "name": L.TABLE_COLONNES, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt["header"]} for h in L.COLONNES_HEADERS], "data": colonnes})
     cor.set_column(0, 1, 16, fmt["input_text"])
-    cor.set_column(2, 2, 40)
+    cor.set_column(2, 2, 8, fmt["input_text"])
+    cor.set_column(3, 3, 40)
     cor.set_column(cc, cc + 1, 22)
 
     # -- Paramètres -----------------------------------------------------------------------------
@@ -162,9 +164,9 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     for name, label, style in L.SUMMARY:
         row = L.SUMMARY_ROWS[name] - 1
         su.write(row, 1, label, fmt["text"])
-        su.write_blank(row, 2, None, fmt[style])
-        wb.define_name(name, f"={quote_sheet(L.SHEET_SUIVI)}!$C${row + 1}")
-    su.write_blank(L.SUMMARY_ROWS["DEPENSES_IMPREVUS_CONSOMMES"] - 1, 3, None, fmt["money"])
+        su.write_blank(row, L.SUMMARY_COL - 1, None, fmt[style])
+        wb.define_name(name, f"={quote_sheet(L.SHEET_SUIVI)}!${column_letter(L.SUMMARY_COL)}${row + 1}")
+    su.write_blank(L.SUMMARY_ROWS["DEPENSES_IMPREVUS_CONSOMMES"] - 1, L.SUMMARY_COL, None, fmt["money"])
     money_cols = [L.COL[h] for h in L.SUMMED] + [L.COL["Reste à engager (saisi)"]]
     for header, col in L.COL.items():
         for row in (L.CHAPTER_HEADER_ROW, L.LINES_HEADER_ROW):
@@ -238,9 +240,9 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
                        (L.C_FINANCIAL_ROW, "Frais financiers (5 % au-delà de 3 M€)"),
                        (L.C_FILM_COST_ROW, "Coût du film")):
         co.write(row - 1, 1, label, fmt["total_label"] if row == L.C_FILM_COST_ROW else fmt["text"])
-    co.write(L.C_CREDIT_TITLE_ROW - 1, 0, "Crédit d'impôt : base réelle (dépenses en France des sous-postes éligibles, "
-             "avant plafonds) et estimation du devis", fmt["subtitle"])
-    co.write(L.C_CREDIT_ROW - 1, 1, "Base réelle / devis / écart", fmt["text"])
+    co.write(L.C_CREDIT_TITLE_ROW - 1, 0, "Crédit d'impôt : base avant plafonds (dépenses en France des sous-postes "
+             "éligibles, charges comprises), réelle et au devis", fmt["subtitle"])
+    co.write(L.C_CREDIT_ROW - 1, 1, "Base réelle / devis (avant plafonds) / écart", fmt["text"])
     co.write(L.C_COUNTRY_TITLE_ROW - 1, 0, "Dépenses par pays", fmt["subtitle"])
     for c, head in enumerate(("Pays", "Montant", "Part")):
         co.write(L.C_COUNTRY_HEADER_ROW - 1, c, head, fmt["header"])

@@ -48,7 +48,7 @@ def check_cost_report(t: Tracking, cost: FinalCost, current: Version | None, boo
                                f"pour un devis initial de {format_eur(f.initial)} ({format_percent(f.variance / f.initial)}).",
                                "Voyez les lignes en dépassement du poste et les recommandations du Suivi."))
     if t.contingency_used > t.contingency:
-        out.append(warning("DEP021", suivi(L.SUMMARY_ROWS["DEPENSES_IMPREVUS_CONSOMMES"], "Poste"),
+        out.append(warning("DEP021", suivi(L.SUMMARY_ROWS["DEPENSES_IMPREVUS_CONSOMMES"], "Devis initial"),
                            f"Dépassement net de {format_eur(t.contingency_used)} au-delà des imprévus "
                            f"({format_eur(t.contingency)}) : {format_eur(t.contingency_used - t.contingency)} à financer.",
                            "Réaffectez des économies, différez des dépenses, ou cherchez un financement complémentaire."))

@@ -173,14 +173,14 @@ def write_fec(path: Path, october: list[dict[str, object]]) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252", errors="replace"))
 
 
-def mapping_rows(version_amounts: dict[str, tuple[str, Decimal]]) -> list[tuple[str, str, str]]:
+def mapping_rows(version_amounts: dict[str, tuple[str, Decimal]]) -> list[tuple[str, ...]]:
     """The production's chart: one ledger sub-account per devis line (charge account + devis code)."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for account, (label, _) in sorted(version_amounts.items()):
         chapter = chapter_of(account)
         if chapter is None or len(account) < 4:
             continue
-        rows.append((f"{LEDGER[chapter]}{account[:4]}", account, label[:50]))
+        rows.append((f"{LEDGER[chapter]}{account[:4]}", account, "", label[:50]))
     return rows
 
 

@@ -70,9 +70,13 @@ class FinalCost:
                            * FINANCIAL_COSTS_CAP)
 
     @property
-    def financial_costs_retained(self) -> Decimal:
+    def financial_cap_applies(self) -> bool:
         """Below 3 M€ of film cost, real financial costs are kept even above their cap."""
-        if self.protocol_base + self.producer_pay + self.overhead + self.financial_costs >= SMALL_FILM:
+        return self.protocol_base + self.producer_pay + self.overhead + self.financial_costs >= SMALL_FILM
+
+    @property
+    def financial_costs_retained(self) -> Decimal:
+        if self.financial_cap_applies:
             return min(self.financial_costs, self.financial_costs_cap)
         return self.financial_costs
 

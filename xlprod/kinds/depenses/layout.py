@@ -77,7 +77,7 @@ VERSIONS_HEADERS = ("Nom", "Date", "Devis", "Total", "Frais généraux", "Impré
 VERSIONS_FIRST_COL = len(INSTANTANES_HEADERS) + 2  # F: beside the snapshots, one blank column between
 
 TABLE_CORRESPONDANCES = "Correspondances"
-CORRESPONDANCES_HEADERS = ("Compte général", "Compte devis", "Observations")
+CORRESPONDANCES_HEADERS = ("Compte général", "Compte devis", "Pays", "Observations")
 TABLE_COLONNES = "ColonnesImport"
 COLONNES_HEADERS = ("Champ", "Colonne du fichier")
 COLONNES_FIRST_COL = len(CORRESPONDANCES_HEADERS) + 2
@@ -110,6 +110,7 @@ COL = {h: i + 1 for i, h in enumerate(SUIVI_HEADERS)}  # 1-based columns of the 
 STATUS_CELL = (3, 1)
 STATUS_NAME = "DEPENSES_CONTROLES"
 SUMMARY_FIRST_ROW = 5
+SUMMARY_COL = 4  # D: the summary's values, in a column wide enough for amounts (C holds the lines' Poste)
 SUMMARY = (  # defined name, label, style
     ("DEPENSES_VERSION_INITIALE", "Devis initial (première version)", "text"),
     ("DEPENSES_VERSION_ACTUELLE", "Budget actuel (version)", "text"),
@@ -130,7 +131,7 @@ FIRST_CHAPTER_ROW = CHAPTER_HEADER_ROW + 1
 UNASSIGNED_ROW = FIRST_CHAPTER_ROW + len(CHAPTERS)
 TOTAL_ROW = UNASSIGNED_ROW + 1
 ANALYSIS_TITLE_ROW = TOTAL_ROW + 2
-ANALYSIS_ROWS = 6  # top overruns, top savings, chapters heading over, up to three recommendations
+ANALYSIS_ROWS = 8  # top overruns, top savings, chapters heading over, up to five recommendations
 LINES_HEADER_ROW = ANALYSIS_TITLE_ROW + ANALYSIS_ROWS + 2
 FIRST_LINE_ROW = LINES_HEADER_ROW + 1
 LINES_END_NAME = "DEPENSES_FIN_LIGNES"  # a constant: the last line row written, so a shorter report clears the rest
@@ -189,8 +190,10 @@ def ref(row: int, col: int) -> str:
 
 
 def status_formula(row: int) -> str:
-    d, j, k = ref(row, COL["Devis initial"]), ref(row, COL["Coût final estimé"]), ref(row, COL["Écart"])
-    return (f'IF({d}=0,IF({j}=0,"conforme","hors devis"),IF({k}/{d}>PARAM_SEUIL_DEPASSEMENT,"dépassement",'
+    d, e = ref(row, COL["Devis initial"]), ref(row, COL["Budget actuel"])
+    j, k = ref(row, COL["Coût final estimé"]), ref(row, COL["Écart"])
+    return (f'IF({d}=0,IF({j}=0,"conforme",IF({e}<>0,"ajouté au budget","hors devis")),'
+            f'IF({k}/{d}>PARAM_SEUIL_DEPASSEMENT,"dépassement",'
             f'IF({k}/{d}>PARAM_SEUIL_ALERTE,"à surveiller",IF({k}/{d}<-PARAM_SEUIL_ALERTE,"économie","conforme"))))')
 
 
@@ -206,7 +209,7 @@ def line_formulas(row: int) -> dict[str, str]:
         "Budget actuel": f"SUMIFS({snap},DEPENSES_VERSION_ACTUELLE,{TABLE_INSTANTANES}[Compte],{a})",
         "Engagé": f"SUMIFS({AMOUNT_EUR},{TABLE_DEPENSES}[Compte devis],{a})",
         "Payé": f'SUMIFS({AMOUNT_EUR},{TABLE_DEPENSES}[Compte devis],{a},{TABLE_DEPENSES}[Statut],"{PAID}")',
-        "Reste à engager": f'IF({h}="",MAX({e}-{f},0),{h})',
+        "Reste à engager": f"IF(ISNUMBER({h}),{h},MAX({e}-{f},0))",  # text typed there: the default
         "Coût final estimé": f"{f}+{i}",
         "Écart": f"{j}-{d}",
         "Écart %": f'IF({d}=0,"",{k}/{d})',
@@ -320,9 +323,9 @@ def cost_formulas() -> dict[tuple[int, int], str]:
     out[(o, 4)] = f"ROUND({ref(b, 3)}*0.07,2)"
     out[(p, 5)] = f"MIN({ref(p, 3)},{ref(p, 4)})"
     out[(o, 5)] = f"MIN({ref(o, 3)},{ref(o, 4)})"
-    out[(fi, 4)] = f"ROUND(({ref(b, 3)}+{ref(p, 5)}+{ref(o, 5)})*0.05,2)"
-    out[(fi, 5)] = (f"IF({ref(b, 3)}+{ref(p, 3)}+{ref(o, 3)}+{ref(fi, 3)}>={SMALL_FILM},"
-                    f"MIN({ref(fi, 3)},{ref(fi, 4)}),{ref(fi, 3)})")
+    big = f"{ref(b, 3)}+{ref(p, 3)}+{ref(o, 3)}+{ref(fi, 3)}>={SMALL_FILM}"  # below 3 M€: real costs, no cap
+    out[(fi, 4)] = f'IF({big},ROUND(({ref(b, 3)}+{ref(p, 5)}+{ref(o, 5)})*0.05,2),"")'
+    out[(fi, 5)] = f"IF({big},MIN({ref(fi, 3)},{ref(fi, 4)}),{ref(fi, 3)})"
     out[(C_FILM_COST_ROW, 5)] = f"{ref(b, 5)}+{ref(p, 5)}+{ref(o, 5)}+{ref(fi, 5)}"
     eligible = f'{TABLE_DEPENSES}[Compte devis],{ELIGIBLE_NAME}&"*"'
     out[(C_CREDIT_ROW, 3)] = (f"SUMPRODUCT(SUMIFS({AMOUNT_EUR},{eligible}))-SUMPRODUCT(SUMIFS({AMOUNT_EUR},{eligible},"

@@ -117,4 +117,5 @@ class TrackingStatus(StrEnum):
     WATCH = "à surveiller"
     OVERRUN = "dépassement"
     SAVING = "économie"
-    NEW = "hors devis"
+    ADDED = "ajouté au budget"  # nothing in the initial estimate, a budget since
+    NEW = "hors devis"  # spend where no version has ever put a budget

@@ -26,7 +26,15 @@ from xlprod.kinds.depenses.reader import (
     read_entries,
     read_versions,
 )
-from xlprod.kinds.depenses.tracking import CHAPTER_LABELS, CHAPTERS, Figures, Tracking, compute_tracking, recommendations
+from xlprod.kinds.depenses.tracking import (
+    CHAPTER_LABELS,
+    CHAPTERS,
+    Figures,
+    TrackedLine,
+    Tracking,
+    compute_tracking,
+    recommendations,
+)
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.errors import WorkbookError
@@ -42,13 +50,16 @@ class DepensesSummary:
     current: str
     entries: int
     provisional: bool = False
+    note: str = ""  # what the action did before recalculating (a version frozen)
+    devis_credit_base: Decimal = ZERO  # the current version's tax-credit base, before caps
 
     def headline(self) -> str:
+        note = f"{self.note} ; " if self.note else ""
         if self.provisional:
-            return "suivi non mis à jour (voir les erreurs)"
+            return note + "suivi non mis à jour (voir les erreurs)"
         t = self.tracking.total
         share = f" ({format_percent(t.variance / t.initial)})" if t.initial else ""
-        return f"coût final estimé {format_eur(t.efc)}, écart {_signed(t.variance)}{share}"
+        return f"{note}coût final estimé {format_eur(t.efc)}, écart {_signed(t.variance)}{share}"
 
     def render(self) -> str:
         t, tr = self.tracking.total, self.tracking
@@ -61,11 +72,11 @@ class DepensesSummary:
                  f"{format_eur(tr.contingency)}"]
         over = tr.overruns(3)
         if over:
-            lines.append("Dépassements : " + " ; ".join(f"{x.account} {x.label[:30]} {_signed(x.figures.variance)}"
+            lines.append("Dépassements : " + " ; ".join(f"{x.account} {short(x.label)} {_signed(x.figures.variance)}"
                                                          for x in over))
         saved = tr.savings(3)
         if saved:
-            lines.append("Économies : " + " ; ".join(f"{x.account} {x.label[:30]} {_signed(x.figures.variance)}"
+            lines.append("Économies : " + " ; ".join(f"{x.account} {short(x.label)} {_signed(x.figures.variance)}"
                                                       for x in saved))
         lines += [f"  • {r.text}" for r in recommendations(tr)]
         lines.append(f"Coût définitif (protocole) {format_eur(self.cost.film_cost)} ; dépenses en France "
@@ -84,6 +95,13 @@ class DepensesSummary:
                     "variance": money(f.variance)}
 
         c = self.cost
+
+        def moved(x: TrackedLine) -> dict[str, object]:
+            share = x.figures.variance_share
+            return {"account": x.account, "label": x.label, "initial": money(x.figures.initial),
+                    "current": money(x.figures.current), "efc": money(x.figures.efc),
+                    "variance": money(x.figures.variance), "variance_share": f"{share:.4f}" if share is not None else None}
+
         return {
             "initial_version": self.initial, "current_version": self.current, "entries": self.entries,
             "total": figures(tr.total), "unassigned": money(tr.unassigned.committed),
@@ -92,18 +110,33 @@ class DepensesSummary:
             "chapters": {str(n): {**figures(tr.chapters[n]), "status": tr.chapter_status(n).value} for n in CHAPTERS},
             "lines": [{"account": x.account, "label": x.label, **figures(x.figures), "status": x.status.value}
                       for x in tr.lines],
-            "overruns": [{"account": x.account, "variance": money(x.figures.variance)} for x in tr.overruns()],
-            "savings": [{"account": x.account, "variance": money(x.figures.variance)} for x in tr.savings()],
+            "overruns": [moved(x) for x in tr.overruns()],
+            "savings": [moved(x) for x in tr.savings()],
             "chapters_over_budget": tr.chapters_over(),
             "recommendations": [{"kind": r.kind, "amount": money(r.amount), "text": r.text} for r in recommendations(tr)],
             "final_cost": {"subtotal": money(c.subtotal), "france": money(c.france), "film_cost": money(c.film_cost),
-                           "producer_pay": money(c.producer_pay_retained), "overhead": money(c.overhead_retained),
-                           "financial_costs": money(c.financial_costs_retained),
+                           "protocol_base": money(c.protocol_base),
+                           "producer_pay": {"actual": money(c.producer_pay), "cap": money(c.producer_pay_cap),
+                                            "retained": money(c.producer_pay_retained)},
+                           "overhead": {"declared": money(c.overhead), "cap": money(c.overhead_cap),
+                                        "retained": money(c.overhead_retained)},
+                           "financial_costs": {"actual": money(c.financial_costs),
+                                               "cap": money(c.financial_costs_cap) if c.financial_cap_applies else None,
+                                               "retained": money(c.financial_costs_retained)},
                            "tax_credit_base": money(c.tax_credit_base),
+                           "tax_credit_base_devis": money(self.devis_credit_base),
                            "by_country": {k: money(v) for k, v in c.by_country.items()},
                            "deadline": c.deadline.isoformat() if c.deadline else None},
             "provisional": self.provisional,
         }
+
+
+def short(label: str, width: int = 32) -> str:
+    """A label cut at a word, with an ellipsis, for one-line summaries."""
+    if len(label) <= width:
+        return label
+    cut = label[:width].rsplit(" ", 1)[0].rstrip(" —–-,(")
+    return (cut or label[:width]) + "…"
 
 
 def _signed(d: Decimal) -> str:
@@ -181,18 +214,27 @@ def read_parameters(book: WorkbookPort, issues: list[Issue], normalised: WritePl
                       cell_text(version[0]) if version else "", overhead, visa)
 
 
-def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> dict[str, Decimal]:
-    """The estimates to complete the user typed in the report's lines, by account: kept across runs."""
+@dataclass
+class Typed:
+    """The estimates to complete the user typed in the report's lines, by account: kept across runs.
+    ``numbers`` are used; ``kept`` (text that is no number) is written back as typed, and the
+    workbook's formula, like Python, then takes the default."""
+
+    numbers: dict[str, Decimal]
+    kept: dict[str, object]
+
+
+def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
+    out = Typed({}, {})
     end = book.named_cell(L.LINES_END_NAME)
     try:
         last = int(float(str(end[0]))) if end else 0
     except ValueError:
         last = 0
     if last < L.FIRST_LINE_ROW:
-        return {}
+        return out
     a, h = L.COL["Compte"], L.COL["Reste à engager (saisi)"]
     cells = book.cell_values(L.SHEET_SUIVI, [(r, c) for r in range(L.FIRST_LINE_ROW, last + 1) for c in (a, h)])
-    out: dict[str, Decimal] = {}
     for r in range(L.FIRST_LINE_ROW, last + 1):
         value = cells.get((r, h))
         account = cell_text(cells.get((r, a)))
@@ -201,10 +243,12 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> dict[str, Deci
         parsed = parse_number(value)
         if parsed.value is None:
             issues.append(warning("DEP017", Location(book=book.book_name, sheet=L.SHEET_SUIVI, cell=f"{column_letter(h)}{r}"),
-                                  f"Reste à engager saisi pour {account} : « {value} » n'est pas un nombre ; ignoré.",
+                                  f"Reste à engager saisi pour {account} : « {value} » n'est pas un nombre ; le reste "
+                                  "calculé est utilisé, la cellule est gardée.",
                                   "Saisissez un montant, ou videz la cellule pour le reste calculé."))
+            out.kept[account_key(account)] = value
             continue
-        out[account_key(account)] = parsed.value
+        out.numbers[account_key(account)] = parsed.value
     return out
 
 
@@ -225,6 +269,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
         book.apply(normalised)
         return _finish(book, report, issues, now)
     read = read_entries(dep, book.book_name, issues)
+    issues += _below(book, dep)
     for (row, col), value in read.fixes.items():
         normalised.sheet(dep.sheet).set(row, col, CellWrite(cast(CellValue, value)))
     book.apply(normalised)
@@ -239,29 +284,48 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
                             f"Choisissez une version de l'onglet Instantanés ({', '.join(v.name for v in versions)}) ou "
                             "videz la cellule pour la dernière."))
     if not versions:
+        devis = book.named_cell("DEPENSES_DEVIS_FICHIER")
+        named = str(devis[0]).strip() if devis and devis[0] not in (None, "") else ""
+        how = (f"bouton « Figer le devis », ou xlprod snapshot {book.book_name} --nom \"Dépôt CNC\" (devis : {named})"
+               if named else f"xlprod snapshot {book.book_name} --devis DEVIS.xlsx --nom \"Dépôt CNC\"")
         issues.append(warning("DEP012", Location(book=book.book_name, sheet=L.SHEET_INSTANTANES),
                               "Aucune version du devis : le suivi n'a ni devis initial ni budget.",
-                              "Figez le devis : xlprod snapshot depenses.xlsx --devis devis.xlsx --nom \"Dépôt CNC\"."))
+                              f"Figez le devis : {how}."))
     typed = typed_to_complete(book, issues)
-    tracking = compute_tracking(read.entries, initial, current, typed, params.thresholds)
+    tracking = compute_tracking(read.entries, initial, current, typed.numbers, params.thresholds)
     overhead = params.overhead if params.overhead is not None else (current.overhead if current else ZERO)
     cost = compute_final_cost(read.entries, overhead, params.visa)
     refused = read.refused or any(i.code in REFUSING for i in issues)
     if not refused:
         issues += check_cost_report(tracking, cost, current, book.book_name, now.date())
     report.summary = DepensesSummary(tracking, cost, initial.name if initial else "", current.name if current else "",
-                                     len(read.entries), provisional=refused)
+                                     len(read.entries), provisional=refused,
+                                     devis_credit_base=current.tax_credit_base if current else ZERO)
     if not refused:
         plan = WritePlan()
         col = dep.first_col + dep.headers.index("Montant EUR")
         spec = next(c for c in L.DEPENSES_COLUMNS if c.field == "amount_eur")
         plan.sheet(dep.sheet).columns.append(ColumnWrite(col, spec.formula or "", dep.header_row + 1,
                                                          cast(list[CellValue], read.amount_eur)))
-        _plan_suivi(plan, book, tracking, initial, current)
+        _plan_suivi(plan, book, tracking, initial, current, typed.kept)
         _plan_versions(plan, versions)
         _plan_cost(plan, cost, tracking, current)
         book.apply(plan)
     return _finish(book, report, issues, now)
+
+
+def _below(book: WorkbookPort, dep: RawTable) -> list[Issue]:
+    """Rows typed under the table, outside it (LibreOffice and scripts do not extend a table): said,
+    never silently counted nor ignored."""
+    rows = sorted({c.row for c in book.cells_below(dep)})
+    out = [error("DEP015", Location(book=book.book_name, sheet=dep.sheet, cell=f"A{r}"),
+                 f"Ligne {r} saisie sous le tableau Depenses, hors du tableau : elle n'est pas comptée.",
+                 "Insérez-la dans le tableau (dans LibreOffice : insérez une ligne dans le tableau puis collez-y la "
+                 "dépense ; dans Excel, une ligne tapée juste sous le tableau l'agrandit).") for r in rows[:10]]
+    if len(rows) > 10:
+        out.append(error("DEP015", Location(book=book.book_name, sheet=dep.sheet, cell=f"A{rows[10]}"),
+                         f"… et {len(rows) - 10} autre(s) ligne(s) sous le tableau, non comptées.", ""))
+    return out
 
 
 def _finish(book: WorkbookPort, report: Report, issues: list[Issue], now: dt.datetime) -> Report:
@@ -284,7 +348,7 @@ def _row_values(f: Figures, status: str, typed: Decimal | None = None) -> dict[s
 
 
 def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Version | None,
-                current: Version | None) -> None:
+                current: Version | None, kept: dict[str, object]) -> None:
     ps = plan.sheet(L.SHEET_SUIVI)
     sheet = quote_sheet(L.SHEET_SUIVI)
     title = book.named_cell("DEPENSES_TITRE")
@@ -305,11 +369,13 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
     for name, label, _style in L.SUMMARY:
         row = L.SUMMARY_ROWS[name]
         ps.set(row, 2, CellWrite(label))
-        ps.set(row, 3, CellWrite(values[name], formulas[name], owned=True))
-        names[name] = f"{sheet}!$C${row}"
+        ps.set(row, L.SUMMARY_COL, CellWrite(values[name], formulas[name], owned=True))
+        names[name] = f"{sheet}!${column_letter(L.SUMMARY_COL)}${row}"
     left_row = L.SUMMARY_ROWS["DEPENSES_IMPREVUS_CONSOMMES"]
-    ps.set(left_row, 4, CellWrite(_v(t.contingency_left), f"C{left_row - 1}-C{left_row}", owned=True))
-    ps.set(left_row, 5, CellWrite("restant"))
+    value = column_letter(L.SUMMARY_COL)
+    ps.set(left_row, L.SUMMARY_COL + 1, CellWrite(_v(t.contingency_left), f"{value}{left_row - 1}-{value}{left_row}",
+                                                  owned=True))
+    ps.set(left_row, L.SUMMARY_COL + 2, CellWrite("restant"))
     names[L.STATUS_NAME] = f"{sheet}!$A${L.STATUS_CELL[0]}"
     for header, col in L.COL.items():
         ps.set(L.CHAPTER_HEADER_ROW, col, CellWrite("Poste" if header == "Compte" else header))
@@ -326,11 +392,10 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
     u = t.unassigned
     ps.set(L.UNASSIGNED_ROW, 1, CellWrite(None))
     ps.set(L.UNASSIGNED_ROW, 2, CellWrite("À affecter (sans compte du devis)"))
-    _write_row(ps, L.UNASSIGNED_ROW, _row_values(u, tracking_status(u.initial, u.efc, u.variance, t.thresholds).value),
+    _write_row(ps, L.UNASSIGNED_ROW, _row_values(u, tracking_status(u, t.thresholds).value),
                L.unassigned_formulas(last))
     ps.set(L.TOTAL_ROW, 2, CellWrite("Total"))
-    _write_row(ps, L.TOTAL_ROW, _row_values(total, tracking_status(total.initial, total.efc, total.variance,
-                                                                   t.thresholds).value), L.total_formulas())
+    _write_row(ps, L.TOTAL_ROW, _row_values(total, tracking_status(total, t.thresholds).value), L.total_formulas())
     ps.set(L.ANALYSIS_TITLE_ROW, 1, CellWrite("Analyse et recommandations"))
     texts = _analysis(t)
     for i in range(L.ANALYSIS_ROWS):
@@ -344,7 +409,10 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
         f = L.line_formulas(row)
         ps.set(row, L.COL["Poste"], CellWrite(float(line.chapter) if line.chapter is not None else "", f["Poste"],
                                                 owned=True))
-        _write_row(ps, row, _row_values(line.figures, line.status.value, line.typed_to_complete), f)
+        values = _row_values(line.figures, line.status.value, line.typed_to_complete)
+        if line.account in kept:
+            values["Reste à engager (saisi)"] = cast(CellValue, kept[line.account])
+        _write_row(ps, row, values, f)
     names[L.LINES_END_NAME] = str(last)
     book.set_names(names)
 
@@ -367,11 +435,11 @@ def _analysis(t: Tracking) -> list[str]:
     over = t.overruns(3)
     if over:
         out.append("Plus forts dépassements : " + " ; ".join(
-            f"{x.account} {x.label[:40]} {_signed(x.figures.variance)}" for x in over))
+            f"{x.account} {short(x.label, 40)} {_signed(x.figures.variance)}" for x in over))
     saved = t.savings(3)
     if saved:
         out.append("Plus fortes économies : " + " ; ".join(
-            f"{x.account} {x.label[:40]} {_signed(x.figures.variance)}" for x in saved))
+            f"{x.account} {short(x.label, 40)} {_signed(x.figures.variance)}" for x in saved))
     heading = t.chapters_over()
     if heading:
         out.append("Postes qui vont dépasser leur budget actuel : " + ", ".join(
@@ -474,7 +542,8 @@ def _plan_cost(plan: WritePlan, cost: FinalCost, t: Tracking, current: Version |
     values |= {(b, 3): _v(cost.protocol_base), (b, 5): _v(cost.protocol_base),
                (p, 3): _v(cost.producer_pay), (p, 4): _v(cost.producer_pay_cap), (p, 5): _v(cost.producer_pay_retained),
                (o, 3): _v(cost.overhead), (o, 4): _v(cost.overhead_cap), (o, 5): _v(cost.overhead_retained),
-               (fi, 3): _v(cost.financial_costs), (fi, 4): _v(cost.financial_costs_cap),
+               (fi, 3): _v(cost.financial_costs),
+               (fi, 4): _v(cost.financial_costs_cap) if cost.financial_cap_applies else "",
                (fi, 5): _v(cost.financial_costs_retained), (L.C_FILM_COST_ROW, 5): _v(cost.film_cost),
                (L.C_CREDIT_ROW, 3): _v(cost.tax_credit_base),
                (L.C_CREDIT_ROW, 4): _v(current.tax_credit_base if current else ZERO),

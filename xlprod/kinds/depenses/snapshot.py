@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from xlprod.core.location import Location
+from xlprod.core.location import Location, split_cell
 from xlprod.core.money import ZERO, format_eur, from_excel, to_excel
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.model import Version, VersionLine
@@ -49,7 +49,7 @@ def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Ver
     total = devis.named_cell("DEVIS_TOTAL")
     if lines is None or total is None or not isinstance(total[0], int | float) or total[0] == 0:
         raise WorkbookError(where, "le devis n'a pas de total calculé",
-                            "Recalculez le devis (xlprod recalc devis.xlsx), puis figez la version.")
+                            f"Recalculez le devis (xlprod recalc {devis.book_name}), puis figez la version.")
     if "Compte" not in lines.headers or "Montant" not in lines.headers:
         raise WorkbookError(where, "le tableau Devis n'a pas ses colonnes Compte et Montant",
                             "Repartez du devis xlprod de la production.")
@@ -74,8 +74,26 @@ def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Ver
 
     version = Version(name=name, lines=tuple(out), date=dt.date.today(), source=source,
                       overhead=named("DEVIS_FRAIS_GENERAUX"), contingency=named("DEVIS_IMPREVUS"),
-                      tax_credit_base=named("DEVIS_BASE_CREDIT_IMPOT"), total=from_excel(float(total[0])))
+                      tax_credit_base=_base_before_caps(devis), total=from_excel(float(total[0])))
     return version, skipped
+
+
+def _base_before_caps(devis: WorkbookPort) -> Decimal:
+    """The devis' tax-credit base before the caps per day and night and the director's barème, as
+    actual spend is counted (the Synthèse puts them three rows and one row above the base)."""
+    found = devis.named_cell("DEVIS_BASE_CREDIT_IMPOT")
+    if not found or not isinstance(found[0], int | float) or not found[1].sheet or not found[1].cell:
+        return ZERO
+    base = from_excel(found[0])
+    cell = split_cell(found[1].cell)
+    if cell is None:
+        return base
+    row, col = cell
+    shown = devis.cell_values(found[1].sheet, [(row - 3, col), (row - 1, col)])
+    deducted = [shown.get(c) for c in ((row - 3, col), (row - 1, col))]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v <= 0 for v in deducted):
+        return base  # a Synthèse laid out otherwise: the base as the devis gives it
+    return base - sum((from_excel(v) for v in deducted if isinstance(v, int | float)), ZERO)
 
 
 def _computed_charges(devis: WorkbookPort) -> list[VersionLine]:
@@ -111,6 +129,17 @@ def check_name(book: WorkbookPort, name: str) -> str:
             raise WorkbookError(where, f"une version « {name} » existe déjà (les versions sont figées)",
                                 "Choisissez un autre nom, par exemple avec la date.")
     return name
+
+
+def free_name(book: WorkbookPort, name: str) -> str:
+    """``name``, or ``name (2)``... when a version already has it (the button, twice in a minute)."""
+    meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
+    taken = {cell_text(r[meta.headers.index("Nom")]).casefold() for r in meta.rows} if "Nom" in meta.headers else set()
+    n, candidate = 1, name
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
 
 
 def add_version(book: WorkbookPort, version: Version) -> bool:

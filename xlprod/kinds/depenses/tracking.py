@@ -15,15 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xlprod.cnc.reference import DEFAULT_FORM_VERSION, chapter_label
 from xlprod.core.money import ZERO, format_eur, format_percent
 from xlprod.kinds.depenses.model import Entry, Thresholds, TrackingStatus, Version
 
 CHAPTERS = tuple(range(1, 10))
-CHAPTER_LABELS = {
-    1: "Droits artistiques", 2: "Personnel", 3: "Interprétation", 4: "Charges sociales",
-    5: "Décors et costumes", 6: "Transports, défraiements, régie", 7: "Moyens techniques",
-    8: "Pellicule, laboratoire, postproduction", 9: "Assurances et divers",
-}
+CHAPTER_LABELS = {n: chapter_label(n, DEFAULT_FORM_VERSION) for n in CHAPTERS}  # as the devis names them
 UNASSIGNED = ""  # the account of entries that map to no devis line: the « à affecter » bucket
 
 
@@ -33,17 +30,6 @@ def chapter_of(account: str) -> int | None:
     return int(head) if head.isdigit() and head != "0" else None
 
 
-def tracking_status(initial: Decimal, efc: Decimal, variance: Decimal, thresholds: Thresholds) -> TrackingStatus:
-    if initial == 0:
-        return TrackingStatus.NEW if efc != 0 else TrackingStatus.WITHIN
-    share = variance / initial
-    if share > thresholds.overrun:
-        return TrackingStatus.OVERRUN
-    if share > thresholds.watch:
-        return TrackingStatus.WATCH
-    if share < -thresholds.watch:
-        return TrackingStatus.SAVING
-    return TrackingStatus.WITHIN
 
 
 @dataclass(frozen=True)
@@ -75,6 +61,24 @@ class Figures:
     def __add__(self, other: Figures) -> Figures:
         return Figures(self.initial + other.initial, self.current + other.current, self.committed + other.committed,
                        self.paid + other.paid, self.to_complete + other.to_complete)
+
+
+def tracking_status(f: Figures, thresholds: Thresholds) -> TrackingStatus:
+    """As the workbook's Statut formula: the variance's share of the initial estimate against the
+    thresholds; a line without initial estimate is new to the budget, or spend outside it."""
+    initial, efc, variance = f.initial, f.efc, f.variance
+    if initial == 0:
+        if efc == 0:
+            return TrackingStatus.WITHIN
+        return TrackingStatus.ADDED if f.current != 0 else TrackingStatus.NEW
+    share = variance / initial
+    if share > thresholds.overrun:
+        return TrackingStatus.OVERRUN
+    if share > thresholds.watch:
+        return TrackingStatus.WATCH
+    if share < -thresholds.watch:
+        return TrackingStatus.SAVING
+    return TrackingStatus.WITHIN
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ class Tracking:
 
     def chapter_status(self, chapter: int) -> TrackingStatus:
         f = self.chapters[chapter]
-        return tracking_status(f.initial, f.efc, f.variance, self.thresholds)
+        return tracking_status(f, self.thresholds)
 
     def overruns(self, n: int = 5) -> list[TrackedLine]:
         worst = sorted((t for t in self.lines if t.figures.variance > 0), key=lambda t: (-t.figures.variance, t.account))
@@ -162,7 +166,7 @@ def compute_tracking(entries: Iterable[Entry], initial: Version | None, current:
         figures = Figures(start.get(account, ZERO), budget, spent, paid.get(account, ZERO),
                           typed if typed is not None else max(ZERO, budget - spent))
         lines.append(TrackedLine(account, labels.get(account, ""), figures,
-                                 tracking_status(figures.initial, figures.efc, figures.variance, thresholds), typed))
+                                 tracking_status(figures, thresholds), typed))
     chapters = {c: Figures() for c in CHAPTERS}
     for t in lines:
         chapter = t.chapter
@@ -182,37 +186,47 @@ def _account_order(account: str) -> tuple[int, str]:
 
 
 def recommendations(t: Tracking) -> list[Recommendation]:
-    """What to do about the overruns, with figures: spend the contingency, move savings to where
-    they are needed, defer what is not yet spent."""
+    """What to do about the overruns, with figures, in the order a producer decides: assign what
+    is not yet on a line, move savings to the lines over budget, spend the contingency, and defer
+    or finance what the contingency does not cover. Pay (chapters 2 to 4) is never deferred."""
     out: list[Recommendation] = []
+    unassigned = t.unassigned.committed
+    if unassigned > 0:
+        out.append(Recommendation("assign", unassigned, f"Affecter {format_eur(unassigned)} de dépenses « à affecter » "
+                                                        "à leurs lignes du devis : sans compte, elles comptent comme un "
+                                                        "dépassement."))
     over = sum((max(ZERO, line.figures.efc - line.figures.current) for line in t.lines), ZERO)
-    if over <= 0:
-        return out
     saved = sum((max(ZERO, line.figures.current - line.figures.efc) for line in t.lines), ZERO)
-    net = t.contingency_used
-    if net > 0 and t.contingency > 0:
-        used = min(net, t.contingency)
-        share = format_percent(used / t.contingency)
-        left = t.contingency - used
-        text = (f"Imprévus : {format_eur(used)} à mobiliser ({share} de la provision de {format_eur(t.contingency)}), "
-                f"reste {format_eur(left)}")
-        if net > t.contingency:
-            text += f" ; {format_eur(net - t.contingency)} de dépassement non couvert, à financer ou à économiser"
-        out.append(Recommendation("contingency", used, text + "."))
-    elif net > 0:
-        out.append(Recommendation("contingency", net, f"Dépassement net de {format_eur(net)} sans provision "
-                                                      "d'imprévus : à financer ou à économiser."))
-    if saved > 0:
+    if over > 0 and saved > 0:
         moved = min(saved, over)
-        donors = ", ".join(line.account for line in sorted(t.lines, key=lambda x: x.figures.efc - x.figures.current)
-                           if line.figures.current > line.figures.efc)[:120]
+        donors = [line.account for line in sorted(t.lines, key=lambda x: x.figures.efc - x.figures.current)
+                  if line.figures.current > line.figures.efc]
+        shown = ", ".join(donors[:6]) + ("…" if len(donors) > 6 else "")
         out.append(Recommendation("rephase", moved, f"Réaffecter {format_eur(moved)} d'économies prévues (comptes "
-                                                    f"{donors}) aux postes en dépassement."))
-    deferrable = sum((line.figures.to_complete for line in t.lines
-                      if line.chapter in (5, 6, 9) and line.figures.to_complete > 0), ZERO)
-    if deferrable > 0 and net > 0:
-        amount = min(deferrable, net)
-        out.append(Recommendation("defer", amount, f"Différer ou réduire {format_eur(amount)} de dépenses non "
-                                                   "encore engagées (décors, régie, divers : reste à engager de "
-                                                   f"{format_eur(deferrable)})."))
+                                                    f"{shown}) aux lignes en dépassement ({format_eur(over)})."))
+    net = t.contingency_used
+    if net <= 0:
+        return out
+    used = min(net, t.contingency)
+    if used > 0:
+        share = format_percent(used / t.contingency)
+        out.append(Recommendation("contingency", used, f"Imprévus : {format_eur(used)} à mobiliser ({share} de la "
+                                                       f"provision de {format_eur(t.contingency)}), reste "
+                                                       f"{format_eur(t.contingency - used)}."))
+    uncovered = net - used
+    if uncovered <= 0:
+        return out
+    deferrable = [line for line in t.lines if line.chapter not in (2, 3, 4) and line.figures.to_complete > 0
+                  and line.status in (TrackingStatus.WITHIN, TrackingStatus.SAVING)]
+    room = sum((line.figures.to_complete for line in deferrable), ZERO)
+    deferred = min(room, uncovered)
+    if deferred > 0:
+        chapters = ", ".join(str(c) for c in sorted({line.chapter for line in deferrable if line.chapter}))
+        out.append(Recommendation("defer", deferred, f"Différer ou réduire {format_eur(deferred)} de dépenses non "
+                                                     f"encore engagées (postes {chapters} : reste à engager "
+                                                     f"{format_eur(room)} sur des lignes sans dépassement)."))
+    if uncovered > deferred:
+        out.append(Recommendation("finance", uncovered - deferred, f"{format_eur(uncovered - deferred)} de dépassement "
+                                                                   "non couvert : à financer (apport, financement "
+                                                                   "complémentaire)."))
     return out
