@@ -67,7 +67,7 @@ def _import(path: Path, fec: Path) -> int:
 def write_fec(path: Path, accounts: list[tuple[str, str, Decimal]], entries: int, seed: int = 2026) -> int:
     """``entries`` purchase invoices as the demo's FEC writes them (pipe-separated, Windows-1252, CRLF,
     French decimals), spread over 2026 and over the devis accounts, each account spending about its
-    budget (so the report looks like a production's, not a thousand overruns); returns the number of lines."""
+    budget, roughly; returns the number of lines."""
     rng = random.Random(seed)
     lines = [FEC_HEAD]
     start = dt.date(2026, 1, 5)

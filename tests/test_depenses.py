@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import recalc
 from xlprod.cli import main
+from xlprod.core.location import column_letter
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
 from xlprod.kinds.depenses.demo import FEC_FILE, build_sample, write_fec
@@ -552,7 +553,10 @@ def test_an_entry_gone_from_a_corrected_export_is_said_and_kept(tmp_path):
     fec = tmp_path / "fec.txt"
     write_fec(fec, OCTOBER)
     _import(path, fec)
-    write_fec(fec, [OCTOBER[0], OCTOBER[3]])  # same period; the 2nd and 3rd invoices are gone
+    numbered = [dict(e, entry=f"HA{k:05d}") for k, e in enumerate(OCTOBER, start=1)]
+    write_fec(fec, numbered)
+    _import(path, fec)
+    write_fec(fec, [numbered[0], numbered[3]])  # same period; the 2nd and 3rd invoices are gone
     s = _import(path, fec)
     assert len(s.absent) == 2 and any(i.code == "DEP031" for i in s.issues)
     assert len(XlsxFile(path).table(L.TABLE_DEPENSES).rows) == 6  # nothing deleted
@@ -638,3 +642,259 @@ def test_a_version_keeps_the_devis_tax_credit_base_before_its_caps(tmp_path):
     lines = book.cell_values(DL.SHEET_SYNTHESE, [(DL.SYN_CREDIT_LINES_ROW, 3), (DL.SYN_CREDIT_CHARGES_ROW, 3)])
     version, _ = read_devis_version(book, "V", devis.name)
     assert version.tax_credit_base == pytest.approx(D(str(sum(lines.values()))), abs=D("0.01"))
+
+
+# -- the hostile review's cases ----------------------------------------------------------------
+
+FEC_HEAD = ("JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|PieceRef|"
+            "PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|ValidDate|Montantdevise|Idevise")
+
+
+def _fec(tmp_path: Path, name: str, entries: list[tuple[str, str, str, str, str, str]]) -> Path:
+    """(entry, date, account, label, amount, lettering) -> a purchase: expense, VAT 20 %, supplier."""
+    lines = [FEC_HEAD]
+    for entry, day, account, label, amount, let in entries:
+        ht = D(amount.replace(",", "."))
+        vat, ttc = ht * D("0.2"), ht * D("1.2")
+        def fr(x: Decimal) -> str:
+            return str(x.quantize(D("0.01"))).replace(".", ",")
+
+        lines += [f"HA|Achats|{entry}|{day}|{account}|Charge|||F-{entry}|{day}|{label}|{amount}|0,00|||{day}||",
+                  f"HA|Achats|{entry}|{day}|44566000|TVA|||F-{entry}|{day}|{label}|{fr(vat)}|0,00|||{day}||",
+                  f"HA|Achats|{entry}|{day}|40100000|Fournisseurs|F1|Loueur|F-{entry}|{day}|{label}|0,00|"
+                  f"{fr(ttc)}|{let}|{'20261020' if let else ''}|{day}||"]
+    path = tmp_path / name
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def test_the_next_fiscal_years_fec_does_not_overwrite_the_first_ones_rows(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    _import(path, _fec(tmp_path, "y1.txt", [("HA1", "20261001", "61350000", "Caméra 2026", "1000,00", "")]))
+    s = _import(path, _fec(tmp_path, "y2.txt", [("HA1", "20270105", "61350000", "Grue 2027", "3000,00", "")]))
+    assert (s.added, s.updated) == (1, 0)
+    assert sorted(r[L.DEPENSES_HEADERS.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [
+        1000.0, 3000.0]
+
+
+def test_two_suppliers_with_the_same_invoice_number_are_two_rows(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+    (tmp_path / "a.csv").write_text(head + "01/10/2026;001;Loueur A;7101;Caméra;1000,00\r\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(head + "05/11/2026;001;Traiteur B;7101;Repas;250,00\r\n", encoding="utf-8")
+    _import(path, tmp_path / "a.csv")
+    s = _import(path, tmp_path / "b.csv")
+    assert (s.added, s.updated) == (1, 0)
+
+
+def test_a_csv_with_commas_and_unquoted_french_decimals_is_refused_line_by_line(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "c.csv"
+    csv.write_text("Date,N° pièce,Compte devis,Libellé,Montant HT,TVA\n01/10/2026,C1,1101,Caméra,1234,56,\n"
+                   "02/10/2026,C2,1101,Grue,980,10,\n", encoding="utf-8")
+    s = _import(path, csv)
+    assert s.added == 0 and any(i.code == "DEP106" for i in s.issues)
+
+
+def test_adding_a_correspondence_does_not_move_a_users_assignment(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "e.txt"
+    fec.write_text("\r\n".join([
+        FEC_HEAD,
+        "HA|Achats|HA1|20261001|23130000|Décor|||F1|20261001|Décor construit|5000,00|0,00|||20261001||",
+        "HA|Achats|HA1|20261001|61350000|Location|||F1|20261001|Location caméra|1000,00|0,00|||20261001||",
+        "HA|Achats|HA1|20261001|40100000|Fournisseurs|F1|Loueur|F1|20261001|Facture|0,00|6000,00|||20261001||"]) + "\r\n",
+        encoding="utf-8")
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, L.DEPENSES_HEADERS.index("Compte devis") + 1, CellWrite("7101"))
+    cor = book.table(L.TABLE_CORRESPONDANCES)
+    plan.sheet(cor.sheet).set(cor.header_row + len(cor.rows) + 1, 1, CellWrite("2313"))
+    book.apply(plan)
+    book.save()
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)  # the correspondence typed inside the table, as a user does
+    ws = wb[L.SHEET_CORRESPONDANCES]
+    ws.tables[L.TABLE_CORRESPONDANCES].ref = f"A{L.HEADER_ROW}:D{L.HEADER_ROW + len(cor.rows) + 1}"
+    ws.cell(L.HEADER_ROW + len(cor.rows) + 1, 2).value = "5101"
+    wb.save(path)
+    s = _import(path, fec)
+    assert (s.added, s.updated) == (1, 0)
+    rows = {r[L.DEPENSES_HEADERS.index("Compte général")]: r for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows}
+    assert rows["61350000"][L.DEPENSES_HEADERS.index("Compte devis")] == "7101"
+    assert rows["23130000"][L.DEPENSES_HEADERS.index("Compte devis")] == "5101"
+
+
+def test_a_reimport_keeps_what_the_user_decided_and_updates_what_the_accounts_say(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Location caméra", "1000,00", "")])
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    r = t.header_row + 1
+    plan = WritePlan()
+    for header, value in (("Libellé", "Location caméra Alexa — semaine 1"), ("Statut", "payé"),
+                          ("Compte devis", "7102")):
+        plan.sheet(t.sheet).set(r, L.DEPENSES_HEADERS.index(header) + 1, CellWrite(value))
+    book.apply(plan)
+    book.save()
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Location caméra", "1100,00", "")]))
+    assert s.updated == 1 and "Montant HT 1000 → 1100" in s.changes[0]
+    row = dict(zip(L.DEPENSES_HEADERS, XlsxFile(path).table(L.TABLE_DEPENSES).rows[0], strict=True))
+    assert (row["Libellé"], row["Statut"], row["Compte devis"], row["Montant HT"]) == (
+        "Location caméra Alexa — semaine 1", "payé", "7102", 1100.0)
+
+
+def test_an_unbalanced_entry_is_not_imported_and_the_reconciliation_shows_it(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "u.txt", [("HA1", "20261001", "61357101", "Caméra", "1000,00", ""),
+                                   ("HA2", "20261002", "61357101", "Grue", "500,00", "")])
+    fec.write_text(fec.read_text(encoding="utf-8").replace("|0,00|1200,00|", "|0,00|1100,00|"), encoding="utf-8")
+    assert main(["import", str(path), str(fec)]) == 1
+    out = capsys.readouterr().out
+    assert "1 nouvelles" in out and "écartées (en erreur) : 3, débit 1 200,00" in out.replace("\u202f", " ")
+    assert "= celui du fichier" in out and "DEP033" in out
+
+
+def test_a_wrong_field_in_colonnes_import_is_located_in_the_workbook(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    book = XlsxFile(path)
+    cols = book.table(L.TABLE_COLONNES)
+    plan = WritePlan()
+    plan.sheet(cols.sheet).set(cols.header_row + 1, cols.first_col, CellWrite("etiquettes"))
+    book.apply(plan)
+    book.save()
+    csv = tmp_path / "x.csv"
+    csv.write_text("Date;Libellé;Montant HT\n01/10/2026;Caméra;10\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 2
+    assert f"dep.xlsx!Correspondances!{column_letter(cols.first_col)}{cols.header_row + 1}" in capsys.readouterr().err
+
+
+def test_a_later_periods_fec_does_not_call_earlier_entries_missing(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    _import(path, _fec(tmp_path, "oct.txt", [("HA1", "20261001", "61357101", "A", "100,00", ""),
+                                             ("HA2", "20261031", "61357101", "B", "200,00", "")]))
+    s = _import(path, _fec(tmp_path, "nov.txt", [("HA3", "20261015", "61357101", "C", "300,00", ""),
+                                                 ("HA4", "20261120", "61357101", "D", "400,00", "")]))
+    assert s.absent == [] and not any(i.code == "DEP031" for i in s.issues)
+
+
+def test_importing_into_another_kind_of_workbook_says_so(tmp_path, capsys):
+    devis = build_devis_sample(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "A", "100,00", "")])
+    assert main(["import", str(devis), str(fec)]) == 2
+    assert "n'est pas un suivi des dépenses" in capsys.readouterr().err
+
+
+def test_a_lower_case_lettering_is_a_partial_one_not_a_payment(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    _import(path, _fec(tmp_path, "l.txt", [("HA1", "20261001", "61357101", "A", "100,00", "ab"),
+                                           ("HA2", "20261002", "61357101", "B", "100,00", "AB")]))
+    status = [r[L.DEPENSES_HEADERS.index("Statut")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert status == ["facturé", "payé"]
+
+
+def test_formulas_in_input_cells_are_kept_or_refused_never_replaced(tmp_path):
+    import openpyxl
+
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0}, {"account": "2301", "amount": 50.0}], [V1])
+    recalc(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEPENSES]
+    ws.cell(L.HEADER_ROW + 1, L.DEPENSES_HEADERS.index("Statut") + 1).value = '=IF(1,"Payé","")'
+    wb.save(path)
+    book = XlsxFile(path)  # openpyxl kept no cached value: put LibreOffice's there, as a user's save would
+    plan = WritePlan()
+    from xlprod.workbook.sheetxml import CellWrite as W
+
+    plan.sheet(L.SHEET_DEPENSES).set(L.HEADER_ROW + 1, L.DEPENSES_HEADERS.index("Statut") + 1,
+                                     W("Payé", 'IF(1,"Payé","")'))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    assert "DEP018" not in {i.code for i in report.issues}  # « Payé » counts as « payé » for SUMIFS: kept
+    assert XlsxFile(path).formula_cells(L.SHEET_DEPENSES, [(L.HEADER_ROW + 1, L.DEPENSES_HEADERS.index("Statut") + 1)])
+    book = XlsxFile(path)
+    plan = WritePlan()
+    plan.sheet(L.SHEET_DEPENSES).set(L.HEADER_ROW + 2, L.DEPENSES_HEADERS.index("Pays") + 1,
+                                     W("France", 'IF(1,"France","")'))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    assert "DEP018" in {i.code for i in report.issues} and report.to_json()["provisional"] is True
+
+
+def test_spaces_sumifs_would_keep_are_trimmed_in_place(tmp_path):
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0, "status": "payé ", "country": "FR "}], [V1])
+    report = recalc(path)
+    row = dict(zip(L.DEPENSES_HEADERS, XlsxFile(path).table(L.TABLE_DEPENSES).rows[0], strict=True))
+    assert (row["Statut"], row["Pays"]) == ("payé", "FR")
+    assert report.to_json()["total"]["paid"] == "100.00"
+
+
+def test_a_deleted_parameter_name_is_restored_and_a_deleted_row_refused(tmp_path):
+    import openpyxl
+
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0}], [V1])
+    wb = openpyxl.load_workbook(path)
+    del wb.defined_names["PARAM_SEUIL_ALERTE"]
+    wb.save(path)
+    report = recalc(path)
+    assert "DEP019" in {i.code for i in report.issues} and report.errors == 0
+    assert XlsxFile(path).named_cell("PARAM_SEUIL_ALERTE")[0] == pytest.approx(0.05)
+
+
+def test_a_renamed_version_a_zero_rate_and_euros_typed_as_a_symbol_are_said(tmp_path):
+    path = _small(tmp_path, [{"account": "8501", "amount": 100.0, "currency": "USD", "rate": 0.0},
+                             {"account": "8501", "amount": 50.0, "currency": "€"}], [V1])
+    book = XlsxFile(path)
+    meta = book.table(L.TABLE_VERSIONS)
+    plan = WritePlan()
+    plan.sheet(meta.sheet).set(meta.header_row + 1, meta.first_col, CellWrite("Dépôt CNC bis"))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    codes = {i.code for i in report.issues}
+    assert {"DEP026", "DEP008"} <= codes
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[1][L.DEPENSES_HEADERS.index("Devise")] == "EUR"
+
+
+def test_a_deleted_report_sheet_is_recreated(tmp_path):
+    import openpyxl
+
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0}], [V1])
+    recalc(path)
+    wb = openpyxl.load_workbook(path)
+    del wb[L.SHEET_SUIVI]
+    wb.save(path)
+    report = recalc(path)
+    assert "DEP028" in {i.code for i in report.issues}
+    assert XlsxFile(path).named_cell("DEPENSES_ENGAGE")[0] == 100.0
+
+
+def test_a_deleted_end_name_does_not_lose_the_typed_estimates(tmp_path):
+    import openpyxl
+
+    path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    row = next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
+               if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == "7101")
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(row, L.COL["Reste à engager (saisi)"], CellWrite(1000.0))
+    book.apply(plan)
+    book.save()
+    wb = openpyxl.load_workbook(path)
+    del wb.defined_names[L.LINES_END_NAME]
+    wb.save(path)
+    line = next(x for x in recalc(path).to_json()["lines"] if x["account"] == "7101")
+    assert line["to_complete"] == "1000.00"
+
+
+def test_digits_of_other_scripts_are_not_read_as_numbers():
+    from xlprod.core.numbers import parse_number
+
+    assert parse_number("٣٤").value is None and parse_number("34").value == 34

@@ -276,7 +276,7 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
         print(exc.render(), file=sys.stderr)
         return EXIT_FAILURE
     except OSError as exc:
-        print(f"{path}: erreur: fichier illisible ou impossible à écrire ({exc.strerror or exc}) — vérifiez le chemin "
+        print(f"{path}: erreur: fichier illisible ou impossible à écrire ({os_message(exc)}) — vérifiez le chemin "
               "et que le classeur n'est pas ouvert ailleurs", file=sys.stderr)
         return EXIT_FAILURE
     issues = [*getattr(done, "issues", []), *report.issues]
@@ -291,6 +291,14 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
     return EXIT_DATA_ERRORS if report.errors or any(i.severity.value == "erreur" for i in issues) else EXIT_OK
 
 
+def os_message(exc: OSError) -> str:
+    """The system's reason in French, for the common ones."""
+    import errno
+
+    return {errno.ENOENT: "fichier introuvable", errno.EISDIR: "c'est un dossier", errno.EACCES: "accès refusé",
+            errno.EPERM: "accès refusé"}.get(exc.errno or 0, exc.strerror or str(exc))
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from xlprod.kinds.depenses import devis_path
     from xlprod.kinds.depenses.snapshot import snapshot
@@ -301,7 +309,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         try:
             devis = XlsxFile(path, for_writing=False)
         except OSError as exc:
-            raise WorkbookError(Location(book=str(path)), f"devis illisible ({exc.strerror or exc})",
+            raise WorkbookError(Location(book=str(path)), f"devis illisible ({os_message(exc)})",
                                 "Vérifiez le chemin donné à --devis.") from exc
         return snapshot(book, devis, args.nom, path.name)  # type: ignore[arg-type]
 
@@ -319,7 +327,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             return EXIT_FAILURE
         data = source.read_bytes()
     except OSError as exc:
-        print(f"{source}: erreur: fichier illisible ({exc.strerror or exc})", file=sys.stderr)
+        print(f"{source}: erreur: fichier illisible ({os_message(exc)})", file=sys.stderr)
         return EXIT_FAILURE
     return _on_workbook(args.path, lambda book: import_ledger(book, data, source.name), args.json)
 

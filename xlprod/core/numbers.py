@@ -16,11 +16,11 @@ from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, Uncached
 from xlprod.core.money import from_excel
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
-_FRENCH = re.compile(r"^[+-]?\d+(,\d+)?$")  # 1234,56 once spaces are removed
-_DOT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")  # 1234.56
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_GROUPED_SPACES = re.compile(r"^[+-]?\d{1,3}([\s\u00a0\u202f\u2009]\d{3})+(,\d+)?$")
-_AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+$")  # 1,234 / 1.234 / 1.234.567
+_FRENCH = re.compile(r"^[+-]?\d+(,\d+)?$", re.ASCII)  # 1234,56 once spaces are removed
+_DOT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$", re.ASCII)  # 1234.56
+_INTEGER = re.compile(r"^[+-]?\d+$", re.ASCII)
+_GROUPED_SPACES = re.compile(r"^[+-]?\d{1,3}([\s\u00a0\u202f\u2009]\d{3})+(,\d+)?$", re.ASCII)
+_AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+$", re.ASCII)  # 1,234 / 1.234 / 1.234.567
 LIMIT = Decimal("1e15")  # Excel keeps 15 significant digits: beyond, no reading is exact
 
 

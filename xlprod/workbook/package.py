@@ -354,7 +354,9 @@ class XlsxPackage:
         text = self.read_text("xl/workbook.xml")
         m = re.search(r"<(\w+:)?workbook\b", text)
         prefix = (m.group(1) or "") if m else ""
-        rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', text)
+        root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", text)
+        # declared on the root (openpyxl declares it on each sheet element instead, out of scope here)
+        rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', root.group(0) if root else "")
         r = rel_prefix.group(1) if rel_prefix else "r"
         if rel_prefix is None:
             text = re.sub(r"<((?:\w+:)?workbook)\b", rf'<\1 xmlns:r="{NS_REL}"', text, count=1)

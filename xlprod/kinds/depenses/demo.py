@@ -145,10 +145,10 @@ def write_fec(path: Path, october: list[dict[str, object]]) -> None:
         return f"{d:.2f}".replace(".", ",")
 
     extra = [  # receptions and a gift: on accounts no correspondence names, so they go « à affecter »
-        {"date": dt.date(2026, 10, 9), "piece": "FA-R-0001", "supplier": "Traiteur Ar Vag", "ledger_account": "6257",
-         "label": "Réception fin de montage", "amount": 1840.0, "vat": 368.0},
-        {"date": dt.date(2026, 10, 12), "piece": "FA-R-0002", "supplier": "Librairie Dialogues", "ledger_account": "6234",
-         "label": "Cadeaux équipe", "amount": 612.5, "vat": 122.5},
+        {"entry": "HA90001", "date": dt.date(2026, 10, 9), "piece": "FA-R-0001", "supplier": "Traiteur Ar Vag",
+         "ledger_account": "6257", "label": "Réception fin de montage", "amount": 1840.0, "vat": 368.0},
+        {"entry": "HA90002", "date": dt.date(2026, 10, 12), "piece": "FA-R-0002", "supplier": "Librairie Dialogues",
+         "ledger_account": "6234", "label": "Cadeaux équipe", "amount": 612.5, "vat": 122.5},
     ]
     for k, e in enumerate([*october, *extra], start=1):
         day = e["date"]
@@ -156,7 +156,7 @@ def write_fec(path: Path, october: list[dict[str, object]]) -> None:
         ht, vat = _money(float(str(e["amount"]))), _money(float(str(e.get("vat", 0.0))))
         ledger = f"{e['ledger_account']}{str(e.get('account', ''))[:4]:0<4}" if e.get("account") else str(
             e["ledger_account"])
-        num = f"HA{k:05d}"
+        num = str(e.get("entry") or f"HA{k:05d}")
         date = f"{day:%Y%m%d}"
         supplier = str(e["supplier"])
         aux = "F" + "".join(ch for ch in supplier.upper() if ch.isalnum())[:8]

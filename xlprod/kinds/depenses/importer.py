@@ -3,23 +3,36 @@
 Every FEC line on a charge account (class 6) is an expense, counted as debit − credit; the
 Correspondances table maps ledger accounts to devis accounts by their longest prefix, and can add
 other accounts (capitalised production costs, 2313...). A line that maps nowhere goes « à
-affecter », never dropped. Each imported line carries a key: importing the same file again adds
-nothing, and a corrected re-export updates the rows whose figures changed.
+affecter », never dropped. An entry with a line in error, or unbalanced, is not imported at all.
+
+Each imported row carries a key: importing the same file again adds nothing, and a corrected
+export updates what the accounts say (amount, VAT, dates, document, accounts). What the user
+decides is kept: a label or a supplier retyped, a status moved on (a payment the lettering does
+not show yet), a devis account chosen for a line whose ledger account did not change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
-from xlprod.core.issues import Issue, warning
+from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, french_number, round_cents, to_excel
 from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
-from xlprod.kinds.depenses.ledger import DEFAULT_CSV_MAPPING, LedgerLine, LedgerRead, looks_like_fec, read_fec, read_ledger_csv
+from xlprod.kinds.depenses.ledger import (
+    CSV_FIELDS,
+    DEFAULT_CSV_MAPPING,
+    LedgerLine,
+    LedgerRead,
+    looks_like_fec,
+    read_fec,
+    read_ledger_csv,
+)
 from xlprod.kinds.depenses.model import Status
 from xlprod.kinds.depenses.reader import STATUSES, cell_text, excel_date
 from xlprod.kinds.depenses.recalc import table
@@ -31,7 +44,10 @@ CHARGES = "6"  # the class of charge accounts in the French chart of accounts (P
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
 MAX_BYTES = 200_000_000
-UPDATED_FIELDS = ("date", "piece", "supplier", "label", "amount", "vat", "status", "payment_date", "ledger_account")
+# what the accounts say, updated by a corrected export; the label, the supplier and a status moved on
+# by the user are theirs
+FIGURES = ("date", "piece", "amount", "vat", "ledger_account")
+RANK = {Status.COMMITTED.value: 0, Status.INVOICED.value: 1, Status.PAID.value: 2}
 
 
 @dataclass
@@ -44,6 +60,9 @@ class ImportSummary:
     selected: int = 0  # expense lines
     selected_debit: Decimal = ZERO
     selected_credit: Decimal = ZERO
+    other_debit: Decimal = ZERO  # lines read that are not expenses (VAT, suppliers, banks)
+    rejected: int = 0  # lines not imported: in error, or of an entry in error
+    rejected_debit: Decimal = ZERO
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -55,14 +74,15 @@ class ImportSummary:
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
-        other_debit = self.debit_total - self.selected_debit
+        accounted = self.selected_debit + self.other_debit + self.rejected_debit
+        check = "= celui du fichier" if accounted == self.debit_total else f"≠ celui du fichier ({format_eur(self.debit_total)})"
         lines = [f"{self.file} : {self.detection}",
                  f"  {self.lines_read} lignes lues ; débit {format_eur(self.debit_total)}, crédit "
                  f"{format_eur(self.credit_total)}",
                  f"  {self.selected} lignes de dépenses (débit {format_eur(self.selected_debit)} − crédit "
                  f"{format_eur(self.selected_credit)} = {format_eur(self.selected_debit - self.selected_credit)}) ; "
-                 f"autres lignes : débit {format_eur(other_debit)} ; débit total "
-                 f"{format_eur(self.selected_debit + other_debit)} = celui du fichier",
+                 f"autres lignes : débit {format_eur(self.other_debit)} ; écartées (en erreur) : {self.rejected}, débit "
+                 f"{format_eur(self.rejected_debit)} ; débit total {format_eur(accounted)} {check}",
                  f"  importées : {self.added} nouvelles, {self.updated} mises à jour, {self.unchanged} déjà présentes ; "
                  f"à affecter : {self.unassigned} ({format_eur(self.unassigned_amount)})"]
         lines += [f"  • {c}" for c in self.changes[:20]]
@@ -74,10 +94,12 @@ class ImportSummary:
         return {"file": self.file, "detection": self.detection, "lines_read": self.lines_read,
                 "debit_total": f"{self.debit_total:.2f}", "credit_total": f"{self.credit_total:.2f}",
                 "expense_lines": self.selected, "expense_debit": f"{self.selected_debit:.2f}",
-                "expense_credit": f"{self.selected_credit:.2f}", "added": self.added, "updated": self.updated,
+                "expense_credit": f"{self.selected_credit:.2f}", "other_debit": f"{self.other_debit:.2f}",
+                "rejected_lines": self.rejected, "rejected_debit": f"{self.rejected_debit:.2f}",
+                "added": self.added, "updated": self.updated,
                 "unchanged": self.unchanged, "unassigned": self.unassigned,
                 "unassigned_amount": f"{self.unassigned_amount:.2f}", "changes": self.changes,
-                "issues": [i.to_json() for i in self.issues]}
+                "absent_rows": self.absent, "issues": [i.to_json() for i in self.issues]}
 
 
 @dataclass(frozen=True)
@@ -117,26 +139,63 @@ def read_mapping(book: WorkbookPort) -> Mapping:
 
 
 def read_columns(book: WorkbookPort) -> dict[str, str]:
+    """The CSV columns saved in ColonnesImport; a field unknown, given twice, or two fields on one
+    column is refused at its cell."""
     t = book.table(L.TABLE_COLONNES)
     if t is None or "Champ" not in t.headers or "Colonne du fichier" not in t.headers:
         return dict(DEFAULT_CSV_MAPPING)
     f, c = t.headers.index("Champ"), t.headers.index("Colonne du fichier")
-    return {cell_text(r[f]): cell_text(r[c]) for r in t.rows if cell_text(r[f]) and cell_text(r[c])}
+    out: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for i, r in enumerate(t.rows):
+        name, header = cell_text(r[f]), cell_text(r[c])
+        if not name or not header:
+            continue
+        where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col + f)}{t.header_row + 1 + i}")
+        field_name = name.lower()
+        if field_name not in CSV_FIELDS:
+            raise WorkbookError(where, f"champ « {name} » inconnu dans ColonnesImport",
+                                f"Les champs sont : {', '.join(CSV_FIELDS)}.")
+        if field_name in out:
+            raise WorkbookError(where, f"champ « {name} » donné deux fois dans ColonnesImport",
+                                "Gardez une seule ligne par champ.")
+        if fold(header) in used:
+            raise WorkbookError(where, f"la colonne « {header} » est donnée à deux champs ({used[fold(header)]} et "
+                                f"{field_name})", "Une colonne du fichier ne remplit qu'un champ.")
+        out[field_name] = header
+        used[fold(header)] = field_name
+    if "amount" in out and ({"debit", "credit"} & set(out)):
+        raise WorkbookError(Location(book=book.book_name, sheet=t.sheet), "ColonnesImport donne à la fois le montant "
+                            "(amount) et débit/crédit", "Gardez soit la ligne amount, soit les lignes debit et credit.")
+    return out
 
 
-def _rows_from_fec(read: LedgerRead, mapping: Mapping, name: str, summary: ImportSummary) -> list[dict[str, object]]:
+def _paid(counterpart: LedgerLine | None) -> bool:
+    """A supplier's line lettered in capitals is settled; lower-case letters are a partial
+    lettering in several accounting programs: not paid yet."""
+    return counterpart is not None and bool(counterpart.lettering) and counterpart.lettering == counterpart.lettering.upper()
+
+
+def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -> list[dict[str, object]]:
     by_entry: dict[tuple[str, str], list[LedgerLine]] = {}
     for line in read.lines:
         by_entry.setdefault((line.journal, line.entry), []).append(line)
     rows: list[dict[str, object]] = []
     for (journal, entry), lines in by_entry.items():
+        if (journal, entry) in read.rejected_entries:  # a line in error or unbalanced: none of it
+            summary.rejected += len(lines)
+            summary.rejected_debit += sum((x.debit for x in lines), ZERO)
+            continue
         expenses = [x for x in lines if mapping.is_expense(x.account)]
+        summary.other_debit += sum((x.debit for x in lines if not mapping.is_expense(x.account)), ZERO)
         if not expenses:
             continue
         counterpart = next((x for x in lines if x.account.startswith(SUPPLIER_PREFIXES)), None)
         vat_total = sum((x.debit - x.credit for x in lines if x.account.startswith(VAT_PREFIX)), ZERO)
         base = sum((x.debit - x.credit for x in expenses), ZERO)
         allotted = ZERO
+        seen: dict[str, int] = {}
+        paid = _paid(counterpart)
         for k, x in enumerate(expenses):
             amount = x.debit - x.credit
             if k == len(expenses) - 1:
@@ -144,7 +203,6 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, name: str, summary: Impor
             else:
                 vat = round_cents(vat_total * amount / base) if base else ZERO
                 allotted += vat
-            paid = counterpart is not None and bool(counterpart.lettering)
             supplier = (counterpart.supplier or counterpart.account_label) if counterpart else ""
             label = x.label
             foreign = bool(x.currency) and x.currency.upper() not in ("EUR", "€") and x.currency_amount is not None
@@ -153,14 +211,15 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, name: str, summary: Impor
             country = mapping.country(x.account)
             if foreign and not country:
                 summary.foreign.append(x.line)
-            # the key is the line's place among the entry's expenses: a corrected export that changes its
-            # account or amount updates it
-            rows.append({"key": f"FEC|{journal}|{entry}|{k + 1}", "date": x.date, "piece": x.piece,
+            n = seen[x.account] = seen.get(x.account, 0) + 1
+            # entry numbers start again each fiscal year: the date is part of the key
+            rows.append({"key": f"FEC|{journal}|{entry}|{x.date:%Y%m%d}|{x.account}|{n}",
+                         "pair": f"FEC|{journal}|{entry}|{x.date:%Y%m%d}|", "date": x.date, "piece": x.piece,
                          "supplier": supplier, "account": mapping.devis_account(x.account) or "", "label": label,
                          "amount": amount, "vat": vat, "status": Status.PAID.value if paid else Status.INVOICED.value,
                          "payment_date": counterpart.lettering_date if paid and counterpart else None,
                          "country": country or None, "ledger_account": x.account, "line": x.line,
-                         "scope": f"FEC|{journal}"})
+                         "journal": journal, "entry": entry})
             summary.selected += 1
             summary.selected_debit += x.debit
             summary.selected_credit += x.credit
@@ -172,9 +231,9 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     seen: dict[str, int] = {}
     for x in read.lines:
         account = x.devis_account or (mapping.devis_account(x.account) if x.account else None) or ""
-        # a document number names the row (its n-th line): a corrected export updates it; without one, the
-        # row is named by what it says, and a corrected amount is a new row
-        ident = x.piece if x.piece else "|".join(
+        # a document number and its supplier name the row (its n-th line): a corrected export updates it;
+        # without a number, the row is named by what it says, and a corrected amount is a new row
+        ident = f"{x.piece}|{fold(x.supplier)}" if x.piece else "|".join(
             (x.date.isoformat(), fold(x.supplier), fold(x.label), x.account or x.devis_account, f"{x.amount:.2f}"))
         n = seen[ident] = seen.get(ident, 0) + 1
         known = STATUSES.get(fold(x.status)) if x.status else Status.COMMITTED
@@ -183,10 +242,11 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
                      "currency": x.currency or "", "rate": x.rate,
                      "status": known.value if known is not None else x.status,  # an unknown one: said at recalc
                      "payment_date": x.payment_date, "country": x.country or mapping.country(x.account) or None,
-                     "tags": x.tags, "ledger_account": x.account, "line": x.line, "scope": "CSV"})
+                     "tags": x.tags, "ledger_account": x.account, "line": x.line})
         summary.selected += 1
         summary.selected_debit += x.debit
         summary.selected_credit += x.credit
+    summary.rejected_debit = read.debit_total - summary.selected_debit
     return rows
 
 
@@ -205,6 +265,10 @@ def _cell(value: object) -> object:
 
 def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
     """Read ``data`` (a FEC or a CSV) and merge its expenses into the Dépenses table."""
+    if book.kind() != L.KIND:
+        raise WorkbookError(Location(book=book.book_name), "ce classeur n'est pas un suivi des dépenses xlprod "
+                            f"(type : {book.kind() or 'aucun'})", "Importez dans le classeur créé par xlprod new "
+                            "depenses.")
     mapping = read_mapping(book)
     if looks_like_fec(data):
         read = read_fec(data, file_name)
@@ -212,8 +276,12 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
         read = read_ledger_csv(data, file_name, read_columns(book), optional_absent=True)
     summary = ImportSummary(file=file_name, detection=read.detection.describe(), lines_read=read.lines_read,
                             debit_total=read.debit_total, credit_total=read.credit_total, issues=list(read.issues))
-    rows = (_rows_from_fec(read, mapping, file_name, summary) if read.detection.format == "FEC"
-            else _rows_from_csv(read, mapping, summary))
+    fec = read.detection.format == "FEC"
+    rows = _rows_from_fec(read, mapping, summary) if fec else _rows_from_csv(read, mapping, summary)
+    if fec:  # the lines left out for their own error, beside the entries refused whole
+        kept = sum((x.debit for x in read.lines), ZERO)
+        summary.rejected_debit += read.debit_total - kept
+        summary.rejected += read.lines_read - len(read.lines)
     dep = table(book, L.TABLE_DEPENSES, L.SHEET_DEPENSES)
     missing = [h for h in L.DEPENSES_HEADERS if h not in dep.headers]
     if missing:
@@ -222,44 +290,34 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     index = {h: dep.headers.index(h) for h in L.DEPENSES_HEADERS}
     key_at = index["Clé d'import"]
     by_key = {cell_text(r[key_at]): i for i, r in enumerate(dep.rows) if cell_text(r[key_at])}
+    matches = _match(rows, by_key)
     fields = {c.field: c.header for c in L.DEPENSES_COLUMNS}
     plan = WritePlan()
     new: list[list[object]] = []
-    seen: set[str] = set()
-    for row in rows:
-        key = str(row["key"])
-        if key in seen:
-            continue  # the same key twice in one file: counted once
-        seen.add(key)
-        i = by_key.get(key)
-        account = row["account"] or (cell_text(dep.rows[i][index["Compte devis"]]) if i is not None else "")
+    for row, i in matches:
+        existing = dep.rows[i] if i is not None else None
+        account = row["account"] or (cell_text(existing[index["Compte devis"]]) if existing is not None else "")
         if not account:  # a devis account the user typed on an earlier import of the row is kept
             summary.unassigned += 1
             summary.unassigned_amount += cast(Decimal, row["amount"])
-        if i is None:
+        if i is None or existing is None:
             new.append([None if c.formula else _cell(row.get(c.field)) for c in L.DEPENSES_COLUMNS])
             continue
-        changed = []
-        existing = dep.rows[i]
         r = dep.header_row + 1 + i
-        for f in (*UPDATED_FIELDS, "account"):
-            new_value = _cell(row.get(f))
-            old = existing[index[fields[f]]]
-            if f == "account" and not new_value:
-                continue  # a user's assignment of an unmapped line is kept
-            if _same(old, new_value):
-                continue
-            changed.append(f"{fields[f]} {_shown(old)} → {_shown(new_value, f)}")
-            plan.sheet(dep.sheet).set(r, dep.first_col + index[fields[f]], CellWrite(cast(CellValue, new_value)))
-        if changed:
+        changes = _changes(row, existing, index, fields)
+        for f, value in changes.items():
+            plan.sheet(dep.sheet).set(r, dep.first_col + index[fields[f]], CellWrite(cast(CellValue, value)))
+        if changes:
             summary.updated += 1
-            summary.changes.append(f"ligne {r} ({row['piece'] or key}) : {' ; '.join(changed)}")
+            shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f)} → {_shown(v, f)}"
+                               for f, v in changes.items())
+            summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
         else:
             summary.unchanged += 1
-    summary.absent = _absent(dep, index, rows, seen)
+    if fec:
+        summary.absent = _absent(dep, index, rows, {i for _, i in matches if i is not None})
     if new:
-        below = book.cells_below(dep)
-        blocked = [c for c in below if c.row <= dep.header_row + len(dep.rows) + len(new)]
+        blocked = [c for c in book.cells_below(dep) if c.row <= dep.header_row + len(dep.rows) + len(new)]
         if blocked:
             where = Location(book=book.book_name, sheet=dep.sheet, cell=f"{column_letter(blocked[0].col)}{blocked[0].row}")
             raise WorkbookError(where, f"pas de place sous le tableau Depenses pour {len(new)} nouvelles lignes (cellule "
@@ -269,9 +327,104 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     if new and book.add_table_rows(dep, new) is None:
         raise WorkbookError(Location(book=book.book_name, sheet=dep.sheet),
                             f"pas de place sous le tableau Depenses pour {len(new)} nouvelles lignes",
-                            "Libérez les lignes sous le tableau, puis relancez l'import.")
+                            "Le tableau a-t-il une ligne de totaux ? Retirez-la (Création de tableau > Ligne des "
+                            "totaux), ou libérez les lignes sous le tableau, puis relancez l'import.")
     summary.added = len(new)
+    _say(summary, book, file_name)
+    return summary
+
+
+def _match(rows: list[dict[str, object]], by_key: dict[str, int]) -> list[tuple[dict[str, object], int | None]]:
+    """Each file row with the table row it updates (its key), or None for a new one. A FEC line whose
+    account changed in a corrected export has lost its key: it takes the row of the same entry that
+    no line of the file claims, in order."""
+    claimed = {by_key[str(r["key"])] for r in rows if str(r["key"]) in by_key}
+    spare: dict[str, list[int]] = {}
+    for key, i in by_key.items():
+        if i not in claimed and key.startswith("FEC|"):
+            spare.setdefault(key[: key.rfind("|", 0, key.rfind("|")) + 1], []).append(i)
+    out: list[tuple[dict[str, object], int | None]] = []
+    seen: set[str] = set()
+    for row in rows:
+        key = str(row["key"])
+        if key in seen:
+            continue  # the same key twice in one file: counted once
+        seen.add(key)
+        found = by_key.get(key)
+        if found is None and row.get("pair") and spare.get(str(row["pair"])):
+            found = spare[str(row["pair"])].pop(0)
+        out.append((row, found))
+    return out
+
+
+def _changes(row: dict[str, object], existing: list[object], index: dict[str, int],
+             fields: dict[str, str]) -> dict[str, object]:
+    """What a corrected export changes on a row: the accounts' figures; the devis account when the
+    ledger account changed or none was set; a status that moves on, never back; blanks filled."""
+    out: dict[str, object] = {}
+
+    def old(f: str) -> object:
+        return existing[index[fields[f]]]
+
+    for f in FIGURES:
+        value = _cell(row.get(f))
+        if not _same(old(f), value):
+            out[f] = value
+    moved = "ledger_account" in out
+    mapped = _cell(row.get("account"))
+    if mapped and (moved or old("account") in (None, "")) and not _same(old("account"), mapped):
+        out["account"] = mapped
+    status = str(row.get("status") or "")
+    if RANK.get(status, -1) > RANK.get(cell_text(old("status")).lower(), -1):
+        out["status"] = status
+    for f in ("payment_date", "supplier", "label", "country"):
+        value = _cell(row.get(f))
+        if value not in (None, "") and old(f) in (None, ""):
+            out[f] = value
+    return out
+
+
+def _entry_order(entry: str) -> tuple[str, int]:
+    m = re.match(r"^(.*?)(\d+)$", entry)
+    return (m.group(1), int(m.group(2))) if m else (entry, -1)
+
+
+def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
+    """Rows imported earlier from the same journal, whose entry number lies within the file's and
+    whose date within its span, that the file no longer has: said, never deleted."""
+    spans: dict[str, list[object]] = {}
+    for row in rows:
+        journal, day, number = str(row["journal"]), row["date"], _entry_order(str(row["entry"]))
+        if not isinstance(day, dt.date):
+            continue
+        span = spans.setdefault(journal, [day, day, number, number])
+        span[0], span[1] = min(cast(dt.date, span[0]), day), max(cast(dt.date, span[1]), day)
+        span[2], span[3] = min(cast(tuple[str, int], span[2]), number), max(cast(tuple[str, int], span[3]), number)
+    out = []
+    for i, r in enumerate(dep.rows):
+        key = cell_text(r[index["Clé d'import"]])
+        if i in matched or not key.startswith("FEC|") or len(key.split("|")) < 4:
+            continue
+        _, journal, entry = key.split("|")[:3]
+        typed = r[index["Date"]]
+        day = typed.date() if isinstance(typed, dt.datetime) else typed
+        found = spans.get(journal)
+        if found is None or not isinstance(day, dt.date):
+            continue
+        lo, hi = cast(dt.date, found[0]), cast(dt.date, found[1])
+        first, last = cast(tuple[str, int], found[2]), cast(tuple[str, int], found[3])
+        if lo <= day <= hi and first <= _entry_order(entry) <= last:
+            out.append(dep.header_row + 1 + i)
+    return out
+
+
+def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
     where = Location(book=book.book_name, sheet=L.SHEET_DEPENSES)
+    if summary.rejected:
+        summary.issues.append(error("DEP033", Location(book=file_name), f"{summary.rejected} ligne(s) non importée(s) "
+                                    f"(débit {format_eur(summary.rejected_debit)}) : en erreur, ou d'une écriture en "
+                                    "erreur (voir les messages DEP1xx).", "Corrigez-les dans la comptabilité, "
+                                    "exportez à nouveau et réimportez : le reste n'est pas ajouté deux fois."))
     if summary.unassigned:
         summary.issues.append(warning("DEP030", where,
                                       f"{summary.unassigned} écriture(s) sans correspondance vers un compte du devis "
@@ -281,10 +434,10 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         summary.issues.append(warning("DEP031", where.at(f"A{summary.absent[0]}"),
-                                      f"{len(summary.absent)} ligne(s) d'un import précédent, dans la période de ce "
-                                      f"fichier, n'y sont plus (supprimées ou renumérotées en comptabilité ?) : lignes "
+                                      f"{len(summary.absent)} ligne(s) d'un import précédent, de ce journal, de cette "
+                                      f"période et de numéros d'écriture compris dans ce fichier, n'y sont plus : lignes "
                                       f"{shown}. Elles restent comptées.",
-                                      "Vérifiez-les avec la comptabilité ; supprimez celles qui ont été annulées."))
+                                      "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
     if summary.foreign:
         shown = ", ".join(str(n) for n in summary.foreign[:10]) + (" …" if len(summary.foreign) > 10 else "")
         summary.issues.append(warning("DEP032", Location(book=f"{file_name}:{summary.foreign[0]}"),
@@ -292,43 +445,6 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
                                       "le pays de la dépense, comptée en France (montant en euros de la comptabilité).",
                                       "Renseignez la colonne Pays de ces dépenses, ou un Pays pour leur compte dans la "
                                       "table Correspondances, puis réimportez."))
-    return summary
-
-
-def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], seen: set[str]) -> list[int]:
-    """Rows imported earlier from the same kind of file and journal, dated within this file's span,
-    that this file no longer has: said, never deleted (the file may be a partial export)."""
-    spans: dict[str, tuple[dt.date, dt.date]] = {}
-    for row in rows:
-        day, scope = row.get("date"), str(row.get("scope", ""))
-        if isinstance(day, dt.date) and scope:
-            lo, hi = spans.get(scope, (day, day))
-            spans[scope] = (min(lo, day), max(hi, day))
-    out = []
-    for i, r in enumerate(dep.rows):
-        key = cell_text(r[index["Clé d'import"]])
-        if not key or key in seen:
-            continue
-        scope = "|".join(key.split("|")[:2]) if key.startswith("FEC|") else key.split("|")[0]
-        day = r[index["Date"]]
-        day = day.date() if isinstance(day, dt.datetime) else day
-        if scope in spans and isinstance(day, dt.date) and spans[scope][0] <= day <= spans[scope][1]:
-            out.append(dep.header_row + 1 + i)
-    return out
-
-
-def _shown(value: object, field_name: str = "") -> str:
-    if value in (None, ""):
-        return "(vide)"
-    if isinstance(value, dt.datetime):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, float) and field_name in ("date", "payment_date"):
-        return f"{dt.date(1899, 12, 30) + dt.timedelta(days=int(value)):%d/%m/%Y}"
-    if isinstance(value, float):
-        return french_number(Decimal(str(value)))
-    return str(value)
 
 
 def _same(old: object, new: object) -> bool:
@@ -342,3 +458,14 @@ def _same(old: object, new: object) -> bool:
         return excel_date(old) == new
     return cell_text(old) == cell_text(new)
 
+
+def _shown(value: object, field_name: str = "") -> str:
+    if value in (None, ""):
+        return "(vide)"
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float) and field_name in ("date", "payment_date"):
+        return f"{dt.date(1899, 12, 30) + dt.timedelta(days=int(value)):%d/%m/%Y}"
+    if isinstance(value, float):
+        return french_number(Decimal(str(value)))
+    return str(value)

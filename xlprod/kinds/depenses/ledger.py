@@ -67,11 +67,11 @@ DEFAULT_CSV_MAPPING: dict[str, str] = {
 _SEPARATOR_NAMES = {"\t": "tabulation", "|": "barre verticale", ";": "point-virgule", ",": "virgule"}
 _LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "CR"}
 
-_FEC_AMOUNT = re.compile(r"[+-]?\s?(?=[.,]?\d)(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d*)(?:[.,]\d+)?")
+_FEC_AMOUNT = re.compile(r"[+-]?\s?(?=[.,]?\d)(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d*)(?:[.,]\d+)?", re.ASCII)
 _SPACES = re.compile(r"\s")
 _DATE = re.compile(r"(?:(?P<y1>\d{4})(?P<m1>\d{2})(?P<d1>\d{2})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
                    r"|(?P<d3>\d{1,2})[/.-](?P<m3>\d{1,2})[/.-](?P<y3>\d{4}))"
-                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+                   r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")  # \x0c (page) and \x1a (DOS end of file) are text
 _C1 = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
 _MOJIBAKE = re.compile(f"[ÃÂ][{re.escape(_C1)}]")  # UTF-8 accents read as Windows-1252: « Ã© » for « é »
@@ -142,6 +142,8 @@ class LedgerRead:
     debit_total: Decimal  # every data line whose amounts are readable, even one left out for another error:
     credit_total: Decimal  # the file's own totals, to compare with the accountant's balance
     lines_read: int  # data lines in the file (excluding header and blank lines)
+    # FEC entries with a line in error or unbalanced: an importer takes none of their lines
+    rejected_entries: frozenset[tuple[str, str]] = frozenset()
 
 
 class _Issues:
@@ -511,9 +513,11 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     _report(issues, currency_amount, good, lines_no, "DEP102", "Montantdevise", _AMOUNT_HINT)
 
     counted = good & ~amount_bad
-    _check_balance(issues, journal, text["EcritureNum"], debit_cents, credit_cents, counted, ~blank & ~counted,
-                   lines_no)
+    unbalanced = _check_balance(issues, journal, text["EcritureNum"], debit_cents, credit_cents, counted,
+                                ~blank & ~counted, lines_no)
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
+    failed = np.flatnonzero(~ok & ~blank)
+    rejected = unbalanced | set(zip(journal[failed].tolist(), text["EcritureNum"][failed].tolist(), strict=True))
     keep = np.flatnonzero(ok)
     currencies = [("" if c.upper() in _EUROS else c.upper()) for c in text["Idevise"][keep].tolist()]
     lines = [LedgerLine(*row) for row in zip(
@@ -524,7 +528,7 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         text["EcritureLet"][keep].tolist(), date_let.values[keep].tolist(), currency_amount.values[keep].tolist(),
         currencies, strict=True)]
     return LedgerRead(lines, detection, issues.result(), _money_total(debit_cents[counted]),
-                      _money_total(credit_cents[counted]), nonblank)
+                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected))
 
 
 def _trailing(header: bool, counts: npt.NDArray[np.int64], width: int) -> bool:
@@ -559,9 +563,10 @@ def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
 
 def _check_balance(issues: _Issues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
                    debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_], counted: npt.NDArray[np.bool_],
-                   unreadable: npt.NDArray[np.bool_], lines_no: npt.NDArray[np.int64]) -> None:
+                   unreadable: npt.NDArray[np.bool_], lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str]]:
     """Debits equal credits in each (journal, entry), to the cent; an entry with a line that could not be read
-    (an unreadable amount, a line cut in two) is not judged: that line already has its error."""
+    (an unreadable amount, a line cut in two) is not judged: that line already has its error. Returns the
+    unbalanced entries."""
     frame = pd.DataFrame({"journal": journal, "entry": entry, "debit": debit, "credit": credit,
                           "unreadable": unreadable, "line": lines_no})
     frame = frame[(counted | unreadable) & (journal != "") & (entry != "")]
@@ -574,7 +579,8 @@ def _check_balance(issues: _Issues, journal: npt.NDArray[np.object_], entry: npt
                    f"écriture {journal_code} {number} déséquilibrée : débit {format_eur(d)}, crédit {format_eur(c)}, "
                    f"écart {format_eur(d - c)}",
                    "Chaque écriture d'un FEC est équilibrée au centime : vérifiez ses lignes dans le logiciel "
-                   "comptable et demandez un nouvel export.")
+                   "comptable et demandez un nouvel export ; l'écriture n'est pas importée.")
+    return {(str(j), str(n)) for j, n in wrong.index}
 
 
 # -- CSV -------------------------------------------------------------------------------------------------------
@@ -638,7 +644,9 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     body_starts = np.array(layout.starts[first:], dtype=np.int64)
     body_blank = np.array(layout.blank[first:], dtype=bool)
     counts = np.array(layout.counts[first:], dtype=np.int64)
-    trailing = _trailing(layout.trailing, counts[~body_blank], width)
+    # with commas, a French decimal written without quotes (1234,56) also makes one field more: only the
+    # header can then say that lines end with the separator
+    trailing = _trailing(layout.trailing, counts[~body_blank], width) if sep != "," else layout.trailing
     extra = _extra(counts, np.array(layout.extra[first:], dtype=bool), width, trailing) & ~body_blank
     detection = Detection("CSV", src.encoding, sep, src.line_ending, "CSV", trailing)
     if not (~body_blank).any():

@@ -146,7 +146,16 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         amount = number(i, row, "Montant HT", "Montant HT") or ZERO
         vat = number(i, row, "TVA", "TVA") or ZERO
         rate = number(i, row, "Taux de change", "Taux de change")
-        currency = cell_text(raw(row, "Devise")).upper() or EURO
+        typed_currency = raw(row, "Devise")
+        currency = cell_text(typed_currency).upper() or EURO
+        if fold(currency) in ("€", "eur", "euro", "euros"):
+            currency = EURO
+            if typed_currency not in (None, "", EURO):
+                fix(i, "Devise", EURO)
+        if rate is not None and rate <= 0:
+            issues.append(error("DEP008", where(i, "Taux de change"), f"Taux de change {rate} : nul ou négatif, la dépense "
+                                "compte pour 0 € (comme dans les formules du classeur).",
+                                "Saisissez le taux du budget (euros pour une unité de devise), par exemple 1,17."))
         if rate is None:
             if currency != EURO and amount:
                 issues.append(error("DEP008", where(i, "Taux de change"), f"Dépense en {currency} sans taux de change : "
@@ -163,7 +172,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                                       "comme engagée, non payée.", "Choisissez engagé, facturé ou payé."))
             else:
                 status = found
-                if status_text != found.value:
+                if raw(row, "Statut") != found.value:  # « Payé », « payé » with a space: SUMIFS wants « payé »
                     fix(i, "Statut", found.value)
         country_text = cell_text(raw(row, "Pays"))
         country = FRANCE
@@ -174,7 +183,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                                       "connu ; la dépense compte à l'étranger sous ce nom.",
                                       "Saisissez le code à deux lettres (FR, BE, LU…)."))
                 country = country_text.upper()
-            elif country != country_text:
+                if raw(row, "Pays") != country_text:  # SUMIFS compares without case, not without spaces
+                    fix(i, "Pays", country_text)
+            elif raw(row, "Pays") != country:
                 fix(i, "Pays", country)
         tags: set[Tag] = set()
         for word in filter(None, (w.strip() for w in re.split(r"[,;/]", cell_text(raw(row, "Étiquettes"))))):
@@ -266,6 +277,10 @@ def read_versions(lines: RawTable | None, meta: RawTable | None, book: str, issu
             return value if value is not None else ZERO
 
         day = row[hm["Date"]] if "Date" in hm else None
+        if name.casefold() not in by_name:
+            issues.append(warning("DEP026", Location(book=book, sheet=meta.sheet), f"Version « {name} » sans aucune ligne "
+                                  "dans Instantanes (renommée ?) : elle compte pour 0.",
+                                  "Rendez-lui son nom d'origine (celui de la colonne Version des instantanés)."))
         versions.append(Version(name=name, lines=tuple(by_name.get(name.casefold(), [])),
                                 date=day.date() if isinstance(day, dt.datetime) else day if isinstance(day, dt.date)
                                 else None, source=cell_text(row[hm["Devis"]]) if "Devis" in hm else "",

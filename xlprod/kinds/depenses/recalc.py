@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from xlprod.core.issues import Issue, error, warning
+from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
 from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
 from xlprod.core.numbers import parse_number
@@ -26,6 +26,7 @@ from xlprod.kinds.depenses.reader import (
     read_entries,
     read_versions,
 )
+from xlprod.kinds.depenses.structure import formula_inputs, restore_names, restore_sheets, trim_versions
 from xlprod.kinds.depenses.tracking import (
     CHAPTER_LABELS,
     CHAPTERS,
@@ -231,8 +232,8 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
         last = int(float(str(end[0]))) if end else 0
     except ValueError:
         last = 0
-    if last < L.FIRST_LINE_ROW:
-        return out
+    if last < L.FIRST_LINE_ROW:  # the name deleted: the lines are looked for, not forgotten
+        last = L.FIRST_LINE_ROW + 20_000
     a, h = L.COL["Compte"], L.COL["Reste à engager (saisi)"]
     cells = book.cell_values(L.SHEET_SUIVI, [(r, c) for r in range(L.FIRST_LINE_ROW, last + 1) for c in (a, h)])
     for r in range(L.FIRST_LINE_ROW, last + 1):
@@ -252,7 +253,7 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
     return out
 
 
-REFUSING = frozenset({"DEP001", "DEP004", "DEP011", "DEP013", "DEP014"})
+REFUSING = frozenset({"DEP001", "DEP004", "DEP011", "DEP013", "DEP014", "DEP018", "DEP019"})
 
 
 def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
@@ -263,13 +264,15 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
     meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
     issues += _missing(book, dep, L.DEPENSES_HEADERS[:-2])
     issues += _missing(book, snaps, L.INSTANTANES_HEADERS) + _missing(book, meta, L.VERSIONS_HEADERS)
+    issues += restore_sheets(book) + restore_names(book)
     normalised = WritePlan()
+    trim_versions(book, snaps, meta, normalised)
     params = read_parameters(book, issues, normalised)
     if any(i.code == "DEP011" for i in issues):
         book.apply(normalised)
         return _finish(book, report, issues, now)
     read = read_entries(dep, book.book_name, issues)
-    issues += _below(book, dep)
+    issues += formula_inputs(book, dep, read.fixes) + _below(book, dep)
     for (row, col), value in read.fixes.items():
         normalised.sheet(dep.sheet).set(row, col, CellWrite(cast(CellValue, value)))
     book.apply(normalised)
@@ -295,7 +298,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
     tracking = compute_tracking(read.entries, initial, current, typed.numbers, params.thresholds)
     overhead = params.overhead if params.overhead is not None else (current.overhead if current else ZERO)
     cost = compute_final_cost(read.entries, overhead, params.visa)
-    refused = read.refused or any(i.code in REFUSING for i in issues)
+    refused = read.refused or any(i.code in REFUSING and i.severity is Severity.ERROR for i in issues)
     if not refused:
         issues += check_cost_report(tracking, cost, current, book.book_name, now.date())
     report.summary = DepensesSummary(tracking, cost, initial.name if initial else "", current.name if current else "",
@@ -307,9 +310,9 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
         spec = next(c for c in L.DEPENSES_COLUMNS if c.field == "amount_eur")
         plan.sheet(dep.sheet).columns.append(ColumnWrite(col, spec.formula or "", dep.header_row + 1,
                                                          cast(list[CellValue], read.amount_eur)))
-        _plan_suivi(plan, book, tracking, initial, current, typed.kept)
+        _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed.kept)
         _plan_versions(plan, versions)
-        _plan_cost(plan, cost, tracking, current)
+        _plan_cost(plan, book, cost, tracking, current)
         book.apply(plan)
     return _finish(book, report, issues, now)
 
@@ -348,7 +351,8 @@ def _row_values(f: Figures, status: str, typed: Decimal | None = None) -> dict[s
 
 
 def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Version | None,
-                current: Version | None, kept: dict[str, object]) -> None:
+                current: str, kept: dict[str, object]) -> None:
+    """The Suivi sheet; ``current``: the current version's name as the workbook's formula shows it."""
     ps = plan.sheet(L.SHEET_SUIVI)
     sheet = quote_sheet(L.SHEET_SUIVI)
     title = book.named_cell("DEPENSES_TITRE")
@@ -358,7 +362,7 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
     total = t.total
     values: dict[str, CellValue] = {
         "DEPENSES_VERSION_INITIALE": initial.name if initial else "",
-        "DEPENSES_VERSION_ACTUELLE": current.name if current else "",
+        "DEPENSES_VERSION_ACTUELLE": current,
         "DEPENSES_DEVIS_INITIAL": _v(total.initial), "DEPENSES_BUDGET_ACTUEL": _v(total.current),
         "DEPENSES_ENGAGE": _v(total.committed), "DEPENSES_PAYE": _v(total.paid),
         "DEPENSES_COUT_FINAL_ESTIME": _v(total.efc), "DEPENSES_ECART": _v(total.variance),
@@ -517,7 +521,9 @@ def _plan_versions(plan: WritePlan, versions: list[Version]) -> None:
         pv.set(L.V_FIRST_CHAPTER_ROW - 1, first, CellWrite("Aucune version : xlprod snapshot"))
 
 
-def _plan_cost(plan: WritePlan, cost: FinalCost, t: Tracking, current: Version | None) -> None:
+def _plan_cost(plan: WritePlan, book: WorkbookPort, cost: FinalCost, t: Tracking, current: Version | None) -> None:
+    sheet = quote_sheet(L.SHEET_COUT)
+    book.set_names({name: f"{sheet}!${column_letter(col)}${row}" for name, (row, col) in L.COST_NAMES.items()})
     pc = plan.sheet(L.SHEET_COUT)
     f = L.cost_formulas()
     values: dict[tuple[int, int], CellValue] = {}
