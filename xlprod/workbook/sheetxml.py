@@ -8,6 +8,7 @@ optional ``<f>`` formula and ``<v>`` cached value.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -296,16 +297,23 @@ def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_
     by_row: dict[int, dict[int, CellWrite]] = {}
     for (r, c), write in cells.items():
         by_row.setdefault(r, {})[c] = write
+    numbers = sorted(rows)  # the rows in place, for finding where a new one goes (100,000 appended rows)
     for r in sorted(by_row):
         row = rows.get(r)
         if row is None:
-            row = etree.Element(row_tag, r=str(r))
-            after = [n for n in rows if n < r]
-            if after:
-                rows[max(after)].addnext(row)
+            # a new row: its cells rendered and parsed at once, one fragment per row, not per cell
+            body = "".join(render_cell(f"{column_letter(col)}{r}", write,
+                                       write.style if write.style is not None else col_style.get(col), prefix)
+                           for col, write in sorted(by_row[r].items()))
+            row = _fragment(etree, f'<{prefix}row r="{r}">{body}</{prefix}row>', root.nsmap)
+            k = bisect.bisect_left(numbers, r)
+            if k:
+                rows[numbers[k - 1]].addnext(row)
             else:
                 sd.insert(0, row)
+            numbers.insert(k, r)
             rows[r] = row
+            continue
         row.attrib.pop("spans", None)
         existing = {column_index(_REF.fullmatch(c.get("r", "")).group(1)): c  # type: ignore[union-attr]
                     for c in row.iterchildren(cell_tag) if _REF.fullmatch(c.get("r", ""))}
@@ -356,6 +364,61 @@ def _fragment(etree: Any, xml: str, nsmap: dict[str | None, str]) -> Any:
     """An element from XML text written with the sheet's own prefixes."""
     decls = "".join(f' xmlns{":" + p if p else ""}="{escape_attr(uri)}"' for p, uri in nsmap.items())
     return etree.fromstring(f"<w{decls}>{xml}</w>".encode())[0]
+
+
+_LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*?\bref=")([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?(")')
+
+
+def append_rows(xml: bytes, rows: dict[int, dict[int, CellValue]], formulas: dict[int, str] | None = None) -> bytes | None:
+    """New rows below every row of the sheet, written as text before ``</sheetData>`` (100,000
+    imported entries are not parsed into a tree); None when a row is not below the last one, or the
+    sheet's shape is not the common one: the caller takes the general path. ``formulas``: a table's
+    calculated columns, which a row added to it carries (as Excel does), their value left to the
+    recalculation."""
+    if not rows:
+        return xml
+    text = xml.decode("utf-8")
+    sd = _find_sheet_data(text)
+    if sd is None:
+        return None
+    body = text[sd.body_start:sd.body_end]
+    last = 0
+    at = max(body.rfind(f"<{sd.prefix}row "), body.rfind(f"<{sd.prefix}row>"))
+    if at >= 0:
+        m = _LAST_ROW.match(body[at:at + 400].encode("utf-8"))
+        if m is None:
+            return None  # a last row without r: its position is implied, take the general path
+        last = int(m.group(1))
+    if min(rows) <= last:
+        return None
+    styles = column_styles(text[: sd.start])
+    prefix = sd.prefix
+    parts = []
+    max_col = 0
+    for r in sorted(rows):
+        cells = rows[r]
+        max_col = max(max_col, max(cells, default=0))
+        writes = {c: CellWrite(v) for c, v in cells.items() if v is not None and v != ""}
+        writes |= {c: CellWrite(0.0, f) for c, f in (formulas or {}).items()}
+        parts.append(f'<{prefix}row r="{r}">' + "".join(
+            render_cell(f"{column_letter(c)}{r}", w, styles.get(c), prefix) for c, w in sorted(writes.items()))
+            + f"</{prefix}row>")
+    if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
+        head = text[: sd.start] + f"<{prefix}sheetData>"
+        out = head + "".join(parts) + f"</{prefix}sheetData>" + text[sd.end:]
+    else:
+        out = text[: sd.body_end] + "".join(parts) + text[sd.body_end:]
+    max_row = max(rows)
+
+    def grow(m: re.Match[str]) -> str:
+        first_col, first_row = m.group(2), m.group(3)
+        last_col = max(column_index(m.group(4) or m.group(2)), max_col)
+        last_row = max(int(m.group(5) or m.group(3)), max_row)
+        return f"{m.group(1)}{first_col}{first_row}:{column_letter(last_col)}{last_row}{m.group(6)}"
+
+    out = _DIMENSION.sub(grow, out, count=1)
+    return out.encode("utf-8")
 
 
 def _grow_dimension_tree(root: Any, ns: str, max_row: int, max_col: int) -> None:

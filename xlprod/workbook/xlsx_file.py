@@ -23,6 +23,7 @@ from xlprod.workbook.sheetxml import (
     CellWrite,
     Restored,
     SheetPatch,
+    append_rows,
     apply_patch,
     cells_with_content,
     escape,
@@ -32,6 +33,15 @@ from xlprod.workbook.sheetxml import (
     sheet_formulas,
     special_cells,
 )
+
+
+_CALCULATED = re.compile(r"<(?:\w+:)?tableColumn\b(?:[^>]*/>|[^>]*>(?:(?!</(?:\w+:)?tableColumn>).)*?"
+                         r"(?:<(?:\w+:)?calculatedColumnFormula[^>]*>([^<]*)</(?:\w+:)?calculatedColumnFormula>)?"
+                         r"(?:(?!</(?:\w+:)?tableColumn>).)*</(?:\w+:)?tableColumn>)", re.S)
+
+
+def _unescape_xml(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 class XlsxFile:
@@ -171,8 +181,18 @@ class XlsxFile:
                      f'{cell_address(last, c2)}"', xml, count=1)
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
-        self._write_cells(table.sheet, {(first + i, c1 + j): value for i, values in enumerate(rows)
-                                        for j, value in enumerate(values[: c2 - c1 + 1])})
+        cells = {(first + i, c1 + j): value for i, values in enumerate(rows) for j, value in enumerate(values[: c2 - c1 + 1])}
+        if reuse:  # the new table's blank row is a row of the sheet already: patched in place
+            self._write_cells(table.sheet, {(r, c): v for (r, c), v in cells.items() if r == first})
+        later = {first + i: {c1 + j: cast(CellValue, v) for j, v in enumerate(values[: c2 - c1 + 1])}
+                 for i, values in enumerate(rows) if not (reuse and i == 0)}
+        calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if f}
+        fast = append_rows(self.package.read(sheet_part), later, calculated)
+        if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree
+            self.package.write(sheet_part, fast)
+            self._show(table.sheet, {(r, c): v for (r, c), v in cells.items() if r in later})
+        else:
+            self._write_cells(table.sheet, {(r, c): v for (r, c), v in cells.items() if r in later})
         width = len(table.headers)
         new = [[*values[:width], *[None] * (width - len(values))] for values in rows]
         kept = [] if reuse else table.rows
@@ -189,6 +209,9 @@ class XlsxFile:
             patch.set(row, col, CellWrite(cast(CellValue, value)))
         part = self._part(sheet)
         self.package.write(part, apply_patch(self.package.read(part), patch)[0])
+        self._show(sheet, values)
+
+    def _show(self, sheet: str, values: dict[tuple[int, int], object]) -> None:
         grid = self._grid(sheet)
         for (row, col), value in values.items():
             while len(grid) < row:

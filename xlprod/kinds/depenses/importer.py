@@ -107,12 +107,19 @@ class Mapping:
     prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter)
     countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
 
+    _seen: dict[tuple[int, str], str | None] = field(default_factory=dict, compare=False, repr=False)
+
     def _longest(self, table: dict[str, str], ledger: str) -> str | None:
+        key = (id(table), ledger)  # a FEC repeats its accounts: each is looked up once
+        if key in self._seen:
+            return self._seen[key]
+        found = None
         for n in range(len(ledger), 0, -1):
             found = table.get(ledger[:n])
             if found is not None:
-                return found
-        return None
+                break
+        self._seen[key] = found
+        return found
 
     def devis_account(self, ledger: str) -> str | None:
         """The devis account of the longest prefix; None when no prefix matches."""
