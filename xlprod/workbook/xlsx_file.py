@@ -34,7 +34,6 @@ from xlprod.workbook.sheetxml import (
     special_cells,
 )
 
-
 _CALCULATED = re.compile(r"<(?:\w+:)?tableColumn\b(?:[^>]*/>|[^>]*>(?:(?!</(?:\w+:)?tableColumn>).)*?"
                          r"(?:<(?:\w+:)?calculatedColumnFormula[^>]*>([^<]*)</(?:\w+:)?calculatedColumnFormula>)?"
                          r"(?:(?!</(?:\w+:)?tableColumn>).)*</(?:\w+:)?tableColumn>)", re.S)
