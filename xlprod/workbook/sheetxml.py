@@ -395,15 +395,25 @@ def append_rows(xml: bytes, rows: dict[int, dict[int, CellValue]], formulas: dic
     styles = column_styles(text[: sd.start])
     prefix = sd.prefix
     parts = []
-    max_col = 0
+    max_col = max((c for cells in rows.values() for c in cells), default=0)
+    letters = {c: column_letter(c) for c in range(1, max(max_col, *(formulas or {0: ""})) + 1)}
+    s_attr = {c: f' s="{styles[c]}"' if c in styles else "" for c in letters}
+    fixed = {c: f"<{prefix}f>{escape(f)}</{prefix}f><{prefix}v>0</{prefix}v>" for c, f in (formulas or {}).items()}
+    tag = f"{prefix}c"
     for r in sorted(rows):
         cells = rows[r]
-        max_col = max(max_col, max(cells, default=0))
-        writes = {c: CellWrite(v) for c, v in cells.items() if v is not None and v != ""}
-        writes |= {c: CellWrite(0.0, f) for c, f in (formulas or {}).items()}
-        parts.append(f'<{prefix}row r="{r}">' + "".join(
-            render_cell(f"{column_letter(c)}{r}", w, styles.get(c), prefix) for c, w in sorted(writes.items()))
-            + f"</{prefix}row>")
+        row_xml = []
+        for c in sorted(set(cells) | set(fixed)):  # the common values written here; the rest as render_cell does
+            v = cells.get(c)
+            if c in fixed:
+                row_xml.append(f'<{tag} r="{letters[c]}{r}"{s_attr[c]}>{fixed[c]}</{tag}>')
+            elif v is None or v == "":
+                continue
+            elif type(v) is float:
+                row_xml.append(f'<{tag} r="{letters[c]}{r}"{s_attr[c]}><{prefix}v>{_xml_value(v)}</{prefix}v></{tag}>')
+            else:
+                row_xml.append(render_cell(f"{letters[c]}{r}", CellWrite(v), styles.get(c), prefix))
+        parts.append(f'<{prefix}row r="{r}">{"".join(row_xml)}</{prefix}row>')
     if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
         head = text[: sd.start] + f"<{prefix}sheetData>"
         out = head + "".join(parts) + f"</{prefix}sheetData>" + text[sd.end:]

@@ -57,6 +57,7 @@ class XlsxFile:
         self._special: dict[str, dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]] = {}
         self._grown: dict[str, RawTable] = {}  # tables rows were appended to, as they now are
         self._stale = False  # cells of a grown table's sheet written since: read the workbook again
+        self._unread: set[str] = set()  # sheets rows were appended to and whose grid was never read
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -72,6 +73,7 @@ class XlsxFile:
         self._special.clear()
         self._grown.clear()
         self._stale = False
+        self._unread.clear()
 
     def kind(self) -> str | None:
         return kind_from_definition(self.package.defined_names().get(KIND_NAME))
@@ -180,18 +182,21 @@ class XlsxFile:
                      f'{cell_address(last, c2)}"', xml, count=1)
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
-        cells = {(first + i, c1 + j): value for i, values in enumerate(rows) for j, value in enumerate(values[: c2 - c1 + 1])}
+        width = c2 - c1 + 1
         if reuse:  # the new table's blank row is a row of the sheet already: patched in place
-            self._write_cells(table.sheet, {(r, c): v for (r, c), v in cells.items() if r == first})
-        later = {first + i: {c1 + j: cast(CellValue, v) for j, v in enumerate(values[: c2 - c1 + 1])}
+            self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])})
+        later = {first + i: {c1 + j: cast(CellValue, v) for j, v in enumerate(values[:width])}
                  for i, values in enumerate(rows) if not (reuse and i == 0)}
         calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if f}
         fast = append_rows(self.package.read(sheet_part), later, calculated)
         if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree
             self.package.write(sheet_part, fast)
-            self._show(table.sheet, {(r, c): v for (r, c), v in cells.items() if r in later})
+            if table.sheet in self._grids:
+                self._show(table.sheet, {(r, c): v for r, cells in later.items() for c, v in cells.items()})
+            else:
+                self._unread.add(table.sheet)  # calamine read it before: a later read of its cells reads again
         else:
-            self._write_cells(table.sheet, {(r, c): v for (r, c), v in cells.items() if r in later})
+            self._write_cells(table.sheet, {(r, c): v for r, cells in later.items() for c, v in cells.items()})
         width = len(table.headers)
         new = [[*values[:width], *[None] * (width - len(values))] for values in rows]
         kept = [] if reuse else table.rows
@@ -253,6 +258,8 @@ class XlsxFile:
         return out
 
     def _grid(self, sheet: str) -> list[list[Any]]:
+        if sheet in self._unread:
+            self.refresh()
         if sheet not in self._grids:
             try:
                 self._grids[sheet] = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)

@@ -8,13 +8,12 @@ Entries are plain frozen dataclasses rather than pydantic models: a production's
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.core.location import Location
 from xlprod.core.money import ONE, ZERO, round_cents
 
 
@@ -59,7 +58,7 @@ class Entry:
     tags: frozenset[Tag] = frozenset()
     ledger_account: str = ""
     key: str = ""  # the import key: the same ledger line imported twice is the same entry
-    where: Location = field(default_factory=Location)
+    row: int = 0  # its row in the Dépenses sheet (0: not from a sheet)
 
     @property
     def amount_eur(self) -> Decimal:

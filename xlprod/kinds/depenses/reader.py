@@ -41,6 +41,8 @@ COUNTRIES = {  # names people type for the countries productions spend in -> ISO
     "finlande": "FI", "islande": "IS", "croatie": "HR", "slovenie": "SI", "malte": "MT", "chypre": "CY",
 }
 _ISO2 = re.compile(r"^[A-Za-z]{2}$")
+_ISO_TYPED = frozenset(COUNTRIES.values())
+_CANONICAL: dict[object, Status] = {s.value: s for s in Status}
 _ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]*$")
 
 
@@ -163,9 +165,12 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                                     "Saisissez le taux du budget (euros pour une unité de devise), comme le demande "
                                     "Eurimages."))
             rate = ONE
-        status_text = cell_text(raw(row, "Statut"))
+        typed_status = raw(row, "Statut")
         status = Status.COMMITTED
-        if status_text:
+        status_text = "" if typed_status in _CANONICAL else cell_text(typed_status)
+        if typed_status in _CANONICAL:
+            status = _CANONICAL[typed_status]  # the common case: as the list gives it
+        elif status_text:
             found = STATUSES.get(fold(status_text))
             if found is None:
                 issues.append(warning("DEP007", where(i, "Statut"), f"Statut « {status_text} » inconnu : la dépense compte "
@@ -176,7 +181,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                     fix(i, "Statut", found.value)
         country_text = cell_text(raw(row, "Pays"))
         country = FRANCE
-        if country_text:
+        if country_text and country_text in _ISO_TYPED and raw(row, "Pays") == country_text:
+            country = country_text  # the common case: a code typed as it should be
+        elif country_text:
             country = country_text.upper() if _ISO2.match(country_text) else COUNTRIES.get(fold(country_text), "")
             if not country:
                 issues.append(warning("DEP009", where(i, "Pays"), f"Pays « {country_text} » : pas un code ISO 3166-1 "
@@ -188,7 +195,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             elif raw(row, "Pays") != country:
                 fix(i, "Pays", country)
         tags: set[Tag] = set()
-        for word in filter(None, (w.strip() for w in re.split(r"[,;/]", cell_text(raw(row, "Étiquettes"))))):
+        typed_tags = raw(row, "Étiquettes")
+        for word in () if typed_tags in (None, "") else filter(None, (w.strip() for w in re.split(
+                r"[,;/]", cell_text(typed_tags)))):
             tag = TAGS.get(fold(word))
             if tag is None:
                 issues.append(warning("DEP010", where(i, "Étiquettes"), f"Étiquette « {word} » inconnue.",
@@ -201,14 +210,13 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                       supplier=cell_text(raw(row, "Fournisseur")), label=cell_text(raw(row, "Libellé")), vat=vat,
                       currency=currency, rate=rate, payment_date=date(i, row, "Date de paiement", "Date de paiement"),
                       country=country, tags=frozenset(tags), ledger_account=cell_text(raw(row, "Compte général")),
-                      key=cell_text(raw(row, "Clé d'import")), where=Location(book=book, sheet=table.sheet,
-                                                                               cell=f"A{first_row + i}"))
+                      key=cell_text(raw(row, "Clé d'import")), row=first_row + i)
         out.entries.append(entry)
         out.amount_eur.append(float(entry.amount_eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, entry.amount_eur))
         if entry.piece and amount:
-            ident = (fold(entry.piece), fold(entry.supplier), key, entry.amount_eur)
+            ident = (entry.piece.casefold(), entry.supplier.casefold(), key, entry.amount_eur)
             if ident in seen:
                 duplicates.append((seen[ident], first_row + i))
             else:
