@@ -73,9 +73,14 @@ def test_the_past_months_are_the_paid_entries_and_the_budget_still_adds_up(plan,
     book = XlsxFile(folder / "depenses-les-heures-claires.xlsx")
     paid = actual_payments(read_entries(book.table("Depenses"), "x", []).entries)
     assert Decimal(months["2026-05-01"]["payments"]["2"]) == paid.by_key["2"][dt.date(2026, 5, 1)]
-    # every budget row is paid in full over the 60 months: the final balance is the opening one
-    assert data["final_balance"] == "50000.00"
-    assert "TRE032" not in {i["code"] for i in data["issues"]}
+    # no refund is ever forecast: a chapter already overspent (the crew's, in the sample) has nothing
+    # left to pay, and the others are paid in full: the plan ends below its opening balance by the overspend
+    assert all(Decimal(v) >= 0 for m in data["months"] for v in m["payments"].values())
+    codes = {i["code"] for i in data["issues"]}
+    assert "TRE035" in codes and "TRE032" not in codes
+    over = next(i for i in data["issues"] if i["code"] == "TRE035")
+    assert over["message"].startswith("2 — Personnel")
+    assert Decimal(data["final_balance"]) < Decimal(50_000)
     stamp = XlsxFile(plan).named_cell("TRESO_REALISE_COPIE")[0]
     assert stamp.startswith("depenses-les-heures-claires.xlsx — ") and "jusqu'au 30/09/2026" in stamp
 
@@ -97,3 +102,24 @@ def test_an_earlier_date_makes_fewer_months_actual(plan):
     data = recalc(plan).to_json()
     assert XlsxFile(plan).named_cell(L.REALISE_MONTHS_NAME)[0] == 4.0  # January to April 2026
     assert data["final_balance"] == "50000.00"
+
+
+def _set_through(plan: Path, day: dt.datetime) -> None:
+    wb = openpyxl.load_workbook(plan)
+    sheet, cell = next(iter(wb.defined_names["TRESO_REALISE_JUSQUA"].destinations))
+    wb[sheet][cell.replace("$", "")].value = day
+    wb.save(plan)
+
+
+def test_a_date_to_come_is_said(plan):
+    _set_through(plan, dt.datetime(2031, 12, 31))
+    assert "TRE036" in {i.code for i in recalc(plan).issues}
+
+
+def test_without_the_expense_workbook_an_earlier_date_still_applies(plan):
+    recalc(plan)
+    (plan.parent / "depenses-les-heures-claires.xlsx").unlink()
+    _set_through(plan, dt.datetime(2026, 3, 31))
+    report = recalc(plan)
+    assert "TRE032" in {i.code for i in report.issues}
+    assert XlsxFile(plan).named_cell(L.REALISE_MONTHS_NAME)[0] == 3.0  # January to March 2026

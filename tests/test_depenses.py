@@ -898,3 +898,111 @@ def test_digits_of_other_scripts_are_not_read_as_numbers():
     from xlprod.core.numbers import parse_number
 
     assert parse_number("٣٤").value is None and parse_number("34").value == 34
+
+
+# -- the second hostile review's cases ---------------------------------------------------------
+
+def _insert_column_in_table(path: Path, after: str, header: str) -> None:
+    """As LibreOffice's « insert column » inside a table: the columns on its right move."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEPENSES]
+    at = L.DEPENSES_HEADERS.index(after) + 2
+    ws.insert_cols(at)
+    ws.cell(L.HEADER_ROW, at).value = header
+    t = ws.tables[L.TABLE_DEPENSES]
+    last = ws.max_row
+    t.ref = f"A{L.HEADER_ROW}:{column_letter(len(L.DEPENSES_HEADERS) + 1)}{max(last, L.HEADER_ROW + 1)}"
+    from openpyxl.worksheet.table import TableColumn
+
+    cols = list(t.tableColumns)
+    cols.insert(at - 1, TableColumn(id=len(cols) + 1, name=header))
+    for k, c in enumerate(cols, start=1):
+        c.id = k
+    t.tableColumns = cols
+    t.autoFilter = None
+    wb.save(path)
+
+
+def test_an_import_writes_under_each_header_wherever_the_user_moved_the_columns(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    _insert_column_in_table(path, "Libellé", "Notes")
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra", "1500,00", "")])
+    s = _import(path, fec)
+    assert s.added == 1
+    t = XlsxFile(path).table(L.TABLE_DEPENSES)
+    row = dict(zip(t.headers, t.rows[-1], strict=True))
+    assert (row["Montant HT"], row["Notes"] or None, row["Statut"]) == (1500.0, None, "facturé")
+    assert recalc(path).to_json()["total"]["committed"] == "1500.00"
+    assert _import(path, fec).added == 0
+
+
+def test_a_reimport_neither_reverts_a_typed_payment_nor_replaces_a_formula(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra", "1000,00", ""),
+                                   ("HA2", "20261002", "61357101", "Grue", "500,00", "")])
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, L.DEPENSES_HEADERS.index("Statut") + 1, CellWrite("Réglé"))
+    plan.sheet(t.sheet).set(t.header_row + 2, L.DEPENSES_HEADERS.index("Montant HT") + 1, CellWrite(450.0, "400+50"))
+    book.apply(plan)
+    book.save()
+    s = _import(path, fec)
+    assert s.updated == 0 and any(i.code == "DEP034" for i in s.issues)
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert rows[0][L.DEPENSES_HEADERS.index("Statut")] == "Réglé"
+    cell = (t.header_row + 2, L.DEPENSES_HEADERS.index("Montant HT") + 1)
+    assert XlsxFile(path).formula_cells(t.sheet, [cell]) == {cell}
+
+
+def test_an_a1_calculated_column_of_the_user_is_not_copied_to_new_rows(tmp_path):
+    from xlprod.workbook.xlsx_file import _carried
+
+    assert not _carried("F5+G5") and _carried("Depenses[[#This Row],[Montant HT]]*2")
+
+
+def test_a_corrected_entry_date_updates_the_row(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    _import(path, _fec(tmp_path, "f.txt", [("HA5", "20261023", "61357101", "Caméra", "3806,51", "")]))
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA5", "20261024", "61357101", "Caméra", "3806,51", "")]))
+    assert (s.added, s.updated) == (0, 1) and "Date 23/10/2026 → 24/10/2026" in s.changes[0]
+    assert _import(path, _fec(tmp_path, "f.txt", [("HA5", "20261024", "61357101", "Caméra", "3806,51", "")])).unchanged == 1
+
+
+def test_a_csv_document_that_lost_a_line_does_not_move_the_other(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+    csv = tmp_path / "d.csv"
+    csv.write_text(head + "01/10/2026;F-200;Labo;8301;Pellicule;1000\r\n01/10/2026;F-200;Labo;8401;Étalonnage;500\r\n",
+                   encoding="utf-8")
+    _import(path, csv)
+    csv.write_text(head + "01/10/2026;F-200;Labo;8401;Étalonnage;500\r\n", encoding="utf-8")
+    s = _import(path, csv)
+    assert (s.added, s.updated, s.unchanged) == (0, 0, 1)
+
+
+def test_a_csv_rejected_line_is_counted_in_the_reconciliation(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "r.csv"
+    csv.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100\r\n32/13/2026;Grue;20\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 1
+    out = capsys.readouterr().out
+    assert "écartées (en erreur) : 1" in out and "DEP033" in out
+
+
+def test_colonnes_import_without_an_amount_is_located_in_the_workbook(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    book = XlsxFile(path)
+    cols = book.table(L.TABLE_COLONNES)
+    i = [r[0] for r in cols.rows].index("amount")
+    plan = WritePlan()
+    plan.sheet(cols.sheet).set(cols.header_row + 1 + i, cols.first_col, CellWrite("debit"))
+    book.apply(plan)
+    book.save()
+    csv = tmp_path / "x.csv"
+    csv.write_text("Date;Libellé;Montant HT\n01/10/2026;Caméra;10\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 2
+    assert "dep.xlsx!Correspondances!" in capsys.readouterr().err

@@ -39,6 +39,17 @@ _CALCULATED = re.compile(r"<(?:\w+:)?tableColumn\b(?:[^>]*/>|[^>]*>(?:(?!</(?:\w
                          r"(?:(?!</(?:\w+:)?tableColumn>).)*</(?:\w+:)?tableColumn>)", re.S)
 
 
+_A1 = re.compile(r"(?<![\w$\[])\$?[A-Za-z]{1,3}\$?\d{1,7}(?![\w\]\(])")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _carried(formula: str) -> bool:
+    """A calculated column a new row can carry as is: structured references only. An A1 formula
+    (``F5+G5``, how Excel stores some) names the first row's cells and would be wrong on the new one."""
+    body = _QUOTED.sub("", _unescape_xml(formula))
+    return bool(formula) and "[" in body and _A1.search(body) is None
+
+
 def _unescape_xml(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
@@ -187,7 +198,7 @@ class XlsxFile:
             self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])})
         later = {first + i: {c1 + j: cast(CellValue, v) for j, v in enumerate(values[:width])}
                  for i, values in enumerate(rows) if not (reuse and i == 0)}
-        calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if f}
+        calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
         fast = append_rows(self.package.read(sheet_part), later, calculated)
         if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree
             self.package.write(sheet_part, fast)

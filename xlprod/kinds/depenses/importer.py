@@ -14,6 +14,7 @@ not show yet), a devis account chosen for a line whose ledger account did not ch
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -71,6 +72,7 @@ class ImportSummary:
     changes: list[str] = field(default_factory=list)  # what a corrected re-export changed
     absent: list[int] = field(default_factory=list)  # rows of an earlier import, within this file's span, not in it
     foreign: list[int] = field(default_factory=list)  # file lines in a foreign currency, without a country
+    kept: list[str] = field(default_factory=list)  # cells holding a formula a corrected export would have changed
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -171,9 +173,18 @@ def read_columns(book: WorkbookPort) -> dict[str, str]:
                                 f"{field_name})", "Une colonne du fichier ne remplit qu'un champ.")
         out[field_name] = header
         used[fold(header)] = field_name
+    where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col)}{t.header_row}")
     if "amount" in out and ({"debit", "credit"} & set(out)):
-        raise WorkbookError(Location(book=book.book_name, sheet=t.sheet), "ColonnesImport donne à la fois le montant "
-                            "(amount) et débit/crédit", "Gardez soit la ligne amount, soit les lignes debit et credit.")
+        raise WorkbookError(where, "ColonnesImport donne à la fois le montant (amount) et débit/crédit",
+                            "Gardez soit la ligne amount, soit les lignes debit et credit.")
+    if "amount" not in out and not {"debit", "credit"} <= set(out):
+        raise WorkbookError(where, "ColonnesImport ne donne ni la colonne du montant (amount) ni les deux colonnes "
+                            "debit et credit", "Ajoutez la ligne amount (par exemple « Montant HT »), ou les lignes "
+                            "debit et credit.")
+    for required in ("date", "label"):
+        if required not in out:
+            raise WorkbookError(where, f"ColonnesImport ne donne pas la colonne du champ {required}",
+                                f"Ajoutez la ligne {required} avec l'en-tête de votre fichier.")
     return out
 
 
@@ -221,7 +232,7 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
             n = seen[x.account] = seen.get(x.account, 0) + 1
             # entry numbers start again each fiscal year: the date is part of the key
             rows.append({"key": f"FEC|{journal}|{entry}|{x.date:%Y%m%d}|{x.account}|{n}",
-                         "pair": f"FEC|{journal}|{entry}|{x.date:%Y%m%d}|", "date": x.date, "piece": x.piece,
+                         "pair": f"FEC|{journal}|{entry}|", "date": x.date, "piece": x.piece,
                          "supplier": supplier, "account": mapping.devis_account(x.account) or "", "label": label,
                          "amount": amount, "vat": vat, "status": Status.PAID.value if paid else Status.INVOICED.value,
                          "payment_date": counterpart.lettering_date if paid and counterpart else None,
@@ -240,16 +251,21 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
         account = x.devis_account or (mapping.devis_account(x.account) if x.account else None) or ""
         # a document number and its supplier name the row (its n-th line): a corrected export updates it;
         # without a number, the row is named by what it says, and a corrected amount is a new row
-        ident = f"{x.piece}|{fold(x.supplier)}" if x.piece else "|".join(
-            (x.date.isoformat(), fold(x.supplier), fold(x.label), x.account or x.devis_account, f"{x.amount:.2f}"))
+        account_text = x.account or x.devis_account
+        if x.piece:
+            ident = f"{x.piece}|{fold(x.supplier)}|{account_text}"
+            pair = f"CSV|{x.piece}|{fold(x.supplier)}|"
+        else:  # what the row says, as a fixed-length digest (a label may be 32,767 characters long)
+            said = "|".join((x.date.isoformat(), fold(x.supplier), fold(x.label), account_text, f"{x.amount:.2f}"))
+            ident, pair = "h:" + hashlib.sha1(said.encode("utf-8")).hexdigest()[:20], ""
         n = seen[ident] = seen.get(ident, 0) + 1
         known = STATUSES.get(fold(x.status)) if x.status else Status.COMMITTED
-        rows.append({"key": f"CSV|{ident}|{n}", "date": x.date, "piece": x.piece, "supplier": x.supplier,
+        rows.append({"key": f"CSV|{ident}|{n}", "pair": pair, "date": x.date, "piece": x.piece, "supplier": x.supplier,
                      "account": account, "label": x.label, "amount": x.amount, "vat": x.vat,
                      "currency": x.currency or "", "rate": x.rate,
                      "status": known.value if known is not None else x.status,  # an unknown one: said at recalc
                      "payment_date": x.payment_date, "country": x.country or mapping.country(x.account) or None,
-                     "tags": x.tags, "ledger_account": x.account, "line": x.line})
+                     "tags": x.tags, "ledger_account": x.account, "line": x.line, "given": bool(x.devis_account)})
         summary.selected += 1
         summary.selected_debit += x.debit
         summary.selected_credit += x.credit
@@ -288,7 +304,7 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     if fec:  # the lines left out for their own error, beside the entries refused whole
         kept = sum((x.debit for x in read.lines), ZERO)
         summary.rejected_debit += read.debit_total - kept
-        summary.rejected += read.lines_read - len(read.lines)
+    summary.rejected += read.lines_read - len(read.lines)
     dep = table(book, L.TABLE_DEPENSES, L.SHEET_DEPENSES)
     missing = [h for h in L.DEPENSES_HEADERS if h not in dep.headers]
     if missing:
@@ -297,7 +313,7 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     index = {h: dep.headers.index(h) for h in L.DEPENSES_HEADERS}
     key_at = index["Clé d'import"]
     by_key = {cell_text(r[key_at]): i for i, r in enumerate(dep.rows) if cell_text(r[key_at])}
-    matches = _match(rows, by_key)
+    matches = _match(rows, by_key, dep, index)
     fields = {c.field: c.header for c in L.DEPENSES_COLUMNS}
     plan = WritePlan()
     new: list[list[object]] = []
@@ -308,10 +324,18 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
             summary.unassigned += 1
             summary.unassigned_amount += cast(Decimal, row["amount"])
         if i is None or existing is None:
-            new.append([None if c.formula else _cell(row.get(c.field)) for c in L.DEPENSES_COLUMNS])
+            values: list[object] = [None] * len(dep.headers)  # under each header, wherever the user moved it
+            for c in L.DEPENSES_COLUMNS:
+                if not c.formula:
+                    values[index[c.header]] = _cell(row.get(c.field))
+            new.append(values)
             continue
         r = dep.header_row + 1 + i
         changes = _changes(row, existing, index, fields)
+        held = book.formula_cells(dep.sheet, [(r, dep.first_col + index[fields[f]]) for f in changes])
+        for f in [f for f in changes if (r, dep.first_col + index[fields[f]]) in held]:
+            del changes[f]  # a formula the user typed is theirs: said, never replaced
+            summary.kept.append(f"{column_letter(dep.first_col + index[fields[f]])}{r}")
         for f, value in changes.items():
             plan.sheet(dep.sheet).set(r, dep.first_col + index[fields[f]], CellWrite(cast(CellValue, value)))
         if changes:
@@ -341,15 +365,22 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     return summary
 
 
-def _match(rows: list[dict[str, object]], by_key: dict[str, int]) -> list[tuple[dict[str, object], int | None]]:
-    """Each file row with the table row it updates (its key), or None for a new one. A FEC line whose
-    account changed in a corrected export has lost its key: it takes the row of the same entry that
-    no line of the file claims, in order."""
+PAIR_DAYS = 31  # a corrected date: the same entry within a month; a year later, another fiscal year's
+
+
+def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
+           index: dict[str, int]) -> list[tuple[dict[str, object], int | None]]:
+    """Each file row with the table row it updates (its key), or None for a new one. A line whose
+    key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
+    same entry (FEC: the same journal and number, within a month) or document that no line of the
+    file claims, in order."""
     claimed = {by_key[str(r["key"])] for r in rows if str(r["key"]) in by_key}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
-        if i not in claimed and key.startswith("FEC|"):
-            spare.setdefault(key[: key.rfind("|", 0, key.rfind("|")) + 1], []).append(i)
+        parts = key.split("|")
+        if i not in claimed and parts[0] in ("FEC", "CSV") and len(parts) >= 5:
+            spare.setdefault("|".join(parts[:3]) + "|", []).append(i)
+    date_at = index["Date"]
     out: list[tuple[dict[str, object], int | None]] = []
     seen: set[str] = set()
     for row in rows:
@@ -358,8 +389,18 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int]) -> list[tuple[
             continue  # the same key twice in one file: counted once
         seen.add(key)
         found = by_key.get(key)
-        if found is None and row.get("pair") and spare.get(str(row["pair"])):
-            found = spare[str(row["pair"])].pop(0)
+        candidates = spare.get(str(row.get("pair") or ""), [])
+        if found is None and candidates:
+            day = row.get("date")
+            for i in candidates:
+                typed = dep.rows[i][date_at]
+                old = typed.date() if isinstance(typed, dt.datetime) else typed
+                near = not key.startswith("FEC|") or (isinstance(old, dt.date) and isinstance(day, dt.date)
+                                                       and abs((old - day).days) <= PAIR_DAYS)
+                if near:
+                    found = i
+                    candidates.remove(i)
+                    break
         out.append((row, found))
     return out
 
@@ -377,12 +418,15 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
         value = _cell(row.get(f))
         if not _same(old(f), value):
             out[f] = value
-    moved = "ledger_account" in out
+    if cell_text(old("key")) != row["key"]:  # paired: the row takes the line's new key
+        out["key"] = row["key"]
+    moved = "ledger_account" in out or bool(row.get("given"))  # a devis account the file itself gives
     mapped = _cell(row.get("account"))
     if mapped and (moved or old("account") in (None, "")) and not _same(old("account"), mapped):
         out["account"] = mapped
     status = str(row.get("status") or "")
-    if RANK.get(status, -1) > RANK.get(cell_text(old("status")).lower(), -1):
+    typed = STATUSES.get(fold(cell_text(old("status"))))  # « Réglé », « payée »: as the recalculation reads them
+    if RANK.get(status, -1) > (RANK[typed.value] if typed is not None else -1):
         out["status"] = status
     for f in ("payment_date", "supplier", "label", "country"):
         value = _cell(row.get(f))
@@ -427,6 +471,12 @@ def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]],
 
 def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
     where = Location(book=book.book_name, sheet=L.SHEET_DEPENSES)
+    if summary.kept:
+        shown = ", ".join(summary.kept[:10]) + (" …" if len(summary.kept) > 10 else "")
+        summary.issues.append(warning("DEP034", where.at(summary.kept[0]), f"{len(summary.kept)} cellule(s) à formule "
+                                      f"que le fichier corrigé modifierait, laissées telles quelles : {shown}.",
+                                      "Comparez-les au fichier ; remplacez la formule par la valeur si le fichier a "
+                                      "raison."))
     if summary.rejected:
         summary.issues.append(error("DEP033", Location(book=file_name), f"{summary.rejected} ligne(s) non importée(s) "
                                     f"(débit {format_eur(summary.rejected_debit)}) : en erreur, ou d'une écriture en "

@@ -215,7 +215,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         out.amount_eur.append(float(entry.amount_eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, entry.amount_eur))
-        if entry.piece and amount:
+        if entry.piece and amount and not entry.key:  # imported lines have their key: two lines of one entry differ
             ident = (entry.piece.casefold(), entry.supplier.casefold(), key, entry.amount_eur)
             if ident in seen:
                 duplicates.append((seen[ident], first_row + i))

@@ -99,7 +99,14 @@ def formula_inputs(book: WorkbookPort, dep: RawTable, fixes: dict[tuple[int, int
         if isinstance(shown, str) and isinstance(value, str) and shown.casefold() == value.casefold():
             continue
         out.append(error("DEP018", Location(book=book.book_name, sheet=dep.sheet, cell=f"{column_letter(col)}{row}"),
-                         f"La formule de cette cellule donne « {shown} », que les formules du classeur ne lisent pas "
-                         f"comme xlprod (« {value} ») ; le suivi n'est pas mis à jour.",
-                         f"Faites donner « {value} » à la formule, ou remplacez-la par la valeur."))
+                         f"La formule de cette cellule donne « {_said(shown)} », que les formules du classeur ne lisent "
+                         f"pas comme xlprod (« {_said(value)} ») ; le suivi n'est pas mis à jour.",
+                         f"Faites donner « {_said(value)} » à la formule, ou remplacez-la par la valeur."))
     return out
+
+
+def _said(value: object) -> str:
+    """A value as a user reads it in a message: 1201 rather than 1201.0."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    return str(value)

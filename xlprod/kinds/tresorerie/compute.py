@@ -133,18 +133,24 @@ def forecast_paid(incurred: list[Decimal], lag: int, k: int) -> Decimal:
     return incurred[k - lag - 1] if k - lag >= 1 else ZERO
 
 
-def adjusted_cumulative(amount: Decimal, incurred: list[Decimal], lag: int, t: int, paid: Decimal) -> list[Decimal]:
-    """S(1..60): ``paid`` over the ``t`` past months, then what remains of the budget spread as the
-    forecast spreads what it had left to pay, rounded to the cent (the Réalisé sheet's formula)."""
+def adjusted_cumulative(amount: Decimal, incurred: list[Decimal], lag: int, t: int, paid: Decimal,
+                        past: list[Decimal] | None = None) -> list[Decimal]:
+    """S(1..60): the actual payments cumulated over the ``t`` past months (``past``, month by month;
+    ``paid`` their total), then what remains of the budget — nothing when the budget is already
+    overspent — spread as the forecast spreads what it had left to pay, rounded to the cent (the
+    Réalisé sheet's formula)."""
     at_t = forecast_paid(incurred, lag, t)
+    left = max(ZERO, amount - paid)
     out = []
+    running = ZERO
     for k in range(1, len(incurred) + 1):
         if k <= t:
-            out.append(paid)
+            running += past[k - 1] if past is not None else ZERO
+            out.append(running if past is not None else paid)
         elif amount - at_t == 0:
-            out.append(amount)
+            out.append(paid + left)
         else:
-            out.append(paid + round_cents((amount - paid) * (forecast_paid(incurred, lag, k) - at_t) / (amount - at_t)))
+            out.append(paid + round_cents(left * (forecast_paid(incurred, lag, k) - at_t) / (amount - at_t)))
     return out
 
 

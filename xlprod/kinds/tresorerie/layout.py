@@ -317,14 +317,16 @@ def realise_help_formulas(key: str, j: int, cum_row: int) -> list[str]:
 
 
 def realise_cumul_formula(col: str, j: int, cum_row: int) -> str:
-    """S(i) = paid to date while i is past; then paid + ROUND((budget − paid) × (P(i) − P(t)) / (budget − P(t)), 2)."""
+    """S(i) = the actual payments cumulated while i is past; then paid + ROUND(MAX(0, budget − paid) ×
+    (P(i) − P(t)) / (budget − P(t)), 2)."""
     row = REALISE_FIRST_ROW + j
     paid, at_t, budget, lag = (f"${column_letter(REALISE_HELP_COL + n)}{row}" for n in range(4))
     first, last = column_letter(FIRST_MONTH_COL), column_letter(LAST_MONTH_COL)
     i = f"{col}${REALISE_INDEX_ROW}"
     p_i = f"IF({i}-{lag}>=1,INDEX({quote_sheet(SHEET_TRESO)}!${first}${cum_row}:${last}${cum_row},{i}-{lag}),0)"
-    return (f"IF({i}<={REALISE_MONTHS_NAME},{paid},IF({budget}-{at_t}=0,{budget},"
-            f"{paid}+ROUND(({budget}-{paid})*({p_i}-{at_t})/({budget}-{at_t}),2)))")
+    left = f"MAX(0,{budget}-{paid})"  # an overspent budget has nothing left to pay
+    return (f"IF({i}<={REALISE_MONTHS_NAME},SUM(${first}{row}:{col}{row}),IF({budget}-{at_t}=0,{paid}+{left},"
+            f"{paid}+ROUND({left}*({p_i}-{at_t})/({budget}-{at_t}),2)))")
 
 
 def payment_formula(key: str, col: str, cum_row: int) -> str:

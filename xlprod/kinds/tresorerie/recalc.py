@@ -274,12 +274,23 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     cash_plan = cash_plan.model_copy(update={"templates_fallback": False,  # the workbook's rows or nothing
                                              "actuals": actual.by_key, "actuals_through": actual.through})
     flow = compute_cash_flow(cash_plan)
+    amounts = budget_amounts(cash_plan)
+    for key, months in actual.by_key.items():
+        allowed = amounts.get(key)
+        paid = sum((v for m, v in months.items() if actual.through and m <= actual.through
+                    and flow.months[0] <= m.replace(day=1) <= flow.months[-1]), ZERO)
+        if allowed is not None and actual_key(key) and paid > allowed:
+            issues.append(warning("TRE035", Location(book=book.book_name, sheet=L.SHEET_REALISE),
+                                  f"{L.BUDGET_LABELS.get(key, key)} : {format_eur(paid)} payés, au-delà de son budget "
+                                  f"({format_eur(allowed)}) : rien n'y reste à payer dans la prévision.",
+                                  "Mettez le devis à jour (coût final estimé du suivi des dépenses), puis relancez."))
     outside = sum((v for months in actual.by_key.values() for m, v in months.items()
                    if actual.through is not None and m <= actual.through
                    and not flow.months[0] <= m.replace(day=1) <= flow.months[-1]), ZERO)
     if outside:
         issues.append(warning("TRE034", Location(book=book.book_name, sheet=L.SHEET_REALISE),
-                              f"{format_eur(outside)} de paiements réels hors des 60 mois du tableau : non comptés.",
+                              f"{format_eur(outside)} de paiements réels hors des 60 mois du tableau : non comptés (leur budget "
+                              "reste à payer dans la prévision).",
                               "Vérifiez les dates de paiement du suivi des dépenses et la date de début du développement."))
     issues += validate_cash_plan(cash_plan, flow)
     devis_costs = copied.get("frais_financiers", _decimal(_parameter(book, "TRESO_FRAIS_FINANCIERS_DEVIS"), ZERO))
@@ -298,7 +309,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         else:
             _plan_tables(plan, book, cash_plan, tranches_table)
             _plan_treso(plan, book, cash_plan, flow, budget.labels)
-            _plan_actuals(plan, book, cash_plan, flow, actual)
+            _plan_actuals(plan, book, cash_plan, flow, actual, budget.labels)
             book.apply(plan)
     report.issues = issues
     _controls(book, issues, now)
@@ -405,7 +416,7 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
 class Actuals:
     by_key: dict[str, dict[dt.date, Decimal]]
     through: dt.date | None
-    stamp: str | None = None  # the copy's file, date and total, when it was made by this run
+    stamp: str | None = None  # the copy's file, date and total when this run made it ("" : none is left)
 
 
 def _date_value(value: object) -> dt.date | None:
@@ -427,11 +438,20 @@ def _actuals(book: WorkbookPort, now: dt.datetime, singled: tuple[str, ...], iss
     where = (book.named_cell("TRESO_DEPENSES_FICHIER") or (None, Location(book=book.book_name)))[1]
     typed = book.named_cell("TRESO_REALISE_JUSQUA")
     through = _date_value(typed[0]) if typed else None
+    if typed and isinstance(typed[0], str) and through is None:
+        from xlprod.kinds.depenses.reader import parse_date
+
+        through = parse_date(typed[0])  # a date typed as text: read as the user wrote it
     if typed and typed[0] not in (None, "") and through is None:
         issues.append(error("TRE017", typed[1], f"Paiements réels jusqu'au : « {typed[0]} » n'est pas une date.",
-                            "Saisissez une date (par exemple 30/09/2026), ou videz la cellule (fin du mois précédent)."))
+                            "Saisissez une date au format JJ/MM/AAAA, ou videz la cellule (fin du mois précédent)."))
+    chosen = through is not None
     if through is None:
         through = now.date().replace(day=1) - dt.timedelta(days=1)
+    elif through > now.date():
+        issues.append(warning("TRE036", typed[1] if typed else where, f"Paiements réels jusqu'au {through:%d/%m/%Y} : "
+                              "une date à venir ; les mois jusque-là ne comptent que ce qui est déjà payé.",
+                              "Saisissez au plus la fin du dernier mois clos, ou videz la cellule."))
     here = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
     path = (Path(here).parent if here else Path.cwd()) / relative.strip()
     from xlprod.kinds.depenses import layout as DL
@@ -449,10 +469,14 @@ def _actuals(book: WorkbookPort, now: dt.datetime, singled: tuple[str, ...], iss
             raise WorkbookError(Location(book=relative), "tableau Depenses introuvable", "")
     except (WorkbookError, OSError) as exc:
         message = exc.message if isinstance(exc, WorkbookError) else (exc.strerror or str(exc))
-        issues.append(warning("TRE032", where, f"Suivi des dépenses « {relative} » illisible ({message}) : la dernière "
-                              "copie des paiements réels (feuille Réalisé) est utilisée.",
+        last = _last_copy(book, through if chosen else None)
+        what = ("la dernière copie des paiements réels (feuille Réalisé) est utilisée" if last.through is not None
+                else "aucune copie de ses paiements (feuille Réalisé) : la trésorerie n'a que sa prévision")
+        issues.append(warning("TRE032", where, f"Suivi des dépenses « {relative} » illisible ({message}) : {what}.",
                               "Indiquez dans Paramètres le suivi des dépenses xlprod de la production."))
-        return _last_copy(book)
+        if last.through is None:
+            last.stamp = ""  # the stamp of a copy that is gone
+        return last
     found: list[Issue] = []
     paid = actual_payments(read_entries(table, relative, found).entries, singled)
     if any(i.severity.value == "erreur" for i in found):
@@ -468,11 +492,13 @@ def _actuals(book: WorkbookPort, now: dt.datetime, singled: tuple[str, ...], iss
     return Actuals(paid.by_key, through, stamp)
 
 
-def _last_copy(book: WorkbookPort) -> Actuals:
+def _last_copy(book: WorkbookPort, wanted: dt.date | None = None) -> Actuals:
+    """The payments the Réalisé sheet kept, up to its date or an earlier one the user chose."""
     shown = book.cell_values(L.SHEET_REALISE, [L.REALISE_THROUGH_CELL]) if book.has_sheet(L.SHEET_REALISE) else {}
     through = _date_value(shown.get(L.REALISE_THROUGH_CELL))
     if through is None:
         return Actuals({}, None)
+    through = min(through, wanted) if wanted else through
     cols = range(L.FIRST_MONTH_COL, L.LAST_MONTH_COL + 1)
     rows = range(L.REALISE_FIRST_ROW, L.REALISE_FIRST_ROW + 200)
     cells = book.cell_values(L.SHEET_REALISE, [(L.REALISE_HEADER_ROW, c) for c in cols] + [
@@ -489,7 +515,8 @@ def _last_copy(book: WorkbookPort) -> Actuals:
     return Actuals(by_key, through)
 
 
-def _plan_actuals(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow, actual: Actuals) -> None:
+def _plan_actuals(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: CashFlow, actual: Actuals,
+                  labels: dict[str, str]) -> None:
     """The Réalisé sheet: the months of the Trésorerie; per budget key the actual payments of the
     past months with what they add up to, the forecast to date, the budget and its lag; then each
     key's cumulative payments, actual then the rest of its budget (the Trésorerie's payments)."""
@@ -526,7 +553,7 @@ def _plan_actuals(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow
     amounts = budget_amounts(cash_plan)
     for j, key in enumerate(keys):
         row = L.REALISE_FIRST_ROW + j
-        label = L.BUDGET_LABELS.get(key, key)
+        label = (L.BUDGET_LABELS | labels).get(key, key)
         pr.set(row, 1, CellWrite(key))
         pr.set(row, 2, CellWrite(label))
         if not actual_key(key):
@@ -543,7 +570,7 @@ def _plan_actuals(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow
         for n, formula in enumerate(L.realise_help_formulas(key, j, cum_row)):
             pr.set(row, L.REALISE_HELP_COL + n, CellWrite(to_excel(values[n]), formula, owned=True))
         pr.set(cumul_first + j, 2, CellWrite(label))
-        cumulative = adjusted_cumulative(budget, incurred, lag, t, paid)
+        cumulative = adjusted_cumulative(budget, incurred, lag, t, paid, [past.get(m, ZERO) for m in months[:t]])
         for k in range(len(months)):
             col = column_letter(L.FIRST_MONTH_COL + k)
             pr.set(cumul_first + j, L.FIRST_MONTH_COL + k, CellWrite(to_excel(cumulative[k]),
