@@ -15,11 +15,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from xlprod.core.location import Location
-from xlprod.kinds.depenses import layout
-from xlprod.kinds.depenses.recalc import DepensesSummary, recalc_depenses
 from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort
+
+SHEET_PARAMETRES = "Paramètres"  # layout.SHEET_PARAMETRES: the rules are imported when a command needs them
+
+
+def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
+    """« Recalculer »: imported on first use, so that every other command starts fast."""
+    from xlprod.kinds.depenses.recalc import recalc_depenses as run
+
+    return run(book, now)
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -44,7 +51,7 @@ def devis_path(book: WorkbookPort, given: str | None = None) -> Path:
         found = book.named_cell("DEPENSES_DEVIS_FICHIER")
         relative = str(found[0]).strip() if found and found[0] not in (None, "") else ""
     if not relative:
-        raise WorkbookError(Location(book=book.book_name, sheet=layout.SHEET_PARAMETRES),
+        raise WorkbookError(Location(book=book.book_name, sheet=SHEET_PARAMETRES),
                             "aucun devis à figer", "Indiquez le devis dans Paramètres, ou --devis devis.xlsx.")
     here = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
     base = Path(str(here)).parent if here else Path.cwd()
@@ -54,12 +61,13 @@ def devis_path(book: WorkbookPort, given: str | None = None) -> Path:
 
 def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
     """« Figer une version » from Excel: the devis of Paramètres, named by the date and time."""
+    from xlprod.kinds.depenses.recalc import DepensesSummary
     from xlprod.kinds.depenses.snapshot import free_name, snapshot
     from xlprod.workbook.xlsx_file import XlsxFile
 
     path = devis_path(book)
     if not path.exists():
-        raise WorkbookError(Location(book=book.book_name, sheet=layout.SHEET_PARAMETRES),
+        raise WorkbookError(Location(book=book.book_name, sheet=SHEET_PARAMETRES),
                             f"devis introuvable : {path}", "Corrigez le chemin du devis dans Paramètres.")
     done = snapshot(book, XlsxFile(path, for_writing=False), free_name(book, f"Version du {now:%d/%m/%Y %H:%M}"),
                     path.name)
@@ -73,7 +81,7 @@ def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
 
 
 KIND = Kind(
-    name=layout.KIND,
+    name="depenses",  # layout.KIND
     title="Suivi des dépenses",
     description="dépenses, versions du devis, écarts et coût final estimé, coût définitif",
     default_file="depenses.xlsm",
