@@ -8,6 +8,7 @@ exactly what is wrong with the cell, instead of seeing a blank.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from decimal import Decimal, DivisionByZero, InvalidOperation
 
 ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
@@ -95,3 +96,25 @@ class FormulaValue(tuple[str, Decimal]):
     @property
     def value(self) -> Decimal:
         return self[1]
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as its serial numbers count
+
+
+def excel_date(day: dt.date) -> float:
+    """A date as the serial number a cell holds."""
+    return float((day - EXCEL_EPOCH).days)
+
+
+def from_serial(value: float) -> dt.date:
+    """The date of a cell's serial number (a date cell read without its format)."""
+    return EXCEL_EPOCH + dt.timedelta(days=int(value))
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text a key or account is matched by: 7101.0 (a number typed) is « 7101 »."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

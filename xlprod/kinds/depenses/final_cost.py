@@ -19,11 +19,8 @@ from xlprod.cnc.tax_credit import eligible_sub_chapters
 from xlprod.core.money import ZERO, round_cents
 from xlprod.kinds.depenses.model import FRANCE, Entry
 from xlprod.kinds.depenses.tracking import CHAPTERS, chapter_of
+from xlprod.kinds.devis.compute import FINANCIAL_COSTS_CAP, OVERHEAD_CAP, PRODUCER_PAY_CAP, SMALL_FILM  # the same texts
 
-PRODUCER_PAY_CAP = Decimal("0.05")
-OVERHEAD_CAP = Decimal("0.07")
-FINANCIAL_COSTS_CAP = Decimal("0.05")
-SMALL_FILM = Decimal(3_000_000)
 ACCOUNT_MONTHS = 8  # the production account is due within 8 months of the visa (code du cinéma L213-24)
 
 

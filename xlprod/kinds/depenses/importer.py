@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
+from xlprod.core.cells import cell_text, excel_date, from_serial
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, french_number, round_cents, to_excel
@@ -35,7 +36,7 @@ from xlprod.kinds.depenses.ledger import (
     read_ledger_csv,
 )
 from xlprod.kinds.depenses.model import Status
-from xlprod.kinds.depenses.reader import STATUSES, cell_text, excel_date
+from xlprod.kinds.depenses.reader import STATUSES
 from xlprod.kinds.depenses.recalc import table
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
@@ -522,7 +523,7 @@ def _shown(value: object, field_name: str = "") -> str:
     if isinstance(value, dt.datetime | dt.date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, float) and field_name in ("date", "payment_date"):
-        return f"{dt.date(1899, 12, 30) + dt.timedelta(days=int(value)):%d/%m/%Y}"
+        return f"{from_serial(value):%d/%m/%Y}"
     if isinstance(value, float):
         return french_number(Decimal(str(value)))
     return str(value)

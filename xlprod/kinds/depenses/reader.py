@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xlprod.core.cells import EXCEL_EPOCH, cell_text, excel_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, format_eur, from_double
@@ -23,7 +24,6 @@ from xlprod.kinds.depenses.model import EURO, FRANCE, Entry, Status, Tag, Versio
 from xlprod.kinds.depenses.tracking import chapter_of
 from xlprod.workbook.port import RawTable
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 TOO_BIG = Decimal(10) ** 11
 STATUSES = {fold(s.value): s for s in Status} | {
     "engage": Status.COMMITTED, "engagee": Status.COMMITTED, "commande": Status.COMMITTED,
@@ -46,17 +46,6 @@ _CANONICAL: dict[object, Status] = {s.value: s for s in Status}
 _ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]*$")
 
 
-def excel_date(day: dt.date) -> float:
-    return float((day - EXCEL_EPOCH).days)
-
-
-def cell_text(value: object) -> str:
-    """A cell as the text an account or a key is matched by: 6101.0 (a number typed) is « 6101 »."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def account_key(text: str) -> str:

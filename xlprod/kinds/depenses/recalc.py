@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
+from xlprod.core.cells import cell_text, excel_date, from_serial
 from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
 from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
@@ -19,8 +20,6 @@ from xlprod.kinds.depenses.final_cost import FinalCost, compute_final_cost
 from xlprod.kinds.depenses.model import Thresholds, Version
 from xlprod.kinds.depenses.reader import (
     account_key,
-    cell_text,
-    excel_date,
     last_version_name,
     parse_date,
     read_entries,
@@ -202,7 +201,7 @@ def read_parameters(book: WorkbookPort, issues: list[Issue], normalised: WritePl
         elif isinstance(raw, dt.date):
             visa = raw
         elif isinstance(raw, float) and 1 <= raw < 2958466:
-            visa = dt.date(1899, 12, 30) + dt.timedelta(days=int(raw))
+            visa = from_serial(raw)
         elif isinstance(raw, str) and (parsed := parse_date(raw)) is not None:
             visa = parsed
             if where.sheet and where.cell and (cell := split_cell(where.cell)):

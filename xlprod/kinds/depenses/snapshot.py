@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from xlprod.core.cells import cell_text, excel_date
 from xlprod.core.location import Location, split_cell
 from xlprod.core.money import ZERO, format_eur, from_excel, to_excel
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.model import Version, VersionLine
-from xlprod.kinds.depenses.reader import cell_text, excel_date
 from xlprod.kinds.depenses.recalc import table
 from xlprod.kinds.depenses.tracking import chapter_of
 from xlprod.workbook.errors import WorkbookError

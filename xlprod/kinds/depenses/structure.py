@@ -5,10 +5,10 @@ compares them, and the formulas a user put in input cells (never replaced)."""
 
 from __future__ import annotations
 
+from xlprod.core.cells import cell_text
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
 from xlprod.kinds.depenses import layout as L
-from xlprod.kinds.depenses.reader import cell_text
 from xlprod.kinds.devis.layout import eligible_codes_constant
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls_frame

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xlprod.cnc.financing import Event, Phase
+from xlprod.core.cells import EXCEL_EPOCH, cell_text, excel_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO
@@ -17,23 +18,11 @@ from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.model import BudgetCopy, Calendar, CashParameters, CashPlan, Source, Status, Tranche
 from xlprod.workbook.port import RawTable
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 EVENTS = {fold(label): event for event, label in L.EVENT_LABELS.items()}
 STATUSES = {fold(s.value): s for s in Status}
 YES_NO = {"oui": L.YES, "o": L.YES, "x": L.YES, "vrai": L.YES, "non": L.NO, "n": L.NO, "faux": L.NO}
 
 
-def excel_date(day: dt.date) -> float:
-    return float((day - EXCEL_EPOCH).days)
-
-
-def cell_text(value: object) -> str:
-    """A cell as the text a key or account is matched by: 7101.0 (a number typed) is « 7101 »."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 @dataclass

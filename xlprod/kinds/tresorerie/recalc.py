@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import cast
 
 from xlprod.cnc.financing import Phase
+from xlprod.core.cells import from_serial
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
 from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
@@ -425,7 +426,7 @@ def _date_value(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        return from_serial(value)
     return None
 
 
