@@ -123,3 +123,29 @@ def test_without_the_expense_workbook_an_earlier_date_still_applies(plan):
     report = recalc(plan)
     assert "TRE032" in {i.code for i in report.issues}
     assert XlsxFile(plan).named_cell(L.REALISE_MONTHS_NAME)[0] == 3.0  # January to March 2026
+
+
+def test_the_devis_changed_is_said_and_a_row_singled_out_is_not_a_change_of_the_devis(folder, tmp_path):
+    from xlprod.workbook.port import WritePlan
+    from xlprod.workbook.sheetxml import CellWrite
+
+    for f in folder.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    devis = tmp_path / "devis-les-heures-claires.xlsx"
+    path = build_sample(tmp_path, devis)
+    recalc(path)
+    book = XlsxFile(path)  # Décaissements singles out the camera (7101) on a row of its own
+    dec = book.table(L.TABLE_DECAISSEMENTS)
+    grown = book.add_table_row(dec, ["7101", "Caméra", None, 0.0, 0.2, 0.8, 0.0, 0, "oui"])
+    assert grown is not None
+    book.save()
+    assert "TRE030" not in {i.code for i in recalc(path).issues}
+    book = XlsxFile(devis)  # the devis itself changes: its first line costs more
+    lines = book.table("Devis")
+    col = lines.first_col + lines.headers.index("Taux unitaire")
+    plan = WritePlan()
+    plan.sheet(lines.sheet).set(lines.header_row + 1, col, CellWrite(70_000.0))
+    book.apply(plan)
+    book.save()
+    recalc(devis)
+    assert "TRE030" in {i.code for i in recalc(path).issues}

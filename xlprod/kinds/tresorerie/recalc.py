@@ -400,14 +400,17 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
                 copied["credit_impot" if name == "DEVIS_CREDIT_IMPOT_ESTIME" else "frais_financiers"] = \
                     Decimal(str(value[0]))
     copy = book.named_cell("TRESO_DEVIS_COPIE")
+    shown = format_eur(Decimal(str(total))) if isinstance(total, int | float) else "inconnu"
     if copy and copy[1].sheet and copy[1].cell and changed:
         cell = split_cell(copy[1].cell)
         if cell:
-            shown = format_eur(Decimal(str(total))) if isinstance(total, int | float) else "inconnu"
             stamp = f"{relative} — {dt.date.today():%d/%m/%Y} — total {shown}"
             plan.sheet(copy[1].sheet).set(*cell, CellWrite(stamp))
     first_copy = not (copy and isinstance(copy[0], str) and copy[0].strip())
-    if not changed or first_copy:
+    # the same devis and total: the rows moved because Décaissements singled out an account, not the devis
+    same_devis = bool(copy and isinstance(copy[0], str) and copy[0].startswith(f"{relative} — ")
+                      and copy[0].endswith(f"total {shown}"))
+    if not changed or first_copy or same_devis:
         return []
     return [warning("TRE030", where, f"Le devis « {relative} » a changé depuis la dernière copie : ses totaux sont "
                     "recopiés.", "Rien à faire ; vérifiez le plan de financement au regard du nouveau total.")]
