@@ -1006,3 +1006,12 @@ def test_colonnes_import_without_an_amount_is_located_in_the_workbook(tmp_path, 
     csv.write_text("Date;Libellé;Montant HT\n01/10/2026;Caméra;10\n", encoding="utf-8")
     assert main(["import", str(path), str(csv)]) == 2
     assert "dep.xlsx!Correspondances!" in capsys.readouterr().err
+
+
+def test_a_new_devis_of_zeros_can_be_frozen(tmp_path, capsys):
+    """A devis just created (every amount still 0) is calculated: its total of 0 is true."""
+    devis = tmp_path / "film.xlsx"
+    assert main(["new", "devis", str(devis)]) == 0
+    assert main(["new", "depenses", str(tmp_path / "dep.xlsx"), "--devis", devis.name]) == 0
+    assert main(["depenses", "figer", str(tmp_path / "dep.xlsx")]) == 0
+    assert "(devis initial) figée" in capsys.readouterr().out

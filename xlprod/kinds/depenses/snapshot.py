@@ -47,7 +47,10 @@ def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Ver
                             "Donnez le devis de la production (--devis devis.xlsx).")
     lines = devis.table("Devis")
     total = devis.named_cell("DEVIS_TOTAL")
-    if lines is None or total is None or not isinstance(total[0], int | float) or total[0] == 0:
+    uncalculated = lines is not None and total is not None and total[0] == 0 and "Taux unitaire" in lines.headers and any(
+        isinstance(r[lines.headers.index("Taux unitaire")], int | float) and r[lines.headers.index("Taux unitaire")]
+        for r in lines.rows)  # rates but a total of 0: a devis written by a program, never calculated
+    if lines is None or total is None or not isinstance(total[0], int | float) or uncalculated:
         raise WorkbookError(where, "le devis n'a pas de total calculé",
                             f"Recalculez le devis (xlprod recalc {devis.book_name}), puis figez la version.")
     if "Compte" not in lines.headers or "Montant" not in lines.headers:
