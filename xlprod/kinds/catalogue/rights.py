@@ -20,7 +20,6 @@ unknown media.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +34,7 @@ import numpy.typing as npt
 
 from xlprod.cnc.financing import media_window
 from xlprod.cnc.reference import read_json
+from xlprod.core.dates import add_months
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.text import fold
@@ -53,13 +53,6 @@ def _key(text: str) -> str:
 
 def _fmt(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"  # strftime is ten times slower, and avails print thousands
-
-
-def add_months(d: date, months: int) -> date:
-    """The same day ``months`` later, on the month's last day when it has no such day (31/08 + 6 = 28/02)."""
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
 
 
 # --- media -------------------------------------------------------------------------------------

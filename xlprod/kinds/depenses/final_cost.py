@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from xlprod.cnc.reference import below_the_line
 from xlprod.cnc.tax_credit import eligible_sub_chapters
+from xlprod.core.dates import add_months
 from xlprod.core.money import ZERO, round_cents
 from xlprod.kinds.depenses.model import FRANCE, Entry
 from xlprod.kinds.depenses.tracking import CHAPTERS, chapter_of
@@ -84,18 +85,6 @@ class FinalCost:
     @property
     def france(self) -> Decimal:
         return self.subtotal - sum(self.chapters_abroad.values(), ZERO) - self.unassigned_abroad
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Excel's EDATE: the same day ``months`` later, or the month's last day."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year, month = day.year + year, month + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - February has 28 days
 
 
 def compute_final_cost(entries: Iterable[Entry], overhead: Decimal, visa: dt.date | None) -> FinalCost:
