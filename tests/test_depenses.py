@@ -184,12 +184,17 @@ def test_france_is_everything_not_typed_abroad(tmp_path):
     assert book.table(L.TABLE_DEPENSES).rows[1][L.DEPENSES_HEADERS.index("Pays")] == "BE"  # normalised in place
 
 
+def _suivi_row(book: XlsxFile, account: str) -> int:
+    """The row of an account among the Suivi's lines."""
+    return next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
+                if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == account)
+
+
 def test_a_typed_estimate_to_complete_is_kept_and_used(tmp_path):
     path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
     recalc(path)
     book = XlsxFile(path)
-    row = next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
-               if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == "7101")
+    row = _suivi_row(book, "7101")
     plan = WritePlan()
     plan.sheet(L.SHEET_SUIVI).set(row, L.COL["Reste à engager (saisi)"], CellWrite(2500.0))
     book.apply(plan)
@@ -602,8 +607,7 @@ def test_text_typed_as_an_estimate_to_complete_is_kept_and_the_default_used(tmp_
     path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
     recalc(path)
     book = XlsxFile(path)
-    row = next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
-               if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == "7101")
+    row = _suivi_row(book, "7101")
     cell = (row, L.COL["Reste à engager (saisi)"])
     plan = WritePlan()
     plan.sheet(L.SHEET_SUIVI).set(*cell, CellWrite("à voir"))
@@ -881,8 +885,7 @@ def test_a_deleted_end_name_does_not_lose_the_typed_estimates(tmp_path):
     path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
     recalc(path)
     book = XlsxFile(path)
-    row = next(r for r in range(L.FIRST_LINE_ROW, L.FIRST_LINE_ROW + 5)
-               if book.cell_values(L.SHEET_SUIVI, [(r, 1)])[(r, 1)] == "7101")
+    row = _suivi_row(book, "7101")
     plan = WritePlan()
     plan.sheet(L.SHEET_SUIVI).set(row, L.COL["Reste à engager (saisi)"], CellWrite(1000.0))
     book.apply(plan)
@@ -1015,3 +1018,11 @@ def test_a_new_devis_of_zeros_can_be_frozen(tmp_path, capsys):
     assert main(["new", "depenses", str(tmp_path / "dep.xlsx"), "--devis", devis.name]) == 0
     assert main(["depenses", "figer", str(tmp_path / "dep.xlsx")]) == 0
     assert "(devis initial) figée" in capsys.readouterr().out
+
+
+def test_unreadable_vat_is_said_but_does_not_hold_the_report(tmp_path):
+    """VAT is in no formula of the report: its error leaves the figures up to date."""
+    path = _small(tmp_path, [{"account": "2301", "amount": 100.0, "vat": "vingt"}], [V1])
+    report = recalc(path)
+    assert "DEP001" in {i.code for i in report.issues}
+    assert report.to_json()["provisional"] is False and report.to_json()["total"]["committed"] == "100.00"

@@ -202,6 +202,9 @@ class ExcelBook:
         texts = self._formulas(self.book.sheets[sheet], cells)
         return {key for key, text in texts.items() if text.startswith("=")}
 
+    def refresh(self) -> None:
+        """Excel shows every write at once: nothing to read again."""
+
     def sheet_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
         if not self.has_sheet(sheet):
             return {}

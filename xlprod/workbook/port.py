@@ -128,6 +128,9 @@ class WorkbookPort(Protocol):
         """Append rows in one step if the sheet is empty below the table for as many rows; the new
         table. ``fill_blank``: a table whose only row is blank (a new one) takes the first there."""
 
+    def refresh(self) -> None:
+        """Read again what this action wrote, before another action reads the workbook."""
+
     def add_table_column(self, table: RawTable, header: str, formula: str | None) -> RawTable | None:
         """Append a computed column on the table's right if the sheet is empty there; the new table."""
 

@@ -396,7 +396,7 @@ def append_rows(xml: bytes, rows: dict[int, dict[int, CellValue]], formulas: dic
     prefix = sd.prefix
     parts = []
     max_col = max((c for cells in rows.values() for c in cells), default=0)
-    letters = {c: column_letter(c) for c in range(1, max(max_col, *(formulas or {0: ""})) + 1)}
+    letters = {c: column_letter(c) for c in range(1, max([max_col, *(formulas or {})]) + 1)}
     s_attr = {c: f' s="{styles[c]}"' if c in styles else "" for c in letters}
     # no cached value: the recalculation or the spreadsheet (full calculation on load) computes it
     fixed = {c: f"<{prefix}f>{escape(f)}</{prefix}f>" for c, f in (formulas or {}).items()}

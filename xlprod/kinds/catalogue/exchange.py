@@ -63,9 +63,9 @@ from xlprod.kinds.catalogue.rights import (
 )
 from xlprod.kinds.catalogue.works import WORK_COLUMNS, Work, parse_date, parse_running_time
 
-# Private helpers of the ledger's CSV reader, shared on purpose: one way to decode bytes (BOM, UTF-8 or
-# Windows-1252, line endings, binary refused) and to find the separator of a header line.
-from xlprod.kinds.depenses.ledger import _csv_separator, _decode, _Issues
+# the ledger's one way to decode bytes (BOM, UTF-8 or Windows-1252, line endings, binary refused) and to
+# find the separator of a header line
+from xlprod.kinds.depenses.ledger import FileIssues, csv_separator, decode_text
 from xlprod.workbook.errors import WorkbookError
 
 WORK_HEADERS: tuple[str, ...] = tuple(header for header, _field in WORK_COLUMNS)
@@ -371,9 +371,9 @@ def _canonical(found: Sequence[str], expected: Sequence[str], required: Sequence
 
 def _read_csv(data: bytes, name: str, expected: Sequence[str], required: Sequence[str],
               make: Callable[[_Row, int], T | None]) -> tuple[list[T], list[Issue]]:
-    decoding = _Issues(name)
-    src = _decode(data, name, _CSV_EXPECTED, decoding)
-    sep = _csv_separator(src.lines[src.header]) or ";"  # one column: the missing ones are said below
+    decoding = FileIssues(name)
+    src = decode_text(data, name, _CSV_EXPECTED, decoding)
+    sep = csv_separator(src.lines[src.header]) or ";"  # one column: the missing ones are said below
     reader = csv.reader(io.StringIO(src.text), delimiter=sep, strict=True)
     issues: list[Issue] = []
     out: list[T] = []

@@ -71,9 +71,7 @@ def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
                             f"devis introuvable : {path}", "Corrigez le chemin du devis dans Paramètres.")
     done = snapshot(book, XlsxFile(path, for_writing=False), free_name(book, f"Version du {now:%d/%m/%Y %H:%M}"),
                     path.name)
-    refresh = getattr(book, "refresh", None)  # a file re-reads what was appended; Excel shows it live
-    if refresh is not None:
-        refresh()
+    book.refresh()  # the recalculation reads the version just appended
     report = recalc_depenses(book, now)
     if isinstance(report.summary, DepensesSummary):
         report.summary = replace(report.summary, note=done.render())

@@ -9,9 +9,9 @@ without xlprod.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from xlprod.cnc.reference import below_the_line
+from xlprod.kinds.columns import Column as Column  # the layouts name it L.Column
+from xlprod.kinds.columns import this_row
 from xlprod.kinds.depenses.tracking import CHAPTERS
 
 KIND = "depenses"
@@ -33,17 +33,6 @@ YES, NO = "oui", "non"
 PAID = "payé"
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str
-    width: float
-    kind: str  # text, money, rate, date, list, computed
-    formula: str | None = None
-
-
-def this(table: str, header: str) -> str:
-    return f"{table}[[#This Row],[{header}]]"
 
 
 TABLE_DEPENSES = "Depenses"
@@ -58,8 +47,8 @@ DEPENSES_COLUMNS = (
     Column("Devise", "currency", 8, "text"),
     Column("Taux de change", "rate", 10, "rate"),
     Column("Montant EUR", "amount_eur", 14, "computed",
-           f'ROUND({this(TABLE_DEPENSES, "Montant HT")}*IF({this(TABLE_DEPENSES, "Taux de change")}="",1,'
-           f'{this(TABLE_DEPENSES, "Taux de change")}),2)'),
+           f'ROUND({this_row(TABLE_DEPENSES, "Montant HT")}*IF({this_row(TABLE_DEPENSES, "Taux de change")}="",1,'
+           f'{this_row(TABLE_DEPENSES, "Taux de change")}),2)'),
     Column("Statut", "status", 10, "list"),
     Column("Date de paiement", "payment_date", 11, "date"),
     Column("Pays", "country", 7, "text"),

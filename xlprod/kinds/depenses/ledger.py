@@ -146,7 +146,7 @@ class LedgerRead:
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
 
 
-class _Issues:
+class FileIssues:
     """Issues in file order, at most MAX_PER_CODE of each code, then one line saying how many more."""
 
     def __init__(self, name: str) -> None:
@@ -181,7 +181,7 @@ def _at(name: str, line: int) -> Location:
 
 
 @dataclass(frozen=True)
-class _Source:
+class DecodedText:
     lines: list[str]  # physical lines, endings removed; lines[i] is line i + 1
     text: str  # the same lines joined by "\n", for pandas
     encoding: str
@@ -189,7 +189,7 @@ class _Source:
     header: int  # index in lines of the first non-blank line
 
 
-def _decode(data: bytes, name: str, expected: str, issues: _Issues) -> _Source:
+def decode_text(data: bytes, name: str, expected: str, issues: FileIssues) -> DecodedText:
     """Decode strictly (UTF-8, else Windows-1252), normalise line endings; refuse what is not text."""
     where = Location(book=name)
     if len(data) > MAX_BYTES:
@@ -244,7 +244,7 @@ def _decode(data: bytes, name: str, expected: str, issues: _Issues) -> _Source:
                        f"« {mixed.group()} » : le fichier mêle UTF-8 et Windows-1252 (premier octet non UTF-8 ligne "
                        f"{bad_byte_line}), lu en Windows-1252",
                        "Les accents sont probablement faux : faites ré-exporter le fichier entièrement en UTF-8.")
-    return _Source(lines, "\n".join(lines), encoding, ending, header)
+    return DecodedText(lines, "\n".join(lines), encoding, ending, header)
 
 
 # -- values ----------------------------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def _money_total(cents: npt.NDArray[np.object_]) -> Decimal:
     return Decimal(int(cents.sum()) if len(cents) else 0).scaleb(-2)
 
 
-def _report(issues: _Issues, column: _Column, where: npt.NDArray[np.bool_], lines: npt.NDArray[np.int64], code: str,
+def _report(issues: FileIssues, column: _Column, where: npt.NDArray[np.bool_], lines: npt.NDArray[np.int64], code: str,
             label: str, hint: str) -> None:
     for i in np.flatnonzero(column.bad & where):
         issues.add(error, code, int(lines[i]), f"{label} {column.problems[i]}", hint)
@@ -398,8 +398,8 @@ def _is_utf8_prefix(head: bytes) -> bool:
 
 def read_fec(data: bytes, name: str) -> LedgerRead:
     """Lines of a FEC; each bad row is an issue, each unbalanced entry too; the rest is read."""
-    issues = _Issues(name)
-    src = _decode(data, name, _FEC_EXPECTED, issues)
+    issues = FileIssues(name)
+    src = decode_text(data, name, _FEC_EXPECTED, issues)
     header_no = src.header + 1
     found = _fec_header(src.lines[src.header])
     if found is None:
@@ -561,7 +561,7 @@ def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
     return cols
 
 
-def _check_balance(issues: _Issues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
+def _check_balance(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
                    debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_], counted: npt.NDArray[np.bool_],
                    unreadable: npt.NDArray[np.bool_], lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str]]:
     """Debits equal credits in each (journal, entry), to the cent; an entry with a line that could not be read
@@ -598,7 +598,7 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return count
 
 
-def _csv_separator(line: str) -> str | None:
+def csv_separator(line: str) -> str | None:
     counts = {sep: _count_outside_quotes(line, sep) for sep in (";", "\t", "|", ",")}
     best = max(counts, key=lambda sep: counts[sep])  # ties: the first, « ; » being the French default
     return best if counts[best] else None
@@ -613,7 +613,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     ``optional_absent``: the workbook's saved mapping lists every field, and an export has some; the
     optional ones it lacks are then said (DEP113) and left blank. Amounts are taken as
     written: the currency and exchange rate are reported, not applied."""
-    issues = _Issues(name)
+    issues = FileIssues(name)
     explicit = mapping is not None
     wanted = dict(DEFAULT_CSV_MAPPING if mapping is None else mapping)
     unknown = sorted(set(wanted) - set(CSV_FIELDS))
@@ -623,9 +623,9 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     if "amount" in wanted and ({"debit", "credit"} & set(wanted)):
         raise WorkbookError(Location(book=name), "la correspondance donne à la fois le montant et débit/crédit",
                             "Indiquez soit la colonne du montant HT, soit les colonnes Débit et Crédit.")
-    src = _decode(data, name, _CSV_EXPECTED, issues)
+    src = decode_text(data, name, _CSV_EXPECTED, issues)
     header_no = src.header + 1
-    sep = _csv_separator(src.lines[src.header])
+    sep = csv_separator(src.lines[src.header])
     if sep is None:
         raise WorkbookError(_at(name, header_no), "aucun séparateur (; , tabulation ou |) dans la ligne d'en-têtes",
                             "Exportez le tableau au format CSV, avec une ligne d'en-têtes : "
@@ -742,7 +742,7 @@ class _Layout:
     extra: list[bool]  # values beyond the headers' columns
 
 
-def _csv_layout(src: _Source, sep: str, name: str) -> _Layout:
+def _csv_layout(src: DecodedText, sep: str, name: str) -> _Layout:
     """Where each record starts and how it is shaped: quoted fields can span lines, so a record's physical
     line is only known by reading the quotes (pandas does not tell)."""
     reader = csv.reader(io.StringIO(src.text), delimiter=sep, strict=True)

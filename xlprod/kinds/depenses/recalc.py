@@ -34,12 +34,13 @@ from xlprod.kinds.depenses.tracking import (
     Tracking,
     compute_tracking,
     recommendations,
+    tracking_status,
 )
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class DepensesSummary:
 
     def render(self) -> str:
         t, tr = self.tracking.total, self.tracking
-        lines = [f"Suivi des dépenses — {self.entries} écritures ; devis initial « {self.initial} », budget actuel "
-                 f"« {self.current} »",
+        versions = (f"devis initial « {self.initial} », budget actuel « {self.current} »" if self.initial
+                    else "aucune version du devis figée")
+        lines = [f"Suivi des dépenses — {self.entries} écritures ; {versions}",
                  f"Devis initial {format_eur(t.initial)} ; budget actuel {format_eur(t.current)} ; engagé "
                  f"{format_eur(t.committed)} dont payé {format_eur(t.paid)}",
                  f"Coût final estimé {format_eur(t.efc)} ; écart {_signed(t.variance)} ; à affecter "
@@ -252,7 +254,8 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
     return out
 
 
-REFUSING = frozenset({"DEP001", "DEP004", "DEP011", "DEP013", "DEP014", "DEP018", "DEP019"})
+# errors that hold the report; unreadable amounts and accounts are the reader's to judge (EntriesRead.refused)
+REFUSING = frozenset({"DEP011", "DEP013", "DEP014", "DEP018", "DEP019"})
 
 
 def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
@@ -390,8 +393,6 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
         ps.set(row, 2, CellWrite(CHAPTER_LABELS[n]))
         f = L.chapter_formulas(row, last)
         _write_row(ps, row, _row_values(t.chapters[n], t.chapter_status(n).value), f)
-    from xlprod.kinds.depenses.tracking import tracking_status
-
     u = t.unassigned
     ps.set(L.UNASSIGNED_ROW, 1, CellWrite(None))
     ps.set(L.UNASSIGNED_ROW, 2, CellWrite("À affecter (sans compte du devis)"))
@@ -420,10 +421,7 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
     book.set_names(names)
 
 
-def _write_row(ps: object, row: int, values: dict[str, CellValue], formulas: dict[str, str]) -> None:
-    from xlprod.workbook.sheetxml import SheetPatch
-
-    patch = cast(SheetPatch, ps)
+def _write_row(patch: SheetPatch, row: int, values: dict[str, CellValue], formulas: dict[str, str]) -> None:
     for header, value in values.items():
         col = L.COL[header]
         formula = formulas.get(header)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from xlprod.cnc.financing import Event, Phase
 from xlprod.cnc.reference import chapter_label
 from xlprod.core.location import column_letter, quote_sheet
+from xlprod.kinds.columns import Column as Column  # the layouts name it L.Column
+from xlprod.kinds.columns import this_row
 
 KIND = "tresorerie"
 CONTRACT_VERSION = 1
@@ -35,17 +37,6 @@ HEADER_ROW = 4  # every input table's header row, column A
 YES, NO = "oui", "non"
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str
-    width: float
-    kind: str  # text, money, percent, date, int, list, computed
-    formula: str | None = None
-
-
-def _this(table: str, header: str) -> str:
-    return f"{table}[[#This Row],[{header}]]"
 
 
 TABLE_FINANCEMENT = "Financement"
@@ -59,8 +50,8 @@ FINANCEMENT_COLUMNS = (
     Column("Première diffusion", "first_broadcast", 14, "date"),
     Column("Observations", "note", 36, "text"),
     Column("Public retenu", "public_used", 12, "computed",
-           f'IF({_this("Financement", "Public")}<>"",{_this("Financement", "Public")},'
-           f'IFERROR(VLOOKUP({_this("Financement", "Type")},TypesSources,2,FALSE),"{NO}"))'),
+           f'IF({this_row("Financement", "Public")}<>"",{this_row("Financement", "Public")},'
+           f'IFERROR(VLOOKUP({this_row("Financement", "Type")},TypesSources,2,FALSE),"{NO}"))'),
 )
 
 TABLE_TRANCHES = "Tranches"
@@ -76,20 +67,20 @@ EVENT_LABELS = {
 
 def _due_formula() -> str:
     t = "Tranches"
-    event = _this(t, "Événement")
+    event = this_row(t, "Événement")
     base = (f'IF({event}="{EVENT_LABELS[Event.SIGNATURE]}",SUMIFS(Financement[Date de signature],Financement[Source],'
-            f'{_this(t, "Source")}),SUMIFS(Calendrier[Date],Calendrier[Étape],{event}))')
-    return (f'IF({_this(t, "Source")}="","",IF({_this(t, "Date")}<>"",{_this(t, "Date")},IF({event}="",NA(),'
-            f'{base}+N({_this(t, "Délai (jours)")}))))')
+            f'{this_row(t, "Source")}),SUMIFS(Calendrier[Date],Calendrier[Étape],{event}))')
+    return (f'IF({this_row(t, "Source")}="","",IF({this_row(t, "Date")}<>"",{this_row(t, "Date")},IF({event}="",NA(),'
+            f'{base}+N({this_row(t, "Délai (jours)")}))))')
 
 
 def _payment_formula() -> str:
     t = "Tranches"
-    source = _this(t, "Source")
+    source = this_row(t, "Source")
     rest = f"(SUMIFS(Financement[Montant],Financement[Source],{source})-SUMIFS(Tranches[Montant],Tranches[Source],{source}))"
-    cum = f'SUMIFS(Tranches[Part],Tranches[Source],{source},Tranches[Montant],"",Tranches[N°],"<="&{_this(t, "N°")})'
-    return (f'IF({source}="","",IF({_this(t, "Montant")}<>"",{_this(t, "Montant")},ROUND({rest}*{cum},2)'
-            f'-ROUND({rest}*({cum}-{_this(t, "Part")}),2)))')
+    cum = f'SUMIFS(Tranches[Part],Tranches[Source],{source},Tranches[Montant],"",Tranches[N°],"<="&{this_row(t, "N°")})'
+    return (f'IF({source}="","",IF({this_row(t, "Montant")}<>"",{this_row(t, "Montant")},ROUND({rest}*{cum},2)'
+            f'-ROUND({rest}*({cum}-{this_row(t, "Part")}),2)))')
 
 
 TRANCHES_COLUMNS = (
