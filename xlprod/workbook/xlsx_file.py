@@ -179,9 +179,10 @@ class XlsxFile:
             return table
         r1, c1, r2, c2 = bounds
         # a table whose only data row is blank (as a new table is made) fills that row first
-        reuse = (fill_blank and len(table.rows) == 1 and r2 == r1 + 1 and all(
-            v in (None, "") or (r2, c1 + j) in self.formula_cells(table.sheet, [(r2, c1 + j)])
-            for j, v in enumerate(table.rows[0])))  # a computed column shows 0 in an empty row
+        reuse = fill_blank and len(table.rows) == 1 and r2 == r1 + 1
+        if reuse:  # a computed column shows 0 in an empty row: the row is blank but for formulas
+            filled = [(r2, c1 + j) for j, v in enumerate(table.rows[0]) if v not in (None, "")]
+            reuse = self.formula_cells(table.sheet, filled) == set(filled)
         first = r2 if reuse else r2 + 1
         last = first + len(rows) - 1
         sheet_part = self._part(table.sheet)

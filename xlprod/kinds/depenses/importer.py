@@ -318,6 +318,7 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     fields = {c.field: c.header for c in L.DEPENSES_COLUMNS}
     plan = WritePlan()
     new: list[list[object]] = []
+    updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
     for row, i in matches:
         existing = dep.rows[i] if i is not None else None
         account = row["account"] or (cell_text(existing[index["Compte devis"]]) if existing is not None else "")
@@ -331,14 +332,19 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
                     values[index[c.header]] = _cell(row.get(c.field))
             new.append(values)
             continue
-        r = dep.header_row + 1 + i
-        changes = _changes(row, existing, index, fields)
-        held = book.formula_cells(dep.sheet, [(r, dep.first_col + index[fields[f]]) for f in changes])
-        for f in [f for f in changes if (r, dep.first_col + index[fields[f]]) in held]:
+        updates.append((row, existing, dep.header_row + 1 + i, _changes(row, existing, index, fields)))
+
+    def col(f: str) -> int:
+        return dep.first_col + index[fields[f]]
+
+    # the cells a corrected export would change, looked through once for formulas the user typed there
+    held = book.formula_cells(dep.sheet, [(r, col(f)) for _, _, r, changes in updates for f in changes])
+    for row, existing, r, changes in updates:
+        for f in [f for f in changes if (r, col(f)) in held]:
             del changes[f]  # a formula the user typed is theirs: said, never replaced
-            summary.kept.append(f"{column_letter(dep.first_col + index[fields[f]])}{r}")
+            summary.kept.append(f"{column_letter(col(f))}{r}")
         for f, value in changes.items():
-            plan.sheet(dep.sheet).set(r, dep.first_col + index[fields[f]], CellWrite(cast(CellValue, value)))
+            plan.sheet(dep.sheet).set(r, col(f), CellWrite(cast(CellValue, value)))
         if changes:
             summary.updated += 1
             shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f)} → {_shown(v, f)}"
