@@ -138,6 +138,16 @@ def test_net_and_a_commission_above_its_cap():
     assert over_cap(receipt(E.TV, "300000", "1", financed_presale=True)) == Decimal(1)  # none at all on a financing pre-sale
 
 
+def test_rnpp_deducts_a_commission_only_up_to_its_cap():
+    r = receipt(E.SALLES, "100000", "30000", "12000")  # cap 25 000: the 5 000 above are the distributor's to give back
+    assert net(r) == Decimal(58_000) and rnpp(r) == Decimal(63_000)
+    financed = receipt(E.TV, "300000", "1000", financed_presale=True)
+    assert rnpp(financed) == Decimal(300_000)
+    s = statement("Coprod", [Share("Coprod", FILM, Decimal("0.5"))], [r], "2025-S1")
+    assert s.rnpp == Decimal(63_000) and s.holder_share == Decimal("31500.00")
+    assert "seul le plafond est déduit des RNPP" in s.warnings[0]
+
+
 def test_the_distributor_mg_recouped_is_not_counted_twice():
     r = receipt(E.SALLES_MG, "400000", "140000", "60000", mg_recouped=Decimal(150_000))
     assert net(r) == Decimal(200_000)
@@ -207,7 +217,8 @@ def test_a_commission_above_its_cap_is_flagged_with_the_excess():
     (warning,) = s.warnings
     assert warning.startswith("Recettes!A7 : commission Salles (France)")
     assert "plafond du protocole (25\u202f000,00\u00a0€) de 5\u202f000,00\u00a0€" in warning
-    assert s.rnpp == Decimal(60_000) and s.balance == Decimal("6000.00")  # the statement keeps the commission taken
+    # the RNPP deduct the commission up to its cap only: 100 000 − 25 000 − 10 000
+    assert s.rnpp == Decimal(65_000) and s.balance == Decimal("6500.00")
 
 
 def test_mg_recoupment_across_two_periods():

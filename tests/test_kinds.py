@@ -116,10 +116,11 @@ def test_an_unknown_kind_names_the_known_ones(tmp_path, capsys):
     path = tmp_path / "x.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     wb.add_worksheet()
-    wb.define_name("XLPROD_TYPE", '="catalogue"')
+    wb.define_name("XLPROD_TYPE", '="notes-de-frais"')
     wb.close()
     assert main(["recalc", str(path)]) == 2
-    assert "type de classeur « catalogue » inconnu de cette version de xlprod (devis, depenses, tresorerie)" in capsys.readouterr().err
+    assert ("type de classeur « notes-de-frais » inconnu de cette version de xlprod (devis, depenses, tresorerie, "
+            "catalogue)") in capsys.readouterr().err
 
 
 def test_a_recalculation_imports_only_what_it_needs(tmp_path):

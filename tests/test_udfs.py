@@ -92,7 +92,7 @@ def devis(tmp_path_factory) -> Path:
 
 def test_every_udf_carries_xlwings_metadata_and_options():
     funcs = xl.udf_functions(UDF)
-    assert set(funcs) == {"XLPROD_CHARGES", "XLPROD_POSTES", "XLPROD_PART_FRANCE"}
+    assert set(funcs) == {"XLPROD_CHARGES", "XLPROD_POSTES", "XLPROD_PART_FRANCE", "XLPROD_DISPONIBLE"}
     for f in funcs.values():
         info = f.__xlfunc__
         assert info["category"] == "xlprod"
@@ -113,16 +113,17 @@ def test_vba_wrappers_declare_each_function_with_its_arguments():
         "XLPROD_CHARGES": "brut, categorie, Optional taux_ou_parametres",
         "XLPROD_POSTES": "comptes, montants",
         "XLPROD_PART_FRANCE": "montants, parts",
+        "XLPROD_DISPONIBLE": "oeuvre, territoire, media, debut, fin, droits",
     }
     call = 'XLPy.CallUDF("xlprod_udfs", "XLPROD_CHARGES", Array(brut, categorie, taux_ou_parametres), ThisWorkbook'
     assert call in vba
-    assert vba.count("= Err.Description") == 3
+    assert vba.count("= Err.Description") == 4
 
 
 def test_import_functions_shows_french_help_in_the_function_wizard():
     imported = xl.import_functions(UDF)
     assert "Optional taux_ou_parametres" in imported.vba
-    assert set(imported.macro_options) == {"XLPROD_CHARGES", "XLPROD_POSTES", "XLPROD_PART_FRANCE"}
+    assert set(imported.macro_options) == {"XLPROD_CHARGES", "XLPROD_POSTES", "XLPROD_PART_FRANCE", "XLPROD_DISPONIBLE"}
     for name, options in imported.macro_options.items():
         assert options["Category"] == "xlprod"
         texts = [options["Description"], *options["ArgumentDescriptions"]]
@@ -350,3 +351,62 @@ def test_the_windows_engine_reads_cells_as_excel_hands_them_over():
     assert values == [[dt.datetime(2026, 3, 1, 8, 30), None, None, "#N/A", 3.0, "x"]]
     assert type(values[0][0]) is dt.datetime and values[0][0].tzinfo is None
     assert no_text == [[None]]  # without err_to_str an error cell reads as blank: why every UDF arg sets it
+
+
+# -- XLPROD_DISPONIBLE -----------------------------------------------------------------------------
+
+def _droits() -> tuple[tuple[object, ...], ...]:
+    """Droits[#Tout] as COM passes it: headers, text, doubles, dates as pywintypes times."""
+    from xlprod.kinds.catalogue.layout import DROITS_HEADERS
+
+    def day(y: int, m: int, d: int) -> object:
+        return xl.TimeType(y, m, d)
+
+    blank = (None, None, None)
+    return (
+        DROITS_HEADERS,
+        ("F1", "Films du Nord", "acquis", "Monde", "tous médias", day(2024, 1, 1), day(2034, 12, 31), "oui", *blank),
+        ("F1", "Proximus", "cédé", "Benelux", "SVOD", day(2027, 1, 1), day(2027, 12, 31), "oui", *blank),
+        ("F2", "Films du Nord", "acquis", "France", "SVOD, TVOD", day(2024, 1, 1), day(2030, 12, 31), "oui", *blank),
+        (4711.0, "Prod", "acquis", "Monde", "SVOD", day(2024, 1, 1), day(2030, 12, 31), "oui", *blank),
+    )
+
+
+def test_disponible_answers_free_or_the_grant_that_blocks():
+    droits = _droits()
+    assert cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "SVOD", xl.TimeType(2027, 3, 1),
+                        xl.TimeType(2027, 5, 31), droits)) == "oui"
+    blocked = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "BE", "SVOD", xl.TimeType(2027, 3, 1),
+                           xl.TimeType(2027, 5, 31), droits))
+    assert blocked.startswith("non : ") and "Proximus" in blocked
+    after = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "BE", "svod", 46388.0, "31/03/2028", droits))  # 2027-01-01 serial
+    assert after.startswith("non : ")  # the grant runs to 31/12/2027
+    assert cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "BE", "SVOD", "01/01/2028", "31/03/2028", droits)) == "oui"
+    not_acquired = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F2", "BE", "SVOD", "01/01/2028", "31/03/2028", droits))
+    assert not_acquired.startswith("non : ") and "BE" in not_acquired
+    assert cell(xl.call(UDF.XLPROD_DISPONIBLE, 4711.0, "FR", "SVOD", "01/01/2028", "31/03/2028", droits)) == "oui"
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("F1", "BE", "cinéma muet", "01/01/2028", "31/03/2028"), "#XLPROD: média inconnu"),
+    (("F1", "Atlantide", "SVOD", "01/01/2028", "31/03/2028"), "#XLPROD: Territoire inconnu"),
+    (("F1", "BE", "SVOD", "31/03/2028", "01/01/2028"), "#XLPROD: fin avant le début"),
+    (("F1", "BE", "SVOD", "le 3", "01/01/2028"), "#XLPROD: début : « le 3 » n'est pas une date"),
+    (("", "BE", "SVOD", "01/01/2028", "31/03/2028"), "#XLPROD: œuvre vide"),
+    (("#N/A", "BE", "SVOD", "01/01/2028", "31/03/2028"), "#XLPROD: œuvre en erreur dans Excel (#N/A)"),
+])
+def test_disponible_says_what_is_wrong_in_the_cell(args, said):
+    assert str(cell(xl.call(UDF.XLPROD_DISPONIBLE, *args, _droits()))).startswith(said)
+
+
+def test_disponible_wants_the_table_with_its_headers():
+    rows = _droits()[1:]
+    said = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "SVOD", "01/01/2028", "31/03/2028", rows))
+    assert said == "#XLPROD: tableau des droits sans sa ligne d'en-têtes (passez Droits[#Tout])"
+
+
+def test_disponible_counts_unreadable_rights_in_its_answer():
+    droits = (*_droits(), ("F1", "X", "cédé", "Belgistan", "SVOD", xl.TimeType(2027, 1, 1), xl.TimeType(2027, 2, 1),
+                           "oui", None, None, None))
+    said = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "SVOD", "01/03/2027", "31/03/2027", droits))
+    assert said == "oui (attention : 1 ligne(s) de droits illisibles)"

@@ -13,6 +13,7 @@ en texte (``err_to_str``) : sinon une cellule ``#N/A`` arriverait comme une cell
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -25,6 +26,9 @@ from xlprod.cnc.payroll import PayrollCategory, lookup_category
 from xlprod.core.money import ONE, ZERO, french_number, from_excel, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
+from xlprod.kinds.catalogue.reader import rights_from_grid
+from xlprod.kinds.catalogue.rights import AvailsIndex, Media
+from xlprod.kinds.catalogue.works import parse_date
 from xlprod.kinds.devis.compute import employer_charges, france_share, rollup_by_chapter
 from xlprod.kinds.devis.layout import PARAM_COLUMNS
 from xlprod.kinds.devis.parameters import default_parameters
@@ -226,3 +230,63 @@ def XLPROD_PART_FRANCE(montants: Plage, parts: Plage) -> Valeur:
     paires = _paires(montants, "montants", parts, "parts")
     return to_excel(france_share([_nombre(m, "montant") or ZERO for m, _ in paires],
                                  [_taux(p, "part France") for _, p in paires]))
+
+
+def _date(valeur: Any, quoi: str) -> dt.date:
+    """Une date de cellule (date, numéro de série) ou un texte 01/03/2027."""
+    _refuse_erreur(valeur, quoi)
+    if isinstance(valeur, dt.datetime):
+        return valeur.date()
+    if isinstance(valeur, dt.date):
+        return valeur
+    if isinstance(valeur, float | int) and not isinstance(valeur, bool) and 1 <= valeur < 2958466:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(valeur))
+    lue = parse_date(str(valeur)) if isinstance(valeur, str) else None
+    if lue is None:
+        raise ErreurXlprod(f"{quoi} : « {_affiche(valeur)} » n'est pas une date")
+    return lue[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _index(lignes: tuple[tuple[Any, ...], ...]) -> tuple[AvailsIndex, int]:
+    """L'index des droits d'une plage, gardé tant que la plage ne change pas (une colonne de
+    formules le consulte une fois par ligne) ; avec le nombre de lignes illisibles."""
+    droits, problemes = rights_from_grid([list(ligne) for ligne in lignes])
+    return AvailsIndex(droits), sum(1 for p in problemes if p.severity.value == "erreur")
+
+
+@xw.func(category="xlprod")
+@xw.arg("oeuvre", err_to_str=True, doc="Identifiant de l'œuvre (colonne Identifiant des Œuvres).")
+@xw.arg("territoire", err_to_str=True, doc="Code ISO, nom de pays ou groupe (BE, Benelux, Monde hors FR).")
+@xw.arg("media", err_to_str=True, doc="Salles, TV payante, TV gratuite, SVOD, AVOD, TVOD / EST, Vidéo, Non commercial.")
+@xw.arg("debut", err_to_str=True, doc="Premier jour de la période demandée.")
+@xw.arg("fin", err_to_str=True, doc="Dernier jour de la période demandée (inclus).")
+@xw.arg("droits", ndim=2, err_to_str=True, doc="Le tableau des droits avec ses en-têtes : Droits[#Tout].")
+@_en_cellule
+def XLPROD_DISPONIBLE(oeuvre: Valeur, territoire: Valeur, media: Valeur, debut: Valeur, fin: Valeur,
+                      droits: Plage) -> Valeur:
+    """« oui » si l'œuvre est libre pour ce territoire, ce média et cette période, sinon « non : » et la raison
+    (la cession qui bloque, ou les droits non acquis)."""
+    for valeur, quoi in ((oeuvre, "œuvre"), (territoire, "territoire"), (media, "média")):
+        _refuse_erreur(valeur, quoi)
+    cle = str(oeuvre).strip() if oeuvre is not None else ""
+    if cle.endswith(".0") and cle[:-2].isdigit():
+        cle = cle[:-2]
+    if not cle:
+        raise ErreurXlprod("œuvre vide")
+    support = Media.from_text(str(media or ""))
+    if support is None:
+        raise ErreurXlprod(f"média inconnu « {_affiche(media)} »")
+    d1, d2 = _date(debut, "début"), _date(fin, "fin")
+    if d2 < d1:
+        raise ErreurXlprod("fin avant le début")
+    lignes = tuple(tuple(ligne) for ligne in _grille(droits))
+    if not lignes or "Œuvre" not in [str(c).strip() for c in lignes[0]]:
+        raise ErreurXlprod("tableau des droits sans sa ligne d'en-têtes (passez Droits[#Tout])")
+    index, illisibles = _index(lignes)
+    try:
+        reponse = index.query(str(territoire or ""), support, d1, d2, [cle])[0]
+    except ValueError as exc:
+        raise ErreurXlprod(str(exc)) from None
+    alerte = f" (attention : {illisibles} ligne(s) de droits illisibles)" if illisibles else ""
+    return ("oui" if reponse.free else f"non : {reponse.reason}") + alerte

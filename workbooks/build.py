@@ -8,6 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from xlprod.kinds.catalogue import KIND as CATALOGUE
+from xlprod.kinds.catalogue.builder import CatalogueInputs, build_catalogue
+from xlprod.kinds.catalogue.demo import demo_inputs
 from xlprod.kinds.depenses import KIND as DEPENSES
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
 from xlprod.kinds.depenses.demo import build_sample as build_depenses_sample
@@ -47,6 +50,13 @@ def main() -> None:
         build_depenses(template, DepensesInputs(title="Titre de l'œuvre", devis="devis.xlsx"), buttons=DEPENSES.buttons())
         _recalc(template)  # no version yet: said in Contrôles
         written.append(template)
+    for suffix in (".xlsx", ".xlsm"):
+        template = HERE / f"catalogue-modele{suffix}"
+        build_catalogue(template, CatalogueInputs(title="Mon catalogue"), buttons=CATALOGUE.buttons())
+        _recalc(template)
+        written.append(template)
+    build_catalogue(HERE / "exemple" / "catalogue-exemple.xlsx", demo_inputs())
+    _recalc(HERE / "exemple" / "catalogue-exemple.xlsx")
     devis = build_sample(HERE / "exemple")
     _recalc(devis)
     _recalc(build_treso_sample(HERE / "exemple", devis))

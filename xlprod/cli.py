@@ -329,7 +329,117 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{source}: erreur: fichier illisible ({os_message(exc)})", file=sys.stderr)
         return EXIT_FAILURE
-    return _on_workbook(args.path, lambda book: import_ledger(book, data, source.name), args.json)
+    def change(book: object) -> object:
+        from xlprod.services import kind_of
+
+        if kind_of(book).name == "catalogue":  # type: ignore[arg-type]
+            from xlprod.kinds.catalogue.transfer import import_file
+
+            return import_file(book, data, source.name)  # type: ignore[arg-type]
+        return import_ledger(book, data, source.name)  # type: ignore[arg-type]
+
+    return _on_workbook(args.path, change, args.json)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from xlprod.core.issues import Issue
+    from xlprod.kinds.catalogue.recalc import read
+    from xlprod.kinds.catalogue.transfer import export
+
+    try:
+        book = _catalogue(args.path, write=False)
+        issues: list[Issue] = []
+        cat, _params, _tables = read(book, issues)  # type: ignore[arg-type]
+        folder = Path(args.out)
+        paths = export(cat, args.format, folder)
+    except WorkbookError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"{args.out}: erreur: écriture impossible ({os_message(exc)})", file=sys.stderr)
+        return EXIT_FAILURE
+    unread = [i for i in issues if i.severity.value == "erreur"]
+    for issue in unread:
+        print(f"Non exporté : {issue.render()}")
+    for path in paths:
+        print(f"Écrit : {path}")
+    return EXIT_DATA_ERRORS if unread else EXIT_OK
+
+
+def _iso_day(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date « {text} » : écrivez-la AAAA-MM-JJ (2027-03-01)") from None
+
+
+def _catalogue(path: str, write: bool) -> object:
+    """A catalogue workbook opened, or a ``WorkbookError`` saying what it is instead."""
+    from xlprod.services import kind_of
+    from xlprod.workbook.xlsx_file import XlsxFile
+
+    book = XlsxFile(path, for_writing=write)
+    if kind_of(book).name != "catalogue":
+        raise WorkbookError(Location(book=book.book_name), f"ce classeur est un {kind_of(book).title}, pas un catalogue",
+                            "Donnez un catalogue (xlprod new catalogue).")
+    return book
+
+
+def cmd_avails(args: argparse.Namespace) -> int:
+    from xlprod.kinds.catalogue.actions import query_avails
+
+    try:
+        book = _catalogue(args.path, write=False)
+        answer, issues = query_avails(book, args.territory, args.media, args.start, args.end,  # type: ignore[arg-type]
+                                      exclusive=args.exclusive)
+    except WorkbookError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"{args.path}: erreur: fichier illisible ({os_message(exc)})", file=sys.stderr)
+        return EXIT_FAILURE
+    unread = [i for i in issues if i.severity.value == "erreur" and i.location.sheet == "Droits"]
+    if args.json:
+        print(json.dumps({**answer.to_json(), "unread_rights": [i.to_json() for i in unread]}, ensure_ascii=False,
+                         indent=2))
+    else:
+        print(answer.render(limit=args.limit))
+        for issue in unread:
+            print(f"Attention, droit non lu (la réponse ne le compte pas) : {issue.render()}")
+    return EXIT_DATA_ERRORS if unread else EXIT_OK
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from xlprod.services import recalculate, run_action
+
+    try:
+        book = _catalogue(args.path, write=args.apply)
+        report = run_action(book, "corriger") if args.apply else recalculate(book)  # type: ignore[arg-type]
+        if args.apply:
+            book.save()  # type: ignore[attr-defined]
+    except WorkbookError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"{args.path}: erreur: fichier illisible ou impossible à écrire ({os_message(exc)})", file=sys.stderr)
+        return EXIT_FAILURE
+    summary = report.summary
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    elif args.apply:
+        for change in getattr(summary, "changes", ()):
+            print(change)
+        print(f"{Path(args.path).name}: {report.headline()} ({plural(report.errors, 'erreur')}, "
+              f"{plural(report.warnings, 'avertissement')})")
+    else:
+        proposed = [i for i in report.issues if i.code == "CAT060"]
+        for issue in proposed:
+            print(issue.render())
+        print(f"{Path(args.path).name}: {plural(len(proposed), 'correction')} proposée(s), fichier inchangé"
+              + (f" ; pour les appliquer : xlprod fix {args.path} --apply" if proposed else ""))
+    return EXIT_DATA_ERRORS if report.errors else EXIT_OK
 
 
 def cmd_excel_setup(args: argparse.Namespace) -> int:
@@ -416,11 +526,38 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--json", action="store_true", help="résultats en JSON")
     snap.set_defaults(func=cmd_snapshot)
 
-    imp = sub.add_parser("import", help="importer les dépenses d'un FEC ou d'un CSV dans un suivi des dépenses")
-    imp.add_argument("path", metavar="CLASSEUR", help="le suivi des dépenses (depenses.xlsx)")
-    imp.add_argument("source", metavar="FICHIER", help="FEC (tabulation ou |) ou CSV exporté de la comptabilité")
+    imp = sub.add_parser("import", help="importer un FEC ou un CSV dans un suivi des dépenses ; des œuvres ou des "
+                         "droits (CSV, JSON, avails MovieLabs) dans un catalogue")
+    imp.add_argument("path", metavar="CLASSEUR", help="le suivi des dépenses (depenses.xlsx) ou le catalogue")
+    imp.add_argument("source", metavar="FICHIER", help="FEC (tabulation ou |) ou CSV de la comptabilité ; pour un "
+                     "catalogue : œuvres ou droits en CSV ou JSON, avails MovieLabs (.xlsx ou .xml)")
     imp.add_argument("--json", action="store_true", help="résultats en JSON")
     imp.set_defaults(func=cmd_import)
+
+    av = sub.add_parser("avails", help="œuvres d'un catalogue disponibles pour un territoire, un média et une période")
+    av.add_argument("path", metavar="CLASSEUR", help="le catalogue (catalogue.xlsx)")
+    av.add_argument("--territory", "--territoire", required=True, help="code ISO, nom de pays ou groupe (BE, Benelux)")
+    av.add_argument("--media", "--média", required=True, help="SVOD, TVOD, AVOD, TV payante, TV gratuite, Salles…")
+    av.add_argument("--from", "--du", dest="start", required=True, type=_iso_day, help="début, AAAA-MM-JJ (inclus)")
+    av.add_argument("--to", "--au", dest="end", required=True, type=_iso_day, help="fin, AAAA-MM-JJ (incluse)")
+    av.add_argument("--exclusive", "--exclusif", action="store_true",
+                    help="pour une cession exclusive : toute cession existante bloque")
+    av.add_argument("--limit", type=int, default=50, help="œuvres listées de chaque sorte (défaut 50 ; --json : toutes)")
+    av.add_argument("--json", action="store_true", help="résultats en JSON")
+    av.set_defaults(func=cmd_avails)
+
+    ex = sub.add_parser("export", help="exporter les œuvres et droits d'un catalogue (CSV, JSON, avails MovieLabs)")
+    ex.add_argument("path", metavar="CLASSEUR", help="le catalogue (catalogue.xlsx)")
+    ex.add_argument("--format", choices=("csv", "json", "avails"), default="csv",
+                    help="csv : oeuvres.csv et droits.csv ; json ; avails : avails.xlsx et avails.xml (cessions)")
+    ex.add_argument("--out", default=".", help="dossier où écrire (défaut : dossier courant)")
+    ex.set_defaults(func=cmd_export)
+
+    fx = sub.add_parser("fix", help="corrections proposées d'un catalogue (espaces, casse, dates, pays, durées)")
+    fx.add_argument("path", metavar="CLASSEUR", help="le catalogue (catalogue.xlsx)")
+    fx.add_argument("--apply", action="store_true", help="les appliquer (sinon : les lister, fichier inchangé)")
+    fx.add_argument("--json", action="store_true", help="résultats en JSON")
+    fx.set_defaults(func=cmd_fix)
 
     demo = sub.add_parser("demo", help="construire et recalculer la production d'exemple")
     demo.add_argument("--out", default="xlprod-demo", help="dossier de sortie (défaut : xlprod-demo)")

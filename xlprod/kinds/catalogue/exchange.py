@@ -46,14 +46,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from xlprod.core.cells import from_serial
 from xlprod.core.issues import Issue, error
 from xlprod.core.location import Location
+from xlprod.core.money import from_double
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.catalogue.rights import (
     Direction,
     Media,
     Right,
+    Territories,
     describe_media,
     describe_territories,
     expand,
@@ -228,18 +231,27 @@ class _Skip(Exception):
     """The row cannot be taken: the issue is already recorded."""
 
 
-class _Row:
-    """One record being read: its cells by header, where it is, and the issues it gives."""
+class RowReader:
+    """One record being read: its cells by header, where it is, and the issues it gives.
 
-    def __init__(self, cells: Mapping[str, object], where: Location, issues: list[Issue], csv_text: bool) -> None:
+    Shared by the CSV and JSON imports (text cells) and the workbook's reader (typed cells: numbers,
+    dates, serial dates). ``cells_at``: where each header's cell is, so an issue names the cell;
+    ``lenient``: a work is kept with the fields that could be read (the workbook's rows are the
+    user's, never dropped), while an import skips the row."""
+
+    def __init__(self, cells: Mapping[str, object], where: Location, issues: list[Issue], csv_text: bool,
+                 cells_at: Mapping[str, Location] | None = None, lenient: bool = False) -> None:
         self.cells = cells
         self.where = where
         self.issues = issues
         self.csv_text = csv_text
+        self.cells_at = cells_at or {}
+        self.lenient = lenient
         self.failed = False
 
-    def fail(self, code: str, message: str, hint: str) -> None:
-        self.issues.append(error(code, self.where, message, hint + " ; la ligne n'est pas lue."))
+    def fail(self, code: str, message: str, hint: str, header: str | None = None) -> None:
+        where = self.cells_at.get(header, self.where) if header else self.where
+        self.issues.append(error(code, where, message, hint + ("." if self.lenient else " ; la ligne n'est pas lue.")))
         self.failed = True
 
     def text(self, header: str) -> str:
@@ -248,6 +260,8 @@ class _Row:
             return "" if value is None else ("oui" if value else "non")
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # a title stored as a number: 1917, not 1917.0
+        if isinstance(value, datetime):
+            value = value.date()
         text = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
         if text.strip().casefold() in EMPTY_MARKERS:
             return ""
@@ -255,35 +269,48 @@ class _Row:
 
     def required(self, header: str) -> str:
         text = self.text(header)
-        if not text:
-            self.fail("CAT040", f"« {header} » vide", f"« {header} » est obligatoire")
+        if not text and not self.lenient:
+            self.fail("CAT040", f"« {header} » vide", f"« {header} » est obligatoire", header)
         return text
 
     def date(self, header: str, required: bool = False) -> date | None:
+        value = self.cells.get(header)
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+            return from_serial(float(value))  # a date cell read without its format
         text = self.required(header) if required else self.text(header)
         if not text:
+            if required and self.lenient:
+                self.fail("CAT040", f"« {header} » vide", f"« {header} » est obligatoire", header)
             return None
         parsed = parse_date(text)
         if parsed is None:
             self.fail("CAT041", f"{header} « {text} » n'est pas une date",
-                      "Écrivez la date AAAA-MM-JJ, JJ/MM/AAAA ou « 12 juin 1998 »")
+                      "Écrivez la date AAAA-MM-JJ, JJ/MM/AAAA ou « 12 juin 1998 »", header)
             return None
         return parsed[0]
 
     def number(self, header: str) -> Decimal | None:
+        value = self.cells.get(header)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return from_double(float(value))
         text = self.text(header)
         if not text:
             return None
         parsed = parse_number(text)
         if parsed.value is None:
             self.fail("CAT042", f"{header} : {parsed.problem or f'« {text} » n est pas un nombre'}",
-                      "Un nombre s'écrit 12500,50 (virgule ou point décimal, sans séparateur de milliers ambigu)")
+                      "Un nombre s'écrit 12500,50 (virgule ou point décimal, sans séparateur de milliers ambigu)", header)
         return parsed.value
 
     def integer(self, header: str) -> int | None:
         value = self.number(header)
         if value is not None and value != value.to_integral_value():
-            self.fail("CAT042", f"{header} « {self.text(header)} » n'est pas un nombre entier", "Écrivez un nombre entier")
+            self.fail("CAT042", f"{header} « {self.text(header)} » n'est pas un nombre entier", "Écrivez un nombre entier",
+                      header)
             return None
         return int(value) if value is not None else None
 
@@ -294,7 +321,7 @@ class _Row:
         word = fold(text)
         if word in _TRUE or word in _FALSE:
             return word in _TRUE
-        self.fail("CAT043", f"{header} « {text} » : ni oui ni non", "Écrivez oui ou non")
+        self.fail("CAT043", f"{header} « {text} » : ni oui ni non", "Écrivez oui ou non", header)
         return None
 
 
@@ -302,19 +329,22 @@ def _split(text: str, separators: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in re.split(f"[{separators}]", text) if p.strip())
 
 
-def _work(row: _Row, line: int) -> Work | None:
+def read_work(row: RowReader, line: int) -> Work | None:
+    """A work from a record; None when the row cannot be taken (an import), never when lenient."""
     work_id = row.required("Identifiant")
     countries: list[str] = []
     for item in _split(row.text("Pays"), ",;/"):
         found = territories().lookup.get(" ".join(re.sub(r"[^0-9a-z]+", " ", fold(item)).split()))
         if found is None or len(found) != 1:
-            row.fail("CAT047", f"Pays inconnu : « {item} »", "Écrivez un code ISO 3166 à deux lettres (FR, BE, US, GB…)")
+            row.fail("CAT047", f"Pays inconnu : « {item} »", "Écrivez un code ISO 3166 à deux lettres (FR, BE, US, GB…)",
+                     "Pays")
         else:
             countries.extend(found)
     running = row.text("Durée (min)")
     minutes = parse_running_time(running) if running else None
     if running and minutes is None:
-        row.fail("CAT042", f"Durée (min) « {running} » illisible", "Écrivez la durée en minutes : 1 h 43 s'écrit 103")
+        row.fail("CAT042", f"Durée (min) « {running} » illisible", "Écrivez la durée en minutes : 1 h 43 s'écrit 103",
+                 "Durée (min)")
     work = Work(
         row=line, id=work_id, title=row.text("Titre"), original_title=row.text("Titre original"),
         kind=row.text("Genre d'œuvre"), year=row.integer("Année"), running_time=minutes,
@@ -324,18 +354,20 @@ def _work(row: _Row, line: int) -> Work | None:
         subtitles_sdh=row.boolean("Sous-titres SME"), audio_description=row.boolean("Audiodescription"),
         release_fr=row.date("Sortie France"), status=row.text("Statut"),
     )
-    return None if row.failed else work
+    return None if row.failed and not row.lenient else work
 
 
-def _right(row: _Row, line: int) -> ExchangedRight | None:
+def read_right(row: RowReader, line: int, data: Territories | None = None) -> ExchangedRight | None:
+    """A rights line from a record; None when it cannot be placed (dates, territories, media)."""
     work = row.required("Œuvre")
     sens = row.required("Sens")
     direction = Direction.from_text(sens) if sens else None
     if sens and direction is None:
-        row.fail("CAT044", f"Sens « {sens} » inconnu", "Écrivez acquis ou cédé")
+        row.fail("CAT044", f"Sens « {sens} » inconnu", "Écrivez acquis ou cédé", "Sens")
     territory_text, media_text = row.required("Territoires"), row.required("Médias")
-    places, found = read_territories(territory_text, row.where) if territory_text else (frozenset(), [])
-    media, found_media = read_media(media_text, row.where) if media_text else (frozenset(), [])
+    places, found = (read_territories(territory_text, row.cells_at.get("Territoires", row.where), data)
+                     if territory_text else (frozenset(), []))
+    media, found_media = read_media(media_text, row.cells_at.get("Médias", row.where)) if media_text else (frozenset(), [])
     for issue in (*found, *found_media):
         row.issues.append(issue.model_copy(update={"hint": (issue.hint + " La ligne n'est pas lue.").strip()}))
         row.failed = True
@@ -370,7 +402,7 @@ def _canonical(found: Sequence[str], expected: Sequence[str], required: Sequence
 
 
 def _read_csv(data: bytes, name: str, expected: Sequence[str], required: Sequence[str],
-              make: Callable[[_Row, int], T | None]) -> tuple[list[T], list[Issue]]:
+              make: Callable[[RowReader, int], T | None]) -> tuple[list[T], list[Issue]]:
     decoding = FileIssues(name)
     src = decode_text(data, name, _CSV_EXPECTED, decoding)
     sep = csv_separator(src.lines[src.header]) or ";"  # one column: the missing ones are said below
@@ -397,7 +429,7 @@ def _read_csv(data: bytes, name: str, expected: Sequence[str], required: Sequenc
                                     "guillemets ; la ligne n'est pas lue."))
                 continue
             cells = {header: record[i] for i, header in mapping.items() if i < len(record)}
-            item = make(_Row(cells, where, issues, csv_text=True), line)
+            item = make(RowReader(cells, where, issues, csv_text=True), line)
             if item is not None:
                 out.append(item)
     except csv.Error as exc:
@@ -408,19 +440,19 @@ def _read_csv(data: bytes, name: str, expected: Sequence[str], required: Sequenc
 
 def import_works_csv(data: bytes, name: str) -> tuple[list[Work], list[Issue]]:
     """Works of a CSV file; each row that cannot be taken gives an error at ``FILE:LINE``."""
-    return _read_csv(data, name, WORK_HEADERS, WORK_REQUIRED, _work)
+    return _read_csv(data, name, WORK_HEADERS, WORK_REQUIRED, read_work)
 
 
 def import_rights_csv(data: bytes, name: str) -> tuple[list[Right], list[Issue]]:
     """Rights of a CSV file (``ExchangedRight`` values, with minimum guarantee and commission)."""
-    return _read_csv(data, name, RIGHT_HEADERS, RIGHT_REQUIRED, _right)
+    return _read_csv(data, name, RIGHT_HEADERS, RIGHT_REQUIRED, read_right)
 
 
 # --- JSON import -----------------------------------------------------------------------------------------------
 
 
 def _read_json(data: bytes, name: str, expected: Sequence[str], required: Sequence[str],
-               make: Callable[[_Row, int], T | None]) -> tuple[list[T], list[Issue]]:
+               make: Callable[[RowReader, int], T | None]) -> tuple[list[T], list[Issue]]:
     where = Location(book=name)
     try:
         records = json.loads(data.decode("utf-8-sig"))
@@ -441,7 +473,7 @@ def _read_json(data: bytes, name: str, expected: Sequence[str], required: Sequen
                                 "pas lu."))
             continue
         cells = {mapping[i]: record[k] for i, k in enumerate(keys) if i in mapping and k in record}
-        item = make(_Row(cells, at, issues, csv_text=False), index)
+        item = make(RowReader(cells, at, issues, csv_text=False), index)
         if item is not None:
             out.append(item)
     return out, issues
@@ -449,12 +481,12 @@ def _read_json(data: bytes, name: str, expected: Sequence[str], required: Sequen
 
 def import_works_json(data: bytes, name: str) -> tuple[list[Work], list[Issue]]:
     """Works of a JSON array; an element that cannot be taken gives an error at ``FILE:#INDEX``; ``row`` is the index."""
-    return _read_json(data, name, WORK_HEADERS, WORK_REQUIRED, _work)
+    return _read_json(data, name, WORK_HEADERS, WORK_REQUIRED, read_work)
 
 
 def import_rights_json(data: bytes, name: str) -> tuple[list[Right], list[Issue]]:
     """Rights of a JSON array, as ``import_rights_csv``; ``row`` is the index in the array."""
-    return _read_json(data, name, RIGHT_HEADERS, RIGHT_REQUIRED, _right)
+    return _read_json(data, name, RIGHT_HEADERS, RIGHT_REQUIRED, read_right)
 
 
 __all__ = ["RIGHT_COLUMNS", "RIGHT_HEADERS", "SCHEMA", "WORK_HEADERS", "ExchangedRight", "Media", "export_csv",

@@ -166,13 +166,20 @@ class Receipt:
 
 
 def net(receipt: Receipt) -> Decimal:
-    """The receipt's RNPP: gross − commission − costs."""
+    """What the distributor's statement leaves: gross − commission − costs, the commission as taken."""
     return receipt.gross - receipt.commission - receipt.costs
 
 
-def rnpp(receipt: Receipt) -> Decimal:
-    """What the receipt adds to the RNPP shared this period: its net, less the MG it recoups."""
-    return net(receipt) - receipt.mg_recouped
+def retained_commission(receipt: Receipt, caps: CommissionCaps = PROTOCOL_2010) -> Decimal:
+    """The commission the RNPP deducts: as taken, at most its cap (the protocol's RNPP: « les
+    commissions, dans la limite des plafonds »); the excess is the distributor's to give back."""
+    return min(receipt.commission, cap_of(receipt, caps))
+
+
+def rnpp(receipt: Receipt, caps: CommissionCaps = PROTOCOL_2010) -> Decimal:
+    """What the receipt adds to the RNPP shared this period: gross − retained commission − costs,
+    less the MG it recoups."""
+    return receipt.gross - retained_commission(receipt, caps) - receipt.costs - receipt.mg_recouped
 
 
 def cap_of(receipt: Receipt, caps: CommissionCaps = PROTOCOL_2010) -> Decimal:
@@ -234,6 +241,7 @@ class Statement:
     period: str
     lines: tuple[WorkLine, ...]
     warnings: tuple[str, ...] = field(default=())
+    caps: CommissionCaps = PROTOCOL_2010
 
     @property
     def rnpp(self) -> Decimal:
@@ -268,7 +276,7 @@ class Statement:
                 out.append(f"  {r.exploitation.label} — {r.territory} : brut {format_eur(r.gross)}, commission "
                            f"{format_eur(r.commission)}, frais {format_eur(r.costs)}"
                            + (f", MG du distributeur récupéré {format_eur(r.mg_recouped)}" if r.mg_recouped else "")
-                           + f", RNPP {format_eur(rnpp(r))}")
+                           + f", RNPP {format_eur(rnpp(r, self.caps))}")
             out.append(f"  RNPP {format_eur(x.rnpp)} ; part de {self.holder} {format_eur(x.holder_share)}")
             if x.mg:
                 out.append(f"  MG {format_eur(x.mg)} : récupéré ce relevé {format_eur(x.mg_recouped)}, reste à récupérer "
@@ -286,8 +294,8 @@ class Statement:
         def receipt(r: Receipt) -> dict[str, object]:
             return {"work": r.work, "period": r.period, "exploitation": r.exploitation.value, "territory": r.territory,
                     "gross": money(r.gross), "commission": money(r.commission), "costs": money(r.costs),
-                    "mg_recouped": money(r.mg_recouped), "rnpp": money(rnpp(r)), "commission_cap": money(cap_of(r)),
-                    "over_cap": money(over_cap(r)), "where": r.where}
+                    "mg_recouped": money(r.mg_recouped), "rnpp": money(rnpp(r, self.caps)),
+                    "commission_cap": money(cap_of(r, self.caps)), "over_cap": money(over_cap(r, self.caps)), "where": r.where}
 
         return {
             "holder": self.holder, "period": self.period,
@@ -334,8 +342,9 @@ def statement(holder: str, shares: Iterable[Share], receipts: Iterable[Receipt],
             excess = over_cap(r, caps)
             if excess:
                 warnings.append(f"{r.where or name} : commission {r.exploitation.label} de {format_eur(r.commission)} "
-                                f"au-delà du plafond du protocole ({format_eur(cap_of(r, caps))}) de {format_eur(excess)}")
-        total = round_cents(sum((rnpp(r) for r in rs), ZERO))
+                                f"au-delà du plafond du protocole ({format_eur(cap_of(r, caps))}) de {format_eur(excess)} : "
+                                "seul le plafond est déduit des RNPP")
+        total = round_cents(sum((rnpp(r, caps) for r in rs), ZERO))
         part = round_cents(total * ratio)
         if part < 0:
             warnings.append(f"« {name} » : RNPP négatives sur la période ({format_eur(total)}) : rien n'est dû ni récupéré")
@@ -352,7 +361,8 @@ def statement(holder: str, shares: Iterable[Share], receipts: Iterable[Receipt],
             distributor_recouped=round_cents(sum((r.mg_recouped for r in rs), ZERO)),
             rnpp=total, holder_share=part, mg=mg, mg_recouped_before=recouped_before, mg_recouped=recouped,
             balance=max(part, ZERO) - recouped))
-    return Statement(holder=holder.strip(), period=period.strip(), lines=tuple(lines), warnings=tuple(warnings))
+    return Statement(holder=holder.strip(), period=period.strip(), lines=tuple(lines), warnings=tuple(warnings),
+                     caps=caps)
 
 
 def _recouped_before(already: Decimal | Mapping[str, Decimal], mgs: Mapping[str, Decimal]) -> dict[str, Decimal]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -139,6 +139,35 @@ class Territories:
     groups: dict[str, frozenset[str]]  # group name as the file writes it -> its codes
     lookup: dict[str, frozenset[str]]  # _key of a code, a name, a group or an alias -> codes
     codes: frozenset[str]
+    _expanded: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def expand(self, territory_text: str) -> frozenset[str]:
+        """``expand`` with these groups (a workbook's own Territoires table)."""
+        found = self._expanded.get(territory_text)
+        if found is None:
+            found = self._expanded[territory_text] = _expand_with(self, territory_text)
+        return found
+
+    def with_groups(self, groups: Iterable[tuple[str, str]]) -> Territories:
+        """These territories plus the groups a user defined (name, members as ``expand`` reads them,
+        in order: a group may use the ones above it). A user's group replaces the file's of the same
+        name. Raises ``ValueError`` naming the group whose members cannot be read."""
+        out = self
+        for name, members in groups:
+            name = " ".join(name.split())
+            try:
+                codes = out.codes if members.strip() == "*" else out.expand(members)
+            except ValueError as exc:
+                raise ValueError(f"Groupe « {name} » : {exc}") from None
+            key = _key(name)
+            if not key:
+                raise ValueError(f"Groupe sans nom (membres « {members} »).")
+            if key in out.lookup and not any(_key(g) == key for g in out.groups):
+                raise ValueError(f"Groupe « {name} » : ce nom désigne déjà un pays ou un synonyme ; choisissez-en un autre.")
+            kept = {g: c for g, c in out.groups.items() if _key(g) != key}
+            out = Territories(names=out.names, groups={**kept, name: codes}, lookup={**out.lookup, key: codes},
+                              codes=out.codes)
+        return out
 
 
 @cache
@@ -205,7 +234,10 @@ def expand(territory_text: str) -> frozenset[str]:
     (« Benelux », « Monde » = every code of the data), a list (« BE, LU ; NL ») and exclusions
     (« Monde hors France, Belgique »). Case, accents and spaces are forgiven. Raises ``ValueError``
     with a French message on what it cannot read, or on a text meaning no territory at all."""
-    data = territories()
+    return _expand_with(territories(), territory_text)
+
+
+def _expand_with(data: Territories, territory_text: str) -> frozenset[str]:
     text = re.sub(r"[’'()]", " ", fold(territory_text))
     included, excluded = [*_EXCEPT.split(text, maxsplit=1), ""][:2]
 
@@ -246,12 +278,13 @@ def _describe_territories(chosen: frozenset[str]) -> str:
     return ", ".join(listed[:MAX_LISTED]) + (f"… (+{more})" if more > 0 else "")
 
 
-def read_territories(text: str, where: Location) -> tuple[frozenset[str], list[Issue]]:
+def read_territories(text: str, where: Location, data: Territories | None = None) -> tuple[frozenset[str], list[Issue]]:
     """``expand`` for a reader: the codes, or none and a CAT008 error located at the cell."""
     try:
-        return expand(text), []
+        return (data.expand(text) if data is not None else expand(text)), []
     except ValueError as exc:
-        return frozenset(), [error("CAT008", where, str(exc), "Les groupes se définissent dans territoires.json.")]
+        return frozenset(), [error("CAT008", where, str(exc), "Les groupes se définissent dans l'onglet Territoires "
+                                   "du catalogue (ou territoires.json pour les échanges).")]
 
 
 def read_media(text: str, where: Location) -> tuple[frozenset[Media], list[Issue]]:
@@ -690,7 +723,7 @@ class AvailsIndex:
         self.line = np.fromiter((r.row for r in self.rights), np.int64, n)[which]  # the workbook row of each row
 
     def query(self, territory: str, media: Media | str, start: date, end: date, works: Iterable[str] | None = None,
-              *, exclusive: bool = False) -> list[Avail]:
+              *, exclusive: bool = False, data: Territories | None = None) -> list[Avail]:
         """Each work (``works``, else every work of the catalogue in order of appearance): free when
         acquisitions cover the whole window (``end`` inclusive) in every territory meant and no
         exclusive grant or holdback meets it (with ``exclusive``: no grant at all, the question
@@ -702,7 +735,7 @@ class AvailsIndex:
             media = found
         if end < start:
             raise ValueError(f"Fenêtre impossible : fin ({_fmt(end)}) avant début ({_fmt(start)}).")
-        codes = expand(territory)
+        codes = data.expand(territory) if data is not None else expand(territory)
         ws, we = start.toordinal(), end.toordinal()
         k = self.media_order.index(media)
         lo, hi = int(self.offsets[k]), int(self.offsets[k + 1])

@@ -1,0 +1,358 @@
+"""The catalogue workbook (issue 11): its contract, the recalculation on the sample catalogue, the
+corrections applied on demand, avails, statements, LibreOffice's agreement, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import cents
+from xlprod.cli import main
+from xlprod.kinds.catalogue import layout as L
+from xlprod.kinds.catalogue.actions import query_avails
+from xlprod.kinds.catalogue.builder import CatalogueInputs, build_catalogue
+from xlprod.kinds.catalogue.demo import REFERENCE, demo_inputs
+from xlprod.kinds.catalogue.recalc import CatalogueSummary
+from xlprod.services import recalculate, run_action
+from xlprod.workbook.libreoffice import recalculate_with_libreoffice
+from xlprod.workbook.xlsx_file import XlsxFile
+
+NOW = dt.datetime.combine(REFERENCE, dt.time(9))
+
+
+def recalc(path: Path, write: bool = True):
+    book = XlsxFile(path)
+    report = recalculate(book, now=NOW)
+    if write:
+        book.save()
+    return report
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("catalogue") / "catalogue.xlsx"
+    build_catalogue(path, demo_inputs())
+    recalc(path)
+    return path
+
+
+@pytest.fixture
+def copy(sample, tmp_path) -> Path:
+    return Path(shutil.copy(sample, tmp_path / "catalogue.xlsx"))
+
+
+def small(path: Path, **parts) -> Path:
+    """A catalogue of a few rows, given by table (dicts by header) and parameters."""
+    inputs = CatalogueInputs(title="Essai", works=parts.get("works", []), rights=parts.get("rights", []),
+                             receipts=parts.get("receipts", []), shares=parts.get("shares", []),
+                             parameters=parts.get("parameters", {}))
+    if "groups" in parts:
+        inputs.groups = parts["groups"]
+    build_catalogue(path, inputs)
+    return path
+
+
+def codes_at(report) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for issue in report.issues:
+        out.setdefault(issue.code, []).append(str(issue.location.model_copy(update={"book": None})))
+    return out
+
+
+# -- contract ----------------------------------------------------------------------------------------------
+
+def test_a_new_catalogue_carries_its_tables_headers_and_names(tmp_path):
+    assert main(["new", "catalogue", str(tmp_path / "c.xlsx")]) == 0
+    book = XlsxFile(tmp_path / "c.xlsx")
+    for name, headers in ((L.TABLE_OEUVRES, L.OEUVRES_HEADERS), (L.TABLE_DROITS, L.DROITS_HEADERS),
+                          (L.TABLE_RECETTES, L.RECETTES_HEADERS), (L.TABLE_AYANTS, L.AYANTS_HEADERS),
+                          (L.TABLE_TERRITOIRES, L.TERRITOIRES_HEADERS), (L.TABLE_PARAMETRES, L.PARAM_COLUMNS)):
+        table = book.table(name)
+        assert table is not None and tuple(table.headers) == headers, name
+    names = book.defined_names()
+    for name in ("CATALOGUE_OEUVRES", "CATALOGUE_ERREURS", "CATALOGUE_AVERTISSEMENTS", "CATALOGUE_CONFLITS",
+                 "CATALOGUE_EXPIRATIONS", "CATALOGUE_RNPP", "CATALOGUE_PERIODE", "XLPROD_TYPE",
+                 *(n for _, n, *_ in L.PARAMETERS)):
+        assert name in names, name
+    assert book.kind() == "catalogue"
+    assert book.named_cell("CATALOGUE_OEUVRES")[0] == 0
+
+
+def test_the_sample_catalogue_has_a_few_hundred_works_with_rights_receipts_and_statements(sample):
+    book = XlsxFile(sample, for_writing=False)
+    assert book.named_cell("CATALOGUE_OEUVRES")[0] == 320
+    assert book.named_cell("CATALOGUE_DROITS")[0] > 1200
+    assert book.named_cell("CATALOGUE_CONFLITS")[0] >= 1
+    assert book.named_cell("CATALOGUE_EXPIRATIONS")[0] >= 1
+    assert book.named_cell("CATALOGUE_RNPP")[0] > 0
+    assert book.named_cell("CATALOGUE_DISPONIBLES")[0] > 300
+    grid = book._grid(L.SHEET_RELEVES)
+    assert any(row and str(row[0]).startswith("Relevé de Nord-Ouest Productions") for row in grid)
+
+
+def test_planted_problems_are_found_at_their_cells(copy):
+    report = recalc(copy)
+    at = codes_at(report)
+    assert "Œuvres!K8" in at["CAT020"]  # the ISAN with a wrong check character
+    assert "Œuvres!B16" in at["CAT023"]  # a title missing
+    assert at["CAT027"]  # « LES ENFANTS DU PARADIS » and « Enfants du paradis (Les) », same year
+    assert at["CAT025"]  # the same ISAN twice
+    assert at["CAT003"] and at["CAT004"] and at["CAT006"]  # overlap, beyond acquisition, chronologie
+    assert any(x.startswith("Droits!D") for x in at["CAT008"])  # « Belgistan »
+    assert any(x.startswith("Recettes!F") for x in at["CAT062"])  # a commission over its cap
+    proposed = {x for x in at["CAT060"]}
+    assert {"Œuvres!F12", "Œuvres!G13", "Œuvres!R14", "Œuvres!B15", "Œuvres!B10", "Œuvres!L9"} <= proposed
+    book = XlsxFile(copy, for_writing=False)
+    assert book.named_cell("CATALOGUE_ERREURS")[0] == report.errors > 0
+    assert book.named_cell("CATALOGUE_AVERTISSEMENTS")[0] == report.warnings
+
+
+def test_recalculating_twice_gives_the_same_figures(copy):
+    first = recalc(copy).to_json()
+    second = recalc(copy).to_json()
+    assert first == second
+
+
+# -- corrections -------------------------------------------------------------------------------------------
+
+def test_fix_lists_without_changing_then_applies_and_lists_what_changed(copy, capsys):
+    before = copy.read_bytes()
+    assert main(["fix", str(copy)]) == 1  # the sample has errors
+    listed = capsys.readouterr().out
+    assert "6 corrections proposée(s), fichier inchangé" in listed
+    assert copy.read_bytes() == before
+    main(["fix", str(copy), "--apply"])
+    out = capsys.readouterr().out
+    assert "« 103.00 minutes » → « 103 »" in out and "« France, Belgique » → « FR, BE »" in out
+    book = XlsxFile(copy, for_writing=False)
+    works = book.table(L.TABLE_OEUVRES)
+    row = works.rows[12 - L.HEADER_ROW - 1]
+    assert row[works.headers.index("Durée (min)")] == 103
+    assert works.rows[13 - 5][works.headers.index("Pays")] == "FR, BE"
+    released = works.rows[14 - 5][works.headers.index("Sortie France")]
+    assert released in (dt.datetime(1998, 6, 12), dt.date(1998, 6, 12), 35958.0)
+    assert book.named_cell("CATALOGUE_CORRECTIONS")[0] == 0
+    assert main(["fix", str(copy)]) == 1
+    assert "0 correction proposée(s)" in capsys.readouterr().out
+
+
+# -- avails ------------------------------------------------------------------------------------------------
+
+def test_avails_cli_answers_with_the_blocking_grant(copy, capsys):
+    code = main(["avails", str(copy), "--territory", "BE", "--media", "SVOD", "--from", "2027-03-01",
+                 "--to", "2027-05-31", "--json"])
+    assert code == 1  # one rights line cannot be read (« Belgistan »): said, not hidden
+    data = json.loads(capsys.readouterr().out)
+    assert data["works"] == 320 and data["free"] == sum(a["free"] for a in data["avails"])
+    blocked = {a["work"]: a for a in data["avails"] if not a["free"]}
+    assert "Proximus" in blocked["CAT-00025"]["reason"] and blocked["CAT-00025"]["blocking_rows"]
+    assert data["unread_rights"][0]["code"] == "CAT008"
+
+
+def test_avails_from_the_workbook_use_its_own_territory_groups(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}],
+                 rights=[{"Œuvre": "A1", "Partenaire": "Prod", "Sens": "acquis", "Territoires": "Marché belge",
+                          "Médias": "SVOD", "Début": dt.date(2026, 1, 1), "Fin": dt.date(2030, 12, 31),
+                          "Exclusif": "oui"}],
+                 groups=[("Marché belge", "BE, LU", "")])
+    report = recalc(path)
+    assert "CAT008" not in codes_at(report)
+    answer, _ = query_avails(XlsxFile(path, for_writing=False), "Marché belge", "SVOD", dt.date(2027, 1, 1),
+                             dt.date(2027, 3, 31))
+    assert [a.free for a in answer.avails] == [True]
+    answer, _ = query_avails(XlsxFile(path, for_writing=False), "FR", "SVOD", dt.date(2027, 1, 1), dt.date(2027, 3, 31))
+    assert [a.free for a in answer.avails] == [False]
+
+
+def test_a_bad_territory_group_is_located_in_the_territoires_table(tmp_path):
+    path = small(tmp_path / "c.xlsx", groups=[("Mon groupe", "BE, Atlantide", "")])
+    report = recalc(path, write=False)
+    assert codes_at(report)["CAT063"] == ["Territoires!B5"]
+
+
+# -- receipts and statements -------------------------------------------------------------------------------
+
+def _receipt(**kw) -> dict:
+    base = {"Œuvre": "A1", "Période": "2026-T1", "Exploitation": "Salles (France)", "Territoire": "FR",
+            "Recettes brutes": 0.0, "Commission": 0.0, "Frais": 0.0, "MG récupéré": 0.0,
+            "Préachat finançant": "non", "Petite vente TV": "non"}
+    return {**base, **kw}
+
+
+def test_statement_recoups_the_mg_over_periods_as_computed_by_hand(tmp_path):
+    # T1: salles 100 000, commission 25 000 (the cap), costs 5 000 -> RNPP 70 000; holder 30 % -> 21 000,
+    #     all recouping the MG of 30 000 (9 000 left), nothing due.
+    # T2: VOD 150 000, commission 40 000 (cap 30 000 + 10 000 = 40 000), costs 0 -> RNPP 110 000; 30 % -> 33 000;
+    #     9 000 recoups the rest of the MG, 24 000 due.
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}],
+                 receipts=[_receipt(**{"Recettes brutes": 100_000.0, "Commission": 25_000.0, "Frais": 5_000.0}),
+                           _receipt(**{"Période": "2026-T2", "Exploitation": "VOD (TVOD, SVOD, paiement à la séance)",
+                                       "Recettes brutes": 150_000.0, "Commission": 40_000.0})],
+                 shares=[{"Ayant droit": "Coprod SA", "Œuvre": "A1", "Part": 0.3, "Minimum garanti": 30_000.0}],
+                 parameters={"periode": "2026-T2"})
+    report = recalc(path)
+    summary = report.summary
+    assert isinstance(summary, CatalogueSummary)
+    (s,) = summary.statements
+    assert (s.rnpp, s.holder_share, s.mg_recouped, s.balance) == (Decimal(110_000), Decimal(33_000), Decimal(9_000),
+                                                                  Decimal(24_000))
+    assert "CAT062" not in codes_at(report)
+    book = XlsxFile(path, for_writing=False)
+    assert book.named_cell("CATALOGUE_RNPP")[0] == 110_000
+    rec = book.table(L.TABLE_RECETTES)
+    assert [r[rec.headers.index("Plafond commission")] for r in rec.rows] == [25_000, 40_000]
+
+
+def test_commission_caps_on_hand_computed_rows(tmp_path):
+    rows = [  # exploitation, gross, commission, financed pre-sale, small TV sale -> cap
+        ("Salles avec minimum garanti", 10_000.0, 3_600.0, "non", "non", Decimal("3500.00")),
+        ("VOD (TVOD, SVOD, paiement à la séance)", 250_000.0, 0.0, "non", "non", Decimal("57500.00")),  # 30+20+7.5 k
+        ("VOD (TVOD, SVOD, paiement à la séance)", 300_001.0, 0.0, "non", "non", cents(Decimal("300001") * Decimal("0.15"))),
+        ("Télévision", 40_000.0, 0.0, "non", "oui", Decimal("6000.00")),
+        ("Télévision", 400_000.0, 1.0, "oui", "non", Decimal("0")),
+        ("Étranger (vendeur international)", 1_234.57, 0.0, "non", "non", cents(Decimal("1234.57") * Decimal("0.25"))),
+    ]
+    path = small(tmp_path / "c.xlsx", receipts=[
+        _receipt(**{"Exploitation": e, "Recettes brutes": g, "Commission": c, "Préachat finançant": f,
+                    "Petite vente TV": t}) for e, g, c, f, t, _ in rows])
+    report = recalc(path)
+    rec = XlsxFile(path, for_writing=False).table(L.TABLE_RECETTES)
+    caps = [Decimal(str(r[rec.headers.index("Plafond commission")])) for r in rec.rows]
+    assert caps == [cap for *_, cap in rows]
+    over = [x for x in codes_at(report).get("CAT062", [])]
+    assert over == ["Recettes!F5", "Recettes!F9"]  # 100 € over the MG cap; 1 € on a pre-sale that financed the film
+
+
+def test_statements_export_writes_one_csv_per_holder_neutralised(copy, tmp_path):
+    book = XlsxFile(copy)
+    report = run_action(book, "releves", now=NOW)
+    folder = copy.parent / "releves-2026-T3"
+    files = sorted(folder.glob("*.csv"))
+    assert len(files) == 2 == len(report.summary.statements)
+    text = files[0].read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Ayant droit;Période;Œuvre;Part")
+    assert "Total" in text
+
+
+# -- LibreOffice -------------------------------------------------------------------------------------------
+
+def differences(ours: Path, theirs: Path) -> list[str]:
+    a, b = XlsxFile(ours, for_writing=False), XlsxFile(theirs, for_writing=False)
+    out = []
+    for name in ("CATALOGUE_OEUVRES", "CATALOGUE_RNPP"):
+        x, y = a.named_cell(name)[0], b.named_cell(name)[0]
+        if not (isinstance(x, int | float) and isinstance(y, int | float) and abs(x - y) < 0.005):
+            out.append(f"{name}: {x!r} / {y!r}")
+    ta, tb = a.table(L.TABLE_RECETTES), b.table(L.TABLE_RECETTES)
+    for header in ("Plafond commission", "Dépassement", "RNPP"):
+        j = ta.headers.index(header)
+        for i, (x, y) in enumerate(zip(ta.rows, tb.rows, strict=True)):
+            if not (isinstance(x[j], int | float) and isinstance(y[j], int | float) and abs(x[j] - y[j]) < 0.005):
+                out.append(f"Recettes row {i + 5} {header}: {x[j]!r} / {y[j]!r}")
+    return out
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_agrees_with_xlprod_on_caps_rnpp_and_names(sample, tmp_path, libreoffice):
+    theirs = recalculate_with_libreoffice(sample, tmp_path / "lo")
+    assert differences(sample, theirs) == []
+    # the comparison sees a change: a commission edited without recalculating xlprod's cached values
+    edited = tmp_path / "edited.xlsx"
+    wb = openpyxl.load_workbook(sample)
+    ws = wb[L.SHEET_RECETTES]
+    ws.cell(row=5, column=L.RECETTES_HEADERS.index("Commission") + 1).value = 999_999.0
+    wb.save(edited)
+    assert any("row 5" in d for d in differences(sample, recalculate_with_libreoffice(edited, tmp_path / "lo2")))
+
+
+# -- bad input ---------------------------------------------------------------------------------------------
+
+def test_unreadable_receipts_are_located_and_counted_as_the_formulas_count_them(tmp_path):
+    path = small(tmp_path / "c.xlsx", receipts=[_receipt(**{"Recettes brutes": "beaucoup", "Commission": "1 000,50"}),
+                                                  _receipt(**{"Exploitation": "cirque"}),
+                                                  _receipt(**{"Préachat finançant": "peut-être"})])
+    report = recalc(path)
+    at = codes_at(report)
+    assert "Recettes!E5" in at["CAT064"] and "Recettes!F5" in at["CAT064"]
+    assert at["CAT061"] == ["Recettes!C6"] and at["CAT065"] == ["Recettes!I7"]
+    rec = XlsxFile(path, for_writing=False).table(L.TABLE_RECETTES)
+    assert rec.rows[0][rec.headers.index("Commission")] == 1000.5  # a number typed as text, written back as a number
+    assert rec.rows[0][rec.headers.index("RNPP")] == 0  # a gross read 0 has a cap of 0: no commission deducted
+    assert rec.rows[0][rec.headers.index("Dépassement")] == 1000.5
+
+
+def test_a_deleted_summary_sheet_comes_back_and_a_missing_column_is_refused(copy, tmp_path):
+    wb = openpyxl.load_workbook(copy)
+    del wb[L.SHEET_SYNTHESE]
+    wb.save(copy)
+    report = recalc(copy)
+    assert "CAT070" in codes_at(report)
+    assert XlsxFile(copy, for_writing=False).named_cell("CATALOGUE_OEUVRES")[0] == 320
+    wb = openpyxl.load_workbook(copy)
+    ws = wb[L.SHEET_DROITS]
+    ws.cell(row=L.HEADER_ROW, column=L.DROITS_HEADERS.index("Médias") + 1).value = "Supports"
+    ws.tables[L.TABLE_DROITS].tableColumns[L.DROITS_HEADERS.index("Médias")].name = "Supports"  # as Excel renames it
+    wb.save(copy)
+    report = recalc(copy, write=False)
+    assert codes_at(report)["CAT069"] == ["Droits!A4"]
+
+
+def test_dates_and_numbers_typed_as_text_in_rights_are_read_or_located(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}], rights=[
+        {"Œuvre": "A1", "Partenaire": "P", "Sens": "acquis", "Territoires": "FR", "Médias": "SVOD",
+         "Début": "01/01/2026", "Fin": "Jun 12 2030", "Exclusif": "oui"},
+        {"Œuvre": "A1", "Partenaire": "P", "Sens": "vendu?", "Territoires": "FR", "Médias": "SVOD",
+         "Début": "le 3", "Fin": dt.date(2030, 1, 1), "Exclusif": "oui"}])
+    report = recalc(path)
+    at = codes_at(report)
+    assert at["CAT044"] == ["Droits!C6"] and at["CAT041"] == ["Droits!F6"]
+    assert XlsxFile(path, for_writing=False).named_cell("CATALOGUE_DROITS")[0] == 2
+
+
+# -- exchange through the workbook -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "avails"])
+def test_export_then_import_into_a_new_catalogue_gives_the_same_rights(copy, tmp_path, fmt, capsys):
+    out = tmp_path / "out"
+    main(["export", str(copy), "--format", fmt, "--out", str(out)])
+    target = tmp_path / "neuf.xlsx"
+    assert main(["new", "catalogue", str(target)]) == 0
+    files = sorted(out.iterdir())
+    for path in files:
+        if path.suffix != ".xml":  # avails: the workbook and the XML carry the same rights, one is enough
+            main(["import", str(target), str(path)])
+    capsys.readouterr()
+    ours = query_avails(XlsxFile(copy, for_writing=False), "FR", "SVOD", dt.date(2027, 6, 1), dt.date(2027, 8, 31))[0]
+    theirs = query_avails(XlsxFile(target, for_writing=False), "FR", "SVOD", dt.date(2027, 6, 1),
+                          dt.date(2027, 8, 31))[0]
+    if fmt == "avails":  # only grants on VOD media travel as avails: they come back as they were
+        from xlprod.kinds.catalogue.recalc import read
+        from xlprod.kinds.catalogue.rights import Media
+
+        vod = {Media.SVOD, Media.AVOD, Media.TVOD}
+
+        def grants(path):
+            cat, _, _ = read(XlsxFile(path, for_writing=False), [])
+            return {(r.work, r.partner, r.start, r.end, r.exclusive, frozenset(r.territories), frozenset(r.media))
+                    for r in cat.rights if r.granted and r.media <= vod}
+
+        sent = grants(copy)
+        assert len(sent) > 300 and grants(target) == sent
+    else:
+        assert [(a.work, a.free) for a in ours.avails] == [(a.work, a.free) for a in theirs.avails]
+    # importing the same file again adds nothing
+    main(["import", str(target), str(files[0])])
+    assert "0 ajoutée(s)" in capsys.readouterr().out
+
+
+def test_exported_text_cannot_run_as_a_formula(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "=HYPERLINK(\"http://x\")"}])
+    main(["export", str(path), "--out", str(tmp_path / "out")])
+    text = (tmp_path / "out" / "oeuvres.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text

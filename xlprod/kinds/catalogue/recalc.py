@@ -1,0 +1,400 @@
+"""« Recalculer » a catalogue: read the tables, run every check (works, rights, receipts), list the
+proposed corrections, answer the availability request of Paramètres, compute the receipts' caps and
+RNPP and the rights holders' statements, and write it all with the contract's names. Works on any
+``WorkbookPort`` (a file, or a book open in Excel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import cast
+
+from xlprod.core.cells import cell_text
+from xlprod.core.issues import Issue, error, warning
+from xlprod.core.location import Location, column_letter, quote_sheet
+from xlprod.core.money import ZERO, format_eur, round_cents, to_excel
+from xlprod.core.text import fold
+from xlprod.kinds.catalogue import layout as L
+from xlprod.kinds.catalogue.reader import (
+    Catalogue,
+    Parameters,
+    read_parameters,
+    read_receipts,
+    read_rights,
+    read_shares,
+    read_territory_groups,
+    read_works,
+)
+from xlprod.kinds.catalogue.receipts import CommissionCaps, Statement, commission_cap, statement
+from xlprod.kinds.catalogue.rights import Avail, AvailsIndex, Media, check_rights, conflicts, describe_territories
+from xlprod.kinds.catalogue.works import Fix, check_works, propose_fixes
+from xlprod.kinds.registry import Report
+from xlprod.workbook.controls import SHEET as CONTROLS
+from xlprod.workbook.controls import plan_controls, plan_controls_frame
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan, name_target
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
+
+MAX_AVAILS_LISTED = 5_000  # rows of the Disponibilités sheet; the count and --json have them all
+
+
+@dataclass(frozen=True)
+class AvailsAnswer:
+    territory: str
+    media: Media
+    start: dt.date
+    end: dt.date
+    avails: list[Avail]
+    titles: dict[str, str] = field(default_factory=dict)
+    codes: frozenset[str] = frozenset()
+
+    @property
+    def free(self) -> list[Avail]:
+        return [a for a in self.avails if a.free]
+
+    def render(self, limit: int = 10) -> str:
+        head = (f"Disponibilités {self.media.label} — {self.territory} du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y} : "
+                f"{len(self.free)} œuvre(s) disponible(s) sur {len(self.avails)}")
+        lines = [head]
+        shown = [a for a in self.avails if a.free][:limit] + [a for a in self.avails if not a.free][:limit]
+        for a in shown:
+            title = self.titles.get(a.work, "")
+            lines.append(f"  {'libre  ' if a.free else 'bloquée'} {a.work} {title[:30]!s:30} {a.reason}")
+        if len(self.avails) > len(shown):
+            lines.append(f"  … ({len(self.avails) - len(shown)} autres)")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        return {"territory": self.territory, "media": self.media.value, "from": self.start.isoformat(),
+                "to": self.end.isoformat(), "free": len(self.free), "works": len(self.avails),
+                "avails": [{"work": a.work, "title": self.titles.get(a.work, ""), "free": a.free, "reason": a.reason,
+                            "blocking_rows": list(a.blocking_rows)} for a in self.avails]}
+
+
+@dataclass(frozen=True)
+class CatalogueSummary:
+    works: int
+    rights: int
+    conflicts: int
+    expiring: int
+    corrections: int
+    period: str
+    rnpp: Decimal
+    statements: list[Statement]
+    answer: AvailsAnswer | None = None
+    note: str = ""  # what an action did before recalculating
+    changes: tuple[str, ...] = ()  # each correction applied, each file written
+
+    def headline(self) -> str:
+        note = f"{self.note} ; " if self.note else ""
+        return (f"{note}{self.works} œuvres, {self.rights} droits ; {self.conflicts} conflit(s), {self.expiring} "
+                f"expiration(s), {self.corrections} correction(s) proposée(s)")
+
+    def render(self) -> str:
+        lines = [*(f"  • {c}" for c in self.changes),
+                 f"Catalogue — {self.works} œuvres, {self.rights} lignes de droits",
+                 f"Cessions exclusives qui se chevauchent : {self.conflicts} ; droits qui expirent : {self.expiring} ; "
+                 f"corrections proposées : {self.corrections}"]
+        if self.period:
+            lines.append(f"RNPP de la période {self.period} : {format_eur(self.rnpp)} ; {len(self.statements)} relevé(s)")
+            lines += [f"  {s.holder} : part {format_eur(s.holder_share)}, MG récupéré {format_eur(s.mg_recouped)}, "
+                      f"solde dû {format_eur(s.balance)}" for s in self.statements]
+        if self.answer is not None:
+            lines.append(self.answer.render(5))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, object]:
+        return {"works": self.works, "rights": self.rights, "conflicts": self.conflicts, "expiring": self.expiring,
+                "corrections": self.corrections, "period": self.period, "rnpp": f"{self.rnpp:.2f}",
+                "statements": [s.to_json() for s in self.statements],
+                "avails": self.answer.to_json() if self.answer is not None else None,
+                "note": self.note, "changes": list(self.changes)}
+
+
+def table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
+    found = book.table(name)
+    if found is None:
+        raise WorkbookError(Location(book=book.book_name, sheet=sheet), f"tableau Excel « {name} » introuvable",
+                            "Rétablissez le tableau (annulez sa suppression), ou repartez d'un modèle : "
+                            "xlprod new catalogue, et recopiez-y vos lignes.")
+    return found
+
+
+def _missing(book: WorkbookPort, t: RawTable, headers: tuple[str, ...]) -> list[Issue]:
+    present = {str(x or "").strip() for x in t.headers}
+    return [error("CAT069", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col)}{t.header_row}"),
+                  f"Colonne « {h} » absente du tableau {t.name} : le catalogue n'est pas contrôlé.",
+                  "Annulez la suppression ou le renommage de la colonne, ou repartez d'un modèle : xlprod new catalogue.")
+            for h in headers if h not in present]
+
+
+def restore(book: WorkbookPort) -> list[Issue]:
+    """xlprod's sheets recreated when deleted; each parameter's name on its key's row."""
+    out: list[Issue] = []
+    for sheet in L.OWNED:
+        if book.has_sheet(sheet):
+            continue
+        book.add_sheet(sheet)
+        if sheet == CONTROLS:
+            frame = WritePlan()
+            plan_controls_frame(frame, "Contrôles du catalogue")
+            book.apply(frame)
+        out.append(warning("CAT070", Location(book=book.book_name, sheet=sheet), f"Feuille « {sheet} » supprimée : "
+                           "recréée (sans sa mise en forme).", "Rien à faire."))
+    params = book.table(L.TABLE_PARAMETRES)
+    names = book.defined_names()
+    wanted: dict[str, str] = {}
+    if params is not None and "Clé" in params.headers and "Valeur" in params.headers:
+        keys = [cell_text(r[params.headers.index("Clé")]) for r in params.rows]
+        col = column_letter(params.first_col + params.headers.index("Valeur"))
+        for key, name, *_ in L.PARAMETERS:
+            if key in keys:
+                target = f"{quote_sheet(params.sheet)}!${col}${params.header_row + 1 + keys.index(key)}"
+                if names.get(name, "").lstrip("=") != target:
+                    wanted[name] = target
+    sheet = quote_sheet(L.SHEET_SYNTHESE)
+    for name, row in L.SUMMARY_ROWS.items():
+        target = f"{sheet}!${column_letter(L.SUMMARY_COL)}${row}"
+        kind, _ = name_target(names.get(name))
+        if kind != "cell" or names.get(name, "").lstrip("=") != target:
+            wanted[name] = target
+    if names.get(L.STATUS_NAME, "").lstrip("=") != STATUS_TARGET:
+        wanted[L.STATUS_NAME] = STATUS_TARGET
+    if wanted:
+        book.set_names(wanted)
+    return out
+
+
+STATUS_TARGET = f"{quote_sheet(L.SHEET_SYNTHESE)}!$A${L.STATUS_CELL[0]}"
+
+
+def read(book: WorkbookPort, issues: list[Issue]) -> tuple[Catalogue, Parameters, dict[str, RawTable]]:
+    name = book.book_name
+    tables = {t: table(book, t, s) for t, s in ((L.TABLE_OEUVRES, L.SHEET_OEUVRES), (L.TABLE_DROITS, L.SHEET_DROITS),
+                                                (L.TABLE_RECETTES, L.SHEET_RECETTES), (L.TABLE_AYANTS, L.SHEET_AYANTS))}
+    for t, headers in ((L.TABLE_OEUVRES, L.OEUVRES_HEADERS[:2]), (L.TABLE_DROITS, L.DROITS_HEADERS[:7]),
+                       (L.TABLE_RECETTES, L.RECETTES_HEADERS), (L.TABLE_AYANTS, L.AYANTS_HEADERS[:3])):
+        issues += _missing(book, tables[t], headers)
+    params = read_parameters(book.table(L.TABLE_PARAMETRES), name, issues)
+    cat = Catalogue(places=read_territory_groups(book.table(L.TABLE_TERRITOIRES), name, issues))
+    if any(i.code == "CAT069" for i in issues):
+        return cat, params, tables
+    read_works(tables[L.TABLE_OEUVRES], name, issues, cat)
+    read_rights(tables[L.TABLE_DROITS], name, issues, cat)
+    read_receipts(tables[L.TABLE_RECETTES], name, issues, cat)
+    read_shares(tables[L.TABLE_AYANTS], name, issues, cat)
+    return cat, params, tables
+
+
+def corrections(cat: Catalogue, book: str) -> list[Fix]:
+    """The proposed normalisations of the Œuvres table, as the workbook holds them: yes/no as the
+    lists' « oui » / « non » (``propose_fixes`` gives booleans)."""
+    out = []
+    for fix in propose_fixes(cat.raw_works, first_row=L.HEADER_ROW + 1):
+        if isinstance(fix.new, bool):
+            said = L.YES if fix.new else L.NO
+            if fix.old == said:
+                continue
+            fix = replace(fix, new=said)
+        out.append(fix)
+    return out
+
+
+def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.date, end: dt.date,
+                  where: Location | None = None, exclusive: bool = False) -> AvailsAnswer:
+    """The availability of every work of the catalogue; ``ValueError`` (French) on a query it cannot read."""
+    media = Media.from_text(media_text)
+    if media is None:
+        raise ValueError(f"Média inconnu : « {media_text} » ({', '.join(m.label for m in Media)}).")
+    codes = cat.places.expand(territory)  # a territory it cannot read is said before any work is looked at
+    index = AvailsIndex(cat.rights)
+    ids = list(dict.fromkeys(w.id for w in cat.works if w.id))
+    found = index.query(territory, media, start, end, ids, exclusive=exclusive, data=cat.places)
+    return AvailsAnswer(territory, media, start, end, found, {w.id: w.title for w in cat.works}, codes)
+
+
+def statements_for(cat: Catalogue, period: str, caps: CommissionCaps) -> list[Statement]:
+    """Each holder's statement for ``period``, the MGs recouped over the earlier periods first
+    (periods sorted as text: 2026-T1 before 2026-T2)."""
+    receipts = [r.receipt for r in cat.receipts if r.receipt is not None]
+    periods = sorted({r.period.strip() for r in receipts if r.period.strip() and r.period.strip() < period.strip()})
+    holders = list(dict.fromkeys(s.holder.strip() for s in cat.shares))
+    out = []
+    for holder in holders:
+        key = fold(holder)
+        mine = [s for s in cat.shares if fold(s.holder) == key]
+        recouped: dict[str, Decimal] = {}
+        for earlier in periods:
+            recouped = statement(holder, mine, receipts, earlier, already_recouped=recouped, caps=caps).recouped_to_date
+        out.append(statement(holder, mine, receipts, period, already_recouped=recouped, caps=caps))
+    return out
+
+
+def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Report:
+    report = Report(book=book.book_name, kind=L.KIND)
+    issues: list[Issue] = []
+    issues += restore(book)
+    cat, params, tables = read(book, issues)
+    normalised = WritePlan()
+    for (sheet, row, col), value in cat.fixes.items():
+        normalised.sheet(sheet).set(row, col, CellWrite(cast(CellValue, value)))
+    book.apply(normalised)
+    today = params.reference or now.date()
+    name = book.book_name
+    fixes = corrections(cat, name)
+    issues += check_works(cat.works, book=name, today=today)
+    release = {w.id: w.release_fr for w in cat.works if w.release_fr is not None}
+    rights_issues = check_rights(cat.rights, book=name, release_fr=release, on=today, months=params.horizon)
+    issues += rights_issues
+    clashes = len(conflicts(cat.rights))
+    expiring = sum(1 for i in rights_issues if i.code == "CAT007")
+    for fix in fixes:
+        issues.append(warning("CAT060", fix.location(name), f"Correction proposée : « {_shown(fix.old)} » → "
+                              f"« {_shown(fix.new)} » ({fix.reason}).",
+                              f"Bouton « Appliquer les corrections » ou : xlprod fix {name} --apply."))
+    caps_col = _receipt_columns(cat, params.caps, issues, name)
+    statements = statements_for(cat, params.period, params.caps) if params.period else []
+    rnpp = round_cents(sum((Decimal(str(v)) for r, v in zip(cat.receipts, caps_col["RNPP"], strict=True)
+                            if r.period == params.period and params.period and isinstance(v, float)), ZERO))
+    answer = None
+    territory, media, start, end = params.avails
+    if any((territory, media, start, end)):
+        if not (territory and media and start and end):
+            issues.append(warning("CAT071", Location(book=name, sheet=L.SHEET_PARAMETRES), "Demande de disponibilités "
+                                  "incomplète (territoire, média, du, au) : onglet Disponibilités vidé.",
+                                  "Complétez les quatre paramètres « Disponibilités », ou videz-les."))
+        else:
+            try:
+                answer = answer_avails(cat, territory, media, start, end)
+            except ValueError as exc:
+                issues.append(error("CAT071", Location(book=name, sheet=L.SHEET_PARAMETRES), f"Demande de "
+                                    f"disponibilités : {exc}", "Corrigez les paramètres « Disponibilités »."))
+    summary = CatalogueSummary(works=sum(1 for w in cat.works if w.id), rights=cat.rights_rows, conflicts=clashes,
+                               expiring=expiring, corrections=len(fixes), period=params.period, rnpp=rnpp,
+                               statements=statements, answer=answer, note=note)
+    report.summary = summary
+    report.issues = issues
+    plan = WritePlan()
+    rec = tables[L.TABLE_RECETTES]
+    if not any(i.code == "CAT069" for i in issues):
+        for spec in L.RECETTES_COLUMNS:
+            if spec.formula:
+                plan.sheet(rec.sheet).columns.append(ColumnWrite(rec.first_col + rec.headers.index(spec.header),
+                                                                 spec.formula, rec.header_row + 1,
+                                                                 caps_col[spec.header]))
+    _plan_summary(plan, summary, report)
+    _plan_avails(plan, answer, params)
+    _plan_statements(plan, statements, params.period)
+    plan_controls(plan, issues, now, (L.SHEET_SYNTHESE, *L.STATUS_CELL))
+    book.apply(plan)
+    return report
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
+def _receipt_columns(cat: Catalogue, caps: CommissionCaps, issues: list[Issue], book: str) -> dict[str, list[CellValue]]:
+    """The cap, overrun and RNPP of every row of Recettes, as its formulas compute them."""
+    out: dict[str, list[CellValue]] = {"Plafond commission": [], "Dépassement": [], "RNPP": []}
+    for r in cat.receipts:
+        cap = ZERO
+        if r.receipt is not None:
+            cap = commission_cap(r.receipt.exploitation, r.gross, small_tv_sale=r.receipt.small_tv_sale,
+                                 financed_presale=r.receipt.financed_presale, caps=caps)
+        over = max(ZERO, r.commission - cap)
+        net = round_cents(r.gross - min(r.commission, cap) - r.costs - r.mg_recouped)  # receipts.rnpp
+        out["Plafond commission"].append(to_excel(cap))
+        out["Dépassement"].append(to_excel(over))
+        out["RNPP"].append(to_excel(net))
+        if over > 0 and r.receipt is not None:
+            issues.append(warning("CAT062", Location(book=book, sheet=L.SHEET_RECETTES,
+                                                     cell=f"{column_letter(1 + L.RECETTES_HEADERS.index('Commission'))}"
+                                                          f"{r.row}"),
+                                  f"Commission {r.receipt.exploitation.label} de {format_eur(r.commission)} au-delà du "
+                                  f"plafond du protocole ({format_eur(cap)}) de {format_eur(over)} : seul le plafond est "
+                                  "déduit des RNPP." + (" Aucune commission n'est permise sur un préachat qui a financé "
+                                                        "l'œuvre." if r.receipt.financed_presale else ""),
+                                  "Réclamez l'excédent au distributeur, ou corrigez l'exploitation ou « Préachat "
+                                  "finançant » / « Petite vente TV » si la ligne est mal qualifiée."))
+    return out
+
+
+def _plan_summary(plan: WritePlan, s: CatalogueSummary, report: Report) -> None:
+    patch = plan.sheet(L.SHEET_SYNTHESE)
+    values: dict[str, CellValue] = {
+        "CATALOGUE_OEUVRES": s.works, "CATALOGUE_DROITS": s.rights, "CATALOGUE_ERREURS": report.errors,
+        "CATALOGUE_AVERTISSEMENTS": report.warnings, "CATALOGUE_CONFLITS": s.conflicts,
+        "CATALOGUE_EXPIRATIONS": s.expiring, "CATALOGUE_CORRECTIONS": s.corrections, "CATALOGUE_RNPP": to_excel(s.rnpp),
+        "CATALOGUE_DISPONIBLES": len(s.answer.free) if s.answer is not None else "",
+    }
+    for name, label, _style in L.SUMMARY:
+        row = L.SUMMARY_ROWS[name]
+        patch.set(row, 1, CellWrite(label))
+        formula = L.FORMULAS.get(name)
+        patch.set(row, L.SUMMARY_COL, CellWrite(values[name], formula, owned=formula is not None))
+
+
+def _plan_avails(plan: WritePlan, answer: AvailsAnswer | None, params: Parameters) -> None:
+    patch = plan.sheet(L.SHEET_DISPO)
+    patch.clear_from_row = L.D_QUERY_ROW
+    patch.set(1, 1, CellWrite("Disponibilités"))
+    if answer is None:
+        patch.set(L.D_QUERY_ROW, 1, CellWrite("Aucune demande : remplissez les paramètres « Disponibilités » "
+                                              "(territoire, média, du, au) puis « Recalculer »."))
+        return
+    patch.set(L.D_QUERY_ROW, 1, CellWrite(
+        f"{answer.media.label} — {answer.territory} ({describe_territories(answer.codes)}) — du {answer.start:%d/%m/%Y} "
+        f"au {answer.end:%d/%m/%Y} : {len(answer.free)} œuvre(s) disponible(s) sur {len(answer.avails)}"))
+    for col, head in enumerate(L.D_HEADERS, start=1):
+        patch.set(L.D_HEADER_ROW, col, CellWrite(head))
+    ordered = sorted(answer.avails, key=lambda a: not a.free)
+    for i, a in enumerate(ordered[:MAX_AVAILS_LISTED]):
+        row = L.D_HEADER_ROW + 1 + i
+        for col, value in enumerate((a.work, answer.titles.get(a.work, ""), L.YES if a.free else L.NO, a.reason,
+                                     ", ".join(str(x) for x in a.blocking_rows)), start=1):
+            patch.set(row, col, CellWrite(value))
+    if len(ordered) > MAX_AVAILS_LISTED:
+        patch.set(L.D_HEADER_ROW + 1 + MAX_AVAILS_LISTED, 1,
+                  CellWrite(f"… {len(ordered) - MAX_AVAILS_LISTED} autres : xlprod avails … --json"))
+
+
+def _plan_statements(plan: WritePlan, statements: list[Statement], period: str) -> None:
+    patch = plan.sheet(L.SHEET_RELEVES)
+    patch.clear_from_row = 2
+    patch.set(1, 1, CellWrite("Relevés des ayants droit"))
+    if not period:
+        patch.set(2, 1, CellWrite("Aucune période : indiquez « Période des relevés » dans Paramètres (ex. 2026-T3)."))
+        return
+    patch.set(2, 1, CellWrite(f"Période {period} — RNPP par œuvre, part de chaque ayant droit, minimum garanti récupéré "
+                              "et solde dû (montants hors TVA)."))
+    row = L.R_FIRST_ROW
+    for s in statements:
+        patch.set(row, 1, CellWrite(f"Relevé de {s.holder} — période {s.period}"))
+        row += 1
+        for col, head in enumerate(L.R_HEADERS, start=1):
+            patch.set(row, col, CellWrite(head))
+        row += 1
+        for x in s.lines:
+            cells: tuple[CellValue, ...] = (
+                x.work, to_excel(x.share), to_excel(x.gross), to_excel(x.commission), to_excel(x.costs),
+                to_excel(x.distributor_recouped), to_excel(x.rnpp), to_excel(x.holder_share), to_excel(x.mg),
+                to_excel(x.mg_recouped_before), to_excel(x.mg_recouped), to_excel(x.mg_outstanding), to_excel(x.balance))
+            for col, value in enumerate(cells, start=1):
+                patch.set(row, col, CellWrite(value))
+            row += 1
+        totals: tuple[tuple[int, CellValue], ...] = (
+            (1, "Total"), (7, to_excel(s.rnpp)), (8, to_excel(s.holder_share)), (11, to_excel(s.mg_recouped)),
+            (12, to_excel(s.mg_outstanding)), (13, to_excel(s.balance)))
+        for col, total in totals:
+            patch.set(row, col, CellWrite(total))
+        row += 1
+        for w in s.warnings:
+            patch.set(row, 1, CellWrite(f"• {w}"))
+            row += 1
+        row += 1

@@ -1,0 +1,152 @@
+"""Works and rights between the catalogue workbook and the exchange formats: CSV and JSON
+(``exchange``), MovieLabs Avails as Excel or XML (``ema``). Import appends to the tables, never
+twice the same work (by Identifiant) or the same rights line; export writes files atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from xlprod.core.cells import cell_text, excel_date
+from xlprod.core.issues import Issue
+from xlprod.core.location import Location
+from xlprod.core.text import fold
+from xlprod.kinds.catalogue import layout as L
+from xlprod.kinds.catalogue.exchange import (
+    RIGHT_HEADERS,
+    WORK_HEADERS,
+    export_csv,
+    export_json,
+    import_rights_csv,
+    import_rights_json,
+    import_works_csv,
+    import_works_json,
+    rights_rows,
+    works_rows,
+)
+from xlprod.kinds.catalogue.reader import Catalogue
+from xlprod.kinds.catalogue.rights import Right
+from xlprod.kinds.catalogue.works import Work
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.files import atomic_write_bytes
+from xlprod.workbook.port import WorkbookPort
+
+FORMATS = ("csv", "json", "avails")
+
+
+@dataclass
+class Imported:
+    source: str
+    what: str  # « œuvres », « droits »
+    read: int = 0
+    added: int = 0
+    present: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    def render(self) -> str:
+        refused = sum(1 for i in self.issues if i.severity.value == "erreur")
+        return (f"{self.source} : {self.read} ligne(s) de {self.what} lue(s), {self.added} ajoutée(s), {self.present} "
+                f"déjà présente(s), {refused} refusée(s)")
+
+    def to_json(self) -> dict[str, object]:
+        return {"source": self.source, "what": self.what, "read": self.read, "added": self.added,
+                "present": self.present, "issues": [i.to_json() for i in self.issues]}
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dt.date):
+        return excel_date(value)
+    if isinstance(value, bool):
+        return L.YES if value else L.NO
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _right_key(values: dict[str, object]) -> tuple[str, ...]:
+    return tuple(fold(cell_text(_cell(values.get(h)))) for h in RIGHT_HEADERS[:7])
+
+
+def parse(data: bytes, name: str) -> tuple[str, list[Work], list[Right], list[Issue]]:
+    """What a file holds, by its content: works or rights as CSV or JSON, or MovieLabs avails."""
+    lower = name.lower()
+    if lower.endswith((".xlsx", ".xml")) or data[:2] == b"PK" or data.lstrip()[:5] in (b"<?xml", b"<Avai"):
+        from xlprod.kinds.catalogue import ema
+
+        if lower.endswith(".xml") or data.lstrip()[:1] == b"<":
+            rights, issues = ema.import_avails_xml(data, name)
+        else:
+            rights, issues = ema.import_avails_xlsx(data, name)
+        return "droits", [], list(rights), issues
+    is_json = lower.endswith(".json") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
+    head = data[:4000].decode("utf-8", errors="replace")
+    works = "Identifiant" in head and "Titre" in head
+    if is_json:
+        if works:
+            found_works, issues = import_works_json(data, name)
+            return "œuvres", found_works, [], issues
+        found_rights, issues = import_rights_json(data, name)
+        return "droits", [], found_rights, issues
+    if works:
+        found_works, issues = import_works_csv(data, name)
+        return "œuvres", found_works, [], issues
+    found_rights, issues = import_rights_csv(data, name)
+    return "droits", [], found_rights, issues
+
+
+def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:
+    """Append the works or rights of a file to the workbook's tables; what is already there is skipped."""
+    what, works, rights, issues = parse(data, name)
+    done = Imported(name, what, read=len(works) + len(rights), issues=issues)
+    table_name = L.TABLE_OEUVRES if works else L.TABLE_DROITS
+    table = book.table(table_name)
+    if table is None:
+        raise WorkbookError(Location(book=book.book_name), f"tableau Excel « {table_name} » introuvable",
+                            "Rétablissez le tableau, ou repartez d'un modèle : xlprod new catalogue.")
+    headers = [str(h).strip() for h in table.headers]
+    known: set[tuple[str, ...]]
+    keys: list[tuple[str, ...]]
+    if works:
+        j = headers.index("Identifiant") if "Identifiant" in headers else 0
+        known = {(fold(cell_text(r[j])),) for r in table.rows}
+        records = works_rows(works)
+        keys = [(fold(str(r["Identifiant"])),) for r in records]
+    else:
+        idx = {h: headers.index(h) for h in RIGHT_HEADERS if h in headers}
+        known = {_right_key({h: r[i] for h, i in idx.items()}) for r in table.rows}
+        records = rights_rows(rights)
+        keys = [_right_key(r) for r in records]
+    new_rows = []
+    for record, key in zip(records, keys, strict=True):
+        if key in known:
+            done.present += 1
+            continue
+        known.add(key)
+        new_rows.append([_cell(record.get(h)) if h in record else None for h in headers])
+    if new_rows and book.add_table_rows(table, new_rows) is None:
+        raise WorkbookError(Location(book=book.book_name, sheet=table.sheet),
+                            f"le tableau {table.name} ne peut pas s'agrandir : des cellules sont remplies sous lui, ou "
+                            "il a une ligne de total", "Déplacez ce qui est sous le tableau, ou retirez sa ligne de total.")
+    done.added = len(new_rows)
+    return done
+
+
+def export(cat: Catalogue, fmt: str, folder: Path) -> list[Path]:
+    """The catalogue's works and rights in ``folder``: oeuvres/droits as CSV or JSON, or the
+    granted rights as MovieLabs avails (Excel and XML)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        return [atomic_write_bytes(folder / "oeuvres.csv", export_csv(works_rows(cat.works), WORK_HEADERS)),
+                atomic_write_bytes(folder / "droits.csv", export_csv(rights_rows(cat.rights), RIGHT_HEADERS))]
+    if fmt == "json":
+        return [atomic_write_bytes(folder / "oeuvres.json", export_json(works_rows(cat.works), WORK_HEADERS)),
+                atomic_write_bytes(folder / "droits.json", export_json(rights_rows(cat.rights), RIGHT_HEADERS))]
+    if fmt == "avails":
+        from xlprod.kinds.catalogue import ema
+
+        return [atomic_write_bytes(folder / "avails.xlsx", ema.export_avails_xlsx(cat.rights, cat.works)),
+                atomic_write_bytes(folder / "avails.xml", ema.export_avails_xml(cat.rights, cat.works))]
+    raise ValueError(f"format inconnu : {fmt} ({', '.join(FORMATS)})")
+
