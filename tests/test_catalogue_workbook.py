@@ -236,8 +236,11 @@ def test_statements_export_writes_one_csv_per_holder_neutralised(copy, tmp_path)
     files = sorted(folder.glob("*.csv"))
     assert len(files) == 2 == len(report.summary.statements)
     text = files[0].read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0].startswith("Ayant droit;Période;Œuvre;Part")
+    assert text.splitlines()[0].startswith("Ayant droit;Période;Œuvre;Titre;Part;Recettes brutes;Commissions;"
+                                           "Commissions retenues")
     assert "Total" in text
+    first = text.splitlines()[1].split(";")
+    assert first[3] and all(x.endswith((",00",)) or "," in x for x in first[5:8])  # amounts to the cent, French
 
 
 # -- LibreOffice -------------------------------------------------------------------------------------------
@@ -356,3 +359,95 @@ def test_exported_text_cannot_run_as_a_formula(tmp_path):
     main(["export", str(path), "--out", str(tmp_path / "out")])
     text = (tmp_path / "out" / "oeuvres.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+# -- what the reviews found -------------------------------------------------------------------------------
+
+def test_rows_typed_under_a_table_are_errors_at_their_row(copy):
+    wb = openpyxl.load_workbook(copy)
+    ws = wb[L.SHEET_DROITS]
+    last = ws.max_row
+    ws.cell(row=last + 2, column=1).value = "CAT-00001"
+    ws.cell(row=last + 2, column=2).value = "Hors tableau"
+    wb.save(copy)
+    report = recalc(copy, write=False)
+    assert codes_at(report)["CAT073"] == [f"Droits!A{last + 2}"]
+
+
+def test_unknown_works_and_shares_over_a_hundred_percent(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}],
+                 rights=[{"Œuvre": "Z9", "Partenaire": "P", "Sens": "acquis", "Territoires": "FR", "Médias": "SVOD",
+                          "Début": dt.date(2026, 1, 1), "Fin": dt.date(2027, 1, 1), "Exclusif": "oui"}],
+                 shares=[{"Ayant droit": "A", "Œuvre": "A1", "Part": 0.8}, {"Ayant droit": "B", "Œuvre": "A1", "Part": 0.5}])
+    at = codes_at(recalc(path, write=False))
+    assert at["CAT072"] == ["Droits!A5"]
+    assert at["CAT067"] == ["'Ayants droit'"]
+
+
+def test_a_signatory_platform_has_its_own_window_of_the_chronologie(tmp_path):
+    release = dt.date(2025, 3, 4)
+    grant = {"Sens": "cédé", "Territoires": "FR", "Médias": "SVOD", "Début": dt.date(2026, 6, 10),  # 15 months after
+             "Fin": dt.date(2027, 6, 1), "Exclusif": "non"}
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un", "Sortie France": release}],
+                 rights=[{"Œuvre": "A1", "Partenaire": "Films", "Sens": "acquis", "Territoires": "Monde",
+                          "Médias": "tous médias", "Début": dt.date(2024, 1, 1), "Fin": dt.date(2035, 1, 1),
+                          "Exclusif": "oui"},
+                         {"Œuvre": "A1", "Partenaire": "Netflix", **grant},
+                         {"Œuvre": "A1", "Partenaire": "Prime Video", **grant}])
+    assert codes_at(recalc(path, write=False))["CAT006"] == ["Droits!A7"]  # Prime Video: 17 months; Netflix: 15
+
+
+def test_avails_in_france_wait_for_the_window_of_the_chronologie(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un", "Sortie France": dt.date(2026, 3, 4)}],
+                 rights=[{"Œuvre": "A1", "Partenaire": "Films", "Sens": "acquis", "Territoires": "Monde",
+                          "Médias": "tous médias", "Début": dt.date(2024, 1, 1), "Fin": dt.date(2035, 1, 1),
+                          "Exclusif": "oui"}])
+    book = XlsxFile(path, for_writing=False)
+    early = query_avails(book, "FR", "SVOD", dt.date(2027, 3, 1), dt.date(2027, 5, 31))[0].avails[0]
+    assert not early.free and "chronologie des médias" in early.reason and "04/08/2027" in early.reason
+    assert query_avails(book, "BE", "SVOD", dt.date(2027, 3, 1), dt.date(2027, 5, 31))[0].avails[0].free
+    assert query_avails(book, "FR", "SVOD", dt.date(2027, 8, 4), dt.date(2027, 9, 30))[0].avails[0].free
+
+
+def test_a_statement_period_typed_as_a_date_is_said(tmp_path):
+    path = small(tmp_path / "c.xlsx", parameters={"periode": dt.date(2026, 9, 30)})
+    assert codes_at(recalc(path, write=False))["CAT066"] == ["Paramètres!C9"]
+
+
+def test_corrected_dates_are_shown_as_dates_and_titles_keep_the_original_case(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[
+        {"Identifiant": "A1", "Titre": "LA NUIT AMÉRICAINE", "Titre original": "La Nuit américaine",
+         "Sortie France": "Jun 12 1998"}])
+    main(["fix", str(path), "--apply"])
+    ws = openpyxl.load_workbook(path)[L.SHEET_OEUVRES]
+    released = ws.cell(row=5, column=L.OEUVRES_HEADERS.index("Sortie France") + 1)
+    assert released.is_date and released.value.date() == dt.date(1998, 6, 12)
+    assert ws.cell(row=5, column=2).value == "La Nuit américaine"
+
+
+def test_the_exploitation_list_points_at_a_range_its_labels_hold_commas(tmp_path):
+    path = small(tmp_path / "c.xlsx")
+    ws = openpyxl.load_workbook(path)[L.SHEET_RECETTES]
+    col = openpyxl.utils.get_column_letter(L.RECETTES_HEADERS.index("Exploitation") + 1)
+    (dv,) = [d for d in ws.data_validations.dataValidation if str(d.sqref).startswith(f"{col}5")]
+    assert dv.formula1.startswith(f"{L.SHEET_PARAMETRES}!$M$5") or dv.formula1.startswith(f"'{L.SHEET_PARAMETRES}'!$M$5")
+    par = openpyxl.load_workbook(path)[L.SHEET_PARAMETRES]
+    assert [par.cell(row=5 + i, column=13).value for i in range(len(L.EXPLOITATION_LABELS))] == list(L.EXPLOITATION_LABELS)
+
+
+def test_an_unreadable_avails_request_is_said_in_its_sheet_and_the_title_is_cached(tmp_path):
+    path = small(tmp_path / "c.xlsx", parameters={"titre": "Films du Nord", "dispo_territoire": "BE",
+                                                  "dispo_media": "Netflix", "dispo_debut": dt.date(2027, 1, 1),
+                                                  "dispo_fin": dt.date(2027, 2, 1)})
+    recalc(path)
+    book = XlsxFile(path, for_writing=False)
+    grid = book._grid(L.SHEET_DISPO)
+    assert "Média inconnu : « Netflix »" in grid[L.D_QUERY_ROW - 1][0]
+    assert book._grid(L.SHEET_SYNTHESE)[0][0] == "Catalogue — Films du Nord"
+
+
+def test_an_avails_export_says_what_it_leaves_out(copy, tmp_path, capsys):
+    main(["export", str(copy), "--format", "avails", "--out", str(tmp_path / "out"), "--licensor", "Films du Nord"])
+    out = capsys.readouterr().out
+    assert "CAT056" in out  # TV rights have no LicenseType in the format
+    assert b"Films du Nord" in (tmp_path / "out" / "avails.xml").read_bytes()

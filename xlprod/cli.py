@@ -351,7 +351,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         issues: list[Issue] = []
         cat, _params, _tables = read(book, issues)  # type: ignore[arg-type]
         folder = Path(args.out)
-        paths = export(cat, args.format, folder)
+        paths = export(cat, args.format, folder, licensor=args.licensor or _params.company, issues=issues)
     except WorkbookError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_FAILURE
@@ -359,8 +359,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{args.out}: erreur: écriture impossible ({os_message(exc)})", file=sys.stderr)
         return EXIT_FAILURE
     unread = [i for i in issues if i.severity.value == "erreur"]
-    for issue in unread:
-        print(f"Non exporté : {issue.render()}")
+    for issue in issues:
+        print(f"Non exporté : {issue.render()}" if issue in unread else issue.render())
     for path in paths:
         print(f"Écrit : {path}")
     return EXIT_DATA_ERRORS if unread else EXIT_OK
@@ -372,7 +372,13 @@ def _iso_day(text: str) -> object:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"date « {text} » : écrivez-la AAAA-MM-JJ (2027-03-01)") from None
+        from xlprod.kinds.catalogue.works import parse_date
+
+        found = parse_date(text)
+        if found is None:
+            raise argparse.ArgumentTypeError(f"date « {text} » : écrivez-la AAAA-MM-JJ (2027-03-01) ou "
+                                             "JJ/MM/AAAA (01/03/2027)") from None
+        return found[0]
 
 
 def _catalogue(path: str, write: bool) -> object:
@@ -439,6 +445,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
             print(issue.render())
         print(f"{Path(args.path).name}: {plural(len(proposed), 'correction')} proposée(s), fichier inchangé"
               + (f" ; pour les appliquer : xlprod fix {args.path} --apply" if proposed else ""))
+    if report.errors and not args.json:
+        print(f"{Path(args.path).name}: par ailleurs {plural(report.errors, 'erreur')} que les corrections ne règlent "
+              f"pas : xlprod check {args.path}")
     return EXIT_DATA_ERRORS if report.errors else EXIT_OK
 
 
@@ -551,6 +560,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("csv", "json", "avails"), default="csv",
                     help="csv : oeuvres.csv et droits.csv ; json ; avails : avails.xlsx et avails.xml (cessions)")
     ex.add_argument("--out", default=".", help="dossier où écrire (défaut : dossier courant)")
+    ex.add_argument("--licensor", "--societe", default=None,
+                    help="avails : votre société, donneur de licence (défaut : « Votre société » des Paramètres)")
     ex.set_defaults(func=cmd_export)
 
     fx = sub.add_parser("fix", help="corrections proposées d'un catalogue (espaces, casse, dates, pays, durées)")

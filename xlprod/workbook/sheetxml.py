@@ -66,6 +66,9 @@ def fit_cell_text(text: str) -> str:
 CellValue = str | float | int | Decimal | bool | ExcelError | None
 
 
+COLUMN_STYLE = -1  # CellWrite.style: the column's default style (a date typed as text, written as a date)
+
+
 class CellWrite(NamedTuple):
     """What to put in one cell. ``formula`` without the leading ``=``; ``value`` is its cached result.
 
@@ -237,7 +240,9 @@ def apply_patch(xml: bytes, patch: SheetPatch) -> tuple[bytes, list[Restored]]:
         sd = _find_sheet_data(text)
         if sd is None:
             raise ValueError("worksheet without sheetData")
-        body, cells = _patch_existing_cells(text[sd.body_start:sd.body_end], cells, sd.prefix, restored, covered)
+        styles = column_styles(text[: sd.start]) if any(w.style == COLUMN_STYLE for w in cells.values()) else {}
+        body, cells = _patch_existing_cells(text[sd.body_start:sd.body_end], cells, sd.prefix, restored, covered,
+                                            styles)
         xml = (text[: sd.body_start] + body + text[sd.body_end:]).encode("utf-8")
         if not cells:
             return xml, restored
@@ -303,7 +308,8 @@ def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_
         if row is None:
             # a new row: its cells rendered and parsed at once, one fragment per row, not per cell
             body = "".join(render_cell(f"{column_letter(col)}{r}", write,
-                                       write.style if write.style is not None else col_style.get(col), prefix)
+                                       write.style if write.style not in (None, COLUMN_STYLE) else col_style.get(col),
+                                       prefix)
                            for col, write in sorted(by_row[r].items()))
             row = _fragment(etree, f'<{prefix}row r="{r}">{body}</{prefix}row>', root.nsmap)
             k = bisect.bisect_left(numbers, r)
@@ -327,7 +333,7 @@ def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_
                 new_xml = _rewrite_cell(text, ref, r, col, m.group("attrs"), m.group("body") or "", write,
                                         col_style.get(col), prefix, restored, covered)
             else:
-                style = write.style if write.style is not None else col_style.get(col)
+                style = write.style if write.style not in (None, COLUMN_STYLE) else col_style.get(col)
                 new_xml = render_cell(ref, write, style, prefix)
             new = _fragment(etree, new_xml, root.nsmap)
             if old is not None:
@@ -535,7 +541,7 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
 
 
 def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], prefix: str,
-                          restored: list[Restored], covered: _Coverage,
+                          restored: list[Restored], covered: _Coverage, styles: dict[int, int] | None = None,
                           ) -> tuple[str, dict[tuple[int, int], CellWrite]]:
     """Rewrite the target cells that already exist; return the writes left over (missing cells)."""
     letters = {column_letter(c): c for _, c in cells}
@@ -547,7 +553,7 @@ def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], pr
         if write is None:
             return m.group(0)
         return _rewrite_cell(m.group(0), f"{m.group('col')}{row}", row, col, m.group("attrs"), m.group("body") or "",
-                             write, None, prefix, restored, covered)
+                             write, (styles or {}).get(col), prefix, restored, covered)
 
     return _cells_in_columns(list(letters)).sub(replace, body), rest
 
@@ -577,7 +583,10 @@ def _rewrite_cell(original: str, ref: str, row: int, col: int, attrs: str, body:
                   default_style: int | None, prefix: str, restored: list[Restored],
                   covered: Callable[[int, int], bool]) -> str:
     sm = _STYLE.search(attrs)
-    style = write.style if write.style is not None else (int(sm.group(1)) if sm else default_style)
+    if write.style == COLUMN_STYLE and default_style is not None:
+        style: int | None = default_style
+    else:
+        style = write.style if write.style not in (None, COLUMN_STYLE) else (int(sm.group(1)) if sm else default_style)
     if not write.owned:
         return render_cell(ref, write, style, prefix)
     fm = _FORMULA.search(body) if "<" in body else None

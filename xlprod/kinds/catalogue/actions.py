@@ -11,6 +11,7 @@ from pathlib import Path
 from xlprod.core.cells import excel_date
 from xlprod.core.issues import Issue
 from xlprod.core.location import Location
+from xlprod.core.money import round_cents
 from xlprod.kinds.catalogue import layout as L
 from xlprod.kinds.catalogue.exchange import export_csv
 from xlprod.kinds.catalogue.recalc import AvailsAnswer, CatalogueSummary, answer_avails, corrections, read, recalc_catalogue
@@ -19,11 +20,11 @@ from xlprod.kinds.registry import Report
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.files import atomic_write_bytes
 from xlprod.workbook.port import WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import CellValue, CellWrite
+from xlprod.workbook.sheetxml import COLUMN_STYLE, CellValue, CellWrite
 
-STATEMENT_COLUMNS = ("Ayant droit", "Période", "Œuvre", "Part", "Recettes brutes", "Commissions", "Frais",
-                     "MG distributeur", "RNPP", "Part de l'ayant droit", "MG", "MG récupéré avant", "MG récupéré",
-                     "MG restant", "Solde dû")
+STATEMENT_COLUMNS = ("Ayant droit", "Période", "Œuvre", "Titre", "Part", "Recettes brutes", "Commissions",
+                     "Commissions retenues", "Frais", "MG distributeur", "RNPP", "Part de l'ayant droit", "MG",
+                     "MG récupéré avant", "MG récupéré", "MG restant", "Solde dû", "Observations")
 
 
 def _cell_value(value: object) -> CellValue:
@@ -53,7 +54,8 @@ def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
         if (fix.row, col) in formulas:
             changes.append(f"{where} : formule laissée telle quelle (proposition « {fix.new} »)")
             continue
-        plan.sheet(works.sheet).set(fix.row, col, CellWrite(_cell_value(fix.new)))
+        dated = isinstance(fix.new, dt.date)  # shown as a date, whatever the cell's format was
+        plan.sheet(works.sheet).set(fix.row, col, CellWrite(_cell_value(fix.new), style=COLUMN_STYLE if dated else None))
         changes.append(f"{where} : « {_said(fix.old)} » → « {_said(fix.new)} » ({fix.reason})")
     book.apply(plan)
     book.refresh()
@@ -76,17 +78,22 @@ def _said(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def statement_rows(s: Statement) -> list[dict[str, object]]:
+def statement_rows(s: Statement, titles: dict[str, str] | None = None) -> list[dict[str, object]]:
+    """A statement as CSV records: amounts to the cent, one row per work, a total, then the notes."""
+    titles = titles or {}
     rows: list[dict[str, object]] = []
     for x in s.lines:
-        rows.append({"Ayant droit": s.holder, "Période": s.period, "Œuvre": x.work, "Part": x.share,
-                     "Recettes brutes": x.gross, "Commissions": x.commission, "Frais": x.costs,
-                     "MG distributeur": x.distributor_recouped, "RNPP": x.rnpp, "Part de l'ayant droit": x.holder_share,
-                     "MG": x.mg, "MG récupéré avant": x.mg_recouped_before, "MG récupéré": x.mg_recouped,
-                     "MG restant": x.mg_outstanding, "Solde dû": x.balance})
-    rows.append({"Ayant droit": s.holder, "Période": s.period, "Œuvre": "Total", "RNPP": s.rnpp,
-                 "Part de l'ayant droit": s.holder_share, "MG récupéré": s.mg_recouped, "MG restant": s.mg_outstanding,
-                 "Solde dû": s.balance})
+        rows.append({"Ayant droit": s.holder, "Période": s.period, "Œuvre": x.work, "Titre": titles.get(x.work, ""),
+                     "Part": x.share, **{k: round_cents(v) for k, v in (
+                         ("Recettes brutes", x.gross), ("Commissions", x.commission),
+                         ("Commissions retenues", x.retained_commission), ("Frais", x.costs),
+                         ("MG distributeur", x.distributor_recouped), ("RNPP", x.rnpp),
+                         ("Part de l'ayant droit", x.holder_share), ("MG", x.mg), ("MG récupéré avant", x.mg_recouped_before),
+                         ("MG récupéré", x.mg_recouped), ("MG restant", x.mg_outstanding), ("Solde dû", x.balance))}})
+    rows.append({"Ayant droit": s.holder, "Période": s.period, "Œuvre": "Total", **{k: round_cents(v) for k, v in (
+        ("RNPP", s.rnpp), ("Part de l'ayant droit", s.holder_share), ("MG récupéré", s.mg_recouped),
+        ("MG restant", s.mg_outstanding), ("Solde dû", s.balance))}})
+    rows += [{"Ayant droit": s.holder, "Période": s.period, "Observations": w} for w in s.warnings]
     return rows
 
 
@@ -96,7 +103,8 @@ def safe_name(text: str) -> str:
     return cleaned[:80] or "sans_nom"
 
 
-def write_statements(statements: list[Statement], period: str, folder: Path) -> list[Path]:
+def write_statements(statements: list[Statement], period: str, folder: Path,
+                     titles: dict[str, str] | None = None) -> list[Path]:
     """One CSV per statement in ``folder`` (created), each written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -107,7 +115,7 @@ def write_statements(statements: list[Statement], period: str, folder: Path) -> 
             stem += "_"
         used.add(stem.casefold())
         path = folder / f"releve-{safe_name(period)}-{stem}.csv"
-        out.append(atomic_write_bytes(path, export_csv(statement_rows(s), STATEMENT_COLUMNS)))
+        out.append(atomic_write_bytes(path, export_csv(statement_rows(s, titles), STATEMENT_COLUMNS)))
     return out
 
 
@@ -127,7 +135,7 @@ def export_statements(book: WorkbookPort, now: dt.datetime) -> Report:
                             "aucune période de relevés", "Indiquez « Période des relevés » dans Paramètres (ex. 2026-T3).")
     folder = statements_folder(book, summary.period)
     try:
-        paths = write_statements(summary.statements, summary.period, folder)
+        paths = write_statements(summary.statements, summary.period, folder, summary.titles)
     except OSError as exc:
         raise WorkbookError(Location(book=str(folder)), f"relevés impossibles à écrire ({exc.strerror or exc})",
                             "Vérifiez que le dossier du classeur est accessible en écriture.") from exc

@@ -93,7 +93,7 @@ def build_catalogue(path: str | Path, inputs: CatalogueInputs, buttons: Sequence
 
     # -- Synthèse -------------------------------------------------------------------------------
     sy = sheets[L.SHEET_SYNTHESE]
-    sy.write_formula("A1", '="Catalogue — "&CATALOGUE_TITRE', fmt["title"], f"Catalogue — {inputs.title}")
+    sy.write_formula("A1", "=" + L.TITLE_FORMULA, fmt["title"], f"Catalogue — {inputs.title}")
     sy.write("A2", "Feuille calculée par xlprod (« Recalculer ») : contrôles, disponibilités, relevés. Saisissez dans "
              "Œuvres, Droits, Recettes, Ayants droit, Territoires et Paramètres.", fmt["note"])
     wb.define_name(L.STATUS_NAME, f"={quote_sheet(L.SHEET_SYNTHESE)}!$A${L.STATUS_CELL[0]}")
@@ -158,7 +158,10 @@ def build_catalogue(path: str | Path, inputs: CatalogueInputs, buttons: Sequence
     rstyles.update({"Œuvre": "input_text", "Période": "input_text"})
     _table(wb, re_, fmt, L.TABLE_RECETTES, L.RECETTES_HEADERS, inputs.receipts, rstyles,
            {c.header: c.width for c in L.RECETTES_COLUMNS}, {c.header: c.formula for c in L.RECETTES_COLUMNS if c.formula})
-    _choices(re_, L.RECETTES_HEADERS, "Exploitation", L.EXPLOITATION_LABELS)
+    lists = f"={quote_sheet(L.SHEET_PARAMETRES)}!${column_letter(L.LISTS_COL)}${L.HEADER_ROW + 1}:" \
+            f"${column_letter(L.LISTS_COL)}${L.HEADER_ROW + len(L.EXPLOITATION_LABELS)}"
+    col = L.RECETTES_HEADERS.index("Exploitation")
+    re_.data_validation(L.HEADER_ROW, col, MAX_ROWS, col, {"validate": "list", "source": lists, "error_type": "warning"})
     for header in ("Préachat finançant", "Petite vente TV"):
         _choices(re_, L.RECETTES_HEADERS, header, (L.YES, L.NO))
     over = column_letter(1 + L.RECETTES_HEADERS.index("Dépassement"))
@@ -220,6 +223,21 @@ def build_catalogue(path: str | Path, inputs: CatalogueInputs, buttons: Sequence
             else:
                 _write(par, row, c, value, fmt, style)
         wb.define_name(name, f"={quote_sheet(L.SHEET_PARAMETRES)}!$C${row + 1}")
+    fc = L.FENETRES_FIRST_COL - 1
+    windows = [dict(zip(L.FENETRES_HEADERS, w, strict=True)) for w in L.FENETRES_DEFAULT]
+    par.write(L.HEADER_ROW - 2, fc, "Fenêtres propres à un partenaire (chronologie des médias, en mois après la sortie)",
+              fmt["subtitle"])
+    par.add_table(L.HEADER_ROW - 1, fc, L.HEADER_ROW - 1 + len(windows), fc + len(L.FENETRES_HEADERS) - 1, {
+        "name": L.TABLE_FENETRES, "style": "Table Style Light 1",
+        "columns": [{"header": h, "header_format": fmt["header"]} for h in L.FENETRES_HEADERS],
+        "data": [list(w.values()) for w in windows]})
+    for i, width in enumerate((16, 12, 7, 50)):
+        par.set_column(fc + i, fc + i, width)
+    lc = L.LISTS_COL - 1
+    par.write(L.HEADER_ROW - 1, lc, "Exploitations (liste de Recettes)", fmt["header"])
+    for i, label in enumerate(L.EXPLOITATION_LABELS):
+        par.write_string(L.HEADER_ROW + i, lc, label)
+    par.set_column(lc, lc, 40)
     media_row = L.HEADER_ROW + [k for k, *_ in L.PARAMETERS].index("dispo_media")
     par.data_validation(media_row, 2, media_row, 2, {"validate": "list", "source": [m.label for m in Media],
                                                      "error_type": "warning"})

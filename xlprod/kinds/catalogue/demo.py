@@ -26,7 +26,7 @@ _FIRST = ("Les Nuits", "Le Silence", "La Maison", "L'Été", "Les Enfants", "Le 
           "Le Dernier", "La Fille", "Les Héritiers", "Le Temps", "La Mémoire", "Les Chemins", "Le Retour", "L'Hiver",
           "La Promesse", "Les Voyageurs", "Le Jardin", "La Lumière")
 _SECOND = ("du Nord", "de Marseille", "d'Anna", "sans fin", "de la mer", "du port", "des autres", "d'octobre",
-           "à l'aube", "de Lisbonne", "des collines", "perdu", "du phare", "de minuit", "en exil", "du fleuve")
+           "à l'aube", "de Lisbonne", "des collines", "d'hier", "du phare", "de minuit", "en exil", "du fleuve")
 _DIRECTORS = ("Claire Vasseur", "Julien Moreau", "Aïssa Benali", "Marion Keller", "Thomas Lefèvre", "Inès Durand",
               "Paul Girard", "Léa Martin", "Karim Haddad", "Sophie Renaud", "Nina Costa", "Hugo Bernard")
 _PRODUCERS = ("Films du Belvédère", "Nord-Ouest Productions", "Les Films de l'Estran", "Atelier Lumière",
@@ -64,14 +64,14 @@ def generate(n_works: int, seed: int = 2026, grants_per_work: int = 3) -> Catalo
     rng = random.Random(seed)
     works: list[dict[str, object]] = []
     rights: list[dict[str, object]] = []
+    combos = [f"{a} {b}" for a in _FIRST for b in _SECOND]
+    rng.shuffle(combos)  # every title once before any repeats with a number: no unplanned duplicate
     for i in range(n_works):
         kind = rng.choices([k for k, _ in _KINDS], [w for _, w in _KINDS])[0]
         year = rng.randrange(1995, 2026)
         release = _day(rng, dt.date(year, 1, 15), dt.date(year, 12, 15))
         wid = f"CAT-{i + 1:05d}"
-        title = f"{rng.choice(_FIRST)} {rng.choice(_SECOND)}"
-        if n_works <= 1000 or i % 1000 == 0:
-            title += "" if i < len(_FIRST) * len(_SECOND) else f" {i // 100}"
+        title = combos[i % len(combos)] + (f" {i // len(combos) + 1}" if i >= len(combos) else "")
         works.append({
             "Identifiant": wid, "Titre": title, "Titre original": title, "Genre d'œuvre": kind, "Année": year,
             "Durée (min)": rng.randrange(12, 25) if kind == "court métrage" else rng.randrange(78, 140),
@@ -113,7 +113,7 @@ def _plant(inputs: CatalogueInputs) -> None:
     w[11]["Titre"] = ""  # a mandatory field missing
     w[12]["Année"] = 2099
     w[13]["Sous-titres SME"], w[13]["Audiodescription"] = "non", "non"
-    w[13]["Année"] = 2023
+    w[13]["Année"], w[13]["Sortie France"] = 2023, dt.date(2023, 5, 10)
     w[14]["ISAN"] = w[15]["ISAN"]  # the same ISAN on two works
     # rights: two exclusive SVOD grants in France that overlap
     wid = w[20]["Identifiant"]
@@ -202,16 +202,19 @@ def demo_catalogue(out_dir: Path) -> DemoPart:
     for issue in report.issues:
         counts[issue.code] = counts.get(issue.code, 0) + 1
     lines.append("Contrôles par code : " + ", ".join(f"{c} × {n}" for c, n in sorted(counts.items())))
-    lines += [i.render() for i in report.issues if i.code != "CAT060"][:8]
+    shown = [i.render() for i in report.issues if i.code not in ("CAT060", "CAT032")]
+    lines += shown[:8]
+    if len(shown) > 8:
+        lines.append(f"… et {len(report.issues) - 8} autres, dont les corrections proposées (CAT060) : onglet Contrôles "
+                     f"de {path.name}, ou xlprod check {path}")
     from xlprod.kinds.catalogue.recalc import CatalogueSummary
 
     if isinstance(summary, CatalogueSummary):
         if summary.answer is not None:
             lines.append(summary.answer.render(4))
-        if summary.statements:
-            lines.append(summary.statements[0].render().split("\n« ")[0])
-            s = summary.statements[0]
-            lines.append(f"  … {len(s.lines)} œuvres ; total : part {format_eur(s.holder_share)}, MG récupéré "
+        for s in summary.statements:
+            lines.append(f"Relevé de {s.holder} — période {s.period} : {len(s.lines)} œuvres ; RNPP "
+                         f"{format_eur(s.rnpp)}, part {format_eur(s.holder_share)}, MG récupéré "
                          f"{format_eur(s.mg_recouped)}, solde dû {format_eur(s.balance)}")
     lines.append(f"Essayez : xlprod avails {path} --territory BE --media SVOD --from 2027-03-01 --to 2027-05-31 ; "
                  f"xlprod fix {path} --apply")

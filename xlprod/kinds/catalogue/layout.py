@@ -106,11 +106,24 @@ AYANTS_HEADERS = ("Ayant droit", "Œuvre", "Part", "Minimum garanti")
 TABLE_TERRITOIRES = "Territoires"
 TERRITOIRES_HEADERS = ("Groupe", "Membres", "Observations")
 
+TABLE_FENETRES = "FenetresPartenaires"  # on Paramètres, beside the parameters
+FENETRES_HEADERS = ("Partenaire", "Média", "Mois", "Source")
+FENETRES_FIRST_COL = 8  # H
+FENETRES_DEFAULT = (  # DOMAIN-FACTS §3.5, accord du 6 février 2025
+    ("Netflix", "SVOD", 15, "Accord de chronologie 2025 : Netflix, signataire avec engagement d'investissement."),
+    ("Disney+", "SVOD", 9, "Accord de chronologie 2025 : Disney+, signataire (115 M€ sur 3 ans)."),
+    ("Canal+", "TV payante", 6, "Accord de chronologie 2025 : TV payante avec accord."),
+    ("OCS", "TV payante", 6, "Accord de chronologie 2025 : TV payante avec accord."),
+)
+LISTS_COL = 13  # M of Paramètres: the Exploitation labels the Recettes list offers (they hold commas)
+
 PARAM_COLUMNS = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")
 TABLE_PARAMETRES = "ParametresCatalogue"
 _CAPS = PROTOCOL_2010.flat
 PARAMETERS = (  # key, name, label, default, unit, source
     ("titre", "CATALOGUE_TITRE", "Nom du catalogue", "", "texte", "Saisie du distributeur ou du producteur."),
+    ("societe", "CATALOGUE_SOCIETE", "Votre société (donneur de licence des avails exportés)", "", "texte",
+     "Licensor des avails MovieLabs (DisplayName)."),
     ("horizon", "PARAM_HORIZON_MOIS", "Droits qui expirent dans les (mois)", "6", "mois",
      "Usage : à ajuster selon le rythme des renouvellements."),
     ("date_reference", "PARAM_DATE_REFERENCE", "Date de référence des échéances (vide : aujourd'hui)", "", "date",
@@ -150,6 +163,7 @@ CAP_KEYS = {key: Exploitation(v) for key, v in (
     ("plafond_video", "video"), ("plafond_tv", "tv"), ("plafond_etranger", "abroad"), ("plafond_autres", "other"))}
 
 # -- Synthèse ---------------------------------------------------------------------------------------
+TITLE_FORMULA = '"Catalogue — "&CATALOGUE_TITRE'
 STATUS_CELL = (3, 1)
 STATUS_NAME = "CATALOGUE_CONTROLES"
 SUMMARY_FIRST_ROW = 5
@@ -163,7 +177,7 @@ SUMMARY = (  # defined name, label, style
     ("CATALOGUE_EXPIRATIONS", "Droits qui expirent dans l'horizon", "int"),
     ("CATALOGUE_CORRECTIONS", "Corrections proposées (Œuvres)", "int"),
     ("CATALOGUE_RNPP", "RNPP de la période des relevés", "money"),
-    ("CATALOGUE_DISPONIBLES", "Œuvres disponibles pour la demande de l'onglet Disponibilités", "int"),
+    ("CATALOGUE_DISPONIBLES", "Œuvres disponibles pour la demande de Paramètres (onglet Disponibilités)", "int"),
 )
 SUMMARY_ROWS = {name: SUMMARY_FIRST_ROW + i for i, (name, _, _) in enumerate(SUMMARY)}
 RNPP_FORMULA = f'SUMIFS({TABLE_RECETTES}[RNPP],{TABLE_RECETTES}[Période],CATALOGUE_PERIODE&"")'
@@ -175,5 +189,7 @@ D_QUERY_ROW = 3
 D_HEADER_ROW = 5
 D_HEADERS = ("Œuvre", "Titre", "Disponible", "Raison", "Lignes de droits en cause")
 R_FIRST_ROW = 4
-R_HEADERS = ("Œuvre", "Part", "Recettes brutes", "Commissions", "Frais", "MG distributeur", "RNPP",
-             "Part de l'ayant droit", "MG", "MG récupéré avant", "MG récupéré", "MG restant", "Solde dû")
+R_HEADERS = ("Œuvre", "Titre", "Part", "Recettes brutes", "Commissions", "Commissions retenues", "Frais",
+             "MG distributeur", "RNPP", "Part de l'ayant droit", "MG", "MG récupéré avant", "MG récupéré", "MG restant",
+             "Solde dû")
+R_COL = {h: i + 1 for i, h in enumerate(R_HEADERS)}

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlprod.core.cells import cell_text, excel_date, from_serial
+from xlprod.core.cells import cell_text, from_serial
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, from_double
@@ -34,6 +34,7 @@ _LABELS = {fold(e.label): e for e in Exploitation}
 @dataclass
 class Parameters:
     title: str = ""
+    company: str = ""  # the licensor of exported avails
     horizon: int = 6
     reference: dt.date | None = None
     period: str = ""
@@ -63,6 +64,7 @@ class Catalogue:
     receipts: list[ReceiptRow] = field(default_factory=list)
     shares: list[Share] = field(default_factory=list)
     places: Territories = field(default_factory=territories)
+    windows: dict[str, dict[Media, int]] = field(default_factory=dict)  # a partner's own windows of the chronologie
     fixes: dict[tuple[str, int, int], object] = field(default_factory=dict)  # (sheet, row, col) -> value written back
 
 
@@ -175,8 +177,8 @@ def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogu
                                     "compté 0 (comme les formules du classeur).", "Saisissez un nombre (12 500,50)."))
                 return ZERO
             fix(header, float(parsed.value))
-            issues.append(warning("CAT064", where(header), f"{header} saisi comme texte (« {value} ») : converti en "
-                                  "nombre.", "Rien à faire."))
+            issues.append(warning("CAT064", where(header), f"{header} : valeur saisie comme texte (« {value} »), "
+                                  "convertie en nombre.", "Rien à faire."))
             return parsed.value
 
         def flag(header: str, row: list[object] = row) -> bool:
@@ -188,6 +190,8 @@ def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogu
                 said = L.YES if word in _TRUE else L.NO
                 if value != said:
                     fix(header, said)
+                    issues.append(warning("CAT065", where(header), f"{header} « {value} » lu « {said} » et écrit ainsi "
+                                          "(les formules du classeur comparent à « oui »).", "Vérifiez."))
                 return said == L.YES
             issues.append(error("CAT065", where(header), f"{header} « {value} » : ni oui ni non ; lu « non ».",
                                 "Écrivez oui ou non."))
@@ -206,9 +210,9 @@ def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogu
                                   "Vérifiez ; sinon choisissez dans la liste."))
         period = cell_text(row[index["Période"]]) if "Période" in index else ""
         if isinstance(row[index.get("Période", 0)], dt.date | dt.datetime):
-            issues.append(warning("CAT066", where("Période"), "Période saisie comme une date : les relevés la lisent "
-                                  f"comme le nombre {excel_date(_day(row[index['Période']]))}.",
-                                  "Écrivez la période comme du texte : 2026-T3, 2026-09 ou 2026-S2."))
+            issues.append(warning("CAT066", where("Période"), f"Période saisie comme une date "
+                                  f"({_day(row[index['Période']]):%d/%m/%Y}) : elle ne correspond à aucune période des "
+                                  "relevés (2026-T3…).", "Écrivez la période comme du texte : 2026-T3, 2026-09 ou 2026-S2."))
         gross, commission, costs, recouped = (money(h) for h in ("Recettes brutes", "Commission", "Frais", "MG récupéré"))
         financed, small = flag("Préachat finançant"), flag("Petite vente TV")
         work = cell_text(row[index["Œuvre"]]) if "Œuvre" in index else ""
@@ -306,6 +310,7 @@ def read_parameters(table: RawTable | None, book: str, issues: list[Issue]) -> P
                                   f"Paramètre « {label} » (clé {key}) absent : valeur par défaut {default or '(vide)'}.",
                                   f"Ajoutez au tableau une ligne de clé {key}."))
     p.title = cell_text(values.get("titre", ("", 0))[0])
+    p.company = cell_text(values.get("societe", ("", 0))[0])
     horizon = _number(values.get("horizon", (None, 0))[0])
     if horizon is not None and horizon == horizon.to_integral_value() and 0 <= horizon <= 600:
         p.horizon = int(horizon)
@@ -313,7 +318,14 @@ def read_parameters(table: RawTable | None, book: str, issues: list[Issue]) -> P
         issues.append(error("CAT068", at("horizon"), f"Horizon « {values['horizon'][0]} » : un nombre de mois entier "
                             "(0 à 600) ; 6 mois retenus.", "Saisissez un nombre de mois, par exemple 6."))
     p.reference = date("date_reference", "Date de référence")
-    p.period = cell_text(values.get("periode", ("", 0))[0])
+    typed_period = values.get("periode", ("", 0))[0]
+    p.period = cell_text(typed_period)
+    if isinstance(typed_period, dt.date | dt.datetime):
+        shown = f"{_day(typed_period):%d/%m/%Y}"
+        issues.append(error("CAT066", at("periode"), f"Période des relevés saisie comme une date ({shown}) : "
+                            "les recettes portent des périodes en texte, aucune ne lui correspond ; relevés non établis.",
+                            "Écrivez la période comme dans Recettes, en texte : 2026-T3, 2026-09 ou 2026-S2."))
+        p.period = ""
     p.avails = (cell_text(values.get("dispo_territoire", ("", 0))[0]), cell_text(values.get("dispo_media", ("", 0))[0]),
                 date("dispo_debut", "Disponibilités : du"), date("dispo_fin", "Disponibilités : au"))
     rates: dict[str, Decimal] = {}
@@ -354,3 +366,28 @@ def rights_from_grid(grid: list[list[object]], book: str = "") -> tuple[list[Exc
     out = Catalogue()
     read_rights(table, book, issues, out)
     return out.rights, issues
+
+
+def read_windows(table: RawTable | None, book: str, issues: list[Issue]) -> dict[str, dict[Media, int]]:
+    """Each partner's own windows of the chronologie (FenetresPartenaires), by partner as ``fold`` reads it."""
+    out: dict[str, dict[Media, int]] = {}
+    if table is None:
+        return out
+    index, letters = _cells(table, book)
+    if not {"Partenaire", "Média", "Mois"} <= set(index):
+        return out
+    for i, row in enumerate(table.rows):
+        partner, media_text = cell_text(row[index["Partenaire"]]), cell_text(row[index["Média"]])
+        months = _number(row[index["Mois"]])
+        if not partner and not media_text:
+            continue
+        media = Media.from_text(media_text)
+        line = table.header_row + 1 + i
+        if media is None or months is None or months != months.to_integral_value() or not 0 <= months <= 120:
+            issues.append(error("CAT068", Location(book=book, sheet=table.sheet, cell=f"{letters['Partenaire']}{line}"),
+                                f"Fenêtre de « {partner} » illisible (média « {media_text} », mois « "
+                                f"{cell_text(row[index['Mois']])} ») : non appliquée.",
+                                "Un média de la liste (SVOD, TV payante…) et un nombre de mois entier."))
+            continue
+        out.setdefault(fold(partner), {})[media] = int(months)
+    return out

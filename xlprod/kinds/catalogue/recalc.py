@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import cast
 
 from xlprod.core.cells import cell_text
+from xlprod.core.dates import add_months
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet
 from xlprod.core.money import ZERO, format_eur, round_cents, to_excel
@@ -24,10 +25,20 @@ from xlprod.kinds.catalogue.reader import (
     read_rights,
     read_shares,
     read_territory_groups,
+    read_windows,
     read_works,
 )
 from xlprod.kinds.catalogue.receipts import CommissionCaps, Statement, commission_cap, statement
-from xlprod.kinds.catalogue.rights import Avail, AvailsIndex, Media, check_rights, conflicts, describe_territories
+from xlprod.kinds.catalogue.rights import (
+    CHRONOLOGY_TERRITORIES,
+    Avail,
+    AvailsIndex,
+    Media,
+    check_rights,
+    chronology_window,
+    conflicts,
+    describe_territories,
+)
 from xlprod.kinds.catalogue.works import Fix, check_works, propose_fixes
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import SHEET as CONTROLS
@@ -62,7 +73,8 @@ class AvailsAnswer:
             title = self.titles.get(a.work, "")
             lines.append(f"  {'libre  ' if a.free else 'bloquée'} {a.work} {title[:30]!s:30} {a.reason}")
         if len(self.avails) > len(shown):
-            lines.append(f"  … ({len(self.avails) - len(shown)} autres)")
+            more = len(self.avails) - len(shown)
+            lines.append(f"  … ({more} {'autres' if more > 1 else 'autre'})")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
@@ -85,6 +97,7 @@ class CatalogueSummary:
     answer: AvailsAnswer | None = None
     note: str = ""  # what an action did before recalculating
     changes: tuple[str, ...] = ()  # each correction applied, each file written
+    titles: dict[str, str] = field(default_factory=dict)  # work id -> title (its first row)
 
     def headline(self) -> str:
         note = f"{self.note} ; " if self.note else ""
@@ -184,19 +197,79 @@ def read(book: WorkbookPort, issues: list[Issue]) -> tuple[Catalogue, Parameters
     read_rights(tables[L.TABLE_DROITS], name, issues, cat)
     read_receipts(tables[L.TABLE_RECETTES], name, issues, cat)
     read_shares(tables[L.TABLE_AYANTS], name, issues, cat)
+    cat.windows = read_windows(book.table(L.TABLE_FENETRES), name, issues)
+    for found in tables.values():
+        issues += _below(book, found)
     return cat, params, tables
+
+
+def _below(book: WorkbookPort, t: RawTable) -> list[Issue]:
+    """Rows typed under a table, outside it (LibreOffice and scripts do not extend a table): said,
+    never silently counted nor ignored."""
+    rows = sorted({c.row for c in book.cells_below(t)})
+    out = [error("CAT073", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col)}{r}"),
+                 f"Ligne {r} saisie sous le tableau {t.name}, hors du tableau : elle n'est ni lue ni contrôlée.",
+                 "Insérez-la dans le tableau (dans LibreOffice : insérez une ligne dans le tableau puis collez-y la ligne ; "
+                 "dans Excel, une ligne tapée juste sous le tableau l'agrandit).") for r in rows[:10]]
+    if len(rows) > 10:
+        out.append(error("CAT073", Location(book=book.book_name, sheet=t.sheet, cell=f"A{rows[10]}"),
+                         f"… et {len(rows) - 10} autre(s) ligne(s) sous le tableau {t.name}, non lues.", ""))
+    return out
+
+
+def check_references(cat: Catalogue, book: str) -> list[Issue]:
+    """Rights, receipts and shares of a work the Œuvres table does not hold (CAT072); a work whose
+    holders' shares add up to more than 100 % (CAT067)."""
+    known = {fold(w.id) for w in cat.works if w.id}
+    out: list[Issue] = []
+    if not known:
+        return out
+    seen: set[tuple[str, str]] = set()
+    for what, items in (("droit", [(r.work, r.location(book)) for r in cat.rights]),
+                        ("recette", [(r.receipt.work, Location(book=book, sheet=L.SHEET_RECETTES, cell=f"A{r.row}"))
+                                     for r in cat.receipts if r.receipt is not None and r.receipt.work])):
+        for work, where in items:
+            if fold(work) not in known and (what, fold(work)) not in seen:
+                seen.add((what, fold(work)))
+                out.append(warning("CAT072", where, f"Œuvre « {work} » absente de l'onglet Œuvres ({what}s de cette "
+                                   "œuvre : contrôles et disponibilités sans son titre ni sa date de sortie).",
+                                   "Ajoutez l'œuvre dans Œuvres, ou corrigez l'identifiant."))
+    totals: dict[str, Decimal] = {}
+    for share in cat.shares:
+        totals[fold(share.work)] = totals.get(fold(share.work), ZERO) + share.share
+    for work, total in totals.items():
+        if total > 1:
+            name = next(s.work for s in cat.shares if fold(s.work) == work)
+            out.append(error("CAT067", Location(book=book, sheet=L.SHEET_AYANTS), f"Les parts de « {name} » font "
+                             f"{total * 100:.2f} % : plus que les RNPP de l'œuvre.".replace(".", ",", 1),
+                             "Corrigez les parts des ayants droit de cette œuvre (au plus 100 % au total)."))
+    return out
+
+
+def titles_of(cat: Catalogue) -> dict[str, str]:
+    """Each work's title, from its first row (a duplicated id is an error said elsewhere)."""
+    out: dict[str, str] = {}
+    for w in cat.works:
+        if w.id:
+            out.setdefault(w.id, w.title)
+    return out
 
 
 def corrections(cat: Catalogue, book: str) -> list[Fix]:
     """The proposed normalisations of the Œuvres table, as the workbook holds them: yes/no as the
     lists' « oui » / « non » (``propose_fixes`` gives booleans)."""
     out = []
+    originals = {r.get("_row"): str(r.get("Titre original") or "").strip() for r in cat.raw_works}
     for fix in propose_fixes(cat.raw_works, first_row=L.HEADER_ROW + 1):
         if isinstance(fix.new, bool):
             said = L.YES if fix.new else L.NO
             if fix.old == said:
                 continue
             fix = replace(fix, new=said)
+        original = originals.get(fix.row, "")
+        if fix.column == "Titre" and isinstance(fix.new, str) and original and original != fix.new \
+                and original.casefold() == fix.new.casefold():
+            fix = replace(fix, new=original, reason=fix.reason + ", casse du titre original")  # « La Nuit américaine »
         out.append(fix)
     return out
 
@@ -211,7 +284,16 @@ def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.dat
     index = AvailsIndex(cat.rights)
     ids = list(dict.fromkeys(w.id for w in cat.works if w.id))
     found = index.query(territory, media, start, end, ids, exclusive=exclusive, data=cat.places)
-    return AvailsAnswer(territory, media, start, end, found, {w.id: w.title for w in cat.works}, codes)
+    if codes & CHRONOLOGY_TERRITORIES and (months := chronology_window(media)) is not None:
+        released = {w.id: w.release_fr for w in cat.works if w.id and w.release_fr is not None}
+        for i, a in enumerate(found):
+            release = released.get(a.work)
+            if a.free and release is not None and start < (opens := add_months(release, months)):
+                found[i] = replace(a, free=False, reason=(
+                    f"chronologie des médias : {media.label} en France à {months} mois de la sortie du "
+                    f"{release:%d/%m/%Y}, pas avant le {opens:%d/%m/%Y} (une plateforme signataire peut avoir sa "
+                    "propre fenêtre)"))
+    return AvailsAnswer(territory, media, start, end, found, titles_of(cat), codes)
 
 
 def statements_for(cat: Catalogue, period: str, caps: CommissionCaps) -> list[Statement]:
@@ -245,13 +327,15 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
     fixes = corrections(cat, name)
     issues += check_works(cat.works, book=name, today=today)
     release = {w.id: w.release_fr for w in cat.works if w.release_fr is not None}
-    rights_issues = check_rights(cat.rights, book=name, release_fr=release, on=today, months=params.horizon)
-    issues += rights_issues
+    rights_issues = check_rights(cat.rights, book=name, release_fr=release, on=today, months=params.horizon,
+                                 by_partner=cat.windows)
+    issues += rights_issues + check_references(cat, name)
     clashes = len(conflicts(cat.rights))
     expiring = sum(1 for i in rights_issues if i.code == "CAT007")
     for fix in fixes:
+        kind = _kind_change(fix.old, fix.new)
         issues.append(warning("CAT060", fix.location(name), f"Correction proposée : « {_shown(fix.old)} » → "
-                              f"« {_shown(fix.new)} » ({fix.reason}).",
+                              f"« {_shown(fix.new)} » ({fix.reason}{kind}).",
                               f"Bouton « Appliquer les corrections » ou : xlprod fix {name} --apply."))
     caps_col = _receipt_columns(cat, params.caps, issues, name)
     statements = statements_for(cat, params.period, params.caps) if params.period else []
@@ -272,7 +356,7 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
                                     f"disponibilités : {exc}", "Corrigez les paramètres « Disponibilités »."))
     summary = CatalogueSummary(works=sum(1 for w in cat.works if w.id), rights=cat.rights_rows, conflicts=clashes,
                                expiring=expiring, corrections=len(fixes), period=params.period, rnpp=rnpp,
-                               statements=statements, answer=answer, note=note)
+                               statements=statements, answer=answer, note=note, titles=titles_of(cat))
     report.summary = summary
     report.issues = issues
     plan = WritePlan()
@@ -283,12 +367,21 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
                 plan.sheet(rec.sheet).columns.append(ColumnWrite(rec.first_col + rec.headers.index(spec.header),
                                                                  spec.formula, rec.header_row + 1,
                                                                  caps_col[spec.header]))
-    _plan_summary(plan, summary, report)
-    _plan_avails(plan, answer, params)
-    _plan_statements(plan, statements, params.period)
+    _plan_summary(plan, summary, report, params.title)
+    _plan_avails(plan, answer, next((i.message for i in issues if i.code == "CAT071"), ""))
+    _plan_statements(plan, statements, params.period, summary.titles)
     plan_controls(plan, issues, now, (L.SHEET_SYNTHESE, *L.STATUS_CELL))
     book.apply(plan)
     return report
+
+
+def _kind_change(old: object, new: object) -> str:
+    """« texte → nombre » when a correction changes what the cell holds, not what it shows."""
+    if isinstance(old, str) and isinstance(new, int | float) and not isinstance(new, bool):
+        return " : texte → nombre"
+    if isinstance(old, str) and isinstance(new, dt.date):
+        return " : texte → date"
+    return ""
 
 
 def _shown(value: object) -> str:
@@ -325,8 +418,9 @@ def _receipt_columns(cat: Catalogue, caps: CommissionCaps, issues: list[Issue], 
     return out
 
 
-def _plan_summary(plan: WritePlan, s: CatalogueSummary, report: Report) -> None:
+def _plan_summary(plan: WritePlan, s: CatalogueSummary, report: Report, title: str) -> None:
     patch = plan.sheet(L.SHEET_SYNTHESE)
+    patch.set(1, 1, CellWrite(f"Catalogue — {title}", L.TITLE_FORMULA, owned=True))
     values: dict[str, CellValue] = {
         "CATALOGUE_OEUVRES": s.works, "CATALOGUE_DROITS": s.rights, "CATALOGUE_ERREURS": report.errors,
         "CATALOGUE_AVERTISSEMENTS": report.warnings, "CATALOGUE_CONFLITS": s.conflicts,
@@ -340,12 +434,13 @@ def _plan_summary(plan: WritePlan, s: CatalogueSummary, report: Report) -> None:
         patch.set(row, L.SUMMARY_COL, CellWrite(values[name], formula, owned=formula is not None))
 
 
-def _plan_avails(plan: WritePlan, answer: AvailsAnswer | None, params: Parameters) -> None:
+def _plan_avails(plan: WritePlan, answer: AvailsAnswer | None, problem: str) -> None:
     patch = plan.sheet(L.SHEET_DISPO)
     patch.clear_from_row = L.D_QUERY_ROW
     patch.set(1, 1, CellWrite("Disponibilités"))
     if answer is None:
-        patch.set(L.D_QUERY_ROW, 1, CellWrite("Aucune demande : remplissez les paramètres « Disponibilités » "
+        patch.set(L.D_QUERY_ROW, 1, CellWrite(f"{problem} (voir Contrôles)" if problem else
+                                              "Aucune demande : remplissez les paramètres « Disponibilités » "
                                               "(territoire, média, du, au) puis « Recalculer »."))
         return
     patch.set(L.D_QUERY_ROW, 1, CellWrite(
@@ -364,16 +459,17 @@ def _plan_avails(plan: WritePlan, answer: AvailsAnswer | None, params: Parameter
                   CellWrite(f"… {len(ordered) - MAX_AVAILS_LISTED} autres : xlprod avails … --json"))
 
 
-def _plan_statements(plan: WritePlan, statements: list[Statement], period: str) -> None:
+def _plan_statements(plan: WritePlan, statements: list[Statement], period: str, titles: dict[str, str]) -> None:
     patch = plan.sheet(L.SHEET_RELEVES)
     patch.clear_from_row = 2
     patch.set(1, 1, CellWrite("Relevés des ayants droit"))
     if not period:
         patch.set(2, 1, CellWrite("Aucune période : indiquez « Période des relevés » dans Paramètres (ex. 2026-T3)."))
         return
-    patch.set(2, 1, CellWrite(f"Période {period} — RNPP par œuvre, part de chaque ayant droit, minimum garanti récupéré "
-                              "et solde dû (montants hors TVA)."))
+    patch.set(2, 1, CellWrite(f"Période {period} — RNPP par œuvre (commissions retenues dans la limite des plafonds du "
+                              "protocole), part de chaque ayant droit, minimum garanti récupéré et solde dû (hors TVA)."))
     row = L.R_FIRST_ROW
+    c = L.R_COL
     for s in statements:
         patch.set(row, 1, CellWrite(f"Relevé de {s.holder} — période {s.period}"))
         row += 1
@@ -381,18 +477,23 @@ def _plan_statements(plan: WritePlan, statements: list[Statement], period: str) 
             patch.set(row, col, CellWrite(head))
         row += 1
         for x in s.lines:
-            cells: tuple[CellValue, ...] = (
-                x.work, to_excel(x.share), to_excel(x.gross), to_excel(x.commission), to_excel(x.costs),
-                to_excel(x.distributor_recouped), to_excel(x.rnpp), to_excel(x.holder_share), to_excel(x.mg),
-                to_excel(x.mg_recouped_before), to_excel(x.mg_recouped), to_excel(x.mg_outstanding), to_excel(x.balance))
-            for col, value in enumerate(cells, start=1):
-                patch.set(row, col, CellWrite(value))
+            cells: dict[str, CellValue] = {
+                "Œuvre": x.work, "Titre": titles.get(x.work, ""), "Part": to_excel(x.share),
+                "Recettes brutes": to_excel(x.gross), "Commissions": to_excel(x.commission),
+                "Commissions retenues": to_excel(x.retained_commission), "Frais": to_excel(x.costs),
+                "MG distributeur": to_excel(x.distributor_recouped), "RNPP": to_excel(x.rnpp),
+                "Part de l'ayant droit": to_excel(x.holder_share), "MG": to_excel(x.mg),
+                "MG récupéré avant": to_excel(x.mg_recouped_before), "MG récupéré": to_excel(x.mg_recouped),
+                "MG restant": to_excel(x.mg_outstanding), "Solde dû": to_excel(x.balance)}
+            for head, value in cells.items():
+                patch.set(row, c[head], CellWrite(value))
             row += 1
-        totals: tuple[tuple[int, CellValue], ...] = (
-            (1, "Total"), (7, to_excel(s.rnpp)), (8, to_excel(s.holder_share)), (11, to_excel(s.mg_recouped)),
-            (12, to_excel(s.mg_outstanding)), (13, to_excel(s.balance)))
-        for col, total in totals:
-            patch.set(row, col, CellWrite(total))
+        totals: dict[str, CellValue] = {
+            "Œuvre": "Total", "RNPP": to_excel(s.rnpp), "Part de l'ayant droit": to_excel(s.holder_share),
+            "MG récupéré": to_excel(s.mg_recouped), "MG restant": to_excel(s.mg_outstanding),
+            "Solde dû": to_excel(s.balance)}
+        for head, value in totals.items():
+            patch.set(row, c[head], CellWrite(value))
         row += 1
         for w in s.warnings:
             patch.set(row, 1, CellWrite(f"• {w}"))

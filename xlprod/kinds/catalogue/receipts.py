@@ -222,6 +222,7 @@ class WorkLine:
     gross: Decimal
     commission: Decimal
     costs: Decimal
+    retained_commission: Decimal  # the commissions up to their caps: what the RNPP deduct
     distributor_recouped: Decimal  # receipts' mg_recouped: the distributors' MGs, already RNPP
     rnpp: Decimal
     holder_share: Decimal
@@ -300,7 +301,8 @@ class Statement:
         return {
             "holder": self.holder, "period": self.period,
             "works": [{"work": x.work, "share": f"{x.share}", "receipts": [receipt(r) for r in x.receipts],
-                       "gross": money(x.gross), "commission": money(x.commission), "costs": money(x.costs),
+                       "gross": money(x.gross), "commission": money(x.commission),
+                       "retained_commission": money(x.retained_commission), "costs": money(x.costs),
                        "distributor_recouped": money(x.distributor_recouped), "rnpp": money(x.rnpp),
                        "holder_share": money(x.holder_share), "mg": money(x.mg),
                        "mg_recouped_before": money(x.mg_recouped_before), "mg_recouped": money(x.mg_recouped),
@@ -358,6 +360,7 @@ def statement(holder: str, shares: Iterable[Share], receipts: Iterable[Receipt],
             gross=round_cents(sum((r.gross for r in rs), ZERO)),
             commission=round_cents(sum((r.commission for r in rs), ZERO)),
             costs=round_cents(sum((r.costs for r in rs), ZERO)),
+            retained_commission=round_cents(sum((retained_commission(r, caps) for r in rs), ZERO)),
             distributor_recouped=round_cents(sum((r.mg_recouped for r in rs), ZERO)),
             rnpp=total, holder_share=part, mg=mg, mg_recouped_before=recouped_before, mg_recouped=recouped,
             balance=max(part, ZERO) - recouped))

@@ -106,17 +106,19 @@ def media_set(text: str) -> frozenset[Media]:
     """The media of a rights cell: one or several (« SVOD, TVOD ; TV payante »), or « tous médias ».
     Raises ``ValueError`` (French message) on a word it does not know."""
     parts = [p for p in re.split(r"[,;+]|\bet\b", fold(text)) if p.strip()]
+    typed = [p for p in re.split(r"[,;+]|\bet\b", text) if p.strip()]  # the same parts as the user wrote them
     if not parts:
         raise ValueError("Média vide : indiquez au moins un média (Salles, TV payante, SVOD…).")
     out: set[Media] = set()
-    for part in parts:
+    for k, part in enumerate(parts):
         if _key(part) in _ALL_MEDIA_WORDS:
             out.update(Media)
             continue
         media = Media.from_text(part)
         if media is None:
             known = ", ".join(m.label for m in Media)
-            raise ValueError(f"Média inconnu : « {part.strip()} ». Médias reconnus : {known}.")
+            shown = typed[k].strip() if len(typed) == len(parts) else part.strip()
+            raise ValueError(f"Média inconnu : « {shown} ». Médias reconnus : {known}.")
         out.add(media)
     return frozenset(out)
 
@@ -592,17 +594,21 @@ def chronology_window(media: Media, windows: Mapping[Media, int] | None = None) 
 
 
 def check_chronology(rights: Iterable[Right], release_fr: Mapping[str, date], book: str | None = None,
-                     windows: Mapping[Media, int] | None = None) -> list[Issue]:
+                     windows: Mapping[Media, int] | None = None,
+                     by_partner: Mapping[str, Mapping[Media, int]] | None = None) -> list[Issue]:
     """CAT006: a grant for France opening before its media's window after the French release. A
-    work without a release date is not checked (it may never open in theatres)."""
+    work without a release date is not checked (it may never open in theatres). ``by_partner``: a
+    signatory's own windows (Netflix 15 months), by partner name as ``fold`` reads it."""
     issues = []
     for r in rights:
         release = release_fr.get(r.work)
         if not r.granted or not r.valid or release is None or not r.territories & CHRONOLOGY_TERRITORIES:
             continue
+        own = (by_partner or {}).get(fold(r.partner))
+        mine = {**(windows or {}), **own} if own else windows
         early = []
         for m in (m for m in Media if m in r.media):
-            months = chronology_window(m, windows)
+            months = chronology_window(m, mine)
             if months is None:
                 continue
             opens = add_months(release, months)
@@ -640,13 +646,14 @@ def check_expiring(rights: Iterable[Right], on: date, months: int = 6, book: str
 
 
 def check_rights(rights: Iterable[Right], *, book: str | None = None, release_fr: Mapping[str, date] | None = None,
-                 on: date | None = None, months: int = 6, windows: Mapping[Media, int] | None = None) -> list[Issue]:
+                 on: date | None = None, months: int = 6, windows: Mapping[Media, int] | None = None,
+                 by_partner: Mapping[str, Mapping[Media, int]] | None = None) -> list[Issue]:
     """Every check, one after the other: dates, conflicts, chain of title, chronologie (given
     release dates), expiry (given the day to count from)."""
     rights = list(rights)
     issues = check_dates(rights, book) + check_exclusive_overlaps(rights, book) + check_chain_of_title(rights, book)
     if release_fr:
-        issues += check_chronology(rights, release_fr, book, windows)
+        issues += check_chronology(rights, release_fr, book, windows, by_partner)
     if on is not None:
         issues += check_expiring(rights, on, months, book)
     return issues

@@ -47,7 +47,8 @@ class Imported:
 
     def render(self) -> str:
         refused = sum(1 for i in self.issues if i.severity.value == "erreur")
-        return (f"{self.source} : {self.read} ligne(s) de {self.what} lue(s), {self.added} ajoutée(s), {self.present} "
+        of = "d'" if self.what[:1] in "aeiouyœ" else "de "
+        return (f"{self.source} : {self.read} ligne(s) {of}{self.what} lue(s), {self.added} ajoutée(s), {self.present} "
                 f"déjà présente(s), {refused} refusée(s)")
 
     def to_json(self) -> dict[str, object]:
@@ -133,9 +134,10 @@ def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:
     return done
 
 
-def export(cat: Catalogue, fmt: str, folder: Path) -> list[Path]:
+def export(cat: Catalogue, fmt: str, folder: Path, *, licensor: str = "", issues: list[Issue] | None = None) -> list[Path]:
     """The catalogue's works and rights in ``folder``: oeuvres/droits as CSV or JSON, or the
-    granted rights as MovieLabs avails (Excel and XML)."""
+    granted rights as MovieLabs avails (Excel and XML); ``issues`` receives what an avails export
+    leaves out (media the format has no word for, holdbacks, acquisitions)."""
     folder.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         return [atomic_write_bytes(folder / "oeuvres.csv", export_csv(works_rows(cat.works), WORK_HEADERS)),
@@ -146,7 +148,9 @@ def export(cat: Catalogue, fmt: str, folder: Path) -> list[Path]:
     if fmt == "avails":
         from xlprod.kinds.catalogue import ema
 
-        return [atomic_write_bytes(folder / "avails.xlsx", ema.export_avails_xlsx(cat.rights, cat.works)),
-                atomic_write_bytes(folder / "avails.xml", ema.export_avails_xml(cat.rights, cat.works))]
+        if issues is not None:
+            issues += ema.avails_export_issues(cat.rights, cat.works)
+        return [atomic_write_bytes(folder / "avails.xlsx", ema.export_avails_xlsx(cat.rights, cat.works, licensor=licensor)),
+                atomic_write_bytes(folder / "avails.xml", ema.export_avails_xml(cat.rights, cat.works, licensor=licensor))]
     raise ValueError(f"format inconnu : {fmt} ({', '.join(FORMATS)})")
 

@@ -216,10 +216,13 @@ def check_works(works: Iterable[Work], *, book: str | None = None, today: date |
                                     "saisir un code ISO 3166 à deux lettres (FR, BE, US, GB…)"))
         # accessibility
         if w.release_fr is not None and _key(w.kind) in _FEATURE:
-            for field, what in (("subtitles_sdh", "sous-titres pour sourds et malentendants (SME)"),
-                                ("audio_description", "audiodescription")):
+            for field, what, plural in (("subtitles_sdh", "sous-titres pour sourds et malentendants (SME)", True),
+                                        ("audio_description", "audiodescription", False)):
                 if getattr(w, field) is not True:
-                    said = "non renseigné(e)" if getattr(w, field) is None else "absente"
+                    if getattr(w, field) is None:
+                        said = "non renseignés" if plural else "non renseignée"
+                    else:
+                        said = "absents" if plural else "absente"
                     issues.append(warning("CAT032", at(w, field),
                                           f"Long métrage sorti en France ligne {w.row} : {what} {said}.",
                                           "l'usage (CNC, pour les œuvres aidées) est de livrer sous-titres SME et "
