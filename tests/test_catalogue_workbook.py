@@ -451,3 +451,53 @@ def test_an_avails_export_says_what_it_leaves_out(copy, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "CAT056" in out  # TV rights have no LicenseType in the format
     assert b"Films du Nord" in (tmp_path / "out" / "avails.xml").read_bytes()
+
+
+# -- what the hostile review found -------------------------------------------------------------------------
+
+def test_a_number_no_date_can_be_in_a_date_cell_is_located_not_a_crash(copy, capsys):
+    wb = openpyxl.load_workbook(copy)
+    wb[L.SHEET_DROITS].cell(row=5, column=L.DROITS_HEADERS.index("Début") + 1).value = -1e12
+    wb.save(copy)
+    assert main(["check", str(copy)]) == 2
+    assert "catalogue.xlsx!Droits!F5: erreur: le tableau Droits contient une date hors des dates possibles" in \
+        capsys.readouterr().err
+
+
+def test_importing_our_own_export_back_adds_nothing(copy, tmp_path, capsys):
+    for fmt in ("csv", "json"):
+        main(["export", str(copy), "--format", fmt, "--out", str(tmp_path / fmt)])
+        main(["import", str(copy), str(tmp_path / fmt / f"droits.{fmt}")])
+        assert " 0 ajoutée(s)" in capsys.readouterr().out  # « France » in the sheet is « FR » in the export
+    assert XlsxFile(copy, for_writing=False).named_cell("CATALOGUE_CONFLITS")[0] == 2
+
+
+def test_a_renamed_column_refuses_avails_and_export_instead_of_empty_answers(copy, tmp_path, capsys):
+    main(["export", str(copy), "--out", str(tmp_path / "out")])
+    before = (tmp_path / "out" / "droits.csv").read_bytes()
+    wb = openpyxl.load_workbook(copy)
+    ws = wb[L.SHEET_OEUVRES]
+    ws.cell(row=L.HEADER_ROW, column=2).value = "Nom"
+    ws.tables[L.TABLE_OEUVRES].tableColumns[1].name = "Nom"
+    wb.save(copy)
+    capsys.readouterr()
+    assert main(["avails", str(copy), "--territory", "BE", "--media", "SVOD", "--from", "2027-03-01",
+                 "--to", "2027-05-31"]) == 2
+    assert "Colonne « Titre » absente du tableau Oeuvres" in capsys.readouterr().err
+    assert main(["export", str(copy), "--out", str(tmp_path / "out")]) == 2
+    assert (tmp_path / "out" / "droits.csv").read_bytes() == before  # a good export is never replaced by an empty one
+    report = recalc(copy, write=False)  # the other tables are still checked
+    assert "CAT069" in codes_at(report) and "CAT003" in codes_at(report)
+
+
+def test_a_formula_never_calculated_is_an_error_at_its_cell_not_its_text(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}], rights=[
+        {"Œuvre": "A1", "Partenaire": "P", "Sens": "acquis", "Territoires": "Monde", "Médias": "SVOD",
+         "Début": dt.date(2026, 1, 1), "Fin": dt.date(2030, 1, 1), "Exclusif": "oui"},
+        {"Œuvre": "A1", "Partenaire": "Q", "Sens": "cédé", "Territoires": "FR", "Médias": "SVOD",
+         "Début": dt.date(2026, 1, 1), "Fin": dt.date(2027, 1, 1), "Exclusif": "oui"}])
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_DROITS].cell(row=6, column=4).value = "=NA()"  # written by a script: no cached value
+    wb.save(path)
+    at = codes_at(recalc(path, write=False))
+    assert at["CAT074"] == ["Droits!D6"] and "CAT004" not in at  # never read as « NA », Namibia

@@ -113,7 +113,7 @@ def test_vba_wrappers_declare_each_function_with_its_arguments():
         "XLPROD_CHARGES": "brut, categorie, Optional taux_ou_parametres",
         "XLPROD_POSTES": "comptes, montants",
         "XLPROD_PART_FRANCE": "montants, parts",
-        "XLPROD_DISPONIBLE": "oeuvre, territoire, media, debut, fin, droits",
+        "XLPROD_DISPONIBLE": "oeuvre, territoire, media, debut, fin, droits, Optional territoires",
     }
     call = 'XLPy.CallUDF("xlprod_udfs", "XLPROD_CHARGES", Array(brut, categorie, taux_ou_parametres), ThisWorkbook'
     assert call in vba
@@ -410,3 +410,21 @@ def test_disponible_counts_unreadable_rights_in_its_answer():
                            "oui", None, None, None))
     said = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "SVOD", "01/03/2027", "31/03/2027", droits))
     assert said == "oui (attention : 1 ligne(s) de droits illisibles)"
+
+
+def test_disponible_reads_the_catalogues_own_territory_groups():
+    droits = (*_droits(), ("F1", "Chaîne", "cédé", "Marché belge", "TV payante", xl.TimeType(2027, 1, 1),
+                           xl.TimeType(2027, 12, 31), "oui", None, None, None))
+    groupes = (("Groupe", "Membres", "Observations"), ("Marché belge", "BE, LU", None))
+    said = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "Marché belge", "TV payante", "01/03/2027", "31/03/2027", droits,
+                        groupes))
+    assert said.startswith("non : ") and "Chaîne" in said and "illisible" not in said
+    without = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "TV payante", "01/03/2027", "31/03/2027", droits))
+    assert without == "oui (attention : 1 ligne(s) de droits illisibles)"  # its group unknown: said, not hidden
+
+
+def test_disponible_refuses_a_nan_date_and_a_range_that_is_not_the_table():
+    assert cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "SVOD", float("nan"), "31/03/2027", _droits())) == \
+        "#XLPROD: début : le nombre nan n'est pas une date"
+    said = cell(xl.call(UDF.XLPROD_DISPONIBLE, "F1", "FR", "SVOD", "01/03/2027", "31/03/2027", "Œuvre"))
+    assert said.startswith("#XLPROD: tableau des droits sans sa ligne d'en-têtes")

@@ -26,8 +26,9 @@ from xlprod.cnc.payroll import PayrollCategory, lookup_category
 from xlprod.core.money import ONE, ZERO, french_number, from_excel, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
+from xlprod.kinds.catalogue.layout import DROITS_HEADERS
 from xlprod.kinds.catalogue.reader import rights_from_grid
-from xlprod.kinds.catalogue.rights import AvailsIndex, Media
+from xlprod.kinds.catalogue.rights import AvailsIndex, Media, Territories, territories
 from xlprod.kinds.catalogue.works import parse_date
 from xlprod.kinds.devis.compute import employer_charges, france_share, rollup_by_chapter
 from xlprod.kinds.devis.layout import PARAM_COLUMNS
@@ -239,7 +240,9 @@ def _date(valeur: Any, quoi: str) -> dt.date:
         return valeur.date()
     if isinstance(valeur, dt.date):
         return valeur
-    if isinstance(valeur, float | int) and not isinstance(valeur, bool) and 1 <= valeur < 2958466:
+    if isinstance(valeur, float | int) and not isinstance(valeur, bool):
+        if not 1 <= valeur < 2958466:  # NaN compris
+            raise ErreurXlprod(f"{quoi} : le nombre {valeur!r} n'est pas une date")
         return dt.date(1899, 12, 30) + dt.timedelta(days=int(valeur))
     lue = parse_date(str(valeur)) if isinstance(valeur, str) else None
     if lue is None:
@@ -248,11 +251,24 @@ def _date(valeur: Any, quoi: str) -> dt.date:
 
 
 @functools.lru_cache(maxsize=8)
-def _index(lignes: tuple[tuple[Any, ...], ...]) -> tuple[AvailsIndex, int]:
-    """L'index des droits d'une plage, gardé tant que la plage ne change pas (une colonne de
-    formules le consulte une fois par ligne) ; avec le nombre de lignes illisibles."""
-    droits, problemes = rights_from_grid([list(ligne) for ligne in lignes])
-    return AvailsIndex(droits), sum(1 for p in problemes if p.severity.value == "erreur")
+def _index(lignes: tuple[tuple[Any, ...], ...], groupes: tuple[tuple[Any, ...], ...]) -> tuple[AvailsIndex, Territories, int]:
+    """L'index des droits d'une plage et les groupes de territoires, gardés tant que les plages ne
+    changent pas (une colonne de formules les consulte une fois par ligne) ; avec le nombre de
+    lignes de droits illisibles."""
+    places = territories()
+    if groupes:
+        entetes = [str(c).strip() for c in groupes[0]]
+        if "Groupe" not in entetes or "Membres" not in entetes:
+            raise ErreurXlprod("groupes de territoires sans leur ligne d'en-têtes (passez Territoires[#Tout])")
+        g, m = entetes.index("Groupe"), entetes.index("Membres")
+        try:
+            places = places.with_groups([(str(r[g] or ""), str(r[m] or "")) for r in groupes[1:] if r[g] or r[m]])
+        except ValueError as exc:
+            raise ErreurXlprod(str(exc)) from None
+    droits, problemes = rights_from_grid([list(ligne) for ligne in lignes], data=places)
+    illisibles = {p.location.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for p in problemes
+                  if p.severity.value == "erreur" and p.location.cell}
+    return AvailsIndex(droits), places, len(illisibles)
 
 
 @xw.func(category="xlprod")
@@ -262,9 +278,11 @@ def _index(lignes: tuple[tuple[Any, ...], ...]) -> tuple[AvailsIndex, int]:
 @xw.arg("debut", err_to_str=True, doc="Premier jour de la période demandée.")
 @xw.arg("fin", err_to_str=True, doc="Dernier jour de la période demandée (inclus).")
 @xw.arg("droits", ndim=2, err_to_str=True, doc="Le tableau des droits avec ses en-têtes : Droits[#Tout].")
+@xw.arg("territoires", ndim=2, err_to_str=True,
+        doc="Facultatif : les groupes du catalogue avec leurs en-têtes, Territoires[#Tout].")
 @_en_cellule
 def XLPROD_DISPONIBLE(oeuvre: Valeur, territoire: Valeur, media: Valeur, debut: Valeur, fin: Valeur,
-                      droits: Plage) -> Valeur:
+                      droits: Plage, territoires: Valeur = None) -> Valeur:
     """« oui » si l'œuvre est libre pour ce territoire, ce média et cette période, sinon « non : » et la raison
     (la cession qui bloque, ou les droits non acquis)."""
     for valeur, quoi in ((oeuvre, "œuvre"), (territoire, "territoire"), (media, "média")):
@@ -281,11 +299,14 @@ def XLPROD_DISPONIBLE(oeuvre: Valeur, territoire: Valeur, media: Valeur, debut: 
     if d2 < d1:
         raise ErreurXlprod("fin avant le début")
     lignes = tuple(tuple(ligne) for ligne in _grille(droits))
-    if not lignes or "Œuvre" not in [str(c).strip() for c in lignes[0]]:
+    if not lignes or not set(DROITS_HEADERS[:7]) <= {str(c).strip() for c in lignes[0]}:
         raise ErreurXlprod("tableau des droits sans sa ligne d'en-têtes (passez Droits[#Tout])")
-    index, illisibles = _index(lignes)
+    groupes = tuple(tuple(ligne) for ligne in _grille(territoires)) if territoires is not None else ()
+    if groupes == ((None,),):
+        groupes = ()
+    index, places, illisibles = _index(lignes, groupes)
     try:
-        reponse = index.query(str(territoire or ""), support, d1, d2, [cle])[0]
+        reponse = index.query(str(territoire or ""), support, d1, d2, [cle], data=places)[0]
     except ValueError as exc:
         raise ErreurXlprod(str(exc)) from None
     alerte = f" (attention : {illisibles} ligne(s) de droits illisibles)" if illisibles else ""

@@ -343,13 +343,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from xlprod.core.issues import Issue
-    from xlprod.kinds.catalogue.recalc import read
+    from xlprod.kinds.catalogue.recalc import read, require
     from xlprod.kinds.catalogue.transfer import export
 
     try:
         book = _catalogue(args.path, write=False)
         issues: list[Issue] = []
         cat, _params, _tables = read(book, issues)  # type: ignore[arg-type]
+        require(issues, "Œuvres", "Droits")  # never an empty export over a good one
         folder = Path(args.out)
         paths = export(cat, args.format, folder, licensor=args.licensor or _params.company, issues=issues)
     except WorkbookError as exc:
@@ -372,10 +373,14 @@ def _iso_day(text: str) -> object:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
+        import re
+
         from xlprod.kinds.catalogue.works import parse_date
 
         found = parse_date(text)
         if found is None:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}", text.strip()):
+                raise argparse.ArgumentTypeError(f"date « {text} » : ce jour n'existe pas") from None
             raise argparse.ArgumentTypeError(f"date « {text} » : écrivez-la AAAA-MM-JJ (2027-03-01) ou "
                                              "JJ/MM/AAAA (01/03/2027)") from None
         return found[0]

@@ -14,7 +14,7 @@ from typing import Any, cast
 import python_calamine as pc
 
 from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, UncachedFormula
-from xlprod.core.location import Location, cell_address, split_range
+from xlprod.core.location import Location, cell_address, column_index, split_range
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
@@ -123,6 +123,15 @@ class XlsxFile:
                                     f"le tableau {name} contient une cellule illisible ({exc})",
                                     "Ouvrez le classeur dans Excel ou LibreOffice, qui savent souvent le réparer, "
                                     "enregistrez-le, puis relancez.") from exc
+            except BaseException as exc:  # a Rust panic (pyo3's PanicException is no Exception): a date out of range
+                if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                    raise
+                cell = self._out_of_range_date(part.sheet, bounds)
+                raise WorkbookError(Location(book=self.book_name, sheet=part.sheet, cell=cell),
+                                    f"le tableau {name} contient une date hors des dates possibles"
+                                    + (f" ({cell})" if cell else ""),
+                                    "Saisissez une date entre 1900 et 9999 (un nombre aussi grand dans une colonne de "
+                                    "dates n'en est pas une), puis relancez.") from None
             headers = [str(h) for h in t.columns]
         else:
             headers = list(part.headers)
@@ -334,6 +343,21 @@ class XlsxFile:
         if part is None or not self.package.has(part):
             return {}
         return sheet_formulas(self.package.read(part))
+
+    def _out_of_range_date(self, sheet: str, bounds: tuple[int, int, int, int]) -> str | None:
+        """The first cell of the range holding a number no date can be (what makes calamine panic)."""
+        r1, c1, r2, c2 = bounds
+        xml = self.package.read(self._part(sheet)).decode("utf-8", errors="replace")
+        for m in re.finditer(r'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>\s*(?:<(?:\w+:)?f[^>]*(?:/>|>.*?</(?:\w+:)?f>)\s*)?'
+                             r'<(?:\w+:)?v>([^<]+)</', xml):
+            row, col = int(m.group(2)), column_index(m.group(1))
+            try:
+                value = float(m.group(3))
+            except ValueError:
+                continue
+            if r1 < row <= r2 and c1 <= col <= c2 and abs(value) >= 1e10:  # calamine's dates fail from about -1e11
+                return f"{m.group(1)}{row}"
+        return None
 
     def _part(self, sheet: str) -> str:
         part = self.package.sheet_parts().get(sheet)

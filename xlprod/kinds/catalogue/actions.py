@@ -14,7 +14,15 @@ from xlprod.core.location import Location
 from xlprod.core.money import round_cents
 from xlprod.kinds.catalogue import layout as L
 from xlprod.kinds.catalogue.exchange import export_csv
-from xlprod.kinds.catalogue.recalc import AvailsAnswer, CatalogueSummary, answer_avails, corrections, read, recalc_catalogue
+from xlprod.kinds.catalogue.recalc import (
+    AvailsAnswer,
+    CatalogueSummary,
+    answer_avails,
+    corrections,
+    read,
+    recalc_catalogue,
+    require,
+)
 from xlprod.kinds.catalogue.receipts import Statement
 from xlprod.kinds.registry import Report
 from xlprod.workbook.errors import WorkbookError
@@ -40,6 +48,7 @@ def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
     report lists each change (cell, before, after, why)."""
     issues: list[Issue] = []
     cat, _params, tables = read(book, issues)
+    require(issues, L.SHEET_OEUVRES)
     fixes = corrections(cat, book.book_name)
     works = tables[L.TABLE_OEUVRES]
     plan = WritePlan()
@@ -107,6 +116,7 @@ def write_statements(statements: list[Statement], period: str, folder: Path,
                      titles: dict[str, str] | None = None) -> list[Path]:
     """One CSV per statement in ``folder`` (created), each written atomically."""
     folder.mkdir(parents=True, exist_ok=True)
+    stale = set(folder.glob(f"releve-{safe_name(period)}-*.csv"))  # an earlier run's, of a holder no longer there
     out = []
     used: set[str] = set()
     for s in statements:
@@ -116,6 +126,8 @@ def write_statements(statements: list[Statement], period: str, folder: Path,
         used.add(stem.casefold())
         path = folder / f"releve-{safe_name(period)}-{stem}.csv"
         out.append(atomic_write_bytes(path, export_csv(statement_rows(s, titles), STATEMENT_COLUMNS)))
+    for old in stale - set(out):
+        old.unlink(missing_ok=True)  # only files this action names releve-<période>-*.csv: never the user's
     return out
 
 
@@ -129,6 +141,7 @@ def export_statements(book: WorkbookPort, now: dt.datetime) -> Report:
     """« Exporter les relevés »: recalculate, then write one CSV per rights holder for the period of
     Paramètres, in ``releves-<période>`` beside the workbook."""
     report = recalc_catalogue(book, now)
+    require(report.issues, L.SHEET_RECETTES, L.SHEET_AYANTS, L.SHEET_OEUVRES)
     summary = report.summary
     if not isinstance(summary, CatalogueSummary) or not summary.period:
         raise WorkbookError(Location(book=book.book_name, sheet=L.SHEET_PARAMETRES),
@@ -151,6 +164,7 @@ def query_avails(book: WorkbookPort, territory: str, media: str, start: dt.date,
     rights: a right that cannot be read is not counted, so the answer says so."""
     issues: list[Issue] = []
     cat, _params, _tables = read(book, issues)
+    require(issues, L.SHEET_OEUVRES, L.SHEET_DROITS)
     try:
         return answer_avails(cat, territory, media, start, end, exclusive=exclusive), issues
     except ValueError as exc:

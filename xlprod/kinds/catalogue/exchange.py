@@ -473,6 +473,13 @@ def _read_json(data: bytes, name: str, expected: Sequence[str], required: Sequen
                                 "pas lu."))
             continue
         cells = {mapping[i]: record[k] for i, k in enumerate(keys) if i in mapping and k in record}
+        nested = [h for h, v in cells.items() if isinstance(v, dict) or (isinstance(v, list) and any(
+            isinstance(x, dict | list) for x in v))]
+        if nested:
+            issues.append(error("CAT045", at, f"élément {index} : {', '.join(nested)} n'est pas une valeur simple (objet ou "
+                                "liste imbriquée)", "Donnez un texte, un nombre ou une liste de textes ; l'élément n'est "
+                                "pas lu."))
+            continue
         item = make(RowReader(cells, at, issues, csv_text=False), index)
         if item is not None:
             out.append(item)

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlprod.core.cells import cell_text, from_serial
+from xlprod.core.cells import EmptyTextResult, ExcelError, cell_text, from_serial
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, from_double
@@ -72,6 +72,30 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _specials(table: RawTable, book: str, issues: list[Issue], skipped: str) -> set[int]:
+    """Cells holding an Excel error or a formula never calculated (a file written by a script):
+    each an error at its cell, never read as its formula's text; the indexes of their rows. A
+    formula giving "" is a blank."""
+    out: set[int] = set()
+    computed = {c.header for c in L.RECETTES_COLUMNS if c.formula} if table.name == L.TABLE_RECETTES else set()
+    for (i, j), marker in sorted(table.specials.items()):
+        header = str(table.headers[j]).strip() if j < len(table.headers) else ""
+        if header in computed:
+            continue  # xlprod's own cells: rewritten, whatever they show
+        table.rows[i][j] = None
+        if isinstance(marker, EmptyTextResult):
+            continue
+        where = Location(book=book, sheet=table.sheet, cell=f"{column_letter(table.first_col + j)}{table.header_row + 1 + i}")
+        if isinstance(marker, ExcelError):
+            said, hint = f"cellule en erreur ({marker})", "Corrigez la formule ou remplacez-la par la valeur."
+        else:
+            said = f"formule jamais calculée (={str(marker)[:80]})"
+            hint = "Ouvrez et enregistrez le classeur dans Excel ou LibreOffice pour la calculer, ou saisissez la valeur."
+        issues.append(error("CAT074", where, f"{header} : {said} ; {skipped}.", hint))
+        out.add(i)
+    return out
+
+
 def _cells(table: RawTable, book: str) -> tuple[dict[str, int], dict[str, str]]:
     index = {str(h).strip(): j for j, h in enumerate(table.headers)}
     letters = {h: column_letter(table.first_col + j) for h, j in index.items()}
@@ -79,6 +103,7 @@ def _cells(table: RawTable, book: str) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def read_works(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
+    _specials(table, book, issues, "lue comme vide")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     for i, row in enumerate(table.rows):
@@ -132,9 +157,13 @@ def read_territory_groups(table: RawTable | None, book: str, issues: list[Issue]
 
 
 def read_rights(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
+    unread = _specials(table, book, issues, "la ligne n'est pas lue")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     for i, row in enumerate(table.rows):
+        if i in unread:
+            out.rights_rows += 1
+            continue
         if all(_blank(v) for v in row):
             continue
         out.rights_rows += 1
@@ -150,6 +179,7 @@ def read_rights(table: RawTable, book: str, issues: list[Issue], out: Catalogue)
 
 def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
     """Each row as the formulas compute it: blank and unreadable amounts count 0, as N() does."""
+    _specials(table, book, issues, "lue comme vide (0 pour un montant)")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     inputs = [index[h] for h in L.RECETTES_INPUT if h in index]
@@ -231,10 +261,11 @@ def _day(value: object) -> dt.date:
 
 
 def read_shares(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
+    unread = _specials(table, book, issues, "la ligne n'est pas lue")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     for i, row in enumerate(table.rows):
-        if all(_blank(v) for v in row):
+        if i in unread or all(_blank(v) for v in row):
             continue
         line = first + i
 
@@ -353,7 +384,8 @@ def media_of(text: str) -> Media | None:
     return Media.from_text(text)
 
 
-def rights_from_grid(grid: list[list[object]], book: str = "") -> tuple[list[ExchangedRight], list[Issue]]:
+def rights_from_grid(grid: list[list[object]], book: str = "",
+                     data: Territories | None = None) -> tuple[list[ExchangedRight], list[Issue]]:
     """Rights from a range with its header row (``Droits[#All]`` passed to a UDF), as the
     workbook's reader reads the Droits table."""
     if not grid:
@@ -363,7 +395,7 @@ def rights_from_grid(grid: list[list[object]], book: str = "") -> tuple[list[Exc
     table = RawTable(L.TABLE_DROITS, L.SHEET_DROITS, L.HEADER_ROW, 1, headers,
                      [list(r[:width]) + [None] * (width - len(r)) for r in grid[1:]])
     issues: list[Issue] = []
-    out = Catalogue()
+    out = Catalogue(places=data or territories())
     read_rights(table, book, issues, out)
     return out.rights, issues
 

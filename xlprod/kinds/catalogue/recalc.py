@@ -137,7 +137,7 @@ def table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
 def _missing(book: WorkbookPort, t: RawTable, headers: tuple[str, ...]) -> list[Issue]:
     present = {str(x or "").strip() for x in t.headers}
     return [error("CAT069", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col)}{t.header_row}"),
-                  f"Colonne « {h} » absente du tableau {t.name} : le catalogue n'est pas contrôlé.",
+                  f"Colonne « {h} » absente du tableau {t.name} : ce tableau n'est ni lu ni contrôlé.",
                   "Annulez la suppression ou le renommage de la colonne, ou repartez d'un modèle : xlprod new catalogue.")
             for h in headers if h not in present]
 
@@ -183,24 +183,32 @@ STATUS_TARGET = f"{quote_sheet(L.SHEET_SYNTHESE)}!$A${L.STATUS_CELL[0]}"
 
 
 def read(book: WorkbookPort, issues: list[Issue]) -> tuple[Catalogue, Parameters, dict[str, RawTable]]:
+    """Every table, each on its own: a table missing a column is not read (CAT069), the others are."""
     name = book.book_name
     tables = {t: table(book, t, s) for t, s in ((L.TABLE_OEUVRES, L.SHEET_OEUVRES), (L.TABLE_DROITS, L.SHEET_DROITS),
                                                 (L.TABLE_RECETTES, L.SHEET_RECETTES), (L.TABLE_AYANTS, L.SHEET_AYANTS))}
-    for t, headers in ((L.TABLE_OEUVRES, L.OEUVRES_HEADERS[:2]), (L.TABLE_DROITS, L.DROITS_HEADERS[:7]),
-                       (L.TABLE_RECETTES, L.RECETTES_HEADERS), (L.TABLE_AYANTS, L.AYANTS_HEADERS[:3])):
-        issues += _missing(book, tables[t], headers)
     params = read_parameters(book.table(L.TABLE_PARAMETRES), name, issues)
     cat = Catalogue(places=read_territory_groups(book.table(L.TABLE_TERRITOIRES), name, issues))
-    if any(i.code == "CAT069" for i in issues):
-        return cat, params, tables
-    read_works(tables[L.TABLE_OEUVRES], name, issues, cat)
-    read_rights(tables[L.TABLE_DROITS], name, issues, cat)
-    read_receipts(tables[L.TABLE_RECETTES], name, issues, cat)
-    read_shares(tables[L.TABLE_AYANTS], name, issues, cat)
+    for t, headers, reader in ((L.TABLE_OEUVRES, L.OEUVRES_HEADERS[:2], read_works),
+                               (L.TABLE_DROITS, L.DROITS_HEADERS[:7], read_rights),
+                               (L.TABLE_RECETTES, L.RECETTES_HEADERS, read_receipts),
+                               (L.TABLE_AYANTS, L.AYANTS_HEADERS[:3], read_shares)):
+        missing = _missing(book, tables[t], headers)
+        issues += missing
+        if not missing:
+            reader(tables[t], name, issues, cat)
     cat.windows = read_windows(book.table(L.TABLE_FENETRES), name, issues)
     for found in tables.values():
         issues += _below(book, found)
     return cat, params, tables
+
+
+def require(issues: list[Issue], *sheets: str) -> None:
+    """A command that needs these sheets' tables refuses when one is missing a column (CAT069)."""
+    for issue in issues:
+        if issue.code == "CAT069" and issue.location.sheet in sheets:
+            raise WorkbookError(issue.location, issue.message.replace("le catalogue n'est pas contrôlé", "rien n'est fait"),
+                                issue.hint)
 
 
 def _below(book: WorkbookPort, t: RawTable) -> list[Issue]:
@@ -361,7 +369,7 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
     report.issues = issues
     plan = WritePlan()
     rec = tables[L.TABLE_RECETTES]
-    if not any(i.code == "CAT069" for i in issues):
+    if not any(i.code == "CAT069" and i.location.sheet == rec.sheet for i in issues):
         for spec in L.RECETTES_COLUMNS:
             if spec.formula:
                 plan.sheet(rec.sheet).columns.append(ColumnWrite(rec.first_col + rec.headers.index(spec.header),

@@ -250,7 +250,7 @@ def _expand_with(data: Territories, territory_text: str) -> frozenset[str]:
             if codes is None:
                 groups = ", ".join(data.groups)
                 raise ValueError(f"Territoire inconnu : « {item.strip()} ». Écrivez un code ISO (FR, BE…), un nom de pays "
-                                 f"ou un groupe de territoires.json ({groups}).")
+                                 f"ou un groupe ({groups}).")
             out |= codes
         return frozenset(out)
 

@@ -26,7 +26,7 @@ from xlprod.kinds.catalogue.exchange import (
     rights_rows,
     works_rows,
 )
-from xlprod.kinds.catalogue.reader import Catalogue
+from xlprod.kinds.catalogue.reader import Catalogue, read_rights, read_territory_groups
 from xlprod.kinds.catalogue.rights import Right
 from xlprod.kinds.catalogue.works import Work
 from xlprod.workbook.errors import WorkbookError
@@ -66,8 +66,10 @@ def _cell(value: object) -> object:
     return value
 
 
-def _right_key(values: dict[str, object]) -> tuple[str, ...]:
-    return tuple(fold(cell_text(_cell(values.get(h)))) for h in RIGHT_HEADERS[:7])
+def _right_key(r: Right) -> tuple[object, ...]:
+    """A rights line as it means, not as it is typed: « France » and « FR », « DE, AT » and « AT, DE »
+    are the same line."""
+    return (fold(r.work), r.direction, fold(r.partner), r.territories, r.media, r.start, r.end, r.exclusive)
 
 
 def parse(data: bytes, name: str) -> tuple[str, list[Work], list[Right], list[Issue]]:
@@ -107,18 +109,19 @@ def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:
         raise WorkbookError(Location(book=book.book_name), f"tableau Excel « {table_name} » introuvable",
                             "Rétablissez le tableau, ou repartez d'un modèle : xlprod new catalogue.")
     headers = [str(h).strip() for h in table.headers]
-    known: set[tuple[str, ...]]
-    keys: list[tuple[str, ...]]
+    known: set[tuple[object, ...]]
+    keys: list[tuple[object, ...]]
     if works:
         j = headers.index("Identifiant") if "Identifiant" in headers else 0
         known = {(fold(cell_text(r[j])),) for r in table.rows}
         records = works_rows(works)
         keys = [(fold(str(r["Identifiant"])),) for r in records]
     else:
-        idx = {h: headers.index(h) for h in RIGHT_HEADERS if h in headers}
-        known = {_right_key({h: r[i] for h, i in idx.items()}) for r in table.rows}
+        present = Catalogue(places=read_territory_groups(book.table(L.TABLE_TERRITOIRES), book.book_name, []))
+        read_rights(table, book.book_name, [], present)
+        known = {_right_key(r) for r in present.rights}
         records = rights_rows(rights)
-        keys = [_right_key(r) for r in records]
+        keys = [_right_key(r) for r in rights]
     new_rows = []
     for record, key in zip(records, keys, strict=True):
         if key in known:
