@@ -20,6 +20,7 @@ from xlprod.kinds.catalogue.recalc import (
     answer_avails,
     corrections,
     read,
+    read_for_avails,
     recalc_catalogue,
     require,
 )
@@ -160,11 +161,11 @@ def export_statements(book: WorkbookPort, now: dt.datetime) -> Report:
 def query_avails(book: WorkbookPort, territory: str, media: str, start: dt.date, end: dt.date,
                  exclusive: bool = False) -> tuple[AvailsAnswer, list[Issue]]:
     """The availability of every work for a request, read from the workbook as it is (nothing
-    written); ``WorkbookError`` on a request it cannot read. The issues are those of reading the
-    rights: a right that cannot be read is not counted, so the answer says so."""
+    written); ``WorkbookError`` on a request it cannot read. Only what the answer needs is read:
+    the works' ids, titles and French releases, the rights and the territory groups. The issues are
+    those of reading the rights: a right that cannot be read is not counted, so the answer says so."""
     issues: list[Issue] = []
-    cat, _params, _tables = read(book, issues)
-    require(issues, L.SHEET_OEUVRES, L.SHEET_DROITS)
+    cat = read_for_avails(book, issues)
     try:
         return answer_avails(cat, territory, media, start, end, exclusive=exclusive), issues
     except ValueError as exc:

@@ -239,15 +239,27 @@ class RowReader:
     ``lenient``: a work is kept with the fields that could be read (the workbook's rows are the
     user's, never dropped), while an import skips the row."""
 
-    def __init__(self, cells: Mapping[str, object], where: Location, issues: list[Issue], csv_text: bool,
-                 cells_at: Mapping[str, Location] | None = None, lenient: bool = False) -> None:
+    def __init__(self, cells: Mapping[str, object], where: Location | Callable[[], Location], issues: list[Issue],
+                 csv_text: bool, cells_at: Mapping[str, Location] | None = None, lenient: bool = False) -> None:
         self.cells = cells
-        self.where = where
+        self._where = where  # a Location, or how to make it: made only when a message or a right needs it
         self.issues = issues
         self.csv_text = csv_text
         self.cells_at = cells_at or {}
         self.lenient = lenient
         self.failed = False
+
+    @property
+    def where(self) -> Location:
+        if not isinstance(self._where, Location):
+            self._where = self._where()
+        return self._where
+
+    @property
+    def given_where(self) -> Location | None:
+        """The row's location when the caller gave one (an import's ``file:line``); None when it is made on
+        demand (a workbook's row: a right locates itself from its row number)."""
+        return self._where if isinstance(self._where, Location) else None
 
     def fail(self, code: str, message: str, hint: str, header: str | None = None) -> None:
         where = self.cells_at.get(header, self.where) if header else self.where
@@ -256,6 +268,9 @@ class RowReader:
 
     def text(self, header: str) -> str:
         value = self.cells.get(header)
+        if type(value) is str and not self.csv_text:  # the common case, taken first (5 million cells)
+            text = value.strip()
+            return "" if len(text) <= 4 and text.casefold() in EMPTY_MARKERS else text
         if value is None or isinstance(value, bool):
             return "" if value is None else ("oui" if value else "non")
         if isinstance(value, float) and value.is_integer():
@@ -379,7 +394,8 @@ def read_right(row: RowReader, line: int, data: Territories | None = None) -> Ex
         return None
     return ExchangedRight(row=line, work=work, partner=row.text("Partenaire"), direction=direction, territories=places,
                           media=frozenset(media), start=start, end=end, exclusive=bool(exclusive), holdback_end=holdback,
-                          where=row.where, minimum_guarantee=guarantee, commission=commission)
+                          where=row.given_where,
+                          minimum_guarantee=guarantee, commission=commission)
 
 
 def _canonical(found: Sequence[str], expected: Sequence[str], required: Sequence[str], where: Location) -> dict[int, str]:

@@ -10,6 +10,7 @@ only proposed (``works.propose_fixes``), applied by « Appliquer les corrections
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -96,6 +97,28 @@ def _specials(table: RawTable, book: str, issues: list[Issue], skipped: str) -> 
     return out
 
 
+class _At(Mapping[str, Location]):
+    """Where each cell of a row is, made only when a message needs it (500,000 rows × 11 cells)."""
+
+    __slots__ = ("book", "letters", "line", "sheet")
+
+    def __init__(self, book: str, sheet: str, letters: dict[str, str], line: int) -> None:
+        self.book, self.sheet, self.letters, self.line = book, sheet, letters, line
+
+    def __getitem__(self, header: str) -> Location:
+        return Location(book=self.book, sheet=self.sheet, cell=f"{self.letters[header]}{self.line}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+
+def _row_at(book: str, sheet: str, cell: str) -> Callable[[], Location]:
+    return lambda: Location(book=book, sheet=sheet, cell=cell)
+
+
 def _cells(table: RawTable, book: str) -> tuple[dict[str, int], dict[str, str]]:
     index = {str(h).strip(): j for j, h in enumerate(table.headers)}
     letters = {h: column_letter(table.first_col + j) for h, j in index.items()}
@@ -111,9 +134,8 @@ def read_works(table: RawTable, book: str, issues: list[Issue], out: Catalogue) 
             continue
         line = first + i
         cells = {h: row[j] for h, j in index.items()}
-        at = {h: Location(book=book, sheet=table.sheet, cell=f"{letters[h]}{line}") for h in index}
         reader = RowReader(cells, Location(book=book, sheet=table.sheet, cell=f"A{line}"), issues, csv_text=False,
-                           cells_at=at, lenient=True)
+                           cells_at=_At(book, table.sheet, letters, line), lenient=True)
         work = read_work(reader, line)
         if work is not None:
             out.works.append(work)
@@ -169,9 +191,8 @@ def read_rights(table: RawTable, book: str, issues: list[Issue], out: Catalogue)
         out.rights_rows += 1
         line = first + i
         cells = {h: row[j] for h, j in index.items()}
-        at = {h: Location(book=book, sheet=table.sheet, cell=f"{letters[h]}{line}") for h in index}
-        reader = RowReader(cells, Location(book=book, sheet=table.sheet, cell=f"A{line}"), issues, csv_text=False,
-                           cells_at=at)
+        reader = RowReader(cells, _row_at(book, table.sheet, f"{column_letter(table.first_col)}{line}"), issues,
+                           csv_text=False, cells_at=_At(book, table.sheet, letters, line))
         right = read_right(reader, line, out.places)
         if right is not None:
             out.rights.append(right)
@@ -423,3 +444,17 @@ def read_windows(table: RawTable | None, book: str, issues: list[Issue]) -> dict
             continue
         out.setdefault(fold(partner), {})[media] = int(months)
     return out
+
+
+def release_date(value: object) -> dt.date | None:
+    """A date cell as read (a date, a serial number, a text date); None when it is none of them."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return from_serial(float(value))
+    if isinstance(value, str) and value.strip():
+        found = parse_date(value)
+        return found[0] if found else None
+    return None

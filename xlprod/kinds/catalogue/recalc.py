@@ -27,6 +27,7 @@ from xlprod.kinds.catalogue.reader import (
     read_territory_groups,
     read_windows,
     read_works,
+    release_date,
 )
 from xlprod.kinds.catalogue.receipts import CommissionCaps, Statement, commission_cap, statement
 from xlprod.kinds.catalogue.rights import (
@@ -39,7 +40,7 @@ from xlprod.kinds.catalogue.rights import (
     conflicts,
     describe_territories,
 )
-from xlprod.kinds.catalogue.works import Fix, check_works, propose_fixes
+from xlprod.kinds.catalogue.works import Fix, Work, check_works, propose_fixes
 from xlprod.kinds.registry import Report
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
@@ -201,6 +202,24 @@ def read(book: WorkbookPort, issues: list[Issue]) -> tuple[Catalogue, Parameters
     for found in tables.values():
         issues += _below(book, found)
     return cat, params, tables
+
+
+def read_for_avails(book: WorkbookPort, issues: list[Issue]) -> Catalogue:
+    """What an avails answer needs, read fast: the works' ids, titles and French releases, the
+    rights and the territory groups (not identifiers, receipts, nor any check)."""
+    name = book.book_name
+    works, rights = table(book, L.TABLE_OEUVRES, L.SHEET_OEUVRES), table(book, L.TABLE_DROITS, L.SHEET_DROITS)
+    issues += _missing(book, works, ("Identifiant", "Titre", "Sortie France")) + _missing(book, rights, L.DROITS_HEADERS[:7])
+    require(issues, L.SHEET_OEUVRES, L.SHEET_DROITS)
+    cat = Catalogue(places=read_territory_groups(book.table(L.TABLE_TERRITOIRES), name, []))
+    i, t, r = (works.headers.index(h) for h in ("Identifiant", "Titre", "Sortie France"))
+    for row in works.rows:
+        work_id = cell_text(row[i])
+        if work_id:
+            release = release_date(row[r])
+            cat.works.append(Work(row=0, id=work_id, title=cell_text(row[t]), release_fr=release))
+    read_rights(rights, name, issues, cat)
+    return cat
 
 
 def require(issues: list[Issue], *sheets: str) -> None:

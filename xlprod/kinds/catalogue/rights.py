@@ -46,8 +46,10 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+@lru_cache(maxsize=8192)
 def _key(text: str) -> str:
-    """What people type, reduced to letters, digits and single spaces: « TVOD / EST » = « tvod est »."""
+    """What people type, reduced to letters, digits and single spaces: « TVOD / EST » = « tvod est »;
+    cached, as a catalogue types the same few words 500,000 times."""
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text)).split())
 
 
@@ -102,6 +104,7 @@ _ALL_MEDIA_WORDS = {_key(w) for w in ("tous médias", "tous les médias", "tous 
                                        "tous modes d'exploitation", "all media", "all rights")}
 
 
+@lru_cache(maxsize=4096)
 def media_set(text: str) -> frozenset[Media]:
     """The media of a rights cell: one or several (« SVOD, TVOD ; TV payante »), or « tous médias ».
     Raises ``ValueError`` (French message) on a word it does not know."""
@@ -507,9 +510,16 @@ def uncovered(grant: Right, acquired: Iterable[Right]) -> tuple[list[Uncovered],
     period = (grant.start, grant.end)
     relevant = [a for a in acquired if a.valid and a.work == grant.work and a.territories & grant.territories
                 and a.media & grant.media and _overlap((a.start, a.end), period)]
+    if any(a.start <= grant.start and grant.end <= a.end and grant.territories <= a.territories
+           and grant.media <= a.media and (a.exclusive or not grant.exclusive) for a in relevant):
+        return [], []  # the common case: one acquisition holds all of it (« Monde, tous médias »)
     by_places: dict[int, set[str]] = defaultdict(set)
-    for code in grant.territories:
-        by_places[sum(1 << i for i, a in enumerate(relevant) if code in a.territories)].add(code)
+    signature: dict[str, int] = dict.fromkeys(grant.territories, 0)  # one set operation per acquisition
+    for i, a in enumerate(relevant):
+        for code in grant.territories & a.territories:
+            signature[code] |= 1 << i
+    for code, sig in signature.items():
+        by_places[sig].add(code)
     by_media: dict[int, set[Media]] = defaultdict(set)
     for m in grant.media:
         by_media[sum(1 << i for i, a in enumerate(relevant) if m in a.media)].add(m)
@@ -685,19 +695,22 @@ class AvailsIndex:
         media_ids: dict[frozenset[Media], tuple[int, ...]] = {}
         media_order = list(Media)
         n = len(self.rights)
-        work = np.empty(n, np.int64)
-        mask = np.empty(n, np.int64)
-        cols = np.empty((n, 4), np.int64)  # start, end, holdback end, flags
+        works_l: list[int] = []
+        masks_l: list[int] = []
+        cols_l: list[tuple[int, int, int, int]] = []  # start, end, holdback end, flags
         per_right: list[tuple[int, ...]] = []
-        for i, r in enumerate(self.rights):
-            work[i] = self.works.setdefault(r.work, len(self.works))
-            mask[i] = mask_ids.setdefault(r.territories, len(mask_ids))
+        for r in self.rights:  # plain lists, one numpy conversion each: a store per row into numpy is slower
+            works_l.append(self.works.setdefault(r.work, len(self.works)))
+            masks_l.append(mask_ids.setdefault(r.territories, len(mask_ids)))
             m = media_ids.get(r.media)
             if m is None:
                 m = media_ids[r.media] = tuple(media_order.index(x) for x in r.media)
             per_right.append(m)
-            cols[i] = (r.start.toordinal(), r.end.toordinal(), (r.holdback_end or r.end).toordinal(),
-                       r.granted + 2 * r.exclusive)
+            cols_l.append((r.start.toordinal(), r.end.toordinal(), (r.holdback_end or r.end).toordinal(),
+                           r.granted + 2 * r.exclusive))
+        work = np.array(works_l, np.int64)
+        mask = np.array(masks_l, np.int64)
+        cols = np.array(cols_l, np.int64).reshape(n, 4)
         self.work_names = list(self.works)
         self.masks = list(mask_ids)  # territory sets by mask id
         self.code_names = sorted(territories().codes | {c for m in self.masks for c in m})

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 from xlprod.core.issues import Issue, error, warning
@@ -94,6 +95,7 @@ def work_location(row: int, field: str, book: str | None = None) -> Location:
     return Location(book=book, sheet=WORKS_SHEET, cell=f"{COLUMN_OF[field]}{row}")
 
 
+@lru_cache(maxsize=65536)
 def _key(text: str) -> str:
     """Letters, digits and single spaces, without case or accents (the key of territories' lookup)."""
     folded = fold(text).replace("œ", "oe").replace("æ", "ae")
@@ -427,12 +429,16 @@ def propose_fixes(raw_rows: list[dict[str, object]], *, first_row: int = 2) -> l
     that would change, never applied. A row's number is its ``_row`` entry, else ``first_row`` plus
     its index. Applying every fix and proposing again gives nothing."""
     fixes: list[Fix] = []
+    fields: dict[str, str | None] = {}  # each header read once, not once per row
     for index, raw in enumerate(raw_rows):
         row = _row_number(raw, index, first_row)
         for header, value in raw.items():
-            if header == ROW_KEY:
+            if header == ROW_KEY or value is None or type(value) is int:  # nothing a blank or a whole number can fix
                 continue
-            new, reasons = _normalise(_FIELD_OF_KEY.get(_key(header)), value)
+            field = fields.get(header, "?")
+            if field == "?":
+                field = fields[header] = _FIELD_OF_KEY.get(_key(header))
+            new, reasons = _normalise(field, value)
             if reasons and (new != value or type(new) is not type(value)):
                 fixes.append(Fix(row, header, value, new, " ; ".join(reasons)))
     return fixes
