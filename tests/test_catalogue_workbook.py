@@ -501,3 +501,14 @@ def test_a_formula_never_calculated_is_an_error_at_its_cell_not_its_text(tmp_pat
     wb.save(path)
     at = codes_at(recalc(path, write=False))
     assert at["CAT074"] == ["Droits!D6"] and "CAT004" not in at  # never read as « NA », Namibia
+
+
+def test_a_computed_cell_typed_over_gets_its_formula_back_and_says_so(copy):
+    wb = openpyxl.load_workbook(copy)
+    ws = wb[L.SHEET_RECETTES]
+    col = L.RECETTES_HEADERS.index("RNPP") + 1
+    ws.cell(row=5, column=col).value = 1.0
+    wb.save(copy)
+    report = recalc(copy)
+    assert codes_at(report)["CAT075"] == [f"Recettes!{openpyxl.utils.get_column_letter(col)}5"]
+    assert openpyxl.load_workbook(copy)[L.SHEET_RECETTES].cell(row=5, column=col).value.startswith("=ROUND(")

@@ -23,6 +23,7 @@ from typing import Any
 import xlwings as xw
 
 from xlprod.cnc.payroll import PayrollCategory, lookup_category
+from xlprod.core.cells import typed_date
 from xlprod.core.money import ONE, ZERO, french_number, from_excel, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
@@ -236,14 +237,11 @@ def XLPROD_PART_FRANCE(montants: Plage, parts: Plage) -> Valeur:
 def _date(valeur: Any, quoi: str) -> dt.date:
     """Une date de cellule (date, numéro de série) ou un texte 01/03/2027."""
     _refuse_erreur(valeur, quoi)
-    if isinstance(valeur, dt.datetime):
-        return valeur.date()
-    if isinstance(valeur, dt.date):
-        return valeur
-    if isinstance(valeur, float | int) and not isinstance(valeur, bool):
-        if not 1 <= valeur < 2958466:  # NaN compris
-            raise ErreurXlprod(f"{quoi} : le nombre {valeur!r} n'est pas une date")
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(valeur))
+    jour = typed_date(valeur)
+    if jour is not None:
+        return jour
+    if isinstance(valeur, float | int) and not isinstance(valeur, bool):  # NaN compris
+        raise ErreurXlprod(f"{quoi} : le nombre {valeur!r} n'est pas une date")
     lue = parse_date(str(valeur)) if isinstance(valeur, str) else None
     if lue is None:
         raise ErreurXlprod(f"{quoi} : « {_affiche(valeur)} » n'est pas une date")

@@ -111,6 +111,22 @@ def from_serial(value: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=int(value))
 
 
+MAX_SERIAL = 2958466  # 01/01/10000: the first serial number no date has
+
+
+def typed_date(value: object) -> dt.date | None:
+    """The date a cell holds as a date: a date or date-time as a reader gives it, or a serial
+    number (a date cell read without its format); None for anything else, text included (each
+    reader has its own way with dates typed as text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < MAX_SERIAL:
+        return from_serial(float(value))
+    return None
+
+
 def cell_text(value: object) -> str:
     """A cell as the text a key or account is matched by: 7101.0 (a number typed) is « 7101 »."""
     if value is None:

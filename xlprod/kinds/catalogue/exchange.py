@@ -46,7 +46,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from xlprod.core.cells import from_serial
+from xlprod.core.cells import typed_date
 from xlprod.core.issues import Issue, error
 from xlprod.core.location import Location
 from xlprod.core.money import from_double
@@ -289,13 +289,9 @@ class RowReader:
         return text
 
     def date(self, header: str, required: bool = False) -> date | None:
-        value = self.cells.get(header)
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-            return from_serial(float(value))  # a date cell read without its format
+        found = typed_date(self.cells.get(header))  # a date cell, or one read without its format
+        if found is not None:
+            return found
         text = self.required(header) if required else self.text(header)
         if not text:
             if required and self.lenient:

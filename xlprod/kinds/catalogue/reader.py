@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlprod.core.cells import EmptyTextResult, ExcelError, cell_text, from_serial
+from xlprod.core.cells import EmptyTextResult, ExcelError, cell_text, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, from_double
@@ -343,12 +343,9 @@ def read_parameters(table: RawTable | None, book: str, issues: list[Issue]) -> P
         value = values.get(key, (None, 0))[0]
         if _blank(value):
             return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-            return from_serial(float(value))
+        found = typed_date(value)
+        if found is not None:
+            return found
         parsed = parse_date(str(value))
         if parsed is None:
             issues.append(error("CAT068", at(key), f"{label} : « {value} » n'est pas une date.",
@@ -448,13 +445,8 @@ def read_windows(table: RawTable | None, book: str, issues: list[Issue]) -> dict
 
 def release_date(value: object) -> dt.date | None:
     """A date cell as read (a date, a serial number, a text date); None when it is none of them."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return from_serial(float(value))
-    if isinstance(value, str) and value.strip():
-        found = parse_date(value)
-        return found[0] if found else None
-    return None
+    found = typed_date(value)
+    if found is not None:
+        return found
+    parsed = parse_date(value) if isinstance(value, str) and value.strip() else None
+    return parsed[0] if parsed else None

@@ -42,11 +42,12 @@ from xlprod.kinds.catalogue.rights import (
 )
 from xlprod.kinds.catalogue.works import Fix, Work, check_works, propose_fixes
 from xlprod.kinds.registry import Report
+from xlprod.kinds.tables import input_table
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan, name_target
-from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, Restored
 
 MAX_AVAILS_LISTED = 5_000  # rows of the Disponibilités sheet; the count and --json have them all
 
@@ -127,12 +128,7 @@ class CatalogueSummary:
 
 
 def table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
-    found = book.table(name)
-    if found is None:
-        raise WorkbookError(Location(book=book.book_name, sheet=sheet), f"tableau Excel « {name} » introuvable",
-                            "Rétablissez le tableau (annulez sa suppression), ou repartez d'un modèle : "
-                            "xlprod new catalogue, et recopiez-y vos lignes.")
-    return found
+    return input_table(book, name, sheet, L.KIND)
 
 
 def _missing(book: WorkbookPort, t: RawTable, headers: tuple[str, ...]) -> list[Issue]:
@@ -386,20 +382,41 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
                                statements=statements, answer=answer, note=note, titles=titles_of(cat))
     report.summary = summary
     report.issues = issues
-    plan = WritePlan()
     rec = tables[L.TABLE_RECETTES]
     if not any(i.code == "CAT069" and i.location.sheet == rec.sheet for i in issues):
+        columns = WritePlan()
         for spec in L.RECETTES_COLUMNS:
             if spec.formula:
-                plan.sheet(rec.sheet).columns.append(ColumnWrite(rec.first_col + rec.headers.index(spec.header),
-                                                                 spec.formula, rec.header_row + 1,
-                                                                 caps_col[spec.header]))
+                columns.sheet(rec.sheet).columns.append(ColumnWrite(rec.first_col + rec.headers.index(spec.header),
+                                                                    spec.formula, rec.header_row + 1,
+                                                                    caps_col[spec.header]))
+        issues += _restored(book.apply(columns), name)
+    plan = WritePlan()
     _plan_summary(plan, summary, report, params.title)
     _plan_avails(plan, answer, next((i.message for i in issues if i.code == "CAT071"), ""))
     _plan_statements(plan, statements, params.period, summary.titles)
     plan_controls(plan, issues, now, (L.SHEET_SYNTHESE, *L.STATUS_CELL))
     book.apply(plan)
     return report
+
+
+def _restored(restored: list[tuple[str, Restored]], book: str) -> list[Issue]:
+    """A computed cell of Recettes typed over: its formula put back, said (one message per column
+    when there are many)."""
+    by_col: dict[int, list[Restored]] = {}
+    for _sheet, r in restored:
+        by_col.setdefault(r.col, []).append(r)
+    out = []
+    for col, cells in sorted(by_col.items()):
+        header = L.RECETTES_HEADERS[col - 1] if col - 1 < len(L.RECETTES_HEADERS) else column_letter(col)
+        first = cells[0]
+        was = f"la formule ={first.old_formula}" if first.old_formula else f"la valeur « {first.old_value} »"
+        more = f" (et {len(cells) - 1} autre(s) cellule(s) de la colonne)" if len(cells) > 1 else ""
+        out.append(warning("CAT075", Location(book=book, sheet=L.SHEET_RECETTES, cell=f"{column_letter(col)}{first.row}"),
+                           f"« {header} » est calculé par le classeur : {was} remplacée par sa formule{more}.",
+                           "Saisissez dans les colonnes d'entrée (brutes, commission, frais…) ; le plafond, le "
+                           "dépassement et les RNPP se calculent."))
+    return out
 
 
 def _kind_change(old: object, new: object) -> str:

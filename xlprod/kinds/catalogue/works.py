@@ -23,8 +23,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlprod.core.cells import EXCEL_EPOCH, cell_text, excel_date
+from xlprod.core.cells import cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, format_eur, from_double
@@ -105,12 +105,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         value = raw(row, header)
         if value is None or value == "":
             return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        found = typed_date(value)
+        if found is not None:
+            return found
         if isinstance(value, str):
             parsed = parse_date(value)
             if parsed is not None:

@@ -37,8 +37,8 @@ from xlprod.kinds.depenses.tracking import (
     tracking_status,
 )
 from xlprod.kinds.registry import Report
+from xlprod.kinds.tables import input_table
 from xlprod.workbook.controls import plan_controls
-from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
 
@@ -146,12 +146,7 @@ def _signed(d: Decimal) -> str:
 
 
 def table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
-    found = book.table(name)
-    if found is None:
-        raise WorkbookError(Location(book=book.book_name, sheet=sheet), f"tableau Excel « {name} » introuvable",
-                            "Rétablissez le tableau (annulez sa suppression), ou repartez d'un modèle : "
-                            "xlprod new depenses.")
-    return found
+    return input_table(book, name, sheet, L.KIND)
 
 
 def _missing(book: WorkbookPort, t: RawTable, headers: tuple[str, ...]) -> list[Issue]:

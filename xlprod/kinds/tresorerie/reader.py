@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xlprod.cnc.financing import Event, Phase
-from xlprod.core.cells import EXCEL_EPOCH, cell_text, excel_date
+from xlprod.core.cells import cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO
@@ -119,12 +119,9 @@ class Cells:
         value = self.raw(i, header)
         if value in (None, ""):
             return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        found = typed_date(value)
+        if found is not None:
+            return found
         self.issues.append(error(
             "TRE016", self.where(i, header), f"{what} : « {value} » n'est pas une date.",
             "Saisissez une date (par exemple 04/05/2026) ; tant que la cellule est refusée, xlprod ne met pas à jour la "

@@ -18,6 +18,7 @@ from xlprod.core.money import ZERO, format_eur, format_percent, french_number, t
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.registry import Report
+from xlprod.kinds.tables import input_table
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.checks import check_interest_against_devis, validate_cash_plan
 from xlprod.kinds.tresorerie.compute import (
@@ -107,12 +108,7 @@ class TresoSummary:
 
 
 def _table(book: WorkbookPort, name: str, sheet: str) -> RawTable:
-    table = book.table(name)
-    if table is None:
-        raise WorkbookError(Location(book=book.book_name, sheet=sheet), f"tableau Excel « {name} » introuvable",
-                            "Rétablissez le tableau (annulez sa suppression), ou repartez d'un modèle : "
-                            "xlprod new tresorerie.")
-    return table
+    return input_table(book, name, sheet, L.KIND)
 
 
 def _parameter(book: WorkbookPort, name: str) -> object:
