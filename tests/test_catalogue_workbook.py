@@ -512,3 +512,13 @@ def test_a_computed_cell_typed_over_gets_its_formula_back_and_says_so(copy):
     report = recalc(copy)
     assert codes_at(report)["CAT075"] == [f"Recettes!{openpyxl.utils.get_column_letter(col)}5"]
     assert openpyxl.load_workbook(copy)[L.SHEET_RECETTES].cell(row=5, column=col).value.startswith("=ROUND(")
+
+
+def test_avails_for_several_media_are_free_only_when_free_for_each(copy, capsys):
+    book = XlsxFile(copy, for_writing=False)
+    both = {a.work: a for a in query_avails(book, "BE", "SVOD, TVOD", dt.date(2027, 3, 1), dt.date(2027, 5, 31))[0].avails}
+    svod = {a.work: a for a in query_avails(book, "BE", "SVOD", dt.date(2027, 3, 1), dt.date(2027, 5, 31))[0].avails}
+    tvod = {a.work: a for a in query_avails(book, "BE", "TVOD", dt.date(2027, 3, 1), dt.date(2027, 5, 31))[0].avails}
+    assert all(both[w].free == (svod[w].free and tvod[w].free) for w in both)
+    blocked = next(w for w in both if not svod[w].free)
+    assert both[blocked].reason.startswith("SVOD : ") and both[blocked].blocking_rows == svod[blocked].blocking_rows

@@ -39,6 +39,7 @@ from xlprod.kinds.catalogue.rights import (
     chronology_window,
     conflicts,
     describe_territories,
+    media_set,
 )
 from xlprod.kinds.catalogue.works import Fix, Work, check_works, propose_fixes
 from xlprod.kinds.registry import Report
@@ -55,7 +56,7 @@ MAX_AVAILS_LISTED = 5_000  # rows of the Disponibilités sheet; the count and --
 @dataclass(frozen=True)
 class AvailsAnswer:
     territory: str
-    media: Media
+    media: tuple[Media, ...]
     start: dt.date
     end: dt.date
     avails: list[Avail]
@@ -63,11 +64,15 @@ class AvailsAnswer:
     codes: frozenset[str] = frozenset()
 
     @property
+    def media_label(self) -> str:
+        return ", ".join(m.label for m in self.media)
+
+    @property
     def free(self) -> list[Avail]:
         return [a for a in self.avails if a.free]
 
     def render(self, limit: int = 10) -> str:
-        head = (f"Disponibilités {self.media.label} — {self.territory} du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y} : "
+        head = (f"Disponibilités {self.media_label} — {self.territory} du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y} : "
                 f"{len(self.free)} œuvre(s) disponible(s) sur {len(self.avails)}")
         lines = [head]
         shown = [a for a in self.avails if a.free][:limit] + [a for a in self.avails if not a.free][:limit]
@@ -80,7 +85,7 @@ class AvailsAnswer:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
-        return {"territory": self.territory, "media": self.media.value, "from": self.start.isoformat(),
+        return {"territory": self.territory, "media": [m.value for m in self.media], "from": self.start.isoformat(),
                 "to": self.end.isoformat(), "free": len(self.free), "works": len(self.avails),
                 "avails": [{"work": a.work, "title": self.titles.get(a.work, ""), "free": a.free, "reason": a.reason,
                             "blocking_rows": list(a.blocking_rows)} for a in self.avails]}
@@ -299,24 +304,35 @@ def corrections(cat: Catalogue, book: str) -> list[Fix]:
 
 def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.date, end: dt.date,
                   where: Location | None = None, exclusive: bool = False) -> AvailsAnswer:
-    """The availability of every work of the catalogue; ``ValueError`` (French) on a query it cannot read."""
-    media = Media.from_text(media_text)
-    if media is None:
-        raise ValueError(f"Média inconnu : « {media_text} » ({', '.join(m.label for m in Media)}).")
+    """The availability of every work of the catalogue for one media or several (« SVOD, TVOD »: free
+    only when free for each); ``ValueError`` (French) on a query it cannot read."""
+    media = tuple(m for m in Media if m in media_set(media_text))
     codes = cat.places.expand(territory)  # a territory it cannot read is said before any work is looked at
     index = AvailsIndex(cat.rights)
     ids = list(dict.fromkeys(w.id for w in cat.works if w.id))
-    found = index.query(territory, media, start, end, ids, exclusive=exclusive, data=cat.places)
-    if codes & CHRONOLOGY_TERRITORIES and (months := chronology_window(media)) is not None:
-        released = {w.id: w.release_fr for w in cat.works if w.id and w.release_fr is not None}
-        for i, a in enumerate(found):
-            release = released.get(a.work)
-            if a.free and release is not None and start < (opens := add_months(release, months)):
-                found[i] = replace(a, free=False, reason=(
-                    f"chronologie des médias : {media.label} en France à {months} mois de la sortie du "
-                    f"{release:%d/%m/%Y}, pas avant le {opens:%d/%m/%Y} (une plateforme signataire peut avoir sa "
-                    "propre fenêtre)"))
-    return AvailsAnswer(territory, media, start, end, found, titles_of(cat), codes)
+    released = {w.id: w.release_fr for w in cat.works if w.id and w.release_fr is not None}
+    per_media = []
+    for m in media:
+        found = index.query(territory, m, start, end, ids, exclusive=exclusive, data=cat.places)
+        if codes & CHRONOLOGY_TERRITORIES and (months := chronology_window(m)) is not None:
+            for i, a in enumerate(found):
+                release = released.get(a.work)
+                if a.free and release is not None and start < (opens := add_months(release, months)):
+                    found[i] = replace(a, free=False, reason=(
+                        f"chronologie des médias : {m.label} en France à {months} mois de la sortie du "
+                        f"{release:%d/%m/%Y}, pas avant le {opens:%d/%m/%Y} (une plateforme signataire peut avoir sa "
+                        "propre fenêtre)"))
+        per_media.append(found)
+    answers = per_media[0]
+    if len(media) > 1:
+        answers = []
+        for k, first in enumerate(per_media[0]):
+            each = [found[k] for found in per_media]
+            blocked = [(m, a) for m, a in zip(media, each, strict=True) if not a.free]
+            answers.append(replace(first, free=not blocked, reason=" ; ".join(
+                f"{m.label} : {a.reason}" for m, a in (blocked or list(zip(media, each, strict=True))[:1])),
+                blocking_rows=tuple(sorted({r for _, a in blocked for r in a.blocking_rows}))))
+    return AvailsAnswer(territory, media, start, end, answers, titles_of(cat), codes)
 
 
 def statements_for(cat: Catalogue, period: str, caps: CommissionCaps) -> list[Statement]:
@@ -488,7 +504,7 @@ def _plan_avails(plan: WritePlan, answer: AvailsAnswer | None, problem: str) -> 
                                               "(territoire, média, du, au) puis « Recalculer »."))
         return
     patch.set(L.D_QUERY_ROW, 1, CellWrite(
-        f"{answer.media.label} — {answer.territory} ({describe_territories(answer.codes)}) — du {answer.start:%d/%m/%Y} "
+        f"{answer.media_label} — {answer.territory} ({describe_territories(answer.codes)}) — du {answer.start:%d/%m/%Y} "
         f"au {answer.end:%d/%m/%Y} : {len(answer.free)} œuvre(s) disponible(s) sur {len(answer.avails)}"))
     for col, head in enumerate(L.D_HEADERS, start=1):
         patch.set(L.D_HEADER_ROW, col, CellWrite(head))
