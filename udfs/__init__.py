@@ -24,12 +24,20 @@ import xlwings as xw
 
 from xlprod.cnc.payroll import PayrollCategory, lookup_category
 from xlprod.core.cells import typed_date
+from xlprod.core.dates import add_months
 from xlprod.core.money import ONE, ZERO, french_number, from_excel, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.catalogue.layout import DROITS_HEADERS
-from xlprod.kinds.catalogue.reader import rights_from_grid
-from xlprod.kinds.catalogue.rights import AvailsIndex, Media, Territories, territories
+from xlprod.kinds.catalogue.reader import release_date, rights_from_grid
+from xlprod.kinds.catalogue.rights import (
+    CHRONOLOGY_TERRITORIES,
+    AvailsIndex,
+    Media,
+    Territories,
+    chronology_window,
+    territories,
+)
 from xlprod.kinds.catalogue.works import parse_date
 from xlprod.kinds.devis.compute import employer_charges, france_share, rollup_by_chapter
 from xlprod.kinds.devis.layout import PARAM_COLUMNS
@@ -278,9 +286,11 @@ def _index(lignes: tuple[tuple[Any, ...], ...], groupes: tuple[tuple[Any, ...], 
 @xw.arg("droits", ndim=2, err_to_str=True, doc="Le tableau des droits avec ses en-têtes : Droits[#Tout].")
 @xw.arg("territoires", ndim=2, err_to_str=True,
         doc="Facultatif : les groupes du catalogue avec leurs en-têtes, Territoires[#Tout].")
+@xw.arg("oeuvres", ndim=2, err_to_str=True,
+        doc="Facultatif : les œuvres avec leurs en-têtes, Oeuvres[#Tout] : la sortie en France, pour la chronologie.")
 @_en_cellule
 def XLPROD_DISPONIBLE(oeuvre: Valeur, territoire: Valeur, media: Valeur, debut: Valeur, fin: Valeur,
-                      droits: Plage, territoires: Valeur = None) -> Valeur:
+                      droits: Plage, territoires: Valeur = None, oeuvres: Valeur = None) -> Valeur:
     """« oui » si l'œuvre est libre pour ce territoire, ce média et cette période, sinon « non : » et la raison
     (la cession qui bloque, ou les droits non acquis)."""
     for valeur, quoi in ((oeuvre, "œuvre"), (territoire, "territoire"), (media, "média")):
@@ -305,7 +315,29 @@ def XLPROD_DISPONIBLE(oeuvre: Valeur, territoire: Valeur, media: Valeur, debut: 
     index, places, illisibles = _index(lignes, groupes)
     try:
         reponse = index.query(str(territoire or ""), support, d1, d2, [cle], data=places)[0]
+        codes = places.expand(str(territoire or ""))
     except ValueError as exc:
         raise ErreurXlprod(str(exc)) from None
     alerte = f" (attention : {illisibles} ligne(s) de droits illisibles)" if illisibles else ""
+    mois = chronology_window(support) if codes & CHRONOLOGY_TERRITORIES else None
+    if reponse.free and mois is not None:
+        if oeuvres is None:
+            alerte += " (chronologie des médias non vérifiée : passez aussi Oeuvres[#Tout])"
+        elif (sortie := _sortie(cle, _grille(oeuvres))) is not None and d1 < (ouvre := add_months(sortie, mois)):
+            return (f"non : chronologie des médias : {support.label} en France à {mois} mois de la sortie du "
+                    f"{sortie:%d/%m/%Y}, pas avant le {ouvre:%d/%m/%Y}") + alerte
     return ("oui" if reponse.free else f"non : {reponse.reason}") + alerte
+
+
+def _sortie(cle: str, lignes: list[list[Any]]) -> dt.date | None:
+    """La date de sortie en France de l'œuvre ``cle`` dans Oeuvres[#Tout]."""
+    entetes = [str(c).strip() for c in lignes[0]] if lignes else []
+    if "Identifiant" not in entetes or "Sortie France" not in entetes:
+        raise ErreurXlprod("tableau des œuvres sans sa ligne d'en-têtes (passez Oeuvres[#Tout])")
+    i, j = entetes.index("Identifiant"), entetes.index("Sortie France")
+    for ligne in lignes[1:]:
+        ident = ligne[i]
+        texte = str(int(ident)) if isinstance(ident, float) and ident.is_integer() else str(ident or "").strip()
+        if fold(texte) == fold(cle):
+            return release_date(ligne[j])
+    return None

@@ -62,7 +62,7 @@ def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
         col = works.first_col + works.headers.index(fix.column)
         where = fix.location(book.book_name)
         if (fix.row, col) in formulas:
-            changes.append(f"{where} : formule laissée telle quelle (proposition « {fix.new} »)")
+            changes.append(f"{where} : formule laissée telle quelle (proposition « {_said(fix.new)} »)")
             continue
         dated = isinstance(fix.new, dt.date)  # shown as a date, whatever the cell's format was
         plan.sheet(works.sheet).set(fix.row, col, CellWrite(_cell_value(fix.new), style=COLUMN_STYLE if dated else None))

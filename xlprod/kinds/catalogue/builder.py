@@ -158,8 +158,8 @@ def build_catalogue(path: str | Path, inputs: CatalogueInputs, buttons: Sequence
     rstyles.update({"Œuvre": "input_text", "Période": "input_text"})
     _table(wb, re_, fmt, L.TABLE_RECETTES, L.RECETTES_HEADERS, inputs.receipts, rstyles,
            {c.header: c.width for c in L.RECETTES_COLUMNS}, {c.header: c.formula for c in L.RECETTES_COLUMNS if c.formula})
-    lists = f"={quote_sheet(L.SHEET_PARAMETRES)}!${column_letter(L.LISTS_COL)}${L.HEADER_ROW + 1}:" \
-            f"${column_letter(L.LISTS_COL)}${L.HEADER_ROW + len(L.EXPLOITATION_LABELS)}"
+    lists = "=" + L.exploitations_range()
+    wb.define_name(L.EXPLOITATIONS_NAME, lists)
     col = L.RECETTES_HEADERS.index("Exploitation")
     re_.data_validation(L.HEADER_ROW, col, MAX_ROWS, col, {"validate": "list", "source": lists, "error_type": "warning"})
     for header in ("Préachat finançant", "Petite vente TV"):

@@ -41,6 +41,7 @@ TABLE_DROITS = "Droits"
 DROITS_HEADERS = RIGHT_HEADERS  # Œuvre, Partenaire, Sens, Territoires, Médias, Début, Fin, Exclusif, ...
 
 TABLE_RECETTES = "Recettes"
+EXPLOITATIONS_NAME = "CATALOGUE_EXPLOITATIONS"  # the protocol's modes, listed on Paramètres (LISTS_COL)
 
 
 def _r(header: str) -> str:
@@ -92,9 +93,10 @@ RECETTES_COLUMNS = (
     Column("Petite vente TV", "small_tv_sale", 10, "list"),
     Column("Plafond commission", "cap", 15, "computed", cap_formula()),
     Column("Dépassement", "over_cap", 13, "computed", f"MAX(0,N({_r('Commission')})-N({_r('Plafond commission')}))"),
-    Column("RNPP", "rnpp", 15, "computed",  # the commission at most its cap (receipts.rnpp)
+    Column("RNPP", "rnpp", 15, "computed",  # the commission at most its cap (receipts.rnpp); blank: no known exploitation
+           f'IF(ISNUMBER(MATCH({_r("Exploitation")},{EXPLOITATIONS_NAME},0)),'
            f"ROUND(N({_r('Recettes brutes')})-MIN(N({_r('Commission')}),N({_r('Plafond commission')}))"
-           f"-N({_r('Frais')})-N({_r('MG récupéré')}),2)"),
+           f'-N({_r("Frais")})-N({_r("MG récupéré")}),2),"")'),
 )
 RECETTES_HEADERS = tuple(c.header for c in RECETTES_COLUMNS)
 RECETTES_INPUT = tuple(c.header for c in RECETTES_COLUMNS if not c.formula)
@@ -193,3 +195,11 @@ R_HEADERS = ("Œuvre", "Titre", "Part", "Recettes brutes", "Commissions", "Commi
              "MG distributeur", "RNPP", "Part de l'ayant droit", "MG", "MG récupéré avant", "MG récupéré", "MG restant",
              "Solde dû")
 R_COL = {h: i + 1 for i, h in enumerate(R_HEADERS)}
+
+
+def exploitations_range() -> str:
+    """Where the Exploitation labels are listed (Paramètres), for the Recettes list and the RNPP formula."""
+    from xlprod.core.location import column_letter, quote_sheet
+
+    col = column_letter(LISTS_COL)
+    return f"{quote_sheet(SHEET_PARAMETRES)}!${col}${HEADER_ROW + 1}:${col}${HEADER_ROW + len(EXPLOITATION_LABELS)}"

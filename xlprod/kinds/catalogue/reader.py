@@ -73,7 +73,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _specials(table: RawTable, book: str, issues: list[Issue], skipped: str) -> set[int]:
+def special_cells(table: RawTable, book: str, issues: list[Issue], skipped: str) -> set[int]:
     """Cells holding an Excel error or a formula never calculated (a file written by a script):
     each an error at its cell, never read as its formula's text; the indexes of their rows. A
     formula giving "" is a blank."""
@@ -126,7 +126,7 @@ def _cells(table: RawTable, book: str) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def read_works(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
-    _specials(table, book, issues, "lue comme vide")
+    special_cells(table, book, issues, "lue comme vide")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     for i, row in enumerate(table.rows):
@@ -179,7 +179,7 @@ def read_territory_groups(table: RawTable | None, book: str, issues: list[Issue]
 
 
 def read_rights(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
-    unread = _specials(table, book, issues, "la ligne n'est pas lue")
+    unread = special_cells(table, book, issues, "la ligne n'est pas lue")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     for i, row in enumerate(table.rows):
@@ -200,7 +200,7 @@ def read_rights(table: RawTable, book: str, issues: list[Issue], out: Catalogue)
 
 def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
     """Each row as the formulas compute it: blank and unreadable amounts count 0, as N() does."""
-    _specials(table, book, issues, "lue comme vide (0 pour un montant)")
+    special_cells(table, book, issues, "lue comme vide (0 pour un montant)")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     inputs = [index[h] for h in L.RECETTES_INPUT if h in index]
@@ -253,7 +253,8 @@ def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogu
         if exploitation is None:
             issues.append(error("CAT061", where("Exploitation") if "Exploitation" in index else
                                 Location(book=book, sheet=table.sheet, cell=f"A{line}"),
-                                f"Exploitation « {text} » inconnue : plafond de commission compté 0.",
+                                f"Exploitation « {text} » inconnue : ligne sans RNPP, ni dans CATALOGUE_RNPP ni dans les "
+                                "relevés (plafond de commission 0).",
                                 "Choisissez dans la liste : " + ", ".join(L.EXPLOITATION_LABELS) + "."))
         elif text != exploitation.label:
             fix("Exploitation", exploitation.label)
@@ -282,7 +283,7 @@ def _day(value: object) -> dt.date:
 
 
 def read_shares(table: RawTable, book: str, issues: list[Issue], out: Catalogue) -> None:
-    unread = _specials(table, book, issues, "la ligne n'est pas lue")
+    unread = special_cells(table, book, issues, "la ligne n'est pas lue")
     index, letters = _cells(table, book)
     first = table.header_row + 1
     for i, row in enumerate(table.rows):

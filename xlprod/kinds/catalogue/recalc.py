@@ -28,6 +28,7 @@ from xlprod.kinds.catalogue.reader import (
     read_windows,
     read_works,
     release_date,
+    special_cells,
 )
 from xlprod.kinds.catalogue.receipts import CommissionCaps, Statement, commission_cap, statement
 from xlprod.kinds.catalogue.rights import (
@@ -174,6 +175,8 @@ def restore(book: WorkbookPort) -> list[Issue]:
         kind, _ = name_target(names.get(name))
         if kind != "cell" or names.get(name, "").lstrip("=") != target:
             wanted[name] = target
+    if names.get(L.EXPLOITATIONS_NAME, "").lstrip("=") != L.exploitations_range():
+        wanted[L.EXPLOITATIONS_NAME] = L.exploitations_range()
     if names.get(L.STATUS_NAME, "").lstrip("=") != STATUS_TARGET:
         wanted[L.STATUS_NAME] = STATUS_TARGET
     if wanted:
@@ -200,7 +203,9 @@ def read(book: WorkbookPort, issues: list[Issue]) -> tuple[Catalogue, Parameters
         if not missing:
             reader(tables[t], name, issues, cat)
     cat.windows = read_windows(book.table(L.TABLE_FENETRES), name, issues)
-    for found in tables.values():
+    issues += same_works(cat, name)
+    others = [t for t in (book.table(L.TABLE_FENETRES), book.table(L.TABLE_TERRITOIRES)) if t is not None]
+    for found in [*tables.values(), *others]:
         issues += _below(book, found)
     return cat, params, tables
 
@@ -213,6 +218,7 @@ def read_for_avails(book: WorkbookPort, issues: list[Issue]) -> Catalogue:
     issues += _missing(book, works, ("Identifiant", "Titre", "Sortie France")) + _missing(book, rights, L.DROITS_HEADERS[:7])
     require(issues, L.SHEET_OEUVRES, L.SHEET_DROITS)
     cat = Catalogue(places=read_territory_groups(book.table(L.TABLE_TERRITOIRES), name, []))
+    special_cells(works, name, issues, "lue comme vide")  # a release never calculated is said, not taken as none
     i, t, r = (works.headers.index(h) for h in ("Identifiant", "Titre", "Sortie France"))
     for row in works.rows:
         work_id = cell_text(row[i])
@@ -220,7 +226,41 @@ def read_for_avails(book: WorkbookPort, issues: list[Issue]) -> Catalogue:
             release = release_date(row[r])
             cat.works.append(Work(row=0, id=work_id, title=cell_text(row[t]), release_fr=release))
     read_rights(rights, name, issues, cat)
+    issues += _below(book, works) + _below(book, rights)
+    issues += same_works(cat, name)
     return cat
+
+
+def same_works(cat: Catalogue, book: str) -> list[Issue]:
+    """A work typed in Droits, Recettes or Ayants droit as the Œuvres table has it but for case,
+    accents or spaces is that work: the checks and avails compare ids exactly, so it is put back
+    to the Œuvres identifier, and said (CAT072)."""
+    canonical: dict[str, str] = {}
+    for w in cat.works:
+        if w.id:
+            canonical.setdefault(fold(w.id), w.id)
+    out: list[Issue] = []
+    said: set[str] = set()
+
+    def fixed(work: str, where: Location) -> str:
+        found = canonical.get(fold(work))
+        if found is None or found == work:
+            return work
+        if work not in said:
+            said.add(work)
+            out.append(warning("CAT072", where, f"Œuvre « {work} » lue « {found} » (l'identifiant de l'onglet Œuvres).",
+                               f"Écrivez {found} tel quel, comme dans Œuvres."))
+        return found
+
+    cat.rights = [r if (k := fixed(r.work, r.location(book))) == r.work else replace(r, work=k) for r in cat.rights]
+    for rr in cat.receipts:
+        if rr.receipt is not None:
+            k = fixed(rr.receipt.work, Location(book=book, sheet=L.SHEET_RECETTES, cell=f"A{rr.row}"))
+            if k != rr.receipt.work:
+                rr.receipt = replace(rr.receipt, work=k)
+    cat.shares = [s if (k := fixed(s.work, Location(book=book, sheet=L.SHEET_AYANTS))) == s.work else replace(s, work=k)
+                  for s in cat.shares]
+    return out
 
 
 def require(issues: list[Issue], *sheets: str) -> None:
@@ -464,7 +504,7 @@ def _receipt_columns(cat: Catalogue, caps: CommissionCaps, issues: list[Issue], 
         net = round_cents(r.gross - min(r.commission, cap) - r.costs - r.mg_recouped)  # receipts.rnpp
         out["Plafond commission"].append(to_excel(cap))
         out["Dépassement"].append(to_excel(over))
-        out["RNPP"].append(to_excel(net))
+        out["RNPP"].append(to_excel(net) if r.receipt is not None else "")  # no known exploitation: no RNPP
         if over > 0 and r.receipt is not None:
             issues.append(warning("CAT062", Location(book=book, sheet=L.SHEET_RECETTES,
                                                      cell=f"{column_letter(1 + L.RECETTES_HEADERS.index('Commission'))}"
