@@ -575,3 +575,26 @@ def test_a_work_typed_in_another_case_is_the_same_work(tmp_path):
     answer, _ = query_avails(XlsxFile(path, for_writing=False), "FR", "TV payante", dt.date(2027, 2, 1),
                              dt.date(2027, 2, 28))
     assert not answer.avails[0].free
+
+
+def test_distributors_statements_and_holders_shares_import_once(tmp_path, capsys):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}], parameters={"periode": "2026-T1"})
+    receipts = tmp_path / "releve-distributeur.csv"
+    receipts.write_bytes(
+        "\ufeffŒuvre;Période;Exploitation;Territoire;Recettes brutes;Commission;Frais\r\n"
+        "A1;2026-T1;Salles;FR;100 000,00;25 000,00;5 000\r\n"
+        "A1;2026-T1;SVOD;FR;150000;40000;0\r\n"
+        "A1;2026-T1;Cirque;FR;1000;0;0\r\n".encode())
+    shares = tmp_path / "ayants.csv"
+    shares.write_text("Ayant droit;Œuvre;Part;Minimum garanti\nCoprod SA;A1;30 %;30000\n", encoding="utf-8")
+    assert main(["import", str(path), str(receipts)]) == 1  # « Cirque »: refused at its line, the others taken
+    out = capsys.readouterr().out
+    assert "3 ligne(s) de recettes lue(s), 2 ajoutée(s)" in out and "releve-distributeur.csv:4" in out
+    main(["import", str(path), str(shares)])
+    main(["import", str(path), str(receipts)])
+    assert "0 ajoutée(s), 2 déjà présente(s)" in capsys.readouterr().out
+    report = recalc(path)
+    (s,) = report.summary.statements
+    # 100 000 − 25 000 − 5 000 + 150 000 − 40 000 (the VOD cap: 30 % of 100 000 + 20 % of 50 000) = 180 000
+    assert (s.rnpp, s.holder_share, s.mg_recouped, s.balance) == (Decimal(180_000), Decimal(54_000), Decimal(30_000),
+                                                                  Decimal(24_000))

@@ -89,6 +89,12 @@ RIGHT_HEADERS: tuple[str, ...] = tuple(header for header, _field in RIGHT_COLUMN
 WORK_REQUIRED = ("Identifiant", "Titre")
 RIGHT_REQUIRED = ("Œuvre", "Sens", "Territoires", "Médias", "Début", "Fin")
 
+RECEIPT_HEADERS = ("Œuvre", "Période", "Exploitation", "Territoire", "Recettes brutes", "Commission", "Frais",
+                   "MG récupéré", "Préachat finançant", "Petite vente TV")  # the Recettes table's input columns
+RECEIPT_REQUIRED = ("Œuvre", "Période", "Exploitation", "Recettes brutes")
+SHARE_HEADERS = ("Ayant droit", "Œuvre", "Part", "Minimum garanti")
+SHARE_REQUIRED = ("Ayant droit", "Œuvre", "Part")
+
 SCHEMA: dict[str, dict[str, Any]] = {
     "works": {
         "columns": list(WORK_HEADERS),
@@ -105,6 +111,18 @@ SCHEMA: dict[str, dict[str, Any]] = {
                   "Début": "date AAAA-MM-JJ", "Fin": "date AAAA-MM-JJ (incluse)", "Exclusif": "oui / non",
                   "Fin de holdback": "date AAAA-MM-JJ", "Minimum garanti": "nombre décimal",
                   "Commission": "nombre décimal (0,15 ou 15 %)"},
+    },
+    "receipts": {
+        "columns": list(RECEIPT_HEADERS),
+        "required": list(RECEIPT_REQUIRED),
+        "types": {"Période": "texte (2026-T3)", "Exploitation": "un mode du protocole de 2010 (Salles, SVOD, TV…)",
+                  "Recettes brutes": "nombre décimal, hors TVA", "Commission": "nombre décimal", "Frais": "nombre décimal",
+                  "MG récupéré": "nombre décimal", "Préachat finançant": "oui / non", "Petite vente TV": "oui / non"},
+    },
+    "shares": {
+        "columns": list(SHARE_HEADERS),
+        "required": list(SHARE_REQUIRED),
+        "types": {"Part": "0,25 ou 25 %", "Minimum garanti": "nombre décimal"},
     },
     "csv": {"encoding": "UTF-8 avec BOM", "separator": ";", "decimal": ",", "date": "AAAA-MM-JJ",
             "formula_guard": "apostrophe devant = + - @ tabulation retour chariot"},
@@ -511,3 +529,59 @@ def import_rights_json(data: bytes, name: str) -> tuple[list[Right], list[Issue]
 __all__ = ["RIGHT_COLUMNS", "RIGHT_HEADERS", "SCHEMA", "WORK_HEADERS", "ExchangedRight", "Media", "export_csv",
            "export_json", "import_rights_csv", "import_rights_json", "import_works_csv", "import_works_json", "neutralise",
            "rights_rows", "works_rows"]
+
+
+def read_receipt(row: RowReader, line: int) -> dict[str, object] | None:
+    """A distributor's statement line, as the Recettes table takes it: the exploitation by the
+    protocol's label, amounts as numbers, oui / non."""
+    from xlprod.kinds.catalogue.receipts import Exploitation
+
+    work, period, typed = row.required("Œuvre"), row.required("Période"), row.required("Exploitation")
+    exploitation = Exploitation.from_text(typed) if typed else None
+    if typed and exploitation is None:
+        row.fail("CAT048", f"Exploitation « {typed} » inconnue", "Écrivez un mode du protocole : Salles, Salles avec MG, "
+                 "VOD / SVOD, Télévision, Étranger, Vidéo, Non commercial, Autres", "Exploitation")
+    gross = row.number("Recettes brutes")
+    if gross is None and not row.failed:
+        row.fail("CAT040", "« Recettes brutes » vide", "« Recettes brutes » est obligatoire", "Recettes brutes")
+    amounts = {h: row.number(h) for h in ("Commission", "Frais", "MG récupéré")}
+    flags = {h: row.boolean(h) for h in ("Préachat finançant", "Petite vente TV")}
+    if row.failed or exploitation is None:
+        return None
+    return {"Œuvre": work, "Période": period, "Exploitation": exploitation.label, "Territoire": row.text("Territoire"),
+            "Recettes brutes": gross, **{h: v if v is not None else Decimal(0) for h, v in amounts.items()},
+            **{h: "oui" if v else "non" for h, v in flags.items()}}
+
+
+def read_share(row: RowReader, line: int) -> dict[str, object] | None:
+    """A rights holder's share of a work's RNPP, and the MG paid to them."""
+    holder, work, typed = row.required("Ayant droit"), row.required("Œuvre"), row.required("Part")
+    share: Decimal | None = None
+    if typed:
+        percent = typed.endswith("%")
+        parsed = parse_number(typed.rstrip("%").strip())
+        share = parsed.value / 100 if parsed.value is not None and (percent or parsed.value > 1) else parsed.value
+        if share is None or not 0 <= share <= 1:
+            row.fail("CAT042", f"Part « {typed} » : un pourcentage de 0 à 100 %", "Écrivez 25 % ou 0,25", "Part")
+    mg = row.number("Minimum garanti")
+    if row.failed or share is None:
+        return None
+    return {"Ayant droit": holder, "Œuvre": work, "Part": share, "Minimum garanti": mg if mg is not None else Decimal(0)}
+
+
+def import_receipts(data: bytes, name: str) -> tuple[list[dict[str, object]], list[Issue]]:
+    """Receipts from CSV or JSON (by content), one record per Recettes row."""
+    if _is_json(data, name):
+        return _read_json(data, name, RECEIPT_HEADERS, RECEIPT_REQUIRED, read_receipt)
+    return _read_csv(data, name, RECEIPT_HEADERS, RECEIPT_REQUIRED, read_receipt)
+
+
+def import_shares(data: bytes, name: str) -> tuple[list[dict[str, object]], list[Issue]]:
+    """Rights holders' shares from CSV or JSON (by content), one record per Ayants droit row."""
+    if _is_json(data, name):
+        return _read_json(data, name, SHARE_HEADERS, SHARE_REQUIRED, read_share)
+    return _read_csv(data, name, SHARE_HEADERS, SHARE_REQUIRED, read_share)
+
+
+def _is_json(data: bytes, name: str) -> bool:
+    return name.lower().endswith(".json") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")

@@ -44,7 +44,7 @@ from xlprod.kinds.catalogue.rights import (
 )
 from xlprod.kinds.catalogue.works import Fix, Work, check_works, propose_fixes
 from xlprod.kinds.registry import Report
-from xlprod.kinds.tables import input_table
+from xlprod.kinds.tables import input_table, parameter_targets
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
@@ -162,13 +162,8 @@ def restore(book: WorkbookPort) -> list[Issue]:
     names = book.defined_names()
     wanted: dict[str, str] = {}
     if params is not None and "Clé" in params.headers and "Valeur" in params.headers:
-        keys = [cell_text(r[params.headers.index("Clé")]) for r in params.rows]
-        col = column_letter(params.first_col + params.headers.index("Valeur"))
-        for key, name, *_ in L.PARAMETERS:
-            if key in keys:
-                target = f"{quote_sheet(params.sheet)}!${col}${params.header_row + 1 + keys.index(key)}"
-                if names.get(name, "").lstrip("=") != target:
-                    wanted[name] = target
+        wanted |= {name: target for name, target in parameter_targets(params, L.PARAMETERS).items()
+                   if names.get(name, "").lstrip("=") != target}
     sheet = quote_sheet(L.SHEET_SYNTHESE)
     for name, row in L.SUMMARY_ROWS.items():
         target = f"{sheet}!${column_letter(L.SUMMARY_COL)}${row}"

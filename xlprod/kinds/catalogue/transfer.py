@@ -12,15 +12,20 @@ from pathlib import Path
 from xlprod.core.cells import cell_text, excel_date
 from xlprod.core.issues import Issue
 from xlprod.core.location import Location
+from xlprod.core.money import ZERO, from_double, round_cents
 from xlprod.core.text import fold
 from xlprod.kinds.catalogue import layout as L
 from xlprod.kinds.catalogue.exchange import (
+    RECEIPT_HEADERS,
     RIGHT_HEADERS,
+    SHARE_HEADERS,
     WORK_HEADERS,
     export_csv,
     export_json,
+    import_receipts,
     import_rights_csv,
     import_rights_json,
+    import_shares,
     import_works_csv,
     import_works_json,
     rights_rows,
@@ -31,7 +36,7 @@ from xlprod.kinds.catalogue.rights import Right
 from xlprod.kinds.catalogue.works import Work
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.files import atomic_write_bytes
-from xlprod.workbook.port import WorkbookPort
+from xlprod.workbook.port import RawTable, WorkbookPort
 
 FORMATS = ("csv", "json", "avails")
 
@@ -99,8 +104,79 @@ def parse(data: bytes, name: str) -> tuple[str, list[Work], list[Right], list[Is
     return "droits", [], found_rights, issues
 
 
+def _record_key(record: dict[str, object], headers: tuple[str, ...]) -> tuple[object, ...]:
+    """A receipt or a share as it means: names without case or accents, amounts to the cent."""
+    out: list[object] = []
+    for h in headers:
+        value = record.get(h)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            out.append(round_cents(from_double(float(value)) if isinstance(value, float) else Decimal(value)))
+        elif value in (None, ""):
+            out.append(ZERO if h not in ("Œuvre", "Période", "Territoire", "Ayant droit", "Exploitation") else "")
+        else:
+            out.append(fold(cell_text(value)))
+    return tuple(out)
+
+
+def _import_records(book: WorkbookPort, data: bytes, name: str) -> Imported | None:
+    """Receipts (distributors' statements) or rights holders' shares, when the file holds them."""
+    text = data[:4000].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text[:1] in ("[", "{"):  # JSON: the keys, quoted
+        head = " ".join(f'"{k}"' for k in ("Ayant droit", "Exploitation", "Recettes brutes") if f'"{k}"' in text)
+        head = head.replace('"', "")
+    else:  # CSV: the header line only, never a value that happens to say « Exploitation »
+        head = text.splitlines()[0] if text else ""
+    headers: tuple[str, ...]
+    key_headers: tuple[str, ...]
+    if "Ayant droit" in head:
+        table_name, what, headers, key_headers = L.TABLE_AYANTS, "ayants droit", SHARE_HEADERS, SHARE_HEADERS[:2]
+        records, issues = import_shares(data, name)
+    elif "Exploitation" in head or "Recettes brutes" in head:
+        table_name, what, headers, key_headers = L.TABLE_RECETTES, "recettes", RECEIPT_HEADERS, RECEIPT_HEADERS[:8]
+        records, issues = import_receipts(data, name)
+    else:
+        return None
+    refused = len({i.location.book for i in issues if i.severity.value == "erreur"})  # one location per line
+    done = Imported(name, what, read=len(records) + refused, issues=issues)
+    table = book.table(table_name)
+    if table is None:
+        raise WorkbookError(Location(book=book.book_name), f"tableau Excel « {table_name} » introuvable",
+                            "Rétablissez le tableau, ou repartez d'un modèle : xlprod new catalogue.")
+    columns = [str(h).strip() for h in table.headers]
+    missing = [h for h in headers if h not in columns]
+    if missing:
+        raise WorkbookError(Location(book=book.book_name, sheet=table.sheet), f"colonne(s) {', '.join(missing)} absente(s) "
+                            f"du tableau {table.name}", "Rétablissez les en-têtes du tableau, puis relancez.")
+    known = {_record_key(dict(zip(columns, row, strict=False)), key_headers) for row in table.rows}
+    computed = {c.header for c in L.RECETTES_COLUMNS if c.formula}
+    new_rows = []
+    for record in records:
+        key = _record_key(record, key_headers)
+        if key in known:
+            done.present += 1
+            continue
+        known.add(key)
+        new_rows.append([None if h in computed else _cell(record.get(h)) for h in columns])
+    _append(book, table, new_rows)
+    done.added = len(new_rows)
+    return done
+
+
+def _append(book: WorkbookPort, table: RawTable, rows: list[list[object]]) -> None:
+    if rows and book.add_table_rows(table, rows) is None:
+        raise WorkbookError(Location(book=book.book_name, sheet=table.sheet),
+                            f"le tableau {table.name} ne peut pas s'agrandir : des cellules sont remplies sous lui, ou "
+                            "il a une ligne de total", "Déplacez ce qui est sous le tableau, ou retirez sa ligne de total.")
+
+
 def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:
-    """Append the works or rights of a file to the workbook's tables; what is already there is skipped."""
+    """Append the works, rights, receipts or shares of a file to the workbook's tables; what is
+    already there is skipped."""
+    lower = name.lower()
+    if not (lower.endswith((".xlsx", ".xml")) or data[:2] == b"PK" or data.lstrip()[:1] == b"<"):
+        found = _import_records(book, data, name)
+        if found is not None:
+            return found
     what, works, rights, issues = parse(data, name)
     done = Imported(name, what, read=len(works) + len(rights), issues=issues)
     table_name = L.TABLE_OEUVRES if works else L.TABLE_DROITS
@@ -129,10 +205,7 @@ def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:
             continue
         known.add(key)
         new_rows.append([_cell(record.get(h)) if h in record else None for h in headers])
-    if new_rows and book.add_table_rows(table, new_rows) is None:
-        raise WorkbookError(Location(book=book.book_name, sheet=table.sheet),
-                            f"le tableau {table.name} ne peut pas s'agrandir : des cellules sont remplies sous lui, ou "
-                            "il a une ligne de total", "Déplacez ce qui est sous le tableau, ou retirez sa ligne de total.")
+    _append(book, table, new_rows)
     done.added = len(new_rows)
     return done
 

@@ -5,11 +5,11 @@ compares them, and the formulas a user put in input cells (never replaced)."""
 
 from __future__ import annotations
 
-from xlprod.core.cells import cell_text
 from xlprod.core.issues import Issue, error, warning
-from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
+from xlprod.core.location import Location, column_letter, split_cell
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.devis.layout import eligible_codes_constant
+from xlprod.kinds.tables import parameter_targets
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls_frame
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan, name_target
@@ -46,16 +46,14 @@ def restore_names(book: WorkbookPort) -> list[Issue]:
                       "Tableau ParametresDepenses introuvable (feuille Paramètres supprimée ?) : les formules du suivi "
                       "n'ont plus leurs seuils ni leur version ; le suivi n'est pas mis à jour.",
                       "Annulez la suppression, ou repartez d'un modèle (xlprod new depenses) et recopiez-y vos tables.")]
-    keys = [cell_text(r[params.headers.index("Clé")]) for r in params.rows]
-    col = column_letter(params.first_col + params.headers.index("Valeur"))
-    sheet = quote_sheet(params.sheet)
+    targets = parameter_targets(params, L.PARAMETERS)
     for key, name, label, *_ in L.PARAMETERS:
-        if key not in keys:
+        if name not in targets:
             out.append(error("DEP019", Location(book=book.book_name, sheet=params.sheet),
                              f"Paramètre « {label} » (clé {key}) absent du tableau ParametresDepenses : le suivi n'est "
                              "pas mis à jour.", f"Ajoutez au tableau une ligne de clé {key}, ou annulez sa suppression."))
             continue
-        target = f"{sheet}!${col}${params.header_row + 1 + keys.index(key)}"
+        target = targets[name]
         kind, _ = name_target(names.get(name))
         if kind != "cell" or names.get(name, "").lstrip("=") != target:
             wanted[name] = target
