@@ -60,8 +60,7 @@ from xlprod.kinds.catalogue.rights import (
     describe_media,
     describe_territories,
     expand,
-    read_media,
-    read_territories,
+    media_set,
     territories,
 )
 from xlprod.kinds.catalogue.works import WORK_COLUMNS, Work, parse_date, parse_running_time
@@ -394,12 +393,19 @@ def read_right(row: RowReader, line: int, data: Territories | None = None) -> Ex
     if sens and direction is None:
         row.fail("CAT044", f"Sens « {sens} » inconnu", "Écrivez acquis ou cédé", "Sens")
     territory_text, media_text = row.required("Territoires"), row.required("Médias")
-    places, found = (read_territories(territory_text, row.cells_at.get("Territoires", row.where), data)
-                     if territory_text else (frozenset(), []))
-    media, found_media = read_media(media_text, row.cells_at.get("Médias", row.where)) if media_text else (frozenset(), [])
-    for issue in (*found, *found_media):
-        row.issues.append(issue.model_copy(update={"hint": (issue.hint + " La ligne n'est pas lue.").strip()}))
-        row.failed = True
+    places: frozenset[str] = frozenset()
+    media: frozenset[Media] = frozenset()
+    if territory_text:  # read_territories' and read_media's rules, the cell located only when it is wrong
+        try:
+            places = data.expand(territory_text) if data is not None else expand(territory_text)
+        except ValueError as exc:
+            row.fail("CAT008", str(exc).rstrip("."), "Les groupes se définissent dans l'onglet Territoires du catalogue "
+                     "(ou territoires.json pour les échanges)", "Territoires")
+    if media_text:
+        try:
+            media = media_set(media_text)
+        except ValueError as exc:
+            row.fail("CAT009", str(exc).rstrip("."), "Écrivez les médias séparés par des virgules", "Médias")
     start, end = row.date("Début", required=True), row.date("Fin", required=True)
     exclusive = row.boolean("Exclusif")
     holdback = row.date("Fin de holdback")

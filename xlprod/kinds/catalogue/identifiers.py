@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 HEX = frozenset("0123456789ABCDEF")
@@ -84,6 +85,7 @@ def _non_hex(text: str) -> str:
     return ", ".join(dict.fromkeys(ch for ch in text if ch not in HEX))
 
 
+@lru_cache(maxsize=1 << 18)  # checked, then normalised: read once per identifier
 def check_isan(text: str) -> IdCheck:
     """Read an ISAN (ISO 15706): short form (root, episode, check 1: 17 characters) or full form
     (plus version and check 2: 26 characters), with or without ``ISAN``/``URN:ISAN:``, hyphens, spaces."""
@@ -131,6 +133,7 @@ def check_isan(text: str) -> IdCheck:
                    f"le caractère de contrôle 2 devrait être {want2} : {right} — ou la version comporte une faute de frappe")
 
 
+@lru_cache(maxsize=1 << 18)  # checked, then normalised: read once per identifier
 def check_eidr(text: str) -> IdCheck:
     """Read an EIDR content ID, ``10.5240/XXXX-XXXX-XXXX-XXXX-XXXX-C``: five groups of 4 hex, then a
     base-36 check over the 20 hex characters; spaces, case and missing hyphens are forgiven."""
@@ -178,6 +181,7 @@ def _eidr_form(payload: str, check: str) -> str:
     return value
 
 
+@lru_cache(maxsize=1 << 18)  # checked, then normalised: read once per identifier
 def check_visa(text: str) -> IdCheck:
     """Read a visa d'exploitation number: 1 to 7 digits, no check digit known.
 

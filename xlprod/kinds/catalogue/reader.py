@@ -134,8 +134,8 @@ def read_works(table: RawTable, book: str, issues: list[Issue], out: Catalogue) 
             continue
         line = first + i
         cells = {h: row[j] for h, j in index.items()}
-        reader = RowReader(cells, Location(book=book, sheet=table.sheet, cell=f"A{line}"), issues, csv_text=False,
-                           cells_at=_At(book, table.sheet, letters, line), lenient=True)
+        reader = RowReader(cells, _row_at(book, table.sheet, f"{column_letter(table.first_col)}{line}"), issues,
+                           csv_text=False, cells_at=_At(book, table.sheet, letters, line), lenient=True)
         work = read_work(reader, line)
         if work is not None:
             out.works.append(work)
