@@ -50,7 +50,7 @@ def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
     issues: list[Issue] = []
     cat, _params, tables = read(book, issues)
     require(issues, L.SHEET_OEUVRES)
-    fixes = corrections(cat, book.book_name)
+    fixes = corrections(cat)
     works = tables[L.TABLE_OEUVRES]
     plan = WritePlan()
     changes = []

@@ -399,10 +399,6 @@ def read_parameters(table: RawTable | None, book: str, issues: list[Issue]) -> P
     return p
 
 
-def media_of(text: str) -> Media | None:
-    return Media.from_text(text)
-
-
 def rights_from_grid(grid: list[list[object]], book: str = "",
                      data: Territories | None = None) -> tuple[list[ExchangedRight], list[Issue]]:
     """Rights from a range with its header row (``Droits[#All]`` passed to a UDF), as the

@@ -317,7 +317,7 @@ def titles_of(cat: Catalogue) -> dict[str, str]:
     return out
 
 
-def corrections(cat: Catalogue, book: str) -> list[Fix]:
+def corrections(cat: Catalogue) -> list[Fix]:
     """The proposed normalisations of the Œuvres table, as the workbook holds them: yes/no as the
     lists' « oui » / « non » (``propose_fixes`` gives booleans)."""
     out = []
@@ -337,7 +337,7 @@ def corrections(cat: Catalogue, book: str) -> list[Fix]:
 
 
 def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.date, end: dt.date,
-                  where: Location | None = None, exclusive: bool = False) -> AvailsAnswer:
+                  exclusive: bool = False) -> AvailsAnswer:
     """The availability of every work of the catalogue for one media or several (« SVOD, TVOD »: free
     only when free for each); ``ValueError`` (French) on a query it cannot read."""
     media = tuple(m for m in Media if m in media_set(media_text))
@@ -397,7 +397,7 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
     book.apply(normalised)
     today = params.reference or now.date()
     name = book.book_name
-    fixes = corrections(cat, name)
+    fixes = corrections(cat)
     issues += check_works(cat.works, book=name, today=today)
     release = {w.id: w.release_fr for w in cat.works if w.release_fr is not None}
     rights_issues = check_rights(cat.rights, book=name, release_fr=release, on=today, months=params.horizon,
