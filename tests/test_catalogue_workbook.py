@@ -598,3 +598,29 @@ def test_distributors_statements_and_holders_shares_import_once(tmp_path, capsys
     # 100 000 − 25 000 − 5 000 + 150 000 − 40 000 (the VOD cap: 30 % of 100 000 + 20 % of 50 000) = 180 000
     assert (s.rnpp, s.holder_share, s.mg_recouped, s.balance) == (Decimal(180_000), Decimal(54_000), Decimal(30_000),
                                                                   Decimal(24_000))
+
+
+def test_a_partner_named_at_length_gets_its_window_and_a_negative_commission_is_said(tmp_path):
+    release = dt.date(2025, 3, 4)
+    grant = {"Sens": "cédé", "Territoires": "FR", "Médias": "SVOD", "Début": dt.date(2026, 6, 10),
+             "Fin": dt.date(2027, 6, 1), "Exclusif": "non"}
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un", "Sortie France": release}],
+                 rights=[{"Œuvre": "A1", "Partenaire": "Films", "Sens": "acquis", "Territoires": "Monde",
+                          "Médias": "tous médias", "Début": dt.date(2024, 1, 1), "Fin": dt.date(2035, 1, 1),
+                          "Exclusif": "oui"},
+                         {"Œuvre": "A1", "Partenaire": "Netflix International B.V.", **grant},
+                         {"Œuvre": "A1", "Partenaire": "Netflixer", **grant}],
+                 receipts=[_receipt(**{"Recettes brutes": 1000.0, "Commission": -50.0})])
+    at = codes_at(recalc(path, write=False))
+    assert at["CAT006"] == ["Droits!A7"]  # « Netflixer » is not Netflix
+    assert "Recettes!F5" in at["CAT064"]
+
+
+def test_avails_overseas_say_which_territories_the_chronologie_holds(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un", "Sortie France": dt.date(2026, 3, 4)}],
+                 rights=[{"Œuvre": "A1", "Partenaire": "Films", "Sens": "acquis", "Territoires": "Monde",
+                          "Médias": "tous médias", "Début": dt.date(2024, 1, 1), "Fin": dt.date(2035, 1, 1),
+                          "Exclusif": "oui"}])
+    (a,) = query_avails(XlsxFile(path, for_writing=False), "Monde hors FR", "SVOD", dt.date(2027, 3, 1),
+                        dt.date(2027, 5, 31))[0].avails
+    assert not a.free and "en outre-mer (" in a.reason and "RE" in a.reason

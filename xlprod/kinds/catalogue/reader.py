@@ -17,7 +17,7 @@ from decimal import Decimal
 from xlprod.core.cells import EmptyTextResult, ExcelError, cell_text, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ZERO, from_double
+from xlprod.core.money import ZERO, format_eur, from_double
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.catalogue import layout as L
@@ -266,6 +266,11 @@ def read_receipts(table: RawTable, book: str, issues: list[Issue], out: Catalogu
                                   f"({_day(row[index['Période']]):%d/%m/%Y}) : elle ne correspond à aucune période des "
                                   "relevés (2026-T3…).", "Écrivez la période comme du texte : 2026-T3, 2026-09 ou 2026-S2."))
         gross, commission, costs, recouped = (money(h) for h in ("Recettes brutes", "Commission", "Frais", "MG récupéré"))
+        for header, amount in (("Commission", commission), ("Frais", costs), ("MG récupéré", recouped)):
+            if amount < 0:
+                issues.append(warning("CAT064", where(header), f"{header} négatif ({format_eur(amount)}) : il augmente les "
+                                      "RNPP.", "Vérifiez : un avoir du distributeur s'inscrit en recette, pas en "
+                                      "commission ou frais négatifs."))
         financed, small = flag("Préachat finançant"), flag("Petite vente TV")
         work = cell_text(row[index["Œuvre"]]) if "Œuvre" in index else ""
         receipt = None

@@ -346,6 +346,7 @@ def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.dat
     ids = list(dict.fromkeys(w.id for w in cat.works if w.id))
     released = {w.id: w.release_fr for w in cat.works if w.id and w.release_fr is not None}
     per_media = []
+    where_fr = "France" if "FR" in codes else "outre-mer (" + ", ".join(sorted(codes & CHRONOLOGY_TERRITORIES)) + ")"
     for m in media:
         found = index.query(territory, m, start, end, ids, exclusive=exclusive, data=cat.places)
         if codes & CHRONOLOGY_TERRITORIES and (months := chronology_window(m)) is not None:
@@ -353,7 +354,7 @@ def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.dat
                 release = released.get(a.work)
                 if a.free and release is not None and start < (opens := add_months(release, months)):
                     found[i] = replace(a, free=False, reason=(
-                        f"chronologie des médias : {m.label} en France à {months} mois de la sortie du "
+                        f"chronologie des médias : {m.label} en {where_fr} à {months} mois de la sortie du "
                         f"{release:%d/%m/%Y}, pas avant le {opens:%d/%m/%Y} (une plateforme signataire peut avoir sa "
                         "propre fenêtre)"))
         per_media.append(found)

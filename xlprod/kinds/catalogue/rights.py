@@ -603,6 +603,19 @@ def chronology_window(media: Media, windows: Mapping[Media, int] | None = None) 
     return OTHER_WINDOWS.get(media)
 
 
+def partner_windows(partner: str, by_partner: Mapping[str, Mapping[Media, int]]) -> Mapping[Media, int] | None:
+    """A partner's own windows: its name as the table has it, or containing it as whole words
+    (« Netflix International B.V. » is Netflix), the longest name first."""
+    key = fold(partner)
+    if key in by_partner:
+        return by_partner[key]
+    words = f" {' '.join(re.sub(r'[^0-9a-z]+', ' ', key).split())} "
+    for name in sorted(by_partner, key=len, reverse=True):
+        if f" {' '.join(re.sub(r'[^0-9a-z]+', ' ', name).split())} " in words:
+            return by_partner[name]
+    return None
+
+
 def check_chronology(rights: Iterable[Right], release_fr: Mapping[str, date], book: str | None = None,
                      windows: Mapping[Media, int] | None = None,
                      by_partner: Mapping[str, Mapping[Media, int]] | None = None) -> list[Issue]:
@@ -614,7 +627,7 @@ def check_chronology(rights: Iterable[Right], release_fr: Mapping[str, date], bo
         release = release_fr.get(r.work)
         if not r.granted or not r.valid or release is None or not r.territories & CHRONOLOGY_TERRITORIES:
             continue
-        own = (by_partner or {}).get(fold(r.partner))
+        own = partner_windows(r.partner, by_partner or {})
         mine = {**(windows or {}), **own} if own else windows
         early = []
         for m in (m for m in Media if m in r.media):
