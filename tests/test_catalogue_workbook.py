@@ -459,6 +459,7 @@ def test_an_avails_export_says_what_it_leaves_out(copy, tmp_path, capsys):
     main(["export", str(copy), "--format", "avails", "--out", str(tmp_path / "out"), "--licensor", "Films du Nord"])
     out = capsys.readouterr().out
     assert "CAT056" in out  # TV rights have no LicenseType in the format
+    assert "Exporté tel quel : catalogue.xlsx!Œuvres!K8: erreur CAT020" in out  # the wrong ISAN, said before it goes
     assert b"Films du Nord" in (tmp_path / "out" / "avails.xml").read_bytes()
 
 
