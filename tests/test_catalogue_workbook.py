@@ -625,3 +625,15 @@ def test_avails_overseas_say_which_territories_the_chronologie_holds(tmp_path):
     (a,) = query_avails(XlsxFile(path, for_writing=False), "Monde hors FR", "SVOD", dt.date(2027, 3, 1),
                         dt.date(2027, 5, 31))[0].avails
     assert not a.free and "en outre-mer (" in a.reason and "RE" in a.reason
+
+
+def test_a_work_blocked_in_a_small_group_says_where_it_is_still_free(tmp_path):
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Un"}],
+                 rights=[{"Œuvre": "A1", "Partenaire": "Films", "Sens": "acquis", "Territoires": "Monde",
+                          "Médias": "tous médias", "Début": dt.date(2024, 1, 1), "Fin": dt.date(2035, 1, 1),
+                          "Exclusif": "oui"},
+                         {"Œuvre": "A1", "Partenaire": "Proximus", "Sens": "cédé", "Territoires": "BE, LU",
+                          "Médias": "SVOD", "Début": dt.date(2027, 1, 1), "Fin": dt.date(2027, 12, 31), "Exclusif": "oui"}])
+    (a,) = query_avails(XlsxFile(path, for_writing=False), "Benelux", "SVOD", dt.date(2027, 3, 1),
+                        dt.date(2027, 5, 31))[0].avails
+    assert not a.free and "Proximus" in a.reason and a.reason.endswith("— libre en : NL")

@@ -336,37 +336,55 @@ def corrections(cat: Catalogue) -> list[Fix]:
     return out
 
 
+SPLIT_GROUPS_UP_TO = 12  # a group of at most this many countries: a blocked work says where it is still free
+
+
 def answer_avails(cat: Catalogue, territory: str, media_text: str, start: dt.date, end: dt.date,
                   exclusive: bool = False) -> AvailsAnswer:
     """The availability of every work of the catalogue for one media or several (« SVOD, TVOD »: free
-    only when free for each); ``ValueError`` (French) on a query it cannot read."""
+    only when free for each); for a small group (Benelux), a work that is not free says in which of
+    its countries it is. ``ValueError`` (French) on a query it cannot read."""
     media = tuple(m for m in Media if m in media_set(media_text))
     codes = cat.places.expand(territory)  # a territory it cannot read is said before any work is looked at
     index = AvailsIndex(cat.rights)
     ids = list(dict.fromkeys(w.id for w in cat.works if w.id))
     released = {w.id: w.release_fr for w in cat.works if w.id and w.release_fr is not None}
-    per_media = []
-    where_fr = "France" if "FR" in codes else "outre-mer (" + ", ".join(sorted(codes & CHRONOLOGY_TERRITORIES)) + ")"
-    for m in media:
-        found = index.query(territory, m, start, end, ids, exclusive=exclusive, data=cat.places)
-        if codes & CHRONOLOGY_TERRITORIES and (months := chronology_window(m)) is not None:
-            for i, a in enumerate(found):
-                release = released.get(a.work)
-                if a.free and release is not None and start < (opens := add_months(release, months)):
-                    found[i] = replace(a, free=False, reason=(
-                        f"chronologie des médias : {m.label} en {where_fr} à {months} mois de la sortie du "
-                        f"{release:%d/%m/%Y}, pas avant le {opens:%d/%m/%Y} (une plateforme signataire peut avoir sa "
-                        "propre fenêtre)"))
-        per_media.append(found)
-    answers = per_media[0]
-    if len(media) > 1:
-        answers = []
+
+    def answer(where: str, places: frozenset[str], works: list[str]) -> list[Avail]:
+        per_media = []
+        shown = "France" if "FR" in places else "outre-mer (" + ", ".join(sorted(places & CHRONOLOGY_TERRITORIES)) + ")"
+        for m in media:
+            found = index.query(where, m, start, end, works, exclusive=exclusive, data=cat.places)
+            if places & CHRONOLOGY_TERRITORIES and (months := chronology_window(m)) is not None:
+                for i, a in enumerate(found):
+                    release = released.get(a.work)
+                    if a.free and release is not None and start < (opens := add_months(release, months)):
+                        found[i] = replace(a, free=False, reason=(
+                            f"chronologie des médias : {m.label} en {shown} à {months} mois de la sortie du "
+                            f"{release:%d/%m/%Y}, pas avant le {opens:%d/%m/%Y} (une plateforme signataire peut avoir "
+                            "sa propre fenêtre)"))
+            per_media.append(found)
+        if len(media) == 1:
+            return per_media[0]
+        out = []
         for k, first in enumerate(per_media[0]):
             each = [found[k] for found in per_media]
             blocked = [(m, a) for m, a in zip(media, each, strict=True) if not a.free]
-            answers.append(replace(first, free=not blocked, reason=" ; ".join(
+            out.append(replace(first, free=not blocked, reason=" ; ".join(
                 f"{m.label} : {a.reason}" for m, a in (blocked or list(zip(media, each, strict=True))[:1])),
                 blocking_rows=tuple(sorted({r for _, a in blocked for r in a.blocking_rows}))))
+        return out
+
+    answers = answer(territory, codes, ids)
+    blocked = [a.work for a in answers if not a.free]
+    if 1 < len(codes) <= SPLIT_GROUPS_UP_TO and blocked:
+        free_in: dict[str, list[str]] = {w: [] for w in blocked}
+        for code in sorted(codes):
+            for a in answer(code, frozenset({code}), blocked):
+                if a.free:
+                    free_in[a.work].append(code)
+        answers = [replace(a, reason=f"{a.reason} — libre en : {', '.join(free_in[a.work])}")
+                   if not a.free and free_in.get(a.work) else a for a in answers]
     return AvailsAnswer(territory, media, start, end, answers, titles_of(cat), codes)
 
 
