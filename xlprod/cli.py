@@ -11,11 +11,15 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlprod import __version__
 from xlprod.core.location import Location
 from xlprod.kinds import KINDS, Kind
 from xlprod.workbook.errors import WorkbookError
+
+if TYPE_CHECKING:  # the reader loads with the commands that open a file: --help stays fast
+    from xlprod.workbook.xlsx_file import XlsxFile
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -343,16 +347,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from xlprod.core.issues import Issue
+    from xlprod.kinds.catalogue import layout as L
     from xlprod.kinds.catalogue.recalc import read, require
     from xlprod.kinds.catalogue.transfer import export
 
     try:
         book = _catalogue(args.path, write=False)
         issues: list[Issue] = []
-        cat, _params, _tables = read(book, issues)  # type: ignore[arg-type]
-        require(issues, "Œuvres", "Droits")  # never an empty export over a good one
+        cat, params, _tables = read(book, issues)
+        require(issues, L.SHEET_OEUVRES, L.SHEET_DROITS)  # never an empty export over a good one
         folder = Path(args.out)
-        paths = export(cat, args.format, folder, licensor=args.licensor or _params.company, issues=issues)
+        paths = export(cat, args.format, folder, licensor=args.licensor or params.company, issues=issues)
     except WorkbookError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_FAILURE
@@ -361,10 +366,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     from xlprod.kinds.catalogue.works import check_works
 
-    unread = [i for i in issues if i.severity.value == "erreur" and i.location.sheet in ("Œuvres", "Droits")]
+    unread = [i for i in issues if i.severity.value == "erreur" and i.location.sheet in (L.SHEET_OEUVRES, L.SHEET_DROITS)]
     for issue in issues:
         print(f"Non exporté : {issue.render()}" if issue in unread else issue.render())
-    as_typed = [i for i in check_works(cat.works, book=book.book_name) if i.severity.value == "erreur"]  # type: ignore[attr-defined]
+    as_typed = [i for i in check_works(cat.works, book=book.book_name) if i.severity.value == "erreur"]
     for issue in as_typed:  # what a platform will refuse: said before the file goes
         print(f"Exporté tel quel : {issue.render()}")
     for path in paths:
@@ -391,7 +396,7 @@ def _iso_day(text: str) -> object:
         return found[0]
 
 
-def _catalogue(path: str, write: bool) -> object:
+def _catalogue(path: str, write: bool) -> XlsxFile:
     """A catalogue workbook opened, or a ``WorkbookError`` saying what it is instead."""
     from xlprod.services import kind_of
     from xlprod.workbook.xlsx_file import XlsxFile
@@ -404,13 +409,14 @@ def _catalogue(path: str, write: bool) -> object:
 
 
 def cmd_avails(args: argparse.Namespace) -> int:
+    from xlprod.kinds.catalogue import layout as L
     from xlprod.kinds.catalogue.actions import query_avails
     from xlprod.runtime import collector_paused
 
     try:
         book = _catalogue(args.path, write=False)
         with collector_paused():  # 500,000 rights read: the garbage collector would add a third
-            answer, issues = query_avails(book, args.territory, args.media, args.start, args.end,  # type: ignore[arg-type]
+            answer, issues = query_avails(book, args.territory, args.media, args.start, args.end,
                                           exclusive=args.exclusive)
     except WorkbookError as exc:
         print(exc.render(), file=sys.stderr)
@@ -418,7 +424,7 @@ def cmd_avails(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{args.path}: erreur: fichier illisible ({os_message(exc)})", file=sys.stderr)
         return EXIT_FAILURE
-    unread = [i for i in issues if i.severity.value == "erreur" and i.location.sheet == "Droits"]
+    unread = [i for i in issues if i.severity.value == "erreur" and i.location.sheet == L.SHEET_DROITS]
     if args.json:
         print(json.dumps({**answer.to_json(), "unread_rights": [i.to_json() for i in unread]}, ensure_ascii=False,
                          indent=2))
@@ -434,9 +440,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
     try:
         book = _catalogue(args.path, write=args.apply)
-        report = run_action(book, "corriger") if args.apply else recalculate(book)  # type: ignore[arg-type]
+        report = run_action(book, "corriger") if args.apply else recalculate(book)
         if args.apply:
-            book.save()  # type: ignore[attr-defined]
+            book.save()
     except WorkbookError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_FAILURE

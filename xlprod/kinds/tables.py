@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from xlprod.core.cells import cell_text
+from xlprod.core.issues import Issue, error
 from xlprod.core.location import Location, column_letter, quote_sheet
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort
@@ -29,3 +30,22 @@ def parameter_targets(params: RawTable, parameters: Iterable[tuple[str, ...]]) -
     sheet = quote_sheet(params.sheet)
     return {name: f"{sheet}!${col}${params.header_row + 1 + keys.index(key)}"
             for key, name, *_ in parameters if key in keys}
+
+
+def rows_below(book: WorkbookPort, table: RawTable, code: str, consequence: str, pasted: str = "ligne",
+               listed: int = 10) -> list[Issue]:
+    """Rows typed under a table, outside it (LibreOffice and scripts do not extend a table): an
+    error at each, never silently counted nor ignored; past ``listed``, one message for the rest.
+    ``consequence``: what becomes of such a row (« elle n'est pas comptée »); ``pasted``: what the
+    user pastes back into the table (« dépense »)."""
+    rows = sorted({c.row for c in book.cells_below(table)})
+    col = column_letter(table.first_col)
+    out = [error(code, Location(book=book.book_name, sheet=table.sheet, cell=f"{col}{r}"),
+                 f"Ligne {r} saisie sous le tableau {table.name}, hors du tableau : {consequence}.",
+                 "Insérez-la dans le tableau (dans LibreOffice : insérez une ligne dans le tableau puis collez-y la "
+                 f"{pasted} ; dans Excel, une ligne tapée juste sous le tableau l'agrandit).") for r in rows[:listed]]
+    if len(rows) > listed:
+        out.append(error(code, Location(book=book.book_name, sheet=table.sheet, cell=f"{col}{rows[listed]}"),
+                         f"… et {len(rows) - listed} autre(s) ligne(s) sous le tableau {table.name}, dans le même cas.",
+                         ""))
+    return out

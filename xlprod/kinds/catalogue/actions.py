@@ -8,7 +8,6 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from xlprod.core.cells import excel_date
 from xlprod.core.issues import Issue
 from xlprod.core.location import Location
 from xlprod.core.money import round_cents
@@ -23,25 +22,19 @@ from xlprod.kinds.catalogue.recalc import (
     read_for_avails,
     recalc_catalogue,
     require,
+    said,
 )
 from xlprod.kinds.catalogue.receipts import Statement
+from xlprod.kinds.catalogue.transfer import cell_value
 from xlprod.kinds.registry import Report
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.files import atomic_write_bytes
 from xlprod.workbook.port import WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import COLUMN_STYLE, CellValue, CellWrite
+from xlprod.workbook.sheetxml import COLUMN_STYLE, CellWrite
 
 STATEMENT_COLUMNS = ("Ayant droit", "Période", "Œuvre", "Titre", "Part", "Recettes brutes", "Commissions",
                      "Commissions retenues", "Frais", "MG distributeur", "RNPP", "Part de l'ayant droit", "MG",
                      "MG récupéré avant", "MG récupéré", "MG restant", "Solde dû", "Observations")
-
-
-def _cell_value(value: object) -> CellValue:
-    if isinstance(value, dt.date):
-        return excel_date(value)
-    if isinstance(value, bool):
-        return L.YES if value else L.NO
-    return value if isinstance(value, str | int | float) or value is None else str(value)
 
 
 def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
@@ -62,11 +55,11 @@ def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
         col = works.first_col + works.headers.index(fix.column)
         where = fix.location(book.book_name)
         if (fix.row, col) in formulas:
-            changes.append(f"{where} : formule laissée telle quelle (proposition « {_said(fix.new)} »)")
+            changes.append(f"{where} : formule laissée telle quelle (proposition « {said(fix.new)} »)")
             continue
         dated = isinstance(fix.new, dt.date)  # shown as a date, whatever the cell's format was
-        plan.sheet(works.sheet).set(fix.row, col, CellWrite(_cell_value(fix.new), style=COLUMN_STYLE if dated else None))
-        changes.append(f"{where} : « {_said(fix.old)} » → « {_said(fix.new)} » ({fix.reason})")
+        plan.sheet(works.sheet).set(fix.row, col, CellWrite(cell_value(fix.new), style=COLUMN_STYLE if dated else None))
+        changes.append(f"{where} : « {said(fix.old)} » → « {said(fix.new)} » ({fix.reason})")
     book.apply(plan)
     book.refresh()
     report = recalc_catalogue(book, now)
@@ -75,17 +68,6 @@ def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
         report.summary = replace(report.summary, note=f"{applied} correction(s) appliquée(s)", changes=tuple(changes))
     return report
 
-
-def _said(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
-    if isinstance(value, bool):
-        return L.YES if value else L.NO
-    return "" if value is None else str(value)
 
 
 def statement_rows(s: Statement, titles: dict[str, str] | None = None) -> list[dict[str, object]]:

@@ -43,7 +43,7 @@ from xlprod.kinds.catalogue.rights import (
 )
 from xlprod.kinds.catalogue.works import Fix, Work, check_works, propose_fixes
 from xlprod.kinds.registry import Report
-from xlprod.kinds.tables import input_table, parameter_targets
+from xlprod.kinds.tables import input_table, parameter_targets, rows_below
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
@@ -261,22 +261,12 @@ def require(issues: list[Issue], *sheets: str) -> None:
     """A command that needs these sheets' tables refuses when one is missing a column (CAT069)."""
     for issue in issues:
         if issue.code == "CAT069" and issue.location.sheet in sheets:
-            raise WorkbookError(issue.location, issue.message.replace("le catalogue n'est pas contrôlé", "rien n'est fait"),
-                                issue.hint)
+            raise WorkbookError(issue.location, issue.message.replace("ce tableau n'est ni lu ni contrôlé",
+                                                                      "la commande ne peut pas se faire"), issue.hint)
 
 
 def _below(book: WorkbookPort, t: RawTable) -> list[Issue]:
-    """Rows typed under a table, outside it (LibreOffice and scripts do not extend a table): said,
-    never silently counted nor ignored."""
-    rows = sorted({c.row for c in book.cells_below(t)})
-    out = [error("CAT073", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col)}{r}"),
-                 f"Ligne {r} saisie sous le tableau {t.name}, hors du tableau : elle n'est ni lue ni contrôlée.",
-                 "Insérez-la dans le tableau (dans LibreOffice : insérez une ligne dans le tableau puis collez-y la ligne ; "
-                 "dans Excel, une ligne tapée juste sous le tableau l'agrandit).") for r in rows[:10]]
-    if len(rows) > 10:
-        out.append(error("CAT073", Location(book=book.book_name, sheet=t.sheet, cell=f"A{rows[10]}"),
-                         f"… et {len(rows) - 10} autre(s) ligne(s) sous le tableau {t.name}, non lues.", ""))
-    return out
+    return rows_below(book, t, "CAT073", "elle n'est ni lue ni contrôlée")
 
 
 def check_references(cat: Catalogue, book: str) -> list[Issue]:
@@ -426,8 +416,8 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Re
     expiring = sum(1 for i in rights_issues if i.code == "CAT007")
     for fix in fixes:
         kind = _kind_change(fix.old, fix.new)
-        issues.append(warning("CAT060", fix.location(name), f"Correction proposée : « {_shown(fix.old)} » → "
-                              f"« {_shown(fix.new)} » ({fix.reason}{kind}).",
+        issues.append(warning("CAT060", fix.location(name), f"Correction proposée : « {said(fix.old)} » → "
+                              f"« {said(fix.new)} » ({fix.reason}{kind}).",
                               f"Bouton « Appliquer les corrections » ou : xlprod fix {name} --apply."))
     caps_col = _receipt_columns(cat, params.caps, issues, name)
     statements = statements_for(cat, params.period, params.caps) if params.period else []
@@ -497,12 +487,15 @@ def _kind_change(old: object, new: object) -> str:
     return ""
 
 
-def _shown(value: object) -> str:
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
+def said(value: object) -> str:
+    """A cell's value as a message shows it: 1998 not 1998.0, 12/06/1998, oui / non, blank for nothing."""
+    if isinstance(value, bool):
+        return L.YES if value else L.NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def _receipt_columns(cat: Catalogue, caps: CommissionCaps, issues: list[Issue], book: str) -> dict[str, list[CellValue]]:

@@ -5,6 +5,7 @@ twice the same work (by Identifiant) or the same rights line; export writes file
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 from xlprod.core.cells import cell_text, excel_date
 from xlprod.core.issues import Issue
 from xlprod.core.location import Location
-from xlprod.core.money import ZERO, from_double, round_cents
+from xlprod.core.money import ZERO, from_double, round_cents, to_excel
 from xlprod.core.text import fold
 from xlprod.kinds.catalogue import layout as L
 from xlprod.kinds.catalogue.exchange import (
@@ -37,6 +38,7 @@ from xlprod.kinds.catalogue.works import Work
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.files import atomic_write_bytes
 from xlprod.workbook.port import RawTable, WorkbookPort
+from xlprod.workbook.sheetxml import CellValue
 
 FORMATS = ("csv", "json", "avails")
 
@@ -61,14 +63,16 @@ class Imported:
                 "present": self.present, "issues": [i.to_json() for i in self.issues]}
 
 
-def _cell(value: object) -> object:
+def cell_value(value: object) -> CellValue:
+    """A typed value as a cell of the catalogue holds it: a date as its serial number, yes/no as
+    « oui » / « non », a Decimal as a double (the one conversion to Excel's numbers)."""
     if isinstance(value, dt.date):
         return excel_date(value)
     if isinstance(value, bool):
         return L.YES if value else L.NO
     if isinstance(value, Decimal):
-        return float(value)
-    return value
+        return to_excel(value)
+    return value if isinstance(value, str | int | float) or value is None else str(value)
 
 
 def _right_key(r: Right) -> tuple[object, ...]:
@@ -156,14 +160,14 @@ def _import_records(book: WorkbookPort, data: bytes, name: str) -> Imported | No
             done.present += 1
             continue
         known.add(key)
-        new_rows.append([None if h in computed else _cell(record.get(h)) for h in columns])
+        new_rows.append([None if h in computed else cell_value(record.get(h)) for h in columns])
     _append(book, table, new_rows)
     done.added = len(new_rows)
     return done
 
 
-def _append(book: WorkbookPort, table: RawTable, rows: list[list[object]]) -> None:
-    if rows and book.add_table_rows(table, rows) is None:
+def _append(book: WorkbookPort, table: RawTable, rows: Sequence[Sequence[CellValue]]) -> None:
+    if rows and book.add_table_rows(table, [list(r) for r in rows]) is None:
         raise WorkbookError(Location(book=book.book_name, sheet=table.sheet),
                             f"le tableau {table.name} ne peut pas s'agrandir : des cellules sont remplies sous lui, ou "
                             "il a une ligne de total", "Déplacez ce qui est sous le tableau, ou retirez sa ligne de total.")
@@ -204,7 +208,7 @@ def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:
             done.present += 1
             continue
         known.add(key)
-        new_rows.append([_cell(record.get(h)) if h in record else None for h in headers])
+        new_rows.append([cell_value(record.get(h)) if h in record else None for h in headers])
     _append(book, table, new_rows)
     done.added = len(new_rows)
     return done

@@ -37,7 +37,7 @@ from xlprod.kinds.depenses.tracking import (
     tracking_status,
 )
 from xlprod.kinds.registry import Report
-from xlprod.kinds.tables import input_table
+from xlprod.kinds.tables import input_table, rows_below
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
@@ -315,17 +315,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
 
 
 def _below(book: WorkbookPort, dep: RawTable) -> list[Issue]:
-    """Rows typed under the table, outside it (LibreOffice and scripts do not extend a table): said,
-    never silently counted nor ignored."""
-    rows = sorted({c.row for c in book.cells_below(dep)})
-    out = [error("DEP015", Location(book=book.book_name, sheet=dep.sheet, cell=f"A{r}"),
-                 f"Ligne {r} saisie sous le tableau Depenses, hors du tableau : elle n'est pas comptée.",
-                 "Insérez-la dans le tableau (dans LibreOffice : insérez une ligne dans le tableau puis collez-y la "
-                 "dépense ; dans Excel, une ligne tapée juste sous le tableau l'agrandit).") for r in rows[:10]]
-    if len(rows) > 10:
-        out.append(error("DEP015", Location(book=book.book_name, sheet=dep.sheet, cell=f"A{rows[10]}"),
-                         f"… et {len(rows) - 10} autre(s) ligne(s) sous le tableau, non comptées.", ""))
-    return out
+    return rows_below(book, dep, "DEP015", "elle n'est pas comptée", "dépense")
 
 
 def _finish(book: WorkbookPort, report: Report, issues: list[Issue], now: dt.datetime) -> Report:
