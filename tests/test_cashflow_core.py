@@ -4,6 +4,7 @@ the critical period and the bridge loan, on hand-computed scenarios and property
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -89,7 +90,7 @@ def test_any_tranches_adding_up_to_100_percent_pay_exactly_the_amount(amount, cu
 def test_tranches_not_adding_up_or_without_a_date_are_located_errors():
     bad = Source(name="MG", type="minimum garanti distributeur", public=False, amount=D(100_000),
                  tranches=(Tranche(share=D("0.2"), event=Event.SIGNATURE), Tranche(number=2, share=D("0.7"), event=Event.SORTIE)))
-    payments, issues = schedule(bad, CAL.model_copy(update={"release": None}))
+    payments, issues = schedule(bad, replace(CAL, release=None))
     codes = [i.code for i in issues]
     assert codes.count("TRE010") == 1 and codes.count("TRE011") == 2  # 90 %; no signature date, no release date
     assert "90,00\xa0%" in issues[0].message
@@ -113,7 +114,7 @@ def test_checks_and_measures_on_a_short_plan_with_a_gap():
         Source(name="Région", type="aide régionale", public=True, amount=D(300_000), signature=dt.date(2026, 2, 1)),
         Source(name="CI", type="crédit d'impôt", public=True, amount=D(250_000)),
     )
-    budget = BUDGET.model_copy(update={"tax_credit": D(240_000)})
+    budget = replace(BUDGET, tax_credit=D(240_000))
     plan = CashPlan(sources=sources, calendar=CAL, budget=budget, parameters=NO_VAT)
     flow = compute_cash_flow(plan)
     codes = {i.code: i for i in validate_cash_plan(plan, flow)}
@@ -130,7 +131,7 @@ def test_checks_and_measures_on_a_short_plan_with_a_gap():
 def test_a_calendar_out_of_order_is_said():
     from xlprod.kinds.tresorerie.checks import check_calendar
 
-    bad = CAL.model_copy(update={"shoot_end": dt.date(2026, 4, 1)})
+    bad = replace(CAL, shoot_end=dt.date(2026, 4, 1))
     plan = CashPlan(sources=(), calendar=bad, budget=BUDGET)
     assert [i.code for i in check_calendar(plan, None)] == ["TRE013"]  # type: ignore[arg-type]
 
@@ -140,21 +141,21 @@ def test_a_pre_sale_broadcast_before_its_media_window_is_said():
 
     early = Source(name="Canal+", type="préachat TV payante", public=False, amount=D(500_000),
                    first_broadcast=dt.date(2027, 6, 1))  # release 10/02/2027 + 6 months = 10/08/2027
-    on_time = early.model_copy(update={"name": "France 2", "type": "préachat TV gratuite",
-                                       "first_broadcast": dt.date(2028, 12, 10)})  # + 22 months: 10/12/2028
+    on_time = replace(early, name="France 2", type="préachat TV gratuite",
+                                       first_broadcast=dt.date(2028, 12, 10))  # + 22 months: 10/12/2028
     plan = CashPlan(sources=(early, on_time), calendar=CAL, budget=BUDGET)
     found = list(check_media_windows(plan, None))  # type: ignore[arg-type]
     assert [i.code for i in found] == ["TRE014"] and "10/08/2027" in found[0].message
 
 
 def test_past_months_take_the_actual_payments_and_the_rest_of_the_budget_follows_the_forecast():
-    budget = BUDGET.model_copy(update={"overhead": D(50_000)})
+    budget = replace(BUDGET, overhead=D(50_000))
     plan = CashPlan(sources=(), calendar=CAL, budget=budget, parameters=NO_VAT,
                     actuals={"2": {dt.date(2026, 3, 1): D(55_000), dt.date(2026, 4, 1): D(61_000),
                                    dt.date(2026, 5, 1): D(1)}},  # after the date given: not yet actual
                     actuals_through=dt.date(2026, 4, 30))
     flow = compute_cash_flow(plan)
-    forecast = compute_cash_flow(plan.model_copy(update={"actuals_through": None}))
+    forecast = compute_cash_flow(replace(plan, actuals_through=None))
     assert flow.payments["2"][dt.date(2026, 3, 1)] == D(55_000) and flow.payments["2"][dt.date(2026, 4, 1)] == D(61_000)
     assert not [m for m in flow.payments["1"] if m <= dt.date(2026, 4, 1)]  # past months are actuals: none recorded
     assert forecast.payments["1"][dt.date(2026, 1, 1)] > 0

@@ -61,7 +61,7 @@ def small(path: Path, **parts) -> Path:
 def codes_at(report) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for issue in report.issues:
-        out.setdefault(issue.code, []).append(str(issue.location.model_copy(update={"book": None})))
+        out.setdefault(issue.code, []).append(str(issue.location.in_sheet()))
     return out
 
 

@@ -83,6 +83,19 @@ def test_the_devis_is_registered_as_a_kind():
     assert kinds.KINDS["devis"].buttons()[0][:2] == ("recalculer", "Recalculer")
 
 
+def test_each_kind_is_declared_with_its_layouts_name_without_loading_its_rules():
+    """The declarations repeat a few constants so that loading the registry loads no kind's rules."""
+    from xlprod.cnc.reference import FORM_VERSIONS
+    from xlprod.kinds import devis
+    from xlprod.kinds.catalogue import layout as catalogue
+    from xlprod.kinds.depenses import layout as depenses
+    from xlprod.kinds.devis import layout as devis_layout
+    from xlprod.kinds.tresorerie import layout as tresorerie
+
+    assert [k for k in kinds.KINDS] == [devis_layout.KIND, depenses.KIND, tresorerie.KIND, catalogue.KIND]
+    assert devis.FORM_VERSIONS == FORM_VERSIONS
+
+
 def test_a_registered_kind_gets_new_recalc_its_actions_and_the_demo(with_notes, tmp_path, capsys):
     path = tmp_path / "n.xlsx"
     assert main(["new", "notes", str(path)]) == 0
@@ -135,6 +148,22 @@ def test_a_recalculation_imports_only_what_it_needs(tmp_path):
             "'olefile', 'concurrent', 'pandas', 'numpy', 'hypothesis'}))")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_recalculation_loads_no_other_kinds_rules(tmp_path):
+    """A cash-flow plan recalculated from the command line loads neither the devis' nor the catalogue's rules."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "treso.xlsx"
+    assert main(["new", "tresorerie", str(path)]) == 1  # a new plan has no dates yet: said, not refused
+    code = ("import sys; from xlprod.cli import main; main(['recalc', sys.argv[1]]); "
+            "print(sorted(m for m in sys.modules if m.startswith('xlprod.kinds.') and m.count('.') == 3))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False)
+    loaded = out.stdout.strip().splitlines()[-1]
+    assert "xlprod.kinds.tresorerie.recalc" in loaded
+    assert "xlprod.kinds.devis." not in loaded and "xlprod.kinds.catalogue." not in loaded
+    assert "xlprod.kinds.depenses." not in loaded
 
 
 def test_new_from_a_csv_reports_issues_on_the_files_own_name_and_exits_1(tmp_path, capsys):

@@ -123,3 +123,15 @@ def test_a_formula_saved_with_character_references_is_recognised():
     xml = sheet('<row r="1"><c r="A1"><f>"Synth&#232;se "&amp;X</f><v>1</v></c></row>')
     out, restored = apply(xml, patch({(1, 1): CellWrite("Synthèse a", '"Synthèse "&X', owned=True)}))
     assert restored == [] and "&#232;" in out  # kept as written, not taken for an overwrite
+
+
+def test_a_cell_already_holding_its_formula_and_value_keeps_its_bytes_and_a_changed_one_is_rewritten():
+    xml = sheet('<row r="1"><c r="B1" s="4"><f>A1&amp;"x"*2</f><v>2.0000000001</v></c>'
+                '<c r="C1" s="4"><f>A1*3</f><v>3</v></c><c r="D1"><f>A1*4</f><v>4</v></c></row>')
+    cells = {(1, 2): CellWrite(2.0, 'A1&"x"*2', owned=True), (1, 3): CellWrite(6.0, "A1*3", owned=True),
+             (1, 4): CellWrite("4", "A1*4", owned=True)}
+    out, restored = apply(xml, patch(cells))
+    assert restored == []
+    assert '<c r="B1" s="4"><f>A1&amp;"x"*2</f><v>2.0000000001</v></c>' in out  # the same number, to 1e-9
+    assert '<c r="C1" s="4"><f>A1*3</f><v>6</v></c>' in out
+    assert '<c r="D1" t="str"><f>A1*4</f><v>4</v></c>' in out  # now text: the general way rewrites it

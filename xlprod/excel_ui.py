@@ -31,7 +31,7 @@ def report_message(report: Report, action_label: str) -> str:
     lines = [f"{head}\n{plural(report.errors, 'erreur')}, {plural(report.warnings, 'avertissement')} — détail dans "
              "l'onglet Contrôles :"]
     for issue in report.issues[:MAX_LISTED]:
-        where = issue.location.model_copy(update={"book": None})
+        where = issue.location.in_sheet()
         lines.append(f"• {where} : {issue.message}")
     if len(report.issues) > MAX_LISTED:
         lines.append(f"… et {len(report.issues) - MAX_LISTED} autre(s).")
@@ -56,7 +56,7 @@ def _run(book: Any, action: str) -> Report | None:
         label = extra.label if extra is not None else "Recalcul"
         report = run_action(port, action)
     except WorkbookError as exc:
-        where = exc.location.model_copy(update={"book": None})
+        where = exc.location.in_sheet()
         place = f" ({where})" if str(where) else ""
         app.alert(f"{exc.message}{place}.\n\n{exc.hint}", title=TITLE)
         return None

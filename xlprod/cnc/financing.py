@@ -5,12 +5,11 @@ spent over the phases. Shared by the cash-flow forecast and, later, the cost rep
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from xlprod.cnc.reference import read_json
 from xlprod.core.text import fold
@@ -39,17 +38,15 @@ class Phase(StrEnum):
     POSTPRODUCTION = "postproduction"
 
 
-class TemplateTranche(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateTranche:
     share: Decimal
     event: Event
     delay_days: int
 
 
-class SourceTypeSpec(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceTypeSpec:
     type: str
     public: bool
     schedule: tuple[TemplateTranche, ...]

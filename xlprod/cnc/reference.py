@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 CHAPTERS = tuple(range(1, 10))
 FORM_VERSIONS = ("2018", "classique")
@@ -31,10 +30,9 @@ def read_json(name: str) -> dict[str, Any]:
     return data
 
 
-class AccountSpec(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountSpec:
     """One account of the standard chart, with what a new line on it starts with."""
-
-    model_config = ConfigDict(frozen=True)
 
     account: str
     label: str

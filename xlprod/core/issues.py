@@ -7,9 +7,8 @@ a user fixing a workbook wants every problem at once, not the first one.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
 
 from xlprod.core.location import Location
 
@@ -23,10 +22,9 @@ class Severity(StrEnum):
         return "Erreur" if self is Severity.ERROR else "Avertissement"
 
 
-class Issue(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Issue:
     """One problem found in a workbook; ``code`` is stable so that tests and users can refer to it."""
-
-    model_config = ConfigDict(frozen=True)
 
     severity: Severity
     code: str

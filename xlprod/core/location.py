@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 _PLAIN_SHEET = re.compile(r"^[^\W\d]\w*$")
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -67,10 +66,13 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-class Location(BaseModel):
-    """A place in a workbook: file, sheet and cell or range, any of which may be unknown."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """A place in a workbook: file, sheet and cell or range, any of which may be unknown.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass: every command makes thousands, and none needs validating (a model would
+    also load pydantic before any command could start).
+    """
 
     book: str | None = None
     sheet: str | None = None
@@ -92,3 +94,7 @@ class Location(BaseModel):
 
     def at(self, cell: str) -> Location:
         return Location(book=self.book, sheet=self.sheet, cell=cell)
+
+    def in_sheet(self) -> Location:
+        """The same place without the file's name: a message shown inside the workbook itself."""
+        return Location(sheet=self.sheet, cell=self.cell, name=self.name)

@@ -38,7 +38,7 @@ def controls_rows(issues: Sequence[Issue]) -> list[tuple[str, str, str, str, str
     rows = []
     for issue in issues:
         loc = issue.location
-        where = str(loc.model_copy(update={"book": None})) if loc.sheet or loc.name else str(loc)
+        where = str(loc.in_sheet()) if loc.sheet or loc.name else str(loc)
         rows.append((issue.severity.label, where, issue.code, fit_cell_text(issue.message), fit_cell_text(issue.hint),
                      loc.in_book()))
     return rows

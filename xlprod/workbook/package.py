@@ -24,6 +24,9 @@ from xlprod.workbook.files import atomic_output, check_replaceable, lock_files
 from xlprod.workbook.port import KIND_NAME, kind_from_definition
 from xlprod.workbook.sheetxml import escape, escape_attr
 
+_DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*?)(?:/>|>.*?</(?:\w+:)?definedName>)", re.S)
+_NAME_ATTR = re.compile(r'\bname="([^"]*)"')
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -306,9 +309,12 @@ class XlsxPackage:
         if not names:
             return
         text = self.read_text("xl/workbook.xml")
-        for name in names:
-            text = re.sub(rf'<(\w+:)?definedName\b(?![^>]*localSheetId)[^>]*\bname="{re.escape(name)}"[^>]*'
-                          rf'(?:/>|>.*?</(\w+:)?definedName>)', "", text, flags=re.S)
+
+        def replaced(m: re.Match[str]) -> str:  # a workbook-scope name being set: its old element goes
+            name = _NAME_ATTR.search(m.group(1))
+            return "" if "localSheetId" not in m.group(1) and name is not None and name.group(1) in names else m.group(0)
+
+        text = _DEFINED_NAME.sub(replaced, text)  # one pattern for every name: compiling one each cost more
         m = re.search(r"<(\w+:)?workbook\b", text)
         prefix = (m.group(1) or "") if m else ""
         items = "".join(f'<{prefix}definedName name="{escape_attr(n)}">{escape(v)}</{prefix}definedName>'

@@ -552,10 +552,29 @@ def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], pr
         write = rest.pop((row, col), None)
         if write is None:
             return m.group(0)
+        if _unchanged_usual_cell(m, write):
+            return m.group(0)
         return _rewrite_cell(m.group(0), f"{m.group('col')}{row}", row, col, m.group("attrs"), m.group("body") or "",
                              write, (styles or {}).get(col), prefix, restored, covered)
 
     return _cells_in_columns(list(letters)).sub(replace, body), rest
+
+
+def _unchanged_usual_cell(m: re.Match[str], write: CellWrite) -> bool:
+    """The common case of a recalculation, decided without parsing the cell: xlprod's own formula,
+    unprefixed and not shared, followed by the number it already caches. Anything else (another
+    shape, formula or value, text) goes the general way, which decides the same for these."""
+    value = write.value
+    if (type(value) is not float and type(value) is not int) or write.formula is None or not write.owned:
+        return False
+    body = m.group("body")
+    head = f"<f>{escape(write.formula)}</f><v>"
+    if not body or m.group("p") or not body.startswith(head) or not body.endswith("</v>") or 't="' in m.group("attrs"):
+        return False
+    try:
+        return abs(float(body[len(head):-4]) - value) < 1e-9
+    except ValueError:
+        return False
 
 
 def _same_simple_value(attrs: str, cached: str | None, value: CellValue) -> bool:

@@ -7,13 +7,21 @@ Pure rules (``model``, ``compute``, ``checks``, ``topsheet``) beside the sheet l
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-from xlprod.cnc.reference import FORM_VERSIONS
-from xlprod.kinds.devis import layout
-from xlprod.kinds.devis.recalc import recalc_devis
-from xlprod.kinds.registry import DemoPart, Kind, NewOption
+from xlprod.kinds.registry import DemoPart, Kind, NewOption, Report
+from xlprod.workbook.port import WorkbookPort
+
+FORM_VERSIONS = ("2018", "classique")  # xlprod.cnc.reference.FORM_VERSIONS (tested): the rules load on first use
+
+
+def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
+    """« Recalculer »: imported on first use, so that a command on another kind never loads the devis."""
+    from xlprod.kinds.devis.recalc import recalc_devis as run
+
+    return run(book, now)
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -35,7 +43,7 @@ def demo(out_dir: Path) -> DemoPart:
 
 
 KIND = Kind(
-    name=layout.KIND,
+    name="devis",  # layout.KIND
     title="Devis CNC",
     description="budget de production au format CNC (9 postes), charges, frais généraux, imprévus, part France",
     default_file="devis.xlsm",

@@ -8,12 +8,19 @@ Pure rules (``model``, ``schedule``, ``compute``, ``checks``) beside the sheet l
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-from xlprod.kinds.registry import DemoPart, Kind, NewOption
-from xlprod.kinds.tresorerie import layout
-from xlprod.kinds.tresorerie.recalc import recalc_tresorerie
+from xlprod.kinds.registry import DemoPart, Kind, NewOption, Report
+from xlprod.workbook.port import WorkbookPort
+
+
+def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
+    """« Recalculer »: imported on first use, so that a command on another kind never loads the cash flow."""
+    from xlprod.kinds.tresorerie.recalc import recalc_tresorerie as run
+
+    return run(book, now)
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -32,7 +39,7 @@ def demo(out_dir: Path) -> DemoPart:
 
 
 KIND = Kind(
-    name=layout.KIND,
+    name="tresorerie",  # layout.KIND
     title="Plan de trésorerie",
     description="plan de financement et trésorerie mensuelle : échéanciers, TVA, période critique, crédit relais",
     default_file="tresorerie.xlsm",

@@ -13,9 +13,8 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import math
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-
-from pydantic import BaseModel, ConfigDict
 
 from xlprod.cnc.financing import Phase, spending_profiles
 from xlprod.core.issues import Issue, warning
@@ -31,9 +30,8 @@ def month_of(day: dt.date) -> Month:
     return day.replace(day=1)
 
 
-class CriticalPeriod(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CriticalPeriod:
     negative_months: tuple[Month, ...]
     lowest: Decimal
     lowest_month: Month
@@ -46,13 +44,12 @@ class CriticalPeriod(BaseModel):
         return len(self.negative_months)
 
 
-class CashFlow(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CashFlow:
     months: tuple[Month, ...]
     receipts: dict[str, dict[Month, Decimal]]  # source -> month -> amount
     payments: dict[str, dict[Month, Decimal]]  # budget key -> month -> amount
-    incurred: dict[str, list[Decimal]] = {}  # budget key -> what it has incurred by the end of each month
+    incurred: dict[str, list[Decimal]] = field(default_factory=dict)  # budget key -> incurred by the end of each month
     vat_paid: dict[Month, Decimal]
     vat_recovered: dict[Month, Decimal]
     opening_balance: Decimal
@@ -254,7 +251,7 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
                                 backing=()),
         issues=tuple(issues),
     )
-    return flow.model_copy(update={"critical": critical_period(flow, all_payments, plan)})
+    return replace(flow, critical=critical_period(flow, all_payments, plan))
 
 
 BRIDGE_STEP = Decimal(1000)  # a bridge loan is asked for in round thousands
@@ -287,10 +284,9 @@ def critical_period(flow: CashFlow, payments: list[Payment], plan: CashPlan) -> 
                           interest=interest, backing=backing if lowest < 0 else ())
 
 
-class Measure(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measure:
     """A way out of the critical period, with its figures."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: str  # "crédit relais", "tranche avancée", "paiements différés"
     text: str

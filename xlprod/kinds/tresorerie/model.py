@@ -4,10 +4,9 @@ knowing where it came from."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from xlprod.cnc.financing import Event, Phase, vat_defaults
 from xlprod.core.location import Location
@@ -20,10 +19,9 @@ class Status(StrEnum):
     ENVISAGE = "envisagé"
 
 
-class Tranche(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tranche:
     """One payment of a source: a share of it or an amount, at a date or at an event plus a delay."""
-
-    model_config = ConfigDict(frozen=True)
 
     number: int = 1  # « N° »: the order of a source's tranches (shares are cumulated in it)
     share: Decimal | None = None
@@ -31,13 +29,12 @@ class Tranche(BaseModel):
     date: dt.date | None = None
     event: Event | None = None
     delay_days: int = 0
-    where: Location = Field(default_factory=Location)
+    where: Location = field(default_factory=Location)
 
 
-class Source(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
     """A line of the financing plan."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     type: str
@@ -47,13 +44,12 @@ class Source(BaseModel):
     signature: dt.date | None = None
     first_broadcast: dt.date | None = None  # a pre-sale's first broadcast, for the chronologie des médias
     tranches: tuple[Tranche, ...] = ()
-    where: Location = Field(default_factory=Location)
+    where: Location = field(default_factory=Location)
 
 
-class Calendar(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Calendar:
     """The production's dates: each phase starts where the previous one ends."""
-
-    model_config = ConfigDict(frozen=True)
 
     development: dt.date
     preparation: dt.date
@@ -84,13 +80,12 @@ class Calendar(BaseModel):
         }[phase]
 
 
-class BudgetCopy(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BudgetCopy:
     """What the cash-flow workbook keeps of the devis, so that it stands alone."""
 
-    model_config = ConfigDict(frozen=True)
-
     chapters: dict[int, Decimal]  # without the lines singled out
-    singled: dict[str, Decimal] = Field(default_factory=dict)  # devis account -> its lines, spent on their own
+    singled: dict[str, Decimal] = field(default_factory=dict)  # devis account -> its lines, spent on their own
     overhead: Decimal = ZERO
     contingency: Decimal = ZERO
     tax_credit: Decimal = ZERO  # the devis' estimate
@@ -101,31 +96,29 @@ class BudgetCopy(BaseModel):
         return sum(self.chapters.values(), ZERO) + sum(self.singled.values(), ZERO) + self.overhead + self.contingency
 
 
-class CashParameters(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CashParameters:
     opening_balance: Decimal = ZERO
-    vat_rate: Decimal = Field(default_factory=lambda: vat_defaults()[0])
+    vat_rate: Decimal = field(default_factory=lambda: vat_defaults()[0])
     # budget keys whose payments bear VAT
-    vat_keys: frozenset[str] = Field(default_factory=lambda: frozenset(str(c) for c in vat_defaults()[1]))
-    vat_recovery_months: int = Field(default_factory=lambda: vat_defaults()[2])
+    vat_keys: frozenset[str] = field(default_factory=lambda: frozenset(str(c) for c in vat_defaults()[1]))
+    vat_recovery_months: int = field(default_factory=lambda: vat_defaults()[2])
     bridge_margin: Decimal = Decimal("0.10")  # on top of the deepest gap
     bridge_rate: Decimal = Decimal("0.05")  # a year
     aid_cap: Decimal = Decimal("0.50")  # public-aid intensity: 50 %, 60 % for difficult or low-budget works
     secured_only: bool = False  # the scenario a bank retains: only the sources « acquis » are received
 
 
-class CashPlan(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CashPlan:
     sources: tuple[Source, ...]
     calendar: Calendar
     budget: BudgetCopy
-    parameters: CashParameters = CashParameters()
-    profiles: dict[str, dict[Phase, Decimal]] = Field(default_factory=dict)  # budget key -> share per phase
-    lags: dict[str, int] = Field(default_factory=dict)  # budget key -> months between incurring and paying
+    parameters: CashParameters = field(default_factory=CashParameters)
+    profiles: dict[str, dict[Phase, Decimal]] = field(default_factory=dict)  # budget key -> share per phase
+    lags: dict[str, int] = field(default_factory=dict)  # budget key -> months between incurring and paying
     templates_fallback: bool = True  # a source without tranches paid by its type's packaged schedule
     # the hook for the expense workbook: actual payments by budget key and month, which replace the
     # forecast up to ``actuals_through`` (included); later months keep the forecast
-    actuals: dict[str, dict[dt.date, Decimal]] = Field(default_factory=dict)
+    actuals: dict[str, dict[dt.date, Decimal]] = field(default_factory=dict)
     actuals_through: dt.date | None = None

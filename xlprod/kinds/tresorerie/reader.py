@@ -165,9 +165,10 @@ def read_calendar(table: RawTable, book: str, issues: list[Issue], fixes: dict[t
         ))
     if missing or cells.issues:
         return None
-    return Calendar(development=days["developpement"], preparation=days["preparation"],
-                    shoot_start=days["debut_tournage"], shoot_end=days["fin_tournage"],
-                    delivery=days["livraison"], visa=days.get("visa"), release=days.get("sortie"))
+    dated = {key: day for key, day in days.items() if day is not None}  # the first five, none missing
+    return Calendar(development=dated["developpement"], preparation=dated["preparation"],
+                    shoot_start=dated["debut_tournage"], shoot_end=dated["fin_tournage"],
+                    delivery=dated["livraison"], visa=dated.get("visa"), release=dated.get("sortie"))
 
 
 def read_types(table: RawTable | None) -> dict[str, bool]:
@@ -332,9 +333,9 @@ def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calend
                         singled={k: v for k, v in amounts.items() if L.singled_out(k)},
                         overhead=amounts.get("frais_generaux", ZERO), contingency=amounts.get("imprevus", ZERO),
                         tax_credit=tax_credit)
-    with_tranches = tuple(s.model_copy(update={"tranches": tuple(tranches.get(s.name, ()))}) for s in sources)
+    with_tranches = tuple(replace(s, tranches=tuple(tranches.get(s.name, ()))) for s in sources)
     return CashPlan(sources=with_tranches, calendar=calendar, budget=budget,
-                    parameters=params.model_copy(update={"vat_keys": frozenset(rows.vat)}), profiles=rows.profiles,
+                    parameters=replace(params, vat_keys=frozenset(rows.vat)), profiles=rows.profiles,
                     lags=rows.lags)
 
 

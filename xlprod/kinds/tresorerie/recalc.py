@@ -5,7 +5,7 @@ values. Works on any ``WorkbookPort`` (a file or a book open in Excel)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import cast
@@ -268,8 +268,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     cash_plan = build_plan(sources, tranches, calendar, budget, params,
                            copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
     actual = _actuals(book, now, tuple(cash_plan.budget.singled), issues)
-    cash_plan = cash_plan.model_copy(update={"templates_fallback": False,  # the workbook's rows or nothing
-                                             "actuals": actual.by_key, "actuals_through": actual.through})
+    cash_plan = replace(cash_plan, templates_fallback=False,  # the workbook's rows or nothing
+                                   actuals=actual.by_key, actuals_through=actual.through)
     flow = compute_cash_flow(cash_plan)
     amounts = budget_amounts(cash_plan)
     for key, months in actual.by_key.items():
