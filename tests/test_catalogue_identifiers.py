@@ -138,10 +138,10 @@ def test_messy_isans_normalise(text, value):
 
 
 @pytest.mark.parametrize("text, problem, fix", [
-    ("0000-0001-8CFA-0000-J-0000-0000-K", "contrôle 1 erroné", "le caractère de contrôle 1 devrait être I"),
-    ("0000-0001-8CFA-0000-I-0000-0000-L", "contrôle 2 erroné", "le caractère de contrôle 2 devrait être K"),
-    ("1881-66C7-3420-6541-Y-9F3A-0245-P", "contrôle 2 erroné", "le caractère de contrôle 2 devrait être O"),
-    ("0000-0001-8CFA-0000-Z", "caractère de contrôle erroné", "le caractère de contrôle devrait être I"),
+    ("0000-0001-8CFA-0000-J-0000-0000-K", "contrôle 1 erroné", "Le caractère de contrôle 1 devrait être I"),
+    ("0000-0001-8CFA-0000-I-0000-0000-L", "contrôle 2 erroné", "Le caractère de contrôle 2 devrait être K"),
+    ("1881-66C7-3420-6541-Y-9F3A-0245-P", "contrôle 2 erroné", "Le caractère de contrôle 2 devrait être O"),
+    ("0000-0001-8CFA-0000-Z", "caractère de contrôle erroné", "Le caractère de contrôle devrait être I"),
     ("0000-0001-8CFB-0000-I-0000-0000-K", "1 et 2 erronés", "devraient être N et 5"),
     ("0000-0000-D07A-0090-Q-0000-0001-X", "contrôle 2 erroné", "ou la version comporte une faute de frappe"),
 ])
@@ -163,7 +163,7 @@ def test_the_suggestion_is_a_valid_isan():
     ("0000-0001-8CFA-0000-I-0000-0000-K-0", "en compte 27", ""),
     ("0000-0001-8CFA-0000", "le caractère de contrôle manque", "0000-0001-8CFA-0000-I"),
     ("0000-0001-8CFA-0000-0000-0000", "les caractères de contrôle manquent", "0000-0001-8CFA-0000-I-0000-0000-K"),
-    ("OOOO-0001-8CFA-0000-I-0000-0000-K", "non hexadécimal", "Lire 0000-0001-8CFA-0000-I-0000-0000-K"),
+    ("OOOO-0001-8CFA-0000-I-0000-0000-K", "non hexadécimal", "Lisez 0000-0001-8CFA-0000-I-0000-0000-K"),
     ("0000-0001-8CFG-0000-I-0000-0000-K", "non hexadécimal(aux) dans l'ISAN : G", "A à F"),
     ("0000-0001-8CFA-0000-I-0000-0000-K!", "inattendu", ""),
 ])
@@ -206,10 +206,10 @@ def test_messy_eidrs_normalise(text):
 
 
 @pytest.mark.parametrize("text, problem, fix", [
-    ("10.5240/7EC7-228A-510A-053E-CBB8-K", "caractère de contrôle erroné (« K »)", "le caractère de contrôle devrait être J"),
+    ("10.5240/7EC7-228A-510A-053E-CBB8-K", "caractère de contrôle erroné (« K »)", "Le caractère de contrôle devrait être J"),
     ("10.5240/7EC7-228A-510A-053F-CBB8-J", "caractère de contrôle erroné", "devrait être "),
     ("10.5240/7EC7-228A-510A-053E-CBB8", "le caractère de contrôle manque", GHOSTBUSTERS),
-    ("7EC7-228A-510A-053E-CBB8-J", "commence par 10.5240/", "ajouter le préfixe : " + GHOSTBUSTERS),
+    ("7EC7-228A-510A-053E-CBB8-J", "commence par 10.5240/", "Ajoutez le préfixe : " + GHOSTBUSTERS),
     ("urn:eidr:10.5240:7EC7-228A-510A-053E-CBB8-J", "commence par 10.5240/", "registre EIDR"),
     ("10.5237/1234-5678", "identifiant EIDR de partie", "10.5240/"),
     ("10.5240/7EC7-228A-510A-053E-CBB", "en compte 19", ""),
@@ -226,7 +226,7 @@ def test_corrupted_or_unreadable_eidrs(text, problem, fix):
 def test_a_wrong_eidr_check_suggests_the_right_one():
     corrupted = check_eidr("10.5240/7EC7-228A-510A-053F-CBB8-J")
     right = mod_37_36_check("7EC7228A510A053FCBB8")
-    assert corrupted.fix.startswith(f"le caractère de contrôle devrait être {right}")
+    assert corrupted.fix.startswith(f"Le caractère de contrôle devrait être {right}")
     assert check_eidr(corrupted.fix.rpartition(" : ")[2]).ok
 
 

@@ -337,7 +337,7 @@ def _plan(rights: Iterable[Right], works: Iterable[Work], book: str | None = Non
         where = r.location(book)
         if not r.valid:
             issues.append(warning("CAT056", where, f"Droit ligne {r.row} non exporté : début ({_fmt(r.start)}) après la fin "
-                                  f"({_fmt(r.end)}).", "corriger les dates du droit"))
+                                  f"({_fmt(r.end)}).", "Corrigez les dates du droit."))
             continue
         left_out = [m for m in Media if m in r.media and m not in EXPORTED_MEDIA]
         if left_out:
@@ -345,15 +345,15 @@ def _plan(rights: Iterable[Right], works: Iterable[Work], book: str | None = Non
             what = "non exporté" if not kept else f"exporté pour {describe_media(kept)} seulement"
             issues.append(warning("CAT056", where, f"Droit ligne {r.row} {what} : {describe_media(left_out)} sans "
                                   "équivalent dans l'EMA Avails (LicenseType EST, VOD, SVOD, AVOD).",
-                                  "ces médias se cèdent hors avails (contrat, relevé de droits)"))
+                                  "Ces médias se cèdent hors avails (contrat, relevé de droits)."))
         if r.holdback_end is not None and r.holdback_end > r.end:
             issues.append(warning("CAT056", where, f"Droit ligne {r.row} : holdback jusqu'au {_fmt(r.holdback_end)} non "
-                                  "transmis, l'EMA Avails n'a pas de champ pour lui.", "le rappeler à la plateforme par écrit"))
+                                  "transmis, l'EMA Avails n'a pas de champ pour lui.", "Rappelez-le à la plateforme par écrit."))
         work = by_id.get(r.work.strip())
         if work is None and r.work.strip() not in unknown and any(m in EXPORTED_MEDIA for m in r.media):
             unknown.add(r.work.strip())
             issues.append(warning("CAT058", where, f"Œuvre « {r.work} » (droit ligne {r.row}) absente du catalogue : "
-                                  "exportée sans titre ni EIDR.", "ajouter l'œuvre à la feuille Œuvres"))
+                                  "exportée sans titre ni EIDR.", "Ajoutez l'œuvre à la feuille Œuvres."))
         for territory in sorted(r.territories):
             for media in Media:
                 if media in r.media:
@@ -693,7 +693,7 @@ def _read_book(wb: Any, name: str, partner: str, by_eidr: dict[str, str]) -> tup
         if j is not None and j < len(reserved) and fold(_cell_text(reserved[j])).replace(" ", "") in LICENSE_TYPES:
             issues.append(warning("CAT057", Location(book=name, sheet=sheet, cell=f"A{at + 2}"),
                                   f"ligne {at + 2} ignorée : le modèle EMA la réserve, les avails commencent ligne {at + 3}.",
-                                  "déplacer cet avail sous la ligne réservée"))
+                                  "Déplacez cet avail sous la ligne réservée."))
     for index in range(first_data, len(rows)):
         row_no = index + 1
         values = rows[index]
@@ -713,7 +713,7 @@ def _read_book(wb: Any, name: str, partner: str, by_eidr: dict[str, str]) -> tup
         if fold(entry) in _DELETE:
             issues.append(warning("CAT057", Location(book=name, sheet=sheet, cell=f"{_letter(mapping, 'EntryType')}{row_no}"),
                                   f"avail « {entry} » ligne {row_no} ignoré : il retire une offre, il n'en donne pas.",
-                                  "retirer le droit du catalogue à la main s'il y figure"))
+                                  "Retirez le droit du catalogue à la main s'il y figure."))
             continue
 
         def at_cell(field: str, row_no: int = row_no) -> Location:
@@ -801,7 +801,7 @@ def import_avails_xml(data: bytes, name: str, *, partner: str = "",
         if fold(entry) in _DELETE:
             issues.append(warning("CAT057", Location(book=f"{name}:{avail.sourceline}"),
                                   f"Avail « {entry} » ignoré : il retire une offre, il n'en donne pas.",
-                                  "retirer le droit du catalogue à la main s'il y figure"))
+                                  "Retirez le droit du catalogue à la main s'il y figure."))
             continue
         assets = list(_kids(avail, "Asset")) or [None]
         for asset in assets:

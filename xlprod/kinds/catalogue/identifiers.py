@@ -92,7 +92,7 @@ def check_isan(text: str) -> IdCheck:
     raw = text.strip()
     compact = _ISAN_PREFIX.sub("", _compact(raw))
     if not compact:
-        return IdCheck(raw, False, "ISAN vide", "saisir l'ISAN, par exemple 0000-0001-8CFA-0000-I-0000-0000-K")
+        return IdCheck(raw, False, "ISAN vide", "Saisissez l'ISAN, par exemple 0000-0001-8CFA-0000-I-0000-0000-K")
     bad = "".join(dict.fromkeys(ch for ch in compact if ch not in _VALUE))
     if bad:
         return IdCheck(raw, False, f"caractère(s) inattendu(s) dans l'ISAN : {' '.join(bad)}",
@@ -108,13 +108,13 @@ def check_isan(text: str) -> IdCheck:
         return IdCheck(raw, False,
                        f"un ISAN compte 17 caractères (forme courte) ou 26 (forme complète), tirets et espaces non "
                        f"compris : celui-ci en compte {n}",
-                       "vérifier qu'aucun groupe de 4 caractères ne manque ou n'est en double")
+                       "Vérifiez qu'aucun groupe de 4 caractères ne manque ou n'est en double.")
     root_episode, check1, version, check2 = compact[:16], compact[16], compact[17:25], compact[25:]
     if not set(root_episode + version) <= HEX:
-        fix = "la racine, l'épisode et la version ne contiennent que des chiffres et des lettres A à F"
+        fix = "La racine, l'épisode et la version ne contiennent que des chiffres et des lettres A à F."
         re2, v2 = root_episode.translate(_HEX_LOOKALIKES), version.translate(_HEX_LOOKALIKES)
         if set(re2 + v2) <= HEX and check1 == mod_37_36_check(re2) and (not version or check2 == mod_37_36_check(re2 + v2)):
-            fix = f"lettre O ou I tapée pour le chiffre 0 ou 1 ? Lire {_isan_form(re2, check1, v2, check2)}"
+            fix = f"Lettre O ou I tapée pour le chiffre 0 ou 1 ? Lisez {_isan_form(re2, check1, v2, check2)}"
         return IdCheck(raw, False, f"caractère(s) non hexadécimal(aux) dans l'ISAN : {_non_hex(root_episode + version)}", fix)
     value = _isan_form(root_episode, check1, version, check2)
     want1 = mod_37_36_check(root_episode)
@@ -124,13 +124,13 @@ def check_isan(text: str) -> IdCheck:
     right = _isan_form(root_episode, want1, version, want2)
     if check1 != want1 and check2 != want2:
         return IdCheck(value, False, f"caractères de contrôle 1 et 2 erronés (« {check1} » et « {check2} »)",
-                       f"les caractères de contrôle devraient être {want1} et {want2} : {right} — ou la racine ou "
+                       f"Les caractères de contrôle devraient être {want1} et {want2} : {right} — ou la racine ou "
                        f"l'épisode comporte une faute de frappe")
     if check1 != want1:
         label = "caractère de contrôle" if not version else "caractère de contrôle 1"
-        return IdCheck(value, False, f"{label} erroné (« {check1} »)", f"le {label} devrait être {want1} : {right}")
+        return IdCheck(value, False, f"{label} erroné (« {check1} »)", f"Le {label} devrait être {want1} : {right}")
     return IdCheck(value, False, f"caractère de contrôle 2 erroné (« {check2} »)",
-                   f"le caractère de contrôle 2 devrait être {want2} : {right} — ou la version comporte une faute de frappe")
+                   f"Le caractère de contrôle 2 devrait être {want2} : {right} — ou la version comporte une faute de frappe")
 
 
 @lru_cache(maxsize=1 << 18)  # checked, then normalised: read once per identifier
@@ -141,37 +141,37 @@ def check_eidr(text: str) -> IdCheck:
     compact = _SPACES.sub("", raw).upper()
     if not compact:
         return IdCheck(raw, False, "identifiant EIDR vide",
-                       "saisir l'identifiant, par exemple 10.5240/7EC7-228A-510A-053E-CBB8-J")
+                       "Saisissez l'identifiant, par exemple 10.5240/7EC7-228A-510A-053E-CBB8-J")
     if compact.startswith(EIDR_PARTY_PREFIX):
         return IdCheck(raw, False, "10.5237/ est un identifiant EIDR de partie (société, personne), pas d'œuvre",
-                       "saisir l'identifiant de contenu de l'œuvre, qui commence par 10.5240/")
+                       "Saisissez l'identifiant de contenu de l'œuvre, qui commence par 10.5240/")
     if not compact.startswith(EIDR_PREFIX):
-        fix = "copier l'identifiant complet depuis le registre EIDR, préfixe compris"
+        fix = "Copiez l'identifiant complet depuis le registre EIDR, préfixe compris."
         bare = _DASHES.sub("", compact)
         if len(bare) == 21 and set(bare[:20]) <= HEX and mod_37_36_valid(bare):  # the prefix alone was left out
-            fix = f"ajouter le préfixe : {_eidr_form(bare[:20], bare[20])}"
+            fix = f"Ajoutez le préfixe : {_eidr_form(bare[:20], bare[20])}"
         return IdCheck(raw, False, "un identifiant EIDR d'œuvre commence par 10.5240/", fix)
     body = _DASHES.sub("", compact[len(EIDR_PREFIX):])
     if len(body) == 20 and set(body) <= HEX:
         return IdCheck(raw, False, "identifiant EIDR incomplet : le caractère de contrôle manque",
-                       f"identifiant avec contrôle : {_eidr_form(body, mod_37_36_check(body))}")
+                       f"Identifiant avec contrôle : {_eidr_form(body, mod_37_36_check(body))}")
     if len(body) != 21:
         return IdCheck(raw, False,
                        f"un identifiant EIDR compte 20 caractères hexadécimaux et un caractère de contrôle après "
                        f"10.5240/ : celui-ci en compte {len(body)}",
-                       "vérifier qu'aucun groupe de 4 caractères ne manque ou n'est en double")
+                       "Vérifiez qu'aucun groupe de 4 caractères ne manque ou n'est en double.")
     payload, check = body[:20], body[20]
     if not set(payload) <= HEX:
         return IdCheck(raw, False, f"caractère(s) non hexadécimal(aux) dans l'identifiant EIDR : {_non_hex(payload)}",
-                       "les cinq groupes ne contiennent que des chiffres et des lettres A à F")
+                       "Les cinq groupes ne contiennent que des chiffres et des lettres A à F.")
     if check not in _VALUE:
         return IdCheck(raw, False, f"caractère de contrôle invalide (« {check} »)",
-                       f"le caractère de contrôle devrait être {mod_37_36_check(payload)}")
+                       f"Le caractère de contrôle devrait être {mod_37_36_check(payload)}")
     value = _eidr_form(payload, check)
     want = mod_37_36_check(payload)
     if check != want:
         return IdCheck(value, False, f"caractère de contrôle erroné (« {check} »)",
-                       f"le caractère de contrôle devrait être {want} : {_eidr_form(payload, want)}")
+                       f"Le caractère de contrôle devrait être {want} : {_eidr_form(payload, want)}")
     return IdCheck(value, True)
 
 
@@ -191,11 +191,11 @@ def check_visa(text: str) -> IdCheck:
     raw = text.strip()
     compact = _VISA_PREFIX.sub("", _SPACES.sub("", raw).upper())
     if not compact:
-        return IdCheck(raw, False, "numéro de visa vide", "saisir le numéro du visa d'exploitation (chiffres seuls)")
+        return IdCheck(raw, False, "numéro de visa vide", "Saisissez le numéro du visa d'exploitation (chiffres seuls).")
     if not compact.isdigit() or not compact.isascii():
         return IdCheck(raw, False, "un numéro de visa ne contient que des chiffres",
-                       "saisir le numéro seul, sans la classification (tous publics, −12…)")
+                       "Saisissez le numéro seul, sans la classification (tous publics, −12…).")
     if not VISA_PATTERN.match(compact):
         return IdCheck(raw, False, f"numéro de visa trop long : {len(compact)} chiffres (7 au plus)",
-                       "vérifier le numéro sur le visa ou sur le registre du CNC")
+                       "Vérifiez le numéro sur le visa ou sur le registre du CNC.")
     return IdCheck(compact, True)

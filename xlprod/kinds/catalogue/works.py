@@ -187,10 +187,10 @@ def check_works(works: Iterable[Work], *, book: str | None = None, today: date |
                                         found.fix))
         # mandatory fields
         for field, missing, hint in (
-            ("id", not w.id.strip(), "saisir l'identifiant interne de l'œuvre, unique dans le catalogue"),
-            ("title", not w.title.strip(), "saisir le titre français d'exploitation (ou le titre original)"),
-            ("kind", not w.kind.strip(), "saisir le genre d'œuvre : long métrage, court métrage, série, unitaire…"),
-            ("year", w.year is None, "saisir l'année de production (celle du visa ou du générique)"),
+            ("id", not w.id.strip(), "Saisissez l'identifiant interne de l'œuvre, unique dans le catalogue."),
+            ("title", not w.title.strip(), "Saisissez le titre français d'exploitation (ou le titre original)."),
+            ("kind", not w.kind.strip(), "Saisissez le genre d'œuvre : long métrage, court métrage, série, unitaire…"),
+            ("year", w.year is None, "Saisissez l'année de production (celle du visa ou du générique)."),
         ):
             if missing:
                 issues.append(error("CAT023", at(w, field), f"« {HEADER_OF[field]} » non renseigné ligne {w.row}.", hint))
@@ -198,24 +198,24 @@ def check_works(works: Iterable[Work], *, book: str | None = None, today: date |
         if w.year is not None and not FIRST_YEAR <= w.year <= today.year + YEARS_AHEAD:
             issues.append(error("CAT028", at(w, "year"),
                                 f"Année impossible ligne {w.row} : {w.year} (entre {FIRST_YEAR} et {today.year + YEARS_AHEAD}).",
-                                "saisir l'année sur quatre chiffres, par exemple 1998"))
+                                "Saisissez l'année sur quatre chiffres, par exemple 1998."))
         if w.running_time is not None and not 0 < w.running_time <= MAX_RUNNING_TIME:
             issues.append(error("CAT029", at(w, "running_time"),
                                 f"Durée impossible ligne {w.row} : {w.running_time} min (de 1 à {MAX_RUNNING_TIME}).",
-                                "saisir la durée en minutes : 1 h 43 s'écrit 103"))
+                                "Saisissez la durée en minutes : 1 h 43 s'écrit 103."))
         if w.release_fr is not None and w.year is not None and w.release_fr.year < w.year - 1:
             issues.append(error("CAT030", at(w, "release_fr"),
                                 f"Sortie France le {_fmt(w.release_fr)} ligne {w.row}, plus d'un an avant l'année de "
                                 f"production ({w.year}).",
-                                "vérifier l'année de production ou la date de sortie (jour et mois inversés ?)"))
+                                "Vérifiez l'année de production ou la date de sortie (jour et mois inversés ?)."))
         if w.release_fr is not None and w.release_fr > today and _key(w.status) in _RELEASED:
             issues.append(error("CAT031", at(w, "release_fr"),
                                 f"Œuvre « {w.status.strip()} » ligne {w.row} mais sortie France future ({_fmt(w.release_fr)}).",
-                                "corriger la date de sortie, ou le statut (« à sortir »)"))
+                                "Corrigez la date de sortie, ou le statut (« à sortir »)."))
         for code in w.countries:
             if code.upper() not in territories().codes:
                 issues.append(error("CAT033", at(w, "countries"), f"Pays inconnu ligne {w.row} : « {code} ».",
-                                    "saisir un code ISO 3166 à deux lettres (FR, BE, US, GB…)"))
+                                    "Saisissez un code ISO 3166 à deux lettres (FR, BE, US, GB…)."))
         # accessibility
         if w.release_fr is not None and _key(w.kind) in _FEATURE:
             for field, what, plural in (("subtitles_sdh", "sous-titres pour sourds et malentendants (SME)", True),
@@ -227,26 +227,26 @@ def check_works(works: Iterable[Work], *, book: str | None = None, today: date |
                         said = "absents" if plural else "absente"
                     issues.append(warning("CAT032", at(w, field),
                                           f"Long métrage sorti en France ligne {w.row} : {what} {said}.",
-                                          "l'usage (CNC, pour les œuvres aidées) est de livrer sous-titres SME et "
-                                          "audiodescription : les commander ou indiquer « oui » s'ils existent"))
+                                          "L'usage (CNC, pour les œuvres aidées) est de livrer sous-titres SME et "
+                                          "audiodescription : commandez-les, ou indiquez « oui » s'ils existent."))
 
     # duplicates
     for later, first in _duplicates(works, lambda w: w.id.strip().casefold() or None):
         issues.append(error("CAT024", at(later, "id"),
                             f"Identifiant « {later.id.strip()} » en double : lignes {first.row} et {later.row}.",
-                            "donner à chaque œuvre un identifiant unique"))
+                            "Donnez à chaque œuvre un identifiant unique."))
     for later, first in _duplicates(works, lambda w: _isan_root_episode(w.isan)):
         issues.append(warning("CAT025", at(later, "isan"),
                               f"Même ISAN (racine et épisode) lignes {first.row} et {later.row}.",
-                              "fusionner les deux lignes s'il s'agit de la même œuvre, sinon corriger l'ISAN"))
+                              "Fusionnez les deux lignes s'il s'agit de la même œuvre, sinon corrigez l'ISAN."))
     for later, first in _duplicates(works, lambda w: _eidr_key(w.eidr)):
         issues.append(warning("CAT026", at(later, "eidr"), f"Même EIDR lignes {first.row} et {later.row}.",
-                              "fusionner les deux lignes s'il s'agit de la même œuvre, sinon corriger l'EIDR"))
+                              "Fusionnez les deux lignes s'il s'agit de la même œuvre, sinon corrigez l'EIDR."))
     for later, first in _duplicates(works, lambda w: (title_key(w.title), w.year) if title_key(w.title) and w.year else None):
         issues.append(warning("CAT027", at(later, "title"),
                               f"Doublon probable : « {later.title.strip()} » ligne {later.row} et « {first.title.strip()} » "
                               f"ligne {first.row}, même titre et même année ({later.year}).",
-                              "fusionner les deux lignes, ou les distinguer (titre, année, version)"))
+                              "Fusionnez les deux lignes, ou distinguez-les (titre, année, version)."))
     return issues
 
 
