@@ -637,3 +637,20 @@ def test_a_work_blocked_in_a_small_group_says_where_it_is_still_free(tmp_path):
     (a,) = query_avails(XlsxFile(path, for_writing=False), "Benelux", "SVOD", dt.date(2027, 3, 1),
                         dt.date(2027, 5, 31))[0].avails
     assert not a.free and "Proximus" in a.reason and a.reason.endswith("— libre en : NL")
+
+
+def test_every_catalogue_check_code_has_words_for_the_summaries_and_a_line_in_the_readme():
+    import re
+    from pathlib import Path
+
+    from xlprod.kinds.catalogue.codes import CODE_LABELS, labelled
+
+    package = Path(__file__).parent.parent / "xlprod" / "kinds" / "catalogue"
+    used = {c for f in package.glob("*.py") if f.name != "codes.py" for c in re.findall(r'"(CAT0\d\d)"', f.read_text())}
+    assert used == set(CODE_LABELS)
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    listed = set()
+    for first, last in re.findall(r"^\| (CAT0\d\d)(?:–(CAT0\d\d))? \|", readme, flags=re.M):
+        listed.update(f"CAT{n:03d}" for n in range(int(first[3:]), int((last or first)[3:]) + 1))
+    assert used <= listed
+    assert labelled("CAT003") == "cessions en conflit (CAT003)"

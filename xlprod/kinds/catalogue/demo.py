@@ -201,7 +201,9 @@ def demo_catalogue(out_dir: Path) -> DemoPart:
     counts: dict[str, int] = {}
     for issue in report.issues:
         counts[issue.code] = counts.get(issue.code, 0) + 1
-    lines.append("Contrôles par code : " + ", ".join(f"{c} × {n}" for c, n in sorted(counts.items())))
+    from xlprod.kinds.catalogue.codes import labelled
+
+    lines.append("Contrôles : " + ", ".join(f"{labelled(c)} × {n}" for c, n in sorted(counts.items())))
     shown = [i.render() for i in report.issues if i.code not in ("CAT060", "CAT032")]
     lines += shown[:8]
     if len(shown) > 8:

@@ -1,0 +1,71 @@
+"""What each catalogue check code means, in a few French words: for summaries that count the
+checks by code (the demo's), where a bare ``CAT003 × 2`` would send the user to the README."""
+
+from __future__ import annotations
+
+CODE_LABELS: dict[str, str] = {
+    "CAT001": "droit qui finit avant de commencer",
+    "CAT002": "holdback qui finit avant sa cession",
+    "CAT003": "cessions en conflit",
+    "CAT004": "cession au-delà des droits acquis",
+    "CAT005": "exclusivité cédée sans être acquise",
+    "CAT006": "fenêtre de la chronologie des médias",
+    "CAT007": "droits qui expirent",
+    "CAT008": "territoire inconnu",
+    "CAT009": "média inconnu",
+    "CAT020": "ISAN erroné",
+    "CAT021": "EIDR erroné",
+    "CAT022": "visa erroné",
+    "CAT023": "champ obligatoire vide",
+    "CAT024": "identifiant en double",
+    "CAT025": "ISAN en double",
+    "CAT026": "EIDR en double",
+    "CAT027": "doublon probable (titre et année)",
+    "CAT028": "année impossible",
+    "CAT029": "durée impossible",
+    "CAT030": "sortie avant l'année de production",
+    "CAT031": "sortie future d'une œuvre sortie",
+    "CAT032": "accessibilité (SME, audiodescription)",
+    "CAT033": "pays inconnu",
+    "CAT040": "import : champ obligatoire vide",
+    "CAT041": "import : date illisible",
+    "CAT042": "import : nombre illisible",
+    "CAT043": "import : ni oui ni non",
+    "CAT044": "import : sens inconnu",
+    "CAT045": "import : JSON mal formé",
+    "CAT046": "import : valeurs en trop",
+    "CAT047": "import : pays inconnu",
+    "CAT048": "import : exploitation inconnue",
+    "CAT050": "avails : fichier refusé",
+    "CAT051": "avails : colonnes",
+    "CAT052": "avails : date",
+    "CAT053": "avails : territoire",
+    "CAT054": "avails : type de licence",
+    "CAT055": "avails : identifiant d'œuvre",
+    "CAT056": "avails : droit non exporté",
+    "CAT057": "avails : entrée ignorée",
+    "CAT058": "avails : œuvre absente du catalogue",
+    "CAT059": "avails : exclusivité illisible",
+    "CAT060": "corrections proposées",
+    "CAT061": "exploitation des recettes",
+    "CAT062": "commission au-delà du plafond",
+    "CAT063": "groupe de territoires illisible",
+    "CAT064": "montant des recettes",
+    "CAT065": "préachat finançant ou petite vente TV",
+    "CAT066": "période des relevés",
+    "CAT067": "parts des ayants droit",
+    "CAT068": "paramètre illisible ou absent",
+    "CAT069": "colonne manquante",
+    "CAT070": "feuille recréée",
+    "CAT071": "demande de disponibilités",
+    "CAT072": "œuvre inconnue des droits ou recettes",
+    "CAT073": "ligne hors du tableau",
+    "CAT074": "cellule en erreur",
+    "CAT075": "formule des recettes rétablie",
+}
+
+
+def labelled(code: str) -> str:
+    """``conflits de cessions (CAT003)``: the words first, the code for the README and the filters."""
+    label = CODE_LABELS.get(code)
+    return f"{label} ({code})" if label else code
