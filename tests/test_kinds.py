@@ -96,6 +96,14 @@ def test_each_kind_is_declared_with_its_layouts_name_without_loading_its_rules()
     assert devis.FORM_VERSIONS == FORM_VERSIONS
 
 
+def test_every_action_declared_for_first_use_names_a_function_that_exists():
+    import importlib
+
+    for kind in kinds.KINDS.values():
+        for run in (kind.recalculate, kind.demo, *(a.run for a in kind.actions)):
+            assert callable(getattr(importlib.import_module(run.__module__), run.__name__)), (kind.name, run.__name__)
+
+
 def test_a_registered_kind_gets_new_recalc_its_actions_and_the_demo(with_notes, tmp_path, capsys):
     path = tmp_path / "n.xlsx"
     assert main(["new", "notes", str(path)]) == 0

@@ -7,10 +7,11 @@ Adding a kind is adding a folder under ``xlprod/kinds`` and its entry in ``xlpro
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from xlprod.core.issues import Issue, count
 from xlprod.workbook.port import WorkbookPort
@@ -61,6 +62,19 @@ class Report:
 
 
 BookAction = Callable[[WorkbookPort, dt.datetime], Report]
+
+
+def on_first_use(module: str, function: str) -> Callable[..., Any]:
+    """``module.function``, imported when first called: declaring a kind loads none of its rules,
+    so that a command on another kind, or ``--help``, starts fast."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), function)(*args, **kwargs)
+
+    run.__name__ = run.__qualname__ = function
+    run.__module__ = module
+    return run
+
 RECALCULATE = "recalculer"  # the action every kind has: the ribbon's and each workbook's first button
 
 

@@ -8,32 +8,10 @@ the workbook's layout (``layout``, ``reader``, ``builder``) and the actions that
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report
-from xlprod.workbook.port import WorkbookPort
-
-
-def recalc_catalogue(book: WorkbookPort, now: dt.datetime) -> Report:
-    from xlprod.kinds.catalogue.recalc import recalc_catalogue as run
-
-    return run(book, now)
-
-
-def apply_corrections(book: WorkbookPort, now: dt.datetime) -> Report:
-    """« Appliquer les corrections »: the normalisations listed in Contrôles, then a recalculation."""
-    from xlprod.kinds.catalogue.actions import apply_corrections as run
-
-    return run(book, now)
-
-
-def export_statements(book: WorkbookPort, now: dt.datetime) -> Report:
-    """« Exporter les relevés »: one CSV per rights holder, beside the workbook."""
-    from xlprod.kinds.catalogue.actions import export_statements as run
-
-    return run(book, now)
+from xlprod.kinds.registry import Action, Kind, NewOption, on_first_use
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -43,26 +21,21 @@ def build_new(path: Path, options: Mapping[str, str | None]) -> int:
     return 0
 
 
-def demo(out_dir: Path) -> DemoPart:
-    from xlprod.kinds.catalogue.demo import demo_catalogue
-
-    return demo_catalogue(out_dir)
-
-
 KIND = Kind(
     name="catalogue",  # layout.KIND
     title="Catalogue",
     description="œuvres, identifiants, droits et disponibilités, recettes (RNPP) et relevés des ayants droit",
     default_file="catalogue.xlsm",
-    recalculate=recalc_catalogue,
+    recalculate=on_first_use("xlprod.kinds.catalogue.recalc", "recalc_catalogue"),
     build_new=build_new,
-    demo=demo,
+    demo=on_first_use("xlprod.kinds.catalogue.demo", "demo_catalogue"),
     new_options=(NewOption("--titre", "titre", "nom du catalogue", default="Catalogue"),),
     actions=(
         Action("corriger", "Appliquer les corrections",
                "Appliquer aux Œuvres les corrections proposées dans Contrôles (espaces, casse, dates, pays, durées)",
-               apply_corrections),
+               on_first_use("xlprod.kinds.catalogue.actions", "apply_corrections")),
         Action("releves", "Exporter les relevés",
-               "Écrire un CSV par ayant droit pour la période des Paramètres, à côté du classeur", export_statements),
+               "Écrire un CSV par ayant droit pour la période des Paramètres, à côté du classeur",
+               on_first_use("xlprod.kinds.catalogue.actions", "export_statements")),
     ),
 )

@@ -15,18 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from xlprod.core.location import Location
-from xlprod.kinds.registry import Action, DemoPart, Kind, NewOption, Report
+from xlprod.kinds.registry import Action, BookAction, Kind, NewOption, Report, on_first_use
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort
 
 SHEET_PARAMETRES = "Paramètres"  # layout.SHEET_PARAMETRES: the rules are imported when a command needs them
 
 
-def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
-    """« Recalculer »: imported on first use, so that every other command starts fast."""
-    from xlprod.kinds.depenses.recalc import recalc_depenses as run
-
-    return run(book, now)
+recalc_depenses: BookAction = on_first_use("xlprod.kinds.depenses.recalc", "recalc_depenses")
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -36,12 +32,6 @@ def build_new(path: Path, options: Mapping[str, str | None]) -> int:
     build_depenses(path, DepensesInputs(title=options.get("titre") or "Sans titre", devis=options.get("devis") or ""),
                    buttons=KIND.buttons())
     return 0
-
-
-def demo(out_dir: Path) -> DemoPart:
-    from xlprod.kinds.depenses.demo import demo_depenses
-
-    return demo_depenses(out_dir)
 
 
 def devis_path(book: WorkbookPort, given: str | None = None) -> Path:
@@ -85,7 +75,7 @@ KIND = Kind(
     default_file="depenses.xlsm",
     recalculate=recalc_depenses,
     build_new=build_new,
-    demo=demo,
+    demo=on_first_use("xlprod.kinds.depenses.demo", "demo_depenses"),
     new_options=(
         NewOption("--titre", "titre", "titre de l'œuvre", default="Sans titre"),
         NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),

@@ -7,21 +7,12 @@ Pure rules (``model``, ``compute``, ``checks``, ``topsheet``) beside the sheet l
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-from xlprod.kinds.registry import DemoPart, Kind, NewOption, Report
-from xlprod.workbook.port import WorkbookPort
+from xlprod.kinds.registry import Kind, NewOption, on_first_use
 
 FORM_VERSIONS = ("2018", "classique")  # xlprod.cnc.reference.FORM_VERSIONS (tested): the rules load on first use
-
-
-def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
-    """« Recalculer »: imported on first use, so that a command on another kind never loads the devis."""
-    from xlprod.kinds.devis.recalc import recalc_devis as run
-
-    return run(book, now)
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -36,20 +27,14 @@ def build_new(path: Path, options: Mapping[str, str | None]) -> int:
     return len(rows)
 
 
-def demo(out_dir: Path) -> DemoPart:
-    from xlprod.kinds.devis.demo import demo_devis
-
-    return demo_devis(out_dir)
-
-
 KIND = Kind(
     name="devis",  # layout.KIND
     title="Devis CNC",
     description="budget de production au format CNC (9 postes), charges, frais généraux, imprévus, part France",
     default_file="devis.xlsm",
-    recalculate=recalc_devis,
+    recalculate=on_first_use("xlprod.kinds.devis.recalc", "recalc_devis"),
     build_new=build_new,
-    demo=demo,
+    demo=on_first_use("xlprod.kinds.devis.demo", "demo_devis"),
     new_options=(
         NewOption("--titre", "titre", "titre de l'œuvre", default="Sans titre"),
         NewOption("--societe", "societe", "société de production", default=""),

@@ -8,19 +8,10 @@ Pure rules (``model``, ``schedule``, ``compute``, ``checks``) beside the sheet l
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-from xlprod.kinds.registry import DemoPart, Kind, NewOption, Report
-from xlprod.workbook.port import WorkbookPort
-
-
-def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
-    """« Recalculer »: imported on first use, so that a command on another kind never loads the cash flow."""
-    from xlprod.kinds.tresorerie.recalc import recalc_tresorerie as run
-
-    return run(book, now)
+from xlprod.kinds.registry import Kind, NewOption, on_first_use
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -32,20 +23,14 @@ def build_new(path: Path, options: Mapping[str, str | None]) -> int:
     return 0
 
 
-def demo(out_dir: Path) -> DemoPart:
-    from xlprod.kinds.tresorerie.demo import demo_tresorerie
-
-    return demo_tresorerie(out_dir)
-
-
 KIND = Kind(
     name="tresorerie",  # layout.KIND
     title="Plan de trésorerie",
     description="plan de financement et trésorerie mensuelle : échéanciers, TVA, période critique, crédit relais",
     default_file="tresorerie.xlsm",
-    recalculate=recalc_tresorerie,
+    recalculate=on_first_use("xlprod.kinds.tresorerie.recalc", "recalc_tresorerie"),
     build_new=build_new,
-    demo=demo,
+    demo=on_first_use("xlprod.kinds.tresorerie.demo", "demo_tresorerie"),
     new_options=(
         NewOption("--titre", "titre", "titre de l'œuvre", default="Sans titre"),
         NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),
