@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -472,6 +473,26 @@ def test_a_number_no_date_can_be_in_a_date_cell_is_located_not_a_crash(copy, cap
     assert main(["check", str(copy)]) == 2
     assert "catalogue.xlsx!Droits!F5: erreur: le tableau Droits contient une date hors des dates possibles" in \
         capsys.readouterr().err
+
+
+def test_a_date_out_of_range_is_said_without_the_rust_library_s_panic_report(sample, tmp_path):
+    """calamine's panic report went to the process's standard error, a stack trace with it: said once, located."""
+    import subprocess
+    import sys
+
+    below = int(openpyxl.load_workbook(sample)[L.SHEET_DROITS].tables["Droits"].ref.split(":")[1][1:]) + 3
+    for where, said in (((5, L.DROITS_HEADERS.index("Début") + 1), "Droits!F5: erreur: le tableau Droits contient"),
+                        ((below, 3), f"Droits!C{below}: erreur: la feuille contient")):  # read with the sheet's cells
+        path = Path(shutil.copy(sample, tmp_path / "catalogue.xlsx"))
+        wb = openpyxl.load_workbook(path)
+        cell = wb[L.SHEET_DROITS].cell(*where)
+        cell.value, cell.number_format = -1e12, "dd/mm/yyyy"
+        wb.save(path)
+        run = subprocess.run([sys.executable, "-m", "xlprod.cli", "check", str(path)], capture_output=True, text=True,
+                             check=False, env={**os.environ, "RUST_BACKTRACE": "1"})
+        assert run.returncode == 2, run.stdout
+        assert "panicked" not in run.stderr and "backtrace" not in run.stderr
+        assert f"catalogue.xlsx!{said} une date hors des dates possibles" in run.stderr
 
 
 def test_importing_our_own_export_back_adds_nothing(copy, tmp_path, capsys):

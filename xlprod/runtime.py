@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,3 +25,32 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def rust_panic_report_muted() -> Iterator[None]:
+    """Silence the process's standard error (file descriptor 2) for one call into a Rust library.
+
+    calamine panics on a date cell it cannot convert (a number of 1e12 formatted as a date); the
+    panic reaches Python as an exception that xlprod turns into a located message, but Rust's panic
+    hook first prints its own report, a stack trace even, on the process's standard error, where a
+    user would take it for a crash. Where standard error has no descriptor (Excel's embedded
+    Python, pythonw), nothing is changed.
+    """
+    try:
+        fd = sys.stderr.fileno()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, fd)
+        finally:
+            os.close(null)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)

@@ -15,6 +15,7 @@ import python_calamine as pc
 
 from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, UncachedFormula
 from xlprod.core.location import Location, cell_address, column_index, split_range
+from xlprod.runtime import rust_panic_report_muted
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
@@ -117,21 +118,15 @@ class XlsxFile:
         if last > r1:  # calamine panics (a Rust panic, not an Exception) on a table without data rows
             try:
                 t = self._cal.get_table_by_name(name)
-                rows = t.to_python()
+                with rust_panic_report_muted():
+                    rows = t.to_python()
             except Exception as exc:  # a cell calamine cannot read: text in a number cell, a bad string index
                 raise WorkbookError(Location(book=self.book_name, sheet=part.sheet),
                                     f"le tableau {name} contient une cellule illisible ({exc})",
                                     "Ouvrez le classeur dans Excel ou LibreOffice, qui savent souvent le réparer, "
                                     "enregistrez-le, puis relancez.") from exc
             except BaseException as exc:  # a Rust panic (pyo3's PanicException is no Exception): a date out of range
-                if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-                    raise
-                cell = self._out_of_range_date(part.sheet, bounds)
-                raise WorkbookError(Location(book=self.book_name, sheet=part.sheet, cell=cell),
-                                    f"le tableau {name} contient une date hors des dates possibles"
-                                    + (f" ({cell})" if cell else ""),
-                                    "Saisissez une date entre 1900 et 9999 (un nombre aussi grand dans une colonne de "
-                                    "dates n'en est pas une), puis relancez.") from None
+                raise self._date_out_of_range(exc, part.sheet, bounds, f"le tableau {name}") from None
             headers = [str(h) for h in t.columns]
         else:
             headers = list(part.headers)
@@ -283,9 +278,12 @@ class XlsxFile:
             self.refresh()
         if sheet not in self._grids:
             try:
-                self._grids[sheet] = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                with rust_panic_report_muted():
+                    self._grids[sheet] = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception:
                 self._grids[sheet] = []
+            except BaseException as exc:  # a Rust panic, as in table()
+                raise self._date_out_of_range(exc, sheet, (0, 1, 1 << 20, 1 << 14), "la feuille") from None
         return self._grids[sheet]
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
@@ -343,6 +341,18 @@ class XlsxFile:
         if part is None or not self.package.has(part):
             return {}
         return sheet_formulas(self.package.read(part))
+
+    def _date_out_of_range(self, exc: BaseException, sheet: str, bounds: tuple[int, int, int, int],
+                           what: str) -> BaseException:
+        """What to raise for calamine's panic on a date it cannot convert: the cell, said; an
+        interruption stays one."""
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            return exc
+        cell = self._out_of_range_date(sheet, bounds)
+        return WorkbookError(Location(book=self.book_name, sheet=sheet, cell=cell),
+                             f"{what} contient une date hors des dates possibles" + (f" ({cell})" if cell else ""),
+                             "Saisissez une date entre 1900 et 9999 (un nombre aussi grand dans une cellule au "
+                             "format date n'en est pas une), puis relancez.")
 
     def _out_of_range_date(self, sheet: str, bounds: tuple[int, int, int, int]) -> str | None:
         """The first cell of the range holding a number no date can be (what makes calamine panic)."""
