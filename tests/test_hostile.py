@@ -955,3 +955,22 @@ def test_check_says_the_repairs_it_announces_are_left_to_recalc(tmp_path, capsys
 def test_json_names_a_missing_file_as_a_failure(tmp_path, capsys):
     assert main(["recalc", "--json", str(tmp_path / "absent.xlsx")]) == 2
     assert json.loads(capsys.readouterr().out)["failure"].endswith("introuvable")
+
+
+def test_a_defined_name_retyped_in_another_case_is_replaced_not_doubled_and_a_sheet_scoped_one_is_kept(tmp_path):
+    """Excel's names ignore case: a workbook holding « devis_total » and xlprod's DEVIS_TOTAL would not open."""
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    parts = parts_of(path)
+    xml = parts["xl/workbook.xml"].decode()
+    extra = ('<definedName name="devis_total">Devis!$A$1</definedName>'
+             '<definedName name="DEVIS_TOTAL" localSheetId="0">Devis!$B$1</definedName>'
+             '<definedName name="DEVIS_TOTAL_MAISON">Devis!$C$1</definedName>')
+    parts["xl/workbook.xml"] = xml.replace("</definedNames>", extra + "</definedNames>").encode()
+    write_parts(path, parts)
+    book = XlsxFile(path)
+    book.package.set_defined_names({"DEVIS_TOTAL": "Devis!$D$1"})
+    book.save()
+    names = re.findall(r'<definedName name="([^"]*)"([^>]*)>', parts_of(path)["xl/workbook.xml"].decode())
+    total = [(n, attrs) for n, attrs in names if n.casefold() == "devis_total"]
+    assert sorted(total) == [("DEVIS_TOTAL", ""), ("DEVIS_TOTAL", ' localSheetId="0"')], total
+    assert ("DEVIS_TOTAL_MAISON", "") in names

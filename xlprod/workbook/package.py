@@ -310,9 +310,12 @@ class XlsxPackage:
             return
         text = self.read_text("xl/workbook.xml")
 
+        setting = {n.casefold() for n in names}  # Excel's names ignore case: « treso_solde_min » is the same name
+
         def replaced(m: re.Match[str]) -> str:  # a workbook-scope name being set: its old element goes
             name = _NAME_ATTR.search(m.group(1))
-            return "" if "localSheetId" not in m.group(1) and name is not None and name.group(1) in names else m.group(0)
+            ours = "localSheetId" not in m.group(1) and name is not None and name.group(1).casefold() in setting
+            return "" if ours else m.group(0)
 
         text = _DEFINED_NAME.sub(replaced, text)  # one pattern for every name: compiling one each cost more
         m = re.search(r"<(\w+:)?workbook\b", text)
