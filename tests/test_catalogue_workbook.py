@@ -435,6 +435,43 @@ def test_corrected_dates_are_shown_as_dates_and_titles_keep_the_original_case(tm
     assert ws.cell(row=5, column=2).value == "La Nuit américaine"
 
 
+def test_a_corrected_date_is_shown_as_a_date_in_a_column_without_a_style_of_its_own(tmp_path):
+    """A catalogue made elsewhere (or whose column formats were cleared): the date gets a date format."""
+    import re
+    import zipfile
+
+    from xlprod.core.location import column_letter
+
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Le Mépris", "Sortie France": "12/06/1998"}])
+    parts = {i.filename: zipfile.ZipFile(path).read(i) for i in zipfile.ZipFile(path).infolist()}
+    sheet = XlsxFile(path).package.sheet_parts()[L.SHEET_OEUVRES]
+    parts[sheet] = re.sub(rb"<cols>.*?</cols>", b"", parts[sheet], flags=re.S)  # no column formats at all
+    letter = column_letter(L.OEUVRES_HEADERS.index("Sortie France") + 1).encode()
+    parts[sheet] = re.sub(rb'(<c r="' + letter + rb'5")[^>]*?( t="[^"]*")?( s="\d+")?', rb"\1\2", parts[sheet])  # General
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    main(["fix", str(path), "--apply"])
+    released = openpyxl.load_workbook(path)[L.SHEET_OEUVRES].cell(row=5, column=L.OEUVRES_HEADERS.index("Sortie France") + 1)
+    assert released.is_date and released.value.date() == dt.date(1998, 6, 12)
+
+
+def test_in_excel_a_corrected_date_reaches_excel_as_a_date_which_xlwings_passes_as_one(tmp_path):
+    """Excel shows a date in a General cell when it receives one (not its serial number): the
+    adapter hands xlwings a date, and xlwings' own Windows engine turns it into a COM date."""
+    from tests.fake_excel import FakeBook
+    from tests.xlwings_harness import windows_engine
+    from xlprod.workbook.excel import ExcelBook
+
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Le Mépris", "Sortie France": "12/06/1998"}])
+    book = FakeBook(path)
+    run_action(ExcelBook(book), "corriger", now=NOW)
+    col = L.OEUVRES_HEADERS.index("Sortie France") + 1
+    written = book.sheets[L.SHEET_OEUVRES].values[(5, col)]
+    assert written == dt.date(1998, 6, 12)
+    assert windows_engine().prepare_xl_data_element(written, None) == dt.datetime(1998, 6, 12, tzinfo=dt.UTC)
+
+
 def test_the_exploitation_list_points_at_a_range_its_labels_hold_commas(tmp_path):
     path = small(tmp_path / "c.xlsx")
     ws = openpyxl.load_workbook(path)[L.SHEET_RECETTES]

@@ -11,18 +11,19 @@ calculation suspended, and always restored.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, cast
 
-from xlprod.core.cells import ExcelError, NameFormula, as_error
+from xlprod.core.cells import ExcelError, NameFormula, as_error, from_serial
 from xlprod.core.location import Location, split_cell
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.formulas import same_formula
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
-from xlprod.workbook.sheetxml import CellWrite, Restored, SheetPatch
+from xlprod.workbook.sheetxml import COLUMN_STYLE, CellWrite, Restored, SheetPatch
 
 
 def as_grid(raw: object, rows: int, cols: int) -> list[list[object]]:
@@ -281,6 +282,11 @@ class ExcelBook:
                 writes[(row, col)] = _Formula("=" + (write.formula or ""))
             elif (row, col) in values:
                 value = float(write.value) if isinstance(write.value, Decimal) else write.value
+                if write.style == COLUMN_STYLE and isinstance(value, int | float) and not isinstance(value, bool):
+                    shown_as: object = from_serial(value)  # a date typed as text: xlwings hands Excel a date
+                    if not _same_value(shown.get((row, col), _UNKNOWN), shown_as):
+                        writes[(row, col)] = shown_as
+                    continue
                 if not _same_value(shown.get((row, col), _UNKNOWN), value):
                     writes[(row, col)] = _as_text(value)
         return writes
@@ -305,6 +311,8 @@ def _same_value(shown: object, value: object) -> bool:
         return shown in (None, "")
     if isinstance(value, int | float) and not isinstance(value, bool) and isinstance(shown, int | float):
         return abs(float(shown) - float(value)) < 1e-9
+    if isinstance(value, dt.date) and isinstance(shown, dt.datetime):  # Excel gives a date cell as a date-time
+        return shown == dt.datetime(value.year, value.month, value.day)
     return type(shown) is type(value) and shown == value
 
 

@@ -26,6 +26,28 @@ from xlprod.workbook.sheetxml import escape, escape_attr
 
 _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*?)(?:/>|>.*?</(?:\w+:)?definedName>)", re.S)
 _NAME_ATTR = re.compile(r'\bname="([^"]*)"')
+_CELL_XFS = re.compile(r"(?P<open><(?P<p>\w+:)?cellXfs\b[^>]*>)(?P<body>.*?)</(?P=p)?cellXfs>", re.S)
+_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
+_XF_NUM_FMT = re.compile(r'\bnumFmtId="(\d+)"')
+_XF_FILL = re.compile(r'\bfillId="(\d+)"')
+_NUM_FMT = re.compile(r'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bformatCode="([^"]*)"')
+_BUILTIN_DATES = frozenset({14, 15, 16, 17, 22})  # ECMA-376 §18.8.30: d/m/yyyy, d-mmm-yy, d-mmm, mmm-yy, with time
+
+
+def _unescape_attr(text: str) -> str:
+    return text.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _shows_a_date(fmt: int, custom: dict[int, str]) -> bool:
+    """Does number format ``fmt`` show a date (a day, a month and a year; quoted text, escapes,
+    colours and locales aside)?"""
+    if fmt in _BUILTIN_DATES:
+        return True
+    code = custom.get(fmt)
+    if code is None:
+        return False
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.split(";")[0]).lower()
+    return "y" in bare and "d" in bare and "m" in bare
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -285,6 +307,39 @@ class XlsxPackage:
                 if rid in rels:
                     self._sheet_parts[sheet.get("name", "")] = rels[rid]
         return self._sheet_parts
+
+    def date_style(self) -> int | None:
+        """The index of a cell format that shows a date: a plain one of the workbook's own, else one
+        added (the built-in short date, which Excel shows in the user's own form, 31/12/2026 in
+        French). None when the workbook has no cell formats to add to."""
+        part = self._styles_part()
+        if part is None:
+            return None
+        text = self.read_text(part)
+        xfs_m = _CELL_XFS.search(text)
+        if xfs_m is None:
+            return None
+        custom = {int(i): _unescape_attr(code) for i, code in _NUM_FMT.findall(text)}
+        xfs = _XF.findall(xfs_m.group("body"))
+        for i, attrs in enumerate(xfs):
+            fmt, fill = _XF_NUM_FMT.search(attrs), _XF_FILL.search(attrs)
+            if fmt and _shows_a_date(int(fmt.group(1)), custom) and (fill is None or fill.group(1) == "0"):
+                return i
+        prefix = xfs_m.group("p") or ""
+        added = f'<{prefix}xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+        opening = re.sub(r'\bcount="\d+"', f'count="{len(xfs) + 1}"', xfs_m.group("open"))
+        self.write_text(part, text[: xfs_m.start()] + opening + xfs_m.group("body") + added + text[xfs_m.end("body"):])
+        return len(xfs)
+
+    def _styles_part(self) -> str | None:
+        rels_part = "xl/_rels/workbook.xml.rels"
+        if rels_part in self._data:
+            for rel in self._xml(rels_part).findall(f"{{{NS_PKG_REL}}}Relationship"):
+                if rel.get("Type", "").endswith("/styles"):
+                    target = rel.get("Target", "")
+                    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                    return part if self.has(part) else None
+        return None
 
     def defined_names(self) -> dict[str, str]:
         """Workbook-scope defined names -> their formula text (``'Synthèse'!$C$6``, ``"devis"``)."""

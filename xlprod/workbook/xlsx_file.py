@@ -20,6 +20,7 @@ from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
 from xlprod.workbook.port import KIND_NAME, OutsideCell, RawTable, WritePlan, kind_from_definition, name_target
 from xlprod.workbook.sheetxml import (
+    COLUMN_STYLE,
     CellValue,
     CellWrite,
     Restored,
@@ -27,6 +28,7 @@ from xlprod.workbook.sheetxml import (
     append_rows,
     apply_patch,
     cells_with_content,
+    column_styles,
     escape,
     escape_attr,
     formula_cells,
@@ -383,7 +385,7 @@ class XlsxFile:
             self._stale = True
         for sheet, patch in plan.sheets.items():
             part = self._part(sheet)
-            xml, fixed = apply_patch(self.package.read(part), patch)
+            xml, fixed = apply_patch(self.package.read(part), self._dates_shown(self.package.read(part), patch))
             restored += [(sheet, r) for r in fixed]
             if sheet in plan.links:
                 area = (patch.clear_from_row, *patch.clear_cols) if patch.clear_from_row and patch.clear_cols else None
@@ -392,6 +394,23 @@ class XlsxFile:
         self.package.drop_calc_chain()
         self.package.set_full_calc_on_load()
         return restored
+
+    def _dates_shown(self, xml: bytes, patch: SheetPatch) -> SheetPatch:
+        """A date written in its column's style (``COLUMN_STYLE``) where the column has no style of
+        its own gets a date format: the cell's own, text or General, would show its serial number."""
+        dated = [key for key, write in patch.cells.items() if write.style == COLUMN_STYLE]
+        if not dated:
+            return patch
+        end = xml.find(b"sheetData")
+        styled = column_styles(xml[: end if end >= 0 else len(xml)].decode("utf-8", errors="replace"))
+        bare = [key for key in dated if key[1] not in styled]
+        style = self.package.date_style() if bare else None
+        if style is None:
+            return patch
+        cells = dict(patch.cells)
+        for key in bare:
+            cells[key] = cells[key]._replace(style=style)
+        return SheetPatch(cells, patch.columns, patch.clear_from_row, patch.clear_cols)
 
     def save(self, dest: str | Path | None = None) -> Path:
         return self.package.save(dest)
