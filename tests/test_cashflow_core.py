@@ -169,3 +169,19 @@ def test_past_months_take_the_actual_payments_and_the_rest_of_the_budget_follows
         assert abs(flow.payments["2"].get(m, D(0)) - remaining * left[m] / sum(left.values())) <= D("0.01")
     overhead = list(forecast.payments["frais_generaux"])  # a provision, never an entry: its forecast stays
     assert overhead and all(flow.payments["frais_generaux"][m] == forecast.payments["frais_generaux"][m] for m in overhead)
+
+
+def test_an_uncovered_plan_sizes_no_bridge_loan_so_its_interest_is_not_compared_with_the_devis():
+    from xlprod.kinds.tresorerie.checks import check_interest_against_devis
+
+    short = (Source(name="Apport", type="apport producteur", public=False, amount=D(200_000),
+                    signature=dt.date(2026, 1, 5)),)
+    uncovered = compute_cash_flow(CashPlan(sources=short, calendar=CAL, budget=BUDGET, parameters=NO_VAT))
+    assert uncovered.final_balance < 0
+    assert list(check_interest_against_devis(CashPlan(sources=short, calendar=CAL, budget=BUDGET), uncovered,
+                                             D(1), D(100))) == []
+    covered = (*short, Source(name="Préachat", type="préachat TV payante", public=False, amount=D(800_000),
+                              tranches=(Tranche(share=D(1), event=Event.LIVRAISON, delay_days=0),)))
+    flow = compute_cash_flow(CashPlan(sources=covered, calendar=CAL, budget=BUDGET, parameters=NO_VAT))
+    assert [i.code for i in check_interest_against_devis(CashPlan(sources=covered, calendar=CAL, budget=BUDGET),
+                                                         flow, D(1), D(100))] == ["TRE021"]

@@ -10,6 +10,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,7 @@ from xlprod.kinds.depenses.importer import import_ledger
 from xlprod.kinds.depenses.model import Entry, Status, Thresholds, Version, VersionLine
 from xlprod.kinds.depenses.snapshot import add_version
 from xlprod.kinds.depenses.tracking import CHAPTERS, compute_tracking
+from xlprod.kinds.devis import layout as DL
 from xlprod.kinds.devis.demo import build_sample as build_devis_sample
 from xlprod.workbook.libreoffice import recalculate_with_libreoffice
 from xlprod.workbook.port import WritePlan
@@ -378,6 +380,26 @@ def test_a_snapshot_freezes_every_line_and_the_computed_charges(tmp_path, capsys
     assert "critère" in capsys.readouterr().err
 
 
+def test_a_snapshot_refuses_swapped_files_and_an_empty_devis_and_asks_about_another_films(tmp_path, capsys):
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    dep = tmp_path / "dep.xlsx"
+    assert main(["new", "depenses", str(dep), "--titre", "Un autre film"]) == 0
+    capsys.readouterr()
+    assert main(["snapshot", str(devis), "--devis", str(dep), "--nom", "X"]) == 2  # the two files swapped
+    err = capsys.readouterr().err
+    assert "ce classeur est : Devis CNC, pas un suivi des dépenses" in err and "xlprod snapshot depenses.xlsx" in err
+    empty = tmp_path / "vide.xlsx"
+    assert main(["new", "devis", str(empty)]) == 0
+    recalc(empty)
+    capsys.readouterr()
+    assert main(["snapshot", str(dep), "--devis", str(empty), "--nom", "Vide"]) == 2
+    assert "le devis totalise 0,00 € : une version vide ne peut pas servir de budget" in capsys.readouterr().err
+    assert main(["snapshot", str(dep), "--devis", str(devis), "--nom", "Dépôt CNC"]) == 0
+    assert "avertissement DEP027: Le devis est celui de « Les Heures claires », le suivi celui de « Un autre film »" \
+        in capsys.readouterr().out
+
+
 def test_a_devis_never_recalculated_cannot_be_frozen(tmp_path, capsys):
     devis = build_devis_sample(tmp_path)  # built, not recalculated: no cached total
     assert main(["new", "depenses", str(tmp_path / "dep.xlsx")]) == 0
@@ -530,11 +552,18 @@ def test_freezing_from_the_workbook_button_uses_the_devis_of_parametres(tmp_path
     path = tmp_path / "dep.xlsm"
     assert main(["new", "depenses", str(path), "--devis", devis.name]) == 0
     assert main(["depenses", "figer", str(path)]) == 0
-    assert main(["depenses", "figer", str(path)]) == 0  # the same minute: the second is named « … (2) »
+    assert main(["depenses", "figer", str(path)]) == 0  # nothing changed: no second copy of the same devis
     out = capsys.readouterr().out
-    assert "version « Version du " in out and " (2) » figée" in out
-    assert XlsxFile(path).named_cell("DEPENSES_DEVIS_INITIAL")[0] == pytest.approx(
-        XlsxFile(devis).named_cell("DEVIS_SOUS_TOTAL")[0], abs=0.005)
+    assert "version « Version du " in out and "devis identique à la dernière version" in out
+    initial = XlsxFile(devis).named_cell("DEVIS_SOUS_TOTAL")[0]
+    wb = openpyxl.load_workbook(devis)
+    rate = [c.field for c in DL.DEVIS_COLUMNS].index("unit_rate") + 1
+    wb[DL.SHEET_DEVIS].cell(row=DL.DEVIS_HEADER_ROW + 1, column=rate).value = 99_999
+    wb.save(devis)
+    recalc(devis)
+    assert main(["depenses", "figer", str(path)]) == 0  # the same minute: the second is named « … (2) »
+    assert " (2) » figée" in capsys.readouterr().out
+    assert XlsxFile(path).named_cell("DEPENSES_DEVIS_INITIAL")[0] == pytest.approx(initial, abs=0.005)  # the first
 
 
 def test_a_corrected_fec_that_moves_a_line_to_another_account_updates_it(tmp_path):
@@ -1011,13 +1040,19 @@ def test_colonnes_import_without_an_amount_is_located_in_the_workbook(tmp_path, 
     assert "dep.xlsx!Correspondances!" in capsys.readouterr().err
 
 
-def test_a_new_devis_of_zeros_can_be_frozen(tmp_path, capsys):
-    """A devis just created (every amount still 0) is calculated: its total of 0 is true."""
+def test_a_new_devis_of_zeros_is_not_frozen_as_the_initial_estimate_and_says_why(tmp_path, capsys):
+    """A devis just created (every amount still 0) is calculated, but frozen it would be the initial
+    estimate for good, and every variance measured against 0: refused, as empty, not as uncalculated."""
     devis = tmp_path / "film.xlsx"
     assert main(["new", "devis", str(devis)]) == 0
     assert main(["new", "depenses", str(tmp_path / "dep.xlsx"), "--devis", devis.name]) == 0
-    assert main(["depenses", "figer", str(tmp_path / "dep.xlsx")]) == 0
-    assert "(devis initial) figée" in capsys.readouterr().out
+    before = (tmp_path / "dep.xlsx").read_bytes()
+    capsys.readouterr()
+    assert main(["depenses", "figer", str(tmp_path / "dep.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "le devis totalise 0,00 € : une version vide ne peut pas servir de budget" in err
+    assert "xlprod recalc" not in err and "jamais" not in err
+    assert (tmp_path / "dep.xlsx").read_bytes() == before
 
 
 def test_unreadable_vat_is_said_but_does_not_hold_the_report(tmp_path):

@@ -189,3 +189,20 @@ def test_new_from_a_csv_with_an_unknown_header_creates_nothing_and_names_it(tmp_
     err = capsys.readouterr().err
     assert "en-tête(s) non reconnu(s) : « Qté », « Taux »" in err
     assert not (tmp_path / "film.xlsx").exists()
+
+
+def test_every_issue_of_a_report_names_its_file_and_the_cell_behind_a_defined_name(tmp_path):
+    """A folder run prints many files' issues: each says which file, and where in it."""
+    from xlprod.core.issues import warning
+    from xlprod.core.location import Location
+    from xlprod.services import placed
+
+    path = tmp_path / "devis.xlsx"
+    assert main(["new", "devis", str(path)]) == 0
+    book = XlsxFile(path, for_writing=False)
+    found = placed([warning("X1", Location(name="DEVIS_TOTAL"), "m"), warning("X2", Location(sheet="Devis"), "m"),
+                    warning("X3", Location(name="NOM_INCONNU"), "m")], book)
+    total = book.named_cell("DEVIS_TOTAL")[1]
+    assert [str(i.location) for i in found] == [f"devis.xlsx!{total.sheet}!{total.cell}", "devis.xlsx!Devis",
+                                                "devis.xlsx!NOM_INCONNU"]
+    assert found[0].location.in_book() == "DEVIS_TOTAL"  # the workbook's link still follows the name

@@ -127,7 +127,7 @@ def test_a_missing_column_is_reported_without_writing_totals(tmp_path, capsys):
     assert main(["recalc", str(path)]) == 1
     out = capsys.readouterr().out
     assert "devis.xlsx!Devis!A5:S6: erreur DEV041: Colonne « Taux unitaire » absente" in out
-    assert "total non calculé" in out  # no totals computed from a table that lost a column
+    assert "contrôlé, totaux non mis à jour" in out  # no totals computed from a table that lost a column
 
 
 @pytest.mark.parametrize("content", [b"not a zip at all", b"PK\x03\x04broken", b""])

@@ -373,3 +373,29 @@ def test_a_parameter_typed_as_text_is_normalised_even_when_another_input_is_refu
 def test_the_devis_copy_stamp_shows_the_total_in_euros(sample):
     stamp = XlsxFile(sample).named_cell("TRESO_DEVIS_COPIE")[0]
     assert stamp.endswith("\xa0€") and "total " in stamp and "." not in stamp.split("total ")[1]
+
+
+def test_a_new_plan_copies_its_devis_before_its_calendar_is_filled_and_an_empty_devis_is_called_empty(tmp_path, capsys):
+    """The plan is filled step by step: Décaissements shows the devis from the start."""
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    path = tmp_path / "tresorerie.xlsx"
+    assert main(["new", "tresorerie", str(path), "--devis", devis.name]) == 1  # no calendar yet: said
+    assert "TRE016" in capsys.readouterr().out
+    book = XlsxFile(path)
+    amounts = book.table(L.TABLE_DECAISSEMENTS)
+    copied = sum(r[amounts.headers.index("Montant")] or 0 for r in amounts.rows)
+    assert copied == pytest.approx(XlsxFile(devis).named_cell("DEVIS_TOTAL")[0], abs=0.01)
+    assert book.named_cell("TRESO_DEVIS_COPIE")[0].startswith(devis.name)
+    cached = openpyxl.load_workbook(path, data_only=True)  # what a spreadsheet shows before recalculating
+    due = L.TRANCHES_COLUMNS.index(next(c for c in L.TRANCHES_COLUMNS if c.header == "Échéance")) + 1
+    assert cached[L.SHEET_ECHEANCIER].cell(row=L.HEADER_ROW + 1, column=due).value in ("", None)  # not 0: 00/01/1900
+    assert cached[L.SHEET_FINANCEMENT].cell(row=L.HEADER_ROW + 1, column=len(L.FINANCEMENT_COLUMNS)).value == "non"
+    empty = tmp_path / "vide.xlsx"
+    assert main(["new", "devis", str(empty)]) == 0  # the standard lines, nothing typed yet
+    assert main(["recalc", str(empty)]) in (0, 1)
+    capsys.readouterr()
+    assert main(["new", "tresorerie", str(tmp_path / "t2.xlsx"), "--devis", empty.name]) == 1
+    out = capsys.readouterr().out
+    assert "Le devis « vide.xlsx » est vide (total 0,00 €)" in out and "Recalculez" not in out
+

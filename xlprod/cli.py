@@ -10,6 +10,7 @@ import codecs
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from xlprod.kinds import KINDS, Kind
 from xlprod.workbook.errors import WorkbookError
 
 if TYPE_CHECKING:  # the reader loads with the commands that open a file: --help stays fast
+    from xlprod.core.issues import Issue
     from xlprod.workbook.xlsx_file import XlsxFile
 
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
@@ -51,10 +53,17 @@ def _process(path: str, action: str, write: bool, name: str | None = None, debug
                 "hint": hint}
     data = report.to_json()
     data["file"] = path
+    data["provisional"] = bool(data.get("provisional")) or report.summary is None  # nothing computed: checked only
     data["rendered_issues"] = [i.render() for i in report.issues]
     data["headline"] = report.headline()
     data["detail"] = report.summary.render() if report.summary is not None else ""
     return data
+
+
+def _done(action: str) -> str:
+    """What the command line says once an action has run (« version figée »), not its identifier."""
+    found = next((a for kind in KINDS.values() for a in kind.actions if a.name == action), None)
+    return (found.done or found.label.lower()) if found else action
 
 
 def plural(n: int, word: str) -> str:
@@ -182,7 +191,7 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
                 print()
             for line in r["rendered_issues"]:  # type: ignore[attr-defined]
                 print(line)
-            verb = ("recalculé" if action == "recalculer" else action) if write else "vérifié"
+            verb = ("recalculé" if action == "recalculer" else _done(action)) if write else "vérifié"
             if r.get("provisional"):
                 verb = "contrôlé" if write else verb
             errors, warnings = int(str(r["errors"])), int(str(r["warnings"]))
@@ -258,7 +267,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         errors += part.errors
         print(part.text)
         for path in part.paths:
-            print(f"Classeur : {path.resolve()}")
+            print(f"{'Classeur' if path.suffix.lower() in XLSX_SUFFIXES else 'Fichier'} : {path.resolve()}")
         print()
     print(f"Ouvrez les classeurs dans Excel ou LibreOffice ; après modification : {_self_command()} recalc {out}")
     return EXIT_DATA_ERRORS if errors else EXIT_OK
@@ -346,7 +355,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from xlprod.core.issues import Issue
     from xlprod.kinds.catalogue import layout as L
     from xlprod.kinds.catalogue.recalc import read, require
     from xlprod.kinds.catalogue.transfer import export
@@ -365,16 +373,32 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{args.out}: erreur: écriture impossible ({os_message(exc)})", file=sys.stderr)
         return EXIT_FAILURE
     from xlprod.kinds.catalogue.works import check_works
+    from xlprod.services import placed
 
+    issues = placed(issues, book)
     unread = [i for i in issues if i.severity.value == "erreur" and i.location.sheet in (L.SHEET_OEUVRES, L.SHEET_DROITS)]
-    for issue in issues:
-        print(f"Non exporté : {issue.render()}" if issue in unread else issue.render())
+    for line in briefly(issues, lambda i: f"Non exporté : {i.render()}" if i in unread else i.render()):
+        print(line)
     as_typed = [i for i in check_works(cat.works, book=book.book_name) if i.severity.value == "erreur"]
     for issue in as_typed:  # what a platform will refuse: said before the file goes
         print(f"Exporté tel quel : {issue.render()}")
     for path in paths:
         print(f"Écrit : {path}")
     return EXIT_DATA_ERRORS if unread or as_typed else EXIT_OK
+
+
+def briefly(issues: list[Issue], said: Callable[[Issue], str], per_code: int = 10) -> list[str]:
+    """The issues' lines, at most ``per_code`` of each code, then how many more: 500 rights left out
+    of an export for the same reason are one fact, not 500 lines."""
+    shown: dict[str, int] = {}
+    lines = []
+    for issue in issues:
+        shown[issue.code] = shown.get(issue.code, 0) + 1
+        if shown[issue.code] <= per_code:
+            lines.append(said(issue))
+    lines += [f"… et {n - per_code} autres {code} (même message, autres lignes)" for code, n in shown.items()
+              if n > per_code]
+    return lines
 
 
 def _iso_day(text: str) -> object:

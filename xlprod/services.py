@@ -7,13 +7,16 @@ Each workbook says what it is through its ``XLPROD_TYPE`` name; the kind's entry
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from typing import cast
 
+from xlprod.core.issues import Issue
 from xlprod.core.location import Location
 from xlprod.kinds import KINDS, Kind, Report
 from xlprod.kinds.registry import RECALCULATE
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
-from xlprod.workbook.port import WorkbookPort
+from xlprod.workbook.port import WorkbookPort, name_target
 
 __all__ = ["RECALCULATE", "kind_of", "recalculate", "run_action"]
 
@@ -56,4 +59,26 @@ def run_action(book: WorkbookPort, action: str, *, now: dt.datetime | None = Non
                                 f"Actions possibles : {', '.join([RECALCULATE, *(a.name for a in kind.actions)])}.")
         run = extra.run
     with collector_paused():
-        return run(book, now or dt.datetime.now())
+        report = run(book, now or dt.datetime.now())
+    report.issues = placed(report.issues, book)
+    return report
+
+
+def placed(issues: list[Issue], book: WorkbookPort) -> list[Issue]:
+    """Every issue said with its file, and at the cell a defined name points to (the name kept, for
+    the workbook's links): a rule knows ``TRESO_SOLDE_MIN``, a user looks for ``Trésorerie!C9``,
+    and a folder run must say which file."""
+    names: dict[str, str] | None = None
+    out = []
+    for issue in issues:
+        where = issue.location
+        if where.name and not where.cell:
+            names = book.defined_names() if names is None else names
+            kind, target = name_target(names.get(where.name))
+            if kind == "cell":
+                sheet, cell, _row, _col = cast(tuple[str, str, int, int], target)
+                where = replace(where, sheet=sheet, cell=cell)
+        if where.book is None:
+            where = replace(where, book=book.book_name)
+        out.append(issue if where is issue.location else replace(issue, location=where))
+    return out

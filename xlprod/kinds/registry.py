@@ -49,7 +49,7 @@ class Report:
         return count(self.issues)[1]
 
     def headline(self) -> str:
-        return self.summary.headline() if self.summary is not None else "total non calculé"
+        return self.summary.headline() if self.summary is not None else "totaux non mis à jour (voir les erreurs)"
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"file": self.book, "kind": self.kind}
@@ -87,6 +87,7 @@ class Action:
     description: str  # French tooltip and CLI help
     run: BookAction
     writes: bool = True  # headless: whether the file is saved afterwards
+    done: str = ""  # what the command line says once done (« version figée »); the label when empty
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,9 @@ KIND = Kind(
     actions=(
         Action("corriger", "Appliquer les corrections",
                "Appliquer aux Œuvres les corrections proposées dans Contrôles (espaces, casse, dates, pays, durées)",
-               on_first_use("xlprod.kinds.catalogue.actions", "apply_corrections")),
+               on_first_use("xlprod.kinds.catalogue.actions", "apply_corrections"), done="corrections appliquées"),
         Action("releves", "Exporter les relevés",
                "Écrire un CSV par ayant droit pour la période des Paramètres, à côté du classeur",
-               on_first_use("xlprod.kinds.catalogue.actions", "export_statements")),
+               on_first_use("xlprod.kinds.catalogue.actions", "export_statements"), done="relevés exportés"),
     ),
 )

@@ -151,6 +151,7 @@ def query_avails(book: WorkbookPort, territory: str, media: str, start: dt.date,
     try:
         return answer_avails(cat, territory, media, start, end, exclusive=exclusive), issues
     except ValueError as exc:
-        raise WorkbookError(Location(book=book.book_name), str(exc),
-                            "Territoire : code ISO, nom de pays ou groupe de l'onglet Territoires ; média : "
-                            "Salles, TV payante, TV gratuite, SVOD, AVOD, TVOD / EST, Vidéo, Non commercial.") from exc
+        hint = ("Donnez une date de fin postérieure au début (--from AAAA-MM-JJ --to AAAA-MM-JJ)." if end < start else
+                "Territoire : code ISO, nom de pays ou groupe de l'onglet Territoires ; média : "
+                "Salles, TV payante, TV gratuite, SVOD, AVOD, TVOD / EST, Vidéo, Non commercial.")
+        raise WorkbookError(Location(book=book.book_name), str(exc), hint) from exc

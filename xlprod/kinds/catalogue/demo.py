@@ -153,13 +153,13 @@ def receipts_and_shares(inputs: CatalogueInputs, n: int = 40, seed: int = 7) -> 
         wid = inputs.works[i]["Identifiant"]
         for period in ("2026-T1", "2026-T2", "2026-T3"):
             for label, cap, territory in rng.sample(kinds, 2):
-                gross = float(rng.randrange(2_000, 180_000))
+                gross = float(rng.randrange(500, 25_000))  # a quarter of an older title: a few thousand euros
                 commission = round(gross * cap * rng.choice((0.6, 0.8, 1.0)), 2)
                 inputs.receipts.append({"Œuvre": wid, "Période": period, "Exploitation": label, "Territoire": territory,
                                         "Recettes brutes": gross, "Commission": commission,
                                         "Frais": float(rng.randrange(0, 4_000)), "MG récupéré": 0.0,
                                         "Préachat finançant": "non", "Petite vente TV": "non"})
-        share_holders = (("Nord-Ouest Productions (coproducteur)", 0.30, 90_000.0),
+        share_holders = (("Nord-Ouest Productions (coproducteur)", 0.30, 12_000.0),
                          ("Claire Vasseur (autrice-réalisatrice)", 0.05, 0.0))
         for holder, share, mg in share_holders[: 1 + (i % 2)]:
             inputs.shares.append({"Ayant droit": holder, "Œuvre": wid, "Part": share, "Minimum garanti": mg})

@@ -353,11 +353,25 @@ _TRUE = frozenset({"oui", "o", "x", "yes", "y", "vrai", "true", "1"})
 _FALSE = frozenset({"non", "n", "no", "faux", "false", "0", "-"})
 
 
-def _sentence_case(text: str) -> str:
-    for i, ch in enumerate(text):
-        if ch.isalpha():
-            return text[:i] + ch.upper() + text[i + 1:].lower()
-    return text
+_ARTICLES = ("le ", "la ", "les ", "l'", "l’")
+
+
+def _title_case(text: str) -> str:
+    """A French title typed in capitals, as French usage writes it: a capital to the first word and,
+    after a definite article, to the word that follows (« Les Enfants du paradis », « L'Été meurtrier »,
+    « Un homme et une femme »)."""
+    first = next((i for i, ch in enumerate(text) if ch.isalpha()), None)
+    if first is None:
+        return text
+    cased = text[:first] + text[first].upper() + text[first + 1:].lower()
+    article = next((a for a in _ARTICLES if cased[first:].lower().startswith(a)), None)
+    if article is not None:
+        after = first + len(article)
+        rest = cased[after:]
+        k = after + len(rest) - len(rest.lstrip())
+        if k < len(cased) and cased[k].isalpha():
+            cased = cased[:k] + cased[k].upper() + cased[k + 1:]
+    return cased
 
 
 def _all_caps(text: str) -> bool:
@@ -384,7 +398,7 @@ def _normalise(field: str | None, value: object) -> tuple[object, list[str]]:
         return (None if value else value), reasons
     new: object = text
     if field in ("title", "original_title") and _all_caps(text):
-        cased = _sentence_case(text)
+        cased = _title_case(text)
         if not _all_caps(cased):
             new = cased
             reasons.append("titre en capitales")

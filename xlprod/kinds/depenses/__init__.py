@@ -60,11 +60,14 @@ def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
         raise WorkbookError(Location(book=book.book_name, sheet=SHEET_PARAMETRES),
                             f"devis introuvable : {path}", "Corrigez le chemin du devis dans Paramètres.")
     done = snapshot(book, XlsxFile(path, for_writing=False), free_name(book, f"Version du {now:%d/%m/%Y %H:%M}"),
-                    path.name)
+                    path.name, unless_unchanged=True)
     book.refresh()  # the recalculation reads the version just appended
     report = recalc_depenses(book, now)
     if isinstance(report.summary, DepensesSummary):
-        report.summary = replace(report.summary, note=done.render())
+        note = done.render() if done else "devis identique à la dernière version : aucune nouvelle version figée"
+        report.summary = replace(report.summary, note=note)
+    if done:
+        report.issues = [*done.issues, *report.issues]
     return report
 
 
@@ -81,5 +84,5 @@ KIND = Kind(
         NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),
     ),
     actions=(Action("figer", "Figer le devis", "Figer une version du devis nommé dans Paramètres (nom : la date)",
-                    freeze),),
+                    freeze, done="devis figé"),),
 )

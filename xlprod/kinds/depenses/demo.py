@@ -119,6 +119,10 @@ def generate_entries(version_amounts: dict[str, tuple[str, Decimal]], seed: int 
             }
             if chapter in (6, 7) and rng.random() < 0.15:
                 entry["tags"] = "écoproduction"
+            if day > TODAY:  # ordered, not yet invoiced: a commitment typed on the report's date, not in the accounts
+                entry["date"], entry["status"] = TODAY, "engagé"
+                typed.append(entry)
+                continue
             if day > TYPED_UNTIL:
                 october.append(entry)
                 continue

@@ -9,8 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlprod.core.cells import cell_text, excel_date
+from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location, split_cell
 from xlprod.core.money import ZERO, format_eur, from_excel, to_excel
+from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.model import Version, VersionLine
 from xlprod.kinds.depenses.recalc import table
@@ -30,6 +32,7 @@ class Snapshot:
     version: Version
     skipped: int  # devis lines without a chapter account
     first: bool
+    issues: tuple[Issue, ...] = ()  # what the user should look at before relying on the version
 
     def render(self) -> str:
         v = self.version
@@ -165,8 +168,56 @@ def add_version(book: WorkbookPort, version: Version) -> bool:
     return first
 
 
-def snapshot(book: WorkbookPort, devis: WorkbookPort, name: str, source: str | Path) -> Snapshot:
+def snapshot(book: WorkbookPort, devis: WorkbookPort, name: str, source: str | Path, *,
+             unless_unchanged: bool = False) -> Snapshot | None:
+    """Freeze ``devis`` into ``book`` as version ``name``. ``unless_unchanged`` (the button, named by
+    the date): None instead of a copy of the last version, line for line."""
+    _kinds_in_place(book, devis)
     name = check_name(book, name)
     version, skipped = read_devis_version(devis, name, str(source))
+    if version.total == 0:
+        raise WorkbookError(Location(book=devis.book_name), "le devis totalise 0,00 € : une version vide ne peut pas "
+                            "servir de budget", "Saisissez et recalculez le devis, puis figez-le.")
+    if unless_unchanged and _same_as_last(book, version):
+        return None
+    issues = _other_film(book, devis)
     first = add_version(book, version)
-    return Snapshot(version, skipped, first)
+    return Snapshot(version, skipped, first, issues)
+
+
+def _kinds_in_place(book: WorkbookPort, devis: WorkbookPort) -> None:
+    """The expense workbook first, the devis after ``--devis``: said when swapped."""
+    from xlprod.kinds import KINDS
+
+    for port, wanted, hint in ((book, L.KIND, "Donnez d'abord le suivi des dépenses : xlprod snapshot depenses.xlsx "
+                                "--devis devis.xlsx --nom …"),
+                               (devis, "devis", "Donnez après --devis le devis de la production.")):
+        kind = port.kind()
+        if kind != wanted:
+            what = KINDS[kind].title if kind in KINDS else "pas un classeur xlprod"
+            raise WorkbookError(Location(book=port.book_name), f"ce classeur est : {what}, pas "
+                                f"{'un suivi des dépenses' if wanted == L.KIND else 'un devis'}", hint)
+
+
+def _same_as_last(book: WorkbookPort, version: Version) -> bool:
+    meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
+    snaps = table(book, L.TABLE_INSTANTANES, L.SHEET_INSTANTANES)
+    names = [cell_text(r[0]) for r in meta.rows if cell_text(r[0])]
+    if not names or len(snaps.headers) < 4:
+        return False
+    last = names[-1].casefold()
+    frozen = [(cell_text(r[1]), cell_text(r[2]), from_excel(r[3]) if isinstance(r[3], int | float) else None)
+              for r in snaps.rows if cell_text(r[0]).casefold() == last]
+    return frozen == [(line.account, line.label, line.amount) for line in version.lines]
+
+
+def _other_film(book: WorkbookPort, devis: WorkbookPort) -> tuple[Issue, ...]:
+    """A devis whose title is not the expense workbook's: maybe another film's."""
+    ours, theirs = book.named_cell("DEPENSES_TITRE"), devis.named_cell("PROJET_TITRE")
+    a = cell_text(ours[0]) if ours else ""
+    b = cell_text(theirs[0]) if theirs else ""
+    if not a or not b or fold(a) == fold(b) or a == "Sans titre":
+        return ()
+    return (warning("DEP027", Location(book=devis.book_name), f"Le devis est celui de « {b} », le suivi celui de "
+                    f"« {a} » : est-ce le bon devis ?", "Vérifiez le devis donné ; s'il est le bon, corrigez le titre "
+                    "dans Paramètres."),)

@@ -325,6 +325,12 @@ class _TableReader:
                 ))
             elif category is not None and category.value != raw[i]:  # SUMIFS ignores case, not spaces
                 self.fix(row, "category", category.value)
+                if fold(text) != fold(category.value):  # an abbreviation read as a population: its charges change
+                    self.issue(row, "category", warning(
+                        "DEV025", self.ref.where(row, "category"), f"Catégorie de paie « {text} » lue "
+                        f"« {category.value} » : la ligne est chargée au taux de cette population.",
+                        f"Vérifiez ; sinon choisissez dans la liste : {', '.join(L.CATEGORIES)}.",
+                    ))
             out[i] = category
         return out, texts
 

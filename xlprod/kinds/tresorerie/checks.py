@@ -137,7 +137,7 @@ def check_critical(plan: CashPlan, flow: CashFlow) -> Iterator[Issue]:
 def check_interest_against_devis(plan: CashPlan, flow: CashFlow, devis_financial_costs: Decimal | None,
                                  threshold: Decimal) -> Iterator[Issue]:
     """The bridge loan's interest against the devis' financial costs (sub-chapter 94)."""
-    if devis_financial_costs is None:
+    if devis_financial_costs is None or flow.final_balance < 0:  # no loan to size (TRE026): no interest to compare
         return
     gap = flow.critical.interest - devis_financial_costs
     if abs(gap) > threshold:

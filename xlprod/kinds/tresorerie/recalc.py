@@ -263,6 +263,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     report.issues = issues
     if calendar is None or any(i.code in REFUSED for i in issues):
         report.issues = [i for i in issues if i.code not in FROM_FIGURES]
+        _plan_blank_rows(plan, book)
+        book.apply(plan)  # the devis' totals, copied: Décaissements shows them while the plan is being filled
         _controls(book, report.issues, now)
         return report
     cash_plan = build_plan(sources, tranches, calendar, budget, params,
@@ -352,11 +354,15 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
     except WorkbookError as exc:
         return [warning("TRE031", where, f"Devis « {relative} » illisible ({exc.message}) : la dernière copie de ses "
                         "totaux est utilisée.", "Indiquez dans Paramètres le devis xlprod de la production.")]
-    if any(v is None or not isinstance(v[0], int | float) for v in values.values()) or all(
-            v is not None and v[0] == 0 for v in values.values()):
+    if any(v is None or not isinstance(v[0], int | float) for v in values.values()):
         return [warning(
             "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : la dernière copie est "
             "utilisée.", "Recalculez le devis (xlprod recalc), puis relancez.",
+        )]
+    if all(v is not None and v[0] == 0 for v in values.values()):
+        return [warning(
+            "TRE031", where, f"Le devis « {relative} » est vide (total 0,00 €) : la dernière copie de ses totaux est "
+            "utilisée.", "Saisissez les lignes du devis et recalculez-le, puis relancez.",
         )]
     keys = [cell_text(r[table.headers.index("Clé")]) for r in table.rows]
     col = table.first_col + table.headers.index("Montant")
@@ -641,6 +647,24 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
         col = tranches.first_col + tranches.headers.index(header)
         plan.sheet(tranches.sheet).columns.append(ColumnWrite(col, spec.formula or "", tranches.header_row + 1,
                                                               [values_by_row.get(r) for r in rows], frozenset(rows)))
+
+
+def _plan_blank_rows(plan: WritePlan, book: WorkbookPort) -> None:
+    """The computed columns of the tables' blank rows, as their formulas compute them ("" or « non »),
+    when the plan cannot be computed yet (a new one): the cached values are what a spreadsheet that
+    does not recalculate on opening shows (0 in a date column is 00/01/1900)."""
+    for name, blank, results in ((L.TABLE_TRANCHES, ("Source",), {"Échéance": "", "Versement": ""}),
+                                 (L.TABLE_FINANCEMENT, ("Source", "Type", "Public"), {"Public retenu": L.NO})):
+        table = book.table(name)
+        if table is None or not all(h in table.headers for h in (*blank, *results)):
+            continue
+        for i, row in enumerate(table.rows):
+            if any(cell_text(row[table.headers.index(h)]) for h in blank):
+                continue
+            for header, value in results.items():
+                spec = next(c for c in (*L.TRANCHES_COLUMNS, *L.FINANCEMENT_COLUMNS) if c.header == header)
+                plan.sheet(table.sheet).set(table.header_row + 1 + i, table.first_col + table.headers.index(header),
+                                            CellWrite(value, spec.formula, owned=True))
 
 
 def _orphan(row: list[object], headers: list[str], cash_plan: CashPlan) -> tuple[CellValue, CellValue]:
