@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import cents
 from xlprod.cli import main
+from xlprod.core.location import column_letter
 from xlprod.kinds.catalogue import layout as L
 from xlprod.kinds.catalogue.actions import query_avails
 from xlprod.kinds.catalogue.builder import CatalogueInputs, build_catalogue
@@ -440,8 +441,6 @@ def test_a_corrected_date_is_shown_as_a_date_in_a_column_without_a_style_of_its_
     import re
     import zipfile
 
-    from xlprod.core.location import column_letter
-
     path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Le Mépris", "Sortie France": "12/06/1998"}])
     parts = {i.filename: zipfile.ZipFile(path).read(i) for i in zipfile.ZipFile(path).infolist()}
     sheet = XlsxFile(path).package.sheet_parts()[L.SHEET_OEUVRES]
@@ -454,6 +453,23 @@ def test_a_corrected_date_is_shown_as_a_date_in_a_column_without_a_style_of_its_
     main(["fix", str(path), "--apply"])
     released = openpyxl.load_workbook(path)[L.SHEET_OEUVRES].cell(row=5, column=L.OEUVRES_HEADERS.index("Sortie France") + 1)
     assert released.is_date and released.value.date() == dt.date(1998, 6, 12)
+
+
+def test_a_corrected_date_in_a_column_formatted_as_text_is_shown_as_a_date_in_the_cells_own_look(tmp_path):
+    """A column formatted as text is why a date was typed as text: the date gets a date format, the
+    cell keeps its font."""
+    path = small(tmp_path / "c.xlsx", works=[{"Identifiant": "A1", "Titre": "Le Mépris", "Sortie France": "12/06/1998"}])
+    col = L.OEUVRES_HEADERS.index("Sortie France") + 1
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_OEUVRES]
+    ws.cell(row=5, column=col).number_format = "@"
+    ws.cell(row=5, column=col).font = openpyxl.styles.Font(name="Arial", italic=True)
+    ws.column_dimensions[column_letter(col)].number_format = "@"
+    wb.save(path)
+    main(["fix", str(path), "--apply"])
+    released = openpyxl.load_workbook(path)[L.SHEET_OEUVRES].cell(row=5, column=col)
+    assert released.is_date and released.value.date() == dt.date(1998, 6, 12)
+    assert released.font.name == "Arial" and released.font.italic
 
 
 def test_in_excel_a_corrected_date_reaches_excel_as_a_date_which_xlwings_passes_as_one(tmp_path):
@@ -530,6 +546,18 @@ def test_a_date_out_of_range_is_said_without_the_rust_library_s_panic_report(sam
         assert run.returncode == 2, run.stdout
         assert "panicked" not in run.stderr and "backtrace" not in run.stderr
         assert f"catalogue.xlsx!{said} une date hors des dates possibles" in run.stderr
+
+
+def test_a_date_out_of_range_is_located_at_the_date_not_at_a_large_amount_before_it(copy, capsys):
+    wb = openpyxl.load_workbook(copy)
+    ws = wb[L.SHEET_DROITS]
+    ws.cell(row=5, column=L.DROITS_HEADERS.index("Minimum garanti") + 1).value = 25_000_000_000  # no date
+    date = ws.cell(row=6, column=L.DROITS_HEADERS.index("Début") + 1)
+    date.value, date.number_format = -1e12, "dd/mm/yyyy"
+    wb.save(copy)
+    assert main(["check", str(copy)]) == 2
+    assert "catalogue.xlsx!Droits!F6: erreur: le tableau Droits contient une date hors des dates possibles" in \
+        capsys.readouterr().err
 
 
 def test_importing_our_own_export_back_adds_nothing(copy, tmp_path, capsys):

@@ -144,7 +144,8 @@ DIRTY: list[dict[str, object]] = [
 def test_proposals_on_dirty_rows() -> None:
     fixes = {(f.row, f.column): f for f in propose_fixes(DIRTY)}
     assert fixes[(2, "Identifiant")].new == "OE-001"
-    assert fixes[(2, "Titre")] == Fix(2, "Titre", "LES HEURES CLAIRES", "Les Heures claires", "titre en capitales")
+    assert fixes[(2, "Titre")] == Fix(2, "Titre", "LES HEURES CLAIRES", "Les Heures claires",
+                                     "titre en capitales (vérifiez les noms propres)")
     assert fixes[(2, "Année")].new == 1998 and type(fixes[(2, "Année")].new) is int
     assert fixes[(2, "Durée (min)")].new == 103
     assert fixes[(2, "Pays")].new == "FR, BE"
@@ -222,6 +223,7 @@ def test_propose_fixes_is_idempotent(rows: list[dict[str, object]]) -> None:
 def test_a_title_in_capitals_is_proposed_as_french_usage_writes_it() -> None:
     """A capital to the first word, and to the noun after a definite article."""
     rows = [{"Identifiant": f"T{i}", "Titre": title, "Année": 2000} for i, title in
-            enumerate(("LES ENFANTS DU PARADIS", "L'ÉTÉ MEURTRIER", "UN HOMME ET UNE FEMME", "LE MÉPRIS"))]
+            enumerate(("LES ENFANTS DU PARADIS", "L'ÉTÉ MEURTRIER", "UN HOMME ET UNE FEMME", "LE MÉPRIS", "E.T. ET OSS 117"))]
     proposed = [f.new for f in propose_fixes(rows) if f.column == "Titre"]
-    assert proposed == ["Les Enfants du paradis", "L'Été meurtrier", "Un homme et une femme", "Le Mépris"]
+    assert proposed == ["Les Enfants du paradis", "L'Été meurtrier", "Un homme et une femme", "Le Mépris",
+                        "E.T. et oss 117"]  # a word with a dot or a digit kept as typed

@@ -253,6 +253,14 @@ OCTOBER = [
 MAPPING = [("61357101", "7101", ""), ("60615101", "5101", ""), ("62516201", "6201", "")]
 
 
+def _write_parts(path: Path, parts: dict[str, bytes]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
 def _workbook_for_import(tmp_path: Path) -> Path:
     path = tmp_path / "dep.xlsx"
     build_depenses(path, DepensesInputs(title="Essai", mapping=MAPPING))
@@ -1061,3 +1069,36 @@ def test_unreadable_vat_is_said_but_does_not_hold_the_report(tmp_path):
     report = recalc(path)
     assert "DEP001" in {i.code for i in report.issues}
     assert report.to_json()["provisional"] is False and report.to_json()["total"]["committed"] == "100.00"
+
+
+def test_the_button_freezes_a_devis_whose_rates_changed_though_its_lines_did_not(tmp_path, capsys):
+    """A contingency rate raised moves the devis' total, not one of its lines: a new version."""
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    path = tmp_path / "dep.xlsx"
+    assert main(["new", "depenses", str(path), "--devis", devis.name]) == 0
+    assert main(["depenses", "figer", str(path)]) == 0
+    book = XlsxFile(devis)
+    _value, where = book.named_cell("PARAM_TAUX_IMPREVUS")
+    wb = openpyxl.load_workbook(devis)
+    wb[where.sheet][where.cell].value = 0.08
+    wb.save(devis)
+    recalc(devis)
+    capsys.readouterr()
+    assert main(["depenses", "figer", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "identique" not in out and "figée" in out
+
+
+def test_a_devis_whose_label_column_was_renamed_is_frozen_with_its_amounts(tmp_path, capsys):
+    devis = build_devis_sample(tmp_path)
+    recalc(devis)
+    parts = _parts(devis)  # renamed after its last recalculation, its totals cached: as Excel saves it
+    for name in [n for n in parts if n.startswith("xl/tables/") or n == "xl/sharedStrings.xml"]:
+        parts[name] = parts[name].replace('name="Libellé"'.encode(), 'name="Désignation"'.encode()).replace(
+            "<t>Libellé</t>".encode(), "<t>Désignation</t>".encode())
+    _write_parts(devis, parts)
+    assert main(["new", "depenses", str(tmp_path / "dep.xlsx")]) == 0
+    capsys.readouterr()
+    assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "V1"]) in (0, 1)
+    assert "figée" in capsys.readouterr().out

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import cents, recalc
 from xlprod.cli import main
+from xlprod.core.location import column_letter
 from xlprod.kinds.devis.demo import build_sample as build_devis_sample
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.demo import CALENDAR, build_sample
@@ -387,6 +388,8 @@ def test_a_new_plan_copies_its_devis_before_its_calendar_is_filled_and_an_empty_
     copied = sum(r[amounts.headers.index("Montant")] or 0 for r in amounts.rows)
     assert copied == pytest.approx(XlsxFile(devis).named_cell("DEVIS_TOTAL")[0], abs=0.01)
     assert book.named_cell("TRESO_DEVIS_COPIE")[0].startswith(devis.name)
+    assert book.named_cell("TRESO_BUDGET_TOTAL")[0] == pytest.approx(copied, abs=0.01)  # cached as computed
+    assert book.named_cell("TRESO_ECART_FINANCEMENT")[0] == pytest.approx(-copied, abs=0.01)
     cached = openpyxl.load_workbook(path, data_only=True)  # what a spreadsheet shows before recalculating
     due = L.TRANCHES_COLUMNS.index(next(c for c in L.TRANCHES_COLUMNS if c.header == "Échéance")) + 1
     assert cached[L.SHEET_ECHEANCIER].cell(row=L.HEADER_ROW + 1, column=due).value in ("", None)  # not 0: 00/01/1900
@@ -399,3 +402,14 @@ def test_a_new_plan_copies_its_devis_before_its_calendar_is_filled_and_an_empty_
     out = capsys.readouterr().out
     assert "Le devis « vide.xlsx » est vide (total 0,00 €)" in out and "Recalculez" not in out
 
+
+
+def test_a_delay_beyond_any_calendar_is_a_located_error_not_a_crash(sample, capsys):
+    wb = openpyxl.load_workbook(sample)
+    ws = wb[L.SHEET_ECHEANCIER]
+    delay = [c.header for c in L.TRANCHES_COLUMNS].index("Délai (jours)") + 1
+    ws.cell(row=L.HEADER_ROW + 1, column=delay).value = 3_000_000
+    wb.save(sample)
+    assert main(["recalc", str(sample)]) == 1
+    out = capsys.readouterr().out
+    assert f"Échéancier!{column_letter(delay)}{L.HEADER_ROW + 1}: erreur TRE017" in out and "plausible" in out

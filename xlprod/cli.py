@@ -396,8 +396,7 @@ def briefly(issues: list[Issue], said: Callable[[Issue], str], per_code: int = 1
         shown[issue.code] = shown.get(issue.code, 0) + 1
         if shown[issue.code] <= per_code:
             lines.append(said(issue))
-    lines += [f"… et {n - per_code} autres {code} (même message, autres lignes)" for code, n in shown.items()
-              if n > per_code]
+    lines += [f"… et {n - per_code} autres {code}" for code, n in shown.items() if n > per_code]
     return lines
 
 

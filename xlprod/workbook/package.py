@@ -28,10 +28,21 @@ _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*?)(?:/>|>.*?</(?:\w+:)
 _NAME_ATTR = re.compile(r'\bname="([^"]*)"')
 _CELL_XFS = re.compile(r"(?P<open><(?P<p>\w+:)?cellXfs\b[^>]*>)(?P<body>.*?)</(?P=p)?cellXfs>", re.S)
 _XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
+_XF_ELEMENT = re.compile(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
 _XF_NUM_FMT = re.compile(r'\bnumFmtId="(\d+)"')
 _XF_FILL = re.compile(r'\bfillId="(\d+)"')
 _NUM_FMT = re.compile(r'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bformatCode="([^"]*)"')
 _BUILTIN_DATES = frozenset({14, 15, 16, 17, 22})  # ECMA-376 §18.8.30: d/m/yyyy, d-mmm-yy, d-mmm, mmm-yy, with time
+
+
+_NUM_FMTS = re.compile(r"<(?:\w+:)?numFmts\b[^>]*>(.*?)</(?:\w+:)?numFmts>", re.S)
+
+
+def _number_formats(styles: str) -> dict[int, str]:
+    """The workbook's own number formats by id: those of ``<numFmts>`` only (the conditional
+    formats' ``<dxfs>`` hold others, under the same ids)."""
+    block = _NUM_FMTS.search(styles)
+    return {int(i): _unescape_attr(code) for i, code in _NUM_FMT.findall(block.group(1))} if block else {}
 
 
 def _unescape_attr(text: str) -> str:
@@ -308,10 +319,22 @@ class XlsxPackage:
                     self._sheet_parts[sheet.get("name", "")] = rels[rid]
         return self._sheet_parts
 
-    def date_style(self) -> int | None:
-        """The index of a cell format that shows a date: a plain one of the workbook's own, else one
-        added (the built-in short date, which Excel shows in the user's own form, 31/12/2026 in
-        French). None when the workbook has no cell formats to add to."""
+    def date_styles(self) -> set[int]:
+        """The indices of the cell formats that show a date."""
+        part = self._styles_part()
+        text = self.read_text(part) if part else ""
+        xfs_m = _CELL_XFS.search(text)
+        if xfs_m is None:
+            return set()
+        custom = _number_formats(text)
+        return {i for i, attrs in enumerate(_XF.findall(xfs_m.group("body")))
+                if (fmt := _XF_NUM_FMT.search(attrs)) and _shows_a_date(int(fmt.group(1)), custom)}
+
+    def date_variant(self, base: int | None) -> int | None:
+        """The index of a cell format that shows a date and otherwise looks like format ``base``
+        (its font, fill, border, alignment): ``base`` itself when it shows one, else the same with the
+        built-in short date (shown in the user's own form, 31/12/2026 in French), found or added.
+        None when the workbook has no cell formats to add to."""
         part = self._styles_part()
         if part is None:
             return None
@@ -319,17 +342,22 @@ class XlsxPackage:
         xfs_m = _CELL_XFS.search(text)
         if xfs_m is None:
             return None
-        custom = {int(i): _unescape_attr(code) for i, code in _NUM_FMT.findall(text)}
-        xfs = _XF.findall(xfs_m.group("body"))
-        for i, attrs in enumerate(xfs):
-            fmt, fill = _XF_NUM_FMT.search(attrs), _XF_FILL.search(attrs)
-            if fmt and _shows_a_date(int(fmt.group(1)), custom) and (fill is None or fill.group(1) == "0"):
-                return i
+        custom = _number_formats(text)
+        elements = [m.group(0) for m in _XF_ELEMENT.finditer(xfs_m.group("body"))]
         prefix = xfs_m.group("p") or ""
-        added = f'<{prefix}xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-        opening = re.sub(r'\bcount="\d+"', f'count="{len(xfs) + 1}"', xfs_m.group("open"))
-        self.write_text(part, text[: xfs_m.start()] + opening + xfs_m.group("body") + added + text[xfs_m.end("body"):])
-        return len(xfs)
+        source = elements[base] if base is not None and 0 <= base < len(elements) else f"<{prefix}xf/>"
+        fmt = _XF_NUM_FMT.search(source.split(">", 1)[0])
+        if fmt and _shows_a_date(int(fmt.group(1)), custom):
+            return base
+        head, sep, rest = source.partition(">")
+        closing = head.endswith("/")
+        attrs = re.sub(r'\s(?:numFmtId|applyNumberFormat)="[^"]*"', "", head.rstrip("/"))
+        wanted = f'{attrs} numFmtId="14" applyNumberFormat="1"{"/" if closing else ""}{sep}{rest}'
+        if wanted in elements:
+            return elements.index(wanted)
+        opening = re.sub(r'\bcount="\d+"', f'count="{len(elements) + 1}"', xfs_m.group("open"))
+        self.write_text(part, text[: xfs_m.start()] + opening + xfs_m.group("body") + wanted + text[xfs_m.end("body"):])
+        return len(elements)
 
     def _styles_part(self) -> str | None:
         rels_part = "xl/_rels/workbook.xml.rels"

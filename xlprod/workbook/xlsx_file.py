@@ -14,7 +14,7 @@ from typing import Any, cast
 import python_calamine as pc
 
 from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, UncachedFormula
-from xlprod.core.location import Location, cell_address, column_index, split_range
+from xlprod.core.location import Location, cell_address, column_index, column_letter, split_range
 from xlprod.runtime import rust_panic_report_muted
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.package import TablePart, XlsxPackage
@@ -357,19 +357,25 @@ class XlsxFile:
                              "format date n'en est pas une), puis relancez.")
 
     def _out_of_range_date(self, sheet: str, bounds: tuple[int, int, int, int]) -> str | None:
-        """The first cell of the range holding a number no date can be (what makes calamine panic)."""
+        """The cell of the range holding a number no date can be, in a date format (what makes
+        calamine panic); else the first such number, whatever its format."""
         r1, c1, r2, c2 = bounds
         xml = self.package.read(self._part(sheet)).decode("utf-8", errors="replace")
-        for m in re.finditer(r'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>\s*(?:<(?:\w+:)?f[^>]*(?:/>|>.*?</(?:\w+:)?f>)\s*)?'
+        dated = self.package.date_styles()
+        first = None
+        for m in re.finditer(r'<(?:\w+:)?c r="([A-Z]+)(\d+)"([^>]*?)(?<!/)>\s*(?:<(?:\w+:)?f[^>]*(?:/>|>.*?</(?:\w+:)?f>)\s*)?'
                              r'<(?:\w+:)?v>([^<]+)</', xml):
             row, col = int(m.group(2)), column_index(m.group(1))
             try:
-                value = float(m.group(3))
+                value = float(m.group(4))
             except ValueError:
                 continue
             if r1 < row <= r2 and c1 <= col <= c2 and abs(value) >= 1e10:  # calamine's dates fail from about -1e11
-                return f"{m.group(1)}{row}"
-        return None
+                style = re.search(r'\bs="(\d+)"', m.group(3))
+                if style is not None and int(style.group(1)) in dated:
+                    return f"{m.group(1)}{row}"
+                first = first or f"{m.group(1)}{row}"  # a SIRET typed as a number: said only if no date is
+        return first
 
     def _part(self, sheet: str) -> str:
         part = self.package.sheet_parts().get(sheet)
@@ -396,20 +402,25 @@ class XlsxFile:
         return restored
 
     def _dates_shown(self, xml: bytes, patch: SheetPatch) -> SheetPatch:
-        """A date written in its column's style (``COLUMN_STYLE``) where the column has no style of
-        its own gets a date format: the cell's own, text or General, would show its serial number."""
+        """A date written in its column's style (``COLUMN_STYLE``, a date typed as text) gets a format
+        that shows a date: its column's when that is a date format, else its cell's own look with a
+        date format. A column formatted as text or General, the usual reason a date was typed as
+        text, would show its serial number."""
         dated = [key for key, write in patch.cells.items() if write.style == COLUMN_STYLE]
         if not dated:
             return patch
         end = xml.find(b"sheetData")
-        styled = column_styles(xml[: end if end >= 0 else len(xml)].decode("utf-8", errors="replace"))
-        bare = [key for key in dated if key[1] not in styled]
-        style = self.package.date_style() if bare else None
-        if style is None:
-            return patch
+        text = xml.decode("utf-8", errors="replace")
+        styled = column_styles(text[: end if end >= 0 else len(text)])
         cells = dict(patch.cells)
-        for key in bare:
-            cells[key] = cells[key]._replace(style=style)
+        dates = self.package.date_styles()
+        for row, col in dated:
+            style = styled.get(col)
+            if style is None or style not in dates:  # else the column's own date format (a template's)
+                own = re.search(rf'<(?:\w+:)?c r="{column_letter(col)}{row}"[^>]*?\bs="(\d+)"', text)
+                style = self.package.date_variant(int(own.group(1)) if own else style)
+            if style is not None:
+                cells[(row, col)] = cells[(row, col)]._replace(style=style)
         return SheetPatch(cells, patch.columns, patch.clear_from_row, patch.clear_cols)
 
     def save(self, dest: str | Path | None = None) -> Path:

@@ -363,7 +363,9 @@ def _title_case(text: str) -> str:
     first = next((i for i, ch in enumerate(text) if ch.isalpha()), None)
     if first is None:
         return text
-    cased = text[:first] + text[first].upper() + text[first + 1:].lower()
+    # words holding a digit or a dot (« OSS 117 », « E.T. ») are acronyms or names: kept as typed
+    cased = " ".join(w if any(ch.isdigit() or ch == "." for ch in w) else w.lower() for w in text.split(" "))
+    cased = cased[:first] + cased[first].upper() + cased[first + 1:]
     article = next((a for a in _ARTICLES if cased[first:].lower().startswith(a)), None)
     if article is not None:
         after = first + len(article)
@@ -401,7 +403,7 @@ def _normalise(field: str | None, value: object) -> tuple[object, list[str]]:
         cased = _title_case(text)
         if not _all_caps(cased):
             new = cased
-            reasons.append("titre en capitales")
+            reasons.append("titre en capitales (vérifiez les noms propres)")
     elif field == "release_fr":
         if parsed := parse_date(text):
             new, why = parsed

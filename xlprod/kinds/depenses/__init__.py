@@ -84,5 +84,5 @@ KIND = Kind(
         NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),
     ),
     actions=(Action("figer", "Figer le devis", "Figer une version du devis nommé dans Paramètres (nom : la date)",
-                    freeze, done="devis figé"),),
+                    freeze, done="« Figer le devis »"),),
 )

@@ -28,6 +28,7 @@ from xlprod.kinds.devis.demo import SAMPLE_COMPANY, SAMPLE_TITLE, sample_csv
 from xlprod.kinds.devis.demo import SAMPLE_FILE as DEVIS_FILE
 from xlprod.kinds.devis.recalc import recalc_devis
 from xlprod.kinds.registry import DemoPart
+from xlprod.services import recalculate
 from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.port import WritePlan
@@ -242,7 +243,7 @@ def demo_depenses(out_dir: Path) -> DemoPart:
     with atomic_path(path) as tmp:
         _, fec = build_sample(out_dir, tmp.name)
         book = XlsxFile(tmp, name=path.name)
-        report = recalc_depenses(book, NOW)
+        report = recalculate(book, now=NOW)  # as a user's command: issues with their file and cells
         book.save(tmp)
     for done in (path, out_dir / DEVIS_V2_FILE, fec):
         record_demo_file(done)

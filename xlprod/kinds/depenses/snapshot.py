@@ -59,7 +59,8 @@ def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Ver
     if "Compte" not in lines.headers or "Montant" not in lines.headers:
         raise WorkbookError(where, "le tableau Devis n'a pas ses colonnes Compte et Montant",
                             "Repartez du devis xlprod de la production.")
-    a, m, lab = lines.headers.index("Compte"), lines.headers.index("Montant"), lines.headers.index("Libellé")
+    a, m = lines.headers.index("Compte"), lines.headers.index("Montant")
+    lab = lines.headers.index("Libellé") if "Libellé" in lines.headers else None  # renamed: the lines still count
     out: list[VersionLine] = []
     skipped = 0
     for row in lines.rows:
@@ -70,7 +71,7 @@ def read_devis_version(devis: WorkbookPort, name: str, source: str) -> tuple[Ver
         if chapter_of(account) is None or not isinstance(amount, int | float) or isinstance(amount, bool):
             skipped += 1
             continue
-        out.append(VersionLine(account, cell_text(row[lab]), from_excel(amount)))
+        out.append(VersionLine(account, cell_text(row[lab]) if lab is not None else "", from_excel(amount)))
 
     out += _computed_charges(devis)
 
@@ -202,12 +203,21 @@ def _kinds_in_place(book: WorkbookPort, devis: WorkbookPort) -> None:
 def _same_as_last(book: WorkbookPort, version: Version) -> bool:
     meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
     snaps = table(book, L.TABLE_INSTANTANES, L.SHEET_INSTANTANES)
-    names = [cell_text(r[0]) for r in meta.rows if cell_text(r[0])]
-    if not names or len(snaps.headers) < 4:
+    rows = [r for r in meta.rows if cell_text(r[0])]
+    if not rows or len(snaps.headers) < 4 or any(h not in meta.headers for h in L.VERSIONS_HEADERS):
         return False
-    last = names[-1].casefold()
+    last = rows[-1]
+
+    def figure(header: str) -> Decimal | None:
+        value = last[meta.headers.index(header)]
+        return from_excel(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    totals = (version.total, version.overhead, version.contingency, version.tax_credit_base)
+    if [figure(h) for h in ("Total", "Frais généraux", "Imprévus", "Base crédit impôt")] != list(totals):
+        return False  # a rate of the devis changed (overhead, contingency): its lines alone do not say it
+    name = cell_text(last[0]).casefold()
     frozen = [(cell_text(r[1]), cell_text(r[2]), from_excel(r[3]) if isinstance(r[3], int | float) else None)
-              for r in snaps.rows if cell_text(r[0]).casefold() == last]
+              for r in snaps.rows if cell_text(r[0]).casefold() == name]
     return frozen == [(line.account, line.label, line.amount) for line in version.lines]
 
 
@@ -216,8 +226,9 @@ def _other_film(book: WorkbookPort, devis: WorkbookPort) -> tuple[Issue, ...]:
     ours, theirs = book.named_cell("DEPENSES_TITRE"), devis.named_cell("PROJET_TITRE")
     a = cell_text(ours[0]) if ours else ""
     b = cell_text(theirs[0]) if theirs else ""
-    if not a or not b or fold(a) == fold(b) or a == "Sans titre":
+    if not a or not b or fold(a) == fold(b) or "Sans titre" in (a, b):
         return ()
-    return (warning("DEP027", Location(book=devis.book_name), f"Le devis est celui de « {b} », le suivi celui de "
-                    f"« {a} » : est-ce le bon devis ?", "Vérifiez le devis donné ; s'il est le bon, corrigez le titre "
-                    "dans Paramètres."),)
+    where = theirs[1] if theirs and theirs[1].sheet else Location(book=devis.book_name)
+    return (warning("DEP027", where, f"Le devis est celui de « {b} », le suivi celui de « {a} » : est-ce le bon "
+                    "devis ?", f"Vérifiez le devis donné ; s'il est le bon, corrigez le titre dans les Paramètres de "
+                    f"{book.book_name}."),)

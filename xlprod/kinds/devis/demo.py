@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import resources
 from pathlib import Path
 
 from xlprod.kinds.devis.builder import build_devis
 from xlprod.kinds.devis.csv_import import read_lines_csv
-from xlprod.kinds.devis.recalc import DevisSummary, recalc_devis
+from xlprod.kinds.devis.recalc import DevisSummary
 from xlprod.kinds.registry import DemoPart
+from xlprod.services import recalculate
 from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.xlsx_file import XlsxFile
@@ -37,7 +37,7 @@ def demo_devis(out_dir: Path) -> DemoPart:
     with atomic_path(path) as tmp:
         build_devis(tmp, read_lines_csv(sample_csv()), title=SAMPLE_TITLE, company=SAMPLE_COMPANY)
         book = XlsxFile(tmp, name=path.name)
-        report = recalc_devis(book, dt.datetime.now())
+        report = recalculate(book)  # as a user's command: issues with their file and cells
         book.save(tmp)
     record_demo_file(path)
     assert isinstance(report.summary, DevisSummary)

@@ -13,7 +13,8 @@ from xlprod.kinds.devis.demo import SAMPLE_TITLE
 from xlprod.kinds.registry import DemoPart
 from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
-from xlprod.kinds.tresorerie.recalc import TresoSummary, recalc_tresorerie
+from xlprod.kinds.tresorerie.recalc import TresoSummary
+from xlprod.services import recalculate
 from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.xlsx_file import XlsxFile
@@ -68,7 +69,7 @@ def demo_tresorerie(out_dir: Path) -> DemoPart:
         depenses = out_dir / DEPENSES_FILE  # the expense demo runs first: its payments up to September are actual
         build_sample(out_dir, out_dir / DEVIS_FILE, tmp.name, depenses if depenses.exists() else None, TYPED_UNTIL)
         book = XlsxFile(tmp, name=path.name)
-        report = recalc_tresorerie(book, dt.datetime.now())
+        report = recalculate(book)  # as a user's command: issues with their file and cells
         book.save(tmp)
     record_demo_file(path)
     summary = report.summary

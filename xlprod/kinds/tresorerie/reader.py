@@ -11,7 +11,7 @@ from xlprod.cnc.financing import Event, Phase
 from xlprod.core.cells import cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ZERO
+from xlprod.core.money import ZERO, french_number
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.tresorerie import layout as L
@@ -19,6 +19,7 @@ from xlprod.kinds.tresorerie.model import BudgetCopy, Calendar, CashParameters, 
 from xlprod.workbook.port import RawTable
 
 EVENTS = {fold(label): event for event, label in L.EVENT_LABELS.items()}
+MAX_DAYS = 36_500  # a delay or lag in days: a hundred years
 STATUSES = {fold(s.value): s for s in Status}
 YES_NO = {"oui": L.YES, "o": L.YES, "x": L.YES, "vrai": L.YES, "non": L.NO, "n": L.NO, "faux": L.NO}
 
@@ -111,6 +112,12 @@ class Cells:
             self.issues.append(error(
                 "TRE017", self.where(i, header), f"{what} : {value} n'est pas un nombre entier.",
                 "Saisissez un nombre entier de jours (par exemple 30).",
+            ))
+            return None
+        if abs(value) > MAX_DAYS:  # beyond any production's life, and beyond the dates a calendar holds
+            self.issues.append(error(
+                "TRE017", self.where(i, header), f"{what} : {french_number(value)}, au-delà de toute durée "
+                "plausible.", "Saisissez un nombre de jours (30, 365 pour un an) ou de mois, selon la colonne.",
             ))
             return None
         return int(value)

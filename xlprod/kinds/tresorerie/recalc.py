@@ -32,9 +32,10 @@ from xlprod.kinds.tresorerie.compute import (
     measures,
     past_actuals,
 )
-from xlprod.kinds.tresorerie.model import CashParameters, CashPlan, Tranche
+from xlprod.kinds.tresorerie.model import CashParameters, CashPlan, Source, Tranche
 from xlprod.kinds.tresorerie.reader import (
     EVENTS,
+    BudgetRows,
     build_plan,
     cell_text,
     excel_date,
@@ -264,6 +265,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     if calendar is None or any(i.code in REFUSED for i in issues):
         report.issues = [i for i in issues if i.code not in FROM_FIGURES]
         _plan_blank_rows(plan, book)
+        _plan_input_totals(plan, sources, budget, params)
         book.apply(plan)  # the devis' totals, copied: Décaissements shows them while the plan is being filled
         _controls(book, report.issues, now)
         return report
@@ -340,9 +342,12 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
     here = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
     path = (Path(here).parent if here else Path.cwd()) / relative.strip()
     where = (book.named_cell("TRESO_DEVIS_FICHIER") or (None, Location(book=book.book_name)))[1]
+    last = book.named_cell("TRESO_DEVIS_COPIE")
+    kept = ("la dernière copie de ses totaux est utilisée" if last and isinstance(last[0], str) and last[0].strip()
+            else "aucun total n'est encore recopié")  # a new plan has no copy to fall back on
     if not path.is_file():
         return [warning(
-            "TRE031", where, f"Devis « {relative} » introuvable : la dernière copie de ses totaux est utilisée.",
+            "TRE031", where, f"Devis « {relative} » introuvable : {kept}.",
             "Corrigez le chemin (relatif à ce classeur) dans Paramètres, ou placez le devis à côté.",
         )]
     from xlprod.workbook.xlsx_file import XlsxFile
@@ -352,17 +357,17 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
         values = {key: devis.named_cell(name) for key, name in DEVIS_NAMES.items()}
         extra = {n: devis.named_cell(n) for n in ("DEVIS_CREDIT_IMPOT_ESTIME", "DEVIS_FRAIS_FINANCIERS", "DEVIS_TOTAL")}
     except WorkbookError as exc:
-        return [warning("TRE031", where, f"Devis « {relative} » illisible ({exc.message}) : la dernière copie de ses "
-                        "totaux est utilisée.", "Indiquez dans Paramètres le devis xlprod de la production.")]
+        return [warning("TRE031", where, f"Devis « {relative} » illisible ({exc.message}) : {kept}.",
+                        "Indiquez dans Paramètres le devis xlprod de la production.")]
     if any(v is None or not isinstance(v[0], int | float) for v in values.values()):
         return [warning(
-            "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : la dernière copie est "
-            "utilisée.", "Recalculez le devis (xlprod recalc), puis relancez.",
+            "TRE031", where, f"« {relative} » n'a pas les totaux d'un devis xlprod recalculé : {kept}.",
+            "Recalculez le devis (xlprod recalc), puis relancez.",
         )]
     if all(v is not None and v[0] == 0 for v in values.values()):
         return [warning(
-            "TRE031", where, f"Le devis « {relative} » est vide (total 0,00 €) : la dernière copie de ses totaux est "
-            "utilisée.", "Saisissez les lignes du devis et recalculez-le, puis relancez.",
+            "TRE031", where, f"Le devis « {relative} » est vide (total 0,00 €) : {kept}.",
+            "Saisissez les lignes du devis et recalculez-le, puis relancez.",
         )]
     keys = [cell_text(r[table.headers.index("Clé")]) for r in table.rows]
     col = table.first_col + table.headers.index("Montant")
@@ -647,6 +652,25 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
         col = tranches.first_col + tranches.headers.index(header)
         plan.sheet(tranches.sheet).columns.append(ColumnWrite(col, spec.formula or "", tranches.header_row + 1,
                                                               [values_by_row.get(r) for r in rows], frozenset(rows)))
+
+
+def _plan_input_totals(plan: WritePlan, sources: list[Source], budget: BudgetRows, params: CashParameters) -> None:
+    """The summary's figures that need no calendar (budget, financing, gap, public share, tax
+    credit), when the monthly table cannot be computed yet: a spreadsheet that does not recalculate
+    on opening shows them, not the zeros of a new workbook (the monthly ones stay as they were)."""
+    total = sum(budget.amounts.values(), ZERO)
+    financing = sum((s.amount for s in sources), ZERO)
+    public = sum((s.amount for s in sources if s.public), ZERO)
+    values = {"TRESO_BUDGET_TOTAL": total, "TRESO_FINANCEMENT_TOTAL": financing,
+              "TRESO_ECART_FINANCEMENT": financing - total,
+              "TRESO_INTENSITE_AIDE_PUBLIQUE": public / total if total else ZERO,
+              "TRESO_CREDIT_IMPOT": sum((s.amount for s in sources if s.type == "crédit d'impôt"), ZERO)}
+    formulas = L.summary_formulas()
+    ts = plan.sheet(L.SHEET_TRESO)
+    for name, value in values.items():
+        ts.set(L.SUMMARY_ROWS[name][0], 3, CellWrite(to_excel(value), formulas[name], owned=True))
+    ts.set(L.SUMMARY_ROWS["TRESO_INTENSITE_AIDE_PUBLIQUE"][0], 4,
+           CellWrite(to_excel(params.aid_cap), "PARAM_PLAFOND_AIDE", owned=True))
 
 
 def _plan_blank_rows(plan: WritePlan, book: WorkbookPort) -> None:
