@@ -324,6 +324,25 @@ def test_a_users_assignment_of_an_unmapped_line_survives_a_reimport(tmp_path):
     assert rows[i][L.DEPENSES_HEADERS.index("Compte devis")] == "6501"
 
 
+def test_imported_rows_read_again_in_memory_as_from_the_saved_file(tmp_path):
+    """The book knows the cells it appended (their formulas not calculated yet) without scanning the
+    sheet again; the new table's blank row, filled first, keeps its Montant EUR formula."""
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    book = XlsxFile(path)
+    import_ledger(book, fec.read_bytes(), fec.name)
+    book.refresh()
+    in_memory = book.table(L.TABLE_DEPENSES)
+    book.save()
+    saved = XlsxFile(path).table(L.TABLE_DEPENSES)
+    assert in_memory.rows == saved.rows and in_memory.specials == saved.specials
+    j = L.DEPENSES_HEADERS.index("Montant EUR")
+    assert sorted(saved.specials) == [(i, j) for i in range(1, len(saved.rows))]  # uncalculated until recalc
+    assert saved.rows[0][j] == 0  # the first row's formula, with the cache it had
+    assert XlsxFile(path).formula_cells(L.SHEET_DEPENSES, [(saved.header_row + 1, j + 1)])
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.integers(0, len(OCTOBER) - 1), min_size=1, max_size=6, unique=True))
 def test_importing_any_subset_twice_gives_the_same_workbook(tmp_path_factory, chosen):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, SheetPatch, apply_patch
+from xlprod.core.location import column_letter
+from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, SheetPatch, append_rows, apply_patch, render_cell
 
 HEAD = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B3"/><sheetData>'
 TAIL = "</sheetData></worksheet>"
@@ -123,3 +125,17 @@ def test_a_formula_saved_with_character_references_is_recognised():
     xml = sheet('<row r="1"><c r="A1"><f>"Synth&#232;se "&amp;X</f><v>1</v></c></row>')
     out, restored = apply(xml, patch({(1, 1): CellWrite("Synthèse a", '"Synthèse "&X', owned=True)}))
     assert restored == [] and "&#232;" in out  # kept as written, not taken for an overwrite
+
+
+def test_appended_rows_are_written_as_each_cell_alone_would_be():
+    texts = ["plain", "a < b & c > d", "_x0041_ literal", "tab\x0bpasted", "x" * 40_000, "", "é — ü"]
+    rows = [[t, float(i) + 0.25, None, 3.0, Decimal("1.10"), True] for i, t in enumerate(texts)]
+    out = append_rows(sheet("").encode(), 1, 1, rows, {7: 'A1&"x"'}).decode()
+    expected = "".join(
+        f'<row r="{r}">' + "".join(render_cell(f"{column_letter(c)}{r}", CellWrite(v), None)
+                                   for c, v in enumerate(row, 1) if v not in (None, ""))
+        + f'<c r="G{r}"><f>A1&amp;"x"</f></c></row>' for r, row in enumerate(rows, 1))
+    assert out == HEAD.replace('ref="A1:B3"', 'ref="A1:G7"') + expected + TAIL
+    # a text escape_cell_text changes is written as it says, whatever the other texts of its column
+    assert "_x005F_x0041_ literal" in out and "tab_x000B_pasted" in out and "x" * 32_766 + "…</t>" in out
+

@@ -7,6 +7,7 @@ that parts xlprod does not own are copied unchanged.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from pathlib import Path
 from typing import Any, cast
@@ -69,6 +70,10 @@ class XlsxFile:
         self._grown: dict[str, RawTable] = {}  # tables rows were appended to, as they now are
         self._stale = False  # cells of a grown table's sheet written since: read the workbook again
         self._unread: set[str] = set()  # sheets rows were appended to and whose grid was never read
+        self._shown: dict[str, list[tuple[int, int, list[list[object]], int]]] = {}  # rows appended, not yet in the grid
+        # sheet -> its part just after rows were appended, the part before, the first row, how many, the calculated
+        # columns' formulas (sheet column -> formula): what a scan of the errors and uncalculated formulas would find
+        self._appended: dict[str, tuple[bytes, bytes, int, int, dict[int, str]]] = {}
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -81,6 +86,7 @@ class XlsxFile:
         file as it was opened)."""
         self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.to_bytes()), load_tables=True)
         self._grids.clear()
+        self._shown.clear()
         self._special.clear()
         self._grown.clear()
         self._stale = False
@@ -204,22 +210,31 @@ class XlsxFile:
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
         width = c2 - c1 + 1
-        if reuse:  # the new table's blank row is a row of the sheet already: patched in place
-            self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])})
-        later = {first + i: {c1 + j: cast(CellValue, v) for j, v in enumerate(values[:width])}
-                 for i, values in enumerate(rows) if not (reuse and i == 0)}
         calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
-        fast = append_rows(self.package.read(sheet_part), later, calculated)
+        if reuse:  # the new table's blank row is a row of the sheet already: patched in place, its formulas kept
+            self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])
+                                            if not (v is None and c1 + j in calculated)})
+        later = rows[1:] if reuse else rows
+        start = first + 1 if reuse else first
+        before = self.package.read(sheet_part)
+        cells = cast(list[list[CellValue]], later if max(map(len, later), default=0) <= width
+                     else [values[:width] for values in later])
+        fast = append_rows(before, start, c1, cells, calculated)
         if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree
             self.package.write(sheet_part, fast)
-            if table.sheet in self._grids:
-                self._show(table.sheet, {(r, c): v for r, cells in later.items() for c, v in cells.items()})
+            if table.sheet in self._grids:  # shown to a later read of the sheet's cells, when there is one
+                self._shown.setdefault(table.sheet, []).append((start, c1, later, width))
             else:
                 self._unread.add(table.sheet)  # calamine read it before: a later read of its cells reads again
+            if later and not any(issubclass(t, ExcelError) for t in set(map(type, itertools.chain.from_iterable(later)))):
+                # the cells just written are known: a later read of the sheet's errors and uncalculated formulas
+                # scans only what was there before
+                self._appended[table.sheet] = (fast, before, start, len(later), calculated)
         else:
-            self._write_cells(table.sheet, {(r, c): v for r, cells in later.items() for c, v in cells.items()})
+            self._write_cells(table.sheet, {(start + i, c1 + j): cast(CellValue, v) for i, values in enumerate(later)
+                                            for j, v in enumerate(values[:width])})
         width = len(table.headers)
-        new = [[*values[:width], *[None] * (width - len(values))] for values in rows]
+        new = [values[:width] if len(values) >= width else [*values, *[None] * (width - len(values))] for values in rows]
         kept = [] if reuse else table.rows
         grown = RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
                          headers=table.headers, rows=[*kept, *new], specials=dict(table.specials))
@@ -238,6 +253,10 @@ class XlsxFile:
 
     def _show(self, sheet: str, values: dict[tuple[int, int], object]) -> None:
         grid = self._grid(sheet)
+        self._put(grid, values)
+
+    @staticmethod
+    def _put(grid: list[list[Any]], values: dict[tuple[int, int], object]) -> None:
         for (row, col), value in values.items():
             while len(grid) < row:
                 grid.append([])
@@ -248,7 +267,16 @@ class XlsxFile:
     def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]:
         if sheet not in self._special:
             part = self.package.sheet_parts().get(sheet)
-            self._special[sheet] = special_cells(self.package.read(part)) if part and self.package.has(part) else {}
+            xml = self.package.read(part) if part and self.package.has(part) else None
+            appended = self._appended.get(sheet)
+            if xml is not None and appended is not None and appended[0] is xml:  # nothing written since the rows
+                _, before, start, count, calculated = appended
+                found = special_cells(before)
+                for c, formula in calculated.items():
+                    found.update(((r, c), UncachedFormula(formula)) for r in range(start, start + count))
+                self._special[sheet] = found
+            else:
+                self._special[sheet] = special_cells(xml) if xml is not None else {}
         return self._special[sheet]
 
     def _mark_special_cells(self, table: RawTable) -> None:
@@ -286,7 +314,16 @@ class XlsxFile:
                 self._grids[sheet] = self._cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception:
                 self._grids[sheet] = []
-        return self._grids[sheet]
+        grid = self._grids[sheet]
+        for first, col, rows, width in self._shown.pop(sheet, []):  # rows appended since the grid was read
+            if len(grid) < first - 1 + len(rows):
+                grid.extend([] for _ in range(first - 1 + len(rows) - len(grid)))
+            for line, values in zip(itertools.islice(grid, first - 1, None), rows, strict=False):
+                values = values[:width]
+                if len(line) < col - 1 + len(values):
+                    line.extend([""] * (col - 1 + len(values) - len(line)))
+                line[col - 1:col - 1 + len(values)] = values
+        return grid
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
         kind, target = name_target(self.package.defined_names().get(name))
@@ -325,6 +362,7 @@ class XlsxFile:
     def add_sheet(self, sheet: str) -> None:
         self.package.add_sheet(sheet)
         self._grids.pop(sheet, None)
+        self._shown.pop(sheet, None)
         self._special.pop(sheet, None)
 
     def cell_values(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:
