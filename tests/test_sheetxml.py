@@ -139,3 +139,21 @@ def test_appended_rows_are_written_as_each_cell_alone_would_be():
     # a text escape_cell_text changes is written as it says, whatever the other texts of its column
     assert "_x005F_x0041_ literal" in out and "tab_x000B_pasted" in out and "x" * 32_766 + "…</t>" in out
 
+
+def test_a_long_computed_column_is_rewritten_in_one_pass_as_row_by_row(monkeypatch):
+    from xlprod.workbook import sheetxml
+
+    n = 3 * sheetxml._ONE_PASS
+    formula = 'IF(A1="",1,2)'
+    shapes = ['<c r="B{r}" s="3"><f>IF(A1="",1,2)</f><v>1</v></c>', '<c r="B{r}"><f>IF(A1="",1,2)</f></c>',
+              '<c r="B{r}" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c>',
+              '<c r="B{r}" s="3"><f>IF(A1="",1,2)</f><v>1</v><extLst/></c>']  # an unusual end: the general path
+    xml = sheet("".join(f'<row r="{r}">{shapes[r % 4].format(r=r)}</row>' for r in range(1, n + 1)))
+    values: list = [float(r) / 4 for r in range(1, n + 1)]
+    values[7], values[8] = None, "texte"
+    for stale in (None, frozenset(range(2, n, 2))):
+        p = SheetPatch(columns=[ColumnWrite(2, formula, 1, values, stale=stale)])
+        once = apply(xml, p)
+        monkeypatch.setattr(sheetxml, "_ONE_PASS", n + 1)
+        assert once == apply(xml, p)  # the same bytes and the same restored cells, row by row
+        monkeypatch.undo()

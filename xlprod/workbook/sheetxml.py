@@ -544,6 +544,12 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
             leftovers.update({(row, column.col): column.cell(row) for row in rows if row not in found})
         stale = [row for row in (rows if column.stale is None else sorted(column.stale)) if row in found]
         single = _canonical_cell(*keys[i])
+        if found is rows and len(stale) > _ONE_PASS:  # every row in order: rewritten in one pass of the engine
+            xml = _edited(xml, edits)
+            edits = []
+            xml, missed = _rewrite_canonical(xml, single, column, keys[i][0], set(stale))
+            leftovers.update({(row, column.col): column.cell(row) for row in missed})
+            continue
         pos = 0
         for row in stale:  # document order: each search resumes where the previous one ended
             ref = f"{keys[i][0]}{row}"
@@ -555,15 +561,47 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
             pos = m.end()
             sm = _STYLE_B.search(xml, m.start(), m.start() + m.group(0).find(b">"))
             edits.append((m.start(), m.end(), render_cell(ref, column.cell(row), int(sm.group(1)) if sm else None).encode()))
+    return _edited(xml, edits), leftovers
+
+
+def _edited(xml: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``xml`` with each (start, end) range replaced by its bytes."""
     if not edits:
-        return xml, leftovers
+        return xml
     edits.sort()
     pieces, pos = [], 0
     for start, end, data in edits:
         pieces += [xml[pos:start], data]
         pos = end
     pieces.append(xml[pos:])
-    return b"".join(pieces), leftovers
+    return b"".join(pieces)
+
+
+_ONE_PASS = 2_000  # stale rows from which a column is rewritten by one substitution rather than row by row
+
+
+def _rewrite_canonical(xml: bytes, single: re.Pattern[bytes], column: ColumnWrite, letter: str,
+                       stale: set[int]) -> tuple[bytes, set[int]]:
+    """Rewrite the stale rows of a column whose every row holds xlprod's formula, in document order;
+    returns the stale rows whose cell has an unusual shape after the formula (not rewritten)."""
+    formula = escape(column.formula).encode()
+    first, values = column.first_row, column.values
+
+    def rewrite(m: re.Match[bytes]) -> bytes:
+        row = int(m.group(1))
+        if row not in stale:
+            return m.group(0)
+        stale.discard(row)
+        cell = m.group(0)
+        sm = _STYLE_B.search(cell, 0, cell.find(b">"))
+        value = values[row - first]
+        if type(value) is float:  # as render_cell writes it
+            shown = repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+            return b'<c r="%s%d"%s><f>%s</f><v>%s</v></c>' % (
+                letter.encode(), row, b' s="%s"' % sm.group(1) if sm else b"", formula, shown.encode())
+        return render_cell(f"{letter}{row}", column.cell(row), int(sm.group(1)) if sm else None).encode()
+
+    return single.sub(rewrite, xml), stale
 
 
 def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], prefix: str,
