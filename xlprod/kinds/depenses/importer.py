@@ -38,6 +38,7 @@ from xlprod.kinds.depenses.ledger import (
 from xlprod.kinds.depenses.model import Status
 from xlprod.kinds.depenses.reader import STATUSES
 from xlprod.kinds.depenses.recalc import table
+from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite
@@ -289,6 +290,11 @@ def _cell(value: object) -> object:
 
 def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
     """Read ``data`` (a FEC or a CSV) and merge its expenses into the Dépenses table."""
+    with collector_paused():  # 300,000 lines make millions of small objects, none of them in a cycle
+        return _import_ledger(book, data, file_name)
+
+
+def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
     if book.kind() != L.KIND:
         raise WorkbookError(Location(book=book.book_name), "ce classeur n'est pas un suivi des dépenses xlprod "
                             f"(type : {book.kind() or 'aucun'})", "Importez dans le classeur créé par xlprod new "
