@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,6 +50,22 @@ def sample(sample_dir: Path, tmp_path: Path) -> Path:
     for f in sample_dir.iterdir():
         shutil.copy(f, tmp_path / f.name)
     return tmp_path / "depenses-les-heures-claires.xlsx"
+
+
+@pytest.mark.libreoffice
+def test_a_large_part_deflated_in_pieces_reads_back_in_libreoffice(sample, tmp_path, libreoffice, monkeypatch):
+    """A sheet of 100,000 rows is deflated in pieces on several cores: one stream all readers take."""
+    from xlprod.workbook import package
+
+    monkeypatch.setattr(package, "PIECEWISE_FROM", 50_000)
+    monkeypatch.setattr(package, "PIECE", 7_777)
+    book = XlsxFile(sample)
+    big = [n for n in book.package._data if len(book.package.read(n)) >= 50_000]
+    assert big
+    book.save()
+    with zipfile.ZipFile(sample) as z:
+        assert z.testzip() is None and all(z.read(n) == book.package.read(n) for n in big)
+    assert grid_differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []
 
 
 def grid_differences(ours: Path, theirs: Path) -> list[str]:
