@@ -213,13 +213,21 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
             summary.rejected += len(lines)
             summary.rejected_debit += sum((x.debit for x in lines), ZERO)
             continue
-        expenses = [x for x in lines if expense[x.account]]
-        other_debit += sum((x.debit for x in lines if not expense[x.account]), ZERO)
+        expenses: list[LedgerLine] = []
+        counterpart = None
+        vat_total = base = ZERO
+        for x in lines:  # one pass: exact sums, in the order of the lines
+            if expense[x.account]:
+                expenses.append(x)
+                base += x.debit - x.credit
+            else:
+                other_debit += x.debit
+            if counterpart is None and x.account.startswith(SUPPLIER_PREFIXES):
+                counterpart = x
+            if x.account.startswith(VAT_PREFIX):
+                vat_total += x.debit - x.credit
         if not expenses:
             continue
-        counterpart = next((x for x in lines if x.account.startswith(SUPPLIER_PREFIXES)), None)
-        vat_total = sum((x.debit - x.credit for x in lines if x.account.startswith(VAT_PREFIX)), ZERO)
-        base = sum((x.debit - x.credit for x in expenses), ZERO)
         allotted = ZERO
         seen: dict[str, int] = {}
         paid = _paid(counterpart)
@@ -341,19 +349,16 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     plan = WritePlan()
     new: list[list[object]] = []
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
-    typed = [(index[c.header], c.field) for c in L.DEPENSES_COLUMNS if not c.formula]
+    typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS if not c.formula}
+    order = [typed.get(j, "") for j in range(len(dep.headers))]  # each column's field ("": none, left blank)
     for row, i in matches:
         existing = dep.rows[i] if i is not None else None
         account = row["account"] or (cell_text(existing[index["Compte devis"]]) if existing is not None else "")
         if not account:  # a devis account the user typed on an earlier import of the row is kept
             summary.unassigned += 1
             summary.unassigned_amount += cast(Decimal, row["amount"])
-        if i is None or existing is None:
-            values: list[object] = [None] * len(dep.headers)  # under each header, wherever the user moved it
-            for j, f in typed:
-                value = row.get(f)
-                values[j] = value if type(value) is str and value else _cell(value)  # a text, the most common
-            new.append(values)
+        if i is None or existing is None:  # under each header, wherever the user moved it
+            new.append([v if v is None or (type(v) is str and v) else _cell(v) for v in map(row.get, order)])
             continue
         updates.append((row, existing, dep.header_row + 1 + i, _changes(row, existing, index, fields)))
 
