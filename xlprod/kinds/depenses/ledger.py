@@ -458,7 +458,7 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     wanted = [c for c in FEC_COLUMNS + SENS_COLUMNS if c in cols and c not in _FEC_UNUSED]
     last = int(counts.max())
     frame = pd.read_csv(io.StringIO(src.text), sep=sep, header=None, names=range(max(last, width)),
-                        usecols=[cols[c] for c in wanted] + ([width] if last > width else []), dtype=str,
+                        usecols=[cols[c] for c in wanted] + ([width] if last > width else []), dtype=object,
                         keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE, skip_blank_lines=False,
                         lineterminator="\n", engine="c")
     if len(frame) != len(src.lines):  # pragma: no cover - QUOTE_NONE: one record per line
