@@ -149,9 +149,9 @@ def test_a_long_computed_column_is_rewritten_in_one_pass_as_row_by_row(monkeypat
               '<c r="B{r}" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c>',
               '<c r="B{r}" s="3"><f>IF(A1="",1,2)</f><v>1</v><extLst/></c>']  # an unusual end: the general path
     xml = sheet("".join(f'<row r="{r}">{shapes[r % 4].format(r=r)}</row>' for r in range(1, n + 1)))
-    values: list = [float(r) / 4 for r in range(1, n + 1)]
-    values[7], values[8] = None, "texte"
-    for stale in (None, frozenset(range(2, n, 2))):
+    numbers: list = [float(r) / 4 for r in range(1, n + 1)]
+    others = [*numbers[:7], None, "texte", *numbers[9:]]
+    for values, stale in ((numbers, None), (others, None), (numbers, frozenset(range(2, n, 2)))):
         p = SheetPatch(columns=[ColumnWrite(2, formula, 1, values, stale=stale)])
         once = apply(xml, p)
         monkeypatch.setattr(sheetxml, "_ONE_PASS", n + 1)

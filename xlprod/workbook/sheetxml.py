@@ -490,15 +490,17 @@ class _Coverage:
 _CELL_END = rb"(?:<v>[^<]*</v>|<v/>)?</c>"
 
 
-def _canonical_branch(letter: str, formula: str) -> bytes:
+def _canonical_branch(letter: str, formula: str, attributes: bool = False) -> bytes:
     """The rest of a cell of one column, in the usual shape, holding exactly this formula.
 
     The formula may carry the calculation flags LibreOffice writes (``aca``, ``ca``), not a
     shared or array formula's ``t``/``ref``: those belong to the general path. Its quotes may
-    be written as is (Excel, XlsxWriter) or as ``&quot;`` (LibreOffice).
+    be written as is (Excel, XlsxWriter) or as ``&quot;`` (LibreOffice). ``attributes``: the
+    cell's attributes after ``r`` are a second group.
     """
     text = re.escape(escape(formula).encode()).replace(b'"', b'(?>"|&quot;)')
-    return letter.encode() + rb'(\d+)"[^>/]*+><f(?: a?ca="[^"]*")*+>' + text + b"</f>"
+    rest = rb'"([^>/]*+)><f' if attributes else rb'"[^>/]*+><f'
+    return letter.encode() + rb"(\d+)" + rest + rb'(?: a?ca="[^"]*")*+>' + text + b"</f>"
 
 
 @lru_cache(maxsize=64)
@@ -512,9 +514,9 @@ def _canonical_cells(columns: tuple[tuple[str, str], ...]) -> re.Pattern[bytes]:
 
 
 @lru_cache(maxsize=64)
-def _canonical_cell(letter: str, formula: str) -> re.Pattern[bytes]:
+def _canonical_cell(letter: str, formula: str, attributes: bool = False) -> re.Pattern[bytes]:
     """A whole canonical cell, value included: the unit rewritten in place."""
-    return re.compile(rb'<c r="' + _canonical_branch(letter, formula) + _CELL_END)
+    return re.compile(rb'<c r="' + _canonical_branch(letter, formula, attributes) + _CELL_END)
 
 
 def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes, dict[tuple[int, int], CellWrite]]:
@@ -586,6 +588,27 @@ def _rewrite_canonical(xml: bytes, single: re.Pattern[bytes], column: ColumnWrit
     returns the stale rows whose cell has an unusual shape after the formula (not rewritten)."""
     formula = escape(column.formula).encode()
     first, values = column.first_row, column.values
+    # the usual case, every cell found stale and once (all of them after an import): the part cut at its
+    # cells by the engine, the new cells made in one loop
+    parts = _canonical_cell(letter, column.formula, True).split(xml)
+    numbers = list(map(int, parts[1::3]))
+    if stale.issuperset(numbers) and len(set(numbers)) == len(numbers):
+        styles = {}
+        for attributes in set(parts[2::3]):
+            sm = _STYLE_B.search(attributes)
+            styles[attributes] = int(sm.group(1)) if sm else None
+        picked = [values[row - first] for row in numbers]
+        if all(type(v) is float for v in picked):  # as render_cell writes them
+            head, style = letter.encode(), {a: b' s="%d"' % n if n is not None else b"" for a, n in styles.items()}
+            cells = [b'<c r="%s%s"%s><f>%s</f><v>%s</v></c>' % (
+                head, row, style[attributes], formula,
+                (repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)).encode())
+                for row, attributes, value in zip(parts[1::3], parts[2::3], cast(list[float], picked), strict=True)]
+        else:
+            cells = [render_cell(f"{letter}{row}", column.cell(row), styles[attributes]).encode()
+                     for row, attributes in zip(numbers, parts[2::3], strict=True)]
+        parts[1::3], parts[2::3] = cells, [b""] * len(cells)
+        return b"".join(parts), stale.difference(numbers)
 
     def rewrite(m: re.Match[bytes]) -> bytes:
         row = int(m.group(1))
