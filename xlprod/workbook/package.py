@@ -146,11 +146,14 @@ class TablePart:
 
 PIECEWISE_FROM = 16_000_000  # bytes: a part this large (100,000 rows of a sheet) is deflated on every core
 PIECE = 4_000_000  # bytes: the smallest piece
+# zlib's level for such a part: 3 deflates the 95 MB sheet of 100,000 imported entries in 0.31 s instead of 0.68 s
+# (level 6, zipfile's default), for a file of 10.6 MB instead of 9.3 MB
+LARGE_PART_LEVEL = 3
 
 
 class _PiecewiseDeflate:
     """zipfile's compressor for one large part: the part deflated in pieces, each by a thread (zlib
-    lets go of the GIL), at zipfile's default level. Each piece but the last ends on a byte boundary
+    lets go of the GIL), at LARGE_PART_LEVEL. Each piece but the last ends on a byte boundary
     (a sync flush, no final block), so that the pieces joined are one deflate stream, as pigz writes
     it; a piece starting without the previous one's window costs a fraction of a percent in size."""
 
@@ -171,7 +174,7 @@ class _PiecewiseDeflate:
         last = len(pieces) - 1
 
         def deflate(k: int) -> bytes:
-            engine = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+            engine = zlib.compressobj(LARGE_PART_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
             return engine.compress(pieces[k]) + engine.flush(zlib.Z_FINISH if k == last else zlib.Z_SYNC_FLUSH)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
