@@ -276,6 +276,7 @@ class XlsxFile:
                     found.update(((r, c), UncachedFormula(formula)) for r in range(start, start + count))
                 self._special[sheet] = found
             else:
+                self._appended.pop(sheet, None)  # written since: what it knew no longer says the sheet
                 self._special[sheet] = special_cells(xml) if xml is not None else {}
         return self._special[sheet]
 
