@@ -358,6 +358,16 @@ def test_imported_rows_read_again_in_memory_as_from_the_saved_file(tmp_path):
     assert sorted(saved.specials) == [(i, j) for i in range(1, len(saved.rows))]  # uncalculated until recalc
     assert saved.rows[0][j] == 0  # the first row's formula, with the cache it had
     assert XlsxFile(path).formula_cells(L.SHEET_DEPENSES, [(saved.header_row + 1, j + 1)])
+    recalc(path)  # rows of an earlier import above the new ones, calculated by now
+    write_fec(fec, [*OCTOBER, *(dict(e, entry=f"HB{k:05d}") for k, e in enumerate(OCTOBER))])
+    book = XlsxFile(path)
+    added = import_ledger(book, fec.read_bytes(), fec.name).added
+    book.refresh()
+    in_memory = book.table(L.TABLE_DEPENSES)
+    book.save()
+    again = XlsxFile(path).table(L.TABLE_DEPENSES)
+    assert added and len(again.rows) == len(saved.rows) + added
+    assert in_memory.rows == again.rows and in_memory.specials == again.specials
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

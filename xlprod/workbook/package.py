@@ -459,13 +459,14 @@ class XlsxPackage:
         self.write_text(ct, re.sub(r"<Override\b[^>]*PartName=\"/xl/calcChain\.xml\"[^>]*/>", "", self.read_text(ct)))
 
     # -- saving ----------------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        """The workbook as it now is, in memory (for readers that must see what was written)."""
+    def to_bytes(self, instead: dict[str, bytes] | None = None) -> bytes:
+        """The workbook as it now is, in memory (for readers that must see what was written);
+        ``instead``: parts given other contents (a reader asked about a few cells)."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:
-                    zf.writestr(info.filename, self._data[info.filename])
+                    zf.writestr(info.filename, (instead or {}).get(info.filename, self._data[info.filename]))
         return out.getvalue()
 
     def save(self, dest: str | Path | None = None) -> Path:

@@ -59,6 +59,14 @@ def escape_cell_text(text: str) -> str:
     return escape(text)
 
 
+def written_as_is(texts: list[str]) -> bool:
+    """Whether escape_cell_text and fit_cell_text leave each of ``texts`` as ``escape`` alone would
+    write it (the usual texts), judged at once for all of them."""
+    joined = "".join(texts)  # printable: no control character, surrogate nor non-character (a test in C)
+    return ("_x" not in joined and (joined.isprintable() or _NOT_XML.search(joined) is None)
+            and max(map(len, texts), default=0) <= MAX_CELL_TEXT)
+
+
 def fit_cell_text(text: str) -> str:
     """Text cut to Excel's 32,767 characters per cell (an ellipsis marks the cut)."""
     return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
@@ -441,10 +449,8 @@ def _column_cells(col: int, numbers: list[str], values: Sequence[CellValue], for
         return [f'<{tag} r="{letter}{r}"{cell}' for r in numbers]
     texts = [v for v in values if type(v) is str and v]
     escaped: Iterator[str] | None = None
-    if texts:
-        joined = "".join(texts)  # escaped at once, when escape_cell_text would change none of them
-        if "_x" not in joined and _NOT_XML.search(joined) is None and max(map(len, texts)) <= MAX_CELL_TEXT:
-            escaped = iter(escape("\x00".join(texts)).split("\x00"))  # no text holds U+0000: _NOT_XML has it
+    if texts and written_as_is(texts):  # escaped at once; no text holds U+0000 (_NOT_XML has it)
+        escaped = iter(escape("\x00".join(texts)).split("\x00"))
     number_head, number_tail = f"{s_attr}><{prefix}v>", f"</{prefix}v></{tag}>"
     text_head = f'{s_attr} t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">'
     text_tail = f"</{prefix}t></{prefix}is></{tag}>"
