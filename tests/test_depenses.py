@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,6 +52,22 @@ def sample(sample_dir: Path, tmp_path: Path) -> Path:
     for f in sample_dir.iterdir():
         shutil.copy(f, tmp_path / f.name)
     return tmp_path / "depenses-les-heures-claires.xlsx"
+
+
+@pytest.mark.libreoffice
+def test_a_large_part_deflated_in_pieces_reads_back_in_libreoffice(sample, tmp_path, libreoffice, monkeypatch):
+    """A sheet of 100,000 rows is deflated in pieces on several cores: one stream all readers take."""
+    from xlprod.workbook import package
+
+    monkeypatch.setattr(package, "PIECEWISE_FROM", 50_000)
+    monkeypatch.setattr(package, "PIECE", 7_777)
+    book = XlsxFile(sample)
+    big = [n for n in book.package._data if len(book.package.read(n)) >= 50_000]
+    assert big
+    book.save()
+    with zipfile.ZipFile(sample) as z:
+        assert z.testzip() is None and all(z.read(n) == book.package.read(n) for n in big)
+    assert grid_differences(sample, recalculate_with_libreoffice(sample, tmp_path / "lo")) == []
 
 
 def grid_differences(ours: Path, theirs: Path) -> list[str]:
@@ -332,6 +349,35 @@ def test_a_users_assignment_of_an_unmapped_line_survives_a_reimport(tmp_path):
     assert s.updated == 0
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert rows[i][L.DEPENSES_HEADERS.index("Compte devis")] == "6501"
+
+
+def test_imported_rows_read_again_in_memory_as_from_the_saved_file(tmp_path):
+    """The book knows the cells it appended (their formulas not calculated yet) without scanning the
+    sheet again; the new table's blank row, filled first, keeps its Montant EUR formula."""
+    path = _workbook_for_import(tmp_path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    book = XlsxFile(path)
+    import_ledger(book, fec.read_bytes(), fec.name)
+    book.refresh()
+    in_memory = book.table(L.TABLE_DEPENSES)
+    book.save()
+    saved = XlsxFile(path).table(L.TABLE_DEPENSES)
+    assert in_memory.rows == saved.rows and in_memory.specials == saved.specials
+    j = L.DEPENSES_HEADERS.index("Montant EUR")
+    assert sorted(saved.specials) == [(i, j) for i in range(1, len(saved.rows))]  # uncalculated until recalc
+    assert saved.rows[0][j] == 0  # the first row's formula, with the cache it had
+    assert XlsxFile(path).formula_cells(L.SHEET_DEPENSES, [(saved.header_row + 1, j + 1)])
+    recalc(path)  # rows of an earlier import above the new ones, calculated by now
+    write_fec(fec, [*OCTOBER, *(dict(e, entry=f"HB{k:05d}") for k, e in enumerate(OCTOBER))])
+    book = XlsxFile(path)
+    added = import_ledger(book, fec.read_bytes(), fec.name).added
+    book.refresh()
+    in_memory = book.table(L.TABLE_DEPENSES)
+    book.save()
+    again = XlsxFile(path).table(L.TABLE_DEPENSES)
+    assert added and len(again.rows) == len(saved.rows) + added
+    assert in_memory.rows == again.rows and in_memory.specials == again.specials
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -368,6 +368,17 @@ def test_label_with_the_separator_or_a_line_break():
     assert read.lines_read == len(SAMPLE) + 1
 
 
+def test_values_after_the_trailing_separator_are_said_whatever_their_number():
+    rows = [list(r) for r in SAMPLE]
+    rows[0][-1] += "\tEUR"  # one value more, in the field the trailing separator opens
+    rows[3][-1] += "\t \t"  # two fields more, blank: a separator too many shifts the columns all the same
+    rows[5][-1] += "\t\t\tx"
+    read = read_fec(fec(rows, trailing=True), NAME)
+    assert read.detection.trailing_separator
+    assert [(i.code, i.location.book) for i in read.issues if i.code == "DEP106"] == [
+        ("DEP106", "export.txt:2"), ("DEP106", "export.txt:5"), ("DEP106", "export.txt:7")]
+
+
 def test_a_stray_control_character_in_a_label_is_kept():
     rows = [list(r) for r in SAMPLE]
     rows[0][10] = "Location\x07 lumière"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, SheetPatch, apply_patch
+from xlprod.core.location import column_letter
+from xlprod.workbook.sheetxml import CellWrite, ColumnWrite, SheetPatch, append_rows, apply_patch, render_cell
 
 HEAD = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B3"/><sheetData>'
 TAIL = "</sheetData></worksheet>"
@@ -135,3 +137,35 @@ def test_a_cell_already_holding_its_formula_and_value_keeps_its_bytes_and_a_chan
     assert '<c r="B1" s="4"><f>A1&amp;"x"*2</f><v>2.0000000001</v></c>' in out  # the same number, to 1e-9
     assert '<c r="C1" s="4"><f>A1*3</f><v>6</v></c>' in out
     assert '<c r="D1" t="str"><f>A1*4</f><v>4</v></c>' in out  # now text: the general way rewrites it
+
+
+def test_appended_rows_are_written_as_each_cell_alone_would_be():
+    texts = ["plain", "a < b & c > d", "_x0041_ literal", "tab\x0bpasted", "x" * 40_000, "", "é — ü"]
+    rows = [[t, float(i) + 0.25, None, 3.0, Decimal("1.10"), True] for i, t in enumerate(texts)]
+    out = append_rows(sheet("").encode(), 1, 1, rows, {7: 'A1&"x"'}).decode()
+    expected = "".join(
+        f'<row r="{r}">' + "".join(render_cell(f"{column_letter(c)}{r}", CellWrite(v), None)
+                                   for c, v in enumerate(row, 1) if v not in (None, ""))
+        + f'<c r="G{r}"><f>A1&amp;"x"</f></c></row>' for r, row in enumerate(rows, 1))
+    assert out == HEAD.replace('ref="A1:B3"', 'ref="A1:G7"') + expected + TAIL
+    # a text escape_cell_text changes is written as it says, whatever the other texts of its column
+    assert "_x005F_x0041_ literal" in out and "tab_x000B_pasted" in out and "x" * 32_766 + "…</t>" in out
+
+
+def test_a_long_computed_column_is_rewritten_in_one_pass_as_row_by_row(monkeypatch):
+    from xlprod.workbook import sheetxml
+
+    n = 3 * sheetxml._ONE_PASS
+    formula = 'IF(A1="",1,2)'
+    shapes = ['<c r="B{r}" s="3"><f>IF(A1="",1,2)</f><v>1</v></c>', '<c r="B{r}"><f>IF(A1="",1,2)</f></c>',
+              '<c r="B{r}" s="3" t="n"><f aca="false">IF(A1=&quot;&quot;,1,2)</f><v>1</v></c>',
+              '<c r="B{r}" s="3"><f>IF(A1="",1,2)</f><v>1</v><extLst/></c>']  # an unusual end: the general path
+    xml = sheet("".join(f'<row r="{r}">{shapes[r % 4].format(r=r)}</row>' for r in range(1, n + 1)))
+    numbers: list = [float(r) / 4 for r in range(1, n + 1)]
+    others = [*numbers[:7], None, "texte", *numbers[9:]]
+    for values, stale in ((numbers, None), (others, None), (numbers, frozenset(range(2, n, 2)))):
+        p = SheetPatch(columns=[ColumnWrite(2, formula, 1, values, stale=stale)])
+        once = apply(xml, p)
+        monkeypatch.setattr(sheetxml, "_ONE_PASS", n + 1)
+        assert once == apply(xml, p)  # the same bytes and the same restored cells, row by row
+        monkeypatch.undo()

@@ -180,6 +180,43 @@ class TablePart:
         return self.name.casefold() == name.casefold()  # Excel's table names ignore case
 
 
+PIECEWISE_FROM = 16_000_000  # bytes: a part this large (100,000 rows of a sheet) is deflated on every core
+PIECE = 4_000_000  # bytes: the smallest piece
+# zlib's level for such a part: 3 deflates the 95 MB sheet of 100,000 imported entries in 0.31 s instead of 0.68 s
+# (level 6, zipfile's default), for a file of 10.6 MB instead of 9.3 MB
+LARGE_PART_LEVEL = 3
+
+
+class _PiecewiseDeflate:
+    """zipfile's compressor for one large part: the part deflated in pieces, each by a thread (zlib
+    lets go of the GIL), at LARGE_PART_LEVEL. Each piece but the last ends on a byte boundary
+    (a sync flush, no final block), so that the pieces joined are one deflate stream, as pigz writes
+    it; a piece starting without the previous one's window costs a fraction of a percent in size."""
+
+    def __init__(self) -> None:
+        self._data: list[bytes] = []
+
+    def compress(self, data: bytes) -> bytes:
+        self._data.append(bytes(data))
+        return b""
+
+    def flush(self) -> bytes:
+        from concurrent.futures import ThreadPoolExecutor
+
+        data = memoryview(b"".join(self._data))
+        workers = os.cpu_count() or 1
+        size = max(PIECE, -(-len(data) // (4 * workers)))
+        pieces = [data[start:start + size] for start in range(0, len(data), size)]
+        last = len(pieces) - 1
+
+        def deflate(k: int) -> bytes:
+            engine = zlib.compressobj(LARGE_PART_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+            return engine.compress(pieces[k]) + engine.flush(zlib.Z_FINISH if k == last else zlib.Z_SYNC_FLUSH)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return b"".join(pool.map(deflate, range(len(pieces))))
+
+
 class XlsxPackage:
     """Parts of an .xlsx/.xlsm file held in memory; unchanged parts are written back as they were."""
 
@@ -514,13 +551,14 @@ class XlsxPackage:
         self.write_text(ct, re.sub(r"<Override\b[^>]*PartName=\"/xl/calcChain\.xml\"[^>]*/>", "", self.read_text(ct)))
 
     # -- saving ----------------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        """The workbook as it now is, in memory (for readers that must see what was written)."""
+    def to_bytes(self, instead: dict[str, bytes] | None = None) -> bytes:
+        """The workbook as it now is, in memory (for readers that must see what was written);
+        ``instead``: parts given other contents (a reader asked about a few cells)."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:
-                    zf.writestr(info.filename, self._data[info.filename])
+                    zf.writestr(info.filename, (instead or {}).get(info.filename, self._data[info.filename]))
         return out.getvalue()
 
     def save(self, dest: str | Path | None = None) -> Path:
@@ -537,7 +575,15 @@ class XlsxPackage:
         with atomic_output(target, guard) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:
-                    zf.writestr(info, self._data[info.filename], compress_type=zipfile.ZIP_DEFLATED)
+                    data = self._data[info.filename]
+                    if len(data) < PIECEWISE_FROM:
+                        zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                        continue
+                    info.compress_type, info.file_size = zipfile.ZIP_DEFLATED, len(data)  # as writestr sets them
+                    with zf.open(info, "w") as member:
+                        if hasattr(member, "_compressor"):  # zipfile's own deflater, replaced for this part
+                            setattr(member, "_compressor", _PiecewiseDeflate())  # noqa: B010 - a private attribute
+                        member.write(data)
         return target
 
     def _check_unchanged(self, where: Location) -> None:

@@ -9,8 +9,9 @@ optional ``<f>`` formula and ``<v>`` cached value.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -56,6 +57,14 @@ def escape_cell_text(text: str) -> str:
     if _NOT_XML.search(text):
         text = _NOT_XML.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     return escape(text)
+
+
+def written_as_is(texts: list[str]) -> bool:
+    """Whether escape_cell_text and fit_cell_text leave each of ``texts`` as ``escape`` alone would
+    write it (the usual texts), judged at once for all of them."""
+    joined = "".join(texts)  # printable: no control character, surrogate nor non-character (a test in C)
+    return ("_x" not in joined and (joined.isprintable() or _NOT_XML.search(joined) is None)
+            and max(map(len, texts), default=0) <= MAX_CELL_TEXT)
 
 
 def fit_cell_text(text: str) -> str:
@@ -376,11 +385,13 @@ _LAST_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*?\bref=")([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?(")')
 
 
-def append_rows(xml: bytes, rows: dict[int, dict[int, CellValue]], formulas: dict[int, str] | None = None) -> bytes | None:
+def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Sequence[CellValue]],
+                formulas: dict[int, str] | None = None) -> bytes | None:
     """New rows below every row of the sheet, written as text before ``</sheetData>`` (100,000
-    imported entries are not parsed into a tree); None when a row is not below the last one, or the
-    sheet's shape is not the common one: the caller takes the general path. ``formulas``: a table's
-    calculated columns, which a row added to it carries (as Excel does), their value left to the
+    imported entries are not parsed into a tree): ``rows[i][j]`` goes to row ``first_row + i``,
+    column ``first_col + j``. None when a row is not below the last one, or the sheet's shape is
+    not the common one: the caller takes the general path. ``formulas``: a table's calculated
+    columns, which a row added to it carries (as Excel does), their value left to the
     recalculation."""
     if not rows:
         return xml
@@ -396,37 +407,23 @@ def append_rows(xml: bytes, rows: dict[int, dict[int, CellValue]], formulas: dic
         if m is None:
             return None  # a last row without r: its position is implied, take the general path
         last = int(m.group(1))
-    if min(rows) <= last:
+    if first_row <= last:
         return None
     styles = column_styles(text[: sd.start])
     prefix = sd.prefix
-    parts = []
-    max_col = max((c for cells in rows.values() for c in cells), default=0)
-    letters = {c: column_letter(c) for c in range(1, max([max_col, *(formulas or {})]) + 1)}
-    s_attr = {c: f' s="{styles[c]}"' if c in styles else "" for c in letters}
-    # no cached value: the recalculation or the spreadsheet (full calculation on load) computes it
-    fixed = {c: f"<{prefix}f>{escape(f)}</{prefix}f>" for c, f in (formulas or {}).items()}
-    tag = f"{prefix}c"
-    for r in sorted(rows):
-        cells = rows[r]
-        row_xml = []
-        for c in sorted(set(cells) | set(fixed)):  # the common values written here; the rest as render_cell does
-            v = cells.get(c)
-            if c in fixed:
-                row_xml.append(f'<{tag} r="{letters[c]}{r}"{s_attr[c]}>{fixed[c]}</{tag}>')
-            elif v is None or v == "":
-                continue
-            elif type(v) is float:
-                row_xml.append(f'<{tag} r="{letters[c]}{r}"{s_attr[c]}><{prefix}v>{_xml_value(v)}</{prefix}v></{tag}>')
-            else:
-                row_xml.append(render_cell(f"{letters[c]}{r}", CellWrite(v), styles.get(c), prefix))
-        parts.append(f'<{prefix}row r="{r}">{"".join(row_xml)}</{prefix}row>')
-    if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
-        head = text[: sd.start] + f"<{prefix}sheetData>"
-        out = head + "".join(parts) + f"</{prefix}sheetData>" + text[sd.end:]
-    else:
-        out = text[: sd.body_end] + "".join(parts) + text[sd.body_end:]
-    max_row = max(rows)
+    width = max(map(len, rows))
+    max_col = first_col + width - 1 if width else 0
+    numbers = [str(first_row + i) for i in range(len(rows))]
+    # column by column: the same few shapes for 100,000 cells, one comprehension each
+    fixed = formulas or {}
+    columns = {first_col + j: values for j, values in enumerate(itertools.zip_longest(*rows))}
+    blank = [None] * len(rows)
+    cells = [_column_cells(c, numbers, columns.get(c, blank), fixed.get(c), styles.get(c), prefix)
+             for c in sorted({*columns, *fixed})]
+    max_col = max([max_col, *fixed])
+    by_row = zip(*cells, strict=True) if cells else ([] for _ in numbers)
+    parts = [f'<{prefix}row r="{r}">{"".join(row)}</{prefix}row>' for r, row in zip(numbers, by_row, strict=True)]
+    max_row = first_row + len(rows) - 1
 
     def grow(m: re.Match[str]) -> str:
         first_col, first_row = m.group(2), m.group(3)
@@ -434,8 +431,43 @@ def append_rows(xml: bytes, rows: dict[int, dict[int, CellValue]], formulas: dic
         last_row = max(int(m.group(5) or m.group(3)), max_row)
         return f"{m.group(1)}{first_col}{first_row}:{column_letter(last_col)}{last_row}{m.group(6)}"
 
-    out = _DIMENSION.sub(grow, out, count=1)
-    return out.encode("utf-8")
+    head = _DIMENSION.sub(grow, text[: sd.start], count=1)  # the dimension comes before the sheet's data
+    if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
+        pieces = [head + f"<{prefix}sheetData>", "".join(parts), f"</{prefix}sheetData>" + text[sd.end:]]
+    else:
+        pieces = [head + text[sd.start: sd.body_end], "".join(parts), text[sd.body_end:]]
+    return b"".join([piece.encode("utf-8") for piece in pieces])  # 100 MB of rows are not copied once more as text
+
+
+def _column_cells(col: int, numbers: list[str], values: Sequence[CellValue], formula: str | None, style: int | None,
+                  prefix: str) -> list[str]:
+    """The XML of one column's cells, row by row ("" for an empty cell), as ``render_cell`` writes them."""
+    letter, tag = column_letter(col), f"{prefix}c"
+    s_attr = f' s="{style}"' if style is not None else ""
+    if formula is not None:  # a calculated column: its formula on every row, whatever the row gives
+        cell = f"{s_attr}><{prefix}f>{escape(formula)}</{prefix}f></{tag}>"
+        return [f'<{tag} r="{letter}{r}"{cell}' for r in numbers]
+    texts = [v for v in values if type(v) is str and v]
+    escaped: Iterator[str] | None = None
+    if texts and written_as_is(texts):  # escaped at once; no text holds U+0000 (_NOT_XML has it)
+        escaped = iter(escape("\x00".join(texts)).split("\x00"))
+    number_head, number_tail = f"{s_attr}><{prefix}v>", f"</{prefix}v></{tag}>"
+    text_head = f'{s_attr} t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">'
+    text_tail = f"</{prefix}t></{prefix}is></{tag}>"
+    out = []
+    for r, v in zip(numbers, values, strict=True):
+        kind = type(v)
+        if v is None or v == "":
+            out.append("")
+        elif kind is float:
+            number = cast(float, v)
+            shown = repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+            out.append(f'<{tag} r="{letter}{r}"{number_head}{shown}{number_tail}')
+        elif kind is str and escaped is not None:
+            out.append(f'<{tag} r="{letter}{r}"{text_head}{next(escaped)}{text_tail}')
+        else:
+            out.append(render_cell(f"{letter}{r}", CellWrite(v), style, prefix))
+    return out
 
 
 def _grow_dimension_tree(root: Any, ns: str, max_row: int, max_col: int) -> None:
@@ -464,15 +496,17 @@ class _Coverage:
 _CELL_END = rb"(?:<v>[^<]*</v>|<v/>)?</c>"
 
 
-def _canonical_branch(letter: str, formula: str) -> bytes:
+def _canonical_branch(letter: str, formula: str, attributes: bool = False) -> bytes:
     """The rest of a cell of one column, in the usual shape, holding exactly this formula.
 
     The formula may carry the calculation flags LibreOffice writes (``aca``, ``ca``), not a
     shared or array formula's ``t``/``ref``: those belong to the general path. Its quotes may
-    be written as is (Excel, XlsxWriter) or as ``&quot;`` (LibreOffice).
+    be written as is (Excel, XlsxWriter) or as ``&quot;`` (LibreOffice). ``attributes``: the
+    cell's attributes after ``r`` are a second group.
     """
     text = re.escape(escape(formula).encode()).replace(b'"', b'(?>"|&quot;)')
-    return letter.encode() + rb'(\d+)"[^>/]*+><f(?: a?ca="[^"]*")*+>' + text + b"</f>"
+    rest = rb'"([^>/]*+)><f' if attributes else rb'"[^>/]*+><f'
+    return letter.encode() + rb"(\d+)" + rest + rb'(?: a?ca="[^"]*")*+>' + text + b"</f>"
 
 
 @lru_cache(maxsize=64)
@@ -486,9 +520,9 @@ def _canonical_cells(columns: tuple[tuple[str, str], ...]) -> re.Pattern[bytes]:
 
 
 @lru_cache(maxsize=64)
-def _canonical_cell(letter: str, formula: str) -> re.Pattern[bytes]:
+def _canonical_cell(letter: str, formula: str, attributes: bool = False) -> re.Pattern[bytes]:
     """A whole canonical cell, value included: the unit rewritten in place."""
-    return re.compile(rb'<c r="' + _canonical_branch(letter, formula) + _CELL_END)
+    return re.compile(rb'<c r="' + _canonical_branch(letter, formula, attributes) + _CELL_END)
 
 
 def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes, dict[tuple[int, int], CellWrite]]:
@@ -518,6 +552,12 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
             leftovers.update({(row, column.col): column.cell(row) for row in rows if row not in found})
         stale = [row for row in (rows if column.stale is None else sorted(column.stale)) if row in found]
         single = _canonical_cell(*keys[i])
+        if found is rows and len(stale) > _ONE_PASS:  # every row in order: rewritten in one pass of the engine
+            xml = _edited(xml, edits)
+            edits = []
+            xml, missed = _rewrite_canonical(xml, single, column, keys[i][0], set(stale))
+            leftovers.update({(row, column.col): column.cell(row) for row in missed})
+            continue
         pos = 0
         for row in stale:  # document order: each search resumes where the previous one ended
             ref = f"{keys[i][0]}{row}"
@@ -529,15 +569,68 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
             pos = m.end()
             sm = _STYLE_B.search(xml, m.start(), m.start() + m.group(0).find(b">"))
             edits.append((m.start(), m.end(), render_cell(ref, column.cell(row), int(sm.group(1)) if sm else None).encode()))
+    return _edited(xml, edits), leftovers
+
+
+def _edited(xml: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``xml`` with each (start, end) range replaced by its bytes."""
     if not edits:
-        return xml, leftovers
+        return xml
     edits.sort()
     pieces, pos = [], 0
     for start, end, data in edits:
         pieces += [xml[pos:start], data]
         pos = end
     pieces.append(xml[pos:])
-    return b"".join(pieces), leftovers
+    return b"".join(pieces)
+
+
+_ONE_PASS = 2_000  # stale rows from which a column is rewritten by one substitution rather than row by row
+
+
+def _rewrite_canonical(xml: bytes, single: re.Pattern[bytes], column: ColumnWrite, letter: str,
+                       stale: set[int]) -> tuple[bytes, set[int]]:
+    """Rewrite the stale rows of a column whose every row holds xlprod's formula, in document order;
+    returns the stale rows whose cell has an unusual shape after the formula (not rewritten)."""
+    formula = escape(column.formula).encode()
+    first, values = column.first_row, column.values
+    # the usual case, every cell found stale and once (all of them after an import): the part cut at its
+    # cells by the engine, the new cells made in one loop
+    parts = _canonical_cell(letter, column.formula, True).split(xml)
+    numbers = list(map(int, parts[1::3]))
+    if stale.issuperset(numbers) and len(set(numbers)) == len(numbers):
+        styles = {}
+        for attributes in set(parts[2::3]):
+            sm = _STYLE_B.search(attributes)
+            styles[attributes] = int(sm.group(1)) if sm else None
+        picked = [values[row - first] for row in numbers]
+        if all(type(v) is float for v in picked):  # as render_cell writes them
+            head, style = letter.encode(), {a: b' s="%d"' % n if n is not None else b"" for a, n in styles.items()}
+            cells = [b'<c r="%s%s"%s><f>%s</f><v>%s</v></c>' % (
+                head, row, style[attributes], formula,
+                (repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)).encode())
+                for row, attributes, value in zip(parts[1::3], parts[2::3], cast(list[float], picked), strict=True)]
+        else:
+            cells = [render_cell(f"{letter}{row}", column.cell(row), styles[attributes]).encode()
+                     for row, attributes in zip(numbers, parts[2::3], strict=True)]
+        parts[1::3], parts[2::3] = cells, [b""] * len(cells)
+        return b"".join(parts), stale.difference(numbers)
+
+    def rewrite(m: re.Match[bytes]) -> bytes:
+        row = int(m.group(1))
+        if row not in stale:
+            return m.group(0)
+        stale.discard(row)
+        cell = m.group(0)
+        sm = _STYLE_B.search(cell, 0, cell.find(b">"))
+        value = values[row - first]
+        if type(value) is float:  # as render_cell writes it
+            shown = repr(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+            return b'<c r="%s%d"%s><f>%s</f><v>%s</v></c>' % (
+                letter.encode(), row, b' s="%s"' % sm.group(1) if sm else b"", formula, shown.encode())
+        return render_cell(f"{letter}{row}", column.cell(row), int(sm.group(1)) if sm else None).encode()
+
+    return single.sub(rewrite, xml), stale
 
 
 def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], prefix: str,

@@ -7,7 +7,10 @@ that parts xlprod does not own are copied unchanged.
 from __future__ import annotations
 
 import io
+import itertools
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,6 +38,7 @@ from xlprod.workbook.sheetxml import (
     set_internal_hyperlinks,
     sheet_formulas,
     special_cells,
+    written_as_is,
 )
 
 _CALCULATED = re.compile(r"<(?:\w+:)?tableColumn\b(?:[^>]*/>|[^>]*>(?:(?!</(?:\w+:)?tableColumn>).)*?"
@@ -57,6 +61,19 @@ def _unescape_xml(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
+@dataclass(frozen=True)
+class _Appended:
+    """Rows appended to a table's sheet as text: what a reader of the sheet would find there,
+    known without reading the sheet again, while the part is still ``xml``."""
+
+    xml: bytes  # the sheet's part just after the rows were appended
+    before: bytes  # the part just before
+    table: RawTable  # the table as it was given (its name, place and headers)
+    start: int  # the first row appended
+    rows: list[list[object]]  # the values appended, as given
+    calculated: dict[int, str]  # sheet column -> formula of the calculated columns, written without a value
+
+
 class XlsxFile:
     """A workbook file, opened once, patched in memory and saved atomically."""
 
@@ -72,6 +89,8 @@ class XlsxFile:
         self._grown: dict[str, RawTable] = {}  # tables rows were appended to, as they now are
         self._stale = False  # cells of a grown table's sheet written since: read the workbook again
         self._unread: set[str] = set()  # sheets rows were appended to and whose grid was never read
+        self._shown: dict[str, list[tuple[int, int, list[list[object]], int]]] = {}  # rows appended, not yet in the grid
+        self._appended: dict[str, _Appended] = {}  # sheet -> the rows last appended to it
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -84,6 +103,7 @@ class XlsxFile:
         file as it was opened)."""
         self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.to_bytes()), load_tables=True)
         self._grids.clear()
+        self._shown.clear()
         self._special.clear()
         self._grown.clear()
         self._stale = False
@@ -107,6 +127,11 @@ class XlsxFile:
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None:
             return None
+        appended = self._appended.get(part.sheet)
+        if appended is not None and appended.table.name.casefold() == part.name.casefold():
+            known = self._read_back(appended)
+            if known is not None:
+                return known
         if part.header_rows == 0:
             raise WorkbookError(Location(book=self.book_name, sheet=part.sheet),
                                 f"la ligne d'en-tête du tableau {part.name} est masquée : ses colonnes ne peuvent "
@@ -136,6 +161,88 @@ class XlsxFile:
                          rows=rows[: last - r1])
         self._mark_special_cells(table)
         return table
+
+    def _read_back(self, appended: _Appended) -> RawTable | None:
+        """The table rows were appended to, as calamine would read it (dates as dates, blanks as "", the
+        calculated cells marked uncalculated), reading only the sheet as it was before and a few cells:
+        None when the sheet was written since, or when a value is not one of the usual kinds."""
+        t = appended.table
+        part = self.package.sheet_parts().get(t.sheet)
+        if part is None or not self.package.has(part) or self.package.read(part) is not appended.xml:
+            return None
+        width = len(t.headers)
+        rows = appended.rows if all(len(r) == width for r in appended.rows) else [
+            [*r[:width], *[None] * (width - len(r))] for r in appended.rows]
+        columns: list[list[Any]] = [list(values) for values in zip(*rows, strict=True)]
+        head = appended.before[:max(appended.before.find(b"<sheetData"), appended.before.find(b":sheetData"), 0)]
+        styles = column_styles(head.decode("utf-8", errors="replace"))
+        numbers: dict[int, list[float]] = {}  # sheet column -> its first number, to ask what a reader shows
+        for j, values in enumerate(columns):
+            col = t.first_col + j
+            if col in appended.calculated:
+                columns[j] = [""] * len(values)  # uncalculated: calamine shows a blank, marked below
+                continue
+            kinds = set(map(type, values)) - {type(None)}
+            if kinds <= {str}:
+                if not written_as_is([v for v in cast(list[str], values) if v]):
+                    return None  # written escaped or cut: read back through calamine
+                columns[j] = ["" if v is None else v for v in values]
+            elif kinds <= {float, int, Decimal}:
+                columns[j] = values if kinds == {float} else [v if v is None else float(cast(float, v)) for v in values]
+                numbers[col] = [next((v for v in columns[j] if v is not None), 0.0)]
+                columns[j] = ["" if v is None else v for v in columns[j]]
+            elif kinds <= {bool}:
+                columns[j] = ["" if v is None else v for v in values]
+            else:
+                return None
+        # the cells a reader shows otherwise than as written (numbers in a date format), asked of calamine on a
+        # sheet of one row, then each such column's numbers with the rows that were there before
+        shown = self._read_cells(t.sheet, b"", numbers, styles, 1)
+        if shown is None:
+            return None
+        dates = {c: list(dict.fromkeys(v for v in columns[c - t.first_col] if v != ""))
+                 for c in numbers if type(shown[0][c - 1]) is not float}
+        grid = self._read_cells(t.sheet, appended.before, dates, styles, appended.start)
+        if grid is None:
+            return None
+        for c, found in dates.items():
+            j = c - t.first_col
+            as_read = {v: grid[appended.start - 1 + i][c - 1] for i, v in enumerate(found)}
+            columns[j] = [as_read[v] if v != "" else "" for v in columns[j]]
+        lines = grid[t.header_row:appended.start - 1]
+        lines += [[] for _ in range(appended.start - 1 - t.header_row - len(lines))]  # blank rows the grid ends before
+        before = [(line + [""] * (t.first_col - 1 + width - len(line)))[t.first_col - 1:t.first_col - 1 + width]
+                  for line in lines]
+        table = RawTable(name=t.name, sheet=t.sheet, header_row=t.header_row, first_col=t.first_col,
+                         headers=list(t.headers), rows=[*before, *map(list, zip(*columns, strict=True))])
+        self._mark_special_cells(table)
+        return table
+
+    def _read_cells(self, sheet: str, xml: bytes, numbers: dict[int, list[float]], styles: dict[int, int],
+                    first: int) -> list[list[Any]] | None:
+        """The sheet's grid as calamine reads ``xml`` (a sheet's part; b"": an empty one) with ``numbers``
+        written from row ``first`` down, each column's numbers in its style; None if calamine fails."""
+        rows = []
+        for i in range(max(map(len, numbers.values()), default=0)):
+            cells = "".join(f'<c r="{column_letter(c)}{first + i}"' + (f' s="{styles[c]}"' if c in styles else "")
+                            + f"><v>{found[i]!r}</v></c>" for c, found in sorted(numbers.items()) if i < len(found))
+            rows.append(f'<row r="{first + i}">{cells}</row>')
+        body = "".join(rows).encode()
+        if not xml:
+            xml = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+                   b'openxmlformats.org/spreadsheetml/2006/main"><sheetData></sheetData></worksheet>')
+        close = xml.rfind(b"</sheetData>")
+        if close < 0:  # a sheet without rows (<sheetData/>), or written with a prefix: read the usual way
+            return None
+        part = self._part(sheet)
+        try:
+            cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.to_bytes({part: xml[:close] + body
+                                                                                       + xml[close:]})))
+            return cast(list[list[Any]], cal.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+        except BaseException as exc:  # a Rust panic too (a date out of range): the table is read the usual way
+            if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                raise
+            return None
 
     def add_table_column(self, table: RawTable, header: str, formula: str | None) -> RawTable | None:
         """Append a column on the table's right (computed, with ``formula``), when the sheet's column there is empty
@@ -201,22 +308,31 @@ class XlsxFile:
         self.package.write_text(part.part, xml)
         self.package.forget_tables()
         width = c2 - c1 + 1
-        if reuse:  # the new table's blank row is a row of the sheet already: patched in place
-            self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])})
-        later = {first + i: {c1 + j: cast(CellValue, v) for j, v in enumerate(values[:width])}
-                 for i, values in enumerate(rows) if not (reuse and i == 0)}
         calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
-        fast = append_rows(self.package.read(sheet_part), later, calculated)
+        if reuse:  # the new table's blank row is a row of the sheet already: patched in place, its formulas kept
+            self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])
+                                            if not (v is None and c1 + j in calculated)})
+        later = rows[1:] if reuse else rows
+        start = first + 1 if reuse else first
+        before = self.package.read(sheet_part)
+        cells = cast(list[list[CellValue]], later if max(map(len, later), default=0) <= width
+                     else [values[:width] for values in later])
+        fast = append_rows(before, start, c1, cells, calculated)
         if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree
             self.package.write(sheet_part, fast)
-            if table.sheet in self._grids:
-                self._show(table.sheet, {(r, c): v for r, cells in later.items() for c, v in cells.items()})
+            if table.sheet in self._grids:  # shown to a later read of the sheet's cells, when there is one
+                self._shown.setdefault(table.sheet, []).append((start, c1, later, width))
             else:
                 self._unread.add(table.sheet)  # calamine read it before: a later read of its cells reads again
+            if later and not any(issubclass(t, ExcelError) for t in set(map(type, itertools.chain.from_iterable(later)))):
+                # the cells just written are known: a later read of the table, or of the sheet's errors and
+                # uncalculated formulas, reads only what was there before
+                self._appended[table.sheet] = _Appended(fast, before, table, start, later, calculated)
         else:
-            self._write_cells(table.sheet, {(r, c): v for r, cells in later.items() for c, v in cells.items()})
+            self._write_cells(table.sheet, {(start + i, c1 + j): cast(CellValue, v) for i, values in enumerate(later)
+                                            for j, v in enumerate(values[:width])})
         width = len(table.headers)
-        new = [[*values[:width], *[None] * (width - len(values))] for values in rows]
+        new = [values[:width] if len(values) >= width else [*values, *[None] * (width - len(values))] for values in rows]
         kept = [] if reuse else table.rows
         grown = RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
                          headers=table.headers, rows=[*kept, *new], specials=dict(table.specials))
@@ -235,6 +351,10 @@ class XlsxFile:
 
     def _show(self, sheet: str, values: dict[tuple[int, int], object]) -> None:
         grid = self._grid(sheet)
+        self._put(grid, values)
+
+    @staticmethod
+    def _put(grid: list[list[Any]], values: dict[tuple[int, int], object]) -> None:
         for (row, col), value in values.items():
             while len(grid) < row:
                 grid.append([])
@@ -245,7 +365,17 @@ class XlsxFile:
     def _specials(self, sheet: str) -> dict[tuple[int, int], ExcelError | UncachedFormula | EmptyTextResult]:
         if sheet not in self._special:
             part = self.package.sheet_parts().get(sheet)
-            self._special[sheet] = special_cells(self.package.read(part)) if part and self.package.has(part) else {}
+            xml = self.package.read(part) if part and self.package.has(part) else None
+            appended = self._appended.get(sheet)
+            if xml is not None and appended is not None and appended.xml is xml:  # nothing written since the rows
+                found = special_cells(appended.before)
+                count = len(appended.rows)
+                for c, formula in appended.calculated.items():
+                    found.update(((r, c), UncachedFormula(formula)) for r in range(appended.start, appended.start + count))
+                self._special[sheet] = found
+            else:
+                self._appended.pop(sheet, None)  # written since: what it knew no longer says the sheet
+                self._special[sheet] = special_cells(xml) if xml is not None else {}
         return self._special[sheet]
 
     def _mark_special_cells(self, table: RawTable) -> None:
@@ -286,7 +416,16 @@ class XlsxFile:
                 self._grids[sheet] = []
             except BaseException as exc:  # a Rust panic, as in table()
                 raise self._date_out_of_range(exc, sheet, (0, 1, 1 << 20, 1 << 14), "la feuille") from None
-        return self._grids[sheet]
+        grid = self._grids[sheet]
+        for first, col, rows, width in self._shown.pop(sheet, []):  # rows appended since the grid was read
+            if len(grid) < first - 1 + len(rows):
+                grid.extend([] for _ in range(first - 1 + len(rows) - len(grid)))
+            for line, values in zip(itertools.islice(grid, first - 1, None), rows, strict=False):
+                values = values[:width]
+                if len(line) < col - 1 + len(values):
+                    line.extend([""] * (col - 1 + len(values) - len(line)))
+                line[col - 1:col - 1 + len(values)] = values
+        return grid
 
     def named_cell(self, name: str) -> tuple[object, Location] | None:
         kind, target = name_target(self.package.defined_names().get(name))
@@ -325,6 +464,7 @@ class XlsxFile:
     def add_sheet(self, sheet: str) -> None:
         self.package.add_sheet(sheet)
         self._grids.pop(sheet, None)
+        self._shown.pop(sheet, None)
         self._special.pop(sheet, None)
 
     def cell_values(self, sheet: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], object]:

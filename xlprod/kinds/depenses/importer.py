@@ -38,6 +38,7 @@ from xlprod.kinds.depenses.ledger import (
 from xlprod.kinds.depenses.model import Status
 from xlprod.kinds.depenses.reader import STATUSES
 from xlprod.kinds.depenses.recalc import table
+from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite
@@ -199,30 +200,49 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     by_entry: dict[tuple[str, str], list[LedgerLine]] = {}
     for line in read.lines:
         by_entry.setdefault((line.journal, line.entry), []).append(line)
+    # a FEC repeats its accounts and dates: each is looked up, or written out, once
+    accounts = {x.account for x in read.lines}
+    expense = {a: mapping.is_expense(a) for a in accounts}
+    paid_status, invoiced_status = Status.PAID.value, Status.INVOICED.value
+    days: dict[dt.date, str] = {}
     rows: list[dict[str, object]] = []
+    other_debit = selected_debit = selected_credit = ZERO
+    selected = 0
     for (journal, entry), lines in by_entry.items():
         if (journal, entry) in read.rejected_entries:  # a line in error or unbalanced: none of it
             summary.rejected += len(lines)
             summary.rejected_debit += sum((x.debit for x in lines), ZERO)
             continue
-        expenses = [x for x in lines if mapping.is_expense(x.account)]
-        summary.other_debit += sum((x.debit for x in lines if not mapping.is_expense(x.account)), ZERO)
+        expenses: list[LedgerLine] = []
+        counterpart = None
+        vat_total = base = ZERO
+        for x in lines:  # one pass: exact sums, in the order of the lines
+            if expense[x.account]:
+                expenses.append(x)
+                base += x.debit - x.credit
+            else:
+                other_debit += x.debit
+            if counterpart is None and x.account.startswith(SUPPLIER_PREFIXES):
+                counterpart = x
+            if x.account.startswith(VAT_PREFIX):
+                vat_total += x.debit - x.credit
         if not expenses:
             continue
-        counterpart = next((x for x in lines if x.account.startswith(SUPPLIER_PREFIXES)), None)
-        vat_total = sum((x.debit - x.credit for x in lines if x.account.startswith(VAT_PREFIX)), ZERO)
-        base = sum((x.debit - x.credit for x in expenses), ZERO)
         allotted = ZERO
         seen: dict[str, int] = {}
         paid = _paid(counterpart)
+        supplier = (counterpart.supplier or counterpart.account_label) if counterpart else ""
+        status = paid_status if paid else invoiced_status
+        payment_date = counterpart.lettering_date if paid and counterpart else None
+        pair = f"FEC|{journal}|{entry}|"
+        last = len(expenses) - 1
         for k, x in enumerate(expenses):
             amount = x.debit - x.credit
-            if k == len(expenses) - 1:
+            if k == last:
                 vat = vat_total - allotted
             else:
                 vat = round_cents(vat_total * amount / base) if base else ZERO
                 allotted += vat
-            supplier = (counterpart.supplier or counterpart.account_label) if counterpart else ""
             label = x.label
             foreign = bool(x.currency) and x.currency.upper() not in ("EUR", "€") and x.currency_amount is not None
             if foreign:  # the ledger's euros are kept (they reconcile); the currency is said in the label
@@ -231,17 +251,22 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
             if foreign and not country:
                 summary.foreign.append(x.line)
             n = seen[x.account] = seen.get(x.account, 0) + 1
+            day = days.get(x.date)
+            if day is None:
+                day = days[x.date] = f"{x.date:%Y%m%d}"
             # entry numbers start again each fiscal year: the date is part of the key
-            rows.append({"key": f"FEC|{journal}|{entry}|{x.date:%Y%m%d}|{x.account}|{n}",
-                         "pair": f"FEC|{journal}|{entry}|", "date": x.date, "piece": x.piece,
+            rows.append({"key": f"{pair}{day}|{x.account}|{n}", "pair": pair, "date": x.date, "piece": x.piece,
                          "supplier": supplier, "account": mapping.devis_account(x.account) or "", "label": label,
-                         "amount": amount, "vat": vat, "status": Status.PAID.value if paid else Status.INVOICED.value,
-                         "payment_date": counterpart.lettering_date if paid and counterpart else None,
+                         "amount": amount, "vat": vat, "status": status, "payment_date": payment_date,
                          "country": country or None, "ledger_account": x.account, "line": x.line,
                          "journal": journal, "entry": entry})
-            summary.selected += 1
-            summary.selected_debit += x.debit
-            summary.selected_credit += x.credit
+            selected += 1
+            selected_debit += x.debit
+            selected_credit += x.credit
+    summary.other_debit += other_debit
+    summary.selected += selected
+    summary.selected_debit += selected_debit
+    summary.selected_credit += selected_credit
     return rows
 
 
@@ -289,6 +314,11 @@ def _cell(value: object) -> object:
 
 def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
     """Read ``data`` (a FEC or a CSV) and merge its expenses into the Dépenses table."""
+    with collector_paused():  # 300,000 lines make millions of small objects, none of them in a cycle
+        return _import_ledger(book, data, file_name)
+
+
+def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
     if book.kind() != L.KIND:
         raise WorkbookError(Location(book=book.book_name), "ce classeur n'est pas un suivi des dépenses xlprod "
                             f"(type : {book.kind() or 'aucun'})", "Importez dans le classeur créé par xlprod new "
@@ -319,18 +349,16 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSumm
     plan = WritePlan()
     new: list[list[object]] = []
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
+    typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS if not c.formula}
+    order = [typed.get(j, "") for j in range(len(dep.headers))]  # each column's field ("": none, left blank)
     for row, i in matches:
         existing = dep.rows[i] if i is not None else None
         account = row["account"] or (cell_text(existing[index["Compte devis"]]) if existing is not None else "")
         if not account:  # a devis account the user typed on an earlier import of the row is kept
             summary.unassigned += 1
             summary.unassigned_amount += cast(Decimal, row["amount"])
-        if i is None or existing is None:
-            values: list[object] = [None] * len(dep.headers)  # under each header, wherever the user moved it
-            for c in L.DEPENSES_COLUMNS:
-                if not c.formula:
-                    values[index[c.header]] = _cell(row.get(c.field))
-            new.append(values)
+        if i is None or existing is None:  # under each header, wherever the user moved it
+            new.append([v if v is None or (type(v) is str and v) else _cell(v) for v in map(row.get, order)])
             continue
         updates.append((row, existing, dep.header_row + 1 + i, _changes(row, existing, index, fields)))
 
@@ -450,6 +478,9 @@ def _entry_order(entry: str) -> tuple[str, int]:
 def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
     """Rows imported earlier from the same journal, whose entry number lies within the file's and
     whose date within its span, that the file no longer has: said, never deleted."""
+    key_at = index["Clé d'import"]
+    if not any(i not in matched and cell_text(r[key_at]).startswith("FEC|") for i, r in enumerate(dep.rows)):
+        return []  # no earlier row left unmatched (a first import, or the same file again): no span to compute
     spans: dict[str, list[object]] = {}
     for row in rows:
         journal, day, number = str(row["journal"]), row["date"], _entry_order(str(row["entry"]))

@@ -118,11 +118,30 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         return None
 
     typed = [j for c, j in h.items() if c != "Montant EUR"]
+    # 100,000 rows: the common cell (a float, a date, a clean text) read inline, the rest by the helpers above
+    at_account, at_amount, at_vat, at_rate, at_currency, at_status, at_country, at_tags, at_date, at_piece, \
+        at_supplier, at_label, at_payment, at_ledger, at_key = (h.get(c) for c in (
+            "Compte devis", "Montant HT", "TVA", "Taux de change", "Devise", "Statut", "Pays", "Étiquettes", "Date",
+            "N° pièce", "Fournisseur", "Libellé", "Date de paiement", "Compte général", "Clé d'import"))
+
+    def text(row: list[object], j: int | None) -> str:
+        value = row[j] if j is not None else None
+        return value.strip() if type(value) is str else cell_text(value)
+
+    def money(i: int, row: list[object], j: int | None, header: str) -> Decimal | None:
+        value = row[j] if j is not None else None
+        return from_double(value) if type(value) is float and abs(value) < 1e11 else number(i, row, header, header)
+
+    def day(i: int, row: list[object], j: int | None, header: str) -> dt.date | None:
+        value = row[j] if j is not None else None
+        return value if type(value) is dt.date else date(i, row, header, header)
+
+    no_tags: frozenset[Tag] = frozenset()
     for i, row in enumerate(table.rows):
         if all(row[j] is None or row[j] == "" for j in typed):
             out.amount_eur.append(0.0)  # ROUND(blank × 1, 2)
             continue
-        typed_account = raw(row, "Compte devis")
+        typed_account = row[at_account] if at_account is not None else None
         account = cell_text(typed_account)
         if isinstance(typed_account, float) or (isinstance(typed_account, str) and typed_account != account):
             fix(i, "Compte devis", account)  # SUMIFS with "2101*" sees text only
@@ -131,12 +150,12 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                                 "que des chiffres, des lettres et . _ / - (les formules liraient *, ?, ~, <, >, = comme "
                                 "un critère) ; le suivi n'est pas mis à jour.", "Corrigez le compte (par exemple 2101)."))
             out.refused = True
-        amount = number(i, row, "Montant HT", "Montant HT") or ZERO
-        vat = number(i, row, "TVA", "TVA") or ZERO
-        rate = number(i, row, "Taux de change", "Taux de change")
-        typed_currency = raw(row, "Devise")
+        amount = money(i, row, at_amount, "Montant HT") or ZERO
+        vat = money(i, row, at_vat, "TVA") or ZERO
+        rate = money(i, row, at_rate, "Taux de change")
+        typed_currency = row[at_currency] if at_currency is not None else None
         currency = cell_text(typed_currency).upper() or EURO
-        if fold(currency) in ("€", "eur", "euro", "euros"):
+        if currency == EURO or fold(currency) in ("€", "eur", "euro", "euros"):
             currency = EURO
             if typed_currency not in (None, "", EURO):
                 fix(i, "Devise", EURO)
@@ -151,7 +170,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                                     "Saisissez le taux du budget (euros pour une unité de devise), comme le demande "
                                     "Eurimages."))
             rate = ONE
-        typed_status = raw(row, "Statut")
+        typed_status = row[at_status] if at_status is not None else None
         status = Status.COMMITTED
         status_text = "" if typed_status in _CANONICAL else cell_text(typed_status)
         if typed_status in _CANONICAL:
@@ -165,7 +184,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                 status = found
                 if raw(row, "Statut") != found.value:  # « Payé », « payé » with a space: SUMIFS wants « payé »
                     fix(i, "Statut", found.value)
-        country_text = cell_text(raw(row, "Pays"))
+        country_text = text(row, at_country)
         country = FRANCE
         if country_text and country_text in _ISO_TYPED and raw(row, "Pays") == country_text:
             country = country_text  # the common case: a code typed as it should be
@@ -181,7 +200,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             elif raw(row, "Pays") != country:
                 fix(i, "Pays", country)
         tags: set[Tag] = set()
-        typed_tags = raw(row, "Étiquettes")
+        typed_tags = row[at_tags] if at_tags is not None else None
         for word in () if typed_tags in (None, "") else filter(None, (w.strip() for w in re.split(
                 r"[,;/]", cell_text(typed_tags)))):
             tag = TAGS.get(fold(word))
@@ -192,17 +211,18 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                 tags.add(tag)
         key = account_key(account) if account and chapter_of(account) is not None and _ACCOUNT.match(account) else ""
         entry = Entry(account=key, amount=amount, status=status,
-                      date=date(i, row, "Date", "Date"), piece=cell_text(raw(row, "N° pièce")),
-                      supplier=cell_text(raw(row, "Fournisseur")), label=cell_text(raw(row, "Libellé")), vat=vat,
-                      currency=currency, rate=rate, payment_date=date(i, row, "Date de paiement", "Date de paiement"),
-                      country=country, tags=frozenset(tags), ledger_account=cell_text(raw(row, "Compte général")),
-                      key=cell_text(raw(row, "Clé d'import")), row=first_row + i)
+                      date=day(i, row, at_date, "Date"), piece=text(row, at_piece),
+                      supplier=text(row, at_supplier), label=text(row, at_label), vat=vat,
+                      currency=currency, rate=rate, payment_date=day(i, row, at_payment, "Date de paiement"),
+                      country=country, tags=frozenset(tags) if tags else no_tags, ledger_account=text(row, at_ledger),
+                      key=text(row, at_key), row=first_row + i)
         out.entries.append(entry)
-        out.amount_eur.append(float(entry.amount_eur))
+        eur = entry.amount_eur
+        out.amount_eur.append(float(eur))
         if not key and entry.amount:
-            unassigned.append((first_row + i, entry.amount_eur))
+            unassigned.append((first_row + i, eur))
         if entry.piece and amount and not entry.key:  # imported lines have their key: two lines of one entry differ
-            ident = (entry.piece.casefold(), entry.supplier.casefold(), key, entry.amount_eur)
+            ident = (entry.piece.casefold(), entry.supplier.casefold(), key, eur)
             if ident in seen:
                 duplicates.append((seen[ident], first_row + i))
             else:
