@@ -1148,3 +1148,18 @@ def test_a_devis_whose_label_column_was_renamed_is_frozen_with_its_amounts(tmp_p
     capsys.readouterr()
     assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "V1"]) in (0, 1)
     assert "figée" in capsys.readouterr().out
+
+
+def test_a_correspondence_typed_under_its_table_is_said_at_the_import_not_silently_ignored(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_CORRESPONDANCES]
+    below = int(ws.tables[L.TABLE_CORRESPONDANCES].ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + 1
+    ws.cell(row=below, column=1).value, ws.cell(row=below, column=2).value = "6061", "5101"
+    wb.save(path)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    main(["import", str(path), str(fec)])
+    out = capsys.readouterr().out
+    assert f"dep.xlsx!Correspondances!A{below}: erreur DEP035: Ligne {below} saisie sous le tableau Correspondances" \
+        in out

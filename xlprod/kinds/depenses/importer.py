@@ -38,6 +38,7 @@ from xlprod.kinds.depenses.ledger import (
 from xlprod.kinds.depenses.model import Status
 from xlprod.kinds.depenses.reader import STATUSES
 from xlprod.kinds.depenses.recalc import table
+from xlprod.kinds.tables import rows_below
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
@@ -330,6 +331,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         read = read_ledger_csv(data, file_name, read_columns(book), optional_absent=True)
     summary = ImportSummary(file=file_name, detection=read.detection.describe(), lines_read=read.lines_read,
                             debit_total=read.debit_total, credit_total=read.credit_total, issues=list(read.issues))
+    summary.issues += rows_below(book, table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES), "DEP035",
+                                 "elle ne sert pas à cet import", "correspondance")
     fec = read.detection.format == "FEC"
     rows = _rows_from_fec(read, mapping, summary) if fec else _rows_from_csv(read, mapping, summary)
     if fec:  # the lines left out for their own error, beside the entries refused whole
