@@ -361,9 +361,12 @@ def test_imported_rows_read_again_in_memory_as_from_the_saved_file(tmp_path):
     import_ledger(book, fec.read_bytes(), fec.name)
     book.refresh()
     in_memory = book.table(L.TABLE_DEPENSES)
+    cells = [(r, c) for r in range(in_memory.header_row, in_memory.header_row + 8) for c in range(1, 17)]
+    shown = book.cell_values(L.SHEET_DEPENSES, cells)  # the sheet's cells too, calamine then reading it whole
     book.save()
     saved = XlsxFile(path).table(L.TABLE_DEPENSES)
     assert in_memory.rows == saved.rows and in_memory.specials == saved.specials
+    assert shown == XlsxFile(path).cell_values(L.SHEET_DEPENSES, cells)
     j = L.DEPENSES_HEADERS.index("Montant EUR")
     assert sorted(saved.specials) == [(i, j) for i in range(1, len(saved.rows))]  # uncalculated until recalc
     assert saved.rows[0][j] == 0  # the first row's formula, with the cache it had

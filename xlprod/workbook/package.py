@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
 from xlprod.core.location import Location
@@ -215,6 +216,11 @@ class _PiecewiseDeflate:
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return b"".join(pool.map(deflate, range(len(pieces))))
+
+
+class PackageState(NamedTuple):
+    names: list[str]  # the parts, in the archive's order
+    data: dict[str, bytes]  # part -> content
 
 
 class XlsxPackage:
@@ -551,15 +557,19 @@ class XlsxPackage:
         self.write_text(ct, re.sub(r"<Override\b[^>]*PartName=\"/xl/calcChain\.xml\"[^>]*/>", "", self.read_text(ct)))
 
     # -- saving ----------------------------------------------------------------------------
-    def to_bytes(self, instead: dict[str, bytes] | None = None) -> bytes:
-        """The workbook as it now is, in memory (for readers that must see what was written);
-        ``instead``: parts given other contents (a reader asked about a few cells)."""
+    def to_bytes(self, instead: dict[str, bytes] | None = None, state: PackageState | None = None) -> bytes:
+        """The workbook as it now is (or was, in ``state``), in memory, for readers that must see what
+        was written; ``instead``: parts given other contents (a reader asked about a few cells)."""
+        names, data = state or self.state()
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
-            for info in self._infos:
-                if info.filename not in self._removed:
-                    zf.writestr(info.filename, (instead or {}).get(info.filename, self._data[info.filename]))
+            for name in names:
+                zf.writestr(name, (instead or {}).get(name, data[name]))
         return out.getvalue()
+
+    def state(self) -> PackageState:
+        """The parts as they now are (the contents are immutable: nothing is copied)."""
+        return PackageState([i.filename for i in self._infos if i.filename not in self._removed], dict(self._data))
 
     def save(self, dest: str | Path | None = None) -> Path:
         """Write to a temporary file beside the target, then replace it in one step."""

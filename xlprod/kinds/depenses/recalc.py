@@ -303,10 +303,14 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
                                      devis_credit_base=current.tax_credit_base if current else ZERO)
     if not refused:
         plan = WritePlan()
-        col = dep.first_col + dep.headers.index("Montant EUR")
+        j = dep.headers.index("Montant EUR")
         spec = next(c for c in L.DEPENSES_COLUMNS if c.field == "amount_eur")
-        plan.sheet(dep.sheet).columns.append(ColumnWrite(col, spec.formula or "", dep.header_row + 1,
-                                                         cast(list[CellValue], read.amount_eur)))
+        # a row whose cached value is already right is left as it is (exact: xlprod writes doubles back exactly);
+        # the writer still checks every row's formula
+        stale = frozenset(dep.header_row + 1 + i for i, (new, row) in enumerate(zip(read.amount_eur, dep.rows,
+                                                                                      strict=True)) if new != row[j])
+        plan.sheet(dep.sheet).columns.append(ColumnWrite(dep.first_col + j, spec.formula or "", dep.header_row + 1,
+                                                         cast(list[CellValue], read.amount_eur), stale))
         _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed.kept)
         _plan_versions(plan, versions)
         _plan_cost(plan, book, cost, tracking, current)
