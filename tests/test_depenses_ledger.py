@@ -144,15 +144,33 @@ def test_windows_1252_with_accents_in_account_labels():
     assert read.detection.describe() == "FEC 18 colonnes, Windows-1252, séparateur tabulation, fins de ligne LF"
 
 
-def test_utf8_mixed_with_windows_1252_is_read_with_a_warning():
+def test_utf8_mixed_with_windows_1252_is_read_line_by_line_with_a_warning():
+    """Two exports pasted together: each line decoded as it was written, never « mobiliÃ¨res » for good."""
     data = fec()[:-1] + b"\n" + "\t".join(row(num="9", label="Régie", debit="1,00", credit="1,00")).encode(
         "cp1252") + b"\n"
     read = read_fec(data, NAME)
-    assert read.detection.encoding == "Windows-1252"
+    assert read.detection.encoding == "UTF-8, avec des lignes en Windows-1252"
+    assert by_line(read)[2].account_label == "Locations mobilières" and by_line(read)[13].label == "Régie"
     warn = [i for i in read.issues if i.code == "DEP109"]
     assert len(warn) == 1 and warn[0].severity is Severity.WARNING
-    assert warn[0].render().startswith("export.txt:2: avertissement DEP109: « Ã¨ »")  # « è » of « mobilières »
-    assert "premier octet non UTF-8 ligne 13" in warn[0].message
+    assert warn[0].render().startswith("export.txt:13: avertissement DEP109: le fichier mêle UTF-8 et Windows-1252 : "
+                                       "1 ligne(s) lue(s) en Windows-1252 (lignes 13)")
+
+
+def test_an_entry_exported_twice_is_imported_as_the_file_says_and_said_two_identical_purchases_are_not():
+    data = fec([*SAMPLE[:3], *SAMPLE[:3], *SAMPLE[3:]])  # entry 1 (three lines) twice
+    read = read_fec(data, NAME)
+    repeated = [i for i in read.issues if i.code == "DEP114"]
+    assert [i.render().split(": avertissement")[0] for i in repeated] == ["export.txt:5"]
+    assert "écriture 1 du 15/01/2024 présente 2 fois à l'identique (lignes 2 et 5)" in repeated[0].message
+    assert len(read.lines) == len(SAMPLE) + 3
+    twice = [row(debit="100,00"), row(debit="100,00"), row(account="401000", credit="200,00")]
+    assert not [i for i in read_fec(fec(twice), NAME).issues if i.code == "DEP114"]
+
+
+def test_a_date_before_march_1900_is_refused_excel_numbers_it_one_day_off():
+    read = read_fec(fec([row(date="19000101", debit="1,00", credit="1,00")]), NAME)
+    assert any(i.code == "DEP101" and "19000101" in i.message for i in read.issues)
 
 
 def test_crlf_line_endings():
@@ -542,7 +560,7 @@ def test_any_balanced_fec_in_any_variant_reads_back(book, sep, encoding, ending,
 
     read = read_fec(data, NAME)
 
-    assert read.issues == []
+    assert [i for i in read.issues if i.code != "DEP114"] == []  # an entry of repeated lines is said, not refused
     assert [(line.journal, line.entry, line.date, line.account, line.supplier, line.label, line.debit, line.credit,
              line.lettering, line.lettering_date) for line in read.lines] == expected
     assert [line.line for line in read.lines] == list(range(2, len(rows) + 2))

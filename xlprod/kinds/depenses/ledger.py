@@ -31,6 +31,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -192,6 +193,22 @@ class DecodedText:
     header: int  # index in lines of the first non-blank line
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")  # an accent as UTF-8 writes it; Windows-1252 text has none
+
+
+def _line_by_line(body: bytes) -> tuple[str, list[int]]:
+    """A file pasted together from two exports: each line in UTF-8 when it is valid UTF-8, else in
+    Windows-1252; the numbers of those lines."""
+    out, latin = [], []
+    for number, part in enumerate(body.split(b"\n"), start=1):
+        try:
+            out.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(part.decode("cp1252"))
+            latin.append(number)
+    return "\n".join(out), latin
+
+
 def decode_text(data: bytes, name: str, expected: str, issues: FileIssues) -> DecodedText:
     """Decode strictly (UTF-8, else Windows-1252), normalise line endings; refuse what is not text."""
     where = Location(book=name)
@@ -209,17 +226,22 @@ def decode_text(data: bytes, name: str, expected: str, issues: FileIssues) -> De
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[len(codecs.BOM_UTF8):] if bom else data
     bad_byte_line = 0
+    latin_lines: list[int] = []
     try:
         text = body.decode("utf-8")
         encoding = "UTF-8 avec BOM" if bom else "UTF-8"
     except UnicodeDecodeError as exc:
         bad_byte_line = body.count(b"\n", 0, exc.start) + 1
         try:
-            text = body.decode("cp1252")
+            if _UTF8_SEQUENCE.search(body):  # UTF-8 accents and other bytes: lines from two sources, each decoded
+                text, latin_lines = _line_by_line(body)
+                encoding = "UTF-8, avec des lignes en Windows-1252"
+            else:
+                text = body.decode("cp1252")
+                encoding = "Windows-1252"
         except UnicodeDecodeError:
             raise WorkbookError(_at(name, bad_byte_line), "encodage non reconnu (ni UTF-8 ni Windows-1252) : fichier "
                                 "binaire ?", f"Exportez en UTF-8 ; xlprod attend {expected}.") from None
-        encoding = "Windows-1252"
     text = text.rstrip("\x1a")
     found = re.search(r"\r\r\n|\r\n|\n|\r", text)
     ending = found.group() if found else ""
@@ -240,6 +262,11 @@ def decode_text(data: bytes, name: str, expected: str, issues: FileIssues) -> De
     header = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header is None:
         raise WorkbookError(where, "le fichier est vide", f"xlprod attend {expected}.")
+    if latin_lines:
+        issues.add(warning, "DEP109", latin_lines[0],
+                   f"le fichier mêle UTF-8 et Windows-1252 : {len(latin_lines)} ligne(s) lue(s) en Windows-1252 "
+                   f"(lignes {', '.join(map(str, latin_lines[:5]))}{'…' if len(latin_lines) > 5 else ''}), les autres "
+                   "en UTF-8", "Vérifiez les accents de ces lignes ; mieux : faites ré-exporter le fichier en UTF-8.")
     if encoding == "Windows-1252" and (b"\xc3" in body or b"\xc2" in body):  # Ã, Â: searched as bytes, in C
         mixed = _MOJIBAKE.search(text)
         if mixed:
@@ -292,7 +319,7 @@ def _parse_date(text: str) -> _Parsed:
         value = dt.date(int(m.group("y" + form)), int(m.group("m" + form)), int(m.group("d" + form)))
     except ValueError:
         return None, f"« {text} » n'est pas une date du calendrier", False
-    if not 1900 <= value.year < 2200:
+    if not dt.date(1900, 3, 1) <= value < dt.date(2200, 1, 1):  # before March 1900, Excel's serials are off by one
         return None, f"« {text} » n'est pas une date plausible", False
     return value, "", False
 
@@ -543,9 +570,36 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         pick(text["EcritureLib"]), _or_zero(pick(debits)), _or_zero(pick(credits)), pick(text["EcritureLet"]),
         pick(date_let.values), pick(currency_amount.values), currencies,
         *([default] * n for default in _FEC_DEFAULTS), strict=True)))
+    _repeated(issues, pd.Series(body, dtype=object).iloc[keep].duplicated(keep=False).to_numpy(), lines)
     return LedgerRead(lines, detection, issues.result(), _money_total(debit_cents[counted]),
                       _money_total(credit_cents[counted]), nonblank, frozenset(rejected))
 
+
+def _repeated(issues: FileIssues, twice: npt.NDArray[np.bool_], lines: list[LedgerLine]) -> None:
+    """An entry whose lines all come twice, word for word (an entry exported twice, two exports pasted
+    together): imported as the file says, and said, since its amounts then count twice. Two identical
+    purchases on one invoice leave the entry's other lines single: not said. ``twice``: the lines whose
+    text comes more than once in the file (found by pandas' hashing: a FEC has 300,000 lines)."""
+    involved = np.flatnonzero(twice).tolist()
+    if not involved:
+        return
+    entries: dict[tuple[str, str, dt.date], list[LedgerLine]] = {}
+    for i in involved:
+        entries.setdefault((lines[i].journal, lines[i].entry, lines[i].date), []).append(lines[i])
+    sizes = Counter((line.journal, line.entry, line.date) for line in lines if (line.journal, line.entry, line.date)
+                    in entries)
+    for entry, found in entries.items():
+        copies = Counter(line[1:] for line in found)  # all but the line number
+        k = min(copies.values())
+        if len(found) != sizes[entry] or len(set(copies.values())) != 1 or k < 2:
+            continue  # some lines of the entry single, or not every line as many times: two real purchases
+        if all(line.debit == line.credit == 0 for line in found):
+            continue
+        first, again = found[0], found[len(found) // k]
+        issues.add(warning, "DEP114", again.line, f"écriture {first.entry} du {first.date:%d/%m/%Y} présente {k} "
+                   f"fois à l'identique (lignes {first.line} et {again.line}) : importée et comptée autant de fois",
+                   "Vérifiez l'export : une écriture exportée deux fois est à retirer du fichier (ou de Dépenses), "
+                   "puis réimportez.")
 
 def _trailing(header: bool, counts: npt.NDArray[np.int64], width: int) -> bool:
     """A separator ends every line: the header says so, or most lines have one empty field more than headers
