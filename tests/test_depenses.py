@@ -603,12 +603,18 @@ def test_spend_on_an_account_no_version_holds_is_a_line_of_its_own_and_said(tmp_
     assert any(i.code == "DEP005" and "7199" in i.message for i in report.issues)
 
 
-def test_freezing_from_the_workbook_button_uses_the_devis_of_parametres(tmp_path, capsys):
+def _frozen_once(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """The sample devis and an expense workbook that froze it once with its button."""
     devis = build_devis_sample(tmp_path)
     recalc(devis)
-    path = tmp_path / "dep.xlsm"
+    path = tmp_path / name
     assert main(["new", "depenses", str(path), "--devis", devis.name]) == 0
     assert main(["depenses", "figer", str(path)]) == 0
+    return devis, path
+
+
+def test_freezing_from_the_workbook_button_uses_the_devis_of_parametres(tmp_path, capsys):
+    devis, path = _frozen_once(tmp_path, "dep.xlsm")
     assert main(["depenses", "figer", str(path)]) == 0  # nothing changed: no second copy of the same devis
     out = capsys.readouterr().out
     assert "version « Version du " in out and "devis identique à la dernière version" in out
@@ -1122,11 +1128,7 @@ def test_unreadable_vat_is_said_but_does_not_hold_the_report(tmp_path):
 
 def test_the_button_freezes_a_devis_whose_rates_changed_though_its_lines_did_not(tmp_path, capsys):
     """A contingency rate raised moves the devis' total, not one of its lines: a new version."""
-    devis = build_devis_sample(tmp_path)
-    recalc(devis)
-    path = tmp_path / "dep.xlsx"
-    assert main(["new", "depenses", str(path), "--devis", devis.name]) == 0
-    assert main(["depenses", "figer", str(path)]) == 0
+    devis, path = _frozen_once(tmp_path, "dep.xlsx")
     book = XlsxFile(devis)
     _value, where = book.named_cell("PARAM_TAUX_IMPREVUS")
     wb = openpyxl.load_workbook(devis)
