@@ -88,8 +88,8 @@ def write_fec(path: Path, accounts: list[tuple[str, str, Decimal]], entries: int
         aux = "F" + "".join(ch for ch in supplier.upper() if ch.isalnum())[:8]
         let, datelet = ("AB", f"{day + dt.timedelta(days=30):%Y%m%d}") if rng.random() < 0.6 else ("", "")
         num, piece, text = f"HA{k:06d}", f"FA-{k:06d}", label[:40].replace("|", "/")
-        lines.append(f"HA|Achats|{num}|{date}|{ledger}|{text}|||{piece}|{date}|{text}|{amount(ht)}|0,00||||{date}||")
-        lines.append(f"HA|Achats|{num}|{date}|44566000|TVA déductible|||{piece}|{date}|{text}|{amount(vat)}|0,00||||"
+        lines.append(f"HA|Achats|{num}|{date}|{ledger}|{text}|||{piece}|{date}|{text}|{amount(ht)}|0,00|||{date}||")
+        lines.append(f"HA|Achats|{num}|{date}|44566000|TVA déductible|||{piece}|{date}|{text}|{amount(vat)}|0,00|||"
                      f"{date}||")
         lines.append(f"HA|Achats|{num}|{date}|40100000|Fournisseurs|{aux}|{supplier}|{piece}|{date}|{text}|0,00|"
                      f"{amount(ht + vat)}|{let}|{datelet}|{date}||")

@@ -168,11 +168,11 @@ def write_fec(path: Path, october: list[dict[str, object]]) -> None:
         lettered = day <= dt.date(2026, 10, 10)
         let, datelet = ("AB", f"{dt.date(2026, 10, 14):%Y%m%d}") if lettered else ("", "")
         label = str(e["label"])[:40].replace("|", "/")
-        lines.append(f"HA|Achats|{num}|{date}|{ledger}|{label}|||{e['piece']}|{date}|{label}|{amount(ht)}|0,00||||"
+        lines.append(f"HA|Achats|{num}|{date}|{ledger}|{label}|||{e['piece']}|{date}|{label}|{amount(ht)}|0,00|||"
                      f"{date}||")
         if vat:
             lines.append(f"HA|Achats|{num}|{date}|44566000|TVA déductible|||{e['piece']}|{date}|{label}|"
-                         f"{amount(vat)}|0,00||||{date}||")
+                         f"{amount(vat)}|0,00|||{date}||")
         lines.append(f"HA|Achats|{num}|{date}|40100000|Fournisseurs|{aux}|{supplier}|{e['piece']}|{date}|{label}|"
                      f"0,00|{amount(ht + vat)}|{let}|{datelet}|{date}||")
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252", errors="replace"))
