@@ -687,3 +687,20 @@ def test_default_mapping_headers():
     assert DEFAULT_CSV_MAPPING["tags"] == "Étiquettes"
     assert set(DEFAULT_CSV_MAPPING) == {"date", "piece", "supplier", "account", "devis_account", "label", "amount",
                                         "vat", "currency", "rate", "status", "payment_date", "country", "tags"}
+
+
+def test_lines_ending_in_cr_alone_among_lf_lines_are_lines():
+    """A file pasted together from an old Mac export and another: every line read, the endings said."""
+    data = fec()
+    lines = data.split(b"\n")
+    mixed = b"\n".join(lines[:4]) + b"\r" + b"\r".join(lines[4:8]) + b"\n" + b"\n".join(lines[8:])
+    read = read_fec(mixed, NAME)
+    assert_sample(read)
+    assert "fins de ligne mêlées (LF, CR)" in read.detection.describe()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-be", "utf-16-le"])
+def test_utf16_without_its_byte_order_mark_is_named_not_called_binary(encoding):
+    with pytest.raises(WorkbookError) as found:
+        read_fec(fec(encoding=encoding), NAME)
+    assert "UTF-16" in found.value.message

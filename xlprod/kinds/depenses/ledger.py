@@ -67,7 +67,7 @@ DEFAULT_CSV_MAPPING: dict[str, str] = {
 }
 
 _SEPARATOR_NAMES = {"\t": "tabulation", "|": "barre verticale", ";": "point-virgule", ",": "virgule"}
-_LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "CR"}
+_LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "CR", "mixed": "mêlées (LF, CR)"}
 
 _FEC_AMOUNT = re.compile(r"[+-]?\s?(?=[.,]?\d)(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d*)(?:[.,]\d+)?", re.ASCII)
 _SPACES = re.compile(r"\s")
@@ -123,7 +123,7 @@ class Detection:
     format: str  # "FEC" or "CSV"
     encoding: str  # "UTF-8", "UTF-8 avec BOM", "Windows-1252"
     separator: str  # "\t", "|", ";", ","
-    line_ending: str  # "\r\n", "\n", "\r\r\n", "\r"; "" for a single line without one
+    line_ending: str  # "\r\n", "\n", "\r\r\n", "\r", "mixed" (CR alone among others); "" for one line without one
     variant: str  # FEC: "18 colonnes", "22 colonnes (BA/BNC)", "Montant/Sens"; CSV: "CSV"
     trailing_separator: bool
 
@@ -221,6 +221,11 @@ def decode_text(data: bytes, name: str, expected: str, issues: FileIssues) -> De
     if data.startswith(b"PK\x03\x04"):
         raise WorkbookError(where, "c'est un classeur Excel ou une archive ZIP, pas un export texte",
                             f"Décompressez l'archive ou enregistrez la feuille en texte ; xlprod attend {expected}.")
+    head = data[:4096]
+    if head and any(z.count(0) * 10 > len(z) * 9 and sum(32 <= b < 127 or b in b"\t\r\n" for b in t) * 10 > len(t) * 9
+                    for z, t in ((head[0::2], head[1::2]), (head[1::2], head[0::2]))):  # text, a 0 byte between letters
+        raise WorkbookError(where, "fichier encodé en UTF-16 (sans marque d'ordre des octets), non lu",
+                            f"Enregistrez-le en UTF-8 (ou Windows-1252) ; xlprod attend {expected}.")
     if b"\x00" in data[:65536]:
         raise WorkbookError(where, "fichier binaire, pas un export texte", f"xlprod attend {expected}.")
     bom = data.startswith(codecs.BOM_UTF8)
@@ -249,6 +254,9 @@ def decode_text(data: bytes, name: str, expected: str, issues: FileIssues) -> De
         text = text.replace("\r", "\n")
     elif "\r" in text:
         text = text.replace("\r\r\n", "\n").replace("\r\n", "\n")
+        if text.count("\r") > 1:  # lines ending in CR alone among the others (files pasted from an old Mac)
+            text = text.replace("\r", "\n")
+            ending = "mixed"
     sample = text[:65536]
     controls = _CONTROL.findall(sample)
     if len(controls) * 100 > len(sample):  # binary; a stray one in a label is kept as text
