@@ -281,14 +281,12 @@ class ExcelBook:
                                                      None if is_formula else text)))
                 writes[(row, col)] = _Formula("=" + (write.formula or ""))
             elif (row, col) in values:
-                value = float(write.value) if isinstance(write.value, Decimal) else write.value
-                if write.style == COLUMN_STYLE and isinstance(value, int | float) and not isinstance(value, bool):
-                    shown_as: object = from_serial(value)  # a date typed as text: xlwings hands Excel a date
-                    if not _same_value(shown.get((row, col), _UNKNOWN), shown_as):
-                        writes[(row, col)] = shown_as
-                    continue
+                value: object = float(write.value) if isinstance(write.value, Decimal) else write.value
+                dated = write.style == COLUMN_STYLE and isinstance(value, int | float) and not isinstance(value, bool)
+                if dated:  # a date typed as text: xlwings hands Excel a date, which Excel shows as one
+                    value = from_serial(cast(float, value))
                 if not _same_value(shown.get((row, col), _UNKNOWN), value):
-                    writes[(row, col)] = _as_text(value)
+                    writes[(row, col)] = value if dated else _as_text(value)
         return writes
 
     @staticmethod

@@ -28,10 +28,8 @@ from xlprod.workbook.sheetxml import escape, escape_attr
 _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*?)(?:/>|>.*?</(?:\w+:)?definedName>)", re.S)
 _NAME_ATTR = re.compile(r'\bname="([^"]*)"')
 _CELL_XFS = re.compile(r"(?P<open><(?P<p>\w+:)?cellXfs\b[^>]*>)(?P<body>.*?)</(?P=p)?cellXfs>", re.S)
-_XF = re.compile(r"<(?:\w+:)?xf\b([^>]*?)(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
 _XF_ELEMENT = re.compile(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", re.S)
 _XF_NUM_FMT = re.compile(r'\bnumFmtId="(\d+)"')
-_XF_FILL = re.compile(r'\bfillId="(\d+)"')
 _NUM_FMT = re.compile(r'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bformatCode="([^"]*)"')
 _BUILTIN_DATES = frozenset({14, 15, 16, 17, 22})  # ECMA-376 §18.8.30: d/m/yyyy, d-mmm-yy, d-mmm, mmm-yy, with time
 
@@ -44,6 +42,12 @@ def _number_formats(styles: str) -> dict[int, str]:
     formats' ``<dxfs>`` hold others, under the same ids)."""
     block = _NUM_FMTS.search(styles)
     return {int(i): _unescape_attr(code) for i, code in _NUM_FMT.findall(block.group(1))} if block else {}
+
+
+def _xf_number_format(element: str) -> int:
+    """A cell format's number format id (0, General, when it names none)."""
+    found = _XF_NUM_FMT.search(element.split(">", 1)[0])
+    return int(found.group(1)) if found else 0
 
 
 def _unescape_attr(text: str) -> str:
@@ -364,33 +368,23 @@ class XlsxPackage:
 
     def date_styles(self) -> set[int]:
         """The indices of the cell formats that show a date."""
-        part = self._styles_part()
-        text = self.read_text(part) if part else ""
-        xfs_m = _CELL_XFS.search(text)
-        if xfs_m is None:
+        found = self._cell_formats()
+        if found is None:
             return set()
-        custom = _number_formats(text)
-        return {i for i, attrs in enumerate(_XF.findall(xfs_m.group("body")))
-                if (fmt := _XF_NUM_FMT.search(attrs)) and _shows_a_date(int(fmt.group(1)), custom)}
+        _part, _text, _xfs, elements, custom = found
+        return {i for i, element in enumerate(elements) if _shows_a_date(_xf_number_format(element), custom)}
 
     def date_variant(self, base: int | None) -> int | None:
         """The index of a cell format that shows a date and otherwise looks like format ``base``
         (its font, fill, border, alignment): ``base`` itself when it shows one, else the same with the
         built-in short date (shown in the user's own form, 31/12/2026 in French), found or added.
         None when the workbook has no cell formats to add to."""
-        part = self._styles_part()
-        if part is None:
+        found = self._cell_formats()
+        if found is None:
             return None
-        text = self.read_text(part)
-        xfs_m = _CELL_XFS.search(text)
-        if xfs_m is None:
-            return None
-        custom = _number_formats(text)
-        elements = [m.group(0) for m in _XF_ELEMENT.finditer(xfs_m.group("body"))]
-        prefix = xfs_m.group("p") or ""
-        source = elements[base] if base is not None and 0 <= base < len(elements) else f"<{prefix}xf/>"
-        fmt = _XF_NUM_FMT.search(source.split(">", 1)[0])
-        if fmt and _shows_a_date(int(fmt.group(1)), custom):
+        part, text, xfs, elements, custom = found
+        source = elements[base] if base is not None and 0 <= base < len(elements) else f"<{xfs.group('p') or ''}xf/>"
+        if _shows_a_date(_xf_number_format(source), custom):
             return base
         head, sep, rest = source.partition(">")
         closing = head.endswith("/")
@@ -398,9 +392,18 @@ class XlsxPackage:
         wanted = f'{attrs} numFmtId="14" applyNumberFormat="1"{"/" if closing else ""}{sep}{rest}'
         if wanted in elements:
             return elements.index(wanted)
-        opening = re.sub(r'\bcount="\d+"', f'count="{len(elements) + 1}"', xfs_m.group("open"))
-        self.write_text(part, text[: xfs_m.start()] + opening + xfs_m.group("body") + wanted + text[xfs_m.end("body"):])
+        opening = re.sub(r'\bcount="\d+"', f'count="{len(elements) + 1}"', xfs.group("open"))
+        self.write_text(part, text[: xfs.start()] + opening + xfs.group("body") + wanted + text[xfs.end("body"):])
         return len(elements)
+
+    def _cell_formats(self) -> tuple[str, str, re.Match[str], list[str], dict[int, str]] | None:
+        """styles.xml: its part, its text, its cellXfs, each cell format's element, the number formats."""
+        part = self._styles_part()
+        text = self.read_text(part) if part else ""
+        xfs = _CELL_XFS.search(text)
+        if part is None or xfs is None:
+            return None
+        return part, text, xfs, [m.group(0) for m in _XF_ELEMENT.finditer(xfs.group("body"))], _number_formats(text)
 
     def _styles_part(self) -> str | None:
         rels_part = "xl/_rels/workbook.xml.rels"

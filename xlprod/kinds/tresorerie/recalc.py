@@ -5,6 +5,7 @@ values. Works on any ``WorkbookPort`` (a file or a book open in Excel)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +51,7 @@ from xlprod.kinds.tresorerie.schedule import tranche_amounts
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
-from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite
+from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
 
 DEVIS_NAMES = {**{str(n): f"DEVIS_POSTE_{n}" for n in range(1, 10)}, "frais_generaux": "DEVIS_FRAIS_GENERAUX",
                "imprevus": "DEVIS_IMPREVUS"}
@@ -654,29 +655,40 @@ def _plan_tables(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, tranc
                                                               [values_by_row.get(r) for r in rows], frozenset(rows)))
 
 
-def _plan_input_totals(plan: WritePlan, sources: list[Source], budget: BudgetRows, params: CashParameters) -> None:
-    """The summary's figures that need no calendar (budget, financing, gap, public share, tax
-    credit), when the monthly table cannot be computed yet: a spreadsheet that does not recalculate
-    on opening shows them, not the zeros of a new workbook (the monthly ones stay as they were)."""
-    total = sum(budget.amounts.values(), ZERO)
+def _calendar_free(sources: Sequence[Source], budget_total: Decimal) -> dict[str, Decimal]:
+    """The summary's figures that need no calendar: budget, financing and their gap, public share,
+    tax credit (the monthly table's own come from the cash flow)."""
     financing = sum((s.amount for s in sources), ZERO)
     public = sum((s.amount for s in sources if s.public), ZERO)
-    values = {"TRESO_BUDGET_TOTAL": total, "TRESO_FINANCEMENT_TOTAL": financing,
-              "TRESO_ECART_FINANCEMENT": financing - total,
-              "TRESO_INTENSITE_AIDE_PUBLIQUE": public / total if total else ZERO,
-              "TRESO_CREDIT_IMPOT": sum((s.amount for s in sources if s.type == "crédit d'impôt"), ZERO)}
-    formulas = L.summary_formulas()
-    ts = plan.sheet(L.SHEET_TRESO)
+    return {"TRESO_BUDGET_TOTAL": budget_total, "TRESO_FINANCEMENT_TOTAL": financing,
+            "TRESO_ECART_FINANCEMENT": financing - budget_total,
+            "TRESO_INTENSITE_AIDE_PUBLIQUE": public / budget_total if budget_total else ZERO,
+            "TRESO_CREDIT_IMPOT": sum((s.amount for s in sources if s.type == "crédit d'impôt"), ZERO)}
+
+
+def _set_summary(ts: SheetPatch, values: Mapping[str, Decimal | float], formulas: Mapping[str, str],
+                 aid_cap: Decimal) -> None:
+    """The summary's cells, each with its formula, and the public-aid cap beside the intensity."""
     for name, value in values.items():
-        ts.set(L.SUMMARY_ROWS[name][0], 3, CellWrite(to_excel(value), formulas[name], owned=True))
+        ts.set(L.SUMMARY_ROWS[name][0], 3, CellWrite(to_excel(value) if isinstance(value, Decimal) else value,
+                                                     formulas[name], owned=True))
     ts.set(L.SUMMARY_ROWS["TRESO_INTENSITE_AIDE_PUBLIQUE"][0], 4,
-           CellWrite(to_excel(params.aid_cap), "PARAM_PLAFOND_AIDE", owned=True))
+           CellWrite(to_excel(aid_cap), "PARAM_PLAFOND_AIDE", owned=True))
+
+
+def _plan_input_totals(plan: WritePlan, sources: list[Source], budget: BudgetRows, params: CashParameters) -> None:
+    """The calendar-free figures, when the monthly table cannot be computed yet: a spreadsheet that
+    does not recalculate on opening shows them, not the zeros of a new workbook (the monthly ones
+    stay as they were)."""
+    _set_summary(plan.sheet(L.SHEET_TRESO), _calendar_free(sources, sum(budget.amounts.values(), ZERO)),
+                 L.summary_formulas(), params.aid_cap)
 
 
 def _plan_blank_rows(plan: WritePlan, book: WorkbookPort) -> None:
     """The computed columns of the tables' blank rows, as their formulas compute them ("" or « non »),
     when the plan cannot be computed yet (a new one): the cached values are what a spreadsheet that
     does not recalculate on opening shows (0 in a date column is 00/01/1900)."""
+    formula = {c.header: c.formula for c in (*L.TRANCHES_COLUMNS, *L.FINANCEMENT_COLUMNS)}
     for name, blank, results in ((L.TABLE_TRANCHES, ("Source",), {"Échéance": "", "Versement": ""}),
                                  (L.TABLE_FINANCEMENT, ("Source", "Type", "Public"), {"Public retenu": L.NO})):
         table = book.table(name)
@@ -686,9 +698,8 @@ def _plan_blank_rows(plan: WritePlan, book: WorkbookPort) -> None:
             if any(cell_text(row[table.headers.index(h)]) for h in blank):
                 continue
             for header, value in results.items():
-                spec = next(c for c in (*L.TRANCHES_COLUMNS, *L.FINANCEMENT_COLUMNS) if c.header == header)
                 plan.sheet(table.sheet).set(table.header_row + 1 + i, table.first_col + table.headers.index(header),
-                                            CellWrite(value, spec.formula, owned=True))
+                                            CellWrite(value, formula[header], owned=True))
 
 
 def _orphan(row: list[object], headers: list[str], cash_plan: CashPlan) -> tuple[CellValue, CellValue]:
@@ -737,21 +748,15 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     ts.set(1, 1, CellWrite(f"Plan de trésorerie — {title if title is not None else ''}",
                            '"Plan de trésorerie — "&TRESO_TITRE', owned=True))
     c = flow.critical
-    values = {
-        "TRESO_BUDGET_TOTAL": flow.budget_total, "TRESO_FINANCEMENT_TOTAL": flow.financing_total,
-        "TRESO_ECART_FINANCEMENT": flow.financing_gap, "TRESO_INTENSITE_AIDE_PUBLIQUE": flow.aid_intensity,
-        "TRESO_CREDIT_IMPOT": sum((s.amount for s in cash_plan.sources if s.type == "crédit d'impôt"), ZERO),
+    values: dict[str, Decimal | float] = {
+        **_calendar_free(cash_plan.sources, flow.budget_total),
         "TRESO_SOLDE_MIN": c.lowest, "TRESO_MOIS_SOLDE_MIN": excel_date(c.lowest_month),
         "TRESO_SOLDE_FINAL": flow.final_balance, "TRESO_CREDIT_RELAIS": c.bridge_loan,
         "TRESO_INTERETS_RELAIS": c.interest,
     }
-    formulas = L.summary_formulas(len(cash_plan.sources), len(L.BUDGET_KEYS) + len(cash_plan.budget.singled))
-    for name, (row, _label) in L.SUMMARY_ROWS.items():
-        value = values[name]
-        ts.set(row, 3, CellWrite(to_excel(value) if isinstance(value, Decimal) else cast(CellValue, value), formulas[name],
-                                 owned=True))
-    ts.set(L.SUMMARY_ROWS["TRESO_INTENSITE_AIDE_PUBLIQUE"][0], 4,
-           CellWrite(to_excel(cash_plan.parameters.aid_cap), "PARAM_PLAFOND_AIDE", owned=True))
+    _set_summary(ts, values, L.summary_formulas(len(cash_plan.sources),
+                                                len(L.BUDGET_KEYS) + len(cash_plan.budget.singled)),
+                 cash_plan.parameters.aid_cap)
     ts.set(L.SUMMARY_ROWS["TRESO_CREDIT_IMPOT"][0], 4,
            CellWrite(to_excel(cash_plan.budget.tax_credit), "TRESO_CREDIT_IMPOT_DEVIS", owned=True))
     texts = [m.text for m in measures(flow, cash_plan)][:3]
