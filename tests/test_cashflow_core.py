@@ -90,7 +90,7 @@ def test_any_tranches_adding_up_to_100_percent_pay_exactly_the_amount(amount, cu
 def test_tranches_not_adding_up_or_without_a_date_are_located_errors():
     bad = Source(name="MG", type="minimum garanti distributeur", public=False, amount=D(100_000),
                  tranches=(Tranche(share=D("0.2"), event=Event.SIGNATURE), Tranche(number=2, share=D("0.7"), event=Event.SORTIE)))
-    payments, issues = schedule(bad, replace(CAL, release=None))
+    payments, issues = schedule(bad, CAL._replace(release=None))
     codes = [i.code for i in issues]
     assert codes.count("TRE010") == 1 and codes.count("TRE011") == 2  # 90 %; no signature date, no release date
     assert "90,00\xa0%" in issues[0].message
@@ -131,7 +131,7 @@ def test_checks_and_measures_on_a_short_plan_with_a_gap():
 def test_a_calendar_out_of_order_is_said():
     from xlprod.kinds.tresorerie.checks import check_calendar
 
-    bad = replace(CAL, shoot_end=dt.date(2026, 4, 1))
+    bad = CAL._replace(shoot_end=dt.date(2026, 4, 1))
     plan = CashPlan(sources=(), calendar=bad, budget=BUDGET)
     assert [i.code for i in check_calendar(plan, None)] == ["TRE013"]  # type: ignore[arg-type]
 
@@ -141,8 +141,8 @@ def test_a_pre_sale_broadcast_before_its_media_window_is_said():
 
     early = Source(name="Canal+", type="préachat TV payante", public=False, amount=D(500_000),
                    first_broadcast=dt.date(2027, 6, 1))  # release 10/02/2027 + 6 months = 10/08/2027
-    on_time = replace(early, name="France 2", type="préachat TV gratuite",
-                                       first_broadcast=dt.date(2028, 12, 10))  # + 22 months: 10/12/2028
+    on_time = early._replace(name="France 2", type="préachat TV gratuite",
+                               first_broadcast=dt.date(2028, 12, 10))  # + 22 months: 10/12/2028
     plan = CashPlan(sources=(early, on_time), calendar=CAL, budget=BUDGET)
     found = list(check_media_windows(plan, None))  # type: ignore[arg-type]
     assert [i.code for i in found] == ["TRE014"] and "10/08/2027" in found[0].message

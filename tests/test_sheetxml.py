@@ -169,3 +169,161 @@ def test_a_long_computed_column_is_rewritten_in_one_pass_as_row_by_row(monkeypat
         monkeypatch.setattr(sheetxml, "_ONE_PASS", n + 1)
         assert once == apply(xml, p)  # the same bytes and the same restored cells, row by row
         monkeypatch.undo()
+
+
+def _cells_and_rows(xml: str) -> tuple[dict, dict]:
+    """What a spreadsheet reads: each row's attributes (``spans`` aside, a hint) and each cell's."""
+    from lxml import etree
+
+    root = etree.fromstring(xml.encode())
+    rows, cells = {}, {}
+    for row in root.iter("{*}row"):
+        rows[row.get("r")] = {k: v for k, v in row.attrib.items() if k != "spans"}
+        for c in row.iter("{*}c"):
+            cells[c.get("r")] = (dict(c.attrib), etree.tostring(c, encoding="unicode", with_tail=False).split(">", 1)[1])
+    dimension = root.find("{*}dimension")
+    return rows, {**cells, "dimension": dimension.get("ref") if dimension is not None else None}
+
+
+def _clearing(rows_xml: str, writes: dict, clear_from_row: int, clear_cols: tuple[int, int] | None) -> SheetPatch:
+    p = patch(writes)
+    p.clear_from_row, p.clear_cols = clear_from_row, clear_cols
+    return p
+
+
+CONTROLS_LIKE = ('<row r="1" spans="1:7"><c r="A1" t="inlineStr"><is><t>Contrôles</t></is></c></row>'
+                 '<row r="4" spans="1:7" ht="20" customHeight="1"><c r="A4" s="2" t="inlineStr"><is><t>Gravité</t></is></c>'
+                 '<c r="B4" s="2" t="inlineStr"><is><t>Code</t></is></c></row>'
+                 '<row r="5"><c r="A5" t="inlineStr"><is><t>Erreur</t></is></c><c r="B5"><v>3</v></c>'
+                 '<c r="G5" t="inlineStr"><is><t>note de l\'utilisateur</t></is></c></row>'
+                 '<row r="6" ht="30" customHeight="1"/><row r="7"><c r="A7"><f>B5*2</f><v>6</v></c></row>'
+                 '<row r="9"><c r="H9"><v>42</v></c></row>')
+
+
+def test_a_table_rewritten_from_a_row_down_as_text_reads_as_the_parsed_path_writes_it():
+    import xlprod.workbook.sheetxml as sx
+
+    writes = {(1, 1): CellWrite("Contrôles — 2 erreurs"), (5, 1): CellWrite("Avertissement"),
+              (5, 2): CellWrite(4.0, "A1&1", owned=True), (6, 2): CellWrite("x < y & z"),
+              (8, 1): CellWrite(None, "B5", owned=True), (11, 12): CellWrite(True)}
+    for clear_cols in (None, (1, 5), (2, 2)):
+        xml = sheet(CONTROLS_LIKE)
+        text_out, text_restored = apply(xml, _clearing(CONTROLS_LIKE, writes, 5, clear_cols))
+        tree_out = sx._patch_tree(xml.encode(), dict(writes), 5, [], lambda r, c: False, clear_cols).decode()
+        assert "<row" in text_out and "xmlns:" not in text_out.replace('xmlns="', "")
+        assert _cells_and_rows(text_out) == _cells_and_rows(tree_out), clear_cols
+        assert text_restored == []
+    # with (1, 5) cleared, the user's note in G5 and the figure in H9 stay; the formula in A7 is gone
+    out, _ = apply(sheet(CONTROLS_LIKE), _clearing(CONTROLS_LIKE, writes, 5, (1, 5)))
+    assert "note de l'utilisateur" in out and "<v>42</v>" in out and "B5*2" not in out and '<dimension ref="A1:L11"/>' in out
+
+
+def test_a_table_rewritten_from_a_row_down_takes_the_parsed_path_for_unusual_shapes():
+    import xlprod.workbook.sheetxml as sx
+
+    calls = []
+    original = sx._patch_tree
+
+    def tree(*args, **kwargs):
+        calls.append(args[2])
+        return original(*args, **kwargs)
+
+    sx._patch_tree = tree
+    try:
+        for rows, writes in (
+            ('<row r="5"><c r="A5"><v>1</v></c></row><row><c r="A6"><v>2</v></c></row>', {(5, 1): CellWrite(1.0)}),
+            ('<row r="5"><c><v>1</v></c></row>', {(5, 1): CellWrite(1.0)}),
+            ('<row r="6"><c r="A6"/></row><row r="5"><c r="A5"/></row>', {(5, 1): CellWrite(1.0)}),
+            ('<row r="5"><c r="G5"><v>1</v></c></row>', {(5, 7): CellWrite(2.0)}),  # a kept cell written
+            ('<row r="2"><c r="A2"/></row>', {(2, 3): CellWrite(2.0)}),  # a missing cell above the table
+        ):
+            xml = sheet(rows)
+            out, _ = apply(xml, _clearing(rows, writes, 5, (1, 5)))
+            assert _cells_and_rows(out) == _cells_and_rows(original(xml.encode(), dict(writes), 5, [], lambda r, c: False,
+                                                                    (1, 5)).decode())
+        assert len(calls) == 5
+    finally:
+        sx._patch_tree = original
+
+
+def test_a_table_rewritten_from_a_row_down_into_an_empty_sheet():
+    xml = HEAD.replace("<sheetData>", "<sheetData/>") + "</worksheet>"
+    out, _ = apply(xml, _clearing("", {(4, 1): CellWrite("Gravité"), (5, 2): CellWrite(2.0)}, 5, (1, 5)))
+    assert "<sheetData><row r=\"4\">" in out and out.endswith("</sheetData></worksheet>") and '<c r="B5"><v>2</v></c>' in out
+
+
+def test_any_table_rewritten_from_a_row_down_reads_as_the_parsed_path_writes_it():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import xlprod.workbook.sheetxml as sx
+
+    value = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False), st.text("ab<&é ", max_size=4), st.booleans())
+    cell = st.tuples(st.integers(1, 8), st.integers(1, 8))
+
+    @settings(max_examples=150, deadline=None)
+    @given(existing=st.dictionaries(cell, value, max_size=25), writes=st.dictionaries(cell, value, max_size=15),
+           start=st.integers(1, 8), cols=st.one_of(st.none(), st.tuples(st.integers(1, 4), st.integers(4, 8))),
+           heights=st.sets(st.integers(1, 8), max_size=3))
+    def check(existing, writes, start, cols, heights):
+        rows = ""
+        for r in sorted({r for r, _ in existing} | heights):
+            body = "".join(render_cell(f"{column_letter(c)}{r}", CellWrite(v), None)
+                           for (rr, c), v in sorted(existing.items()) if rr == r)
+            attrs = ' ht="18" customHeight="1"' if r in heights else ""
+            rows += f'<row r="{r}"{attrs}>{body}</row>' if body else f'<row r="{r}"{attrs}/>'
+        xml = sheet(rows)
+        cell_writes = {k: CellWrite(v) for k, v in writes.items()}
+        out, _ = apply(xml, _clearing(rows, cell_writes, start, cols))
+        tree = sx._patch_tree(xml.encode(), dict(cell_writes), start, [], lambda r, c: False, cols).decode()
+        assert _cells_and_rows(out) == _cells_and_rows(tree)
+
+    check()
+
+
+def test_cells_found_by_reference_are_patched_as_one_pass_of_the_pattern_patches_them():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import xlprod.workbook.sheetxml as sx
+
+    value = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False), st.text("ab<&", max_size=3))
+    cell = st.tuples(st.integers(1, 6), st.integers(1, 6))
+    shape = st.sampled_from(["value", "formula", "shared", "self-closing"])
+
+    @settings(max_examples=200, deadline=None)
+    @given(existing=st.dictionaries(cell, st.tuples(value, shape), max_size=20),
+           writes=st.dictionaries(cell, st.tuples(value, st.booleans()), max_size=15),
+           shuffled=st.booleans())
+    def check(existing, writes, shuffled):
+        rows = []
+        for r in sorted({r for r, _ in existing}):
+            parts = []
+            for (rr, c), (v, kind) in sorted(existing.items()):
+                if rr != r:
+                    continue
+                ref = f"{column_letter(c)}{r}"
+                if kind == "self-closing":
+                    parts.append(f'<c r="{ref}" s="2"/>')
+                elif kind == "shared":
+                    parts.append(f'<c r="{ref}"><f t="shared" ref="{ref}" si="{c}">A1+{c}</f><v>{c}</v></c>')
+                else:
+                    parts.append(render_cell(ref, CellWrite(v, f"B{r}*2" if kind == "formula" else None, owned=True),
+                                             None))
+            rows.append(f'<row r="{r}">{"".join(reversed(parts) if shuffled else parts)}</row>')
+        body = "".join(rows)
+        cell_writes = {k: CellWrite(v, f"B{k[0]}*2" if owned else None, owned=owned) for k, (v, owned) in writes.items()}
+        a, b = [], []
+        by_reference = sx._patch_cells_by_reference(body, dict(cell_writes), a, sx._Coverage(SheetPatch()), None)
+        by_pattern = sx._patch_cells_by_pattern(body, dict(cell_writes), "", b, sx._Coverage(SheetPatch()), None)
+        if not shuffled:
+            assert by_reference == by_pattern and a == b
+        else:  # cells out of order: what one way leaves over, the general path finds; both end alike
+            out_a = sx._patch_tree(sheet(by_reference[0]).encode(), by_reference[1], None, a, lambda r, c: False)
+            out_b = sx._patch_tree(sheet(by_pattern[0]).encode(), by_pattern[1], None, b, lambda r, c: False)
+            (rows_a, cells_a), (rows_b, cells_b) = _cells_and_rows(out_a.decode()), _cells_and_rows(out_b.decode())
+            assert rows_a == rows_b
+            assert {k: v for k, v in cells_a.items() if k != "dimension"} == {k: v for k, v in cells_b.items()
+                                                                             if k != "dimension"}
+
+    check()

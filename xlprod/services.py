@@ -7,7 +7,6 @@ Each workbook says what it is through its ``XLPROD_TYPE`` name; the kind's entry
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import cast
 
 from xlprod.core.issues import Issue
@@ -77,8 +76,8 @@ def placed(issues: list[Issue], book: WorkbookPort) -> list[Issue]:
             kind, target = name_target(names.get(where.name))
             if kind == "cell":
                 sheet, cell, _row, _col = cast(tuple[str, str, int, int], target)
-                where = replace(where, sheet=sheet, cell=cell)
+                where = where._replace(sheet=sheet, cell=cell)
         if where.book is None:
-            where = replace(where, book=book.book_name)
-        out.append(issue if where is issue.location else replace(issue, location=where))
+            where = where._replace(book=book.book_name)
+        out.append(issue if where is issue.location else issue._replace(location=where))
     return out

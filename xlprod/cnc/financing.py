@@ -5,11 +5,10 @@ spent over the phases. Shared by the cash-flow forecast and, later, the cost rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlprod.cnc.reference import read_json
 from xlprod.core.text import fold
@@ -38,15 +37,13 @@ class Phase(StrEnum):
     POSTPRODUCTION = "postproduction"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TemplateTranche:
+class TemplateTranche(NamedTuple):
     share: Decimal
     event: Event
     delay_days: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceTypeSpec:
+class SourceTypeSpec(NamedTuple):
     type: str
     public: bool
     schedule: tuple[TemplateTranche, ...]

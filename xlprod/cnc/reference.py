@@ -9,10 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 CHAPTERS = tuple(range(1, 10))
 FORM_VERSIONS = ("2018", "classique")
@@ -30,8 +29,7 @@ def read_json(name: str) -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AccountSpec:
+class AccountSpec(NamedTuple):
     """One account of the standard chart, with what a new line on it starts with."""
 
     account: str

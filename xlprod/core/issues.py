@@ -7,8 +7,8 @@ a user fixing a workbook wants every problem at once, not the first one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from xlprod.core.location import Location
 
@@ -22,8 +22,7 @@ class Severity(StrEnum):
         return "Erreur" if self is Severity.ERROR else "Avertissement"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Issue:
+class Issue(NamedTuple):
     """One problem found in a workbook; ``code`` is stable so that tests and users can refer to it."""
 
     severity: Severity

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _PLAIN_SHEET = re.compile(r"^[^\W\d]\w*$")
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
@@ -66,8 +66,7 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Location:
+class Location(NamedTuple):
     """A place in a workbook: file, sheet and cell or range, any of which may be unknown.
 
     A plain dataclass: every command makes thousands, and none needs validating (a model would

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from xlprod.core.cells import EmptyTextResult, ExcelError, NameFormula, UncachedFormula, evaluate_arithmetic
 from xlprod.core.money import from_excel
@@ -24,8 +24,7 @@ _AMBIGUOUS = re.compile(r"^[+-]?\d{1,3}([.,]\d{3})+$", re.ASCII)  # 1,234 / 1.23
 LIMIT = Decimal("1e15")  # Excel keeps 15 significant digits: beyond, no reading is exact
 
 
-@dataclass(frozen=True)
-class ParsedNumber:
+class ParsedNumber(NamedTuple):
     value: Decimal | None
     from_text: bool = False  # the cell held text that we read as a number
     formula: str = ""  # the cell held this formula, never calculated, evaluated here

@@ -3,11 +3,10 @@ cells are typed, and the formula of a computed column."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     header: str
     field: str
     width: float

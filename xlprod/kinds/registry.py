@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from xlprod.core.issues import Issue, count
 from xlprod.workbook.port import WorkbookPort
@@ -78,8 +78,7 @@ def on_first_use(module: str, function: str) -> Callable[..., Any]:
 RECALCULATE = "recalculer"  # the action every kind has: the ribbon's and each workbook's first button
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """Something a user does to a workbook of a kind, from a button, the ribbon or the CLI."""
 
     name: str  # identifier: CLI subcommand, VBA macro suffix, ribbon tag (ASCII letters, digits, -)
@@ -90,8 +89,7 @@ class Action:
     done: str = ""  # what the command line says once done (« version figée »); the label when empty
 
 
-@dataclass(frozen=True)
-class NewOption:
+class NewOption(NamedTuple):
     """An option of ``xlprod new KIND`` (``--titre``...), passed to the kind's builder by name."""
 
     flag: str
@@ -102,8 +100,7 @@ class NewOption:
     metavar: str | None = None
 
 
-@dataclass(frozen=True)
-class DemoPart:
+class DemoPart(NamedTuple):
     """A kind's part of ``xlprod demo``: the files it wrote and the text it prints."""
 
     paths: list[Path]
@@ -111,8 +108,7 @@ class DemoPart:
     errors: int = 0
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     name: str  # the workbook's XLPROD_TYPE, and ``xlprod new NAME``
     title: str  # French, for menus and messages
     description: str

@@ -92,8 +92,7 @@ class CellWrite(NamedTuple):
     style: int | None = None
 
 
-@dataclass(frozen=True)
-class Restored:
+class Restored(NamedTuple):
     """An owned cell whose content had been replaced by hand; xlprod put its formula back."""
 
     row: int
@@ -191,8 +190,11 @@ def column_styles(xml: str) -> dict[int, int]:
 
 
 def _cells_in_columns(letters: list[str]) -> re.Pattern[str]:
+    """Cells of these columns. The body stops at the first closing tag without a lazy ``.*?``,
+    which tries the closing tag at every character: four times slower on long formulas."""
     alt = "|".join(sorted(letters, key=len, reverse=True))
-    return re.compile(rf'<(?P<p>\w+:)?c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?c>)', re.S)
+    return re.compile(rf'<(?P<p>\w+:)?c r="(?P<col>{alt})(?P<row>\d+)"(?P<attrs>[^>]*?)'
+                      r'(?:/>|>(?P<body>[^<]*+(?:<(?!/(?P=p)?c>)[^<]*+)*+)</(?P=p)?c>)')
 
 
 _CHAR_REF = re.compile(r"&#(x[0-9a-fA-F]+|[0-9]+);")
@@ -205,8 +207,7 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-@dataclass(frozen=True)
-class _SheetData:
+class _SheetData(NamedTuple):
     prefix: str
     start: int  # of the opening tag
     body_start: int
@@ -255,7 +256,86 @@ def apply_patch(xml: bytes, patch: SheetPatch) -> tuple[bytes, list[Restored]]:
         xml = (text[: sd.body_start] + body + text[sd.body_end:]).encode("utf-8")
         if not cells:
             return xml, restored
+    else:
+        replaced = _replace_rows(xml.decode("utf-8"), cells, patch.clear_from_row, patch.clear_cols, restored, covered)
+        if replaced is not None:
+            return replaced.encode("utf-8"), restored
+        restored.clear()  # the general path decides again for every cell
     return _patch_tree(xml, cells, patch.clear_from_row, restored, covered, patch.clear_cols), restored
+
+
+# a row or cell of the usual shape: unprefixed, its reference first, nothing but cells in a row
+_ROW_R = re.compile(r'<row r="(\d+)"([^>]*?)(?:/>|>([^<]*+(?:<(?!/row>)[^<]*+)*+)</row>)')
+_CELL_R = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>[^<]*+(?:<(?!/c>)[^<]*+)*+</c>)')
+_SPANS = re.compile(r'\sspans="[^"]*"')
+
+
+def _tiled(pattern: re.Pattern[str], text: str) -> list[re.Match[str]] | None:
+    """Every match of ``pattern`` in ``text``, when nothing but white space lies between them."""
+    found, pos = [], 0
+    for m in pattern.finditer(text):
+        if not text[pos:m.start()].isspace() and pos != m.start():
+            return None
+        found.append(m)
+        pos = m.end()
+    return found if pos == len(text) or text[pos:].isspace() else None
+
+
+def _replace_rows(text: str, cells: dict[tuple[int, int], CellWrite], clear_from_row: int,
+                  clear_cols: tuple[int, int] | None, restored: list[Restored], covered: _Coverage) -> str | None:
+    """A table rewritten from ``clear_from_row`` down (Contrôles, a report), as text: the rows above
+    patched in place, the rows below cleared (or their ``clear_cols`` cells) and written again.
+    What the general path does, without parsing the sheet into a tree; None for any other shape
+    (a prefix, a row or cell without its reference, rows out of order, a write onto a cell the
+    clearing keeps), which the general path takes."""
+    sd = _find_sheet_data(text)
+    if sd is None or sd.prefix:
+        return None
+    body = text[sd.body_start:sd.body_end]
+    rows = _tiled(_ROW_R, body)
+    numbers = [int(m.group(1)) for m in rows] if rows is not None else []
+    if rows is None or any(a >= b for a, b in itertools.pairwise(numbers)):
+        return None
+    split = bisect.bisect_left(numbers, clear_from_row)
+    head = body[: rows[split].start()] if split < len(rows) else body
+    styles = column_styles(text[: sd.start])
+    above = {key: write for key, write in cells.items() if key[0] < clear_from_row}
+    if above:
+        head, missing = _patch_existing_cells(head, above, "", restored, covered, styles)
+        if missing:
+            return None
+    # number -> the row's attributes, the cells kept (column, XML), the row's XML when kept whole
+    below: dict[int, tuple[str, list[tuple[int, str]], str | None]] = {}
+    if clear_cols is not None:
+        for m in rows[split:]:
+            found = _tiled(_CELL_R, m.group(3) or "")
+            if found is None or any(c.group(2) != m.group(1) for c in found):
+                return None
+            kept = [(col, c.group(0)) for col, c in ((column_index(c.group(1)), c) for c in found)
+                    if not clear_cols[0] <= col <= clear_cols[1]]
+            if kept:
+                below[int(m.group(1))] = (m.group(2), kept, m.group(0) if len(kept) == len(found) else None)
+    writes: dict[int, dict[int, CellWrite]] = {}
+    for (row, col), write in cells.items():
+        if row >= clear_from_row:
+            writes.setdefault(row, {})[col] = write
+    for row, by_col in writes.items():
+        attrs, kept, _ = below.get(row, ("", [], None))
+        if any(col in by_col for col, _ in kept):
+            return None  # a write onto a cell the clearing keeps: the general path rewrites it in place
+        new = [(col, render_cell(f"{column_letter(col)}{row}", write,
+                                 write.style if write.style not in (None, COLUMN_STYLE) else styles.get(col)))
+               for col, write in by_col.items()]
+        below[row] = (_SPANS.sub("", attrs), sorted(kept + new), None)
+    tail = "".join(whole or f'<row r="{row}"{attrs}>{"".join(xml for _, xml in kept)}</row>'
+                   for row, (attrs, kept, whole) in sorted(below.items()))
+    start = _grown_dimension(text[: sd.start], max((r for r, _ in cells), default=0),
+                             max((c for _, c in cells), default=0))
+    opening = text[sd.start:sd.body_start]
+    if opening.endswith("/>"):
+        opening = opening[:-2] + ">"
+        return start + opening + head + tail + "</sheetData>" + text[sd.end:]
+    return start + opening + head + tail + text[sd.body_end:]
 
 
 def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_row: int | None,
@@ -423,7 +503,16 @@ def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Seque
     max_col = max([max_col, *fixed])
     by_row = zip(*cells, strict=True) if cells else ([] for _ in numbers)
     parts = [f'<{prefix}row r="{r}">{"".join(row)}</{prefix}row>' for r, row in zip(numbers, by_row, strict=True)]
-    max_row = first_row + len(rows) - 1
+    head = _grown_dimension(text[: sd.start], first_row + len(rows) - 1, max_col)
+    if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
+        pieces = [head + f"<{prefix}sheetData>", "".join(parts), f"</{prefix}sheetData>" + text[sd.end:]]
+    else:
+        pieces = [head + text[sd.start: sd.body_end], "".join(parts), text[sd.body_end:]]
+    return b"".join([piece.encode("utf-8") for piece in pieces])  # 100 MB of rows are not copied once more as text
+
+
+def _grown_dimension(head: str, max_row: int, max_col: int) -> str:
+    """The part of a sheet before its data, its ``<dimension>`` grown to take in this row and column."""
 
     def grow(m: re.Match[str]) -> str:
         first_col, first_row = m.group(2), m.group(3)
@@ -431,12 +520,7 @@ def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Seque
         last_row = max(int(m.group(5) or m.group(3)), max_row)
         return f"{m.group(1)}{first_col}{first_row}:{column_letter(last_col)}{last_row}{m.group(6)}"
 
-    head = _DIMENSION.sub(grow, text[: sd.start], count=1)  # the dimension comes before the sheet's data
-    if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
-        pieces = [head + f"<{prefix}sheetData>", "".join(parts), f"</{prefix}sheetData>" + text[sd.end:]]
-    else:
-        pieces = [head + text[sd.start: sd.body_end], "".join(parts), text[sd.body_end:]]
-    return b"".join([piece.encode("utf-8") for piece in pieces])  # 100 MB of rows are not copied once more as text
+    return _DIMENSION.sub(grow, head, count=1) if max_row else head
 
 
 def _column_cells(col: int, numbers: list[str], values: Sequence[CellValue], formula: str | None, style: int | None,
@@ -637,35 +721,100 @@ def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], pr
                           restored: list[Restored], covered: _Coverage, styles: dict[int, int] | None = None,
                           ) -> tuple[str, dict[tuple[int, int], CellWrite]]:
     """Rewrite the target cells that already exist; return the writes left over (missing cells)."""
-    letters = {column_letter(c): c for _, c in cells}
+    if not prefix:
+        return _patch_cells_by_reference(body, cells, restored, covered, styles)
+    return _patch_cells_by_pattern(body, cells, prefix, restored, covered, styles)
+
+
+def _patch_cells_by_pattern(body: str, cells: dict[tuple[int, int], CellWrite], prefix: str,
+                            restored: list[Restored], covered: _Coverage, styles: dict[int, int] | None = None,
+                            ) -> tuple[str, dict[tuple[int, int], CellWrite]]:
+    """Any markup, prefixed (``x:c``) included: one pass of a pattern over the sheet's cells."""
+    letters = {column_letter(c): c for c in {c for _, c in cells}}
     rest = dict(cells)
+    pop = rest.pop
 
     def replace(m: re.Match[str]) -> str:
-        row, col = int(m.group("row")), letters[m.group("col")]
-        write = rest.pop((row, col), None)
-        if write is None:
+        p, letter, row_text, attrs, cell_body = m.groups()
+        row = int(row_text)
+        write = pop((row, letters[letter]), None)
+        if write is None or (cell_body and not p and _unchanged_usual_cell(cell_body, attrs, write)):
             return m.group(0)
-        if _unchanged_usual_cell(m, write):
-            return m.group(0)
-        return _rewrite_cell(m.group(0), f"{m.group('col')}{row}", row, col, m.group("attrs"), m.group("body") or "",
-                             write, (styles or {}).get(col), prefix, restored, covered)
+        return _rewrite_cell(m.group(0), f"{letter}{row}", row, letters[letter], attrs, cell_body or "",
+                             write, (styles or {}).get(letters[letter]), prefix, restored, covered)
 
     return _cells_in_columns(list(letters)).sub(replace, body), rest
 
 
-def _unchanged_usual_cell(m: re.Match[str], write: CellWrite) -> bool:
+_ROW_REFERENCE = re.compile(r'<row r="(\d+)"')
+
+
+def _patch_cells_by_reference(body: str, cells: dict[tuple[int, int], CellWrite], restored: list[Restored],
+                              covered: _Coverage, styles: dict[int, int] | None,
+                              ) -> tuple[str, dict[tuple[int, int], CellWrite]]:
+    """``_patch_existing_cells`` for unprefixed markup: each cell found by its reference, within its
+    row, in document order (plain string searches, no callback per cell of the sheet). A cell not
+    found there (missing, in a row without its reference, out of order) is left over for the
+    general path, which finds it wherever it is."""
+    starts = [(int(m.group(1)), m.start()) for m in _ROW_REFERENCE.finditer(body)]
+    rows = {number: (start, starts[i + 1][1] if i + 1 < len(starts) else len(body))
+            for i, (number, start) in enumerate(starts)}
+    letters = {c: column_letter(c) for c in {c for _, c in cells}}
+    rest: dict[tuple[int, int], CellWrite] = {}
+    edits: list[tuple[int, int, str]] = []
+    find = body.find
+    bounds, pos = (0, 0), 0
+    current = None
+    for key in sorted(cells):
+        row, col = key
+        write = cells[key]
+        if row != current:
+            current, bounds = row, rows.get(row, (0, 0))
+            pos = bounds[0]
+        ref = f"{letters[col]}{row}"
+        start = find(f'<c r="{ref}"', pos, bounds[1])
+        if start < 0:
+            rest[key] = write
+            continue
+        head = start + len(ref) + 7
+        gt = find(">", head)
+        if body[gt - 1] == "/":
+            attrs, cell_body, end = body[head:gt - 1], None, gt + 1
+        else:
+            close = find("</c>", gt)
+            attrs, cell_body, end = body[head:gt], body[gt + 1:close], close + 4
+        pos = end
+        if cell_body and _unchanged_usual_cell(cell_body, attrs, write):
+            continue
+        original = body[start:end]
+        new = _rewrite_cell(original, ref, row, col, attrs, cell_body or "", write, (styles or {}).get(col), "",
+                            restored, covered)
+        if new != original:
+            edits.append((start, end, new))
+    if not edits:
+        return body, rest
+    pieces, at = [], 0
+    for start, end, new in edits:  # in document order: rows and cells were visited in order
+        pieces += [body[at:start], new]
+        at = end
+    pieces.append(body[at:])
+    return "".join(pieces), rest
+
+
+def _unchanged_usual_cell(body: str, attrs: str, write: CellWrite) -> bool:
     """The common case of a recalculation, decided without parsing the cell: xlprod's own formula,
     unprefixed and not shared, followed by the number it already caches. Anything else (another
     shape, formula or value, text) goes the general way, which decides the same for these."""
-    value = write.value
-    if (type(value) is not float and type(value) is not int) or write.formula is None or not write.owned:
+    value, formula, owned, _ = write
+    if (type(value) is not float and type(value) is not int) or formula is None or not owned:
         return False
-    body = m.group("body")
-    head = f"<f>{escape(write.formula)}</f><v>"
-    if not body or m.group("p") or not body.startswith(head) or not body.endswith("</v>") or 't="' in m.group("attrs"):
+    if not body.startswith("<f>") or not body.endswith("</v>") or 't="' in attrs:
+        return False
+    at = body.find("</f><v>")
+    if at < 0 or body[3:at] != (escape(formula) if "&" in formula or "<" in formula or ">" in formula else formula):
         return False
     try:
-        return abs(float(body[len(head):-4]) - value) < 1e-9
+        return abs(float(body[at + 7:-4]) - value) < 1e-9
     except ValueError:
         return False
 

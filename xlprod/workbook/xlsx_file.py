@@ -9,10 +9,9 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import python_calamine as pc
 
@@ -61,8 +60,7 @@ def _unescape_xml(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-@dataclass(frozen=True)
-class _Appended:
+class _Appended(NamedTuple):
     """Rows appended to a table's sheet as text: what a reader of the sheet would find there,
     known without reading the sheet again, while the part is still ``xml``."""
 

@@ -15,6 +15,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from xlprod.cnc.financing import Phase, spending_profiles
 from xlprod.core.issues import Issue, warning
@@ -30,8 +31,7 @@ def month_of(day: dt.date) -> Month:
     return day.replace(day=1)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CriticalPeriod:
+class CriticalPeriod(NamedTuple):
     negative_months: tuple[Month, ...]
     lowest: Decimal
     lowest_month: Month
@@ -284,8 +284,7 @@ def critical_period(flow: CashFlow, payments: list[Payment], plan: CashPlan) -> 
                           interest=interest, backing=backing if lowest < 0 else ())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Measure:
+class Measure(NamedTuple):
     """A way out of the critical period, with its figures."""
 
     kind: str  # "crédit relais", "tranche avancée", "paiements différés"

@@ -9,7 +9,7 @@ the same anywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlprod.cnc.financing import Event, Phase
 from xlprod.cnc.reference import chapter_label
@@ -345,8 +345,7 @@ def phase_cells() -> dict[str, tuple[int, int]]:
     return out
 
 
-@dataclass(frozen=True)
-class Grid:
+class Grid(NamedTuple):
     """Rows of the monthly table for a given number of sources."""
 
     sources: int
@@ -393,8 +392,7 @@ class Grid:
         return self.first_cumulative + self.keys - 1
 
 
-@dataclass(frozen=True)
-class GridCell:
+class GridCell(NamedTuple):
     row: int
     col: int
     value: object
@@ -467,8 +465,7 @@ def grid_cells(sources: list[str], labels: dict[str, str], values: GridValues | 
     return cells
 
 
-@dataclass(frozen=True)
-class GridValues:
+class GridValues(NamedTuple):
     """Python's value of every cell of the monthly table, month by month (60 each)."""
 
     months: list[object]

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from xlprod.cnc.financing import Event, Phase, vat_defaults
 from xlprod.core.location import Location
@@ -19,8 +20,7 @@ class Status(StrEnum):
     ENVISAGE = "envisagé"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Tranche:
+class Tranche(NamedTuple):
     """One payment of a source: a share of it or an amount, at a date or at an event plus a delay."""
 
     number: int = 1  # « N° »: the order of a source's tranches (shares are cumulated in it)
@@ -29,11 +29,10 @@ class Tranche:
     date: dt.date | None = None
     event: Event | None = None
     delay_days: int = 0
-    where: Location = field(default_factory=Location)
+    where: Location = Location()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Source:
+class Source(NamedTuple):
     """A line of the financing plan."""
 
     name: str
@@ -44,11 +43,10 @@ class Source:
     signature: dt.date | None = None
     first_broadcast: dt.date | None = None  # a pre-sale's first broadcast, for the chronologie des médias
     tranches: tuple[Tranche, ...] = ()
-    where: Location = field(default_factory=Location)
+    where: Location = Location()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Calendar:
+class Calendar(NamedTuple):
     """The production's dates: each phase starts where the previous one ends."""
 
     development: dt.date

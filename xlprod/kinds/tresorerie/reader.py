@@ -87,7 +87,7 @@ class Cells:
             return None
         parsed = parse_number(value)
         if not parsed.problem and parsed.value is not None and abs(parsed.value) >= Decimal(10) ** 10:
-            parsed = replace(parsed, value=None, problem=f"{parsed.value} dépasse toute valeur plausible")
+            parsed = parsed._replace(value=None, problem=f"{parsed.value} dépasse toute valeur plausible")
         if parsed.problem or parsed.value is None:
             self.issues.append(error(
                 "TRE017", self.where(i, header), f"{what} : {parsed.problem or 'valeur illisible'}.",
@@ -340,7 +340,7 @@ def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calend
                         singled={k: v for k, v in amounts.items() if L.singled_out(k)},
                         overhead=amounts.get("frais_generaux", ZERO), contingency=amounts.get("imprevus", ZERO),
                         tax_credit=tax_credit)
-    with_tranches = tuple(replace(s, tranches=tuple(tranches.get(s.name, ()))) for s in sources)
+    with_tranches = tuple(s._replace(tranches=tuple(tranches.get(s.name, ()))) for s in sources)
     return CashPlan(sources=with_tranches, calendar=calendar, budget=budget,
                     parameters=replace(params, vat_keys=frozenset(rows.vat)), profiles=rows.profiles,
                     lags=rows.lags)

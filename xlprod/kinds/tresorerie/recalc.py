@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
+from typing import NamedTuple, cast
 
 from xlprod.cnc.financing import Phase
 from xlprod.core.cells import from_serial
@@ -61,8 +61,7 @@ REFUSED = frozenset({"TRE006", "TRE010", "TRE011", "TRE016", "TRE017", "TRE019",
 FROM_FIGURES = frozenset({"TRE001", "TRE002", "TRE003", "TRE007", "TRE015", "TRE020", "TRE021", "TRE025", "TRE026"})
 
 
-@dataclass(frozen=True)
-class TresoSummary:
+class TresoSummary(NamedTuple):
     plan: CashPlan
     flow: CashFlow
     provisional: bool = False
@@ -267,8 +266,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         report.issues = [i for i in issues if i.code not in FROM_FIGURES]
         _plan_blank_rows(plan, book)
         _plan_input_totals(plan, sources, budget, params)
-        book.apply(plan)  # the devis' totals, copied: Décaissements shows them while the plan is being filled
-        _controls(book, report.issues, now)
+        # the devis' totals, copied: Décaissements shows them while the plan is being filled
+        _controls(book, report.issues, now, plan)
         return report
     cash_plan = build_plan(sources, tranches, calendar, budget, params,
                            copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
@@ -308,13 +307,13 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         if moved:
             issues.append(moved)
             report.summary = TresoSummary(cash_plan, flow, provisional=True)
+            plan = WritePlan()  # nothing of it: the sheet would be half rewritten
         else:
             _plan_tables(plan, book, cash_plan, tranches_table)
             _plan_treso(plan, book, cash_plan, flow, budget.labels)
             _plan_actuals(plan, book, cash_plan, flow, actual, budget.labels)
-            book.apply(plan)
     report.issues = issues
-    _controls(book, issues, now)
+    _controls(book, issues, now, plan)
     return report
 
 
@@ -328,10 +327,11 @@ def _missing_columns(book: WorkbookPort, table: RawTable, columns: tuple[L.Colum
     ) for c in columns if c.header not in headers]
 
 
-def _controls(book: WorkbookPort, issues: list[Issue], now: dt.datetime) -> None:
-    controls = WritePlan()
-    plan_controls(controls, issues, now, (L.SHEET_TRESO, *L.STATUS_CELL))
-    book.apply(controls)
+def _controls(book: WorkbookPort, issues: list[Issue], now: dt.datetime, plan: WritePlan) -> None:
+    """Contrôles and the status line, written with the rest of ``plan`` (the Trésorerie sheet, its
+    status line among its cells, is rewritten once)."""
+    plan_controls(plan, issues, now, (L.SHEET_TRESO, *L.STATUS_CELL))
+    book.apply(plan)
 
 
 def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: dict[str, Decimal]) -> list[Issue]:

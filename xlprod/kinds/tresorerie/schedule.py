@@ -7,8 +7,8 @@ so that tranches adding up to 100 % pay exactly the source's amount.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from xlprod.cnc.financing import Event, source_types
 from xlprod.core.issues import Issue, error, warning
@@ -16,8 +16,7 @@ from xlprod.core.money import ONE, ZERO, format_eur, format_percent, round_cents
 from xlprod.kinds.tresorerie.model import Calendar, Source, Tranche
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Payment:
+class Payment(NamedTuple):
     source: str
     date: dt.date
     amount: Decimal

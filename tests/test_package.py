@@ -1,0 +1,97 @@
+"""The workbook package: a large part is inflated only when read, and a part left as it was read is
+written back as its original deflate stream, byte for byte."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_devis
+from xlprod.workbook import package as P
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.package import XlsxPackage
+
+LINES = [{"account": f"24{i % 9}", "label": f"Poste {i}", "quantity": 2, "number": 1, "unit_rate": 1000 + i,
+          "category": "cadre"} for i in range(400)]
+SHEET = "xl/worksheets/sheet1.xml"  # the Devis sheet: well above LAZY_FROM with 400 lines
+
+
+def _stream(path: Path, name: str) -> bytes:
+    """A member's deflate stream as the archive holds it."""
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    found = P._stored_stream(raw, info)
+    assert found is not None
+    return raw[found.start:found.start + found.size]
+
+
+@pytest.fixture(scope="module")
+def devis(tmp_path_factory) -> Path:
+    return make_devis(tmp_path_factory.mktemp("pkg") / "devis.xlsx", LINES)
+
+
+def test_a_large_part_never_read_stays_deflated_and_is_written_back_byte_for_byte(devis, tmp_path):
+    with zipfile.ZipFile(devis) as zf:
+        assert zf.getinfo(SHEET).file_size >= P.LAZY_FROM
+    package = XlsxPackage.open(devis)
+    assert SHEET in package._lazy and SHEET not in package._data
+    out = package.save(tmp_path / "copy.xlsx")
+    assert _stream(out, SHEET) == _stream(devis, SHEET)
+    with zipfile.ZipFile(out) as a, zipfile.ZipFile(devis) as b:
+        assert a.testzip() is None
+        assert a.getinfo(SHEET).CRC == b.getinfo(SHEET).CRC and a.read(SHEET) == b.read(SHEET)
+        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+
+
+def test_a_part_read_and_left_as_it_was_is_written_back_as_it_was_and_a_changed_one_anew(devis, tmp_path):
+    package = XlsxPackage.open(devis)
+    text = package.read(SHEET)
+    assert SHEET not in package._lazy and text.startswith(b"<?xml")
+    out = package.save(tmp_path / "read.xlsx")
+    assert _stream(out, SHEET) == _stream(devis, SHEET)
+    package.write(SHEET, text.replace(b'orientation="landscape"', b'orientation="portrait"'))
+    out = package.save(tmp_path / "changed.xlsx")
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None and b'orientation="portrait"' in zf.read(SHEET)
+
+
+def test_a_part_replaced_before_it_was_ever_read_keeps_what_was_written(devis, tmp_path):
+    package = XlsxPackage.open(devis)
+    assert SHEET in package._lazy
+    package.write(SHEET, b"<worksheet/>")
+    assert package.read(SHEET) == b"<worksheet/>"
+    with zipfile.ZipFile(package.save(tmp_path / "replaced.xlsx")) as zf:
+        assert zf.read(SHEET) == b"<worksheet/>"
+
+
+def test_a_damaged_large_part_is_said_when_it_is_read_and_kept_as_it_was_when_it_is_not(devis, tmp_path):
+    raw = bytearray(devis.read_bytes())
+    with zipfile.ZipFile(devis) as zf:
+        found = P._stored_stream(bytes(raw), zf.getinfo(SHEET))
+    assert found is not None
+    middle = found.start + found.size // 2  # past the start the opening checks inflate
+    raw[middle:middle + 64] = bytes(64)
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(raw))
+    package = XlsxPackage.open(damaged)  # the workbook's structure is sound: it opens
+    out = package.save(tmp_path / "untouched.xlsx")  # a part nobody read is copied, not repaired nor lost
+    assert _stream(out, SHEET) == _stream(damaged, SHEET)
+    with pytest.raises(WorkbookError) as caught:
+        XlsxPackage.open(damaged).read(SHEET)
+    assert "sheet1.xml" in caught.value.message and "corrompu" in caught.value.message
+
+
+def test_a_large_part_hiding_a_doctype_is_refused_at_opening(devis, tmp_path):
+    with zipfile.ZipFile(devis) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    parts[SHEET] = parts[SHEET].replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY e "x">]><worksheet', 1)
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    with pytest.raises(WorkbookError) as caught:
+        XlsxPackage.open(hostile)
+    assert "déclarations XML interdites" in caught.value.message
