@@ -974,3 +974,34 @@ def test_a_defined_name_retyped_in_another_case_is_replaced_not_doubled_and_a_sh
     total = [(n, attrs) for n, attrs in names if n.casefold() == "devis_total"]
     assert sorted(total) == [("DEVIS_TOTAL", ""), ("DEVIS_TOTAL", ' localSheetId="0"')], total
     assert ("DEVIS_TOTAL_MAISON", "") in names
+
+
+def test_the_command_started_with_its_output_closed_ends_without_a_trace(tmp_path):
+    """``xlprod check FILE >&-``: Python has no sys.stdout; the command still ends with its own code."""
+    import sys
+
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    for closed in (">&-", "2>&-"):
+        done = subprocess.run(["bash", "-c", f'"{sys.executable}" -m xlprod.cli check "{path}" {closed}'],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (closed, done.stderr)
+        assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+
+
+def test_output_cut_short_by_its_reader_keeps_the_commands_code(tmp_path, monkeypatch):
+    """``xlprod check FILE | head -1``: the reader goes away; the code still says the file has errors."""
+    import sys
+
+    path = make_devis(tmp_path / "devis.xlsx", [LINE])
+    set_cell_xml(path, L.SHEET_DEVIS, f"I{FIRST}", inline(f"I{FIRST}", "technicien inconnu"))
+
+    class GoneReader:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", GoneReader())
+    assert main(["check", str(path)]) == 1
+    assert main(["check", str(path), "--json"]) == 1

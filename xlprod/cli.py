@@ -80,8 +80,8 @@ def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:
     message = f"erreur inattendue de xlprod ({type(exc).__name__}: {exc})"
     if debug:
         message += "\n" + "".join(traceback.format_exception(exc))
-    return message, ("Votre fichier n'a pas été modifié. Relancez avec --debug et signalez le problème "
-                     "avec la trace affichée.")
+    return message, ("Relancez avec --debug et signalez le problème avec la trace affichée. Un classeur est "
+                     "enregistré d'un seul coup : il est soit tel qu'avant, soit entièrement recalculé.")
 
 
 def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str], list[str]]:
@@ -177,6 +177,9 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     else:
         results = [_process(f, action, write, name, debug) for f, name in files]
 
+    code = (EXIT_FAILURE if problems or any("failure" in r for r in results)
+            else EXIT_DATA_ERRORS if any(r.get("errors") for r in results) else EXIT_OK)
+    _OUTCOME[:] = [code]  # the command's code, even if the reader of its output goes away (a pipe into head)
     if getattr(args, "json", False):
         payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
         single = len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
@@ -203,9 +206,10 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
             if not write and codes:
                 print(f"{r['file']}: contrôle seul, fichier inchangé : les corrections annoncées "
                       f"({', '.join(sorted(codes))}) seront faites par « xlprod recalc ».")
-    if problems or any("failure" in r for r in results):
-        return EXIT_FAILURE
-    return EXIT_DATA_ERRORS if any(r.get("errors") for r in results) else EXIT_OK
+    return code
+
+
+_OUTCOME: list[int] = []  # the code of the files' command, known before its output is printed
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -630,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     _console_fallback()
     allocator_kept()
+    _OUTCOME.clear()
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
@@ -639,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except BrokenPipeError:  # output piped into head, less...: the reader has gone, not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
-        return EXIT_OK
+        return _OUTCOME[0] if _OUTCOME else EXIT_OK
     except KeyboardInterrupt:
         print("xlprod: interrompu ; les fichiers en cours de remplacement sont restés intacts.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -688,8 +693,9 @@ def entry() -> None:
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a reader gone (a pipe into head), a closed stream
-            stream.flush()
+        if stream is not None:  # None: the command was started with that stream closed (>&-)
+            with contextlib.suppress(OSError, ValueError):  # a reader gone (a pipe into head), a closed file
+                stream.flush()
     atexit._run_exitfuncs()
     os._exit(code)
 

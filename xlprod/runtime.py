@@ -34,7 +34,9 @@ def allocator_kept() -> None:
     buffers of megabytes, each freed as the next is made. By default glibc returns every buffer
     above 128 kB to the system and the next one is faulted in again, page by page, which took a
     sixth of a cash-flow recalculation (60 months × 40 sources). Kept, the pages are reused. The
-    process is short: what it keeps (64 MB at most beyond what it uses) goes back when it ends.
+    process is short and what it keeps goes back when it ends: up to 64 MB of padding and 128 MB
+    freed at the top of the heap (a recalculation of 100,000 expense entries peaks 77 MB higher,
+    at 420 MB, and is 15 % faster).
     Only glibc has these settings; elsewhere (macOS, Windows, musl) nothing changes.
     """
     if not sys.platform.startswith("linux"):

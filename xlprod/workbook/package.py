@@ -103,10 +103,25 @@ def _inflate_from(raw: bytes, info: zipfile.ZipInfo, where: Location) -> bytes:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             return _inflate(zf, zf.getinfo(info.filename), where)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError) as exc:
-        raise WorkbookError(where, f"le fichier n'est pas un classeur Excel valide (élément {info.filename} "
-                                   "illisible ou corrompu)",
-                            "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, "
-                            "ou repartez de la dernière sauvegarde.") from exc
+        raise _damaged(where, info.filename) from exc
+
+
+def _verify(raw: bytes, info: zipfile.ZipInfo, where: Location) -> None:
+    """A part inflated in pieces and let go, for its CRC and size: what a save copies must be sound."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf, zf.open(zf.getinfo(info.filename)) as member:
+            size = 0
+            while chunk := member.read(1 << 20):
+                size += len(chunk)
+                if size > info.file_size:
+                    raise _bomb(where)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError) as exc:
+        raise _damaged(where, info.filename) from exc
+
+
+def _damaged(where: Location, name: str) -> WorkbookError:
+    return WorkbookError(where, f"le fichier n'est pas un classeur Excel valide (élément {name} illisible ou corrompu)",
+                         "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, ou repartez de la dernière sauvegarde.")
 
 
 def _stored_stream(raw: bytes, info: zipfile.ZipInfo) -> _Stored | None:
@@ -669,6 +684,9 @@ class XlsxPackage:
             if same_file:
                 self._check_unchanged(where)
 
+        for name in list(self._lazy):  # never read: checked before it is copied (a damaged archive is refused)
+            if name not in self._removed:
+                _verify(self.raw, self._lazy[name], where)
         with atomic_output(target, guard) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:
