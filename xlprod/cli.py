@@ -693,9 +693,19 @@ def entry() -> None:
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        if stream is not None:  # None: the command was started with that stream closed (>&-)
-            with contextlib.suppress(OSError, ValueError):  # a reader gone (a pipe into head), a closed file
-                stream.flush()
+        if stream is None:  # the command was started with that stream closed (>&-)
+            continue
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader gone (a pipe into head), a closed file
+            pass
+        except OSError as exc:  # a full disk: what was printed is incomplete, and the code says so
+            code = EXIT_FAILURE
+            if stream is sys.stdout and sys.stderr is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    print(f"xlprod: erreur: sortie incomplète ({exc.strerror or exc}) — libérez de la place ou "
+                          "écrivez ailleurs, puis relancez ; les classeurs, eux, sont enregistrés.", file=sys.stderr)
+                    sys.stderr.flush()
     atexit._run_exitfuncs()
     os._exit(code)
 

@@ -320,6 +320,7 @@ class XlsxPackage:
         self._infos = infos
         self._data = data
         self._lazy = lazy or {}  # large parts not inflated yet: inflated when first read
+        self._verified: set[str] = set()  # those of them checked, in pieces, for another reader
         self._as_read = dict(data)  # parts as inflated: one still the same object is written back as it was
         self._stored = {i.filename: found for i in infos if (found := _stored_stream(raw, i)) is not None}
         self._removed: set[str] = set()
@@ -417,6 +418,18 @@ class XlsxPackage:
 
     def read_text(self, part: str) -> str:
         return self.read(part).decode("utf-8")
+
+    def verify(self, part: str) -> None:
+        """Check a part still deflated (its CRC, its size) before another reader takes it from the
+        file as read: calamine does not check, and would read a damaged part's garbage as figures."""
+        info = self._lazy.get(part)
+        if info is not None and part not in self._verified:
+            _verify(self.raw, info, Location(book=self.book_name))
+            self._verified.add(part)
+
+    def unread(self) -> list[str]:
+        """The parts still deflated, not read yet."""
+        return list(self._lazy)
 
     def _holds(self, part: str) -> bool:
         """Whether the archive has ``part`` (read or not yet), removed or not."""
@@ -686,7 +699,7 @@ class XlsxPackage:
 
         for name in list(self._lazy):  # never read: checked before it is copied (a damaged archive is refused)
             if name not in self._removed:
-                _verify(self.raw, self._lazy[name], where)
+                self.verify(name)
         with atomic_output(target, guard) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for info in self._infos:
                 if info.filename not in self._removed:

@@ -292,6 +292,8 @@ def _replace_rows(text: str, cells: dict[tuple[int, int], CellWrite], clear_from
     if sd is None or sd.prefix:
         return None
     body = text[sd.body_start:sd.body_end]
+    if "<!--" in body or "<![CDATA[" in body:
+        return None
     rows = _tiled(_ROW_R, body)
     numbers = [int(m.group(1)) for m in rows] if rows is not None else []
     if rows is None or any(a >= b for a, b in itertools.pairwise(numbers)):
@@ -721,6 +723,8 @@ def _patch_existing_cells(body: str, cells: dict[tuple[int, int], CellWrite], pr
                           restored: list[Restored], covered: _Coverage, styles: dict[int, int] | None = None,
                           ) -> tuple[str, dict[tuple[int, int], CellWrite]]:
     """Rewrite the target cells that already exist; return the writes left over (missing cells)."""
+    if "<!--" in body or "<![CDATA[" in body:  # markup in a comment would be taken for cells: the parsed path
+        return body, dict(cells)
     if not prefix:
         return _patch_cells_by_reference(body, cells, restored, covered, styles)
     return _patch_cells_by_pattern(body, cells, prefix, restored, covered, styles)
@@ -793,8 +797,9 @@ def _patch_cells_by_reference(body: str, cells: dict[tuple[int, int], CellWrite]
             edits.append((start, end, new))
     if not edits:
         return body, rest
+    edits.sort()  # rows are visited by number: a sheet may hold them in another order
     pieces, at = [], 0
-    for start, end, new in edits:  # in document order: rows and cells were visited in order
+    for start, end, new in edits:
         pieces += [body[at:start], new]
         at = end
     pieces.append(body[at:])

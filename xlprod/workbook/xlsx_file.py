@@ -91,6 +91,10 @@ class XlsxFile:
         self._appended: dict[str, _Appended] = {}  # sheet -> the rows last appended to it
         # sheets calamine holds as they were before rows were appended, and the workbook it stands for
         self._stand_ins: tuple[set[str], PackageState | None] = (set(), None)
+        sheets = set(self.package.sheet_parts().values())
+        for part in self.package.unread():  # what calamine reads at once (shared strings, styles), checked first
+            if part not in sheets and part.endswith((".xml", ".rels")):
+                self.package.verify(part)
         try:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.raw), load_tables=True)
         except Exception as exc:  # calamine raises its own error types for broken files
@@ -121,7 +125,10 @@ class XlsxFile:
         self._unread.clear()
 
     def _calamine(self, sheet: str) -> pc.CalamineWorkbook:
-        """calamine, holding ``sheet`` as the workbook was when last read."""
+        """calamine, holding ``sheet`` as the workbook was when last read (the sheet's part checked first)."""
+        part = self.package.sheet_parts().get(sheet)
+        if part is not None:
+            self.package.verify(part)
         sheets, state = self._stand_ins
         if sheet in sheets:
             self._cal = pc.CalamineWorkbook.from_filelike(io.BytesIO(self.package.to_bytes(state=state)),

@@ -375,7 +375,11 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
     changed = False
     singled = {key: ZERO for key in keys if L.singled_out(key)}
     if singled:  # the devis lines of those accounts leave their chapter for a row of their own
-        lines = devis.table("Devis")
+        try:
+            lines = devis.table("Devis")
+        except WorkbookError as exc:
+            return [warning("TRE031", where, f"Devis « {relative} » illisible ({exc.message}) : {kept}.",
+                            "Indiquez dans Paramètres le devis xlprod de la production.")]
         if lines is not None and "Compte" in lines.headers and "Montant" in lines.headers:
             a, m = lines.headers.index("Compte"), lines.headers.index("Montant")
             for line in lines.rows:
