@@ -174,6 +174,8 @@ class XlsxFile:
                 t = self._calamine(part.sheet).get_table_by_name(name)
                 with rust_panic_report_muted():
                     rows = t.to_python()
+            except WorkbookError:  # the sheet's part is damaged: said as such
+                raise
             except Exception as exc:  # a cell calamine cannot read: text in a number cell, a bad string index
                 raise WorkbookError(Location(book=self.book_name, sheet=part.sheet),
                                     f"le tableau {name} contient une cellule illisible ({exc})",
@@ -439,6 +441,8 @@ class XlsxFile:
             try:
                 with rust_panic_report_muted():
                     self._grids[sheet] = self._calamine(sheet).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except WorkbookError:  # the sheet's part is damaged: said, not read as an empty sheet
+                raise
             except Exception:
                 self._grids[sheet] = []
             except BaseException as exc:  # a Rust panic, as in table()
