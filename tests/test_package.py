@@ -98,3 +98,25 @@ def test_a_large_part_hiding_a_doctype_is_refused_at_opening(devis, tmp_path):
     with pytest.raises(WorkbookError) as caught:
         XlsxPackage.open(hostile)
     assert "déclarations XML interdites" in caught.value.message
+
+
+def test_a_large_shared_strings_part_damaged_past_its_start_is_refused_before_calamine_reads_it(tmp_path):
+    """calamine takes the parts from the file as read and checks no CRC: a damaged byte would become a figure."""
+    from xlprod.workbook.xlsx_file import XlsxFile
+
+    path = make_devis(tmp_path / "devis.xlsx", [{**LINES[0], "label": f"Libellé {i:05d} " * 20} for i in range(800)])
+    name = "xl/sharedStrings.xml"
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    assert len(parts[name]) > P.HEAD + 10_000
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as zf:  # level 0: one byte changed stays one byte
+        for n, data in parts.items():
+            zf.writestr(n, data, compresslevel=0 if n == name else None)
+    raw = bytearray(damaged.read_bytes())
+    at = raw.index(b"Libell\xc3\xa9 00700")
+    raw[at + 12] ^= 0x01  # « 00700 » read as « 00701 », the CRC no longer matches
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(WorkbookError) as caught:
+        XlsxFile(damaged)
+    assert "sharedStrings.xml" in caught.value.message
