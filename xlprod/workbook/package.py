@@ -106,19 +106,6 @@ def _inflate_from(raw: bytes, info: zipfile.ZipInfo, where: Location) -> bytes:
         raise _damaged(where, info.filename) from exc
 
 
-def _verify(raw: bytes, info: zipfile.ZipInfo, where: Location) -> None:
-    """A part inflated in pieces and let go, for its CRC and size: what a save copies must be sound."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf, zf.open(zf.getinfo(info.filename)) as member:
-            size = 0
-            while chunk := member.read(1 << 20):
-                size += len(chunk)
-                if size > info.file_size:
-                    raise _bomb(where)
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError) as exc:
-        raise _damaged(where, info.filename) from exc
-
-
 def _damaged(where: Location, name: str) -> WorkbookError:
     return WorkbookError(where, f"le fichier n'est pas un classeur Excel valide (élément {name} illisible ou corrompu)",
                          "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, ou repartez de la dernière sauvegarde.")
@@ -320,7 +307,6 @@ class XlsxPackage:
         self._infos = infos
         self._data = data
         self._lazy = lazy or {}  # large parts not inflated yet: inflated when first read
-        self._verified: set[str] = set()  # those of them checked, in pieces, for another reader
         self._as_read = dict(data)  # parts as inflated: one still the same object is written back as it was
         self._stored = {i.filename: found for i in infos if (found := _stored_stream(raw, i)) is not None}
         self._removed: set[str] = set()
@@ -421,11 +407,10 @@ class XlsxPackage:
 
     def verify(self, part: str) -> None:
         """Check a part still deflated (its CRC, its size) before another reader takes it from the
-        file as read: calamine does not check, and would read a damaged part's garbage as figures."""
-        info = self._lazy.get(part)
-        if info is not None and part not in self._verified:
-            _verify(self.raw, info, Location(book=self.book_name))
-            self._verified.add(part)
+        file as read: calamine does not check, and would read a damaged part's garbage as figures.
+        The part is read for it (and kept: the recalculation that follows usually writes it)."""
+        if part in self._lazy:
+            self.read(part)
 
     def unread(self) -> list[str]:
         """The parts still deflated, not read yet."""
