@@ -1005,3 +1005,29 @@ def test_output_cut_short_by_its_reader_keeps_the_commands_code(tmp_path, monkey
     monkeypatch.setattr(sys, "stdout", GoneReader())
     assert main(["check", str(path)]) == 1
     assert main(["check", str(path), "--json"]) == 1
+
+
+def test_ctrl_c_during_a_parallel_run_stops_it_promptly_and_leaves_every_workbook_whole(tmp_path):
+    """Ctrl-C reaches the whole process group, workers included: the run stops with 130 (or ends, if it
+    was done), no worker prints a trace, nothing hangs, and every workbook is the old one or the new one."""
+    import signal
+    import sys
+    import time
+
+    for name in "abc":  # two workers, three files: one worker waits for work while the other ends
+        make_devis(tmp_path / f"{name}.xlsx", [LINE] * 1500)
+    for delay in (0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2):
+        done = subprocess.Popen([sys.executable, "-m", "xlprod.cli", "recalc", str(tmp_path), "--jobs", "2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(done.pid, signal.SIGINT)  # as a terminal sends it
+        try:
+            _, err = done.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(done.pid, signal.SIGKILL)
+            pytest.fail(f"still running 60 s after Ctrl-C (at {delay} s)")
+        assert done.returncode in (130, 0, 1), (delay, err)
+        assert b"Traceback" not in err, err.decode(errors="replace")
+        for f in tmp_path.glob("*.xlsx"):
+            with zipfile.ZipFile(f) as z:
+                assert z.testzip() is None

@@ -145,6 +145,13 @@ def _is_xlprod(path: Path) -> bool:
         return True  # let the real run report why it cannot be read
 
 
+def _ignore_interrupts() -> None:
+    """A worker's start: Ctrl-C stops the run in the parent, not a worker in the middle of its file."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     files, problems, notes, skipped = _expand(args.paths)
     for line in [message for _, message in problems] + notes:
@@ -153,17 +160,31 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     debug = bool(getattr(args, "debug", False))
     jobs = min(getattr(args, "jobs", 1), len(files), os.cpu_count() or 1)
     if jobs > 1:
+        import signal
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         from tqdm import tqdm
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool, tqdm(total=len(files), desc="Recalcul", unit="classeur",
-                                                                 file=sys.stderr, disable=None) as bar:
-            for wave in _waves(files):  # a cash flow after the devis it copies
-                futures = {pool.submit(_process, f, action, write, name, debug): f for f, name in wave}
-                for fut in as_completed(futures):
-                    results.append(fut.result())
-                    bar.update()
+        # Ctrl-C is the parent's: a worker started while it is ignored (and told to ignore it, whatever the
+        # start method) ends the file it holds, saved whole or not at all, and the run stops after it
+        parent = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            waves = _waves(files)
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+            first = [pool.submit(_process, f, action, write, name, debug) for f, name in waves[0]]
+        finally:
+            signal.signal(signal.SIGINT, parent)
+        with pool, tqdm(total=len(files), desc="Recalcul", unit="classeur", file=sys.stderr, disable=None) as bar:
+            try:
+                for k, wave in enumerate(waves):  # a cash flow after the devis it copies
+                    futures = first if k == 0 else [pool.submit(_process, f, action, write, name, debug)
+                                                    for f, name in wave]
+                    for fut in as_completed(futures):
+                        results.append(fut.result())
+                        bar.update()
+            except KeyboardInterrupt:
+                pool.shutdown(wait=True, cancel_futures=True)  # the files under way end; the others are not begun
+                raise
         order = {f: i for i, (f, _) in enumerate(files)}
         results.sort(key=lambda r: order[str(r["file"])])
     elif len(files) > 1:
