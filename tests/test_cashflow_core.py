@@ -4,7 +4,6 @@ the critical period and the bridge loan, on hand-computed scenarios and property
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -114,7 +113,7 @@ def test_checks_and_measures_on_a_short_plan_with_a_gap():
         Source(name="Région", type="aide régionale", public=True, amount=D(300_000), signature=dt.date(2026, 2, 1)),
         Source(name="CI", type="crédit d'impôt", public=True, amount=D(250_000)),
     )
-    budget = replace(BUDGET, tax_credit=D(240_000))
+    budget = BUDGET._replace(tax_credit=D(240_000))
     plan = CashPlan(sources=sources, calendar=CAL, budget=budget, parameters=NO_VAT)
     flow = compute_cash_flow(plan)
     codes = {i.code: i for i in validate_cash_plan(plan, flow)}
@@ -149,13 +148,13 @@ def test_a_pre_sale_broadcast_before_its_media_window_is_said():
 
 
 def test_past_months_take_the_actual_payments_and_the_rest_of_the_budget_follows_the_forecast():
-    budget = replace(BUDGET, overhead=D(50_000))
+    budget = BUDGET._replace(overhead=D(50_000))
     plan = CashPlan(sources=(), calendar=CAL, budget=budget, parameters=NO_VAT,
                     actuals={"2": {dt.date(2026, 3, 1): D(55_000), dt.date(2026, 4, 1): D(61_000),
                                    dt.date(2026, 5, 1): D(1)}},  # after the date given: not yet actual
                     actuals_through=dt.date(2026, 4, 30))
     flow = compute_cash_flow(plan)
-    forecast = compute_cash_flow(replace(plan, actuals_through=None))
+    forecast = compute_cash_flow(plan._replace(actuals_through=None))
     assert flow.payments["2"][dt.date(2026, 3, 1)] == D(55_000) and flow.payments["2"][dt.date(2026, 4, 1)] == D(61_000)
     assert not [m for m in flow.payments["1"] if m <= dt.date(2026, 4, 1)]  # past months are actuals: none recorded
     assert forecast.payments["1"][dt.date(2026, 1, 1)] > 0

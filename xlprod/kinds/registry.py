@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -31,14 +30,19 @@ class Summary(Protocol):
     def to_json(self) -> dict[str, object]: ...
 
 
-@dataclass
 class Report:
     """What an action found and computed on one workbook."""
 
-    book: str
-    kind: str
-    issues: list[Issue] = field(default_factory=list)
-    summary: Summary | None = None
+    __slots__ = ("book", "issues", "kind", "summary")
+
+    def __init__(self, book: str, kind: str, issues: list[Issue] | None = None, summary: Summary | None = None) -> None:
+        self.book = book
+        self.kind = kind
+        self.issues: list[Issue] = [] if issues is None else issues
+        self.summary = summary
+
+    def __repr__(self) -> str:
+        return f"Report({self.book!r}, {self.kind!r}, {len(self.issues)} issues, {self.summary!r})"
 
     @property
     def errors(self) -> int:

@@ -12,7 +12,6 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
@@ -122,12 +121,21 @@ class ColumnWrite(NamedTuple):
         return CellWrite(self.values[row - self.first_row], self.formula, owned=True)
 
 
-@dataclass
 class SheetPatch:
-    cells: dict[tuple[int, int], CellWrite] = field(default_factory=dict)
-    columns: list[ColumnWrite] = field(default_factory=list)
-    clear_from_row: int | None = None  # drop every row at or below this one before writing
-    clear_cols: tuple[int, int] | None = None  # ... or, when set, only these columns' cells in them
+    """What to write on one sheet: cells, computed columns, and rows to clear first."""
+
+    __slots__ = ("cells", "clear_cols", "clear_from_row", "columns")
+
+    def __init__(self, cells: dict[tuple[int, int], CellWrite] | None = None, columns: list[ColumnWrite] | None = None,
+                 clear_from_row: int | None = None, clear_cols: tuple[int, int] | None = None) -> None:
+        self.cells: dict[tuple[int, int], CellWrite] = {} if cells is None else cells
+        self.columns: list[ColumnWrite] = [] if columns is None else columns
+        self.clear_from_row = clear_from_row  # drop every row at or below this one before writing
+        self.clear_cols = clear_cols  # ... or, when set, only these columns' cells in them
+
+    def __repr__(self) -> str:
+        return (f"SheetPatch({len(self.cells)} cells, {len(self.columns)} columns, clear_from_row={self.clear_from_row},"
+                f" clear_cols={self.clear_cols})")
 
     def set(self, row: int, col: int, write: CellWrite) -> None:
         self.cells[(row, col)] = write

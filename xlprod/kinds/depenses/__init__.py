@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from xlprod.core.location import Location
@@ -51,6 +50,8 @@ def devis_path(book: WorkbookPort, given: str | None = None) -> Path:
 
 def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
     """« Figer une version » from Excel: the devis of Paramètres, named by the date and time."""
+    from dataclasses import replace
+
     from xlprod.kinds.depenses.recalc import DepensesSummary
     from xlprod.kinds.depenses.snapshot import free_name, snapshot
     from xlprod.workbook.xlsx_file import XlsxFile

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -21,7 +21,7 @@ from xlprod.cnc.financing import Phase, spending_profiles
 from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, round_cents
-from xlprod.kinds.tresorerie.model import CashPlan, Status
+from xlprod.kinds.tresorerie.model import NOTHING, CashPlan, Status
 from xlprod.kinds.tresorerie.schedule import Payment, schedule
 
 Month = dt.date  # the first day of a month
@@ -44,12 +44,10 @@ class CriticalPeriod(NamedTuple):
         return len(self.negative_months)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CashFlow:
+class CashFlow(NamedTuple):
     months: tuple[Month, ...]
     receipts: dict[str, dict[Month, Decimal]]  # source -> month -> amount
     payments: dict[str, dict[Month, Decimal]]  # budget key -> month -> amount
-    incurred: dict[str, list[Decimal]] = field(default_factory=dict)  # budget key -> incurred by the end of each month
     vat_paid: dict[Month, Decimal]
     vat_recovered: dict[Month, Decimal]
     opening_balance: Decimal
@@ -57,6 +55,7 @@ class CashFlow:
     budget_total: Decimal
     public_total: Decimal
     critical: CriticalPeriod
+    incurred: Mapping[str, list[Decimal]] = NOTHING  # budget key -> incurred by the end of each month
     issues: tuple[Issue, ...] = ()
 
     def net(self, month: Month) -> Decimal:
@@ -109,7 +108,7 @@ def month_end(month: Month) -> dt.date:
     return month.replace(day=pycalendar.monthrange(month.year, month.month)[1])
 
 
-def paid_by(shares: dict[Phase, Decimal], phases: dict[Phase, tuple[dt.date, int]], day: dt.date) -> Decimal:
+def paid_by(shares: Mapping[Phase, Decimal], phases: dict[Phase, tuple[dt.date, int]], day: dt.date) -> Decimal:
     """The share of a budget amount paid by the end of ``day``: each phase's share spread evenly
     over its days."""
     total = ZERO
@@ -151,7 +150,7 @@ def adjusted_cumulative(amount: Decimal, incurred: list[Decimal], lag: int, t: i
     return out
 
 
-def past_actuals(months: list[Month], actual: dict[dt.date, Decimal], t: int) -> dict[Month, Decimal]:
+def past_actuals(months: list[Month], actual: Mapping[dt.date, Decimal], t: int) -> dict[Month, Decimal]:
     """The actual payments of the ``t`` past months of the table, by month."""
     out: dict[Month, Decimal] = {}
     past = set(months[:t])
@@ -162,7 +161,7 @@ def past_actuals(months: list[Month], actual: dict[dt.date, Decimal], t: int) ->
 
 
 def with_actuals(amount: Decimal, incurred: list[Decimal], lag: int, months: list[Month],
-                 actual: dict[dt.date, Decimal], through: dt.date) -> dict[Month, Decimal]:
+                 actual: Mapping[dt.date, Decimal], through: dt.date) -> dict[Month, Decimal]:
     """A budget row's payments when the past is known: the actual payments month by month up to
     ``through``, then the differences of ``adjusted_cumulative``."""
     t = actual_months(months, through)
@@ -199,7 +198,7 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
         months.append((months[-1] + dt.timedelta(days=32)).replace(day=1))
     phases = phase_days(plan)
     ends = [first - dt.timedelta(days=1), *(month_end(m) for m in months)]
-    profiles = spending_profiles() | plan.profiles
+    profiles = {**spending_profiles(), **plan.profiles}
     spending: dict[str, dict[Month, Decimal]] = {}
     incurred: dict[str, list[Decimal]] = {}
     planned = ZERO  # the forecast's payments within the table, whatever the actuals replace
@@ -251,7 +250,7 @@ def compute_cash_flow(plan: CashPlan) -> CashFlow:
                                 backing=()),
         issues=tuple(issues),
     )
-    return replace(flow, critical=critical_period(flow, all_payments, plan))
+    return flow._replace(critical=critical_period(flow, all_payments, plan))
 
 
 BRIDGE_STEP = Decimal(1000)  # a bridge loan is asked for in round thousands

@@ -4,14 +4,17 @@ knowing where it came from."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from xlprod.cnc.financing import Event, Phase, vat_defaults
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO
+
+NOTHING: Mapping[Any, Any] = MappingProxyType({})  # the default of a record's mapping: one empty, read-only
 
 
 class Status(StrEnum):
@@ -78,12 +81,11 @@ class Calendar(NamedTuple):
         }[phase]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BudgetCopy:
+class BudgetCopy(NamedTuple):
     """What the cash-flow workbook keeps of the devis, so that it stands alone."""
 
-    chapters: dict[int, Decimal]  # without the lines singled out
-    singled: dict[str, Decimal] = field(default_factory=dict)  # devis account -> its lines, spent on their own
+    chapters: Mapping[int, Decimal]  # without the lines singled out
+    singled: Mapping[str, Decimal] = NOTHING  # devis account -> its lines, spent on their own
     overhead: Decimal = ZERO
     contingency: Decimal = ZERO
     tax_credit: Decimal = ZERO  # the devis' estimate
@@ -94,29 +96,30 @@ class BudgetCopy:
         return sum(self.chapters.values(), ZERO) + sum(self.singled.values(), ZERO) + self.overhead + self.contingency
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CashParameters:
+_VAT_RATE, _VAT_CHAPTERS, _VAT_MONTHS = vat_defaults()  # the reference data's defaults
+_VAT_KEYS = frozenset(map(str, _VAT_CHAPTERS))
+
+
+class CashParameters(NamedTuple):
     opening_balance: Decimal = ZERO
-    vat_rate: Decimal = field(default_factory=lambda: vat_defaults()[0])
-    # budget keys whose payments bear VAT
-    vat_keys: frozenset[str] = field(default_factory=lambda: frozenset(str(c) for c in vat_defaults()[1]))
-    vat_recovery_months: int = field(default_factory=lambda: vat_defaults()[2])
+    vat_rate: Decimal = _VAT_RATE
+    vat_keys: frozenset[str] = _VAT_KEYS  # budget keys whose payments bear VAT
+    vat_recovery_months: int = _VAT_MONTHS
     bridge_margin: Decimal = Decimal("0.10")  # on top of the deepest gap
     bridge_rate: Decimal = Decimal("0.05")  # a year
     aid_cap: Decimal = Decimal("0.50")  # public-aid intensity: 50 %, 60 % for difficult or low-budget works
     secured_only: bool = False  # the scenario a bank retains: only the sources « acquis » are received
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CashPlan:
+class CashPlan(NamedTuple):
     sources: tuple[Source, ...]
     calendar: Calendar
     budget: BudgetCopy
-    parameters: CashParameters = field(default_factory=CashParameters)
-    profiles: dict[str, dict[Phase, Decimal]] = field(default_factory=dict)  # budget key -> share per phase
-    lags: dict[str, int] = field(default_factory=dict)  # budget key -> months between incurring and paying
+    parameters: CashParameters = CashParameters()
+    profiles: Mapping[str, Mapping[Phase, Decimal]] = NOTHING  # budget key -> share per phase
+    lags: Mapping[str, int] = NOTHING  # budget key -> months between incurring and paying
     templates_fallback: bool = True  # a source without tranches paid by its type's packaged schedule
     # the hook for the expense workbook: actual payments by budget key and month, which replace the
     # forecast up to ``actuals_through`` (included); later months keep the forecast
-    actuals: dict[str, dict[dt.date, Decimal]] = field(default_factory=dict)
+    actuals: Mapping[str, Mapping[dt.date, Decimal]] = NOTHING
     actuals_through: dt.date | None = None

@@ -4,7 +4,6 @@ not one, text in an amount, a tranche of an unknown source, an event the list do
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xlprod.cnc.financing import Event, Phase
@@ -26,14 +25,17 @@ YES_NO = {"oui": L.YES, "o": L.YES, "x": L.YES, "vrai": L.YES, "non": L.NO, "n":
 
 
 
-@dataclass
 class Cells:
     """Reads the cells of one table, locating each issue at its cell."""
 
-    table: RawTable
-    book: str
-    issues: list[Issue] = field(default_factory=list)
-    fixes: dict[tuple[str, int, int], object] = field(default_factory=dict)  # (sheet, row, col) -> value
+    __slots__ = ("book", "fixes", "issues", "table")
+
+    def __init__(self, table: RawTable, book: str, issues: list[Issue] | None = None,
+                 fixes: dict[tuple[str, int, int], object] | None = None) -> None:
+        self.table = table
+        self.book = book
+        self.issues: list[Issue] = [] if issues is None else issues
+        self.fixes: dict[tuple[str, int, int], object] = {} if fixes is None else fixes  # (sheet, row, col) -> value
 
     def fix(self, i: int, header: str, value: object) -> None:
         """A value read with tolerance, written back as read, so the workbook's formulas see it too."""
@@ -276,17 +278,19 @@ def read_tranches(table: RawTable, book: str, names: set[str], issues: list[Issu
     return out
 
 
-@dataclass
 class BudgetRows:
     """The Décaissements table as read: by budget key (a chapter, overhead, contingency, or a devis
     account singled out), its amount, phase shares, VAT, payment lag, and the label the
     Trésorerie shows."""
 
-    amounts: dict[str, Decimal] = field(default_factory=dict)
-    profiles: dict[str, dict[Phase, Decimal]] = field(default_factory=dict)
-    vat: set[str] = field(default_factory=set)
-    lags: dict[str, int] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("amounts", "labels", "lags", "profiles", "vat")
+
+    def __init__(self) -> None:
+        self.amounts: dict[str, Decimal] = {}
+        self.profiles: dict[str, dict[Phase, Decimal]] = {}
+        self.vat: set[str] = set()
+        self.lags: dict[str, int] = {}
+        self.labels: dict[str, str] = {}
 
 
 def read_budget(table: RawTable, book: str, issues: list[Issue], fixes: dict[tuple[str, int, int], object]) -> BudgetRows:
@@ -342,7 +346,7 @@ def build_plan(sources: list[Source], tranches: dict[str, list[Tranche]], calend
                         tax_credit=tax_credit)
     with_tranches = tuple(s._replace(tranches=tuple(tranches.get(s.name, ()))) for s in sources)
     return CashPlan(sources=with_tranches, calendar=calendar, budget=budget,
-                    parameters=replace(params, vat_keys=frozenset(rows.vat)), profiles=rows.profiles,
+                    parameters=params._replace(vat_keys=frozenset(rows.vat)), profiles=rows.profiles,
                     lags=rows.lags)
 
 

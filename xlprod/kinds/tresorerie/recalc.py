@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple, cast
@@ -117,8 +116,7 @@ def _parameter(book: WorkbookPort, name: str) -> object:
     return found[0] if found else None
 
 
-@dataclass
-class _ParameterReader:
+class _ParameterReader(NamedTuple):
     """A parameter through its name: a number typed as text is read and normalised in place (as
     the workbook's formulas need a number), anything else is refused where it is. Normalisations
     go into ``plan``, which is applied even when the inputs are refused (TRE024 says it is done)."""
@@ -272,7 +270,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
     cash_plan = build_plan(sources, tranches, calendar, budget, params,
                            copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
     actual = _actuals(book, now, tuple(cash_plan.budget.singled), issues)
-    cash_plan = replace(cash_plan, templates_fallback=False,  # the workbook's rows or nothing
+    cash_plan = cash_plan._replace(templates_fallback=False,  # the workbook's rows or nothing
                                    actuals=actual.by_key, actuals_through=actual.through)
     flow = compute_cash_flow(cash_plan)
     amounts = budget_amounts(cash_plan)
@@ -428,8 +426,7 @@ def _copy_devis(book: WorkbookPort, table: RawTable, plan: WritePlan, copied: di
                     "recopiés.", "Rien à faire ; vérifiez le plan de financement au regard du nouveau total.")]
 
 
-@dataclass
-class Actuals:
+class Actuals(NamedTuple):
     by_key: dict[str, dict[dt.date, Decimal]]
     through: dt.date | None
     stamp: str | None = None  # the copy's file, date and total when this run made it ("" : none is left)
@@ -491,7 +488,7 @@ def _actuals(book: WorkbookPort, now: dt.datetime, singled: tuple[str, ...], iss
         issues.append(warning("TRE032", where, f"Suivi des dépenses « {relative} » illisible ({message}) : {what}.",
                               "Indiquez dans Paramètres le suivi des dépenses xlprod de la production."))
         if last.through is None:
-            last.stamp = ""  # the stamp of a copy that is gone
+            return last._replace(stamp="")  # the stamp of a copy that is gone
         return last
     found: list[Issue] = []
     paid = actual_payments(read_entries(table, relative, found).entries, singled)
