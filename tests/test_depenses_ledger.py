@@ -704,3 +704,28 @@ def test_utf16_without_its_byte_order_mark_is_named_not_called_binary(encoding):
     with pytest.raises(WorkbookError) as found:
         read_fec(fec(encoding=encoding), NAME)
     assert "UTF-16" in found.value.message
+
+
+def test_many_entries_without_a_devis_account_are_counted_after_the_first_lines_listed():
+    import datetime as dt
+
+    from xlprod.kinds.depenses import layout as DL
+    from xlprod.kinds.depenses.reader import read_entries
+    from xlprod.workbook.port import RawTable
+
+    headers = list(DL.DEPENSES_HEADERS)
+    rows = []
+    for i in range(11):
+        row: list[object] = [None] * len(headers)
+        row[headers.index("Date")] = dt.date(2026, 3, 2)
+        row[headers.index("N° pièce")] = f"F{i}"
+        row[headers.index("Fournisseur")] = "Loueur"
+        row[headers.index("Libellé")] = "Location"
+        row[headers.index("Montant HT")] = 100.0 + i
+        row[headers.index("Statut")] = "payé"
+        rows.append(row)
+    issues: list = []
+    read_entries(RawTable("Depenses", "Dépenses", 5, 1, headers, rows), "depenses.xlsx", issues)
+    said = next(i for i in issues if i.code == "DEP006")
+    assert said.message.endswith("lignes 6, 7, 8, 9, 10, 11, 12, 13 et 3 autres.") and "…" not in said.message
+    assert said.location.cell == "D6"
