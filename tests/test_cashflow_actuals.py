@@ -80,6 +80,11 @@ def test_the_past_months_are_the_paid_entries_and_the_budget_still_adds_up(plan,
     assert "TRE035" in codes and "TRE032" not in codes
     over = next(i for i in data["issues"] if i["code"] == "TRE035")
     assert over["message"].startswith("2 — Personnel")
+    from xlprod.core.location import column_letter
+    from xlprod.kinds.tresorerie import layout as TL
+
+    paid_cell = f"{column_letter(TL.REALISE_HELP_COL)}{TL.REALISE_FIRST_ROW + TL.BUDGET_KEYS.index('2')}"
+    assert over["location"].endswith(f"Réalisé!{paid_cell}")  # chapter 2's « Payé réel »
     assert Decimal(data["final_balance"]) < Decimal(50_000)
     stamp = XlsxFile(plan).named_cell("TRESO_REALISE_COPIE")[0]
     assert stamp.startswith("depenses-les-heures-claires.xlsx — ") and "jusqu'au 30/09/2026" in stamp

@@ -274,12 +274,15 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
                                    actuals=actual.by_key, actuals_through=actual.through)
     flow = compute_cash_flow(cash_plan)
     amounts = budget_amounts(cash_plan)
+    keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]  # the Réalisé's rows, in this order
     for key, months in actual.by_key.items():
         allowed = amounts.get(key)
         paid = sum((v for m, v in months.items() if actual.through and m <= actual.through
                     and flow.months[0] <= m.replace(day=1) <= flow.months[-1]), ZERO)
         if allowed is not None and actual_key(key) and paid > allowed:
-            issues.append(warning("TRE035", Location(book=book.book_name, sheet=L.SHEET_REALISE),
+            cell = (f"{column_letter(L.REALISE_HELP_COL)}{L.REALISE_FIRST_ROW + keys.index(key)}" if key in keys
+                    else None)  # its « Payé réel »
+            issues.append(warning("TRE035", Location(book=book.book_name, sheet=L.SHEET_REALISE, cell=cell),
                                   f"{L.BUDGET_LABELS.get(key, key)} : {format_eur(paid)} payés, au-delà de son budget "
                                   f"({format_eur(allowed)}) : rien n'y reste à payer dans la prévision.",
                                   "Mettez le devis à jour (coût final estimé du suivi des dépenses), puis relancez."))
