@@ -7,6 +7,7 @@ the exit code and the file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -1008,26 +1009,72 @@ def test_output_cut_short_by_its_reader_keeps_the_commands_code(tmp_path, monkey
 
 
 def test_ctrl_c_during_a_parallel_run_stops_it_promptly_and_leaves_every_workbook_whole(tmp_path):
-    """Ctrl-C reaches the whole process group, workers included: the run stops with 130 (or ends, if it
-    was done), no worker prints a trace, nothing hangs, and every workbook is the old one or the new one."""
+    """Ctrl-C reaches the whole process group, workers included, and an impatient user presses it
+    twice: the run stops with 130 (or ends, if it was done) saying how many workbooks were done, no
+    worker prints a trace, nothing hangs nor is left running, and every workbook is the old one or
+    the new one."""
     import signal
     import sys
     import time
 
     for name in "abc":  # two workers, three files: one worker waits for work while the other ends
         make_devis(tmp_path / f"{name}.xlsx", [LINE] * 1500)
-    for delay in (0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.05, 1.2):
+    for delay, again in ((0.15, None), (0.3, 0.2), (0.45, None), (0.6, 0.05), (0.75, None), (0.9, 0.3), (1.05, None),
+                         (1.2, 0.1)):
         done = subprocess.Popen([sys.executable, "-m", "xlprod.cli", "recalc", str(tmp_path), "--jobs", "2"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         time.sleep(delay)
         os.killpg(done.pid, signal.SIGINT)  # as a terminal sends it
+        if again is not None:
+            time.sleep(again)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(done.pid, signal.SIGINT)
         try:
             _, err = done.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(done.pid, signal.SIGKILL)
-            pytest.fail(f"still running 60 s after Ctrl-C (at {delay} s)")
+            pytest.fail(f"still running 60 s after Ctrl-C (at {delay} s, again {again})")
         assert done.returncode in (130, 0, 1), (delay, err)
-        assert b"Traceback" not in err, err.decode(errors="replace")
+        text = err.decode(errors="replace")
+        assert "Traceback" not in text and "Exception" not in text, text
+        assert done.returncode != 130 or "interrompu" in text
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):  # no worker left behind
+            os.killpg(done.pid, 0)
         for f in tmp_path.glob("*.xlsx"):
             with zipfile.ZipFile(f) as z:
                 assert z.testzip() is None
+
+
+def test_a_second_ctrl_c_while_the_workers_end_their_files_neither_hangs_nor_begins_another(tmp_path):
+    """Each file made to take 2 s: Ctrl-C at 0.8 s while both workers hold one, again at 1.3 s while
+    the run waits for them. The two end, the third (which the pool had already handed to a worker)
+    is not begun, and the run says so."""
+    import signal
+    import sys
+    import time
+
+    for name in "abc":
+        make_devis(tmp_path / f"{name}.xlsx", [LINE])
+    before = (tmp_path / "c.xlsx").read_bytes()
+    slow = ("import sys, time, xlprod.cli as c; o = c._process; "
+            "c._process = lambda *a, **k: (time.sleep(2), o(*a, **k))[1]; "
+            f"sys.argv = ['xlprod', 'recalc', {str(tmp_path)!r}, '--jobs', '2']; c.entry()")
+    run = subprocess.Popen([sys.executable, "-c", slow], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True)
+    time.sleep(0.8)
+    os.killpg(run.pid, signal.SIGINT)
+    time.sleep(0.5)
+    os.killpg(run.pid, signal.SIGINT)
+    try:
+        _, err = run.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        pytest.fail("still running 60 s after two Ctrl-C")
+    text = err.decode(errors="replace")
+    assert run.returncode == 130 and "Traceback" not in text, text
+    assert "interrompu : 2 classeur(s) sur 3 recalculé(s)" in text, text
+    assert (tmp_path / "c.xlsx").read_bytes() == before  # not begun
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(run.pid, 0)

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlprod import __version__
 from xlprod.core.location import Location
@@ -145,11 +145,81 @@ def _is_xlprod(path: Path) -> bool:
         return True  # let the real run report why it cannot be read
 
 
-def _ignore_interrupts() -> None:
+_STOP: Any = None  # in a worker: the parent's event « Ctrl-C pressed », set before it waits for the workers
+
+
+def _worker_start(stop: Any) -> None:
     """A worker's start: Ctrl-C stops the run in the parent, not a worker in the middle of its file."""
     import signal
 
+    global _STOP
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STOP = stop
+
+
+def _process_unless_stopped(path: str, action: str, write: bool, name: str | None, debug: bool) -> dict[str, object]:
+    """``_process`` in a worker, unless Ctrl-C was pressed: the pool hands a worker its next file
+    ahead of time, which cancelling cannot take back."""
+    if _STOP is not None and _STOP.is_set():
+        return {"file": path, "not_begun": True}
+    return _process(path, action, write, name, debug)
+
+
+def _run_in_parallel(files: list[tuple[str, str]], jobs: int, action: str, write: bool, debug: bool,
+                     results: list[dict[str, object]]) -> str | None:
+    """The files on ``jobs`` processes, appending to ``results``; on Ctrl-C, the files under way
+    end (saved whole, or not at all), none is begun, and what was done is said (the text returned).
+
+    Ctrl-C reaches the workers too (the terminal's whole process group): they ignore it, and the
+    parent ignores a second one while it waits for them, since a wait cut short leaves the pool's
+    threads and queues half closed (a run that never ends, workers left behind)."""
+    import multiprocessing
+    import signal
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+    from tqdm import tqdm
+
+    waves = _waves(files)  # a cash flow after the devis it copies
+    stop = multiprocessing.get_context().Event()
+    held: list[int] = []
+    parent = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))  # while the workers start
+    pool = None
+    futures: list[Future[dict[str, object]]] = []
+    try:
+        try:
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(stop,))
+            futures = [pool.submit(_process_unless_stopped, f, action, write, name, debug) for f, name in waves[0]]
+        finally:
+            signal.signal(signal.SIGINT, parent)
+        if held:
+            raise KeyboardInterrupt
+        with tqdm(total=len(files), desc="Recalcul", unit="classeur", file=sys.stderr, disable=None) as bar:
+            for k in range(len(waves)):
+                if k:
+                    futures = [pool.submit(_process_unless_stopped, f, action, write, name, debug)
+                               for f, name in waves[k]]
+                for fut in as_completed(futures):
+                    results.append(fut.result())
+                    bar.update()
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            stop.set()
+            print("xlprod: interruption : fin des classeurs en cours, les autres ne sont pas commencés…",
+                  file=sys.stderr, flush=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            done = [r for r in results if "failure" not in r and not r.get("not_begun")]
+            done += [r for fut in futures if fut.done() and not fut.cancelled() and fut.exception() is None
+                     and (r := fut.result()) not in results and "failure" not in r and not r.get("not_begun")]
+        finally:
+            signal.signal(signal.SIGINT, parent)
+        verb = "recalculé" if write else "vérifié"
+        names = ", ".join(str(r["file"]) for r in done[:5]) + (" …" if len(done) > 5 else "")
+        return (f"xlprod: interrompu : {len(done)} classeur(s) sur {len(files)} {verb}(s)"
+                + (f" ({names})" if done else "") + ", les autres laissés tels qu'ils étaient ; relancez pour eux.")
+    pool.shutdown(wait=True)
+    return None
 
 
 def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
@@ -160,31 +230,11 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     debug = bool(getattr(args, "debug", False))
     jobs = min(getattr(args, "jobs", 1), len(files), os.cpu_count() or 1)
     if jobs > 1:
-        import signal
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        from tqdm import tqdm
-
-        # Ctrl-C is the parent's: a worker started while it is ignored (and told to ignore it, whatever the
-        # start method) ends the file it holds, saved whole or not at all, and the run stops after it
-        parent = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            waves = _waves(files)
-            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
-            first = [pool.submit(_process, f, action, write, name, debug) for f, name in waves[0]]
-        finally:
-            signal.signal(signal.SIGINT, parent)
-        with pool, tqdm(total=len(files), desc="Recalcul", unit="classeur", file=sys.stderr, disable=None) as bar:
-            try:
-                for k, wave in enumerate(waves):  # a cash flow after the devis it copies
-                    futures = first if k == 0 else [pool.submit(_process, f, action, write, name, debug)
-                                                    for f, name in wave]
-                    for fut in as_completed(futures):
-                        results.append(fut.result())
-                        bar.update()
-            except KeyboardInterrupt:
-                pool.shutdown(wait=True, cancel_futures=True)  # the files under way end; the others are not begun
-                raise
+        interrupted = _run_in_parallel(files, jobs, action, write, debug, results)
+        if interrupted is not None:
+            print(interrupted, file=sys.stderr)
+            _OUTCOME[:] = [EXIT_INTERRUPTED]
+            return EXIT_INTERRUPTED
         order = {f: i for i, (f, _) in enumerate(files)}
         results.sort(key=lambda r: order[str(r["file"])])
     elif len(files) > 1:
@@ -712,7 +762,12 @@ def entry() -> None:
     of a workbook that the system reclaims at once anyway, about a tenth of a short command.
     Exit handlers still run.
     """
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C before main's own handling (reading the command line)
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print("xlprod: interrompu ; aucun classeur n'a été modifié.", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # the command was started with that stream closed (>&-)
             continue

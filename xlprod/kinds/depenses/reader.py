@@ -228,8 +228,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             else:
                 seen[ident] = first_row + i
     if unassigned:
-        rows = ", ".join(str(r) for r, _ in unassigned[:8]) + (f" et {len(unassigned) - 8} autres"
-                                                                if len(unassigned) > 8 else "")
+        more = len(unassigned) - 8
+        rows = ", ".join(str(r) for r, _ in unassigned[:8]) + (f" et {more} autre{'s' if more > 1 else ''}"
+                                                                if more > 0 else "")
         total = sum((a for _, a in unassigned), ZERO)
         col = column_letter(table.first_col + h.get("Compte devis", 0))
         issues.append(warning("DEP006", Location(book=book, sheet=table.sheet, cell=f"{col}{unassigned[0][0]}"),

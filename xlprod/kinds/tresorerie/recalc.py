@@ -283,7 +283,8 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
             cell = (f"{column_letter(L.REALISE_HELP_COL)}{L.REALISE_FIRST_ROW + keys.index(key)}" if key in keys
                     else None)  # its « Payé réel »
             issues.append(warning("TRE035", Location(book=book.book_name, sheet=L.SHEET_REALISE, cell=cell),
-                                  f"{L.BUDGET_LABELS.get(key, key)} : {format_eur(paid)} payés, au-delà de son budget "
+                                  f"{(L.BUDGET_LABELS | budget.labels).get(key, key)} : {format_eur(paid)} payés, au-delà "
+                                  "de son budget "
                                   f"({format_eur(allowed)}) : rien n'y reste à payer dans la prévision.",
                                   "Mettez le devis à jour (coût final estimé du suivi des dépenses), puis relancez."))
     outside = sum((v for months in actual.by_key.values() for m, v in months.items()
