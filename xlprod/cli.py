@@ -209,9 +209,10 @@ def _run_in_parallel(files: list[tuple[str, str]], jobs: int, action: str, write
                   file=sys.stderr, flush=True)
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-            done = [r for r in results if "failure" not in r and not r.get("not_begun")]
-            done += [r for fut in futures if fut.done() and not fut.cancelled() and fut.exception() is None
-                     and (r := fut.result()) not in results and "failure" not in r and not r.get("not_begun")]
+            seen = {id(r) for r in results}  # the wave under way: its files ended after Ctrl-C too
+            late = [fut.result() for fut in futures if fut.done() and not fut.cancelled() and fut.exception() is None
+                    and id(fut.result()) not in seen]
+            done = [r for r in (*results, *late) if "failure" not in r and not r.get("not_begun")]
         finally:
             signal.signal(signal.SIGINT, parent)
         verb = "recalculé" if write else "vérifié"
@@ -232,8 +233,8 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
     if jobs > 1:
         interrupted = _run_in_parallel(files, jobs, action, write, debug, results)
         if interrupted is not None:
-            print(interrupted, file=sys.stderr)
             _OUTCOME[:] = [EXIT_INTERRUPTED]
+            print(interrupted, file=sys.stderr)
             return EXIT_INTERRUPTED
         order = {f: i for i, (f, _) in enumerate(files)}
         results.sort(key=lambda r: order[str(r["file"])])

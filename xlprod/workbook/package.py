@@ -300,7 +300,8 @@ class XlsxPackage:
     """Parts of an .xlsx/.xlsm file held in memory; unchanged parts are written back as they were."""
 
     def __init__(self, path: Path, infos: list[zipfile.ZipInfo], data: dict[str, bytes], raw: bytes,
-                 stamp: tuple[int, int] | None = None, lazy: dict[str, zipfile.ZipInfo] | None = None) -> None:
+                 stamp: tuple[int, int] | None = None, lazy: dict[str, zipfile.ZipInfo] | None = None,
+                 stored: dict[str, _Stored] | None = None) -> None:
         self.path = path
         self.raw = raw  # the file as read, once: readers that want the whole file use it, not the disk
         self._stamp = stamp  # (size, mtime) when read: a save refuses to replace a file changed since
@@ -308,7 +309,7 @@ class XlsxPackage:
         self._data = data
         self._lazy = lazy or {}  # large parts not inflated yet: inflated when first read
         self._as_read = dict(data)  # parts as inflated: one still the same object is written back as it was
-        self._stored = {i.filename: found for i in infos if (found := _stored_stream(raw, i)) is not None}
+        self._stored = stored or {}  # each deflated part's stream in ``raw``: an unchanged part is written back as it
         self._removed: set[str] = set()
         self._sheet_parts: dict[str, str] | None = None
         self._names: dict[str, str] | None = None
@@ -345,6 +346,7 @@ class XlsxPackage:
                 total = 0
                 data: dict[str, bytes] = {}
                 lazy: dict[str, zipfile.ZipInfo] = {}
+                stored = {i.filename: s for i in infos if (s := _stored_stream(raw, i)) is not None}
                 for info in infos:
                     total += info.file_size
                     if total > MAX_UNCOMPRESSED or (
@@ -352,7 +354,7 @@ class XlsxPackage:
                         and info.file_size > 10_000_000
                     ):
                         raise _bomb(where)
-                    if info.file_size >= LAZY_FROM and _stored_stream(raw, info) is not None:
+                    if info.file_size >= LAZY_FROM and info.filename in stored:
                         lazy[info.filename] = info
                         with zf.open(info) as member:
                             part = member.read(HEAD)  # its start, for the checks below; the rest when read
@@ -383,10 +385,10 @@ class XlsxPackage:
             raise WorkbookError(where, "le classeur est au format « Open XML strict », que xlprod ne lit pas",
                                 "Dans Excel : Fichier > Enregistrer sous > type « Classeur Excel (*.xlsx) », "
                                 "puis relancez.")
-        if "xl/workbook.xml" not in data and "xl/workbook.xml" not in lazy:
+        if "xl/workbook.xml" not in data:
             raise WorkbookError(where, "l'archive ne contient pas de classeur Excel (xl/workbook.xml absent)",
                                 "Le fichier n'est pas un classeur .xlsx : vérifiez son format.")
-        return cls(path, infos, data, raw, (st.st_size, st.st_mtime_ns), lazy)
+        return cls(path, infos, data, raw, (st.st_size, st.st_mtime_ns), lazy, stored)
 
     display_name: str | None = None  # the file name messages show, when ``path`` is a temporary copy
 
@@ -703,12 +705,12 @@ class XlsxPackage:
         return target
 
     def _write_back(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-        """Write a part unchanged since it was read as its original deflate stream (its bytes, CRC and
-        sizes as they were): False when it changed, or when zipfile lacks the private attributes this
-        relies on (then it is deflated again, as any part)."""
+        """Write a part unchanged since it was read (and checked: ``save`` reads every part first) as
+        its original deflate stream, its bytes, CRC and sizes as they were. False when it changed;
+        when zipfile lacks the private attributes this relies on, it is deflated again, as any part."""
         name = info.filename
         stored = self._stored.get(name)
-        if stored is None or not (name in self._lazy or self._data.get(name) is self._as_read.get(name)):
+        if stored is None or self._data.get(name) is not self._as_read.get(name):
             return False
         out = zipfile.ZipInfo(name, info.date_time)
         out.compress_type, out.file_size = zipfile.ZIP_DEFLATED, stored.file_size

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, NamedTuple, cast
+from typing import Any, AnyStr, NamedTuple, cast
 
 from xlprod.core.cells import EmptyTextResult, ExcelError, SharedUncachedFormula, UncachedFormula
 from xlprod.core.location import column_index, column_letter
@@ -341,11 +341,7 @@ def _replace_rows(text: str, cells: dict[tuple[int, int], CellWrite], clear_from
                    for row, (attrs, kept, whole) in sorted(below.items()))
     start = _grown_dimension(text[: sd.start], max((r for r, _ in cells), default=0),
                              max((c for _, c in cells), default=0))
-    opening = text[sd.start:sd.body_start]
-    if opening.endswith("/>"):
-        opening = opening[:-2] + ">"
-        return start + opening + head + tail + "</sheetData>" + text[sd.end:]
-    return start + opening + head + tail + text[sd.body_end:]
+    return "".join(_around(text, sd, start, head, tail))
 
 
 def _patch_tree(xml: bytes, cells: dict[tuple[int, int], CellWrite], clear_from_row: int | None,
@@ -513,12 +509,18 @@ def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Seque
     max_col = max([max_col, *fixed])
     by_row = zip(*cells, strict=True) if cells else ([] for _ in numbers)
     parts = [f'<{prefix}row r="{r}">{"".join(row)}</{prefix}row>' for r, row in zip(numbers, by_row, strict=True)]
-    head = _grown_dimension(text[: sd.start], first_row + len(rows) - 1, max_col)
-    if sd.body_start == sd.body_end and text[sd.start:sd.body_start].endswith("/>"):
-        pieces = [head + f"<{prefix}sheetData>", "".join(parts), f"</{prefix}sheetData>" + text[sd.end:]]
-    else:
-        pieces = [head + text[sd.start: sd.body_end], "".join(parts), text[sd.body_end:]]
+    pieces = _around(text, sd, _grown_dimension(text[: sd.start], first_row + len(rows) - 1, max_col),
+                     text[sd.body_start:sd.body_end], "".join(parts))
     return b"".join([piece.encode("utf-8") for piece in pieces])  # 100 MB of rows are not copied once more as text
+
+
+def _around(text: str, sd: _SheetData, start: str, body: str, rows: str) -> list[str]:
+    """The sheet in pieces: ``start`` (what comes before its data), its data (``body`` then
+    ``rows``), the rest. A self-closing ``<sheetData/>`` is opened to take the rows."""
+    opening = text[sd.start:sd.body_start]
+    if opening.endswith("/>"):
+        return [start + opening[:-2] + ">" + body, rows, f"</{sd.prefix}sheetData>" + text[sd.end:]]
+    return [start + opening + body, rows, text[sd.body_end:]]
 
 
 def _grown_dimension(head: str, max_row: int, max_col: int) -> str:
@@ -666,8 +668,8 @@ def _patch_owned_columns(xml: bytes, columns: list[ColumnWrite]) -> tuple[bytes,
     return _edited(xml, edits), leftovers
 
 
-def _edited(xml: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
-    """``xml`` with each (start, end) range replaced by its bytes."""
+def _edited(xml: AnyStr, edits: list[tuple[int, int, AnyStr]]) -> AnyStr:
+    """``xml`` (bytes or text) with each (start, end) range replaced, in the order of the ranges."""
     if not edits:
         return xml
     edits.sort()
@@ -676,7 +678,7 @@ def _edited(xml: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
         pieces += [xml[pos:start], data]
         pos = end
     pieces.append(xml[pos:])
-    return b"".join(pieces)
+    return xml[:0].join(pieces)
 
 
 _ONE_PASS = 2_000  # stale rows from which a column is rewritten by one substitution rather than row by row
@@ -790,10 +792,13 @@ def _patch_cells_by_reference(body: str, cells: dict[tuple[int, int], CellWrite]
             continue
         head = start + len(ref) + 7
         gt = find(">", head)
-        if body[gt - 1] == "/":
+        close = find("</c>", gt) if gt > 0 and body[gt - 1] != "/" else None
+        if gt < 0 or close == -1:  # not well formed here: the parsed path says so
+            rest[key] = write
+            continue
+        if close is None:
             attrs, cell_body, end = body[head:gt - 1], None, gt + 1
         else:
-            close = find("</c>", gt)
             attrs, cell_body, end = body[head:gt], body[gt + 1:close], close + 4
         pos = end
         if cell_body and _unchanged_usual_cell(cell_body, attrs, write):
@@ -803,15 +808,7 @@ def _patch_cells_by_reference(body: str, cells: dict[tuple[int, int], CellWrite]
                             restored, covered)
         if new != original:
             edits.append((start, end, new))
-    if not edits:
-        return body, rest
-    edits.sort()  # rows are visited by number: a sheet may hold them in another order
-    pieces, at = [], 0
-    for start, end, new in edits:
-        pieces += [body[at:start], new]
-        at = end
-    pieces.append(body[at:])
-    return "".join(pieces), rest
+    return _edited(body, edits), rest  # in file order: rows are visited by number, a sheet may hold them otherwise
 
 
 def _unchanged_usual_cell(body: str, attrs: str, write: CellWrite) -> bool:

@@ -265,7 +265,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
         _plan_blank_rows(plan, book)
         _plan_input_totals(plan, sources, budget, params)
         # the devis' totals, copied: Décaissements shows them while the plan is being filled
-        _controls(book, report.issues, now, plan)
+        _write_with_controls(book, report.issues, now, plan)
         return report
     cash_plan = build_plan(sources, tranches, calendar, budget, params,
                            copied.get("credit_impot", _decimal(_parameter(book, "TRESO_CREDIT_IMPOT_DEVIS"), ZERO)))
@@ -274,7 +274,7 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
                                    actuals=actual.by_key, actuals_through=actual.through)
     flow = compute_cash_flow(cash_plan)
     amounts = budget_amounts(cash_plan)
-    keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]  # the Réalisé's rows, in this order
+    keys = _budget_rows(cash_plan)
     for key, months in actual.by_key.items():
         allowed = amounts.get(key)
         paid = sum((v for m, v in months.items() if actual.through and m <= actual.through
@@ -283,9 +283,9 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
             cell = (f"{column_letter(L.REALISE_HELP_COL)}{L.REALISE_FIRST_ROW + keys.index(key)}" if key in keys
                     else None)  # its « Payé réel »
             issues.append(warning("TRE035", Location(book=book.book_name, sheet=L.SHEET_REALISE, cell=cell),
-                                  f"{(L.BUDGET_LABELS | budget.labels).get(key, key)} : {format_eur(paid)} payés, au-delà "
-                                  "de son budget "
-                                  f"({format_eur(allowed)}) : rien n'y reste à payer dans la prévision.",
+                                  f"{(L.BUDGET_LABELS | budget.labels).get(key, key)} : {format_eur(paid)} payés, "
+                                  f"au-delà de son budget ({format_eur(allowed)}) : rien n'y reste à payer dans la "
+                                  "prévision.",
                                   "Mettez le devis à jour (coût final estimé du suivi des dépenses), puis relancez."))
     outside = sum((v for months in actual.by_key.values() for m, v in months.items()
                    if actual.through is not None and m <= actual.through
@@ -315,8 +315,14 @@ def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
             _plan_treso(plan, book, cash_plan, flow, budget.labels)
             _plan_actuals(plan, book, cash_plan, flow, actual, budget.labels)
     report.issues = issues
-    _controls(book, issues, now, plan)
+    _write_with_controls(book, issues, now, plan)
     return report
+
+
+def _budget_rows(cash_plan: CashPlan) -> list[str]:
+    """The budget keys in the order of the Trésorerie's payment rows and of Réalisé's rows: the
+    devis' chapters, overhead and contingency, then the devis accounts singled out."""
+    return [*L.BUDGET_KEYS, *cash_plan.budget.singled]
 
 
 def _missing_columns(book: WorkbookPort, table: RawTable, columns: tuple[L.Column, ...]) -> list[Issue]:
@@ -329,7 +335,7 @@ def _missing_columns(book: WorkbookPort, table: RawTable, columns: tuple[L.Colum
     ) for c in columns if c.header not in headers]
 
 
-def _controls(book: WorkbookPort, issues: list[Issue], now: dt.datetime, plan: WritePlan) -> None:
+def _write_with_controls(book: WorkbookPort, issues: list[Issue], now: dt.datetime, plan: WritePlan) -> None:
     """Contrôles and the status line, written with the rest of ``plan`` (the Trésorerie sheet, its
     status line among its cells, is rewritten once)."""
     plan_controls(plan, issues, now, (L.SHEET_TRESO, *L.STATUS_CELL))
@@ -563,7 +569,7 @@ def _plan_actuals(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow
                                                                       owned=True))
     for n, head in enumerate(L.REALISE_HELP):
         pr.set(L.REALISE_HEADER_ROW, L.REALISE_HELP_COL + n, CellWrite(head))
-    keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]
+    keys = _budget_rows(cash_plan)
     grid = L.Grid(len(cash_plan.sources), len(keys))
     cumul_first = L.realise_cumul_row(len(keys))
     pr.set(cumul_first - 1, 2, CellWrite("Paiements cumulés : réels, puis le reste du budget réparti comme la prévision"))
@@ -753,15 +759,14 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
     ts.set(1, 1, CellWrite(f"Plan de trésorerie — {title if title is not None else ''}",
                            '"Plan de trésorerie — "&TRESO_TITRE', owned=True))
     c = flow.critical
+    keys = _budget_rows(cash_plan)
     values: dict[str, Decimal | float] = {
         **_calendar_free(cash_plan.sources, flow.budget_total),
         "TRESO_SOLDE_MIN": c.lowest, "TRESO_MOIS_SOLDE_MIN": excel_date(c.lowest_month),
         "TRESO_SOLDE_FINAL": flow.final_balance, "TRESO_CREDIT_RELAIS": c.bridge_loan,
         "TRESO_INTERETS_RELAIS": c.interest,
     }
-    _set_summary(ts, values, L.summary_formulas(len(cash_plan.sources),
-                                                len(L.BUDGET_KEYS) + len(cash_plan.budget.singled)),
-                 cash_plan.parameters.aid_cap)
+    _set_summary(ts, values, L.summary_formulas(len(cash_plan.sources), len(keys)), cash_plan.parameters.aid_cap)
     ts.set(L.SUMMARY_ROWS["TRESO_CREDIT_IMPOT"][0], 4,
            CellWrite(to_excel(cash_plan.budget.tax_credit), "TRESO_CREDIT_IMPOT_DEVIS", owned=True))
     texts = [m.text for m in measures(flow, cash_plan)][:3]
@@ -769,7 +774,6 @@ def _plan_treso(plan: WritePlan, book: WorkbookPort, cash_plan: CashPlan, flow: 
         ts.set(L.MEASURES_ROW + i, 2, CellWrite(texts[i] if i < len(texts) else None))
 
     names = [s.name for s in cash_plan.sources]
-    keys = [*L.BUDGET_KEYS, *cash_plan.budget.singled]
     grid = L.Grid(len(names), len(keys))
     balances = flow.balances()
     cumulative: list[list[object]] = [[to_excel(v) for v in flow.incurred.get(key, [ZERO] * len(flow.months))]
