@@ -4,6 +4,7 @@ byte."""
 
 from __future__ import annotations
 
+import random
 import zipfile
 from pathlib import Path
 
@@ -120,3 +121,31 @@ def test_a_large_shared_strings_part_damaged_past_its_start_is_refused_before_ca
     with pytest.raises(WorkbookError) as caught:
         XlsxFile(damaged)
     assert "sharedStrings.xml" in caught.value.message
+
+
+def test_check_inflates_the_parts_it_never_reads_and_says_a_damaged_one(devis, tmp_path, capsys):
+    """An embedded image is no part a check needs; a check that skipped it would call the file sound,
+    and its next recalculation would refuse to save it."""
+    from xlprod.cli import main
+
+    image = "xl/media/image9.png"
+    noise = random.Random(9).randbytes(1_000_000)  # incompressible: the damage lies past what the opening reads
+    with zipfile.ZipFile(devis) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    sound = tmp_path / "avec-image.xlsx"
+    with zipfile.ZipFile(sound, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in [*parts.items(), (image, noise)]:
+            zf.writestr(name, data)
+    assert main(["check", str(sound)]) in (0, 1)
+    raw = bytearray(sound.read_bytes())
+    with zipfile.ZipFile(sound) as zf:
+        found = P._stored_stream(bytes(raw), zf.getinfo(image))
+    assert found is not None
+    raw[found.start + found.size // 2:found.start + found.size // 2 + 64] = bytes(64)
+    damaged = tmp_path / "image-abimee.xlsx"
+    damaged.write_bytes(bytes(raw))
+    capsys.readouterr()
+    assert main(["check", str(damaged)]) == 2
+    out = capsys.readouterr()
+    assert "image9.png" in out.out + out.err and "corrompu" in out.out + out.err
+    assert damaged.read_bytes() == bytes(raw)

@@ -44,6 +44,8 @@ def _process(path: str, action: str, write: bool, name: str | None = None, debug
         report = run_action(book, action)
         if write:
             book.save()
+        else:  # a check inflates the parts it did not need, as a save would: a damaged one is said now
+            book.package.verify_all()
     except WorkbookError as exc:
         return {"file": path, "failure": exc.render(), "failure_message": exc.message, "hint": exc.hint}
     except OSError as exc:

@@ -414,6 +414,12 @@ class XlsxPackage:
         if part in self._lazy:
             self.read(part)
 
+    def verify_all(self) -> None:
+        """Check every part not read yet (an embedded image, a part xlprod never needs): a check that
+        reads only what it needs would otherwise call a damaged file sound, and its next save refuse it."""
+        for part in list(self._lazy):
+            self.verify(part)
+
     def unread(self) -> list[str]:
         """The parts still deflated, not read yet."""
         return list(self._lazy)
