@@ -476,6 +476,11 @@ def test_batch_messages_name_files_by_their_path_in_the_folder(tmp_path, capsys)
     assert main(["check", str(tmp_path), "--jobs", "100000"]) == 1
     out = capsys.readouterr().out
     assert "film-a/devis.xlsx!Devis!D6: erreur DEV010" in out and "film-b/devis.xlsx!Devis!D6: erreur DEV010" in out
+    summaries = [line for line in out.splitlines() if ": vérifié, " in line]  # named as the issues name them
+    assert sorted(line.split(":")[0] for line in summaries) == ["film-a/devis.xlsx", "film-b/devis.xlsx"]
+    typed = tmp_path / "film-a" / "devis.xlsx"
+    assert main(["check", str(typed)]) == 1
+    assert f"{typed}: vérifié, " in capsys.readouterr().out  # a file named on the command line: as typed
 
 
 @pytest.mark.parametrize("args", [[], ["--json"], ["--topsheet"]])

@@ -58,6 +58,7 @@ def _process(path: str, action: str, write: bool, name: str | None = None, debug
                 "hint": hint}
     data = report.to_json()
     data["file"] = path
+    data["shown"] = shown  # the name its issues give the file (in a folder run, its path within the folder)
     data["provisional"] = bool(data.get("provisional")) or report.summary is None  # nothing computed: checked only
     data["rendered_issues"] = [i.render() for i in report.issues]
     data["headline"] = report.headline()
@@ -218,7 +219,7 @@ def _run_in_parallel(files: list[tuple[str, str]], jobs: int, action: str, write
         finally:
             signal.signal(signal.SIGINT, parent)
         verb = "recalculé" if write else "vérifié"
-        names = ", ".join(str(r["file"]) for r in done[:5]) + (" …" if len(done) > 5 else "")
+        names = ", ".join(str(r.get("shown", r["file"])) for r in done[:5]) + (" …" if len(done) > 5 else "")
         return (f"xlprod: interrompu : {len(done)} classeur(s) sur {len(files)} {verb}(s)"
                 + (f" ({names})" if done else "") + ", les autres laissés tels qu'ils étaient ; relancez pour eux.")
     pool.shutdown(wait=True)
@@ -255,13 +256,16 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
             else EXIT_DATA_ERRORS if any(r.get("errors") for r in results) else EXIT_OK)
     _OUTCOME[:] = [code]  # the command's code, even if the reader of its output goes away (a pipe into head)
     if getattr(args, "json", False):
-        payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline")} for r in results]
+        payload = [{k: v for k, v in r.items() if k not in ("rendered_issues", "detail", "headline", "shown")}
+                   for r in results]
         single = len(payload) == 1 and len(args.paths) == 1 and not Path(args.paths[0]).is_dir()
         payload += [{"file": f, "skipped": "pas un classeur xlprod (nom défini XLPROD_TYPE absent)"} for f in skipped]
         payload += [{"file": path, "failure": message} for path, message in problems]
         single = single or (not results and len(payload) == 1 and len(args.paths) == 1)
         print(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
+        # a file named on the command line is said as typed; one found in a folder as its issues say it
+        typed = {str(Path(p)) for p in args.paths if not Path(p).is_dir()}
         for r in results:
             if "failure" in r:
                 print(r["failure"], file=sys.stderr)
@@ -275,10 +279,11 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
             if r.get("provisional"):
                 verb = "contrôlé" if write else verb
             errors, warnings = int(str(r["errors"])), int(str(r["warnings"]))
-            print(f"{r['file']}: {verb}, {r['headline']}, {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}")
+            shown = r["file"] if r["file"] in typed else r.get("shown", r["file"])
+            print(f"{shown}: {verb}, {r['headline']}, {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}")
             codes = {i["code"] for i in r.get("issues", [])} & REPAIRS  # type: ignore[attr-defined]
             if not write and codes:
-                print(f"{r['file']}: contrôle seul, fichier inchangé : les corrections annoncées "
+                print(f"{shown}: contrôle seul, fichier inchangé : les corrections annoncées "
                       f"({', '.join(sorted(codes))}) seront faites par « xlprod recalc ».")
     return code
 
