@@ -478,9 +478,16 @@ def test_batch_messages_name_files_by_their_path_in_the_folder(tmp_path, capsys)
     assert "film-a/devis.xlsx!Devis!D6: erreur DEV010" in out and "film-b/devis.xlsx!Devis!D6: erreur DEV010" in out
     summaries = [line for line in out.splitlines() if ": vérifié, " in line]  # named as the issues name them
     assert sorted(line.split(":")[0] for line in summaries) == ["film-a/devis.xlsx", "film-b/devis.xlsx"]
-    typed = tmp_path / "film-a" / "devis.xlsx"
-    assert main(["check", str(typed)]) == 1
-    assert f"{typed}: vérifié, " in capsys.readouterr().out  # a file named on the command line: as typed
+    one, two = tmp_path / "film-a" / "devis.xlsx", tmp_path / "film-b" / "devis.xlsx"
+    assert main(["check", str(one)]) == 1
+    out = capsys.readouterr().out  # a file named on the command line: by its name, in its issues as in its summary
+    assert "devis.xlsx!Devis!D6: erreur DEV010" in out and "\ndevis.xlsx: vérifié, " in "\n" + out
+    assert main(["check", str(one), str(two), "--json"]) == 1
+    capsys.readouterr()
+    assert main(["check", str(one), str(two)]) == 1
+    out = capsys.readouterr().out  # two files of one name: each by its path, that they can be told apart
+    for path in (one, two):
+        assert f"{path}!Devis!D6: erreur DEV010" in out and f"{path}: vérifié, " in out
 
 
 @pytest.mark.parametrize("args", [[], ["--json"], ["--topsheet"]])

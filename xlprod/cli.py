@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,8 +90,9 @@ def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:
 
 def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str], list[str]]:
     """Files named on the command line, and the xlprod workbooks found in folders, each with the
-    name messages give it (its path relative to the folder); then problems (path, message), notes, and the
-    workbooks skipped because they are not xlprod's."""
+    name messages give it (its file name, or its path relative to the folder; its path when two would
+    share a name); then problems (path, message), notes, and the workbooks skipped because they are not
+    xlprod's."""
     from xlprod.workbook.files import remove_stale_temporaries
 
     files: list[tuple[str, str]] = []
@@ -119,6 +121,9 @@ def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, st
             files.append((str(path), path.name))
         else:
             problems.append((p, f"{p}: erreur: fichier ou dossier introuvable"))
+    twice = {n for n, count in Counter(name for _, name in files).items() if count > 1}
+    if twice:  # two devis.xlsx of two films: each said by its path, or their messages could not be told apart
+        files = [(f, f if name in twice else name) for f, name in files]
     return files, problems, notes, skipped
 
 
@@ -264,8 +269,6 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
         single = single or (not results and len(payload) == 1 and len(args.paths) == 1)
         print(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
-        # a file named on the command line is said as typed; one found in a folder as its issues say it
-        typed = {str(Path(p)) for p in args.paths if not Path(p).is_dir()}
         for r in results:
             if "failure" in r:
                 print(r["failure"], file=sys.stderr)
@@ -279,7 +282,7 @@ def _run_files(args: argparse.Namespace, action: str, write: bool) -> int:
             if r.get("provisional"):
                 verb = "contrôlé" if write else verb
             errors, warnings = int(str(r["errors"])), int(str(r["warnings"]))
-            shown = r["file"] if r["file"] in typed else r.get("shown", r["file"])
+            shown = r.get("shown", r["file"])  # as its issue lines name it
             print(f"{shown}: {verb}, {r['headline']}, {plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}")
             codes = {i["code"] for i in r.get("issues", [])} & REPAIRS  # type: ignore[attr-defined]
             if not write and codes:
