@@ -420,6 +420,12 @@ def test_an_unbalanced_fec_entry_is_reported_at_its_file_line(tmp_path, capsys):
     assert main(["import", str(path), str(fec)]) == 1
     out = capsys.readouterr().out
     assert "fec.txt:2: erreur DEP103" in out  # the entry's first line
+    # counted in the workbook's summary line, and written in its Contrôles, as the README says of exit code 1
+    summary = next(line for line in out.splitlines() if line.startswith(f"{path.name}: "))
+    assert "(2 erreurs," in summary  # DEP103, and DEP033 (its lines not imported)
+    controls = openpyxl.load_workbook(path)["Contrôles"].iter_rows(values_only=True)
+    said = {str(row[2]): str(row[1]) for row in controls if len(row) > 2 and str(row[2]).startswith("DEP")}
+    assert said["DEP103"] == "fec.txt:2" and "DEP033" in said
 
 
 # -- snapshots --------------------------------------------------------------------------------

@@ -372,7 +372,8 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
         book = XlsxFile(path)
         done = change(book)  # type: ignore[operator]
         book.refresh()  # the recalculation reads the rows just added or updated
-        report = recalculate(book)
+        # what the change found (a FEC's lines refused) is counted with the rest, and written in Contrôles
+        report = recalculate(book, carried=getattr(done, "issues", []))
         book.save()
     except WorkbookError as exc:
         print(exc.render(), file=sys.stderr)
@@ -381,7 +382,7 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
         print(f"{path}: erreur: fichier illisible ou impossible à écrire ({os_message(exc)}) — vérifiez le chemin "
               "et que le classeur n'est pas ouvert ailleurs", file=sys.stderr)
         return EXIT_FAILURE
-    issues = [*getattr(done, "issues", []), *report.issues]
+    issues = report.issues
     if json_out:
         print(json.dumps({**done.to_json(), "report": report.to_json()}, ensure_ascii=False, indent=2))
     else:
@@ -390,7 +391,7 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
               f"{plural(report.warnings, 'avertissement')})")
         for issue in issues:
             print(issue.render())
-    return EXIT_DATA_ERRORS if report.errors or any(i.severity.value == "erreur" for i in issues) else EXIT_OK
+    return EXIT_DATA_ERRORS if report.errors else EXIT_OK
 
 
 def os_message(exc: OSError) -> str:

@@ -7,12 +7,13 @@ Each workbook says what it is through its ``XLPROD_TYPE`` name; the kind's entry
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import cast
 
 from xlprod.core.issues import Issue
 from xlprod.core.location import Location
 from xlprod.kinds import KINDS, Kind, Report
-from xlprod.kinds.registry import RECALCULATE
+from xlprod.kinds.registry import RECALCULATE, BookAction
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, name_target
@@ -36,18 +37,21 @@ def kind_of(book: WorkbookPort) -> Kind:
     return kind
 
 
-def recalculate(book: WorkbookPort, *, now: dt.datetime | None = None) -> Report:
+def recalculate(book: WorkbookPort, *, now: dt.datetime | None = None, carried: Sequence[Issue] = ()) -> Report:
     """The « Recalculer » action: recalculate whatever kind of xlprod workbook ``book`` is.
 
     Results are written into ``book`` (in memory for a file): saving is the caller's choice, so a
-    check-only run is a recalculation that is not saved.
+    check-only run is a recalculation that is not saved. ``carried``: what the action just done
+    found (the lines of a FEC an import refused), counted, and listed in Contrôles, with the rest.
     """
-    return run_action(book, RECALCULATE, now=now)
+    return run_action(book, RECALCULATE, now=now, carried=carried)
 
 
-def run_action(book: WorkbookPort, action: str, *, now: dt.datetime | None = None) -> Report:
+def run_action(book: WorkbookPort, action: str, *, now: dt.datetime | None = None,
+               carried: Sequence[Issue] = ()) -> Report:
     """Run one of the kind's actions (``recalculer`` or an extra action it declares) on ``book``."""
     kind = kind_of(book)
+    run: BookAction
     if action == RECALCULATE:
         run = kind.recalculate
     else:
@@ -58,7 +62,8 @@ def run_action(book: WorkbookPort, action: str, *, now: dt.datetime | None = Non
                                 f"Actions possibles : {', '.join([RECALCULATE, *(a.name for a in kind.actions)])}.")
         run = extra.run
     with collector_paused():
-        report = run(book, now or dt.datetime.now())
+        when = now or dt.datetime.now()
+        report = kind.recalculate(book, when, carried=carried) if carried and action == RECALCULATE else run(book, when)
     report.issues = placed(report.issues, book)
     return report
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -68,6 +68,13 @@ class Report:
 BookAction = Callable[[WorkbookPort, dt.datetime], Report]
 
 
+class Recalculation(Protocol):
+    """A kind's « Recalculer »; ``carried``: what the action just before found (an import's refused lines),
+    listed with the rest in Contrôles."""
+
+    def __call__(self, book: WorkbookPort, now: dt.datetime, carried: Sequence[Issue] = ...) -> Report: ...
+
+
 def on_first_use(module: str, function: str) -> Callable[..., Any]:
     """``module.function``, imported when first called: declaring a kind loads none of its rules,
     so that a command on another kind, or ``--help``, starts fast."""
@@ -117,7 +124,7 @@ class Kind(NamedTuple):
     title: str  # French, for menus and messages
     description: str
     default_file: str
-    recalculate: BookAction
+    recalculate: Recalculation
     build_new: Callable[[Path, Mapping[str, str | None]], int]  # writes a new workbook, returns its line count (0: none)
     demo: Callable[[Path], DemoPart]
     new_options: tuple[NewOption, ...] = ()

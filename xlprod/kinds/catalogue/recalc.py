@@ -6,6 +6,7 @@ RNPP and the rights holders' statements, and write it all with the contract's na
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import cast
@@ -395,9 +396,9 @@ def statements_for(cat: Catalogue, period: str, caps: CommissionCaps) -> list[St
     return out
 
 
-def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "") -> Report:
+def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "", carried: Sequence[Issue] = ()) -> Report:
     report = Report(book=book.book_name, kind=L.KIND)
-    issues: list[Issue] = []
+    issues: list[Issue] = list(carried)  # what the action before found (an import's rows refused), listed first
     issues += restore(book)
     cat, params, tables = read(book, issues)
     normalised = WritePlan()

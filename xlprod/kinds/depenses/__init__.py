@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from xlprod.core.location import Location
-from xlprod.kinds.registry import Action, BookAction, Kind, NewOption, Report, on_first_use
+from xlprod.kinds.registry import Action, Kind, NewOption, Recalculation, Report, on_first_use
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort
 
 SHEET_PARAMETRES = "Paramètres"  # layout.SHEET_PARAMETRES: the rules are imported when a command needs them
 
 
-recalc_depenses: BookAction = on_first_use("xlprod.kinds.depenses.recalc", "recalc_depenses")
+recalc_depenses: Recalculation = on_first_use("xlprod.kinds.depenses.recalc", "recalc_depenses")
 
 
 def build_new(path: Path, options: Mapping[str, str | None]) -> int:
@@ -63,12 +63,10 @@ def freeze(book: WorkbookPort, now: dt.datetime) -> Report:
     done = snapshot(book, XlsxFile(path, for_writing=False), free_name(book, f"Version du {now:%d/%m/%Y %H:%M}"),
                     path.name, unless_unchanged=True)
     book.refresh()  # the recalculation reads the version just appended
-    report = recalc_depenses(book, now)
+    report = recalc_depenses(book, now, carried=done.issues if done else ())  # in Contrôles too
     if isinstance(report.summary, DepensesSummary):
         note = done.render() if done else "devis identique à la dernière version : aucune nouvelle version figée"
         report.summary = replace(report.summary, note=note)
-    if done:
-        report.issues = [*done.issues, *report.issues]
     return report
 
 

@@ -5,6 +5,7 @@ value. Works on any ``WorkbookPort`` (a file or a book open in Excel)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
@@ -253,9 +254,9 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
 REFUSING = frozenset({"DEP011", "DEP013", "DEP014", "DEP018", "DEP019"})
 
 
-def recalc_depenses(book: WorkbookPort, now: dt.datetime) -> Report:
+def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issue] = ()) -> Report:
     report = Report(book=book.book_name, kind=L.KIND)
-    issues: list[Issue] = []
+    issues: list[Issue] = list(carried)  # what the import before found (FEC lines refused), listed first
     dep = table(book, L.TABLE_DEPENSES, L.SHEET_DEPENSES)
     snaps = table(book, L.TABLE_INSTANTANES, L.SHEET_INSTANTANES)
     meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)

@@ -6,7 +6,7 @@ Works on any ``WorkbookPort`` (a file or a book open in Excel); the caller decid
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter, ne
@@ -96,8 +96,9 @@ class DevisSummary:
 _POSTE_VALUES = {str(d): d for d in range(10)}
 
 
-def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
-    """Read, check, compute and write back a devis."""
+def recalc_devis(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issue] = ()) -> Report:
+    """Read, check, compute and write back a devis. ``carried``: what the action before found (an import's
+    lines refused), listed first in Contrôles and in the report."""
     report = Report(book=book.book_name, kind=L.KIND)
     table = book.table(L.TABLE_DEVIS)
     if table is None:
@@ -165,7 +166,7 @@ def recalc_devis(book: WorkbookPort, now: dt.datetime) -> Report:
                 report.summary = DevisSummary(budget, result, provisional=True)
         issues += _restored_warnings(budget, book.apply(plan))
 
-    report.issues = issues
+    report.issues = issues = [*carried, *issues]
     controls = WritePlan()
     if L.SHEET_CONTROLES in structure.recreated:
         plan_controls_frame(controls, "Contrôles du devis")

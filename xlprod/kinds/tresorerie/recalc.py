@@ -191,9 +191,9 @@ def _decimal(value: object, default: Decimal) -> Decimal:
     return default
 
 
-def recalc_tresorerie(book: WorkbookPort, now: dt.datetime) -> Report:
+def recalc_tresorerie(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issue] = ()) -> Report:
     report = Report(book=book.book_name, kind=L.KIND)
-    issues: list[Issue] = []
+    issues: list[Issue] = list(carried)  # what the action before found, listed first
     plan = WritePlan()
     budget_table = _table(book, L.TABLE_DECAISSEMENTS, L.SHEET_DECAISSEMENTS)
     copied: dict[str, Decimal] = {}
