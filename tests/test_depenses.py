@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import recalc
 from xlprod.cli import main
 from xlprod.core.location import column_letter
+from xlprod.core.money import format_eur
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
 from xlprod.kinds.depenses.demo import FEC_FILE, build_sample, write_fec
@@ -584,6 +585,30 @@ def test_a_csv_export_is_read_through_the_columns_saved_in_the_workbook(tmp_path
         "TSF Caméra", "7101", 1250.5, "payé", "BE")
     assert main(["import", str(path), str(csv), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["unchanged"] == 2
+
+
+def test_a_csv_in_several_currencies_is_summed_in_euros_at_each_lines_rate(tmp_path, capsys):
+    """9 500 € + 4 000 GBP at 1,1712 + 850 € + 1 000 USD at 0,9215: the summary's euros are the Montant EUR
+    the workbook computes, never pounds and dollars added to euros."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "coproduction.csv"
+    csv.write_bytes("Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT;Devise;Taux de change\r\n"
+                    "02/10/2026;F-1;TSF;61357101;Caméra;9 500,00;EUR;\r\n"
+                    "03/10/2026;L-2;Pinewood;61357101;Studio Londres;4 000,00;GBP;1,1712\r\n"
+                    "04/10/2026;F-3;Loueur X;62570000;Pot de fin;850,00;;\r\n"
+                    "05/10/2026;N-4;Post NY;61357101;Étalonnage;1 000,00;USD;0,9215\r\n".encode())
+    assert main(["import", str(path), str(csv)]) == 0
+    out = capsys.readouterr().out
+    euros = Decimal("9500") + Decimal("4684.80") + Decimal("850") + Decimal("921.50")
+    assert f"débit {format_eur(euros)}" in out and "= celui du fichier" in out
+    assert "dont en devises : 4\u202f000,00 GBP, 1\u202f000,00 USD" in out
+    assert "à affecter : 1 (850,00\u00a0€)" in out
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    j = L.DEPENSES_HEADERS.index("Montant EUR")
+    assert round(sum(r[j] for r in rows), 2) == float(euros)  # what the workbook adds up
+    assert main(["import", str(path), str(csv), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["currencies"] == {"GBP": "4000.00", "USD": "1000.00"} and data["expense_debit"] == f"{euros:.2f}"
 
 
 def test_a_correspondence_adds_accounts_outside_the_charges(tmp_path):

@@ -31,11 +31,12 @@ from xlprod.kinds.depenses.ledger import (
     DEFAULT_CSV_MAPPING,
     LedgerLine,
     LedgerRead,
+    in_euros,
     looks_like_fec,
     read_fec,
     read_ledger_csv,
 )
-from xlprod.kinds.depenses.model import Status
+from xlprod.kinds.depenses.model import EURO, Status
 from xlprod.kinds.depenses.reader import STATUSES
 from xlprod.kinds.depenses.recalc import table
 from xlprod.kinds.tables import rows_below
@@ -76,6 +77,7 @@ class ImportSummary:
     absent: list[int] = field(default_factory=list)  # rows of an earlier import, within this file's span, not in it
     foreign: list[int] = field(default_factory=list)  # file lines in a foreign currency, without a country
     kept: list[str] = field(default_factory=list)  # cells holding a formula a corrected export would have changed
+    currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -90,6 +92,9 @@ class ImportSummary:
                  f"{format_eur(self.rejected_debit)} ; débit total {format_eur(accounted)} {check}",
                  f"  importées : {self.added} nouvelles, {self.updated} mises à jour, {self.unchanged} déjà présentes ; "
                  f"à affecter : {self.unassigned} ({format_eur(self.unassigned_amount)})"]
+        if self.currencies:  # the euros above count them at their line's rate, as Montant EUR does
+            shown = ", ".join(f"{format_eur(v).removesuffix('€').strip()} {c}" for c, v in sorted(self.currencies.items()))
+            lines.insert(3, f"  dont en devises : {shown}, comptées en euros au taux de change de leur ligne")
         lines += [f"  • {c}" for c in self.changes[:20]]
         if len(self.changes) > 20:
             lines.append(f"  • … et {len(self.changes) - 20} autre(s) modification(s)")
@@ -104,7 +109,8 @@ class ImportSummary:
                 "added": self.added, "updated": self.updated,
                 "unchanged": self.unchanged, "unassigned": self.unassigned,
                 "unassigned_amount": f"{self.unassigned_amount:.2f}", "changes": self.changes,
-                "absent_rows": self.absent, "issues": [i.to_json() for i in self.issues]}
+                "absent_rows": self.absent, "currencies": {c: f"{v:.2f}" for c, v in sorted(self.currencies.items())},
+                "issues": [i.to_json() for i in self.issues]}
 
 
 @dataclass(frozen=True)
@@ -294,8 +300,10 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
                      "payment_date": x.payment_date, "country": x.country or mapping.country(x.account) or None,
                      "tags": x.tags, "ledger_account": x.account, "line": x.line, "given": bool(x.devis_account)})
         summary.selected += 1
-        summary.selected_debit += x.debit
-        summary.selected_credit += x.credit
+        summary.selected_debit += in_euros(x.debit, x.rate)
+        summary.selected_credit += in_euros(x.credit, x.rate)
+        if x.currency and x.currency != EURO:
+            summary.currencies[x.currency] = summary.currencies.get(x.currency, ZERO) + x.amount
     summary.rejected_debit = read.debit_total - summary.selected_debit
     return rows
 
@@ -359,7 +367,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         account = row["account"] or (cell_text(existing[index["Compte devis"]]) if existing is not None else "")
         if not account:  # a devis account the user typed on an earlier import of the row is kept
             summary.unassigned += 1
-            summary.unassigned_amount += cast(Decimal, row["amount"])
+            summary.unassigned_amount += in_euros(cast(Decimal, row["amount"]), cast("Decimal | None", row.get("rate")))
         if i is None or existing is None:  # under each header, wherever the user moved it
             new.append([v if v is None or (type(v) is str and v) else _cell(v) for v in map(row.get, order)])
             continue

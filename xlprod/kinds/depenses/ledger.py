@@ -144,7 +144,8 @@ class LedgerRead:
     detection: Detection
     issues: list[Issue]
     debit_total: Decimal  # every data line whose amounts are readable, even one left out for another error:
-    credit_total: Decimal  # the file's own totals, to compare with the accountant's balance
+    credit_total: Decimal  # the file's own totals, to compare with the accountant's balance; in euros (a CSV's
+    # foreign lines at their rate)
     lines_read: int  # data lines in the file (excluding header and blank lines)
     # FEC entries with a line in error or unbalanced: an importer takes none of their lines
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
@@ -390,6 +391,12 @@ def _strip(frame: pd.DataFrame, index: int) -> npt.NDArray[np.object_]:
     """A column's text without surrounding spaces; str.strip on the Python list is several times faster than
     the ``.str`` accessor of pandas' Python-backed strings."""
     return np.array([v.strip() for v in frame[index].tolist()], dtype=object)
+
+
+def in_euros(amount: Decimal, rate: Decimal | None) -> Decimal:
+    """An amount of a CSV line in euros, as the Dépenses table's Montant EUR computes it:
+    ROUND(HT × taux, 2), a line without a rate taken as in euros."""
+    return amount if rate is None else round_cents(amount * rate)
 
 
 def _or_zero(values: list[Decimal | None]) -> list[Decimal]:
@@ -763,12 +770,13 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     vat = _column(get("vat"), _parse_csv_amount)
     _report(issues, vat, good, lines_no, "DEP102", header("vat"), _AMOUNT_HINT)
     rate = _column(get("rate"), _parse_rate)
-    _report(issues, rate, good, lines_no, "DEP102", header("rate"), "Un taux de change s'écrit 1,0856 ; la ligne "
-            "n'est pas lue.")
+    _report(issues, rate, good, lines_no, "DEP102", header("rate"), "Un taux de change s'écrit 0,9215 (les euros "
+            "d'une unité de la devise) ; la ligne n'est pas lue.")
     nonpositive = np.array([v is not None and v <= 0 for v in rate.values.tolist()], dtype=bool)
     for i in np.flatnonzero(nonpositive & good):
         issues.add(error, "DEP112", int(lines_no[i]), f"{header('rate')} « {rate.raw[i]} » nul ou négatif",
-                   "Un taux de change est positif (1,0856 pour 1 € = 1,0856 $) ; la ligne n'est pas lue.")
+                   "Un taux de change est positif : les euros d'une unité de la devise (0,9215 si 1 $ = 0,9215 €) ; "
+                   "la ligne n'est pas lue.")
     if "amount" in cols:
         amount = _column(get("amount"), _parse_csv_amount)
         _report(issues, amount, good, lines_no, "DEP102", header("amount"), _AMOUNT_HINT)
@@ -791,8 +799,9 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         credits = np.array(_or_zero(credit.values.tolist()), dtype=object)
         amount_bad = debit.bad | credit.bad | both_empty
     counted = good & ~amount_bad
-    debit_total = sum(debits[counted].tolist(), ZERO.scaleb(-2))
-    credit_total = sum(credits[counted].tolist(), ZERO.scaleb(-2))
+    rates = rate.values[counted].tolist()  # the file's totals in euros, as the table's Montant EUR converts
+    debit_total = sum(map(in_euros, debits[counted].tolist(), rates), ZERO.scaleb(-2))
+    credit_total = sum(map(in_euros, credits[counted].tolist(), rates), ZERO.scaleb(-2))
     ok = counted & ~date.bad & ~date.empty & ~payment.bad & ~vat.bad & ~rate.bad & ~nonpositive
     keep = np.flatnonzero(ok)
 
