@@ -431,6 +431,23 @@ def test_an_unbalanced_fec_entry_is_reported_at_its_file_line(tmp_path, capsys):
 
 # -- snapshots --------------------------------------------------------------------------------
 
+def test_new_takes_the_devis_path_as_typed_and_the_workbook_keeps_it_relative_to_itself(tmp_path, monkeypatch, capsys):
+    """« --devis prod/devis.xlsx », typed from the production's folder, for a workbook made in t2/sub: the
+    snapshot that follows, without --devis, finds it (it used to look in t2/sub/prod)."""
+    (tmp_path / "prod").mkdir()
+    (tmp_path / "t2" / "sub").mkdir(parents=True)
+    devis = build_devis_sample(tmp_path / "prod")
+    recalc(devis)
+    monkeypatch.chdir(tmp_path)
+    target = Path("t2/sub/dep.xlsx")
+    assert main(["new", "depenses", str(target), "--devis", f"prod/{devis.name}"]) == 0
+    assert f"../../prod/{devis.name}" in capsys.readouterr().out  # DEP012's hint names the path the workbook keeps
+    assert main(["snapshot", str(target), "--nom", "Dépôt CNC"]) == 0
+    assert "version « Dépôt CNC » (devis initial) figée" in capsys.readouterr().out
+    assert main(["new", "depenses", "t2/autre.xlsx", "--devis", "introuvable.xlsx"]) == 0
+    assert "introuvable ; le classeur le cherchera à ../introuvable.xlsx" in capsys.readouterr().err
+
+
 def test_a_snapshot_freezes_every_line_and_the_computed_charges(tmp_path, capsys):
     devis = build_devis_sample(tmp_path)
     recalc(devis)

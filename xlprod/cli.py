@@ -306,6 +306,13 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"{out}: erreur: {problem}", file=sys.stderr)
         return EXIT_FAILURE
     options = {o.dest: getattr(args, o.dest) for o in kind.new_options}
+    for o in kind.new_options:
+        typed = options.get(o.dest)
+        if o.file and typed:
+            options[o.dest] = _relative_to(Path(typed), out.parent)
+            if not Path(typed).is_file():
+                print(f"{out}: avertissement: {o.flag} {typed} : fichier introuvable ; le classeur le cherchera à "
+                      f"{options[o.dest]} depuis son dossier", file=sys.stderr)
     try:
         with atomic_path(out) as tmp:
             count = kind.build_new(tmp, options)
@@ -325,6 +332,17 @@ def cmd_new(args: argparse.Namespace) -> int:
     for issue in report.issues:
         print(issue.render())
     return EXIT_DATA_ERRORS if report.errors else EXIT_OK
+
+
+def _relative_to(path: Path, folder: Path) -> str:
+    """``path`` (typed from the current folder) as seen from ``folder``, with « / » as Excel on a Mac and
+    Windows both read it; absolute when no relative path leads there (another drive)."""
+    if path.is_absolute():
+        return str(path)
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:
+        return str(path.resolve())
 
 
 def _new_target_problem(out: Path, force: bool) -> str | None:

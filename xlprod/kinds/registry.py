@@ -109,6 +109,9 @@ class NewOption(NamedTuple):
     default: str | None = None
     choices: tuple[str, ...] | None = None
     metavar: str | None = None
+    # a file typed from where the command runs, as every path on a command line; the workbook keeps it
+    # relative to itself, as its later commands and Excel read it
+    file: bool = False
 
 
 class DemoPart(NamedTuple):

@@ -80,7 +80,8 @@ KIND = Kind(
     demo=on_first_use("xlprod.kinds.depenses.demo", "demo_depenses"),
     new_options=(
         NewOption("--titre", "titre", "titre de l'œuvre", default="Sans titre"),
-        NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),
+        NewOption("--devis", "devis", "devis de la production (le classeur retient son chemin relatif à lui)",
+                  metavar="XLSX", file=True),
     ),
     actions=(Action("figer", "Figer le devis", "Figer une version du devis nommé dans Paramètres (nom : la date)",
                     freeze, done="« Figer le devis »"),),

@@ -33,6 +33,7 @@ KIND = Kind(
     demo=on_first_use("xlprod.kinds.tresorerie.demo", "demo_tresorerie"),
     new_options=(
         NewOption("--titre", "titre", "titre de l'œuvre", default="Sans titre"),
-        NewOption("--devis", "devis", "devis de la production (chemin relatif au classeur)", metavar="XLSX"),
+        NewOption("--devis", "devis", "devis de la production (le classeur retient son chemin relatif à lui)",
+                  metavar="XLSX", file=True),
     ),
 )
