@@ -658,7 +658,7 @@ def _frozen_once(tmp_path: Path, name: str) -> tuple[Path, Path]:
     devis = build_devis_sample(tmp_path)
     recalc(devis)
     path = tmp_path / name
-    assert main(["new", "depenses", str(path), "--devis", devis.name]) == 0
+    assert main(["new", "depenses", str(path), "--devis", str(devis)]) == 0
     assert main(["depenses", "figer", str(path)]) == 0
     return devis, path
 
@@ -1158,7 +1158,7 @@ def test_a_new_devis_of_zeros_is_not_frozen_as_the_initial_estimate_and_says_why
     estimate for good, and every variance measured against 0: refused, as empty, not as uncalculated."""
     devis = tmp_path / "film.xlsx"
     assert main(["new", "devis", str(devis)]) == 0
-    assert main(["new", "depenses", str(tmp_path / "dep.xlsx"), "--devis", devis.name]) == 0
+    assert main(["new", "depenses", str(tmp_path / "dep.xlsx"), "--devis", str(devis)]) == 0
     before = (tmp_path / "dep.xlsx").read_bytes()
     capsys.readouterr()
     assert main(["depenses", "figer", str(tmp_path / "dep.xlsx")]) == 2

@@ -176,7 +176,7 @@ def test_the_monthly_table_follows_sources_added_and_removed(sample, tmp_path, l
 
 def test_bad_inputs_are_located(tmp_path, capsys):
     path = tmp_path / "tresorerie.xlsx"
-    assert main(["new", "tresorerie", str(path), "--devis", "absent.xlsx"]) == 1  # created, with what to fill
+    assert main(["new", "tresorerie", str(path), "--devis", str(tmp_path / "absent.xlsx")]) == 1  # created, with what to fill
     out = capsys.readouterr().out
     assert "TRE031" in out and "absent.xlsx" in out  # the devis cannot be found
     assert "Calendrier!B5: erreur TRE016" in out  # no calendar yet
@@ -381,7 +381,7 @@ def test_a_new_plan_copies_its_devis_before_its_calendar_is_filled_and_an_empty_
     devis = build_devis_sample(tmp_path)
     recalc(devis)
     path = tmp_path / "tresorerie.xlsx"
-    assert main(["new", "tresorerie", str(path), "--devis", devis.name]) == 1  # no calendar yet: said
+    assert main(["new", "tresorerie", str(path), "--devis", str(devis)]) == 1  # no calendar yet: said
     assert "TRE016" in capsys.readouterr().out
     book = XlsxFile(path)
     amounts = book.table(L.TABLE_DECAISSEMENTS)
@@ -398,7 +398,7 @@ def test_a_new_plan_copies_its_devis_before_its_calendar_is_filled_and_an_empty_
     assert main(["new", "devis", str(empty)]) == 0  # the standard lines, nothing typed yet
     assert main(["recalc", str(empty)]) in (0, 1)
     capsys.readouterr()
-    assert main(["new", "tresorerie", str(tmp_path / "t2.xlsx"), "--devis", empty.name]) == 1
+    assert main(["new", "tresorerie", str(tmp_path / "t2.xlsx"), "--devis", str(empty)]) == 1
     out = capsys.readouterr().out
     assert "Le devis « vide.xlsx » est vide (total 0,00 €)" in out and "Recalculez" not in out
 

@@ -335,10 +335,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _relative_to(path: Path, folder: Path) -> str:
-    """``path`` (typed from the current folder) as seen from ``folder``, with « / » as Excel on a Mac and
-    Windows both read it; absolute when no relative path leads there (another drive)."""
-    if path.is_absolute():
-        return str(path)
+    """``path`` (typed from the current folder, or absolute) as seen from ``folder``, with « / » as Excel on
+    a Mac and Windows both read it, so that the two can move together; absolute when no relative path leads
+    there (another drive)."""
     try:
         return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
     except ValueError:
