@@ -229,6 +229,33 @@ def test_a_typed_estimate_to_complete_is_kept_and_used(tmp_path):
         (row, L.COL["Reste à engager (saisi)"])] == 2500.0
 
 
+def test_a_formula_typed_as_the_estimate_to_complete_is_kept_as_typed_and_its_result_used(tmp_path):
+    """=Prévisions!B4 in « Reste à engager (saisi) » is the user's: a recalculation used to leave its value as a
+    constant (the link lost) and blank one showing an error, without a word."""
+    path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}, {"account": "8101", "amount": 1000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    rows = {a: _suivi_row(book, a) for a in ("7101", "8101")}
+    h = L.COL["Reste à engager (saisi)"]
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(rows["7101"], h, CellWrite(2500.0, "1250*2"))
+    plan.sheet(L.SHEET_SUIVI).set(rows["8101"], h, CellWrite(None, "1/0"))  # what a reader shows as no number
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    line = next(x for x in report.to_json()["lines"] if x["account"] == "7101")
+    assert (line["to_complete"], line["efc"]) == ("2500.00", "7500.00")
+    warned = [i for i in report.issues if i.code == "DEP017"]
+    assert [i.location.cell for i in warned] == [f"{column_letter(h)}{rows['8101']}"]
+    assert "=1/0" in warned[0].message and "la formule est gardée" in warned[0].message
+    again = XlsxFile(path)
+    formulas = again.sheet_formulas(L.SHEET_SUIVI)
+    assert (formulas[(rows["7101"], h)], formulas[(rows["8101"], h)]) == ("1250*2", "1/0")
+    assert again.cell_values(L.SHEET_SUIVI, [(rows["7101"], h)])[(rows["7101"], h)] == 2500.0
+    recalc(path)  # and again: still theirs
+    assert XlsxFile(path).sheet_formulas(L.SHEET_SUIVI)[(rows["7101"], h)] == "1250*2"
+
+
 def test_recalculating_twice_gives_the_same_file(sample):
     recalc(sample)
     first = _parts(sample)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
 from xlprod.core.cells import cell_text, excel_date, from_serial
 from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
-from xlprod.core.money import ZERO, format_eur, format_percent, french_number, to_excel
+from xlprod.core.money import ZERO, format_eur, format_percent, french_number, from_double, to_excel
 from xlprod.core.numbers import parse_number
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.checks import check_cost_report
@@ -216,10 +216,18 @@ def read_parameters(book: WorkbookPort, issues: list[Issue], normalised: WritePl
 class Typed:
     """The estimates to complete the user typed in the report's lines, by account: kept across runs.
     ``numbers`` are used; ``kept`` (text that is no number) is written back as typed, and the
-    workbook's formula, like Python, then takes the default."""
+    workbook's formula, like Python, then takes the default. ``formulas``: a formula the user
+    typed there (``=Prévisions!B4``), written back as typed on its account's line, its result used
+    when it is a number."""
 
     numbers: dict[str, Decimal]
     kept: dict[str, object]
+    formulas: dict[str, str] = field(default_factory=dict)
+
+
+def _shown_value(value: object) -> str:
+    """What a formula's cell shows, as a message says it."""
+    return "vide" if value in (None, "") else f"« {value} »"
 
 
 def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
@@ -233,10 +241,23 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
         last = L.FIRST_LINE_ROW + 20_000
     a, h = L.COL["Compte"], L.COL["Reste à engager (saisi)"]
     cells = book.cell_values(L.SHEET_SUIVI, [(r, c) for r in range(L.FIRST_LINE_ROW, last + 1) for c in (a, h)])
+    typed = {r: f for (r, c), f in book.sheet_formulas(L.SHEET_SUIVI).items() if c == h and r >= L.FIRST_LINE_ROW}
     for r in range(L.FIRST_LINE_ROW, last + 1):
         value = cells.get((r, h))
         account = cell_text(cells.get((r, a)))
-        if value in (None, "") or not account:
+        if not account:
+            continue
+        if r in typed:  # the user's formula: kept as typed, whatever it shows
+            out.formulas[account_key(account)] = typed[r]
+            if type(value) is float:
+                out.numbers[account_key(account)] = from_double(value)
+                continue
+            issues.append(warning("DEP017", Location(book=book.book_name, sheet=L.SHEET_SUIVI, cell=f"{column_letter(h)}{r}"),
+                                  f"Reste à engager saisi pour {account} : la formule ={typed[r]} ne donne pas un nombre "
+                                  f"({_shown_value(value)}) ; le reste calculé est utilisé, la formule est gardée.",
+                                  "Corrigez la formule, ou videz la cellule pour le reste calculé."))
+            continue
+        if value in (None, ""):
             continue
         parsed = parse_number(value)
         if parsed.value is None:
@@ -312,7 +333,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
                                                                                       strict=True)) if new != row[j])
         plan.sheet(dep.sheet).columns.append(ColumnWrite(dep.first_col + j, spec.formula or "", dep.header_row + 1,
                                                          cast(list[CellValue], read.amount_eur), stale))
-        _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed.kept)
+        _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed)
         _plan_versions(plan, versions)
         _plan_cost(plan, book, cost, tracking, current)
         book.apply(plan)
@@ -343,7 +364,7 @@ def _row_values(f: Figures, status: str, typed: Decimal | None = None) -> dict[s
 
 
 def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Version | None,
-                current: str, kept: dict[str, object]) -> None:
+                current: str, typed: Typed) -> None:
     """The Suivi sheet; ``current``: the current version's name as the workbook's formula shows it."""
     ps = plan.sheet(L.SHEET_SUIVI)
     sheet = quote_sheet(L.SHEET_SUIVI)
@@ -404,19 +425,23 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
         ps.set(row, L.COL["Poste"], CellWrite(float(line.chapter) if line.chapter is not None else "", f["Poste"],
                                                 owned=True))
         values = _row_values(line.figures, line.status.value, line.typed_to_complete)
-        if line.account in kept:
-            values["Reste à engager (saisi)"] = cast(CellValue, kept[line.account])
-        _write_row(ps, row, values, f)
+        key = account_key(line.account)
+        if key in typed.kept:
+            values["Reste à engager (saisi)"] = cast(CellValue, typed.kept[key])
+        _write_row(ps, row, values, f, typed.formulas.get(key))
     names[L.LINES_END_NAME] = str(last)
     book.set_names(names)
 
 
-def _write_row(patch: SheetPatch, row: int, values: dict[str, CellValue], formulas: dict[str, str]) -> None:
+def _write_row(patch: SheetPatch, row: int, values: dict[str, CellValue], formulas: dict[str, str],
+               typed_formula: str | None = None) -> None:
+    """A line of Suivi: xlprod's formulas with their values; the estimate typed as typed (``typed_formula``:
+    the user's formula there, theirs, written back with what it showed)."""
     for header, value in values.items():
         col = L.COL[header]
         formula = formulas.get(header)
         if header == "Reste à engager (saisi)":
-            patch.set(row, col, CellWrite(value))
+            patch.set(row, col, CellWrite(value, typed_formula))
         elif formula is not None:
             patch.set(row, col, CellWrite(value, formula, owned=True))
 
