@@ -850,6 +850,65 @@ def test_the_next_fiscal_years_fec_does_not_overwrite_the_first_ones_rows(tmp_pa
         1000.0, 3000.0]
 
 
+def _raw_fec(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\r\n".join([FEC_HEAD, *lines]) + "\r\n", encoding="utf-8")
+    return path
+
+
+def test_an_entry_number_used_again_next_month_for_another_invoice_is_a_new_row(tmp_path):
+    """Software that numbers its entries anew each month: November's HA00001 is another invoice than October's,
+    which it used to overwrite (its amount, date and account) when the two were less than a month apart."""
+    path = _workbook_for_import(tmp_path)
+    october = _raw_fec(tmp_path, "oct.txt", [
+        "HA|Achats|HA00001|20261028|61357101|Caméra|||FA-881|20261028|Caméra|1000,00|0,00|||20261028||",
+        "HA|Achats|HA00001|20261028|40100000|Fournisseurs|F1|Loueur|FA-881|20261028|Caméra|0,00|1000,00|AB|20261030|"
+        "20261028||"])
+    november = _raw_fec(tmp_path, "nov.txt", [
+        "HA|Achats|HA00001|20261103|60615101|Décor|||FA-912|20261103|Décor|5000,00|0,00|||20261103||",
+        "HA|Achats|HA00001|20261103|40100000|Fournisseurs|F2|Atelier|FA-912|20261103|Décor|0,00|5000,00|||20261103||"])
+    _import(path, october)
+    s = _import(path, november)
+    assert (s.added, s.updated) == (1, 0)
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    h = L.DEPENSES_HEADERS
+    assert sorted((r[h.index("N° pièce")], r[h.index("Montant HT")], r[h.index("Compte devis")]) for r in rows) == [
+        ("FA-881", 1000.0, "7101"), ("FA-912", 5000.0, "5101")]
+
+
+def test_a_corrected_export_listing_an_entrys_lines_in_another_order_keeps_each_users_choice_on_its_line(tmp_path):
+    """Entry HA5 has two lines no correspondence maps; the user chose a devis account and a label for each. The
+    corrected export moves the date by two days and lists the lines the other way round: each row keeps its own
+    ledger account, amount and the user's choices (they used to be swapped)."""
+    path = _workbook_for_import(tmp_path)
+
+    def fec(name: str, day: str, order: list[int]) -> Path:
+        lines = ["HA|Achats|HA5|{d}|61110000|Études|||F-5|{d}|Repérages|1000,00|0,00|||{d}||",
+                 "HA|Achats|HA5|{d}|61220000|Transports|||F-5|{d}|Navette|500,00|0,00|||{d}||"]
+        return _raw_fec(tmp_path, name, [lines[k].format(d=day) for k in order] + [
+            f"HA|Achats|HA5|{day}|40100000|Fournisseurs|F1|Loueur|F-5|{day}|Repérages|0,00|1500,00|||{day}||"])
+
+    _import(path, fec("a.txt", "20261005", [0, 1]))
+    book = XlsxFile(path)
+    dep = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    plan = WritePlan()
+    for i, r in enumerate(dep.rows):
+        chosen = {"61110000": ("1101", "Repérages Bretagne"), "61220000": ("2101", "Navette équipe")}[
+            r[h.index("Compte général")]]
+        plan.sheet(dep.sheet).set(dep.header_row + 1 + i, dep.first_col + h.index("Compte devis"), CellWrite(chosen[0]))
+        plan.sheet(dep.sheet).set(dep.header_row + 1 + i, dep.first_col + h.index("Libellé"), CellWrite(chosen[1]))
+    book.apply(plan)
+    book.save()
+    s = _import(path, fec("b.txt", "20261007", [1, 0]))
+    assert (s.added, s.updated) == (0, 2)
+    assert not any("Compte général" in c for c in s.changes)  # the accountant changed the date, not the accounts
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert sorted((r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Compte devis")],
+                   r[h.index("Libellé")]) for r in rows) == [
+        ("61110000", 1000.0, "1101", "Repérages Bretagne"), ("61220000", 500.0, "2101", "Navette équipe")]
+
+
 def test_two_suppliers_with_the_same_invoice_number_are_two_rows(tmp_path):
     path = _workbook_for_import(tmp_path)
     head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"

@@ -418,15 +418,17 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
            index: dict[str, int]) -> list[tuple[dict[str, object], int | None]]:
     """Each file row with the table row it updates (its key), or None for a new one. A line whose
     key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
-    same entry (FEC: the same journal and number, within a month) or document that no line of the
-    file claims, in order."""
+    same entry (FEC: the same journal and number, within a month, and the same document when both
+    name one: software that numbers its entries anew each month gives a new invoice an old number)
+    or document that no line of the file claims: the row of the same ledger account first, so that
+    what the user decided on a line stays with it when the export lists the lines in another order."""
     claimed = {by_key[str(r["key"])] for r in rows if str(r["key"]) in by_key}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
         parts = key.split("|")
         if i not in claimed and parts[0] in ("FEC", "CSV") and len(parts) >= 5:
             spare.setdefault("|".join(parts[:3]) + "|", []).append(i)
-    date_at = index["Date"]
+    date_at, piece_at, ledger_at = index["Date"], index["N° pièce"], index["Compte général"]
     out: list[tuple[dict[str, object], int | None]] = []
     seen: set[str] = set()
     for row in rows:
@@ -437,16 +439,21 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
         found = by_key.get(key)
         candidates = spare.get(str(row.get("pair") or ""), [])
         if found is None and candidates:
-            day = row.get("date")
-            for i in candidates:
+            day, piece, ledger = row.get("date"), cell_text(row.get("piece")), cell_text(row.get("ledger_account"))
+
+            def near(i: int) -> bool:
                 typed = dep.rows[i][date_at]
                 old = typed.date() if isinstance(typed, dt.datetime) else typed
-                near = not key.startswith("FEC|") or (isinstance(old, dt.date) and isinstance(day, dt.date)
-                                                       and abs((old - day).days) <= PAIR_DAYS)
-                if near:
-                    found = i
-                    candidates.remove(i)
-                    break
+                if not key.startswith("FEC|"):
+                    return True
+                was = cell_text(dep.rows[i][piece_at])
+                return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
+                        and (not piece or not was or was == piece))
+
+            close = [i for i in candidates if near(i)]
+            found = next((i for i in close if cell_text(dep.rows[i][ledger_at]) == ledger), close[0] if close else None)
+            if found is not None:
+                candidates.remove(found)
         out.append((row, found))
     return out
 
