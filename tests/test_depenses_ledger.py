@@ -729,3 +729,22 @@ def test_many_entries_without_a_devis_account_are_counted_after_the_first_lines_
     said = next(i for i in issues if i.code == "DEP006")
     assert said.message.endswith("lignes 6, 7, 8, 9, 10, 11, 12, 13 et 3 autres.") and "…" not in said.message
     assert said.location.cell == "D6"
+
+
+def test_one_entry_number_at_two_dates_is_refused_not_merged():
+    """Two fiscal years pasted together: HA 1 of 2025 and HA 1 of 2026, each unbalanced by 100 € the other way.
+    Grouped by number alone they balanced, and the 2026 line took the 2025 supplier's lettering."""
+    rows = [["HA", "Achats", "1", "20251005", "61350000", "Loc", "", "", "F1", "20251005", "Caméra", "1100,00", "0,00",
+             "", "", "20251005", "", ""],
+            ["HA", "Achats", "1", "20251005", "40100000", "Fourn", "F1", "Loueur 2025", "F1", "20251005", "Caméra",
+             "0,00", "1000,00", "AB", "20251020", "20251005", "", ""],
+            ["HA", "Achats", "1", "20261005", "61350000", "Loc", "", "", "F9", "20261005", "Studio", "900,00", "0,00", "",
+             "", "20261005", "", ""],
+            ["HA", "Achats", "1", "20261005", "40100000", "Fourn", "F2", "Studio 2026", "F9", "20261005", "Studio",
+             "0,00", "1000,00", "", "", "20261005", "", ""]]
+    read = read_fec(fec(rows), "deux-exercices.txt")
+    assert "DEP115" in codes(read)
+    issue = next(i for i in read.issues if i.code == "DEP115")
+    assert issue.render().startswith("deux-exercices.txt:2: erreur DEP115: écriture HA 1 à plusieurs dates "
+                                      "(05/10/2025, 05/10/2026)")
+    assert ("HA", "1") in read.rejected_entries

@@ -439,23 +439,23 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
         found = by_key.get(key)
         candidates = spare.get(str(row.get("pair") or ""), [])
         if found is None and candidates:
-            day, piece, ledger = row.get("date"), cell_text(row.get("piece")), cell_text(row.get("ledger_account"))
-
-            def near(i: int) -> bool:
-                typed = dep.rows[i][date_at]
-                old = typed.date() if isinstance(typed, dt.datetime) else typed
-                if not key.startswith("FEC|"):
-                    return True
-                was = cell_text(dep.rows[i][piece_at])
-                return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
-                        and (not piece or not was or was == piece))
-
-            close = [i for i in candidates if near(i)]
+            ledger = cell_text(row.get("ledger_account"))
+            close = [i for i in candidates if not key.startswith("FEC|") or _same_entry(row, dep.rows[i], date_at, piece_at)]
             found = next((i for i in close if cell_text(dep.rows[i][ledger_at]) == ledger), close[0] if close else None)
             if found is not None:
                 candidates.remove(found)
         out.append((row, found))
     return out
+
+
+def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int) -> bool:
+    """Whether a FEC line and an earlier row of its journal and number are one entry: within a month, and of
+    the same document when both name one."""
+    typed = existing[date_at]
+    old = typed.date() if isinstance(typed, dt.datetime) else typed
+    day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
+    return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
+            and (not piece or not was or was == piece))
 
 
 def _changes(row: dict[str, object], existing: list[object], index: dict[str, int],

@@ -21,7 +21,9 @@ Issue codes:
 - DEP111 avertissement : aucune ligne de données sous l'en-tête
 - DEP112 erreur : un taux de change nul ou négatif
 - DEP113 avertissement : des colonnes facultatives de la correspondance absentes du CSV (champs laissés vides)
-- DEP114 à DEP119 : réservés
+- DEP114 avertissement : une écriture présente plusieurs fois à l'identique
+- DEP115 erreur : un même numéro d'écriture à plusieurs dates (deux exercices dans un fichier)
+- DEP116 à DEP119 : réservés
 """
 
 from __future__ import annotations
@@ -572,6 +574,8 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
     failed = np.flatnonzero(~ok & ~blank)
     rejected = unbalanced | set(zip(journal[failed].tolist(), text["EcritureNum"][failed].tolist(), strict=True))
+    rejected |= _several_dates(issues, journal, text["EcritureNum"], date.values, good & ~date.bad & ~date.empty,
+                               lines_no)
     keep = np.flatnonzero(ok)
     n = len(keep)
 
@@ -613,8 +617,8 @@ def _repeated(issues: FileIssues, twice: npt.NDArray[np.bool_], lines: list[Ledg
         first, again = found[0], found[len(found) // k]
         issues.add(warning, "DEP114", again.line, f"écriture {first.entry} du {first.date:%d/%m/%Y} présente {k} "
                    f"fois à l'identique (lignes {first.line} et {again.line}) : importée et comptée autant de fois",
-                   "Vérifiez l'export : une écriture exportée deux fois est à retirer du fichier (ou de Dépenses), "
-                   "puis réimportez.")
+                   "Vérifiez l'export : une écriture exportée deux fois est à retirer du fichier, puis réimportez (la "
+                   "ligne supprimée de Dépenses seulement reviendrait au prochain import du même fichier).")
 
 def _trailing(header: bool, counts: npt.NDArray[np.int64], width: int) -> bool:
     """A separator ends every line: the header says so, or most lines have one empty field more than headers
@@ -644,6 +648,26 @@ def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
         raise WorkbookError(_at(name, header_no), f"colonne(s) en double dans l'en-tête du FEC : {', '.join(twice)}",
                             "Un FEC porte chaque colonne une fois ; demandez un nouvel export au cabinet comptable.")
     return cols
+
+
+def _several_dates(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
+                   dates: npt.NDArray[np.object_], read: npt.NDArray[np.bool_],
+                   lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str]]:
+    """An entry has one date: the same journal and number at two dates are two entries (two fiscal years
+    pasted together), whose lines the file cannot tell apart, nor their balance. Refused, and said."""
+    frame = pd.DataFrame({"journal": journal, "entry": entry, "date": dates, "line": lines_no})[read]
+    distinct = frame.drop_duplicates(["journal", "entry", "date"])
+    twice = distinct[distinct.duplicated(["journal", "entry"], keep=False)]
+    out: set[tuple[str, str]] = set()
+    for (journal_code, number), found in twice.groupby(["journal", "entry"], sort=False):
+        days = ", ".join(f"{d:%d/%m/%Y}" for d in sorted(found["date"]))
+        issues.add(error, "DEP115", int(found["line"].min()),
+                   f"écriture {journal_code} {number} à plusieurs dates ({days}) : deux écritures du même numéro "
+                   "(deux exercices dans un fichier ?)",
+                   "Un numéro d'écriture ne sert qu'une fois par exercice : importez un fichier par exercice ; "
+                   "ces écritures ne sont pas importées.")
+        out.add((str(journal_code), str(number)))
+    return out
 
 
 def _check_balance(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
