@@ -195,6 +195,18 @@ def test_a_hand_computed_report(tmp_path):
     assert XlsxFile(path).named_cell("DEPENSES_DEPENSES_FRANCE")[0] == pytest.approx(78_500.0)
 
 
+def test_two_letters_that_are_no_country_are_said_and_the_eus_uk_is_the_united_kingdom(tmp_path):
+    """« FE » for FR is a typo: it used to count abroad as a country named FE without a word."""
+    entries = [{"account": "2301", "amount": 1000.0, "country": "FE"}, {"account": "2301", "amount": 200.0,
+                                                                        "country": "UK"}]
+    path = _small(tmp_path, entries, [V1])
+    report = recalc(path)
+    warned = [i for i in report.issues if i.code == "DEP009"]
+    assert len(warned) == 1 and "« FE »" in warned[0].message and warned[0].location.cell.startswith(
+        column_letter(L.DEPENSES_HEADERS.index("Pays") + 1))
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[1][L.DEPENSES_HEADERS.index("Pays")] == "GB"
+
+
 def test_france_is_everything_not_typed_abroad(tmp_path):
     entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
                {"account": "2301", "amount": 30.0, "country": "fr"}]

@@ -39,8 +39,20 @@ COUNTRIES = {  # names people type for the countries productions spend in -> ISO
     "senegal": "SN", "pologne": "PL", "republique tcheque": "CZ", "hongrie": "HU", "roumanie": "RO",
     "bulgarie": "BG", "grece": "GR", "autriche": "AT", "danemark": "DK", "suede": "SE", "norvege": "NO",
     "finlande": "FI", "islande": "IS", "croatie": "HR", "slovenie": "SI", "malte": "MT", "chypre": "CY",
+    "uk": "GB", "el": "GR",  # the codes the EU uses for the United Kingdom and Greece
 }
 _ISO2 = re.compile(r"^[A-Za-z]{2}$")
+# the 249 codes of ISO 3166-1 alpha-2 (2024): « FE » for FR is a typo, not a country
+ISO_COUNTRIES = frozenset((
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW "
+    "BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI "
+    "FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN "
+    "IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME "
+    "MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF "
+    "PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
+    "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE "
+    "YT ZA ZM ZW"
+).split())
 _ISO_TYPED = frozenset(COUNTRIES.values())
 _CANONICAL: dict[object, Status] = {s.value: s for s in Status}
 _ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]*$")
@@ -189,7 +201,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         if country_text and country_text in _ISO_TYPED and raw(row, "Pays") == country_text:
             country = country_text  # the common case: a code typed as it should be
         elif country_text:
-            country = country_text.upper() if _ISO2.match(country_text) else COUNTRIES.get(fold(country_text), "")
+            upper = country_text.upper()
+            country = upper if _ISO2.match(country_text) and upper in ISO_COUNTRIES else COUNTRIES.get(
+                fold(country_text), "")
             if not country:
                 issues.append(warning("DEP009", where(i, "Pays"), f"Pays « {country_text} » : pas un code ISO 3166-1 "
                                       "connu ; la dépense compte à l'étranger sous ce nom.",
