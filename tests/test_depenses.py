@@ -207,6 +207,15 @@ def test_two_letters_that_are_no_country_are_said_and_the_eus_uk_is_the_united_k
     assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[1][L.DEPENSES_HEADERS.index("Pays")] == "GB"
 
 
+def test_a_rate_on_an_entry_in_euros_is_said(tmp_path):
+    entries = [{"account": "2301", "amount": 1000.0, "rate": 2.0}, {"account": "2301", "amount": 100.0,
+                                                                      "currency": "GBP", "rate": 1.17}]
+    report = recalc(_small(tmp_path, entries, [V1]))
+    warned = [i for i in report.issues if i.code == "DEP029"]
+    assert len(warned) == 1 and f"compte pour {format_eur(Decimal('2000'))}" in warned[0].message
+    assert report.to_json()["total"]["committed"] == "2117.00"  # as the workbook's Montant EUR counts it
+
+
 def test_france_is_everything_not_typed_abroad(tmp_path):
     entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
                {"account": "2301", "amount": 30.0, "country": "fr"}]

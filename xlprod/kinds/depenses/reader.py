@@ -16,7 +16,7 @@ from decimal import Decimal
 from xlprod.core.cells import cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, format_eur, from_double
+from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double, round_cents
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
@@ -182,6 +182,11 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                                     "Saisissez le taux du budget (euros pour une unité de devise), comme le demande "
                                     "Eurimages."))
             rate = ONE
+        elif currency == EURO and rate > 0 and rate != ONE and amount:
+            issues.append(warning("DEP029", where(i, "Taux de change"), f"Dépense en euros avec un taux de change de "
+                                  f"{french_number(rate)} : elle compte pour {format_eur(round_cents(amount * rate))}, "
+                                  "comme dans les formules du classeur.",
+                                  "Indiquez la devise de la dépense (Devise), ou videz le taux d'une dépense en euros."))
         typed_status = row[at_status] if at_status is not None else None
         status = Status.COMMITTED
         status_text = "" if typed_status in _CANONICAL else cell_text(typed_status)
