@@ -216,6 +216,28 @@ def test_a_rate_on_an_entry_in_euros_is_said(tmp_path):
     assert report.to_json()["total"]["committed"] == "2117.00"  # as the workbook's Montant EUR counts it
 
 
+def test_a_montant_eur_typed_over_is_put_back_and_said(tmp_path):
+    """999 typed over Montant EUR: the workbook itself then shows 999 committed; check says so before recalc mends it."""
+    path = _small(tmp_path, [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 50.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    dep = book.table(L.TABLE_DEPENSES)
+    j = dep.first_col + dep.headers.index("Montant EUR")
+    plan = WritePlan()
+    plan.sheet(dep.sheet).set(dep.header_row + 1, j, CellWrite(999.0))
+    book.apply(plan)
+    book.save()
+    before = path.read_bytes()
+    assert main(["check", str(path)]) == 0
+    assert path.read_bytes() == before
+    report = recalc(path)
+    warned = [i for i in report.issues if i.code == "DEP036"]
+    assert len(warned) == 1 and warned[0].location.cell == f"{column_letter(j)}{dep.header_row + 1}"
+    assert "« Montant EUR »" in warned[0].message and "« 999 »" in warned[0].message
+    assert report.to_json()["total"]["committed"] == "1050.00"
+    assert not [i for i in recalc(path).issues if i.code == "DEP036"]  # mended: said once
+
+
 def test_france_is_everything_not_typed_abroad(tmp_path):
     entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
                {"account": "2301", "amount": 30.0, "country": "fr"}]

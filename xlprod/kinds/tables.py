@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from xlprod.core.cells import cell_text
-from xlprod.core.issues import Issue, error
+from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort
+from xlprod.workbook.sheetxml import Restored
 
 
 def input_table(book: WorkbookPort, name: str, sheet: str, kind: str) -> RawTable:
@@ -48,4 +49,22 @@ def rows_below(book: WorkbookPort, table: RawTable, code: str, consequence: str,
         out.append(error(code, Location(book=book.book_name, sheet=table.sheet, cell=f"{col}{rows[listed]}"),
                          f"… et {len(rows) - listed} autre(s) ligne(s) sous le tableau {table.name}, dans le même cas.",
                          ""))
+    return out
+
+
+def restored_warnings(restored: Iterable[tuple[str, Restored]], book: str, code: str,
+                      header_of: Callable[[str, int], str], hint: str) -> list[Issue]:
+    """A computed cell typed over: its formula put back by the recalculation, and said, once per column
+    (a value typed over 100 rows is one fact). ``header_of(sheet, col)``: the column's name for the user."""
+    by_col: dict[tuple[str, int], list[Restored]] = {}
+    for sheet, r in restored:
+        by_col.setdefault((sheet, r.col), []).append(r)
+    out = []
+    for (sheet, col), cells in sorted(by_col.items()):
+        first = min(cells, key=lambda r: r.row)
+        was = f"la formule ={first.old_formula}" if first.old_formula else f"la valeur « {first.old_value} »"
+        more = f" (et {len(cells) - 1} autre(s) cellule(s) de la colonne)" if len(cells) > 1 else ""
+        out.append(warning(code, Location(book=book, sheet=sheet, cell=f"{column_letter(col)}{first.row}"),
+                           f"« {header_of(sheet, col)} » est calculé par le classeur : {was} remplacée par sa "
+                           f"formule{more}.", hint))
     return out

@@ -44,7 +44,7 @@ from xlprod.kinds.catalogue.rights import (
 )
 from xlprod.kinds.catalogue.works import Fix, Work, check_works, propose_fixes
 from xlprod.kinds.registry import Report
-from xlprod.kinds.tables import input_table, parameter_targets, rows_below
+from xlprod.kinds.tables import input_table, parameter_targets, restored_warnings, rows_below
 from xlprod.workbook.controls import SHEET as CONTROLS
 from xlprod.workbook.controls import plan_controls, plan_controls_frame
 from xlprod.workbook.errors import WorkbookError
@@ -461,22 +461,12 @@ def recalc_catalogue(book: WorkbookPort, now: dt.datetime, note: str = "", carri
 
 
 def _restored(restored: list[tuple[str, Restored]], book: str) -> list[Issue]:
-    """A computed cell of Recettes typed over: its formula put back, said (one message per column
-    when there are many)."""
-    by_col: dict[int, list[Restored]] = {}
-    for _sheet, r in restored:
-        by_col.setdefault(r.col, []).append(r)
-    out = []
-    for col, cells in sorted(by_col.items()):
-        header = L.RECETTES_HEADERS[col - 1] if col - 1 < len(L.RECETTES_HEADERS) else column_letter(col)
-        first = cells[0]
-        was = f"la formule ={first.old_formula}" if first.old_formula else f"la valeur « {first.old_value} »"
-        more = f" (et {len(cells) - 1} autre(s) cellule(s) de la colonne)" if len(cells) > 1 else ""
-        out.append(warning("CAT075", Location(book=book, sheet=L.SHEET_RECETTES, cell=f"{column_letter(col)}{first.row}"),
-                           f"« {header} » est calculé par le classeur : {was} remplacée par sa formule{more}.",
-                           "Saisissez dans les colonnes d'entrée (brutes, commission, frais…) ; le plafond, le "
-                           "dépassement et les RNPP se calculent."))
-    return out
+    """A computed cell of Recettes typed over: its formula put back, said."""
+    return restored_warnings(
+        restored, book, "CAT075",
+        lambda _sheet, col: L.RECETTES_HEADERS[col - 1] if col - 1 < len(L.RECETTES_HEADERS) else column_letter(col),
+        "Saisissez dans les colonnes d'entrée (brutes, commission, frais…) ; le plafond, le dépassement et les RNPP "
+        "se calculent.")
 
 
 def _kind_change(old: object, new: object) -> str:

@@ -43,7 +43,7 @@ COUNTRIES = {  # names people type for the countries productions spend in -> ISO
 }
 _ISO2 = re.compile(r"^[A-Za-z]{2}$")
 # the 249 codes of ISO 3166-1 alpha-2 (2024): « FE » for FR is a typo, not a country
-ISO_COUNTRIES = frozenset((
+_ISO_CODES = (
     "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW "
     "BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI "
     "FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN "
@@ -52,7 +52,8 @@ ISO_COUNTRIES = frozenset((
     "PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV "
     "SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE "
     "YT ZA ZM ZW"
-).split())
+)
+ISO_COUNTRIES = frozenset(_ISO_CODES.split())
 _ISO_TYPED = frozenset(COUNTRIES.values())
 _CANONICAL: dict[object, Status] = {s.value: s for s in Status}
 _ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]*$")

@@ -5,7 +5,7 @@ value. Works on any ``WorkbookPort`` (a file or a book open in Excel)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
@@ -38,7 +38,7 @@ from xlprod.kinds.depenses.tracking import (
     tracking_status,
 )
 from xlprod.kinds.registry import Report
-from xlprod.kinds.tables import input_table, rows_below
+from xlprod.kinds.tables import input_table, restored_warnings, rows_below
 from xlprod.workbook.controls import plan_controls
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
@@ -336,8 +336,22 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
         _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed)
         _plan_versions(plan, versions)
         _plan_cost(plan, book, cost, tracking, current)
-        book.apply(plan)
+        issues += restored_warnings(book.apply(plan), book.book_name, "DEP036", _header_of(dep),
+                                    "Saisissez dans les colonnes d'entrée (Montant HT, Taux de change, Reste à engager "
+                                    "(saisi)…) : les colonnes calculées se recalculent.")
     return _finish(book, report, issues, now)
+
+
+def _header_of(dep: RawTable) -> Callable[[str, int], str]:
+    """The name a user knows a computed column by: its table header, or on Suivi its line's header."""
+
+    def header(sheet: str, col: int) -> str:
+        if sheet == dep.sheet and 0 <= col - dep.first_col < len(dep.headers):
+            return dep.headers[col - dep.first_col]
+        return next((h for h, c in L.COL.items() if c == col), column_letter(col)) if sheet == L.SHEET_SUIVI else \
+            f"{sheet}!{column_letter(col)}"
+
+    return header
 
 
 def _below(book: WorkbookPort, dep: RawTable) -> list[Issue]:
