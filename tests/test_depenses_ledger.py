@@ -748,3 +748,10 @@ def test_one_entry_number_at_two_dates_is_refused_not_merged():
     assert issue.render().startswith("deux-exercices.txt:2: erreur DEP115: écriture HA 1 à plusieurs dates "
                                       "(05/10/2025, 05/10/2026)")
     assert ("HA", "1") in read.rejected_entries
+
+
+def test_a_csv_export_with_debit_credit_and_currency_columns_is_no_fec():
+    """Three headers a FEC also has (Débit, Crédit, Montant devise) made it one, and the import refused it."""
+    head = "Date;N° pièce;Fournisseur;Libellé;Débit;Crédit;Montant devise;Devise".encode()
+    assert not looks_like_fec(head + b"\r\n01/10/2026;F1;TSF;Camera;100,00;0,00;;\r\n")
+    assert looks_like_fec(b"JournalCode;EcritureNum;EcritureDate;CompteNum;Debit;Credit\r\n")

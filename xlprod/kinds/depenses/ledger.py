@@ -417,14 +417,18 @@ def _key(header: str) -> str:
 _FEC_KEYS = {_key(c): c for c in FEC_COLUMNS + BNC_COLUMNS + SENS_COLUMNS}
 
 
+_FEC_OWN = frozenset({"JournalCode", "EcritureNum", "EcritureDate", "CompteNum"})  # headers no CSV export has
+
+
 def _fec_header(line: str) -> tuple[str, list[str]] | None:
-    """The separator that makes the most FEC headers out of this line; None below three (not a FEC)."""
+    """The separator that makes the most FEC headers out of this line; None below three, or without one
+    of the FEC's own (a CSV export with Débit, Crédit and Devise is no FEC)."""
     best: tuple[int, str, list[str]] = (0, "", [])
     for sep in ("\t", "|", ";"):
         names = line.split(sep)
-        score = len({_FEC_KEYS[k] for k in map(_key, names) if k in _FEC_KEYS})
-        if score > best[0]:
-            best = (score, sep, names)
+        found = {_FEC_KEYS[k] for k in map(_key, names) if k in _FEC_KEYS}
+        if len(found) > best[0] and found & _FEC_OWN:
+            best = (len(found), sep, names)
     return (best[1], best[2]) if best[0] >= 3 else None
 
 
