@@ -205,6 +205,16 @@ def test_french_decimals_and_dots_are_both_decimal_marks():
     assert read.issues == []
 
 
+def test_a_dot_before_three_digits_alone_is_ambiguous_and_refused_at_its_line():
+    """« 5.000 » read as 5,00 balanced its entry (5.000 / 1.000 / 6.000) and no decimal was lost to say so."""
+    rows = [row(debit="5.000"), row(account="401000", credit="5.000")]
+    read = read_fec(fec(rows), NAME)
+    assert codes(read) == ["DEP102", "DEP102"] and read.lines == []
+    assert "« 5.000 » est ambigu : 5 000 (point des milliers) ou 5,000 (point décimal) ?" in read.issues[0].message
+    read = read_fec(fec([row(debit="5.00"), row(account="401000", credit="5000.000")]), NAME)
+    assert codes(read) == ["DEP103"]  # two decimals, or four digits before the dot: a decimal point, as the norm has
+
+
 def test_zero_padded_signed_and_spaced_amounts():
     read = read_fec(fec(amounts(SAMPLE, lambda a: a.rjust(15, "0"))), NAME)
     assert_sample(read)  # 000000004250,00

@@ -73,6 +73,7 @@ _LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "C
 
 _FEC_AMOUNT = re.compile(r"[+-]?\s?(?=[.,]?\d)(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d*)(?:[.,]\d+)?", re.ASCII)
 _SPACES = re.compile(r"\s")
+_DOTTED_THOUSANDS = re.compile(r"[+-]?\s?\d{1,3}\.\d{3}", re.ASCII)
 _DATE = re.compile(r"(?:(?P<y1>\d{4})(?P<m1>\d{2})(?P<d1>\d{2})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
                    r"|(?P<d3>\d{1,2})[/.-](?P<m3>\d{1,2})[/.-](?P<y3>\d{4}))"
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
@@ -343,9 +344,14 @@ def _money(value: Decimal, text: str) -> _Parsed:
 
 
 def _parse_fec_amount(text: str) -> _Parsed:
-    """The FEC has no thousands separator in the norm: a dot, like a comma, is the decimal mark."""
+    """The FEC has no thousands separator in the norm: a dot, like a comma, is the decimal mark; but a dot
+    before three digits alone (« 5.000 ») may as well separate thousands: refused, never guessed."""
     if not _FEC_AMOUNT.fullmatch(text):
         return None, f"« {text} » n'est pas un montant", False
+    if _DOTTED_THOUSANDS.fullmatch(text):
+        whole, part = text.lstrip("+- ").split(".")
+        return None, (f"« {text} » est ambigu : {whole} {part} (point des milliers) ou {whole},{part} (point "
+                      "décimal) ?"), False
     return _money(Decimal(_SPACES.sub("", text).replace(",", ".")), text)
 
 
