@@ -215,6 +215,13 @@ def test_a_dot_before_three_digits_alone_is_ambiguous_and_refused_at_its_line():
     assert codes(read) == ["DEP103"]  # two decimals, or four digits before the dot: a decimal point, as the norm has
 
 
+def test_an_amount_the_workbook_would_refuse_is_refused_at_its_line():
+    """200 000 000 000,00 was imported, then refused by every recalculation (DEP001) far from its FEC line."""
+    read = read_fec(fec([row(debit="200000000000,00"), row(account="401000", credit="200000000000,00")]), NAME)
+    assert codes(read) == ["DEP102", "DEP102"] and read.lines == []
+    assert "dépasse toute valeur plausible (100 milliards)" in read.issues[0].message
+
+
 def test_zero_padded_signed_and_spaced_amounts():
     read = read_fec(fec(amounts(SAMPLE, lambda a: a.rjust(15, "0"))), NAME)
     assert_sample(read)  # 000000004250,00

@@ -46,8 +46,9 @@ import pandas as pd  # type: ignore[import-untyped]
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, round_cents
-from xlprod.core.numbers import LIMIT, parse_number
+from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
+from xlprod.kinds.depenses.model import TOO_BIG
 from xlprod.workbook.errors import WorkbookError
 
 MAX_BYTES = 200_000_000
@@ -337,8 +338,8 @@ def _parse_date(text: str) -> _Parsed:
 
 
 def _money(value: Decimal, text: str) -> _Parsed:
-    if not abs(value) < LIMIT:
-        return None, f"« {text} » dépasse toute valeur plausible (15 chiffres au plus)", False
+    if not abs(value) < TOO_BIG:  # as the workbook's reader judges it, which would refuse the row at the next recalc
+        return None, f"« {text} » dépasse toute valeur plausible (100 milliards)", False
     cents = round_cents(value) + ZERO  # + ZERO: -0,00 reads as 0,00
     return cents, "", cents != value
 

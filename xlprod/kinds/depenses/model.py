@@ -38,6 +38,7 @@ class Tag(StrEnum):
 
 
 FRANCE = "FR"
+TOO_BIG = Decimal(10) ** 11  # 100 billion: no production spends it; a reading gone wrong (a date, digits run together)
 EURO = "EUR"
 
 

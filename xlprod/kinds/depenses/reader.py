@@ -20,11 +20,10 @@ from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double,
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
-from xlprod.kinds.depenses.model import EURO, FRANCE, Entry, Status, Tag, Version, VersionLine
+from xlprod.kinds.depenses.model import EURO, FRANCE, TOO_BIG, Entry, Status, Tag, Version, VersionLine
 from xlprod.kinds.depenses.tracking import chapter_of
 from xlprod.workbook.port import RawTable
 
-TOO_BIG = Decimal(10) ** 11
 STATUSES = {fold(s.value): s for s in Status} | {
     "engage": Status.COMMITTED, "engagee": Status.COMMITTED, "commande": Status.COMMITTED,
     "bon de commande": Status.COMMITTED, "facture": Status.INVOICED, "facturee": Status.INVOICED,
@@ -100,7 +99,8 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             return from_double(value)
         parsed = parse_number(value)
         if parsed.value is not None and abs(parsed.value) >= TOO_BIG:
-            parsed = parsed.__class__(None, problem=f"{value} dépasse toute valeur plausible")
+            parsed = parsed.__class__(None, problem=f"{format_eur(parsed.value)} dépasse toute valeur plausible "
+                                      "(100 milliards)")
         if parsed.problem or parsed.value is None:
             blocking = header != "TVA"  # the workbook's Montant EUR would show #VALUE!, and every total with it
             issues.append(error("DEP001", where(i, header), f"{what} : {parsed.problem or 'valeur illisible'}"
