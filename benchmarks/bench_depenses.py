@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_recalc import interleaved, run_command, xlprod_command
 
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
-from xlprod.kinds.depenses.demo import LEDGER, SUPPLIERS, mapping_rows
+from xlprod.kinds.depenses.demo import LEDGER, SUPPLIERS, ledger_account, mapping_rows
 from xlprod.kinds.depenses.importer import import_ledger
 from xlprod.kinds.depenses.snapshot import read_devis_version, snapshot
 from xlprod.kinds.depenses.tracking import chapter_of
@@ -108,7 +108,7 @@ def write_fec(path: Path, accounts: list[tuple[str, str, Decimal]], entries: int
     for k in range(1, entries + 1):
         account, label, budget = accounts[k % len(accounts)]
         chapter = chapter_of(account) or 9
-        ledger = UNMAPPED if k % 40 == 0 else f"{LEDGER[chapter]}{account[:4]:0<4}"
+        ledger = UNMAPPED if k % 40 == 0 else ledger_account(LEDGER[chapter], account)
         day = start + dt.timedelta(days=rng.randrange(350))
         date = f"{day:%Y%m%d}"
         share = int(budget * 100 * len(accounts) / entries)  # cents: this entry's part of the line's budget

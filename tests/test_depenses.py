@@ -412,7 +412,7 @@ def test_a_users_assignment_of_an_unmapped_line_survives_a_reimport(tmp_path):
     _import(path, fec)
     book = XlsxFile(path)
     t = book.table(L.TABLE_DEPENSES)
-    i = next(i for i, r in enumerate(t.rows) if r[L.DEPENSES_HEADERS.index("Compte général")] == "6257")
+    i = next(i for i, r in enumerate(t.rows) if r[L.DEPENSES_HEADERS.index("Compte général")] == "62570000")
     plan = WritePlan()
     plan.sheet(L.SHEET_DEPENSES).set(t.header_row + 1 + i, L.DEPENSES_HEADERS.index("Compte devis") + 1,
                                      CellWrite("6501"))
@@ -950,6 +950,41 @@ def test_a_corrected_export_listing_an_entrys_lines_in_another_order_keeps_each_
     assert sorted((r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Compte devis")],
                    r[h.index("Libellé")]) for r in rows) == [
         ("61110000", 1000.0, "1101", "Repérages Bretagne"), ("61220000", 500.0, "2101", "Navette équipe")]
+
+
+def test_a_ledger_account_given_twice_in_correspondances_keeps_its_first_row_and_says_the_other(tmp_path):
+    """64112201 → 22011, 22012, 22013: every payroll line went to the last, post-production, without a word."""
+    path = tmp_path / "dep.xlsx"
+    build_depenses(path, DepensesInputs(title="Essai", mapping=[("64112201", "22011", ""), ("64112201", "22012", ""),
+                                                                 ("64112201", "22011", ""), ("61357101", "7101", "")]))
+    fec = _raw_fec(tmp_path, "paie.txt", [
+        "PA|Paie|P1|20261031|64112201|Salaires|||P-1|20261031|Chef opérateur|4000,00|0,00|||20261031||",
+        "PA|Paie|P1|20261031|42100000|Personnel|||P-1|20261031|Chef opérateur|0,00|4000,00|||20261031||"])
+    s = _import(path, fec)
+    warned = [i for i in s.issues if i.code == "DEP037"]
+    assert len(warned) == 1  # the third row says what the first says: nothing to say
+    assert "déjà donné ligne" in warned[0].message and ": cette ligne (22012) ne sert pas" in warned[0].message
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows] == ["22011"]
+
+
+def test_a_line_moved_to_an_account_no_correspondence_names_goes_a_affecter_as_a_first_import_has_it(tmp_path):
+    """61357101 (mapped to 7101) reclassified on 61357109 (unmapped): the row kept 7101, where a fresh workbook
+    importing the same file puts it « à affecter »; the result no longer depends on what was imported before."""
+    path = _workbook_for_import(tmp_path)
+
+    def fec(name: str, account: str) -> Path:
+        return _raw_fec(tmp_path, name, [
+            f"HA|Achats|HA7|20261005|{account}|Caméra|||F-7|20261005|Caméra|800,00|0,00|||20261005||",
+            "HA|Achats|HA7|20261005|40100000|Fournisseurs|F1|Loueur|F-7|20261005|Caméra|0,00|800,00|||20261005||"])
+
+    _import(path, fec("a.txt", "61357101"))
+    s = _import(path, fec("b.txt", "61357109"))
+    assert (s.updated, s.unassigned) == (1, 1)
+    assert any("Compte devis 7101 → (vide)" in c for c in s.changes)
+    row = XlsxFile(path).table(L.TABLE_DEPENSES).rows[0]
+    assert (row[L.DEPENSES_HEADERS.index("Compte général")], row[L.DEPENSES_HEADERS.index("Compte devis")]) == (
+        "61357109", "")
 
 
 def test_two_suppliers_with_the_same_invoice_number_are_two_rows(tmp_path):

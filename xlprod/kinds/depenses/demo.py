@@ -59,6 +59,13 @@ SUPPLIERS = {5: ["Ateliers Décor Ouest", "Costumes & Cie", "Maison Bréhat Acce
              9: ["Hiscox Assurances", "Cabinet Lenoir avocats", "Expertise Compta Film"],
              1: ["Éditions du Rivage", "SACD"]}
 LEDGER = {1: "6516", 2: "6411", 3: "6413", 4: "6451", 5: "6061", 6: "6251", 7: "6135", 8: "6042", 9: "6161"}
+ABROAD = "6048"  # post-production bought abroad (the Belgian coproducer's share): its own accounts, said BE
+
+
+def ledger_account(prefix: str, account: str) -> str:
+    """The production's chart: one ledger sub-account per devis line, the charge account and the whole devis
+    code (22011 and 22012 are two lines: 641122011, 641122012)."""
+    return f"{prefix}{account:0<4}"
 
 
 def _money(x: float) -> Decimal:
@@ -116,7 +123,7 @@ def generate_entries(version_amounts: dict[str, tuple[str, Decimal]], seed: int 
             entry: dict[str, object] = {
                 "date": day, "piece": f"{'PAIE' if chapter in (2, 3, 4) else 'FA'}-{piece:05d}", "supplier": supplier,
                 "account": account, "label": label[:60], "amount": float(part), "vat": float(vat),
-                "country": "BE" if foreign else "FR", "ledger_account": LEDGER[chapter],
+                "country": "BE" if foreign else "FR", "ledger_account": ABROAD if foreign else LEDGER[chapter],
             }
             if chapter in (6, 7) and rng.random() < 0.15:
                 entry["tags"] = "écoproduction"
@@ -134,8 +141,9 @@ def generate_entries(version_amounts: dict[str, tuple[str, Decimal]], seed: int 
             typed.append(entry)
     # music recorded in London, paid in pounds at the budget's rate
     typed.append({"date": dt.date(2026, 9, 14), "piece": "FA-GB-0001", "supplier": "Abbey Road Studios",
-                  "account": "8501", "label": "Enregistrement musique originale", "amount": 18_400.0,
-                  "currency": "GBP", "rate": 1.17, "status": "facturé", "country": "GB", "ledger_account": "6042"})
+                  "account": "8601", "label": "Enregistrement musique originale", "amount": 18_400.0,
+                  "currency": "GBP", "rate": 1.17, "status": "facturé", "country": "GB",
+                  "ledger_account": ledger_account(ABROAD, "8601")})
     return typed, october
 
 
@@ -151,15 +159,15 @@ def write_fec(path: Path, october: list[dict[str, object]]) -> None:
 
     extra = [  # receptions and a gift: on accounts no correspondence names, so they go « à affecter »
         {"entry": "HA90001", "date": dt.date(2026, 10, 9), "piece": "FA-R-0001", "supplier": "Traiteur Ar Vag",
-         "ledger_account": "6257", "label": "Réception fin de montage", "amount": 1840.0, "vat": 368.0},
+         "ledger_account": "62570000", "label": "Réception fin de montage", "amount": 1840.0, "vat": 368.0},
         {"entry": "HA90002", "date": dt.date(2026, 10, 12), "piece": "FA-R-0002", "supplier": "Librairie Dialogues",
-         "ledger_account": "6234", "label": "Cadeaux équipe", "amount": 612.5, "vat": 122.5},
+         "ledger_account": "62340000", "label": "Cadeaux équipe", "amount": 612.5, "vat": 122.5},
     ]
     for k, e in enumerate([*october, *extra], start=1):
         day = e["date"]
         assert isinstance(day, dt.date)
         ht, vat = _money(float(str(e["amount"]))), _money(float(str(e.get("vat", 0.0))))
-        ledger = f"{e['ledger_account']}{str(e.get('account', ''))[:4]:0<4}" if e.get("account") else str(
+        ledger = ledger_account(str(e["ledger_account"]), str(e["account"])) if e.get("account") else str(
             e["ledger_account"])
         num = str(e.get("entry") or f"HA{k:05d}")
         date = f"{day:%Y%m%d}"
@@ -179,13 +187,17 @@ def write_fec(path: Path, october: list[dict[str, object]]) -> None:
 
 
 def mapping_rows(version_amounts: dict[str, tuple[str, Decimal]]) -> list[tuple[str, ...]]:
-    """The production's chart: one ledger sub-account per devis line (charge account + devis code)."""
+    """The production's chart: one ledger sub-account per devis line (charge account + devis code), and for
+    post-production the accounts of what is bought abroad, in Belgium (the country of the spend: the FEC
+    does not say it)."""
     rows: list[tuple[str, ...]] = []
     for account, (label, _) in sorted(version_amounts.items()):
         chapter = chapter_of(account)
         if chapter is None or len(account) < 4:
             continue
-        rows.append((f"{LEDGER[chapter]}{account[:4]}", account, "", label[:50]))
+        rows.append((ledger_account(LEDGER[chapter], account), account, "", label[:50]))
+        if chapter == 8:
+            rows.append((ledger_account(ABROAD, account), account, "BE", f"{label[:38]} (Belgique)"))
     return rows
 
 

@@ -144,16 +144,37 @@ class Mapping:
         return ledger.startswith(CHARGES) or self.devis_account(ledger) is not None
 
 
-def read_mapping(book: WorkbookPort) -> Mapping:
+def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mapping:
+    """The Correspondances table; a ledger account given twice keeps its first row, and a later row that
+    says otherwise is said (DEP037) in ``issues``: the last used to win without a word."""
     t = table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES)
     if "Compte général" not in t.headers or "Compte devis" not in t.headers:
         raise WorkbookError(Location(book=book.book_name, sheet=t.sheet), "le tableau Correspondances n'a pas ses "
                             "colonnes Compte général et Compte devis", "Rétablissez-les (xlprod new depenses).")
     g, d = t.headers.index("Compte général"), t.headers.index("Compte devis")
     c = t.headers.index("Pays") if "Pays" in t.headers else None
-    return Mapping({cell_text(r[g]): cell_text(r[d]) for r in t.rows if cell_text(r[g])},
-                   {cell_text(r[g]): cell_text(r[c]) for r in t.rows if c is not None and cell_text(r[g])
-                    and cell_text(r[c])})
+    prefixes: dict[str, str] = {}
+    countries: dict[str, str] = {}
+    first: dict[str, int] = {}
+    for i, r in enumerate(t.rows):
+        ledger, devis, country = cell_text(r[g]), cell_text(r[d]), cell_text(r[c]) if c is not None else ""
+        if not ledger:
+            continue
+        if ledger in first:
+            if (devis, country) != (prefixes[ledger], countries.get(ledger, "")) and issues is not None:
+                row = t.header_row + 1
+                issues.append(warning(
+                    "DEP037", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col + g)}{row + i}"),
+                    f"Compte général {ledger} déjà donné ligne {row + first[ledger]} (compte devis "
+                    f"{prefixes[ledger] or 'à affecter'}) : cette ligne ({devis or 'à affecter'}) ne sert pas.",
+                    "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
+                    "comptabilité, ou supprimez la ligne en trop."))
+            continue
+        first[ledger] = i
+        prefixes[ledger] = devis
+        if country:
+            countries[ledger] = country
+    return Mapping(prefixes, countries)
 
 
 def read_columns(book: WorkbookPort) -> dict[str, str]:
@@ -332,13 +353,15 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         raise WorkbookError(Location(book=book.book_name), "ce classeur n'est pas un suivi des dépenses xlprod "
                             f"(type : {book.kind() or 'aucun'})", "Importez dans le classeur créé par xlprod new "
                             "depenses.")
-    mapping = read_mapping(book)
+    said: list[Issue] = []
+    mapping = read_mapping(book, said)
     if looks_like_fec(data):
         read = read_fec(data, file_name)
     else:
         read = read_ledger_csv(data, file_name, read_columns(book), optional_absent=True)
     summary = ImportSummary(file=file_name, detection=read.detection.describe(), lines_read=read.lines_read,
-                            debit_total=read.debit_total, credit_total=read.credit_total, issues=list(read.issues))
+                            debit_total=read.debit_total, credit_total=read.credit_total,
+                            issues=[*said, *read.issues])
     summary.issues += rows_below(book, table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES), "DEP035",
                                  "elle ne sert pas à cet import", "correspondance")
     fec = read.detection.format == "FEC"
@@ -364,14 +387,16 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     order = [typed.get(j, "") for j in range(len(dep.headers))]  # each column's field ("": none, left blank)
     for row, i in matches:
         existing = dep.rows[i] if i is not None else None
-        account = row["account"] or (cell_text(existing[index["Compte devis"]]) if existing is not None else "")
+        changes = _changes(row, existing, index, fields) if existing is not None else {}
+        own = existing is not None and "account" not in changes  # a devis account the user typed, kept
+        account = row["account"] or (cell_text(existing[index["Compte devis"]]) if own and existing is not None else "")
         if not account:  # a devis account the user typed on an earlier import of the row is kept
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, row["amount"]), cast("Decimal | None", row.get("rate")))
         if i is None or existing is None:  # under each header, wherever the user moved it
             new.append([v if v is None or (type(v) is str and v) else _cell(v) for v in map(row.get, order)])
             continue
-        updates.append((row, existing, dep.header_row + 1 + i, _changes(row, existing, index, fields)))
+        updates.append((row, existing, dep.header_row + 1 + i, changes))
 
     def col(f: str) -> int:
         return dep.first_col + index[fields[f]]
@@ -477,6 +502,8 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
     mapped = _cell(row.get("account"))
     if mapped and (moved or old("account") in (None, "")) and not _same(old("account"), mapped):
         out["account"] = mapped
+    elif not mapped and "ledger_account" in out and old("account") not in (None, ""):
+        out["account"] = None  # moved to an account no correspondence names: « à affecter », as a first import has it
     status = str(row.get("status") or "")
     typed = STATUSES.get(fold(cell_text(old("status"))))  # « Réglé », « payée »: as the recalculation reads them
     if RANK.get(status, -1) > (RANK[typed.value] if typed is not None else -1):
