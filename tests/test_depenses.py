@@ -475,7 +475,7 @@ def test_the_import_command_prints_what_it_detected_and_the_reconciliation(tmp_p
     write_fec(fec, OCTOBER)
     assert main(["import", str(path), str(fec)]) == 0
     out = capsys.readouterr().out
-    assert "6 nouvelles, 0 mises à jour, 0 déjà présentes" in out and "à affecter : 2" in out
+    assert "6 nouvelles, 0 mise à jour, 0 déjà présente" in out and "à affecter : 2" in out
     assert "Windows-1252" in out and "celui du fichier" in out
     assert main(["import", str(path), str(fec), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -987,6 +987,29 @@ def test_a_line_moved_to_an_account_no_correspondence_names_goes_a_affecter_as_a
         "61357109", "")
 
 
+def test_an_invoice_typed_by_hand_then_imported_from_the_fec_is_said_as_a_likely_duplicate(tmp_path):
+    """Typed in September, in the October FEC too: counted twice, without a word, as DEP016 left imported rows out."""
+    path = _workbook_for_import(tmp_path)
+    book = XlsxFile(path)
+    dep = book.table(L.TABLE_DEPENSES)
+    assert book.add_table_rows(dep, [[dt.date(2026, 10, 5), "F-HA8", "Loueur", "7101", "Caméra", 1500.0, 300.0]])
+    book.save()
+    fec = _raw_fec(tmp_path, "oct.txt", [
+        "HA|Achats|HA8|20261005|61357101|Caméra|||F-HA8|20261005|Caméra|1500,00|0,00|||20261005||",
+        "HA|Achats|HA8|20261005|44566000|TVA|||F-HA8|20261005|Caméra|300,00|0,00|||20261005||",
+        "HA|Achats|HA8|20261005|40100000|Fournisseurs|F1|Loueur|F-HA8|20261005|Caméra|0,00|1800,00|||20261005||"])
+    assert main(["import", str(path), str(fec)]) == 0
+    report = recalc(path)
+    said = [i for i in report.issues if i.code == "DEP016"]
+    assert len(said) == 1 and "qu'à la ligne" in said[0].message
+    two = _raw_fec(tmp_path, "two.txt", [  # two purchases on one invoice, both imported: one entry's two lines
+        "HA|Achats|HA9|20261006|61357101|Caméra|||F-HA9|20261006|Caméra|100,00|0,00|||20261006||",
+        "HA|Achats|HA9|20261006|61357101|Caméra|||F-HA9|20261006|Caméra|100,00|0,00|||20261006||",
+        "HA|Achats|HA9|20261006|40100000|Fournisseurs|F1|Loueur|F-HA9|20261006|Caméra|0,00|200,00|||20261006||"])
+    assert main(["import", str(path), str(two)]) == 0
+    assert len([i for i in recalc(path).issues if i.code == "DEP016"]) == 1
+
+
 def test_two_suppliers_with_the_same_invoice_number_are_two_rows(tmp_path):
     path = _workbook_for_import(tmp_path)
     head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
@@ -1052,7 +1075,7 @@ def test_a_reimport_keeps_what_the_user_decided_and_updates_what_the_accounts_sa
     book.apply(plan)
     book.save()
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Location caméra", "1100,00", "")]))
-    assert s.updated == 1 and "Montant HT 1000 → 1100" in s.changes[0]
+    assert s.updated == 1 and "Montant HT 1\u202f000,00\u00a0€ → 1\u202f100,00\u00a0€" in s.changes[0]
     row = dict(zip(L.DEPENSES_HEADERS, XlsxFile(path).table(L.TABLE_DEPENSES).rows[0], strict=True))
     assert (row["Libellé"], row["Statut"], row["Compte devis"], row["Montant HT"]) == (
         "Location caméra Alexa — semaine 1", "payé", "7102", 1100.0)
@@ -1065,7 +1088,7 @@ def test_an_unbalanced_entry_is_not_imported_and_the_reconciliation_shows_it(tmp
     fec.write_text(fec.read_text(encoding="utf-8").replace("|0,00|1200,00|", "|0,00|1100,00|"), encoding="utf-8")
     assert main(["import", str(path), str(fec)]) == 1
     out = capsys.readouterr().out
-    assert "1 nouvelles" in out and "écartées (en erreur) : 3, débit 1 200,00" in out.replace("\u202f", " ")
+    assert "1 nouvelle," in out and "écartées (en erreur) : 3, débit 1 200,00" in out.replace("\u202f", " ")
     assert "= celui du fichier" in out and "DEP033" in out
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlprod import __version__
 from xlprod.core.location import Location
+from xlprod.core.text import plural
 from xlprod.kinds import KINDS, Kind
 from xlprod.runtime import allocator_kept
 from xlprod.workbook.errors import WorkbookError
@@ -71,10 +72,6 @@ def _done(action: str) -> str:
     """What the command line says once an action has run (« version figée »), not its identifier."""
     found = next((a for kind in KINDS.values() for a in kind.actions if a.name == action), None)
     return (found.done or found.label.lower()) if found else action
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def unexpected(exc: BaseException, debug: bool) -> tuple[str, str]:

@@ -12,9 +12,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from xlprod.core.text import plural
 from xlprod.kinds.registry import Report
 from xlprod.services import RECALCULATE, kind_of, run_action
-from xlprod.workbook.controls import plural
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.excel import ExcelBook
 

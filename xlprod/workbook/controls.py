@@ -12,6 +12,7 @@ from typing import Any
 
 from xlprod.core.issues import Issue, count
 from xlprod.core.location import column_letter, quote_sheet
+from xlprod.core.text import plural
 from xlprod.workbook.port import WritePlan
 from xlprod.workbook.sheetxml import CellWrite, fit_cell_text
 
@@ -20,10 +21,6 @@ HEADER_ROW = 4
 ORIGIN_NAME = "XLPROD_CONTROLES"  # the list's header cell: it moves with the rows and columns the user inserts
 COLUMNS = (("Gravité", 15, "text"), ("Emplacement", 26, "text"), ("Code", 9, "center"),
            ("Message", 80, "wrap"), ("Que faire", 70, "wrap"))
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def summary_text(issues: Sequence[Issue]) -> str:

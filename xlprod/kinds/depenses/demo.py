@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlprod.core.money import ZERO, round_cents
+from xlprod.core.text import plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
 from xlprod.kinds.depenses.importer import import_ledger
@@ -29,7 +30,6 @@ from xlprod.kinds.devis.demo import SAMPLE_FILE as DEVIS_FILE
 from xlprod.kinds.devis.recalc import recalc_devis
 from xlprod.kinds.registry import DemoPart
 from xlprod.services import recalculate
-from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.port import WritePlan
 from xlprod.workbook.sheetxml import CellWrite

@@ -24,7 +24,7 @@ from xlprod.core.cells import cell_text, excel_date, from_serial
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, french_number, round_cents, to_excel
-from xlprod.core.text import fold
+from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import (
     CSV_FIELDS,
@@ -84,13 +84,14 @@ class ImportSummary:
         accounted = self.selected_debit + self.other_debit + self.rejected_debit
         check = "= celui du fichier" if accounted == self.debit_total else f"≠ celui du fichier ({format_eur(self.debit_total)})"
         lines = [f"{self.file} : {self.detection}",
-                 f"  {self.lines_read} lignes lues ; débit {format_eur(self.debit_total)}, crédit "
-                 f"{format_eur(self.credit_total)}",
-                 f"  {self.selected} lignes de dépenses (débit {format_eur(self.selected_debit)} − crédit "
+                 f"  {plural(self.lines_read, 'ligne lue', 'lignes lues')} ; débit {format_eur(self.debit_total)}, "
+                 f"crédit {format_eur(self.credit_total)}",
+                 f"  {plural(self.selected, 'ligne')} de dépenses (débit {format_eur(self.selected_debit)} − crédit "
                  f"{format_eur(self.selected_credit)} = {format_eur(self.selected_debit - self.selected_credit)}) ; "
                  f"autres lignes : débit {format_eur(self.other_debit)} ; écartées (en erreur) : {self.rejected}, débit "
                  f"{format_eur(self.rejected_debit)} ; débit total {format_eur(accounted)} {check}",
-                 f"  importées : {self.added} nouvelles, {self.updated} mises à jour, {self.unchanged} déjà présentes ; "
+                 f"  importées : {plural(self.added, 'nouvelle')}, {plural(self.updated, 'mise à jour', 'mises à jour')}, "
+                 f"{plural(self.unchanged, 'déjà présente', 'déjà présentes')} ; "
                  f"à affecter : {self.unassigned} ({format_eur(self.unassigned_amount)})"]
         if self.currencies:  # the euros above count them at their line's rate, as Montant EUR does
             shown = ", ".join(f"{format_eur(v).removesuffix('€').strip()} {c}" for c, v in sorted(self.currencies.items()))
@@ -575,13 +576,15 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         summary.issues.append(warning("DEP031", where.at(f"A{summary.absent[0]}"),
                                       f"{len(summary.absent)} ligne(s) d'un import précédent, de ce journal, de cette "
-                                      f"période et de numéros d'écriture compris dans ce fichier, n'y sont plus : lignes "
-                                      f"{shown}. Elles restent comptées.",
+                                      f"période et de numéros d'écriture compris dans ce fichier, n'y sont plus : "
+                                      f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
+                                      "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
     if summary.foreign:
         shown = ", ".join(str(n) for n in summary.foreign[:10]) + (" …" if len(summary.foreign) > 10 else "")
+        where_lines = f"{'lignes' if len(summary.foreign) > 1 else 'ligne'} {shown}"
         summary.issues.append(warning("DEP032", Location(book=f"{file_name}:{summary.foreign[0]}"),
-                                      f"{len(summary.foreign)} écriture(s) en devise (lignes {shown}) : le FEC ne dit pas "
+                                      f"{len(summary.foreign)} écriture(s) en devise ({where_lines}) : le FEC ne dit pas "
                                       "le pays de la dépense, comptée en France (montant en euros de la comptabilité).",
                                       "Renseignez la colonne Pays de ces dépenses, ou un Pays pour leur compte dans la "
                                       "table Correspondances, puis réimportez."))
@@ -606,6 +609,8 @@ def _shown(value: object, field_name: str = "") -> str:
         return f"{value:%d/%m/%Y}"
     if isinstance(value, float) and field_name in ("date", "payment_date"):
         return f"{from_serial(value):%d/%m/%Y}"
+    if isinstance(value, float) and field_name in ("amount", "vat"):
+        return format_eur(Decimal(str(value)))
     if isinstance(value, float):
         return french_number(Decimal(str(value)))
     return str(value)

@@ -79,6 +79,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
     first_row = table.header_row + 1
     unassigned: list[tuple[int, Decimal]] = []
     seen: dict[tuple[str, str, str, Decimal], int] = {}
+    imported: dict[tuple[str, str, str, Decimal], int] = {}  # the same, for rows an import wrote
     duplicates: list[tuple[int, int]] = []
 
     def where(i: int, header: str) -> Location:
@@ -241,10 +242,13 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         out.amount_eur.append(float(eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, eur))
-        if entry.piece and amount and not entry.key:  # imported lines have their key: two lines of one entry differ
+        if entry.piece and amount:  # two imported lines (each with its key) are two lines of one entry: never said
             ident = (entry.piece.casefold(), entry.supplier.casefold(), key, eur)
-            if ident in seen:
-                duplicates.append((seen[ident], first_row + i))
+            twin = seen.get(ident) if entry.key else seen.get(ident) or imported.get(ident)
+            if twin is not None:  # a typed row and another, or the imported row of the same invoice: typed twice?
+                duplicates.append((twin, first_row + i))
+            elif entry.key:
+                imported.setdefault(ident, first_row + i)
             else:
                 seen[ident] = first_row + i
     if unassigned:

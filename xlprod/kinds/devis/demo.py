@@ -5,12 +5,12 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from xlprod.core.text import plural
 from xlprod.kinds.devis.builder import build_devis
 from xlprod.kinds.devis.csv_import import read_lines_csv
 from xlprod.kinds.devis.recalc import DevisSummary
 from xlprod.kinds.registry import DemoPart
 from xlprod.services import recalculate
-from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.xlsx_file import XlsxFile
 

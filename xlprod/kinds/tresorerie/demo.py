@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlprod.cnc.financing import source_types
+from xlprod.core.text import plural
 from xlprod.kinds.devis.demo import SAMPLE_FILE as DEVIS_FILE
 from xlprod.kinds.devis.demo import SAMPLE_TITLE
 from xlprod.kinds.registry import DemoPart
@@ -15,7 +16,6 @@ from xlprod.kinds.tresorerie import layout as L
 from xlprod.kinds.tresorerie.builder import TresoInputs, build_tresorerie
 from xlprod.kinds.tresorerie.recalc import TresoSummary
 from xlprod.services import recalculate
-from xlprod.workbook.controls import plural
 from xlprod.workbook.files import atomic_path, check_demo_target, record_demo_file
 from xlprod.workbook.xlsx_file import XlsxFile
 
