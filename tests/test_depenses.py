@@ -238,6 +238,24 @@ def test_a_montant_eur_typed_over_is_put_back_and_said(tmp_path):
     assert not [i for i in recalc(path).issues if i.code == "DEP036"]  # mended: said once
 
 
+def test_a_formula_stored_without_its_value_in_a_text_column_holds_the_report(tmp_path):
+    """="payé" written by a script that does not calculate: Python read its text (status unknown, not paid), the
+    workbook its result (paid): two sets of figures. Refused, at its cell, with what to do."""
+    path = _small(tmp_path, [{"account": "2301", "amount": 1000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    dep = book.table(L.TABLE_DEPENSES)
+    cell = (dep.header_row + 1, dep.first_col + dep.headers.index("Statut"))
+    plan = WritePlan()
+    plan.sheet(dep.sheet).set(*cell, CellWrite(None, '"payé"'))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    said = [i for i in report.issues if i.code == "DEP038"]
+    assert len(said) == 1 and said[0].location.cell == f"{column_letter(cell[1])}{cell[0]}"
+    assert report.summary.provisional  # type: ignore[union-attr]
+
+
 def test_france_is_everything_not_typed_abroad(tmp_path):
     entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
                {"account": "2301", "amount": 30.0, "country": "fr"}]

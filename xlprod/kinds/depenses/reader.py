@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlprod.core.cells import cell_text, excel_date, typed_date
+from xlprod.core.cells import UncachedFormula, cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double, round_cents
@@ -265,7 +265,21 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         issues.append(warning("DEP016", Location(book=book, sheet=table.sheet, cell=f"A{b}"),
                               f"Même pièce, même fournisseur, même compte et même montant qu'à la ligne {a} : doublon ?",
                               "Supprimez la ligne si la facture est saisie deux fois."))
+    # a formula stored without its value (a file written by a program that does not calculate) in a text column:
+    # Python would read its text, the workbook its result; numbers and dates are judged where they are read
+    texts = {h[c]: c for c in _TEXT_COLUMNS if c in h}
+    for (i, j), marker in sorted(table.specials.items()):
+        if j in texts and isinstance(marker, UncachedFormula):
+            issues.append(error("DEP038", where(i, texts[j]), f"{texts[j]} : la formule ={marker} n'a pas de valeur "
+                                "calculée (fichier écrit par un programme qui ne calcule pas) ; le suivi n'est pas mis à "
+                                "jour.", "Ouvrez le classeur dans Excel ou LibreOffice et enregistrez-le (ses formules y "
+                                "sont calculées), puis relancez."))
+            out.refused = True
     return out
+
+
+_TEXT_COLUMNS = ("Compte devis", "Statut", "Pays", "Devise", "Étiquettes", "Fournisseur", "Libellé", "N° pièce",
+                 "Compte général")
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y%m%d", "%d/%m/%y")
