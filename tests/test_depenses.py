@@ -1028,6 +1028,23 @@ def test_an_invoice_typed_by_hand_then_imported_from_the_fec_is_said_as_a_likely
     assert len([i for i in recalc(path).issues if i.code == "DEP016"]) == 1
 
 
+def test_a_corrected_csv_with_fewer_lines_of_a_document_says_the_rows_beyond_them(tmp_path):
+    """Invoice F1's three weeks, then the export without the first: the rows beyond the file's two lines of F1
+    stayed counted without a word (committed 8 000 for 5 000)."""
+    path = _workbook_for_import(tmp_path)
+    head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+    weeks = ["01/10/2026;F1;Loueur;7101;semaine 1;1000,00\r\n", "08/10/2026;F1;Loueur;7101;semaine 2;2000,00\r\n",
+             "15/10/2026;F1;Loueur;7101;semaine 3;3000,00\r\n"]
+    (tmp_path / "a.csv").write_text(head + "".join(weeks), encoding="utf-8")
+    (tmp_path / "b.csv").write_text(head + "".join(weeks[1:]), encoding="utf-8")
+    _import(path, tmp_path / "a.csv")
+    s = _import(path, tmp_path / "b.csv")
+    assert s.absent == [L.HEADER_ROW + 3]
+    said = next(i for i in s.issues if i.code == "DEP031")
+    assert "de pièces que ce fichier a encore" in said.message
+    assert _import(path, tmp_path / "a.csv").absent == []
+
+
 def test_two_suppliers_with_the_same_invoice_number_are_two_rows(tmp_path):
     path = _workbook_for_import(tmp_path)
     head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"

@@ -417,8 +417,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
         else:
             summary.unchanged += 1
-    if fec:
-        summary.absent = _absent(dep, index, rows, {i for _, i in matches if i is not None})
+    matched = {i for _, i in matches if i is not None}
+    summary.absent = _absent(dep, index, rows, matched) if fec else _absent_lines(dep, index, rows, matched)
     if new:
         blocked = [c for c in book.cells_below(dep) if c.row <= dep.header_row + len(dep.rows) + len(new)]
         if blocked:
@@ -553,6 +553,22 @@ def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]],
     return out
 
 
+def _absent_lines(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
+    """Rows of an earlier CSV import of a document this file has, beyond the lines it now has of it (its third
+    line when the file gives two): said, never deleted; the lines the file has took the rows in order."""
+    lines: dict[str, int] = {}
+    for row in rows:
+        ident, _, n = str(row["key"]).rpartition("|")
+        if ident.startswith("CSV|") and not ident.startswith("CSV|h:") and n.isdigit():
+            lines[ident] = max(lines.get(ident, 0), int(n))
+    out = []
+    for i, r in enumerate(dep.rows):
+        ident, _, n = cell_text(r[index["Clé d'import"]]).rpartition("|")
+        if i not in matched and ident in lines and n.isdigit() and int(n) > lines[ident]:
+            out.append(dep.header_row + 1 + i)
+    return out
+
+
 def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
     where = Location(book=book.book_name, sheet=L.SHEET_DEPENSES)
     if summary.kept:
@@ -574,9 +590,10 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       "réimportez le même fichier : rien n'est ajouté deux fois."))
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
+        which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if
+                 summary.detection.startswith("FEC") else "de pièces que ce fichier a encore, au-delà de ses lignes")
         summary.issues.append(warning("DEP031", where.at(f"A{summary.absent[0]}"),
-                                      f"{len(summary.absent)} ligne(s) d'un import précédent, de ce journal, de cette "
-                                      f"période et de numéros d'écriture compris dans ce fichier, n'y sont plus : "
+                                      f"{len(summary.absent)} ligne(s) d'un import précédent, {which}, n'y sont plus : "
                                       f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
                                       "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
