@@ -1045,6 +1045,27 @@ def test_a_corrected_csv_with_fewer_lines_of_a_document_says_the_rows_beyond_the
     assert _import(path, tmp_path / "a.csv").absent == []
 
 
+def test_a_corrected_correspondence_is_said_on_the_rows_imported_before_it(tmp_path):
+    """61357101 → 7101 corrected to 7102 in the table: the rows imported before keep 7101 (a choice of the user's
+    looks the same), and are now said, with how to apply the table."""
+    path = _workbook_for_import(tmp_path)
+    fec = _raw_fec(tmp_path, "f.txt", [
+        "HA|Achats|HA3|20261005|61357101|Caméra|||F-3|20261005|Caméra|900,00|0,00|||20261005||",
+        "HA|Achats|HA3|20261005|40100000|Fournisseurs|F1|Loueur|F-3|20261005|Caméra|0,00|900,00|||20261005||"])
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_CORRESPONDANCES)
+    i = [r[0] for r in t.rows].index("61357101")
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1 + i, t.first_col + 1, CellWrite("7102"))
+    book.apply(plan)
+    book.save()
+    s = _import(path, fec)
+    said = [x for x in s.issues if x.code == "DEP039"]
+    assert (s.unchanged, len(said)) == (1, 1) and "ligne 5 : 7101, la table dit 7102" in said[0].message
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][L.DEPENSES_HEADERS.index("Compte devis")] == "7101"
+
+
 def test_two_suppliers_with_the_same_invoice_number_are_two_rows(tmp_path):
     path = _workbook_for_import(tmp_path)
     head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"

@@ -37,7 +37,7 @@ from xlprod.kinds.depenses.ledger import (
     read_ledger_csv,
 )
 from xlprod.kinds.depenses.model import EURO, Status
-from xlprod.kinds.depenses.reader import STATUSES
+from xlprod.kinds.depenses.reader import STATUSES, account_key
 from xlprod.kinds.depenses.recalc import table
 from xlprod.kinds.tables import rows_below
 from xlprod.runtime import collector_paused
@@ -78,6 +78,7 @@ class ImportSummary:
     foreign: list[int] = field(default_factory=list)  # file lines in a foreign currency, without a country
     kept: list[str] = field(default_factory=list)  # cells holding a formula a corrected export would have changed
     currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
+    other_account: list[tuple[int, str, str]] = field(default_factory=list)  # (row, its devis account, the mapping's)
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -410,6 +411,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.kept.append(f"{column_letter(col(f))}{r}")
         for f, value in changes.items():
             plan.sheet(dep.sheet).set(r, col(f), CellWrite(cast(CellValue, value)))
+        mapped, chosen = cell_text(row.get("account")), cell_text(existing[index["Compte devis"]])
+        if mapped and chosen and "account" not in changes and account_key(mapped) != account_key(chosen):
+            summary.other_account.append((r, chosen, mapped))  # the user's choice, or a correspondence changed since
         if changes:
             summary.updated += 1
             shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f)} → {_shown(v, f)}"
@@ -597,6 +601,15 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
                                       "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
+    if summary.other_account:
+        r, typed, mapped = summary.other_account[0]
+        more = len(summary.other_account) - 1
+        summary.issues.append(warning("DEP039", where.at(f"A{r}"),
+                                      f"{plural(len(summary.other_account), 'ligne')} déjà importée(s) sur un autre compte "
+                                      f"du devis que la table Correspondances (ligne {r} : {typed}, la table dit {mapped}"
+                                      f"{f', et {more} autre(s)' if more else ''}) : gardée(s) telle(s) quelle(s).",
+                                      "Si la table a raison (une correspondance corrigée), videz le Compte devis de ces "
+                                      "lignes et réimportez : il y sera mis ; sinon, rien à faire."))
     if summary.foreign:
         shown = ", ".join(str(n) for n in summary.foreign[:10]) + (" …" if len(summary.foreign) > 10 else "")
         where_lines = f"{'lignes' if len(summary.foreign) > 1 else 'ligne'} {shown}"
