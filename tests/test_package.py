@@ -149,3 +149,25 @@ def test_check_inflates_the_parts_it_never_reads_and_says_a_damaged_one(devis, t
     out = capsys.readouterr()
     assert "image9.png" in out.out + out.err and "corrompu" in out.out + out.err
     assert damaged.read_bytes() == bytes(raw)
+
+
+def test_a_damaged_small_part_is_named_at_opening(devis, tmp_path):
+    """A part under LAZY_FROM is inflated at opening: its damage said as « archive illisible », without its name."""
+    styles = "xl/styles.xml"
+    with zipfile.ZipFile(devis) as zf:
+        assert zf.getinfo(styles).file_size < P.LAZY_FROM
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    source = tmp_path / "source.xlsx"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    raw = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as zf:
+        found = P._stored_stream(bytes(raw), zf.getinfo(styles))
+    assert found is not None
+    raw[found.start + found.size // 2:found.start + found.size // 2 + 16] = bytes(16)
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(WorkbookError) as caught:
+        XlsxPackage.open(damaged)
+    assert "xl/styles.xml" in caught.value.message and "corrompu" in caught.value.message

@@ -444,7 +444,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             return EXIT_FAILURE
         data = source.read_bytes()
     except OSError as exc:
-        print(f"{source}: erreur: fichier illisible ({os_message(exc)})", file=sys.stderr)
+        print(f"{source}: erreur: fichier illisible ({os_message(exc)}) — vérifiez le chemin de l'export et ses droits "
+              "de lecture", file=sys.stderr)
         return EXIT_FAILURE
     def change(book: object) -> object:
         from xlprod.services import kind_of

@@ -333,6 +333,7 @@ class XlsxPackage:
                                 "Un devis tient en quelques Mo : vérifiez qu'il s'agit du bon fichier.")
         try:
             raw = path.read_bytes()
+            current = ""  # the part being inflated: a damaged one is named
             if raw.startswith(CFB_MAGIC):
                 raise WorkbookError(where, *_cfb_problem(raw))
             with zipfile.ZipFile(io.BytesIO(raw)) as zf:
@@ -348,6 +349,7 @@ class XlsxPackage:
                 lazy: dict[str, zipfile.ZipInfo] = {}
                 stored = {i.filename: s for i in infos if (s := _stored_stream(raw, i)) is not None}
                 for info in infos:
+                    current = info.filename
                     total += info.file_size
                     if total > MAX_UNCOMPRESSED or (
                         info.compress_size and info.file_size / info.compress_size > MAX_RATIO
@@ -373,6 +375,8 @@ class XlsxPackage:
                                             "une copie saine.")
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             # a damaged stream, an unsupported compression, an entry flagged as encrypted
+            if current:
+                raise _damaged(where, current) from exc
             raise WorkbookError(where, "le fichier n'est pas un classeur Excel valide (archive illisible ou corrompue)",
                                 "Ouvrez-le dans Excel et enregistrez-le au format .xlsx, "
                                 "ou repartez de la dernière sauvegarde.") from exc
