@@ -546,7 +546,7 @@ def test_a_snapshot_freezes_every_line_and_the_computed_charges(tmp_path, capsys
     sous_total = XlsxFile(devis).named_cell("DEVIS_SOUS_TOTAL")[0]
     assert book.named_cell("DEPENSES_DEVIS_INITIAL")[0] == pytest.approx(sous_total, abs=0.005)
     assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "dépôt cnc"]) == 2
-    assert "existe déjà" in capsys.readouterr().err
+    assert "existe déjà (« Dépôt CNC » : les noms se comparent sans la casse)" in capsys.readouterr().err
     assert main(["snapshot", str(tmp_path / "dep.xlsx"), "--devis", str(devis), "--nom", "V*2"]) == 2
     assert "critère" in capsys.readouterr().err
 

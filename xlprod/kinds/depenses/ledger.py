@@ -85,6 +85,7 @@ _SENS = {"d": "D", "debit": "D", "+1": "D", "1": "D", "+": "D", "c": "C", "credi
 _EUROS = {"", "EUR", "€", "EURO", "EUROS"}
 
 _DATE_HINT = "Écrivez la date AAAAMMJJ (norme du FEC), JJ/MM/AAAA ou AAAA-MM-JJ ; la ligne n'est pas lue."
+_CSV_DATE_HINT = "Écrivez la date JJ/MM/AAAA, AAAA-MM-JJ ou AAAAMMJJ ; la ligne n'est pas lue."
 _AMOUNT_HINT = "Un montant s'écrit 1234,56 (virgule ou point décimal, sans symbole) ; la ligne n'est pas lue."
 
 
@@ -799,9 +800,9 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     for i in np.flatnonzero(date.empty & good):
         issues.add(error, "DEP104", int(lines_no[i]), f"{header('date')} vide", "La date est obligatoire ; la ligne "
                    "n'est pas lue.")
-    _report(issues, date, good, lines_no, "DEP101", header("date"), _DATE_HINT)
+    _report(issues, date, good, lines_no, "DEP101", header("date"), _CSV_DATE_HINT)
     payment = _column(get("payment_date"), _parse_date)
-    _report(issues, payment, good, lines_no, "DEP101", header("payment_date"), _DATE_HINT)
+    _report(issues, payment, good, lines_no, "DEP101", header("payment_date"), _CSV_DATE_HINT)
     vat = _column(get("vat"), _parse_csv_amount)
     _report(issues, vat, good, lines_no, "DEP102", header("vat"), _AMOUNT_HINT)
     rate = _column(get("rate"), _parse_rate)

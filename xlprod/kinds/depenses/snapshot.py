@@ -131,9 +131,12 @@ def check_name(book: WorkbookPort, name: str) -> str:
                             "liraient comme un critère)", "Choisissez un autre nom.")
     meta = table(book, L.TABLE_VERSIONS, L.SHEET_INSTANTANES)
     if "Nom" in meta.headers:
-        taken = {cell_text(r[meta.headers.index("Nom")]).casefold() for r in meta.rows}
+        taken = {cell_text(r[meta.headers.index("Nom")]).casefold(): cell_text(r[meta.headers.index("Nom")])
+                 for r in meta.rows}
         if name.casefold() in taken:
-            raise WorkbookError(where, f"une version « {name} » existe déjà (les versions sont figées)",
+            same = "" if taken[name.casefold()] == name else f" (« {taken[name.casefold()]} » : les noms se comparent " \
+                "sans la casse)"
+            raise WorkbookError(where, f"une version « {name} » existe déjà{same} ; les versions sont figées",
                                 "Choisissez un autre nom, par exemple avec la date.")
     return name
 
