@@ -136,7 +136,8 @@ V_FIRST_VERSION_COL = 4
 # -- Coût définitif -------------------------------------------------------------------------
 C_DEADLINE_ROW = 3
 C_HEADER_ROW = 5
-C_HEADERS = ("Poste", "Libellé", "Devis initial", "Coût définitif", "dont France", "dont étranger", "Écart", "Écart %")
+C_HEADERS = ("Poste", "Libellé", "Devis initial", "Coût définitif", "dont France", "dont étranger",
+             "Écart au devis initial", "Écart %")  # not Suivi's Écart: the estimated final cost against the initial
 C_FIRST_CHAPTER_ROW = C_HEADER_ROW + 1
 C_UNASSIGNED_ROW = C_FIRST_CHAPTER_ROW + len(CHAPTERS)
 C_SUBTOTAL_ROW = C_UNASSIGNED_ROW + 1
