@@ -123,51 +123,49 @@ def test_a_large_shared_strings_part_damaged_past_its_start_is_refused_before_ca
     assert "sharedStrings.xml" in caught.value.message
 
 
+def _with_damage(devis: Path, tmp_path: Path, part: str, added: bytes | None = None) -> tuple[Path, Path]:
+    """The workbook rewritten deflated (with ``added`` as ``part`` when given), and a copy whose ``part`` has
+    bytes zeroed in the middle of its deflate stream: (sound, damaged)."""
+    with zipfile.ZipFile(devis) as zf:
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    if added is not None:
+        parts[part] = added
+    sound = tmp_path / "sain.xlsx"
+    with zipfile.ZipFile(sound, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    raw = bytearray(sound.read_bytes())
+    with zipfile.ZipFile(sound) as zf:
+        found = P._stored_stream(bytes(raw), zf.getinfo(part))
+    assert found is not None
+    middle = found.start + found.size // 2
+    raw[middle:middle + 16] = bytes(16)
+    damaged = tmp_path / "abime.xlsx"
+    damaged.write_bytes(bytes(raw))
+    return sound, damaged
+
+
 def test_check_inflates_the_parts_it_never_reads_and_says_a_damaged_one(devis, tmp_path, capsys):
     """An embedded image is no part a check needs; a check that skipped it would call the file sound,
     and its next recalculation would refuse to save it."""
     from xlprod.cli import main
 
-    image = "xl/media/image9.png"
     noise = random.Random(9).randbytes(1_000_000)  # incompressible: the damage lies past what the opening reads
-    with zipfile.ZipFile(devis) as zf:
-        parts = {i.filename: zf.read(i) for i in zf.infolist()}
-    sound = tmp_path / "avec-image.xlsx"
-    with zipfile.ZipFile(sound, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in [*parts.items(), (image, noise)]:
-            zf.writestr(name, data)
+    sound, damaged = _with_damage(devis, tmp_path, "xl/media/image9.png", noise)
     assert main(["check", str(sound)]) in (0, 1)
-    raw = bytearray(sound.read_bytes())
-    with zipfile.ZipFile(sound) as zf:
-        found = P._stored_stream(bytes(raw), zf.getinfo(image))
-    assert found is not None
-    raw[found.start + found.size // 2:found.start + found.size // 2 + 64] = bytes(64)
-    damaged = tmp_path / "image-abimee.xlsx"
-    damaged.write_bytes(bytes(raw))
+    before = damaged.read_bytes()
     capsys.readouterr()
     assert main(["check", str(damaged)]) == 2
     out = capsys.readouterr()
     assert "image9.png" in out.out + out.err and "corrompu" in out.out + out.err
-    assert damaged.read_bytes() == bytes(raw)
+    assert damaged.read_bytes() == before
 
 
 def test_a_damaged_small_part_is_named_at_opening(devis, tmp_path):
     """A part under LAZY_FROM is inflated at opening: its damage said as « archive illisible », without its name."""
-    styles = "xl/styles.xml"
     with zipfile.ZipFile(devis) as zf:
-        assert zf.getinfo(styles).file_size < P.LAZY_FROM
-        parts = {i.filename: zf.read(i) for i in zf.infolist()}
-    source = tmp_path / "source.xlsx"
-    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-    raw = bytearray(source.read_bytes())
-    with zipfile.ZipFile(source) as zf:
-        found = P._stored_stream(bytes(raw), zf.getinfo(styles))
-    assert found is not None
-    raw[found.start + found.size // 2:found.start + found.size // 2 + 16] = bytes(16)
-    damaged = tmp_path / "damaged.xlsx"
-    damaged.write_bytes(bytes(raw))
+        assert zf.getinfo("xl/styles.xml").file_size < P.LAZY_FROM
+    _, damaged = _with_damage(devis, tmp_path, "xl/styles.xml")
     with pytest.raises(WorkbookError) as caught:
         XlsxPackage.open(damaged)
     assert "xl/styles.xml" in caught.value.message and "corrompu" in caught.value.message
