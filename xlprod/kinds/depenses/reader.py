@@ -79,7 +79,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
     first_row = table.header_row + 1
     unassigned: list[tuple[int, Decimal]] = []
     seen: dict[tuple[str, str, str, Decimal], int] = {}
-    imported: dict[tuple[str, str, str, Decimal], int] = {}  # the same, for rows an import wrote
+    imported: list[Entry] = []  # rows an import wrote, with a document and an amount
     duplicates: list[tuple[int, int]] = []
 
     def where(i: int, header: str) -> Location:
@@ -242,13 +242,13 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         out.amount_eur.append(float(eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, eur))
-        if entry.piece and amount:  # two imported lines (each with its key) are two lines of one entry: never said
+        if entry.piece and amount:
+            if entry.key:  # compared below with the typed rows, if any: two imported lines are one entry's two lines
+                imported.append(entry)
+                continue
             ident = (entry.piece.casefold(), entry.supplier.casefold(), key, eur)
-            twin = seen.get(ident) if entry.key else seen.get(ident) or imported.get(ident)
-            if twin is not None:  # a typed row and another, or the imported row of the same invoice: typed twice?
-                duplicates.append((twin, first_row + i))
-            elif entry.key:
-                imported.setdefault(ident, first_row + i)
+            if ident in seen:
+                duplicates.append((seen[ident], first_row + i))
             else:
                 seen[ident] = first_row + i
     if unassigned:
@@ -261,6 +261,11 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                               f"{len(unassigned)} dépense(s) sans compte du devis ({format_eur(total)}), au poste « à "
                               f"affecter » : lignes {rows}.",
                               "Renseignez leur Compte devis, ou la table Correspondances puis réimportez."))
+    for e in imported if seen else ():  # an invoice typed by hand that an import brought in again
+        twin = seen.get((e.piece.casefold(), e.supplier.casefold(), e.account, e.amount_eur))
+        if twin is not None:
+            duplicates.append((twin, e.row))
+    duplicates.sort(key=lambda pair: pair[1])
     for a, b in duplicates[:20]:
         issues.append(warning("DEP016", Location(book=book, sheet=table.sheet, cell=f"A{b}"),
                               f"Même pièce, même fournisseur, même compte et même montant qu'à la ligne {a} : doublon ?",
