@@ -500,6 +500,21 @@ def test_the_import_command_prints_what_it_detected_and_the_reconciliation(tmp_p
     assert data["unchanged"] == 6 and data["report"]["kind"] == "depenses"
 
 
+def test_an_import_that_cannot_be_done_says_so_as_json_with_json(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    assert main(["import", str(path), str(tmp_path / "absent.txt"), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["failure_message"] == "fichier illisible (fichier introuvable)"
+    blank = tmp_path / "blank.xlsx"
+    blank.write_bytes(b"PK\x03\x04 not a workbook")
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    assert main(["import", str(blank), str(fec), "--json"]) == 2
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert data["file"] == str(blank) and "classeur" in data["failure_message"] and data["hint"]
+    assert data["failure"] in out.err
+
+
 def test_an_unbalanced_fec_entry_is_reported_at_its_file_line(tmp_path, capsys):
     path = _workbook_for_import(tmp_path)
     fec = tmp_path / "fec.txt"

@@ -376,6 +376,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_DATA_ERRORS if errors else EXIT_OK
 
 
+def _failed(path: str, rendered: str, message: str, hint: str, json_out: bool) -> int:
+    """A command on one workbook that could not be done: said on stderr, and with --json as JSON too, as a
+    folder run says its failures, for a script that reads the output."""
+    print(rendered, file=sys.stderr)
+    if json_out:
+        print(json.dumps({"file": path, "failure": rendered, "failure_message": message, "hint": hint},
+                         ensure_ascii=False, indent=2))
+    return EXIT_FAILURE
+
+
 def _on_workbook(path: str, change: object, json_out: bool) -> int:
     """Open a workbook, apply ``change`` (a function of the book returning a summary with ``render``
     and ``to_json``), recalculate it and replace the file atomically: all or nothing."""
@@ -390,12 +400,11 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
         report = recalculate(book, carried=getattr(done, "issues", []))
         book.save()
     except WorkbookError as exc:
-        print(exc.render(), file=sys.stderr)
-        return EXIT_FAILURE
+        return _failed(path, exc.render(), exc.message, exc.hint, json_out)
     except OSError as exc:
-        print(f"{path}: erreur: fichier illisible ou impossible à écrire ({os_message(exc)}) — vérifiez le chemin "
-              "et que le classeur n'est pas ouvert ailleurs", file=sys.stderr)
-        return EXIT_FAILURE
+        message = f"fichier illisible ou impossible à écrire ({os_message(exc)})"
+        hint = "Vérifiez le chemin et que le classeur n'est pas ouvert ailleurs."
+        return _failed(path, f"{path}: erreur: {message} — {hint}", message, hint, json_out)
     issues = report.issues
     if json_out:
         print(json.dumps({**done.to_json(), "report": report.to_json()}, ensure_ascii=False, indent=2))
@@ -439,14 +448,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     source = Path(args.source)
     try:
         if source.stat().st_size > MAX_BYTES:
-            print(f"{source}: erreur: fichier de plus de {MAX_BYTES // 1_000_000} Mo — découpez l'export par période",
-                  file=sys.stderr)
-            return EXIT_FAILURE
+            message, hint = f"fichier de plus de {MAX_BYTES // 1_000_000} Mo", "Découpez l'export par période."
+            return _failed(str(source), f"{source}: erreur: {message} — {hint}", message, hint, args.json)
         data = source.read_bytes()
     except OSError as exc:
-        print(f"{source}: erreur: fichier illisible ({os_message(exc)}) — vérifiez le chemin de l'export et ses droits "
-              "de lecture", file=sys.stderr)
-        return EXIT_FAILURE
+        message, hint = f"fichier illisible ({os_message(exc)})", "Vérifiez le chemin de l'export et ses droits de lecture."
+        return _failed(str(source), f"{source}: erreur: {message} — {hint}", message, hint, args.json)
     def change(book: object) -> object:
         from xlprod.services import kind_of
 

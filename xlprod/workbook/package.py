@@ -747,6 +747,6 @@ class XlsxPackage:
                 return  # touched, not changed
         except OSError:
             pass
-        raise WorkbookError(where, "le classeur a été modifié (ou déplacé) pendant le recalcul : votre version est "
-                                   "conservée, le recalcul n'a pas été enregistré",
-                            "Relancez le recalcul sur la version enregistrée.")
+        raise WorkbookError(where, "le classeur a été modifié (ou déplacé) pendant que xlprod le traitait : votre "
+                                   "version est conservée, rien n'a été enregistré",
+                            "Relancez la commande (recalcul, import, version figée) sur la version enregistrée.")
