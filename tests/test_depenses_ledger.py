@@ -772,3 +772,12 @@ def test_a_csv_export_with_debit_credit_and_currency_columns_is_no_fec():
     head = "Date;N° pièce;Fournisseur;Libellé;Débit;Crédit;Montant devise;Devise".encode()
     assert not looks_like_fec(head + b"\r\n01/10/2026;F1;TSF;Camera;100,00;0,00;;\r\n")
     assert looks_like_fec(b"JournalCode;EcritureNum;EcritureDate;CompteNum;Debit;Credit\r\n")
+
+
+def test_a_fec_with_every_field_in_quotes_reads_as_without():
+    """Some programs quote every field: each amount used to be refused as « "6503,50" » n'est pas un montant."""
+    quoted = [[f'"{v}"' for v in r] for r in SAMPLE]
+    read = read_fec(fec(quoted, header=[f'"{h}"' for h in FEC_COLUMNS]), NAME)
+    assert_sample(read)
+    label = [row(label='Tournage "Les Heures claires"'), row(account="401000", credit="1234,56")]
+    assert read_fec(fec(label), NAME).lines[0].label == 'Tournage "Les Heures claires"'  # quotes inside stay

@@ -397,10 +397,15 @@ def _report(issues: FileIssues, column: _Column, where: npt.NDArray[np.bool_], l
                    f"{format_eur(column.values[i])}", "Vérifiez ce montant : une comptabilité tient au centime.")
 
 
-def _strip(frame: pd.DataFrame, index: int) -> npt.NDArray[np.object_]:
+def _strip(frame: pd.DataFrame, index: int, quoted: bool = False) -> npt.NDArray[np.object_]:
     """A column's text without surrounding spaces; str.strip on the Python list is several times faster than
-    the ``.str`` accessor of pandas' Python-backed strings."""
-    return np.array([v.strip() for v in frame[index].tolist()], dtype=object)
+    the ``.str`` accessor of pandas' Python-backed strings. ``quoted``: a FEC whose fields may be wrapped in
+    double quotes, as some programs export it (the norm has none): a field wholly in quotes is read without
+    them."""
+    values = [v.strip() for v in frame[index].tolist()]
+    if quoted:
+        values = [v[1:-1].replace('""', '"').strip() if len(v) > 1 and v[0] == '"' == v[-1] else v for v in values]
+    return np.array(values, dtype=object)
 
 
 def in_euros(amount: Decimal, rate: Decimal | None) -> Decimal:
@@ -521,7 +526,8 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     if len(frame) != len(src.lines):  # pragma: no cover - QUOTE_NONE: one record per line
         raise WorkbookError(Location(book=name), "lecture incohérente du FEC", "Signalez ce fichier à xlprod.")
     frame = frame.iloc[first:].reset_index(drop=True)
-    text = {c: _strip(frame, cols[c]) for c in wanted}
+    quoted = '"' in src.text  # one search of the text: most files have no quote at all
+    text = {c: _strip(frame, cols[c], quoted) for c in wanted}
 
     short = (counts < width) & ~blank
     beyond = np.zeros(len(body), dtype=bool)
