@@ -256,6 +256,21 @@ def test_a_formula_stored_without_its_value_in_a_text_column_holds_the_report(tm
     assert report.summary.provisional  # type: ignore[union-attr]
 
 
+def test_the_reports_own_formulas_growing_with_its_lines_are_not_called_typed_over(tmp_path):
+    """A first version frozen, then one with an account more: Suivi's chapter formulas cover more lines, which
+    is xlprod's doing, not the user's: DEP036 said it of seven columns."""
+    path = _small(tmp_path, [{"account": "2301", "amount": 1000.0}], [])
+    assert not [i for i in recalc(path).issues if i.code == "DEP036"]
+    book = XlsxFile(path)
+    add_version(book, V1)
+    book.save()
+    assert not [i for i in recalc(path).issues if i.code == "DEP036"]
+    book = XlsxFile(path)
+    add_version(book, Version("Avenant", (*V1.lines, VersionLine("8601", "Studio musique", D("4200")))))
+    book.save()
+    assert not [i for i in recalc(path).issues if i.code == "DEP036"]
+
+
 def test_france_is_everything_not_typed_abroad(tmp_path):
     entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
                {"account": "2301", "amount": 30.0, "country": "fr"}]

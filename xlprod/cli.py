@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the reader loads with the commands that open a file: --help
 EXIT_OK, EXIT_DATA_ERRORS, EXIT_FAILURE = 0, 1, 2
 EXIT_INTERRUPTED = 130
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
-REPAIRS = {"DEV012", "DEV043", "DEV048", "DEV049", "DEV052"}  # what recalc puts right, check only announces
+REPAIRS = {"DEV012", "DEV043", "DEV048", "DEV049", "DEV052", "DEP036", "CAT075"}  # recalc puts right, check announces
 TEMP_PREFIX = ".~xlprod-"  # xlprod.workbook.files.TEMP_PREFIX, not imported: --help stays fast
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from xlprod.core.cells import cell_text
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet
+from xlprod.core.money import french_number
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import RawTable, WorkbookPort
 from xlprod.workbook.sheetxml import Restored
@@ -52,6 +54,15 @@ def rows_below(book: WorkbookPort, table: RawTable, code: str, consequence: str,
     return out
 
 
+def _typed(value: str | None) -> str:
+    """A value read from the sheet's XML as a user typed it: 1 234,5 rather than 1234.5."""
+    try:
+        number = float(value or "")
+    except ValueError:
+        return value or ""
+    return french_number(Decimal(repr(number)))
+
+
 def restored_warnings(restored: Iterable[tuple[str, Restored]], book: str, code: str,
                       header_of: Callable[[str, int], str], hint: str) -> list[Issue]:
     """A computed cell typed over: its formula put back by the recalculation, and said, once per column
@@ -61,9 +72,10 @@ def restored_warnings(restored: Iterable[tuple[str, Restored]], book: str, code:
         by_col.setdefault((sheet, r.col), []).append(r)
     out = []
     for (sheet, col), cells in sorted(by_col.items()):
-        first = min(cells, key=lambda r: r.row)
-        was = f"la formule ={first.old_formula}" if first.old_formula else f"la valeur « {first.old_value} »"
-        more = f" (et {len(cells) - 1} autre(s) cellule(s) de la colonne)" if len(cells) > 1 else ""
+        first, *others = sorted(cells, key=lambda r: r.row)
+        was = f"la formule ={first.old_formula}" if first.old_formula else f"la valeur « {_typed(first.old_value)} »"
+        named = ", ".join(f"{column_letter(col)}{r.row}" for r in others[:5]) + (" …" if len(others) > 5 else "")
+        more = f" (et {named})" if others else ""
         out.append(warning(code, Location(book=book, sheet=sheet, cell=f"{column_letter(col)}{first.row}"),
                            f"« {header_of(sheet, col)} » est calculé par le classeur : {was} remplacée par sa "
                            f"formule{more}.", hint))

@@ -336,7 +336,11 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
         _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed)
         _plan_versions(plan, versions)
         _plan_cost(plan, book, cost, tracking, current)
-        issues += restored_warnings(book.apply(plan), book.book_name, "DEP036", _header_of(dep),
+        restored = book.apply(plan)
+        # on the report's sheets a different formula is xlprod's own of an earlier shape (a chapter's range grows
+        # with the lines): only a value typed over is the user's; in Dépenses, Montant EUR has one formula
+        typed_over = [(sheet, r) for sheet, r in restored if sheet == dep.sheet or r.old_formula is None]
+        issues += restored_warnings(typed_over, book.book_name, "DEP036", _header_of(dep),
                                     "Saisissez dans les colonnes d'entrée (Montant HT, Taux de change, Reste à engager "
                                     "(saisi)…) : les colonnes calculées se recalculent.")
     return _finish(book, report, issues, now)
