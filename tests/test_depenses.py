@@ -746,6 +746,28 @@ def test_a_csv_in_several_currencies_is_summed_in_euros_at_each_lines_rate(tmp_p
     assert data["currencies"] == {"GBP": "4000.00", "USD": "1000.00"} and data["expense_debit"] == f"{euros:.2f}"
 
 
+def test_a_corrected_csv_corrects_the_rates_and_says_amounts_in_their_currency(tmp_path, capsys):
+    """The pound's rate corrected from 1,1712 to 1,1801 and the dollar's given: the summary counted the new rates,
+    the workbook kept the old ones (a gap nobody saw), and the change list said pounds in euros."""
+    path = _workbook_for_import(tmp_path)
+    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT;Devise;Taux de change\r\n"
+    first = (head + "03/10/2026;L-2;Pinewood;61357101;Studio Londres;3 200,00;GBP;1,1712\r\n"
+             "05/10/2026;N-4;Post NY;61357101;Étalonnage;1 000,00;USD;\r\n")
+    corrected = (head + "03/10/2026;L-2;Pinewood;61357101;Studio Londres;3 300,00;GBP;1,1801\r\n"
+                 "05/10/2026;N-4;Post NY;61357101;Étalonnage;1 000,00;USD;0,92\r\n")
+    (tmp_path / "a.csv").write_bytes(first.encode())
+    (tmp_path / "b.csv").write_bytes(corrected.encode())
+    _import(path, tmp_path / "a.csv")
+    s = _import(path, tmp_path / "b.csv")
+    assert (s.updated, s.unchanged) == (2, 0)
+    said = " | ".join(s.changes)
+    assert "Montant HT 3\u202f200,00 GBP → 3\u202f300,00 GBP" in said and "Taux de change 1,1712 → 1,1801" in said
+    assert "Taux de change (vide) → 0,92" in said
+    report = recalc(path)
+    assert report.to_json()["total"]["committed"] == f"{s.selected_debit - s.selected_credit:.2f}"  # one set of figures
+    assert not [i for i in report.issues if i.code == "DEP008"]
+
+
 def test_a_correspondence_adds_accounts_outside_the_charges(tmp_path):
     """Capitalised production costs (2313) count when the Correspondances name them."""
     path = tmp_path / "dep.xlsx"

@@ -416,7 +416,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.other_account.append((r, chosen, mapped))  # the user's choice, or a correspondence changed since
         if changes:
             summary.updated += 1
-            shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f)} → {_shown(v, f)}"
+            unit = cell_text(row.get("currency")) or cell_text(existing[index["Devise"]])
+            shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f, unit)} → {_shown(v, f, unit)}"
                                for f, v in changes.items())
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
         else:
@@ -501,6 +502,13 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
         value = _cell(row.get(f))
         if not _same(old(f), value):
             out[f] = value
+    if "rate" in row:  # a CSV says the currency and its rate, which a corrected export may correct (a FEC does not)
+        if cell_text(row.get("currency") or EURO).upper() != (cell_text(old("currency")) or EURO).upper():
+            out["currency"] = _cell(row.get("currency"))
+        rate, was = row.get("rate"), old("rate")
+        if (rate is None) != (was in (None, "")) or (
+                rate is not None and isinstance(was, int | float) and abs(float(cast(Decimal, rate)) - was) > 1e-9):
+            out["rate"] = _cell(rate)
     if cell_text(old("key")) != row["key"]:  # paired: the row takes the line's new key
         out["key"] = row["key"]
     moved = "ledger_account" in out or bool(row.get("given"))  # a devis account the file itself gives
@@ -632,7 +640,8 @@ def _same(old: object, new: object) -> bool:
     return cell_text(old) == cell_text(new)
 
 
-def _shown(value: object, field_name: str = "") -> str:
+def _shown(value: object, field_name: str = "", currency: str = "") -> str:
+    """A value as the change list shows it; an amount in its currency (pounds are no euros)."""
     if value in (None, ""):
         return "(vide)"
     if isinstance(value, dt.datetime | dt.date):
@@ -640,7 +649,8 @@ def _shown(value: object, field_name: str = "") -> str:
     if isinstance(value, float) and field_name in ("date", "payment_date"):
         return f"{from_serial(value):%d/%m/%Y}"
     if isinstance(value, float) and field_name in ("amount", "vat"):
-        return format_eur(Decimal(str(value)))
+        shown = format_eur(Decimal(str(value)))
+        return shown if currency.upper() in ("", EURO) else f"{shown.removesuffix('€').strip()} {currency.upper()}"
     if isinstance(value, float):
         return french_number(Decimal(str(value)))
     return str(value)
