@@ -311,23 +311,27 @@ def test_a_formula_typed_as_the_estimate_to_complete_is_kept_as_typed_and_its_re
     path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}, {"account": "8101", "amount": 1000.0}], [V1])
     recalc(path)
     book = XlsxFile(path)
-    rows = {a: _suivi_row(book, a) for a in ("7101", "8101")}
+    rows = {a: _suivi_row(book, a) for a in ("7101", "8101", "2301")}
     h = L.COL["Reste à engager (saisi)"]
     plan = WritePlan()
     plan.sheet(L.SHEET_SUIVI).set(rows["7101"], h, CellWrite(2500.0, "1250*2"))
     plan.sheet(L.SHEET_SUIVI).set(rows["8101"], h, CellWrite(None, "1/0"))  # what a reader shows as no number
+    plan.sheet(L.SHEET_SUIVI).set(rows["2301"], h, CellWrite("à voir", '"à "&"voir"'))  # a text result
     book.apply(plan)
     book.save()
     report = recalc(path)
     line = next(x for x in report.to_json()["lines"] if x["account"] == "7101")
     assert (line["to_complete"], line["efc"]) == ("2500.00", "7500.00")
     warned = [i for i in report.issues if i.code == "DEP017"]
-    assert [i.location.cell for i in warned] == [f"{column_letter(h)}{rows['8101']}"]
-    assert "=1/0" in warned[0].message and "la formule est gardée" in warned[0].message
+    assert sorted(i.location.cell for i in warned) == sorted(f"{column_letter(h)}{rows[a]}" for a in ("8101", "2301"))
+    said = " | ".join(i.message for i in warned)
+    assert "=1/0 ne donne pas un nombre (elle n'affiche rien, ou une erreur)" in said and "(elle affiche « à voir »)" in said
+    assert "la formule est gardée" in said
     again = XlsxFile(path)
     formulas = again.sheet_formulas(L.SHEET_SUIVI)
     assert (formulas[(rows["7101"], h)], formulas[(rows["8101"], h)]) == ("1250*2", "1/0")
     assert again.cell_values(L.SHEET_SUIVI, [(rows["7101"], h)])[(rows["7101"], h)] == 2500.0
+    assert again.cell_values(L.SHEET_SUIVI, [(rows["2301"], h)])[(rows["2301"], h)] == "à voir"  # its result kept
     recalc(path)  # and again: still theirs
     assert XlsxFile(path).sheet_formulas(L.SHEET_SUIVI)[(rows["7101"], h)] == "1250*2"
 

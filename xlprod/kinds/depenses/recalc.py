@@ -226,8 +226,8 @@ class Typed:
 
 
 def _shown_value(value: object) -> str:
-    """What a formula's cell shows, as a message says it."""
-    return "vide" if value in (None, "") else f"« {value} »"
+    """What a formula's cell shows, as a message says it (an error shows nothing to a reader of values)."""
+    return "elle n'affiche rien, ou une erreur" if value in (None, "") else f"elle affiche « {value} »"
 
 
 def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
@@ -252,6 +252,8 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
             if type(value) is float:
                 out.numbers[account_key(account)] = from_double(value)
                 continue
+            if isinstance(value, str) and value:
+                out.kept[account_key(account)] = value  # its text result, written back with it
             issues.append(warning("DEP017", Location(book=book.book_name, sheet=L.SHEET_SUIVI, cell=f"{column_letter(h)}{r}"),
                                   f"Reste à engager saisi pour {account} : la formule ={typed[r]} ne donne pas un nombre "
                                   f"({_shown_value(value)}) ; le reste calculé est utilisé, la formule est gardée.",
