@@ -1118,7 +1118,7 @@ def test_a_corrected_correspondence_is_said_on_the_rows_imported_before_it(tmp_p
     book.save()
     s = _import(path, fec)
     said = [x for x in s.issues if x.code == "DEP039"]
-    assert (s.unchanged, len(said)) == (1, 1) and "ligne 5 : 7101, la table dit 7102" in said[0].message
+    assert (s.unchanged, len(said)) == (1, 1) and "(D5 : 7101, la table dit 7102)" in said[0].message and said[0].location.cell == "D5"
     assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][L.DEPENSES_HEADERS.index("Compte devis")] == "7101"
 
 

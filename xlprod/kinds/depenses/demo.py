@@ -58,6 +58,11 @@ SUPPLIERS = {5: ["Ateliers Décor Ouest", "Costumes & Cie", "Maison Bréhat Acce
              8: ["Éclair Post (Vanves)", "Dame Blanche Post (Bruxelles)", "Studio Kernel Mixage", "Titrafilm"],
              9: ["Hiscox Assurances", "Cabinet Lenoir avocats", "Expertise Compta Film"],
              1: ["Éditions du Rivage", "SACD"]}
+# who does which post-production line (the devis puts 8301 and 8401 in Brussels, the Belgian coproducer's share)
+POST_SUPPLIERS = (("8301", "Dame Blanche Post (Bruxelles)"), ("8401", "Dame Blanche Post (Bruxelles)"),
+                  ("81", "Éclair Post (Vanves)"), ("82", "Éclair Post (Vanves)"), ("84", "Éclair Post (Vanves)"),
+                  ("85", "Studio Kernel Mixage"), ("86", "Studio Kernel Mixage"), ("87", "Titrafilm"),
+                  ("88", "Titrafilm"), ("8", "Éclair Post (Vanves)"))
 LEDGER = {1: "6516", 2: "6411", 3: "6413", 4: "6451", 5: "6061", 6: "6251", 7: "6135", 8: "6042", 9: "6161"}
 ABROAD = "6048"  # post-production bought abroad (the Belgian coproducer's share): its own accounts, said BE
 
@@ -118,6 +123,8 @@ def generate_entries(version_amounts: dict[str, tuple[str, Decimal]], seed: int 
             piece += 1
             supplier = (label[:40] if chapter in (2, 3) else "URSSAF / Audiens / Congés Spectacles" if chapter == 4
                         else rng.choice(SUPPLIERS.get(chapter, ["Divers"])))
+            if chapter == 8:  # post-production by trade: the grading and the 45 VFX shots in Brussels, as the devis
+                supplier = next(s for prefix, s in POST_SUPPLIERS if account.startswith(prefix))
             foreign = chapter == 8 and "Bruxelles" in supplier
             vat = ZERO if chapter in (2, 3, 4) else round_cents(part * Decimal("0.20"))
             entry: dict[str, object] = {

@@ -78,7 +78,7 @@ class ImportSummary:
     foreign: list[int] = field(default_factory=list)  # file lines in a foreign currency, without a country
     kept: list[str] = field(default_factory=list)  # cells holding a formula a corrected export would have changed
     currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
-    other_account: list[tuple[int, str, str]] = field(default_factory=list)  # (row, its devis account, the mapping's)
+    other_account: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, its devis account, the mapping's)
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -413,7 +413,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             plan.sheet(dep.sheet).set(r, col(f), CellWrite(cast(CellValue, value)))
         mapped, chosen = cell_text(row.get("account")), cell_text(existing[index["Compte devis"]])
         if mapped and chosen and "account" not in changes and account_key(mapped) != account_key(chosen):
-            summary.other_account.append((r, chosen, mapped))  # the user's choice, or a correspondence changed since
+            cell = f"{column_letter(dep.first_col + index['Compte devis'])}{r}"
+            summary.other_account.append((cell, chosen, mapped))  # the user's choice, or a correspondence changed since
         if changes:
             summary.updated += 1
             unit = cell_text(row.get("currency")) or cell_text(existing[index["Devise"]])
@@ -610,12 +611,14 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
     if summary.other_account:
-        r, typed, mapped = summary.other_account[0]
-        more = len(summary.other_account) - 1
-        summary.issues.append(warning("DEP039", where.at(f"A{r}"),
-                                      f"{plural(len(summary.other_account), 'ligne')} déjà importée(s) sur un autre compte "
-                                      f"du devis que la table Correspondances (ligne {r} : {typed}, la table dit {mapped}"
-                                      f"{f', et {more} autre(s)' if more else ''}) : gardée(s) telle(s) quelle(s).",
+        cell, typed, mapped = summary.other_account[0]
+        n = len(summary.other_account)
+        more = f", et {plural(n - 1, 'autre')}" if n > 1 else ""
+        kept_as = "gardées telles quelles" if n > 1 else "gardée telle quelle"
+        summary.issues.append(warning("DEP039", where.at(cell),
+                                      f"{plural(n, 'ligne déjà importée', 'lignes déjà importées')} sur un autre compte "
+                                      f"du devis que la table Correspondances ({cell} : {typed}, la table dit {mapped}"
+                                      f"{more}) : {kept_as}.",
                                       "Si la table a raison (une correspondance corrigée), videz le Compte devis de ces "
                                       "lignes et réimportez : il y sera mis ; sinon, rien à faire."))
     if summary.foreign:
