@@ -480,6 +480,12 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
     return out
 
 
+def _currency(value: object) -> str:
+    """A currency as the recalculation reads it: blank, « € » and « euros » are the euro."""
+    text = cell_text(value).upper()
+    return EURO if fold(text) in ("", "€", "eur", "euro", "euros") else text
+
+
 def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int) -> bool:
     """Whether a FEC line and an earlier row of its journal and number are one entry: within a month, and of
     the same document when both name one."""
@@ -504,7 +510,7 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
         if not _same(old(f), value):
             out[f] = value
     if "rate" in row:  # a CSV says the currency and its rate, which a corrected export may correct (a FEC does not)
-        if cell_text(row.get("currency") or EURO).upper() != (cell_text(old("currency")) or EURO).upper():
+        if _currency(row.get("currency")) != _currency(old("currency")):
             out["currency"] = _cell(row.get("currency"))
         rate, was = row.get("rate"), old("rate")
         if (rate is None) != (was in (None, "")) or (
