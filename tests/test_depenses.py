@@ -271,6 +271,22 @@ def test_the_reports_own_formulas_growing_with_its_lines_are_not_called_typed_ov
     assert not [i for i in recalc(path).issues if i.code == "DEP036"]
 
 
+def test_a_formula_whose_result_is_empty_in_a_text_column_reads_blank(tmp_path):
+    """=IF(…;"5101";"") showing nothing was read as its formula text: DEP004 refused the report."""
+    path = _small(tmp_path, [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 50.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    dep = book.table(L.TABLE_DEPENSES)
+    cell = (dep.header_row + 1, dep.first_col + dep.headers.index("Compte devis"))
+    plan = WritePlan()
+    plan.sheet(dep.sheet).set(*cell, CellWrite("", 'IF(1=0,"5101","")'))
+    book.apply(plan)
+    book.save()
+    report = recalc(path)
+    assert not [i for i in report.issues if i.code in ("DEP004", "DEP038")]
+    assert report.to_json()["unassigned"] == "1000.00" and not report.summary.provisional  # type: ignore[union-attr]
+
+
 def test_france_is_everything_not_typed_abroad(tmp_path):
     entries = [{"account": "2301", "amount": 1000.0}, {"account": "2301", "amount": 200.0, "country": "Belgique"},
                {"account": "2301", "amount": 30.0, "country": "fr"}]
@@ -1037,7 +1053,8 @@ def test_a_ledger_account_given_twice_in_correspondances_keeps_its_first_row_and
     s = _import(path, fec)
     warned = [i for i in s.issues if i.code == "DEP037"]
     assert len(warned) == 1  # the third row says what the first says: nothing to say
-    assert "déjà donné ligne" in warned[0].message and ": cette ligne (22012) ne sert pas" in warned[0].message
+    assert "1 ligne de Correspondances pour un compte général déjà donné plus haut" in warned[0].message
+    assert "64112201 ligne 6 (22012, la ligne 5 dit 22011)" in warned[0].message
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows] == ["22011"]
 

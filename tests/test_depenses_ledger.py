@@ -213,6 +213,11 @@ def test_a_dot_before_three_digits_alone_is_ambiguous_and_refused_at_its_line():
     assert "« 5.000 » est ambigu : 5 000 (point des milliers) ou 5,000 (point décimal) ?" in read.issues[0].message
     read = read_fec(fec([row(debit="5.00"), row(account="401000", credit="5000.000")]), NAME)
     assert codes(read) == ["DEP103"]  # two decimals, or four digits before the dot: a decimal point, as the norm has
+    read = read_fec(fec([row(debit="05.000"), row(account="401000", credit="0.500"), row(account="401000",
+                                                                                     credit="004.500")]), NAME)
+    assert codes(read) == []  # a leading 0, or no group of three before the dot: no thousands, a decimal point
+    read = read_fec(fec([row(debit="-5.000"), row(account="401000", credit="-5.000")]), NAME)
+    assert "-5 000 (point des milliers) ou -5,000" in read.issues[0].message
 
 
 def test_an_amount_the_workbook_would_refuse_is_refused_at_its_line():

@@ -491,6 +491,9 @@ def test_batch_messages_name_files_by_their_path_in_the_folder(tmp_path, capsys)
     out = capsys.readouterr().out  # two files of one name: each by its path, that they can be told apart
     for path in (one, two):
         assert f"{path}!Devis!D6: erreur DEV010" in out and f"{path}: vérifié, " in out
+    assert main(["check", str(tmp_path / "film-a"), str(one), f"{tmp_path}/film-a/./devis.xlsx"]) == 1
+    out = capsys.readouterr().out  # one workbook named three ways: checked once
+    assert out.count(": vérifié, ") == 1
 
 
 @pytest.mark.parametrize("args", [[], ["--json"], ["--topsheet"]])

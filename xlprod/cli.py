@@ -118,6 +118,10 @@ def _expand(paths: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, st
             files.append((str(path), path.name))
         else:
             problems.append((p, f"{p}: erreur: fichier ou dossier introuvable"))
+    unique: dict[str, tuple[str, str]] = {}
+    for item in files:  # « filmA » and « filmA/dep.xlsx » name one workbook: run once, or it would race itself
+        unique.setdefault(os.path.realpath(item[0]), item)
+    files = list(unique.values())
     twice = {n for n, count in Counter(name for _, name in files).items() if count > 1}
     if twice:  # two devis.xlsx of two films: each said by its path, or their messages could not be told apart
         files = [(f, f if name in twice else name) for f, name in files]
@@ -336,9 +340,10 @@ def _relative_to(path: Path, folder: Path) -> str:
     a Mac and Windows both read it, so that the two can move together; absolute when no relative path leads
     there (another drive)."""
     try:
-        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+        # abspath, not resolve: a link the user names (courant.xlsx → v2.xlsx) stays the link
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(folder))).as_posix()
     except ValueError:
-        return str(path.resolve())
+        return os.path.abspath(path)
 
 
 def _new_target_problem(out: Path, force: bool) -> str | None:

@@ -420,9 +420,18 @@ class XlsxPackage:
 
     def verify_all(self) -> None:
         """Check every part not read yet (an embedded image, a part xlprod never needs): a check that
-        reads only what it needs would otherwise call a damaged file sound, and its next save refuse it."""
-        for part in list(self._lazy):
-            self.verify(part)
+        reads only what it needs would otherwise call a damaged file sound, and its next save refuse it.
+        The archive is opened once, and what is inflated is not kept: a check saves nothing."""
+        if not self._lazy:
+            return
+        where = Location(book=self.book_name)
+        name = ""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.raw)) as zf:
+                for name in list(self._lazy):
+                    _inflate(zf, zf.getinfo(name), where)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError) as exc:
+            raise _damaged(where, name) from exc
 
     def unread(self) -> list[str]:
         """The parts still deflated, not read yet."""

@@ -158,24 +158,31 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
     prefixes: dict[str, str] = {}
     countries: dict[str, str] = {}
     first: dict[str, int] = {}
+    unused: list[tuple[int, str, str]] = []  # (row, ledger account, devis account) of rows a first one overrides
+    row = t.header_row + 1
     for i, r in enumerate(t.rows):
         ledger, devis, country = cell_text(r[g]), cell_text(r[d]), cell_text(r[c]) if c is not None else ""
         if not ledger:
             continue
         if ledger in first:
-            if (devis, country) != (prefixes[ledger], countries.get(ledger, "")) and issues is not None:
-                row = t.header_row + 1
-                issues.append(warning(
-                    "DEP037", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col + g)}{row + i}"),
-                    f"Compte général {ledger} déjà donné ligne {row + first[ledger]} (compte devis "
-                    f"{prefixes[ledger] or 'à affecter'}) : cette ligne ({devis or 'à affecter'}) ne sert pas.",
-                    "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
-                    "comptabilité, ou supprimez la ligne en trop."))
+            if (devis, country) != (prefixes[ledger], countries.get(ledger, "")):
+                unused.append((row + i, ledger, devis))
             continue
         first[ledger] = i
         prefixes[ledger] = devis
         if country:
             countries[ledger] = country
+    if unused and issues is not None:  # one message: a chart pasted twice is one fact
+        at, ledger, devis = unused[0]
+        shown = " ; ".join(f"{a} ligne {n} ({d or 'à affecter'}, la ligne {row + first[a]} dit "
+                           f"{prefixes[a] or 'à affecter'})" for n, a, d in unused[:5])
+        more = f" ; et {plural(len(unused) - 5, 'autre')}" if len(unused) > 5 else ""
+        issues.append(warning(
+            "DEP037", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col + g)}{at}"),
+            f"{plural(len(unused), 'ligne')} de Correspondances pour un compte général déjà donné plus haut, qui "
+            f"{'ne servent' if len(unused) > 1 else 'ne sert'} pas : {shown}{more}.",
+            "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
+            "comptabilité, ou supprimez les lignes en trop."))
     return Mapping(prefixes, countries)
 
 

@@ -74,7 +74,7 @@ _LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "C
 
 _FEC_AMOUNT = re.compile(r"[+-]?\s?(?=[.,]?\d)(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d*)(?:[.,]\d+)?", re.ASCII)
 _SPACES = re.compile(r"\s")
-_DOTTED_THOUSANDS = re.compile(r"[+-]?\s?\d{1,3}\.\d{3}", re.ASCII)
+_DOTTED_THOUSANDS = re.compile(r"([+-]?)\s?([1-9]\d{0,2})\.(\d{3})", re.ASCII)  # 0.500 and 05.000 are decimals
 _DATE = re.compile(r"(?:(?P<y1>\d{4})(?P<m1>\d{2})(?P<d1>\d{2})|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
                    r"|(?P<d3>\d{1,2})[/.-](?P<m3>\d{1,2})[/.-](?P<y3>\d{4}))"
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?", re.ASCII)
@@ -350,10 +350,12 @@ def _parse_fec_amount(text: str) -> _Parsed:
     before three digits alone (« 5.000 ») may as well separate thousands: refused, never guessed."""
     if not _FEC_AMOUNT.fullmatch(text):
         return None, f"« {text} » n'est pas un montant", False
-    if _DOTTED_THOUSANDS.fullmatch(text):
-        whole, part = text.lstrip("+- ").split(".")
-        return None, (f"« {text} » est ambigu : {whole} {part} (point des milliers) ou {whole},{part} (point "
-                      "décimal) ?"), False
+    ambiguous = _DOTTED_THOUSANDS.fullmatch(text)
+    if ambiguous:
+        sign, whole, part = ambiguous.groups()
+        sign = sign.replace("+", "")
+        return None, (f"« {text} » est ambigu : {sign}{whole} {part} (point des milliers) ou {sign}{whole},{part} "
+                      "(point décimal) ?"), False
     return _money(Decimal(_SPACES.sub("", text).replace(",", ".")), text)
 
 
@@ -842,6 +844,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         amount_bad = debit.bad | credit.bad | both_empty
     counted = good & ~amount_bad
     rates = rate.values[counted].tolist()  # the file's totals in euros, as the table's Montant EUR converts
+    rates = [r if r is not None and r > 0 else None for r in rates]  # a rate refused (0, negative): as in euros
     debit_total = sum(map(in_euros, debits[counted].tolist(), rates), ZERO.scaleb(-2))
     credit_total = sum(map(in_euros, credits[counted].tolist(), rates), ZERO.scaleb(-2))
     ok = counted & ~date.bad & ~date.empty & ~payment.bad & ~vat.bad & ~rate.bad & ~nonpositive

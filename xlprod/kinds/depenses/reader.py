@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xlprod.core.cells import UncachedFormula, cell_text, excel_date, typed_date
+from xlprod.core.cells import EmptyTextResult, UncachedFormula, cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double, round_cents
@@ -151,6 +151,10 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         return value if type(value) is dt.date else date(i, row, header, header)
 
     no_tags: frozenset[Tag] = frozenset()
+    texts = {h[c]: c for c in _TEXT_COLUMNS if c in h}
+    for (i, j), marker in table.specials.items():
+        if j in texts and isinstance(marker, EmptyTextResult):
+            table.rows[i][j] = ""  # a formula whose result is "": blank, as the workbook shows it, not its text
     for i, row in enumerate(table.rows):
         if all(row[j] is None or row[j] == "" for j in typed):
             out.amount_eur.append(0.0)  # ROUND(blank × 1, 2)
@@ -272,7 +276,6 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                               "Supprimez la ligne si la facture est saisie deux fois."))
     # a formula stored without its value (a file written by a program that does not calculate) in a text column:
     # Python would read its text, the workbook its result; numbers and dates are judged where they are read
-    texts = {h[c]: c for c in _TEXT_COLUMNS if c in h}
     for (i, j), marker in sorted(table.specials.items()):
         if j in texts and isinstance(marker, UncachedFormula):
             issues.append(error("DEP038", where(i, texts[j]), f"{texts[j]} : la formule ={marker} n'a pas de valeur "
