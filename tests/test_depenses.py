@@ -1009,6 +1009,22 @@ def test_an_entry_number_used_again_next_month_for_another_invoice_is_a_new_row(
         ("FA-881", 1000.0, "7101"), ("FA-912", 5000.0, "5101")]
 
 
+def test_one_file_of_two_months_numbered_anew_each_month_is_two_entries_each_with_its_supplier(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    both = _raw_fec(tmp_path, "oct-nov.txt", [
+        "HA|Achats|HA00001|20261028|61357101|Caméra|||FA-881|20261028|Caméra|1000,00|0,00|||20261028||",
+        "HA|Achats|HA00001|20261028|40100000|Fournisseurs|F1|Loueur|FA-881|20261028|Caméra|0,00|1000,00|AB|20261030|"
+        "20261028||",
+        "HA|Achats|HA00001|20261103|60615101|Décor|||FA-912|20261103|Décor|5000,00|0,00|||20261103||",
+        "HA|Achats|HA00001|20261103|40100000|Fournisseurs|F2|Atelier|FA-912|20261103|Décor|0,00|5000,00|||20261103||"])
+    s = _import(path, both)
+    assert (s.added, s.rejected) == (2, 0)
+    h = L.DEPENSES_HEADERS
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert sorted((r[h.index("Fournisseur")], r[h.index("Statut")], r[h.index("Montant HT")]) for r in rows) == [
+        ("Atelier", "facturé", 5000.0), ("Loueur", "payé", 1000.0)]
+
+
 def test_a_corrected_export_listing_an_entrys_lines_in_another_order_keeps_each_users_choice_on_its_line(tmp_path):
     """Entry HA5 has two lines no correspondence maps; the user chose a devis account and a label for each. The
     corrected export moves the date by two days and lists the lines the other way round: each row keeps its own

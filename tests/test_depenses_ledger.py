@@ -753,23 +753,24 @@ def test_many_entries_without_a_devis_account_are_counted_after_the_first_lines_
     assert said.location.cell == "D6"
 
 
-def test_one_entry_number_at_two_dates_is_refused_not_merged():
-    """Two fiscal years pasted together: HA 1 of 2025 and HA 1 of 2026, each unbalanced by 100 € the other way.
-    Grouped by number alone they balanced, and the 2026 line took the 2025 supplier's lettering."""
-    rows = [["HA", "Achats", "1", "20251005", "61350000", "Loc", "", "", "F1", "20251005", "Caméra", "1100,00", "0,00",
-             "", "", "20251005", "", ""],
-            ["HA", "Achats", "1", "20251005", "40100000", "Fourn", "F1", "Loueur 2025", "F1", "20251005", "Caméra",
-             "0,00", "1000,00", "AB", "20251020", "20251005", "", ""],
-            ["HA", "Achats", "1", "20261005", "61350000", "Loc", "", "", "F9", "20261005", "Studio", "900,00", "0,00", "",
-             "", "20261005", "", ""],
-            ["HA", "Achats", "1", "20261005", "40100000", "Fourn", "F2", "Studio 2026", "F9", "20261005", "Studio",
-             "0,00", "1000,00", "", "", "20261005", "", ""]]
-    read = read_fec(fec(rows), "deux-exercices.txt")
-    assert "DEP115" in codes(read)
-    issue = next(i for i in read.issues if i.code == "DEP115")
-    assert issue.render().startswith("deux-exercices.txt:2: erreur DEP115: écriture HA 1 à plusieurs dates "
-                                      "(05/10/2025, 05/10/2026)")
-    assert ("HA", "1") in read.rejected_entries
+def test_one_entry_number_at_two_dates_is_two_entries_each_judged_alone():
+    """Software that numbers anew each month, or two fiscal years pasted together: HA 1 of 2025 and HA 1 of 2026.
+    Grouped by number alone, two entries unbalanced by 100 € the other way balanced, and the 2026 line took the
+    2025 supplier's lettering."""
+    def entry(day: str, debit: str, credit: str, supplier: str, piece: str) -> list[list[str]]:
+        return [["HA", "Achats", "1", day, "61350000", "Loc", "", "", piece, day, "Caméra", debit, "0,00", "", "",
+                 day, "", ""],
+                ["HA", "Achats", "1", day, "40100000", "Fourn", "F1", supplier, piece, day, "Caméra", "0,00", credit,
+                 "", "", day, "", ""]]
+
+    read = read_fec(fec(entry("20251005", "1100,00", "1000,00", "Loueur 2025", "F1")
+                        + entry("20261005", "900,00", "1000,00", "Studio 2026", "F9")), "deux-exercices.txt")
+    assert codes(read) == ["DEP103", "DEP103"]
+    assert read.issues[1].render().startswith("deux-exercices.txt:4: erreur DEP103: écriture HA 1 déséquilibrée")
+    assert read.unbalanced == {("HA", "1", dt.date(2025, 10, 5)), ("HA", "1", dt.date(2026, 10, 5))}
+    read = read_fec(fec(entry("20261028", "1000,00", "1000,00", "Loueur", "F1")
+                        + entry("20261103", "500,00", "500,00", "Studio", "F9")), "mensuel.txt")
+    assert read.issues == [] and not read.unbalanced and len(read.lines) == 4
 
 
 def test_a_csv_export_with_debit_credit_and_currency_columns_is_no_fec():

@@ -234,9 +234,9 @@ def _paid(counterpart: LedgerLine | None) -> bool:
 
 
 def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -> list[dict[str, object]]:
-    by_entry: dict[tuple[str, str], list[LedgerLine]] = {}
+    by_entry: dict[tuple[str, str, dt.date], list[LedgerLine]] = {}  # an entry: its journal, number and date
     for line in read.lines:
-        by_entry.setdefault((line.journal, line.entry), []).append(line)
+        by_entry.setdefault((line.journal, line.entry, line.date), []).append(line)
     # a FEC repeats its accounts and dates: each is looked up, or written out, once
     accounts = {x.account for x in read.lines}
     expense = {a: mapping.is_expense(a) for a in accounts}
@@ -245,8 +245,8 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     rows: list[dict[str, object]] = []
     other_debit = selected_debit = selected_credit = ZERO
     selected = 0
-    for (journal, entry), lines in by_entry.items():
-        if (journal, entry) in read.rejected_entries:  # a line in error or unbalanced: none of it
+    for (journal, entry, when), lines in by_entry.items():
+        if (journal, entry) in read.rejected_entries or (journal, entry, when) in read.unbalanced:  # none of it
             summary.rejected += len(lines)
             summary.rejected_debit += sum((x.debit for x in lines), ZERO)
             continue

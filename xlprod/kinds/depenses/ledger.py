@@ -22,8 +22,7 @@ Issue codes:
 - DEP112 erreur : un taux de change nul ou négatif
 - DEP113 avertissement : des colonnes facultatives de la correspondance absentes du CSV (champs laissés vides)
 - DEP114 avertissement : une écriture présente plusieurs fois à l'identique
-- DEP115 erreur : un même numéro d'écriture à plusieurs dates (deux exercices dans un fichier)
-- DEP116 à DEP119 : réservés
+- DEP115 à DEP119 : réservés
 """
 
 from __future__ import annotations
@@ -154,6 +153,9 @@ class LedgerRead:
     lines_read: int  # data lines in the file (excluding header and blank lines)
     # FEC entries with a line in error or unbalanced: an importer takes none of their lines
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
+    # FEC entries, by journal, number and date, whose debits and credits differ: the same number at another date
+    # is another entry (software that numbers anew each month, two fiscal years in one file)
+    unbalanced: frozenset[tuple[str, str, dt.date]] = frozenset()
 
 
 class FileIssues:
@@ -589,13 +591,11 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     _report(issues, currency_amount, good, lines_no, "DEP102", "Montantdevise", _AMOUNT_HINT)
 
     counted = good & ~amount_bad
-    unbalanced = _check_balance(issues, journal, text["EcritureNum"], debit_cents, credit_cents, counted,
-                                ~blank & ~counted, lines_no)
+    unbalanced = _check_balance(issues, journal, text["EcritureNum"], date.values, debit_cents, credit_cents,
+                                counted & ~date.bad & ~date.empty, ~blank & (~counted | date.bad | date.empty), lines_no)
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
     failed = np.flatnonzero(~ok & ~blank)
-    rejected = unbalanced | set(zip(journal[failed].tolist(), text["EcritureNum"][failed].tolist(), strict=True))
-    rejected |= _several_dates(issues, journal, text["EcritureNum"], date.values, good & ~date.bad & ~date.empty,
-                               lines_no)
+    rejected = set(zip(journal[failed].tolist(), text["EcritureNum"][failed].tolist(), strict=True))
     keep = np.flatnonzero(ok)
     n = len(keep)
 
@@ -611,7 +611,7 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         *([default] * n for default in _FEC_DEFAULTS), strict=True)))
     _repeated(issues, pd.Series(body, dtype=object).iloc[keep].duplicated(keep=False).to_numpy(), lines)
     return LedgerRead(lines, detection, issues.result(), _money_total(debit_cents[counted]),
-                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected))
+                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), unbalanced)
 
 
 def _repeated(issues: FileIssues, twice: npt.NDArray[np.bool_], lines: list[LedgerLine]) -> None:
@@ -670,46 +670,33 @@ def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
     return cols
 
 
-def _several_dates(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
-                   dates: npt.NDArray[np.object_], read: npt.NDArray[np.bool_],
-                   lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str]]:
-    """An entry has one date: the same journal and number at two dates are two entries (two fiscal years
-    pasted together), whose lines the file cannot tell apart, nor their balance. Refused, and said."""
-    frame = pd.DataFrame({"journal": journal, "entry": entry, "date": dates, "line": lines_no})[read]
-    distinct = frame.drop_duplicates(["journal", "entry", "date"])
-    twice = distinct[distinct.duplicated(["journal", "entry"], keep=False)]
-    out: set[tuple[str, str]] = set()
-    for (journal_code, number), found in twice.groupby(["journal", "entry"], sort=False):
-        days = ", ".join(f"{d:%d/%m/%Y}" for d in sorted(found["date"]))
-        issues.add(error, "DEP115", int(found["line"].min()),
-                   f"écriture {journal_code} {number} à plusieurs dates ({days}) : deux écritures du même numéro "
-                   "(deux exercices dans un fichier ?)",
-                   "Un numéro d'écriture ne sert qu'une fois par exercice : importez un fichier par exercice ; "
-                   "ces écritures ne sont pas importées.")
-        out.add((str(journal_code), str(number)))
-    return out
-
-
 def _check_balance(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
-                   debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_], counted: npt.NDArray[np.bool_],
-                   unreadable: npt.NDArray[np.bool_], lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str]]:
-    """Debits equal credits in each (journal, entry), to the cent; an entry with a line that could not be read
-    (an unreadable amount, a line cut in two) is not judged: that line already has its error. Returns the
-    unbalanced entries."""
-    frame = pd.DataFrame({"journal": journal, "entry": entry, "debit": debit, "credit": credit,
-                          "unreadable": unreadable, "line": lines_no})
-    frame = frame[(counted | unreadable) & (journal != "") & (entry != "")]
-    sums = frame.groupby(["journal", "entry"], sort=False).agg(
-        debit=("debit", "sum"), credit=("credit", "sum"), unreadable=("unreadable", "any"), line=("line", "min"))
-    wrong = sums[(sums["debit"] != sums["credit"]) & ~sums["unreadable"]]
-    for (journal_code, number), row in wrong.iterrows():
+                   dates: npt.NDArray[np.object_], debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_],
+                   counted: npt.NDArray[np.bool_], unreadable: npt.NDArray[np.bool_],
+                   lines_no: npt.NDArray[np.int64]) -> frozenset[tuple[str, str, dt.date]]:
+    """Debits equal credits in each entry, to the cent. An entry is its journal, number and date: software that
+    numbers anew each month, or two fiscal years in one file, give one number to two entries. A number with a
+    line that could not be read (an amount, a date, a line cut in two) is not judged: that line already has its
+    error, and its entry is not imported. Returns the unbalanced entries."""
+    unjudged = set(zip(journal[unreadable].tolist(), entry[unreadable].tolist(), strict=True))
+    frame = pd.DataFrame({"journal": journal, "entry": entry, "date": dates, "debit": debit, "credit": credit,
+                          "line": lines_no})
+    frame = frame[counted & (journal != "") & (entry != "")]
+    sums = frame.groupby(["journal", "entry", "date"], sort=False).agg(
+        debit=("debit", "sum"), credit=("credit", "sum"), line=("line", "min"))
+    wrong = sums[sums["debit"] != sums["credit"]]
+    out = set()
+    for (journal_code, number, day), row in wrong.iterrows():
+        if (journal_code, number) in unjudged:
+            continue
+        out.add((str(journal_code), str(number), day))
         d, c = Decimal(int(row["debit"])).scaleb(-2), Decimal(int(row["credit"])).scaleb(-2)
         issues.add(error, "DEP103", int(row["line"]),
                    f"écriture {journal_code} {number} déséquilibrée : débit {format_eur(d)}, crédit {format_eur(c)}, "
                    f"écart {format_eur(d - c)}",
                    "Chaque écriture d'un FEC est équilibrée au centime : vérifiez ses lignes dans le logiciel "
                    "comptable et demandez un nouvel export ; l'écriture n'est pas importée.")
-    return {(str(j), str(n)) for j, n in wrong.index}
+    return frozenset(out)
 
 
 # -- CSV -------------------------------------------------------------------------------------------------------
