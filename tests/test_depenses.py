@@ -1009,6 +1009,48 @@ def test_an_entry_number_used_again_next_month_for_another_invoice_is_a_new_row(
         ("FA-881", 1000.0, "7101"), ("FA-912", 5000.0, "5101")]
 
 
+def test_a_correction_of_an_entrys_date_and_document_in_its_month_updates_its_row(tmp_path):
+    """FA-88 of 15/10 corrected to FA-881 of 16/10: one invoice (it was counted twice when the documents differed)."""
+    path = _workbook_for_import(tmp_path)
+
+    def fec(name: str, day: str, piece: str) -> Path:
+        return _raw_fec(tmp_path, name, [
+            f"HA|Achats|HA50|{day}|61357101|Caméra|||{piece}|{day}|Caméra|1000,00|0,00|||{day}||",
+            f"HA|Achats|HA50|{day}|40100000|Fournisseurs|F1|Loueur|{piece}|{day}|Caméra|0,00|1000,00|||{day}||"])
+
+    _import(path, fec("a.txt", "20261015", "FA-88"))
+    s = _import(path, fec("b.txt", "20261016", "FA-881"))
+    assert (s.added, s.updated) == (0, 1)
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [r[L.DEPENSES_HEADERS.index("N° pièce")] for r in rows] == ["FA-881"]
+
+
+def test_every_line_takes_the_row_of_its_own_ledger_account_before_any_other(tmp_path):
+    """The first line of the corrected export, reclassified, took the camera row as a fallback, and the camera
+    line, unchanged, then took the lighting row with the user's label and country."""
+    path = _workbook_for_import(tmp_path)
+
+    def fec(name: str, day: str, lighting: str, camera_first: bool) -> Path:
+        lines = [f"HA|Achats|HA5|{day}|{lighting}|Lumière|||F-5|{day}|Lumière|500,00|0,00|||{day}||",
+                 f"HA|Achats|HA5|{day}|61357101|Caméra|||F-5|{day}|Caméra|1000,00|0,00|||{day}||"]
+        return _raw_fec(tmp_path, name, [*(lines[::-1] if camera_first else lines),
+            f"HA|Achats|HA5|{day}|40100000|Fournisseurs|F1|Loueur|F-5|{day}|Matériel|0,00|1500,00|||{day}||"])
+
+    _import(path, fec("a.txt", "20261005", "61357102", camera_first=True))
+    book = XlsxFile(path)
+    dep = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    i = next(i for i, r in enumerate(dep.rows) if r[h.index("Compte général")] == "61357102")
+    plan = WritePlan()
+    plan.sheet(dep.sheet).set(dep.header_row + 1 + i, dep.first_col + h.index("Pays"), CellWrite("BE"))
+    book.apply(plan)
+    book.save()
+    _import(path, fec("b.txt", "20261007", "61357109", camera_first=False))
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert sorted((r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Pays")]) for r in rows) == [
+        ("61357101", 1000.0, ""), ("61357109", 500.0, "BE")]
+
+
 def test_one_file_of_two_months_numbered_anew_each_month_is_two_entries_each_with_its_supplier(tmp_path):
     path = _workbook_for_import(tmp_path)
     both = _raw_fec(tmp_path, "oct-nov.txt", [

@@ -457,10 +457,11 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
            index: dict[str, int]) -> list[tuple[dict[str, object], int | None]]:
     """Each file row with the table row it updates (its key), or None for a new one. A line whose
     key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
-    same entry (FEC: the same journal and number, within a month, and the same document when both
-    name one: software that numbers its entries anew each month gives a new invoice an old number)
-    or document that no line of the file claims: the row of the same ledger account first, so that
-    what the user decided on a line stays with it when the export lists the lines in another order."""
+    same entry (FEC: the same journal and number, within a month, and of the same document or month:
+    software that numbers its entries anew each month gives next month's invoice an old number) or
+    document that no line of the file claims: rows of the same ledger account first, for every line,
+    then the others in order, so that what the user decided on a line stays with it when the export
+    lists the lines in another order."""
     claimed = {by_key[str(r["key"])] for r in rows if str(r["key"]) in by_key}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
@@ -469,6 +470,7 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
             spare.setdefault("|".join(parts[:3]) + "|", []).append(i)
     date_at, piece_at, ledger_at = index["Date"], index["N° pièce"], index["Compte général"]
     out: list[tuple[dict[str, object], int | None]] = []
+    pending: list[int] = []  # places in out of lines whose key changed, with rows of their entry to take
     seen: set[str] = set()
     for row in rows:
         key = str(row["key"])
@@ -476,14 +478,26 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
             continue  # the same key twice in one file: counted once
         seen.add(key)
         found = by_key.get(key)
-        candidates = spare.get(str(row.get("pair") or ""), [])
-        if found is None and candidates:
-            ledger = cell_text(row.get("ledger_account"))
-            close = [i for i in candidates if not key.startswith("FEC|") or _same_entry(row, dep.rows[i], date_at, piece_at)]
-            found = next((i for i in close if cell_text(dep.rows[i][ledger_at]) == ledger), close[0] if close else None)
-            if found is not None:
-                candidates.remove(found)
+        if found is None and spare.get(str(row.get("pair") or "")):
+            pending.append(len(out))
         out.append((row, found))
+
+    def close(row: dict[str, object]) -> list[int]:
+        candidates = spare[str(row["pair"])]
+        if not str(row["key"]).startswith("FEC|"):
+            return candidates
+        return [i for i in candidates if _same_entry(row, dep.rows[i], date_at, piece_at)]
+
+    for same_ledger in (True, False):  # every line's own ledger account first, then what is left, in order
+        for k in pending:
+            row, found = out[k]
+            if found is not None:
+                continue
+            ledger = cell_text(row.get("ledger_account"))
+            found = next((i for i in close(row) if not same_ledger or cell_text(dep.rows[i][ledger_at]) == ledger), None)
+            if found is not None:
+                spare[str(row["pair"])].remove(found)
+                out[k] = (row, found)
     return out
 
 
@@ -495,12 +509,12 @@ def _currency(value: object) -> str:
 
 def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int) -> bool:
     """Whether a FEC line and an earlier row of its journal and number are one entry: within a month, and of
-    the same document when both name one."""
+    the same document or the same month (a correction of the document's number, not next month's invoice)."""
     typed = existing[date_at]
     old = typed.date() if isinstance(typed, dt.datetime) else typed
     day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
     return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
-            and (not piece or not was or was == piece))
+            and (not piece or not was or was.casefold() == piece.casefold() or (old.year, old.month) == (day.year, day.month)))
 
 
 def _changes(row: dict[str, object], existing: list[object], index: dict[str, int],
