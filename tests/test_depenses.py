@@ -1477,6 +1477,32 @@ def test_a_reimport_neither_reverts_a_typed_payment_nor_replaces_a_formula(tmp_p
     assert XlsxFile(path).formula_cells(t.sheet, [cell]) == {cell}
 
 
+def test_a_value_the_import_gives_wins_over_a_calculated_column_the_user_made(tmp_path):
+    """Statut made a calculated column (=IF([@[Date de paiement]]<>"";"payé";"engagé")): the rows an import added
+    carried the formula without its value, and DEP038 then held the report after every import."""
+    import re
+    import zipfile
+
+    path = _workbook_for_import(tmp_path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = next(n for n, d in parts.items() if n.startswith("xl/tables/") and b'name="Depenses"' in d)
+    formula = 'IF(Depenses[[#This Row],[Date de paiement]]&lt;&gt;"","payé","engagé")'.encode()
+    parts[name] = re.sub(rb'(<tableColumn [^>]*name="Statut"[^>]*?)(/>|>)',
+                         lambda m: m.group(1) + b"><calculatedColumnFormula>" + formula + b"</calculatedColumnFormula>"
+                         + (b"</tableColumn>" if m.group(2) == b"/>" else b""), parts[name], count=1)
+    assert b"calculatedColumnFormula>IF(" in parts[name]
+    _write_parts(path, parts)
+    fec = tmp_path / "fec.txt"
+    write_fec(fec, OCTOBER)
+    s = _import(path, fec)
+    assert s.added == 6
+    report = recalc(path)
+    assert not [i for i in report.issues if i.code in ("DEP038", "DEP007")]
+    statuses = {r[L.DEPENSES_HEADERS.index("Statut")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows}
+    assert statuses <= {"payé", "facturé"}
+
+
 def test_an_a1_calculated_column_of_the_user_is_not_copied_to_new_rows(tmp_path):
     from xlprod.workbook.xlsx_file import _carried
 
