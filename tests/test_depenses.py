@@ -352,6 +352,52 @@ def test_a_formula_typed_as_the_estimate_to_complete_is_kept_as_typed_and_its_re
     assert XlsxFile(path).sheet_formulas(L.SHEET_SUIVI)[(rows["7101"], h)] == "1250*2"
 
 
+def test_a_typed_formula_moves_with_its_line_and_a_filled_down_one_is_kept_in_each_cell(tmp_path):
+    """=E45-F45-5000 on 7101's line, then a version with an account sorting before it: the line moves down one row
+    and the formula, written back unchanged, pointed at the new line's cells. A formula filled down (shared, its
+    text written once) became constants below its first cell."""
+    import re
+    import zipfile
+
+    path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    rows = {a: _suivi_row(book, a) for a in ("2301", "5101", "7101")}
+    h = L.COL["Reste à engager (saisi)"]
+    e, g = column_letter(L.COL["Budget actuel"]), column_letter(L.COL["Engagé"])
+    r = rows["7101"]
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(r, h, CellWrite(8000.0, f"{e}{r}-{g}{r}-5000"))
+    book.apply(plan)
+    book.save()
+    book = XlsxFile(path)
+    add_version(book, Version("Avenant", (VersionLine("6001", "Transports", D("1000")), *V1.lines)))
+    book.save()
+    report = recalc(path)
+    moved = [i for i in report.issues if i.code == "DEP017"]
+    assert len(moved) == 1 and f"passe de la ligne {r} à la ligne {r + 1}" in moved[0].message
+    assert XlsxFile(path).sheet_formulas(L.SHEET_SUIVI)[(r + 1, h)] == f"{e}{r + 1}-{g}{r + 1}-5000"
+
+    # filled down: 2301 and 5101's lines share one formula, written once by Excel
+    first, second = rows["2301"], rows["5101"]
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = XlsxFile(path)._part(L.SHEET_SUIVI)
+    letter = column_letter(h).encode()
+    xml = parts[sheet]
+    for row, f in ((first, b'<f t="shared" ref="' + letter + b"%d:" % first + letter + b'%d" si="7">' % second
+                    + e.encode() + b"%d*0.5</f><v>1</v>" % first), (second, b'<f t="shared" si="7"/><v>1</v>')):
+        xml, n = re.subn(rb'<c r="' + letter + b"%d" % row + rb'"([^>]*?)(?:/>|>.*?</c>)',
+                         lambda m, f=f, row=row: b'<c r="' + letter + b"%d" % row + b'"' + m.group(1) + b">" + f + b"</c>",
+                         xml, count=1)
+        assert n == 1
+    parts[sheet] = xml
+    _write_parts(path, parts)
+    recalc(path)
+    formulas = XlsxFile(path).sheet_formulas(L.SHEET_SUIVI)
+    assert (formulas[(first, h)], formulas[(second, h)]) == (f"{e}{first}*0.5", f"{e}{second}*0.5")
+
+
 def test_recalculating_twice_gives_the_same_file(sample):
     recalc(sample)
     first = _parts(sample)

@@ -41,6 +41,25 @@ def normalize_formula(text: str, table: str | None = None) -> str:
     return "".join(p if i % 2 else re.sub(r"[\s$]", "", p).upper() for i, p in enumerate(pieces))
 
 
+# an A1 reference of the formula's own sheet: not after a sheet name (!), a name's letters or a $ already read,
+# not before a function's parenthesis
+_A1 = re.compile(r"(?<![A-Za-z0-9_.!$'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+
+
+def shift_rows(formula: str, delta: int) -> str:
+    """The formula as Excel writes it in a cell ``delta`` rows below (a shared formula's cell, a line that moved
+    with the rows it refers to): relative row references of its own sheet move; ``$`` rows, other sheets' and
+    text between quotes stay."""
+    if not delta:
+        return formula
+
+    def move(m: re.Match[str]) -> str:
+        row = int(m.group(4)) + (0 if m.group(3) else delta)
+        return f"{m.group(1)}{m.group(2)}{m.group(3)}{row}" if row >= 1 else m.group(0)
+
+    return "".join(p if i % 2 else _A1.sub(move, p) for i, p in enumerate(_STRING.split(formula)))
+
+
 def this_row_tables(formula: str) -> set[str]:
     """Tables whose this-row references a formula uses (``Devis`` for xlprod's computed columns)."""
     return {m.group("table") for pattern in (_THIS_ROW_FULL, _AT_BRACKETED, _AT_PLAIN)

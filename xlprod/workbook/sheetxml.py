@@ -1017,6 +1017,37 @@ def sheet_formulas(xml: bytes) -> dict[tuple[int, int], str]:
             for m in _FORMULA_CELL.finditer(xml)}
 
 
+_SHARED_F = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)')
+_SI = re.compile(rb'\bsi="(\d+)"')
+
+
+def shared_formulas(xml: bytes) -> dict[tuple[int, int], str]:
+    """The formula of each cell of a shared formula (filled down in Excel, which writes its text once): the
+    first cell's text, its rows moved as Excel reads it in each cell below (a column's cells only)."""
+    if b't="shared"' not in xml:
+        return {}
+    from xlprod.workbook.formulas import shift_rows
+
+    masters: dict[bytes, tuple[int, int, str]] = {}
+    children: list[tuple[int, int, bytes]] = []
+    for m in _SHARED_F.finditer(xml):
+        attrs = m.group(3)
+        si = _SI.search(attrs)
+        if b't="shared"' not in attrs or si is None:
+            continue
+        row, col = int(m.group(2)), column_index(m.group(1).decode())
+        if m.group(4):
+            masters[si.group(1)] = (row, col, _unescape(m.group(4).decode("utf-8")))
+        else:
+            children.append((row, col, si.group(1)))
+    out = {(row, col): text for row, col, text in masters.values()}
+    for row, col, index in children:
+        found = masters.get(index)
+        if found is not None and found[1] == col:
+            out[(row, col)] = shift_rows(found[2], row - found[0])
+    return out
+
+
 def formula_cells(xml: bytes, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """Which of ``cells`` hold a formula (one pass over the sheet, only for the columns asked)."""
     if not cells:

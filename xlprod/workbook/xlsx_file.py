@@ -35,6 +35,7 @@ from xlprod.workbook.sheetxml import (
     escape_attr,
     formula_cells,
     set_internal_hyperlinks,
+    shared_formulas,
     sheet_formulas,
     special_cells,
     written_as_is,
@@ -517,7 +518,8 @@ class XlsxFile:
         part = self.package.sheet_parts().get(sheet)
         if part is None or not self.package.has(part):
             return {}
-        return sheet_formulas(self.package.read(part))
+        xml = self.package.read(part)
+        return {**sheet_formulas(xml), **shared_formulas(xml)}  # a formula filled down: each cell's, as Excel reads it
 
     def _date_out_of_range(self, exc: BaseException, sheet: str, bounds: tuple[int, int, int, int],
                            what: str) -> BaseException:

@@ -40,6 +40,7 @@ from xlprod.kinds.depenses.tracking import (
 from xlprod.kinds.registry import Report
 from xlprod.kinds.tables import input_table, restored_warnings, rows_below
 from xlprod.workbook.controls import plan_controls
+from xlprod.workbook.formulas import shift_rows
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
 
@@ -223,6 +224,7 @@ class Typed:
     numbers: dict[str, Decimal]
     kept: dict[str, object]
     formulas: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # the row each formula was typed on
 
 
 def _shown_value(value: object) -> str:
@@ -249,6 +251,7 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
             continue
         if r in typed:  # the user's formula: kept as typed, whatever it shows
             out.formulas[account_key(account)] = typed[r]
+            out.rows[account_key(account)] = r
             if type(value) is float:
                 out.numbers[account_key(account)] = from_double(value)
                 continue
@@ -335,7 +338,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
                                                                                       strict=True)) if new != row[j])
         plan.sheet(dep.sheet).columns.append(ColumnWrite(dep.first_col + j, spec.formula or "", dep.header_row + 1,
                                                          cast(list[CellValue], read.amount_eur), stale))
-        _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed)
+        issues += _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed)
         _plan_versions(plan, versions)
         _plan_cost(plan, book, cost, tracking, current)
         restored = book.apply(plan)
@@ -384,9 +387,11 @@ def _row_values(f: Figures, status: str, typed: Decimal | None = None) -> dict[s
 
 
 def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Version | None,
-                current: str, typed: Typed) -> None:
-    """The Suivi sheet; ``current``: the current version's name as the workbook's formula shows it."""
+                current: str, typed: Typed) -> list[Issue]:
+    """The Suivi sheet; ``current``: the current version's name as the workbook's formula shows it. Returns
+    what is said of the user's formulas whose lines moved."""
     ps = plan.sheet(L.SHEET_SUIVI)
+    moved: list[Issue] = []
     sheet = quote_sheet(L.SHEET_SUIVI)
     title = book.named_cell("DEPENSES_TITRE")
     ps.set(1, 1, CellWrite(f"Suivi des dépenses — {title[0] if title and title[0] is not None else ''}",
@@ -448,9 +453,19 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
         key = account_key(line.account)
         if key in typed.kept:
             values["Reste à engager (saisi)"] = cast(CellValue, typed.kept[key])
-        _write_row(ps, row, values, f, typed.formulas.get(key))
+        formula = typed.formulas.get(key)
+        if formula is not None and typed.rows[key] != row:  # its line moved: its references move with it
+            was, formula = formula, shift_rows(formula, row - typed.rows[key])
+            moved.append(warning("DEP017", Location(book=book.book_name, sheet=L.SHEET_SUIVI,
+                                                    cell=f"{column_letter(L.COL['Reste à engager (saisi)'])}{row}"),
+                                 f"Reste à engager saisi pour {line.account} : la ligne passe de la ligne "
+                                 f"{typed.rows[key]} à la ligne {row} (des lignes du devis ou des dépenses s'ajoutent "
+                                 f"ou s'en vont) ; sa formule ={was} y devient ={formula}.",
+                                 "Vérifiez qu'elle désigne toujours les bonnes cellules."))
+        _write_row(ps, row, values, f, formula)
     names[L.LINES_END_NAME] = str(last)
     book.set_names(names)
+    return moved
 
 
 def _write_row(patch: SheetPatch, row: int, values: dict[str, CellValue], formulas: dict[str, str],
