@@ -810,6 +810,7 @@ def test_a_csv_in_several_currencies_is_summed_in_euros_at_each_lines_rate(tmp_p
     assert main(["import", str(path), str(csv), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["currencies"] == {"GBP": "4000.00", "USD": "1000.00"} and data["expense_debit"] == f"{euros:.2f}"
+    assert "issues" not in data and isinstance(data["report"]["issues"], list)  # listed once, under the report
 
 
 def test_a_corrected_csv_corrects_the_rates_and_says_amounts_in_their_currency(tmp_path, capsys):
@@ -1095,6 +1096,21 @@ def test_every_line_takes_the_row_of_its_own_ledger_account_before_any_other(tmp
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert sorted((r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Pays")]) for r in rows) == [
         ("61357101", 1000.0, ""), ("61357109", 500.0, "BE")]
+
+
+def test_a_correction_merging_two_lines_of_an_entry_says_the_row_left_over(tmp_path):
+    """HA5's 600 € and 400 € become one line of 1 000 € two days later: the 400 € row stayed counted without a word
+    (its date lay outside the span of the file's other entries)."""
+    path = _workbook_for_import(tmp_path)
+    _import(path, _raw_fec(tmp_path, "a.txt", [
+        "HA|Achats|HA5|20261005|61357101|Caméra|||F-5|20261005|Caméra|600,00|0,00|||20261005||",
+        "HA|Achats|HA5|20261005|61357102|Lumière|||F-5|20261005|Lumière|400,00|0,00|||20261005||",
+        "HA|Achats|HA5|20261005|40100000|Fournisseurs|F1|Loueur|F-5|20261005|Matériel|0,00|1000,00|||20261005||"]))
+    s = _import(path, _raw_fec(tmp_path, "b.txt", [
+        "HA|Achats|HA5|20261007|61357101|Caméra|||F-5|20261007|Caméra|1000,00|0,00|||20261007||",
+        "HA|Achats|HA5|20261007|40100000|Fournisseurs|F1|Loueur|F-5|20261007|Matériel|0,00|1000,00|||20261007||"]))
+    assert (s.updated, s.absent) == (1, [L.HEADER_ROW + 2])
+    assert any(i.code == "DEP031" for i in s.issues)
 
 
 def test_one_file_of_two_months_numbered_anew_each_month_is_two_entries_each_with_its_supplier(tmp_path):

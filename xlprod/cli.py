@@ -412,7 +412,9 @@ def _on_workbook(path: str, change: object, json_out: bool) -> int:
         return _failed(path, f"{path}: erreur: {message} — {hint}", message, hint, json_out)
     issues = report.issues
     if json_out:
-        print(json.dumps({**done.to_json(), "report": report.to_json()}, ensure_ascii=False, indent=2))
+        # the change's issues are the report's first ones (carried): listed once, under "report"
+        summary = {k: v for k, v in done.to_json().items() if k != "issues"}
+        print(json.dumps({**summary, "report": report.to_json()}, ensure_ascii=False, indent=2))
     else:
         print(done.render())
         print(f"{Path(path).name}: {report.headline()} ({plural(report.errors, 'erreur')}, "

@@ -431,7 +431,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         else:
             summary.unchanged += 1
     matched = {i for _, i in matches if i is not None}
-    summary.absent = _absent(dep, index, rows, matched) if fec else _absent_lines(dep, index, rows, matched)
+    summary.absent = sorted({*_absent(dep, index, rows, matched), *_left_of_entries(dep, index, rows, matched)}) if fec \
+        else _absent_lines(dep, index, rows, matched)
     if new:
         blocked = [c for c in book.cells_below(dep) if c.row <= dep.header_row + len(dep.rows) + len(new)]
         if blocked:
@@ -589,6 +590,25 @@ def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]],
         lo, hi = cast(dt.date, found[0]), cast(dt.date, found[1])
         first, last = cast(tuple[str, int], found[2]), cast(tuple[str, int], found[3])
         if lo <= day <= hi and first <= _entry_order(entry) <= last:
+            out.append(dep.header_row + 1 + i)
+    return out
+
+
+def _left_of_entries(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
+    """Rows of an entry the file has (its journal and number, within a month, of its document or month) that none
+    of its lines took: a corrected export that merged two lines into one, or dropped one, while the date moved
+    out of the span the file's other entries cover."""
+    by_pair: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_pair.setdefault(str(row["pair"]), []).append(row)
+    key_at, date_at, piece_at = index["Clé d'import"], index["Date"], index["N° pièce"]
+    out = []
+    for i, r in enumerate(dep.rows):
+        key = cell_text(r[key_at])
+        if i in matched or not key.startswith("FEC|"):
+            continue
+        pair = "|".join(key.split("|")[:3]) + "|"
+        if any(_same_entry(row, r, date_at, piece_at) for row in by_pair.get(pair, ())):
             out.append(dep.header_row + 1 + i)
     return out
 
