@@ -1113,6 +1113,20 @@ def test_a_correction_merging_two_lines_of_an_entry_says_the_row_left_over(tmp_p
     assert any(i.code == "DEP031" for i in s.issues)
 
 
+def test_next_months_invoice_under_an_old_number_is_a_new_row_even_without_a_document(tmp_path):
+    """October's HA1 had no PieceRef: November's HA1 (another invoice) took its row, and October's 1 000 € vanished."""
+    path = _workbook_for_import(tmp_path)
+    _import(path, _raw_fec(tmp_path, "oct.txt", [
+        "HA|Achats|HA1|20261028|61357101|Caméra|||   |20261028|Caméra|1000,00|0,00|||20261028||",
+        "HA|Achats|HA1|20261028|40100000|Fournisseurs|F1|Loueur||20261028|Caméra|0,00|1000,00|||20261028||"]))
+    s = _import(path, _raw_fec(tmp_path, "nov.txt", [
+        "HA|Achats|HA1|20261103|61357101|Caméra|||FA-912|20261103|Caméra|700,00|0,00|||20261103||",
+        "HA|Achats|HA1|20261103|40100000|Fournisseurs|F1|Loueur|FA-912|20261103|Caméra|0,00|700,00|||20261103||"]))
+    assert (s.added, s.updated) == (1, 0)
+    amounts = sorted(r[L.DEPENSES_HEADERS.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows)
+    assert amounts == [700.0, 1000.0]
+
+
 def test_one_file_of_two_months_numbered_anew_each_month_is_two_entries_each_with_its_supplier(tmp_path):
     path = _workbook_for_import(tmp_path)
     both = _raw_fec(tmp_path, "oct-nov.txt", [
@@ -1539,7 +1553,10 @@ def test_a_reimport_neither_reverts_a_typed_payment_nor_replaces_a_formula(tmp_p
     assert XlsxFile(path).formula_cells(t.sheet, [cell]) == {cell}
 
 
-def test_a_value_the_import_gives_wins_over_a_calculated_column_the_user_made(tmp_path):
+@pytest.mark.parametrize("column, formula", [
+    ("Statut", 'IF(Depenses[[#This Row],[Date de paiement]]&lt;&gt;"","payé","engagé")'),
+    ("Étiquettes", "UPPER(Depenses[[#This Row],[Fournisseur]])")])
+def test_a_value_the_import_gives_wins_over_a_calculated_column_the_user_made(tmp_path, column, formula):
     """Statut made a calculated column (=IF([@[Date de paiement]]<>"";"payé";"engagé")): the rows an import added
     carried the formula without its value, and DEP038 then held the report after every import."""
     import re
@@ -1549,18 +1566,18 @@ def test_a_value_the_import_gives_wins_over_a_calculated_column_the_user_made(tm
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     name = next(n for n, d in parts.items() if n.startswith("xl/tables/") and b'name="Depenses"' in d)
-    formula = 'IF(Depenses[[#This Row],[Date de paiement]]&lt;&gt;"","payé","engagé")'.encode()
-    parts[name] = re.sub(rb'(<tableColumn [^>]*name="Statut"[^>]*?)(/>|>)',
-                         lambda m: m.group(1) + b"><calculatedColumnFormula>" + formula + b"</calculatedColumnFormula>"
+    parts[name] = re.sub(rb'(<tableColumn [^>]*name="' + column.encode() + rb'"[^>]*?)(/>|>)',
+                         lambda m: m.group(1) + b"><calculatedColumnFormula>" + formula.encode()
+                         + b"</calculatedColumnFormula>"
                          + (b"</tableColumn>" if m.group(2) == b"/>" else b""), parts[name], count=1)
-    assert b"calculatedColumnFormula>IF(" in parts[name]
+    assert b"calculatedColumnFormula>" + formula.encode()[:5] in parts[name]
     _write_parts(path, parts)
     fec = tmp_path / "fec.txt"
     write_fec(fec, OCTOBER)
     s = _import(path, fec)
     assert s.added == 6
     report = recalc(path)
-    assert not [i for i in report.issues if i.code in ("DEP038", "DEP007")]
+    assert not [i for i in report.issues if i.code in ("DEP038", "DEP007", "DEP010")]
     statuses = {r[L.DEPENSES_HEADERS.index("Statut")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows}
     assert statuses <= {"payé", "facturé"}
 

@@ -336,7 +336,7 @@ def test_unbalanced_entry_names_journal_entry_first_line_and_difference():
     assert codes(read) == ["DEP103"]
     issue = read.issues[0]
     assert issue.severity is Severity.ERROR
-    assert issue.render().startswith("export.txt:5: erreur DEP103: écriture HA 2 déséquilibrée")
+    assert issue.render().startswith("export.txt:5: erreur DEP103: écriture HA 2 du 18/01/2024 déséquilibrée")
     assert "écart -0,01\u00a0€" in issue.message
     assert "14\u202f400,01" in issue.message
     assert len(read.lines) == len(SAMPLE)  # an unbalanced entry's lines are still read
@@ -346,7 +346,7 @@ def test_same_entry_number_in_two_journals_are_two_entries():
     rows = [row(debit="100,00"), row(journal="OD", account="401000", credit="100,00")]
     read = read_fec(fec(rows), NAME)
     assert codes(read) == ["DEP103", "DEP103"]
-    assert "écriture OD 1 déséquilibrée" in read.issues[1].message
+    assert "écriture OD 1 du 15/01/2024 déséquilibrée" in read.issues[1].message
 
 
 def test_a_date_that_is_not_a_date():
@@ -389,7 +389,7 @@ def test_empty_mandatory_fields():
     read = read_fec(fec(rows), NAME)
     assert [i.render().split(" — ")[0] for i in read.issues] == [
         "export.txt:5: erreur DEP104: EcritureNum vide",
-        "export.txt:6: erreur DEP103: écriture HA 2 déséquilibrée : débit 2\u202f400,00\u00a0€, crédit 14\u202f400,00\u00a0€, "
+        "export.txt:6: erreur DEP103: écriture HA 2 du 18/01/2024 déséquilibrée : débit 2\u202f400,00\u00a0€, crédit 14\u202f400,00\u00a0€, "
         "écart -12\u202f000,00\u00a0€",
     ]
 
@@ -766,7 +766,7 @@ def test_one_entry_number_at_two_dates_is_two_entries_each_judged_alone():
     read = read_fec(fec(entry("20251005", "1100,00", "1000,00", "Loueur 2025", "F1")
                         + entry("20261005", "900,00", "1000,00", "Studio 2026", "F9")), "deux-exercices.txt")
     assert codes(read) == ["DEP103", "DEP103"]
-    assert read.issues[1].render().startswith("deux-exercices.txt:4: erreur DEP103: écriture HA 1 déséquilibrée")
+    assert read.issues[1].render().startswith("deux-exercices.txt:4: erreur DEP103: écriture HA 1 du 05/10/2026 déséquilibrée")
     assert read.unbalanced == {("HA", "1", dt.date(2025, 10, 5)), ("HA", "1", dt.date(2026, 10, 5))}
     read = read_fec(fec(entry("20261028", "1000,00", "1000,00", "Loueur", "F1")
                         + entry("20261103", "500,00", "500,00", "Studio", "F9")), "mensuel.txt")
@@ -787,3 +787,20 @@ def test_a_fec_with_every_field_in_quotes_reads_as_without():
     assert_sample(read)
     label = [row(label='Tournage "Les Heures claires"'), row(account="401000", credit="1234,56")]
     assert read_fec(fec(label), NAME).lines[0].label == 'Tournage "Les Heures claires"'  # quotes inside stay
+
+
+def test_a_bad_line_of_one_month_leaves_the_same_number_of_another_month_imported():
+    """October's HA 1 is balanced; November's HA 1 has an amount that is not one: only November's is refused."""
+    def entry(day: str, amount: str) -> list[list[str]]:
+        return [["HA", "Achats", "1", day, "61350000", "Loc", "", "", "F", day, "Caméra", amount, "0,00", "", "", day,
+                 "", ""],
+                ["HA", "Achats", "1", day, "40100000", "Fourn", "F1", "Loueur", "F", day, "Caméra", "0,00", "1000,00",
+                 "", "", day, "", ""]]
+
+    read = read_fec(fec(entry("20261028", "1000,00") + entry("20261103", "10x0,00")), NAME)
+    assert codes(read) == ["DEP102"]
+    assert read.unbalanced == {("HA", "1", dt.date(2026, 11, 3))} and not read.rejected_entries
+    split = [["HA", "Achats", "7", d, a, "L", "", "", "F", d, "Caméra", deb, cre, "", "", d, "", ""]
+             for d, a, deb, cre in (("20261028", "61350000", "1000,00", "0,00"), ("20261031", "40100000", "0,00", "1000,00"))]
+    read = read_fec(fec(split), NAME)  # one entry whose lines carry two dates: said with both
+    assert "le même numéro porte d'autres dates (31/10/2026)" in read.issues[0].message

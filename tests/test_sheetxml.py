@@ -346,3 +346,12 @@ def test_rows_out_of_order_or_numbered_twice_are_patched_as_the_parsed_path_patc
         ours, theirs = _cells_and_rows(out)[1], _cells_and_rows(general)[1]
         ours.pop("dimension"), theirs.pop("dimension")  # the parsed path also grows it: a hint to readers
         assert ours == theirs, rows
+
+
+def test_a_formula_moved_or_filled_down_moves_its_relative_rows_as_excel_copies_it():
+    from xlprod.workbook.formulas import shift_rows
+
+    assert shift_rows("E45-F45-5000", 1) == "E46-F46-5000"
+    assert shift_rows("'Suivi'!E45-F45+Devis!F5:F9", 2) == "'Suivi'!E47-F47+Devis!F7:F11"  # every sheet's
+    assert shift_rows('$E$45+E$45+$E45+LOG10(E45)&"E45"', 1) == '$E$45+E$45+$E46+LOG10(E46)&"E45"'
+    assert shift_rows("E1048576+E1", -1) == "E1048575+#REF!"

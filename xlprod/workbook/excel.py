@@ -104,7 +104,8 @@ class ExcelBook:
     def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
         return self.add_table_rows(table, [values], fill_blank=False)
 
-    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True) -> RawTable | None:
+    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
+                       plain: frozenset[str] = frozenset()) -> RawTable | None:
         ws = self.book.sheets[table.sheet]
         xl_table = next((t for t in ws.tables if str(t.name).casefold() == table.name.casefold()), None)
         if xl_table is None or self._totals.get(table.name, False):

@@ -41,21 +41,22 @@ def normalize_formula(text: str, table: str | None = None) -> str:
     return "".join(p if i % 2 else re.sub(r"[\s$]", "", p).upper() for i, p in enumerate(pieces))
 
 
-# an A1 reference of the formula's own sheet: not after a sheet name (!), a name's letters or a $ already read,
-# not before a function's parenthesis
-_A1 = re.compile(r"(?<![A-Za-z0-9_.!$'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+# an A1 reference (of any sheet: Devis!F5, 'Suivi'!E45): not inside a name or after a $ already read, not
+# before a function's parenthesis or a sheet's « ! »
+_A1 = re.compile(r"(?<![A-Za-z0-9_.$'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+MAX_ROW = 1_048_576
 
 
 def shift_rows(formula: str, delta: int) -> str:
-    """The formula as Excel writes it in a cell ``delta`` rows below (a shared formula's cell, a line that moved
-    with the rows it refers to): relative row references of its own sheet move; ``$`` rows, other sheets' and
-    text between quotes stay."""
+    """The formula as Excel copies it ``delta`` rows below (a shared formula's cell, a line that moved): every
+    relative row reference moves, of its own sheet or another; ``$`` rows and text between quotes stay; a
+    reference moved off the sheet is ``#REF!``, as in Excel."""
     if not delta:
         return formula
 
     def move(m: re.Match[str]) -> str:
         row = int(m.group(4)) + (0 if m.group(3) else delta)
-        return f"{m.group(1)}{m.group(2)}{m.group(3)}{row}" if row >= 1 else m.group(0)
+        return f"{m.group(1)}{m.group(2)}{m.group(3)}{row}" if 1 <= row <= MAX_ROW else "#REF!"
 
     return "".join(p if i % 2 else _A1.sub(move, p) for i, p in enumerate(_STRING.split(formula)))
 

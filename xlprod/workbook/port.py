@@ -142,9 +142,12 @@ class WorkbookPort(Protocol):
     def add_table_row(self, table: RawTable, values: list[object]) -> RawTable | None:
         """Append a row of values to the table if the sheet is empty just below it; the new table."""
 
-    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True) -> RawTable | None:
+    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
+                       plain: frozenset[str] = frozenset()) -> RawTable | None:
         """Append rows in one step if the sheet is empty below the table for as many rows; the new
-        table. ``fill_blank``: a table whose only row is blank (a new one) takes the first there."""
+        table. ``fill_blank``: a table whose only row is blank (a new one) takes the first there.
+        ``plain``: headers of columns the rows give values for, whose calculated formula (one the user
+        made) the new rows do not carry: xlprod reads them, and would read a formula it never calculates."""
 
     def refresh(self) -> None:
         """Read again what this action wrote, before another action reads the workbook."""

@@ -310,7 +310,8 @@ class XlsxFile:
         (and the table has no « Total » row); returns the table as it now is, or None."""
         return self.add_table_rows(table, [values], fill_blank=False)
 
-    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True) -> RawTable | None:
+    def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
+                       plain: frozenset[str] = frozenset()) -> RawTable | None:
         """Append rows to the table when the sheet is empty below it over its columns, for as many
         rows (and the table has no « Total » row); returns the table as it now is, or None.
         ``fill_blank``: a table whose only row is blank (a new table) takes the first row there."""
@@ -341,8 +342,9 @@ class XlsxFile:
         calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
         # a value the rows give wins over the column's formula (a calculated column the user made of Statut):
         # the formula, never calculated here, would make Python and the workbook read two things
-        calculated = {c: f for c, f in calculated.items()
-                      if not any(len(values) > c - c1 and values[c - c1] not in (None, "") for values in rows)}
+        calculated = {c: f for c, f in calculated.items() if not (0 <= c - c1 < len(table.headers) and
+                                                                   table.headers[c - c1] in plain)
+                      and not any(len(values) > c - c1 and values[c - c1] not in (None, "") for values in rows)}
         if reuse:  # the new table's blank row is a row of the sheet already: patched in place, its formulas kept
             self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])
                                             if not (v is None and c1 + j in calculated)})

@@ -441,7 +441,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
                                 "occupée)", "Déplacez ce qui est saisi sous le tableau (ou insérez-le dans le tableau), "
                                 "puis relancez l'import.")
     book.apply(plan)
-    if new and book.add_table_rows(dep, new) is None:
+    inputs = frozenset(c.header for c in L.DEPENSES_COLUMNS if not c.formula)  # what the recalculation reads
+    if new and book.add_table_rows(dep, new, plain=inputs) is None:
         raise WorkbookError(Location(book=book.book_name, sheet=dep.sheet),
                             f"pas de place sous le tableau Depenses pour {len(new)} nouvelles lignes",
                             "Le tableau a-t-il une ligne de totaux ? Retirez-la (Création de tableau > Ligne des "
@@ -509,13 +510,14 @@ def _currency(value: object) -> str:
 
 
 def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int) -> bool:
-    """Whether a FEC line and an earlier row of its journal and number are one entry: within a month, and of
-    the same document or the same month (a correction of the document's number, not next month's invoice)."""
+    """Whether a FEC line and an earlier row of its journal and number are one entry: within a month, and in the
+    same month, or of the same document named on both (next month's invoice under a number used again is
+    another entry, even without a document number)."""
     typed = existing[date_at]
     old = typed.date() if isinstance(typed, dt.datetime) else typed
     day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
     return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
-            and (not piece or not was or was.casefold() == piece.casefold() or (old.year, old.month) == (day.year, day.month)))
+            and ((old.year, old.month) == (day.year, day.month) or bool(piece and was and was.casefold() == piece.casefold())))
 
 
 def _changes(row: dict[str, object], existing: list[object], index: dict[str, int],

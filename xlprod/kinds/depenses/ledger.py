@@ -153,8 +153,8 @@ class LedgerRead:
     lines_read: int  # data lines in the file (excluding header and blank lines)
     # FEC entries with a line in error or unbalanced: an importer takes none of their lines
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
-    # FEC entries, by journal, number and date, whose debits and credits differ: the same number at another date
-    # is another entry (software that numbers anew each month, two fiscal years in one file)
+    # FEC entries, by journal, number and date, not imported: a line in error, or debits and credits that differ;
+    # the same number at another date is another entry (software that numbers anew each month, two fiscal years)
     unbalanced: frozenset[tuple[str, str, dt.date]] = frozenset()
 
 
@@ -591,11 +591,15 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     _report(issues, currency_amount, good, lines_no, "DEP102", "Montantdevise", _AMOUNT_HINT)
 
     counted = good & ~amount_bad
+    dated = ~date.bad & ~date.empty
     unbalanced = _check_balance(issues, journal, text["EcritureNum"], date.values, debit_cents, credit_cents,
-                                counted & ~date.bad & ~date.empty, ~blank & (~counted | date.bad | date.empty), lines_no)
+                                counted & dated, ~blank & (~counted | ~dated), dated, lines_no)
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
-    failed = np.flatnonzero(~ok & ~blank)
-    rejected = set(zip(journal[failed].tolist(), text["EcritureNum"][failed].tolist(), strict=True))
+    failed = ~ok & ~blank  # a line in error: its entry is not imported; without a date, every entry of its number
+    undated = np.flatnonzero(failed & ~dated)
+    rejected = set(zip(journal[undated].tolist(), text["EcritureNum"][undated].tolist(), strict=True))
+    at = np.flatnonzero(failed & dated)
+    unbalanced |= set(zip(journal[at].tolist(), text["EcritureNum"][at].tolist(), date.values[at].tolist(), strict=True))
     keep = np.flatnonzero(ok)
     n = len(keep)
 
@@ -611,7 +615,7 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         *([default] * n for default in _FEC_DEFAULTS), strict=True)))
     _repeated(issues, pd.Series(body, dtype=object).iloc[keep].duplicated(keep=False).to_numpy(), lines)
     return LedgerRead(lines, detection, issues.result(), _money_total(debit_cents[counted]),
-                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), unbalanced)
+                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), frozenset(unbalanced))
 
 
 def _repeated(issues: FileIssues, twice: npt.NDArray[np.bool_], lines: list[LedgerLine]) -> None:
@@ -672,31 +676,41 @@ def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
 
 def _check_balance(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
                    dates: npt.NDArray[np.object_], debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_],
-                   counted: npt.NDArray[np.bool_], unreadable: npt.NDArray[np.bool_],
-                   lines_no: npt.NDArray[np.int64]) -> frozenset[tuple[str, str, dt.date]]:
+                   counted: npt.NDArray[np.bool_], unreadable: npt.NDArray[np.bool_], dated: npt.NDArray[np.bool_],
+                   lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str, dt.date]]:
     """Debits equal credits in each entry, to the cent. An entry is its journal, number and date: software that
-    numbers anew each month, or two fiscal years in one file, give one number to two entries. A number with a
-    line that could not be read (an amount, a date, a line cut in two) is not judged: that line already has its
-    error, and its entry is not imported. Returns the unbalanced entries."""
-    unjudged = set(zip(journal[unreadable].tolist(), entry[unreadable].tolist(), strict=True))
+    numbers anew each month, or two fiscal years in one file, give one number to two entries. An entry with a
+    line that could not be read (an amount, a line cut in two) is not judged: that line already has its error,
+    and its entry is not imported; a line without a date leaves every entry of its number unjudged. Returns the
+    unbalanced entries."""
+    lost = unreadable & ~dated
+    unjudged = set(zip(journal[lost].tolist(), entry[lost].tolist(), strict=True))
+    half = unreadable & dated
+    unjudged_at = set(zip(journal[half].tolist(), entry[half].tolist(), dates[half].tolist(), strict=True))
     frame = pd.DataFrame({"journal": journal, "entry": entry, "date": dates, "debit": debit, "credit": credit,
                           "line": lines_no})
     frame = frame[counted & (journal != "") & (entry != "")]
     sums = frame.groupby(["journal", "entry", "date"], sort=False).agg(
         debit=("debit", "sum"), credit=("credit", "sum"), line=("line", "min"))
     wrong = sums[sums["debit"] != sums["credit"]]
+    days: dict[tuple[str, str], list[dt.date]] = {}
+    for journal_code, number, day in wrong.index:
+        days.setdefault((journal_code, number), []).append(day)
     out = set()
     for (journal_code, number, day), row in wrong.iterrows():
-        if (journal_code, number) in unjudged:
+        if (journal_code, number) in unjudged or (journal_code, number, day) in unjudged_at:
             continue
         out.add((str(journal_code), str(number), day))
         d, c = Decimal(int(row["debit"])).scaleb(-2), Decimal(int(row["credit"])).scaleb(-2)
+        others = sorted(x for x in days[(journal_code, number)] if x != day)
+        several = (f" ; le même numéro porte d'autres dates ({', '.join(f'{x:%d/%m/%Y}' for x in others)}) : une "
+                   "écriture n'a qu'une date" if others else "")
         issues.add(error, "DEP103", int(row["line"]),
-                   f"écriture {journal_code} {number} déséquilibrée : débit {format_eur(d)}, crédit {format_eur(c)}, "
-                   f"écart {format_eur(d - c)}",
+                   f"écriture {journal_code} {number} du {day:%d/%m/%Y} déséquilibrée : débit {format_eur(d)}, crédit "
+                   f"{format_eur(c)}, écart {format_eur(d - c)}{several}",
                    "Chaque écriture d'un FEC est équilibrée au centime : vérifiez ses lignes dans le logiciel "
                    "comptable et demandez un nouvel export ; l'écriture n'est pas importée.")
-    return frozenset(out)
+    return out
 
 
 # -- CSV -------------------------------------------------------------------------------------------------------
