@@ -317,7 +317,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     try:
         with atomic_path(out) as tmp:
             count = kind.build_new(tmp, options)
-            book = XlsxFile(tmp, name=out.name)
+            book = XlsxFile(tmp, name=str(out))  # as typed, as its summary line says it: its hints run from here
             report = recalculate(book)
             book.save(tmp)
     except WorkbookError as exc:
