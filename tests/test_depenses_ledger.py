@@ -767,10 +767,10 @@ def test_one_entry_number_at_two_dates_is_two_entries_each_judged_alone():
                         + entry("20261005", "900,00", "1000,00", "Studio 2026", "F9")), "deux-exercices.txt")
     assert codes(read) == ["DEP103", "DEP103"]
     assert read.issues[1].render().startswith("deux-exercices.txt:4: erreur DEP103: écriture HA 1 du 05/10/2026 déséquilibrée")
-    assert read.unbalanced == {("HA", "1", dt.date(2025, 10, 5)), ("HA", "1", dt.date(2026, 10, 5))}
+    assert read.refused == {("HA", "1", dt.date(2025, 10, 5)), ("HA", "1", dt.date(2026, 10, 5))}
     read = read_fec(fec(entry("20261028", "1000,00", "1000,00", "Loueur", "F1")
                         + entry("20261103", "500,00", "500,00", "Studio", "F9")), "mensuel.txt")
-    assert read.issues == [] and not read.unbalanced and len(read.lines) == 4
+    assert read.issues == [] and not read.refused and len(read.lines) == 4
 
 
 def test_a_csv_export_with_debit_credit_and_currency_columns_is_no_fec():
@@ -799,7 +799,7 @@ def test_a_bad_line_of_one_month_leaves_the_same_number_of_another_month_importe
 
     read = read_fec(fec(entry("20261028", "1000,00") + entry("20261103", "10x0,00")), NAME)
     assert codes(read) == ["DEP102"]
-    assert read.unbalanced == {("HA", "1", dt.date(2026, 11, 3))} and not read.rejected_entries
+    assert read.refused == {("HA", "1", dt.date(2026, 11, 3))} and not read.rejected_entries
     split = [["HA", "Achats", "7", d, a, "L", "", "", "F", d, "Caméra", deb, cre, "", "", d, "", ""]
              for d, a, deb, cre in (("20261028", "61350000", "1000,00", "0,00"), ("20261031", "40100000", "0,00", "1000,00"))]
     read = read_fec(fec(split), NAME)  # one entry whose lines carry two dates: said with both

@@ -13,7 +13,7 @@ from typing import cast
 from xlprod.core.issues import Issue
 from xlprod.core.location import Location
 from xlprod.kinds import KINDS, Kind, Report
-from xlprod.kinds.registry import RECALCULATE, BookAction
+from xlprod.kinds.registry import RECALCULATE
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, name_target
@@ -51,19 +51,19 @@ def run_action(book: WorkbookPort, action: str, *, now: dt.datetime | None = Non
                carried: Sequence[Issue] = ()) -> Report:
     """Run one of the kind's actions (``recalculer`` or an extra action it declares) on ``book``."""
     kind = kind_of(book)
-    run: BookAction
-    if action == RECALCULATE:
-        run = kind.recalculate
-    else:
-        extra = kind.action(action)
-        if extra is None:
-            raise WorkbookError(Location(book=book.book_name),
-                                f"l'action « {action} » ne s'applique pas à un classeur de type {kind.name}",
-                                f"Actions possibles : {', '.join([RECALCULATE, *(a.name for a in kind.actions)])}.")
-        run = extra.run
+    extra = kind.action(action) if action != RECALCULATE else None
+    if action != RECALCULATE and extra is None:
+        raise WorkbookError(Location(book=book.book_name),
+                            f"l'action « {action} » ne s'applique pas à un classeur de type {kind.name}",
+                            f"Actions possibles : {', '.join([RECALCULATE, *(a.name for a in kind.actions)])}.")
+    when = now or dt.datetime.now()
     with collector_paused():
-        when = now or dt.datetime.now()
-        report = kind.recalculate(book, when, carried=carried) if carried and action == RECALCULATE else run(book, when)
+        if extra is not None:
+            report = extra.run(book, when)
+        elif carried:
+            report = kind.recalculate(book, when, carried=carried)
+        else:  # a kind's recalculation need not take ``carried``: the registry's contract is (book, now)
+            report = kind.recalculate(book, when)
     report.issues = placed(report.issues, book)
     return report
 

@@ -19,7 +19,7 @@ from typing import Any, AnyStr, NamedTuple, cast
 
 from xlprod.core.cells import EmptyTextResult, ExcelError, SharedUncachedFormula, UncachedFormula
 from xlprod.core.location import column_index, column_letter
-from xlprod.workbook.formulas import same_formula
+from xlprod.workbook.formulas import same_formula, shift_rows
 
 _ROW = re.compile(r"<(?P<p>\w+:)?row\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?row>)", re.S)
 _CELL = re.compile(r"<(?P<p>\w+:)?c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)?c>)", re.S)
@@ -1026,8 +1026,6 @@ def shared_formulas(xml: bytes) -> dict[tuple[int, int], str]:
     first cell's text, its rows moved as Excel reads it in each cell below (a column's cells only)."""
     if b't="shared"' not in xml:
         return {}
-    from xlprod.workbook.formulas import shift_rows
-
     masters: dict[bytes, tuple[int, int, str]] = {}
     children: list[tuple[int, int, bytes]] = []
     for m in _SHARED_F.finditer(xml):

@@ -340,11 +340,9 @@ class XlsxFile:
         self.package.forget_tables()
         width = c2 - c1 + 1
         calculated = {c1 + i: _unescape_xml(f) for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
-        # a value the rows give wins over the column's formula (a calculated column the user made of Statut):
-        # the formula, never calculated here, would make Python and the workbook read two things
-        calculated = {c: f for c, f in calculated.items() if not (0 <= c - c1 < len(table.headers) and
-                                                                   table.headers[c - c1] in plain)
-                      and not any(len(values) > c - c1 and values[c - c1] not in (None, "") for values in rows)}
+        # a column the caller reads (a calculated column the user made of Statut) takes the rows' values: its
+        # formula, never calculated here, would make Python and the workbook read two things
+        calculated = {c: f for c, f in calculated.items() if not (c - c1 < len(table.headers) and table.headers[c - c1] in plain)}
         if reuse:  # the new table's blank row is a row of the sheet already: patched in place, its formulas kept
             self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])
                                             if not (v is None and c1 + j in calculated)})

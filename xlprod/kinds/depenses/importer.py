@@ -246,7 +246,7 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     other_debit = selected_debit = selected_credit = ZERO
     selected = 0
     for (journal, entry, when), lines in by_entry.items():
-        if (journal, entry) in read.rejected_entries or (journal, entry, when) in read.unbalanced:  # none of it
+        if (journal, entry) in read.rejected_entries or (journal, entry, when) in read.refused:  # none of it
             summary.rejected += len(lines)
             summary.rejected_debit += sum((x.debit for x in lines), ZERO)
             continue

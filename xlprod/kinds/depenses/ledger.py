@@ -151,11 +151,11 @@ class LedgerRead:
     credit_total: Decimal  # the file's own totals, to compare with the accountant's balance; in euros (a CSV's
     # foreign lines at their rate)
     lines_read: int  # data lines in the file (excluding header and blank lines)
-    # FEC entries with a line in error or unbalanced: an importer takes none of their lines
+    # an importer takes none of the lines of these FEC entries: by journal and number, every date, for a line
+    # whose date cannot be read; by journal, number and date, for a line in error or debits and credits that
+    # differ (the same number at another date is another entry: numbering anew each month, two fiscal years)
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
-    # FEC entries, by journal, number and date, not imported: a line in error, or debits and credits that differ;
-    # the same number at another date is another entry (software that numbers anew each month, two fiscal years)
-    unbalanced: frozenset[tuple[str, str, dt.date]] = frozenset()
+    refused: frozenset[tuple[str, str, dt.date]] = frozenset()
 
 
 class FileIssues:
@@ -592,14 +592,14 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
 
     counted = good & ~amount_bad
     dated = ~date.bad & ~date.empty
-    unbalanced = _check_balance(issues, journal, text["EcritureNum"], date.values, debit_cents, credit_cents,
-                                counted & dated, ~blank & (~counted | ~dated), dated, lines_no)
+    refused = _check_balance(issues, journal, text["EcritureNum"], date.values, debit_cents, credit_cents,
+                             counted & dated, ~blank & (~counted | ~dated), dated, lines_no)
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
     failed = ~ok & ~blank  # a line in error: its entry is not imported; without a date, every entry of its number
     undated = np.flatnonzero(failed & ~dated)
     rejected = set(zip(journal[undated].tolist(), text["EcritureNum"][undated].tolist(), strict=True))
     at = np.flatnonzero(failed & dated)
-    unbalanced |= set(zip(journal[at].tolist(), text["EcritureNum"][at].tolist(), date.values[at].tolist(), strict=True))
+    refused |= set(zip(journal[at].tolist(), text["EcritureNum"][at].tolist(), date.values[at].tolist(), strict=True))
     keep = np.flatnonzero(ok)
     n = len(keep)
 
@@ -615,7 +615,7 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         *([default] * n for default in _FEC_DEFAULTS), strict=True)))
     _repeated(issues, pd.Series(body, dtype=object).iloc[keep].duplicated(keep=False).to_numpy(), lines)
     return LedgerRead(lines, detection, issues.result(), _money_total(debit_cents[counted]),
-                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), frozenset(unbalanced))
+                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), frozenset(refused))
 
 
 def _repeated(issues: FileIssues, twice: npt.NDArray[np.bool_], lines: list[LedgerLine]) -> None:

@@ -458,8 +458,8 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
             was, formula = formula, shift_rows(formula, row - typed.rows[key])
             moved.append(warning("DEP017", Location(book=book.book_name, sheet=L.SHEET_SUIVI,
                                                     cell=f"{column_letter(L.COL['Reste à engager (saisi)'])}{row}"),
-                                 f"Reste à engager saisi pour {line.account} : la ligne passe de la ligne "
-                                 f"{typed.rows[key]} à la ligne {row} (des lignes du devis ou des dépenses s'ajoutent "
+                                 f"Reste à engager saisi pour {line.account} : le compte passe de la ligne "
+                                 f"{typed.rows[key]} à la ligne {row} (des comptes du devis ou des dépenses s'ajoutent "
                                  f"ou s'en vont) ; sa formule ={was} y devient ={formula}.",
                                  "Vérifiez qu'elle désigne toujours les bonnes cellules."))
         _write_row(ps, row, values, f, formula)
