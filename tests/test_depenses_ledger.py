@@ -326,6 +326,20 @@ def test_blank_lines_are_skipped_and_numbering_stays_physical():
     assert [line.line for line in read.lines] == [2, 3, 4, 7, 8, 9]
 
 
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("blank_lines", [1, 3])
+def test_a_file_ending_in_blank_lines_is_read_whole(ending, blank_lines):
+    """Many exports end with an empty line: the file was refused (« lecture incohérente du FEC ») and a CSV
+    export the same way, pandas reading one record fewer than the file has lines."""
+    read = read_fec(fec(ending=ending) + ending.encode() * blank_lines, NAME)
+    assert_sample(read)
+    assert read.issues == []
+    csv_read = read_ledger_csv(("Date;Libellé;Montant HT" + ending + "05/01/2026;Location;10,00" + ending * (1 + blank_lines))
+                               .encode(), "export.csv")
+    assert csv_read.lines_read == 1 and len(csv_read.lines) == 1 and csv_read.issues == []
+
+
 # -- errors, located FILE:LINE -----------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
@@ -149,8 +149,7 @@ def _xml_value(value: CellValue) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, Decimal | int | float):
-        number = float(value)
-        return repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        return _number_text(float(value))
     return escape_cell_text(fit_cell_text(str(value)))
 
 
@@ -507,10 +506,12 @@ def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Seque
     cells = [_column_cells(c, numbers, columns.get(c, blank), fixed.get(c), styles.get(c), prefix)
              for c in sorted({*columns, *fixed})]
     max_col = max([max_col, *fixed])
-    by_row = zip(*cells, strict=True) if cells else ([] for _ in numbers)
-    parts = [f'<{prefix}row r="{r}">{"".join(row)}</{prefix}row>' for r, row in zip(numbers, by_row, strict=True)]
+    # each row opened, its cells, closed: one join for the sheet, no string made per row
+    opened = [f'<{prefix}row r="{r}">' for r in numbers]
     pieces = _around(text, sd, _grown_dimension(text[: sd.start], first_row + len(rows) - 1, max_col),
-                     text[sd.body_start:sd.body_end], "".join(parts))
+                     text[sd.body_start:sd.body_end],
+                     "".join(itertools.chain.from_iterable(zip(opened, *cells, itertools.repeat(f"</{prefix}row>"),
+                                                               strict=False))))
     return b"".join([piece.encode("utf-8") for piece in pieces])  # 100 MB of rows are not copied once more as text
 
 
@@ -537,33 +538,41 @@ def _grown_dimension(head: str, max_row: int, max_col: int) -> str:
 
 def _column_cells(col: int, numbers: list[str], values: Sequence[CellValue], formula: str | None, style: int | None,
                   prefix: str) -> list[str]:
-    """The XML of one column's cells, row by row ("" for an empty cell), as ``render_cell`` writes them."""
+    """The XML of one column's cells, row by row ("" for an empty cell), as ``render_cell`` writes them.
+    A column of numbers, or of texts, each with blanks (the usual imported column) is written by one
+    comprehension; a column of mixed values cell by cell."""
     letter, tag = column_letter(col), f"{prefix}c"
     s_attr = f' s="{style}"' if style is not None else ""
+    head = f'<{tag} r="{letter}'
     if formula is not None:  # a calculated column: its formula on every row, whatever the row gives
-        cell = f"{s_attr}><{prefix}f>{escape(formula)}</{prefix}f></{tag}>"
-        return [f'<{tag} r="{letter}{r}"{cell}' for r in numbers]
+        cell = f'"{s_attr}><{prefix}f>{escape(formula)}</{prefix}f></{tag}>'
+        return [f"{head}{r}{cell}" for r in numbers]
+    kinds = set(map(type, values))
+    if kinds <= {float, type(None)}:
+        number_head, number_tail = f'"{s_attr}><{prefix}v>', f"</{prefix}v></{tag}>"
+        distinct = set(values)
+        if len(distinct) * 4 < len(values):  # dates: a few hundred days for 100,000 rows
+            shown = {v: None if v is None else _number_text(cast(float, v)) for v in distinct}
+            return [f"{head}{r}{number_head}{shown[v]}{number_tail}" if v is not None else ""
+                    for r, v in zip(numbers, values, strict=True)]
+        return [f"{head}{r}{number_head}{_number_text(v)}{number_tail}" if v is not None else ""
+                for r, v in zip(numbers, cast(list[float | None], values), strict=True)]
     texts = [v for v in values if type(v) is str and v]
-    escaped: Iterator[str] | None = None
-    if texts and written_as_is(texts):  # escaped at once; no text holds U+0000 (_NOT_XML has it)
-        escaped = iter(escape("\x00".join(texts)).split("\x00"))
-    number_head, number_tail = f"{s_attr}><{prefix}v>", f"</{prefix}v></{tag}>"
-    text_head = f'{s_attr} t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">'
-    text_tail = f"</{prefix}t></{prefix}is></{tag}>"
-    out = []
-    for r, v in zip(numbers, values, strict=True):
-        kind = type(v)
-        if v is None or v == "":
-            out.append("")
-        elif kind is float:
-            number = cast(float, v)
-            shown = repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
-            out.append(f'<{tag} r="{letter}{r}"{number_head}{shown}{number_tail}')
-        elif kind is str and escaped is not None:
-            out.append(f'<{tag} r="{letter}{r}"{text_head}{next(escaped)}{text_tail}')
-        else:
-            out.append(render_cell(f"{letter}{r}", CellWrite(v), style, prefix))
-    return out
+    if kinds <= {str, type(None)} and texts and written_as_is(texts):  # escaped at once; no text holds U+0000
+        escaped = escape("\x00".join(texts)).split("\x00")
+        text_head = f'"{s_attr} t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">'
+        text_tail = f"</{prefix}t></{prefix}is></{tag}>"
+        if len(texts) == len(values):  # no blank: the usual document numbers, labels, keys
+            return [f"{head}{r}{text_head}{t}{text_tail}" for r, t in zip(numbers, escaped, strict=True)]
+        it = iter(escaped)
+        return [f"{head}{r}{text_head}{next(it)}{text_tail}" if v else "" for r, v in zip(numbers, values, strict=True)]
+    return [render_cell(f"{letter}{r}", CellWrite(v), style, prefix) if v is not None and v != "" else ""
+            for r, v in zip(numbers, values, strict=True)]
+
+
+def _number_text(number: float) -> str:
+    """A float as a cell's ``<v>`` holds it, as ``_xml_value`` writes it: whole numbers without « .0 »."""
+    return repr(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
 def _grow_dimension_tree(root: Any, ns: str, max_row: int, max_col: int) -> None:

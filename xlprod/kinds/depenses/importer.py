@@ -16,9 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped]
 
 from xlprod.core.cells import cell_text, excel_date, from_serial
 from xlprod.core.issues import Issue, error, warning
@@ -29,7 +34,6 @@ from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import (
     CSV_FIELDS,
     DEFAULT_CSV_MAPPING,
-    LedgerLine,
     LedgerRead,
     in_euros,
     looks_like_fec,
@@ -227,84 +231,158 @@ def read_columns(book: WorkbookPort) -> dict[str, str]:
     return out
 
 
-def _paid(counterpart: LedgerLine | None) -> bool:
+def _paid(lettering: str) -> bool:
     """A supplier's line lettered in capitals is settled; lower-case letters are a partial
     lettering in several accounting programs: not paid yet."""
-    return counterpart is not None and bool(counterpart.lettering) and counterpart.lettering == counterpart.lettering.upper()
+    return bool(lettering) and lettering == lettering.upper()
 
 
-def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -> list[dict[str, object]]:
-    by_entry: dict[tuple[str, str, dt.date], list[LedgerLine]] = {}  # an entry: its journal, number and date
-    for line in read.lines:
-        by_entry.setdefault((line.journal, line.entry, line.date), []).append(line)
-    # a FEC repeats its accounts and dates: each is looked up, or written out, once
-    accounts = {x.account for x in read.lines}
-    expense = {a: mapping.is_expense(a) for a in accounts}
+class Rows:
+    """The file's expense rows as columns, in the order they are imported: a FEC of 100,000 expenses
+    is made into rows column by column; a row is made into a dict only when it is compared with the
+    table (a re-import, a corrected export)."""
+
+    def __init__(self, columns: dict[str, list[object]]) -> None:
+        self.columns = columns
+        self.key = cast(list[str], columns["key"])
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def row(self, i: int) -> dict[str, object]:
+        return {name: values[i] for name, values in self.columns.items()}
+
+    def __iter__(self) -> Iterator[dict[str, object]]:
+        return map(self.row, range(len(self.key)))
+
+    @classmethod
+    def of(cls, rows: list[dict[str, object]], fields: tuple[str, ...]) -> Rows:
+        return cls({name: [row.get(name) for row in rows] for name in fields})
+
+
+FEC_FIELDS = ("key", "pair", "date", "piece", "supplier", "account", "label", "amount", "vat", "status", "payment_date",
+              "country", "ledger_account", "line", "journal", "entry")
+CSV_ROW_FIELDS = ("key", "pair", "date", "piece", "supplier", "account", "label", "amount", "vat", "currency", "rate",
+                  "status", "payment_date", "country", "tags", "ledger_account", "line", "given")
+
+
+def _codes(*columns: Sequence[object]) -> tuple[npt.NDArray[np.int64], int]:
+    """The rows numbered by their values in these columns together, in the order each first appears."""
+    codes, count = np.zeros(len(columns[0]), dtype=np.int64), 1
+    for values in columns:
+        own, uniques = pd.factorize(np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values)
+        codes, found = pd.factorize(codes * len(uniques) + own)  # below the rows' count squared: no overflow
+        count = len(found)
+    return codes.astype(np.int64), count
+
+
+def _sums(codes: npt.NDArray[np.int64], cents: npt.NDArray[np.int64], count: int) -> list[int]:
+    """Exact sums of cents by code, as Python integers (a line is below 10¹³ cents, a file below 10⁷ lines)."""
+    out = np.zeros(count, dtype=object)
+    np.add.at(out, codes, cents.astype(object))
+    return cast(list[int], out.tolist())
+
+
+def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -> Rows:
+    """An expense row for each expense line of an entry (its journal, number and date) accepted whole: its
+    VAT a share of the entry's deductible VAT, its supplier and payment from the entry's supplier line."""
+    c = read.columns
+    if c is None or not c.line:
+        return Rows({name: [] for name in FEC_FIELDS})
+    codes, count = _codes(c.journal, c.entry, c.date)
+    first = np.unique(codes, return_index=True)[1]  # each entry's first line
+    refused = np.zeros(count, dtype=bool)
+    if read.rejected_entries or read.refused:  # none of these entries is imported
+        for e, i in enumerate(first.tolist()):
+            refused[e] = (c.journal[i], c.entry[i]) in read.rejected_entries or \
+                (c.journal[i], c.entry[i], c.date[i]) in read.refused
+    out_line = refused[codes]
+    summary.rejected += int(out_line.sum())
+    summary.rejected_debit += Decimal(int(c.debit_cents[out_line].astype(object).sum())).scaleb(-2) if out_line.any() \
+        else ZERO
+    # a FEC repeats its accounts: each is judged once
+    account_codes, accounts = pd.factorize(np.asarray(c.account, dtype=object))
+    distinct = cast(list[str], accounts.tolist())
+    expense = np.array([mapping.is_expense(a) for a in distinct], dtype=bool)[account_codes] & ~out_line
+    supplier_line = np.array([a.startswith(SUPPLIER_PREFIXES) for a in distinct], dtype=bool)[account_codes]
+    vat_line = np.array([a.startswith(VAT_PREFIX) for a in distinct], dtype=bool)[account_codes] & ~out_line
+    others = ~expense & ~out_line
+    summary.other_debit += Decimal(int(c.debit_cents[others].astype(object).sum())).scaleb(-2) if others.any() else ZERO
+    chosen = np.flatnonzero(expense)
+    order = chosen[np.argsort(codes[chosen], kind="stable")]  # by entry, as each first appears; lines in file order
+    if not len(order):
+        return Rows({name: [] for name in FEC_FIELDS})
+    signed = c.debit_cents - c.credit_cents
+    entry_of = codes[order]
+    vat_total = _sums(codes[vat_line], signed[vat_line], count)
+    lines_in = np.bincount(entry_of, minlength=count)
+    # the entry's supplier: its first line on a supplier account
+    at = np.flatnonzero(supplier_line)
+    found, where = np.unique(codes[at], return_index=True)
+    counterpart = np.full(count, -1, dtype=np.int64)
+    counterpart[found] = at[where]
     paid_status, invoiced_status = Status.PAID.value, Status.INVOICED.value
-    days: dict[dt.date, str] = {}
-    rows: list[dict[str, object]] = []
-    other_debit = selected_debit = selected_credit = ZERO
-    selected = 0
-    for (journal, entry, when), lines in by_entry.items():
-        if (journal, entry) in read.rejected_entries or (journal, entry, when) in read.refused:  # none of it
-            summary.rejected += len(lines)
-            summary.rejected_debit += sum((x.debit for x in lines), ZERO)
+    entry_values: dict[int, tuple[str, str, dt.date | None]] = {}  # entry -> supplier, status, payment date
+    for e in dict.fromkeys(entry_of.tolist()):
+        k = int(counterpart[e])
+        if k < 0:
+            entry_values[e] = ("", invoiced_status, None)
             continue
-        expenses: list[LedgerLine] = []
-        counterpart = None
-        vat_total = base = ZERO
-        for x in lines:  # one pass: exact sums, in the order of the lines
-            if expense[x.account]:
-                expenses.append(x)
-                base += x.debit - x.credit
+        paid = _paid(c.lettering[k])
+        entry_values[e] = (c.supplier[k] or c.account_label[k], paid_status if paid else invoiced_status,
+                           c.lettering_date[k] if paid else None)
+    picked = order.tolist()
+    entries = entry_of.tolist()
+    per_entry = [entry_values[e] for e in entries]
+    amounts = [c.debit[i] - c.credit[i] for i in picked]
+    vats: list[Decimal] = [Decimal(vat_total[e]).scaleb(-2) if lines_in[e] == 1 else ZERO for e in entries]
+    several = np.flatnonzero(lines_in[entry_of] > 1).tolist()
+    if several:  # the entry's VAT shared by its expenses, the last taking what rounding leaves
+        allotted: dict[int, Decimal] = {}
+        left: dict[int, int] = {}
+        base: dict[int, Decimal] = {}
+        for k in several:
+            e = entries[k]
+            base[e] = base.get(e, ZERO) + amounts[k]
+            left[e] = left.get(e, 0) + 1
+        for k in several:
+            e = entries[k]
+            total = Decimal(vat_total[e]).scaleb(-2)
+            left[e] -= 1
+            if not left[e]:
+                vats[k] = total - allotted.get(e, ZERO)
             else:
-                other_debit += x.debit
-            if counterpart is None and x.account.startswith(SUPPLIER_PREFIXES):
-                counterpart = x
-            if x.account.startswith(VAT_PREFIX):
-                vat_total += x.debit - x.credit
-        if not expenses:
-            continue
-        allotted = ZERO
-        seen: dict[str, int] = {}
-        paid = _paid(counterpart)
-        supplier = (counterpart.supplier or counterpart.account_label) if counterpart else ""
-        status = paid_status if paid else invoiced_status
-        payment_date = counterpart.lettering_date if paid and counterpart else None
-        pair = f"FEC|{journal}|{entry}|"
-        last = len(expenses) - 1
-        for k, x in enumerate(expenses):
-            amount = x.debit - x.credit
-            if k == last:
-                vat = vat_total - allotted
-            else:
-                vat = round_cents(vat_total * amount / base) if base else ZERO
-                allotted += vat
-            label = x.label
-            foreign = bool(x.currency) and x.currency.upper() not in ("EUR", "€") and x.currency_amount is not None
-            if foreign:  # the ledger's euros are kept (they reconcile); the currency is said in the label
-                label += f" ({format_eur(x.currency_amount or ZERO).removesuffix('€').strip()} {x.currency.upper()})"
-            country = mapping.country(x.account)
-            if foreign and not country:
-                summary.foreign.append(x.line)
-            n = seen[x.account] = seen.get(x.account, 0) + 1
-            day = days.get(x.date)
-            if day is None:
-                day = days[x.date] = f"{x.date:%Y%m%d}"
-            # entry numbers start again each fiscal year: the date is part of the key
-            rows.append({"key": f"{pair}{day}|{x.account}|{n}", "pair": pair, "date": x.date, "piece": x.piece,
-                         "supplier": supplier, "account": mapping.devis_account(x.account) or "", "label": label,
-                         "amount": amount, "vat": vat, "status": status, "payment_date": payment_date,
-                         "country": country or None, "ledger_account": x.account, "line": x.line,
-                         "journal": journal, "entry": entry})
-            selected += 1
-            selected_debit += x.debit
-            selected_credit += x.credit
-    summary.other_debit += other_debit
-    summary.selected += selected
-    summary.selected_debit += selected_debit
-    summary.selected_credit += selected_credit
-    return rows
+                vats[k] = round_cents(total * amounts[k] / base[e]) if base[e] else ZERO
+                allotted[e] = allotted.get(e, ZERO) + vats[k]
+    ledger = [c.account[i] for i in picked]
+    labels = [c.label[i] for i in picked]
+    countries = {a: mapping.country(a) for a in set(ledger)}
+    for k, i in enumerate(picked):
+        currency = c.currency[i]
+        if currency and currency.upper() not in ("EUR", "€") and c.currency_amount[i] is not None:
+            # the ledger's euros are kept (they reconcile); the currency is said in the label
+            labels[k] += f" ({format_eur(c.currency_amount[i] or ZERO).removesuffix('€').strip()} {currency.upper()})"
+            if not countries[ledger[k]]:
+                summary.foreign.append(c.line[i])
+    # an account's n-th expense line in its entry: entry numbers start again each fiscal year, so the date is in
+    # the key
+    nth = (pd.DataFrame({"e": entry_of, "a": account_codes[order]}).groupby(["e", "a"], sort=False).cumcount() + 1)
+    journals, numbers, dates = [c.journal[i] for i in picked], [c.entry[i] for i in picked], [c.date[i] for i in picked]
+    days = {d: f"{d:%Y%m%d}" for d in set(dates)}
+    pairs = [f"FEC|{j}|{n}|" for j, n in zip(journals, numbers, strict=True)]
+    devis = {a: mapping.devis_account(a) or "" for a in countries}
+    summary.selected += len(picked)
+    summary.selected_debit += Decimal(int(c.debit_cents[order].astype(object).sum())).scaleb(-2)
+    summary.selected_credit += Decimal(int(c.credit_cents[order].astype(object).sum())).scaleb(-2)
+    return Rows({
+        "key": [f"{p}{days[d]}|{a}|{n}" for p, d, a, n in zip(pairs, dates, ledger, nth.tolist(), strict=True)],
+        "pair": cast(list[object], pairs), "date": cast(list[object], dates),
+        "piece": [c.piece[i] for i in picked], "supplier": [v[0] for v in per_entry],
+        "account": [devis[a] for a in ledger], "label": cast(list[object], labels), "amount": cast(list[object], amounts),
+        "vat": cast(list[object], vats), "status": [v[1] for v in per_entry], "payment_date": [v[2] for v in per_entry],
+        "country": [countries[a] or None for a in ledger], "ledger_account": cast(list[object], ledger),
+        "line": [c.line[i] for i in picked], "journal": cast(list[object], journals),
+        "entry": cast(list[object], numbers)})
 
 
 def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -> list[dict[str, object]]:
@@ -374,11 +452,11 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     summary.issues += rows_below(book, table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES), "DEP035",
                                  "elle ne sert pas à cet import", "correspondance")
     fec = read.detection.format == "FEC"
-    rows = _rows_from_fec(read, mapping, summary) if fec else _rows_from_csv(read, mapping, summary)
-    if fec:  # the lines left out for their own error, beside the entries refused whole
-        kept = sum((x.debit for x in read.lines), ZERO)
-        summary.rejected_debit += read.debit_total - kept
-    summary.rejected += read.lines_read - len(read.lines)
+    rows = _rows_from_fec(read, mapping, summary) if fec else Rows.of(_rows_from_csv(read, mapping, summary),
+                                                                       CSV_ROW_FIELDS)
+    if fec and read.columns is not None:  # the lines left out for their own error, beside the entries refused whole
+        summary.rejected_debit += read.debit_total - Decimal(sum(read.columns.debit_cents.tolist())).scaleb(-2)
+    summary.rejected += read.lines_read - (len(read.columns.line) if read.columns is not None else len(read.lines))
     dep = table(book, L.TABLE_DEPENSES, L.SHEET_DEPENSES)
     missing = [h for h in L.DEPENSES_HEADERS if h not in dep.headers]
     if missing:
@@ -390,22 +468,29 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     matches = _match(rows, by_key, dep, index)
     fields = {c.field: c.header for c in L.DEPENSES_COLUMNS}
     plan = WritePlan()
-    new: list[list[object]] = []
+    added: list[int] = []  # the file's rows that are new to the table
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
-    typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS if not c.formula}
-    order = [typed.get(j, "") for j in range(len(dep.headers))]  # each column's field ("": none, left blank)
-    for row, i in matches:
-        existing = dep.rows[i] if i is not None else None
-        changes = _changes(row, existing, index, fields) if existing is not None else {}
-        own = existing is not None and "account" not in changes  # a devis account the user typed, kept
-        account = row["account"] or (cell_text(existing[index["Compte devis"]]) if own and existing is not None else "")
-        if not account:  # a devis account the user typed on an earlier import of the row is kept
+    for k, i in matches:
+        if i is None:
+            added.append(k)
+            continue
+        row, existing = rows.row(k), dep.rows[i]
+        changes = _changes(row, existing, index, fields)
+        own = "account" not in changes  # a devis account the user typed on an earlier import of the row is kept
+        if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, row["amount"]), cast("Decimal | None", row.get("rate")))
-        if i is None or existing is None:  # under each header, wherever the user moved it
-            new.append([v if v is None or (type(v) is str and v) else _cell(v) for v in map(row.get, order)])
-            continue
         updates.append((row, existing, dep.header_row + 1 + i, changes))
+    accounts, amounts = rows.columns["account"], rows.columns["amount"]
+    rates = rows.columns.get("rate")
+    for k in added:
+        if not accounts[k]:
+            summary.unassigned += 1
+            summary.unassigned_amount += in_euros(cast(Decimal, amounts[k]), cast("Decimal | None", rates[k]) if rates
+                                                  else None)
+    typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS if not c.formula}
+    # under each header, wherever the user moved it; a column of no field left blank
+    new = _new_rows(rows, added, [typed.get(j, "") for j in range(len(dep.headers))])
 
     def col(f: str) -> int:
         return dep.first_col + index[fields[f]]
@@ -452,37 +537,64 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     return summary
 
 
+def _new_rows(rows: Rows, at: list[int], order: list[str]) -> list[list[object]]:
+    """The table rows of the file's rows ``at``, their values as cells hold them, each column's field
+    given by ``order`` ("": none): column by column (100,000 imported expenses)."""
+    columns: list[list[object]] = []
+    blank: list[object] = [None] * len(at)
+    for name in order:
+        values = rows.columns.get(name) if name else None
+        if values is None:
+            columns.append(blank)
+            continue
+        taken = values if len(at) == len(values) else [values[k] for k in at]  # a first import: every row
+        columns.append(_cells(taken))
+    return [list(values) for values in zip(*columns, strict=True)] if columns else [[] for _ in at]
+
+
+def _cells(values: list[object]) -> list[object]:
+    """``_cell`` over a column: a blank text is no value; amounts and dates as Excel numbers."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return [v or None for v in values]
+    if kinds <= {Decimal, type(None)}:
+        return [None if v is None else to_excel(cast(Decimal, v)) for v in values]
+    if kinds <= {dt.date, type(None)}:
+        serials = {v: excel_date(cast(dt.date, v)) for v in set(values) if v is not None}
+        return [None if v is None else serials[v] for v in values]
+    return [v if v is None or (type(v) is str and v) else _cell(v) for v in values]
+
+
 PAIR_DAYS = 31  # a corrected date: the same entry within a month; a year later, another fiscal year's
 
 
-def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
-           index: dict[str, int]) -> list[tuple[dict[str, object], int | None]]:
-    """Each file row with the table row it updates (its key), or None for a new one. A line whose
-    key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
+def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int]) -> list[tuple[int, int | None]]:
+    """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one. A
+    line whose key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
     same entry (FEC: the same journal and number, within a month, and of the same document or month:
     software that numbers its entries anew each month gives next month's invoice an old number) or
     document that no line of the file claims: rows of the same ledger account first, for every line,
     then the others in order, so that what the user decided on a line stays with it when the export
     lists the lines in another order."""
-    claimed = {by_key[str(r["key"])] for r in rows if str(r["key"]) in by_key}
+    claimed = {by_key[key] for key in rows.key if key in by_key}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
         parts = key.split("|")
         if i not in claimed and parts[0] in ("FEC", "CSV") and len(parts) >= 5:
             spare.setdefault("|".join(parts[:3]) + "|", []).append(i)
     date_at, piece_at, ledger_at = index["Date"], index["N° pièce"], index["Compte général"]
-    out: list[tuple[dict[str, object], int | None]] = []
+    out: list[tuple[int, int | None]] = []
     pending: list[int] = []  # places in out of lines whose key changed, with rows of their entry to take
     seen: set[str] = set()
-    for row in rows:
-        key = str(row["key"])
+    pairs = rows.columns["pair"]
+    for k, key in enumerate(rows.key):
         if key in seen:
             continue  # the same key twice in one file: counted once
         seen.add(key)
         found = by_key.get(key)
-        if found is None and spare.get(str(row.get("pair") or "")):
+        if found is None and spare and spare.get(str(pairs[k] or "")):
             pending.append(len(out))
-        out.append((row, found))
+        out.append((k, found))
 
     def close(row: dict[str, object]) -> list[int]:
         candidates = spare[str(row["pair"])]
@@ -491,15 +603,16 @@ def _match(rows: list[dict[str, object]], by_key: dict[str, int], dep: RawTable,
         return [i for i in candidates if _same_entry(row, dep.rows[i], date_at, piece_at)]
 
     for same_ledger in (True, False):  # every line's own ledger account first, then what is left, in order
-        for k in pending:
-            row, found = out[k]
+        for at in pending:
+            k, found = out[at]
             if found is not None:
                 continue
+            row = rows.row(k)
             ledger = cell_text(row.get("ledger_account"))
             found = next((i for i in close(row) if not same_ledger or cell_text(dep.rows[i][ledger_at]) == ledger), None)
             if found is not None:
                 spare[str(row["pair"])].remove(found)
-                out[k] = (row, found)
+                out[at] = (k, found)
     return out
 
 
@@ -564,15 +677,16 @@ def _entry_order(entry: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else (entry, -1)
 
 
-def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
+def _absent(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
     """Rows imported earlier from the same journal, whose entry number lies within the file's and
     whose date within its span, that the file no longer has: said, never deleted."""
     key_at = index["Clé d'import"]
     if not any(i not in matched and cell_text(r[key_at]).startswith("FEC|") for i, r in enumerate(dep.rows)):
         return []  # no earlier row left unmatched (a first import, or the same file again): no span to compute
     spans: dict[str, list[object]] = {}
-    for row in rows:
-        journal, day, number = str(row["journal"]), row["date"], _entry_order(str(row["entry"]))
+    columns = rows.columns
+    for journal_code, day, entry in zip(columns["journal"], columns["date"], columns["entry"], strict=True):
+        journal, number = str(journal_code), _entry_order(str(entry))
         if not isinstance(day, dt.date):
             continue
         span = spans.setdefault(journal, [day, day, number, number])
@@ -596,31 +710,33 @@ def _absent(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]],
     return out
 
 
-def _left_of_entries(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
+def _left_of_entries(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
     """Rows of an entry the file has (its journal and number, within a month, of its document or month) that none
     of its lines took: a corrected export that merged two lines into one, or dropped one, while the date moved
     out of the span the file's other entries cover."""
-    by_pair: dict[str, list[dict[str, object]]] = {}
-    for row in rows:
-        by_pair.setdefault(str(row["pair"]), []).append(row)
     key_at, date_at, piece_at = index["Clé d'import"], index["Date"], index["N° pièce"]
-    out = []
+    left: dict[int, str] = {}  # earlier FEC rows no line took -> their entry's pair
     for i, r in enumerate(dep.rows):
         key = cell_text(r[key_at])
-        if i in matched or not key.startswith("FEC|"):
-            continue
-        pair = "|".join(key.split("|")[:3]) + "|"
-        if any(_same_entry(row, r, date_at, piece_at) for row in by_pair.get(pair, ())):
-            out.append(dep.header_row + 1 + i)
-    return out
+        if i not in matched and key.startswith("FEC|"):
+            left[i] = "|".join(key.split("|")[:3]) + "|"
+    if not left:
+        return []
+    wanted = set(left.values())
+    by_pair: dict[str, list[dict[str, object]]] = {}
+    for k, pair in enumerate(rows.columns["pair"]):
+        if pair in wanted:
+            by_pair.setdefault(str(pair), []).append(rows.row(k))
+    return [dep.header_row + 1 + i for i, pair in left.items()
+            if any(_same_entry(row, dep.rows[i], date_at, piece_at) for row in by_pair.get(pair, ()))]
 
 
-def _absent_lines(dep: RawTable, index: dict[str, int], rows: list[dict[str, object]], matched: set[int]) -> list[int]:
+def _absent_lines(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
     """Rows of an earlier CSV import of a document this file has, beyond the lines it now has of it (its third
     line when the file gives two): said, never deleted; the lines the file has took the rows in order."""
     lines: dict[str, int] = {}
-    for row in rows:
-        ident, _, n = str(row["key"]).rpartition("|")
+    for key in rows.key:
+        ident, _, n = str(key).rpartition("|")
         if ident.startswith("CSV|") and not ident.startswith("CSV|h:") and n.isdigit():
             lines[ident] = max(lines.get(ident, 0), int(n))
     out = []
