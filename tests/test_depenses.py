@@ -1697,3 +1697,39 @@ def test_a_correspondence_typed_under_its_table_is_said_at_the_import_not_silent
     out = capsys.readouterr().out
     assert f"dep.xlsx!Correspondances!A{below}: erreur DEP035: Ligne {below} saisie sous le tableau Correspondances" \
         in out
+
+
+def test_entries_renumbered_by_the_accounting_are_taken_back_not_imported_twice(tmp_path):
+    """Entries exported with their draft numbers, then validated under others: each line takes back its row
+    (same journal, date, ledger account, amount and document), what the user typed there stays, and the
+    rows and numbers are said. They used to come in a second time, without a word, and count twice."""
+    path = _workbook_for_import(tmp_path)
+
+    def purchase(entry: str, day: str, account: str, piece: str, amount: str) -> list[str]:
+        return [f"HA|Achats|{entry}|{day}|{account}|Charge|||{piece}|{day}|Achat {piece}|{amount},00|0,00|||{day}||",
+                f"HA|Achats|{entry}|{day}|40100000|Fournisseurs|F1|Loueur|{piece}|{day}|Achat {piece}|0,00|"
+                f"{amount},00|||{day}||"]
+
+    _import(path, _raw_fec(tmp_path, "draft.txt", [*purchase("BR17", "20261001", "61357101", "FA-881", "1000"),
+                                                   *purchase("BR18", "20261002", "60615101", "BD-12", "250")]))
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, L.DEPENSES_HEADERS.index("Libellé") + 1, CellWrite("Alexa, semaine 1"))
+    book.apply(plan)
+    book.save()
+    validated = _raw_fec(tmp_path, "validated.txt", [
+        *purchase("HA00045", "20261001", "61357101", "FA-881", "1000"),
+        *purchase("HA00046", "20261002", "60615101", "BD-12", "250"),
+        *purchase("HA00047", "20261002", "60615101", "BD-12", "250")])  # the same purchase twice: a second row
+    s = _import(path, validated)
+    assert (s.added, s.updated) == (1, 2)
+    assert s.renumbered == [(5, "BR17", "HA00045"), (6, "BR18", "HA00046")]
+    assert any(i.code == "DEP040" and "ligne 5 (BR17 → HA00045)" in i.message for i in s.issues)
+    assert "N° d'écriture BR17 → HA00045" in s.changes[0]
+    assert s.to_json()["renumbered_rows"][0] == {"row": 5, "entry_before": "BR17", "entry": "HA00045"}
+    rows = [dict(zip(L.DEPENSES_HEADERS, r, strict=True)) for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert [(r["Montant HT"], r["Libellé"], str(r["Clé d'import"]).split("|")[2]) for r in rows] == [
+        (1000.0, "Alexa, semaine 1", "HA00045"), (250.0, "Achat BD-12", "HA00046"), (250.0, "Achat BD-12", "HA00047")]
+    again = _import(path, validated)
+    assert (again.added, again.updated, again.unchanged, again.renumbered) == (0, 0, 3, [])

@@ -83,6 +83,7 @@ class ImportSummary:
     kept: list[str] = field(default_factory=list)  # cells holding a formula a corrected export would have changed
     currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
     other_account: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, its devis account, the mapping's)
+    renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -115,7 +116,9 @@ class ImportSummary:
                 "added": self.added, "updated": self.updated,
                 "unchanged": self.unchanged, "unassigned": self.unassigned,
                 "unassigned_amount": f"{self.unassigned_amount:.2f}", "changes": self.changes,
-                "absent_rows": self.absent, "currencies": {c: f"{v:.2f}" for c, v in sorted(self.currencies.items())},
+                "absent_rows": self.absent,
+                "renumbered_rows": [{"row": r, "entry_before": a, "entry": b} for r, a, b in self.renumbered],
+                "currencies": {c: f"{v:.2f}" for c, v in sorted(self.currencies.items())},
                 "issues": [i.to_json() for i in self.issues]}
 
 
@@ -466,6 +469,11 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     key_at = index["Clé d'import"]
     by_key = {cell_text(r[key_at]): i for i, r in enumerate(dep.rows) if cell_text(r[key_at])}
     matches = _match(rows, by_key, dep, index)
+    if fec:
+        for at, taken in _renumbered(rows, matches, by_key, dep, index):
+            before = cell_text(dep.rows[taken][key_at]).split("|")
+            summary.renumbered.append((dep.header_row + 1 + taken, before[2],
+                                       str(rows.columns["entry"][matches[at][0]])))
     fields = {c.field: c.header for c in L.DEPENSES_COLUMNS}
     plan = WritePlan()
     added: list[int] = []  # the file's rows that are new to the table
@@ -511,7 +519,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.updated += 1
             unit = cell_text(row.get("currency")) or cell_text(existing[index["Devise"]])
             shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f, unit)} → {_shown(v, f, unit)}"
-                               for f, v in changes.items())
+                               for f, v in changes.items() if f != "key") or _key_change(existing[key_at], row["key"])
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
         else:
             summary.unchanged += 1
@@ -614,6 +622,65 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
                 spare[str(row["pair"])].remove(found)
                 out[at] = (k, found)
     return out
+
+
+def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
+                index: dict[str, int]) -> list[tuple[int, int]]:
+    """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
+    entry number: the same journal, date, ledger account, amount and document (entries exported with their draft
+    numbers, then validated under others). Each takes that row, which it updates, instead of being imported a
+    second time. Returns (place in ``matches``, table row) of each."""
+    if all(found is not None for _, found in matches):
+        return []
+    taken = {found for _, found in matches if found is not None}
+    date_at, piece_at, ledger_at, amount_at = (index[h] for h in ("Date", "N° pièce", "Compte général", "Montant HT"))
+    earlier: dict[tuple[str, dt.date, str, int, str], list[int]] = {}
+    for key, i in by_key.items():
+        if i not in taken and key.startswith("FEC|") and key.count("|") >= 5:
+            r = dep.rows[i]
+            said = _said(key.split("|")[1], r[date_at], r[ledger_at], r[amount_at], r[piece_at])
+            if said is not None:
+                earlier.setdefault(said, []).append(i)
+    out: list[tuple[int, int]] = []
+    if not earlier:
+        return out
+    columns = rows.columns
+    for at, (k, found) in enumerate(matches):
+        if found is not None:
+            continue
+        said = _said(columns["journal"][k], columns["date"][k], columns["ledger_account"][k], columns["amount"][k],
+                     columns["piece"][k])
+        candidates = earlier.get(said) if said is not None else None
+        if candidates:
+            matches[at] = (k, candidates[0])
+            out.append((at, candidates.pop(0)))
+    return out
+
+
+def _said(journal: object, day: object, ledger: object, amount: object, piece: object) -> tuple[str, dt.date, str, int,
+                                                                                                   str] | None:
+    """What a FEC line says, as a row of the table holds it: its journal, date, ledger account, amount in cents and
+    document; None when the row holds no date or no amount."""
+    when = day.date() if isinstance(day, dt.datetime) else day
+    if isinstance(when, float):
+        when = from_serial(when)
+    if isinstance(amount, Decimal):
+        cents = int(round_cents(amount).scaleb(2))
+    elif isinstance(amount, float) and abs(amount) < 1e11:
+        cents = round(amount * 100)
+    else:
+        return None
+    if not isinstance(when, dt.date):
+        return None
+    return cell_text(journal).upper(), when, cell_text(ledger), cents, cell_text(piece).casefold()
+
+
+def _key_change(old: object, new: object) -> str:
+    """A row's import key changed, and nothing else: said as what a user knows, the entry's number."""
+    before, after = cell_text(old).split("|"), cell_text(new).split("|")
+    if before[0] == after[0] == "FEC" and len(before) > 2 and len(after) > 2 and before[2] != after[2]:
+        return f"N° d'écriture {before[2]} → {after[2]}"
+    return "clé d'import mise à jour"
 
 
 def _currency(value: object) -> str:
@@ -775,6 +842,17 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
                                       "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
+    if summary.renumbered:
+        n = len(summary.renumbered)
+        shown = ", ".join(f"ligne {r} ({a} → {b})" for r, a, b in summary.renumbered[:5]) + (
+            f", et {plural(n - 5, 'autre')}" if n > 5 else "")
+        summary.issues.append(warning("DEP040", where.at(f"A{summary.renumbered[0][0]}"),
+                                      f"{plural(n, 'ligne déjà importée', 'lignes déjà importées')} sous un autre numéro "
+                                      f"d'écriture, {'reprises' if n > 1 else 'reprise'} sous celui du fichier (même "
+                                      f"journal, date, compte, montant et pièce) plutôt qu'{'ajoutées' if n > 1 else 'ajoutée'}"
+                                      f" une seconde fois : {shown}.",
+                                      "Rien à faire si la comptabilité a validé ou renuméroté ses écritures ; sinon "
+                                      "vérifiez ces lignes avec elle."))
     if summary.other_account:
         cell, typed, mapped = summary.other_account[0]
         n = len(summary.other_account)
