@@ -246,6 +246,25 @@ def test_more_than_two_decimals_are_rounded_with_a_warning():
     assert read.issues[0].render().startswith("export.txt:2: avertissement DEP108: Debit « 100,005 »")
 
 
+
+@pytest.mark.parametrize("form", ["debit-credit", "montant-sens"])
+def test_an_entry_balanced_as_written_with_three_decimals_is_balanced_though_its_rounded_amounts_are_not(form):
+    """Two lines of 10,005 for 20,01: rounded to the cent they make 20,02, and the entry was refused as
+    unbalanced (DEP103) when the file is balanced; one off by a thousandth is balanced neither way."""
+    rows = [row(debit="10,005"), row(account="6064", debit="10,005"), row(account="401000", credit="20,01"),
+            row(num="2", debit="10,004"), row(num="2", account="401000", credit="10,01")]
+    if form == "debit-credit":
+        read = read_fec(fec(rows), NAME)
+    else:
+        header = [c for c in FEC_COLUMNS if c not in ("Debit", "Credit")] + ["Montant", "Sens"]
+        as_sens = [[*r[:11], *r[13:], r[11] if r[11] != "0,00" else r[12], "D" if r[11] != "0,00" else "C"]
+                   for r in rows]
+        read = read_fec(fec(as_sens, header=header), NAME)
+    assert read.refused == {("HA", "2", dt.date(2024, 1, 15))}  # the second entry only
+    assert codes(read).count("DEP108") == 3 and codes(read).count("DEP103") == 1
+    assert [line.debit for line in read.lines[:2]] == [Decimal("10.01"), Decimal("10.01")]
+
+
 def test_22_column_ba_bnc_variant():
     rows = [r + ["20240215", "VIR", "", ""] for r in SAMPLE]
     read = read_fec(fec(rows, header=FEC_COLUMNS + BNC_COLUMNS), NAME)

@@ -438,6 +438,11 @@ def _cents(column: _Column) -> npt.NDArray[np.object_]:
     return cents[column.codes]
 
 
+def _exact(text: str) -> Decimal:
+    """A FEC amount already read as valid, as written (not rounded to the cent)."""
+    return Decimal(_SPACES.sub("", text).replace(",", ".")) if text else ZERO
+
+
 def _money_total(cents: npt.NDArray[np.object_]) -> Decimal:
     return Decimal(int(cents.sum()) if len(cents) else 0).scaleb(-2)
 
@@ -626,6 +631,8 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         debits = np.where(is_debit, amount.values, nothing)
         credits = np.where(is_debit, nothing, amount.values)
         amount_bad = amount.bad | sens.bad | (sens.empty & ~amount.empty)
+        rounded = amount.flagged
+        signed_texts = [(t, "") if d else ("", t) for t, d in zip(amount.raw.tolist(), is_debit.tolist(), strict=True)]
         for i in np.flatnonzero(sens.empty & ~amount.empty & good):
             issues.add(error, "DEP104", int(lines_no[i]), "Sens vide", "Le sens s'écrit D (débit) ou C (crédit) ; "
                        "la ligne n'est pas lue.")
@@ -637,13 +644,20 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
         debit_cents, credit_cents = _cents(debit), _cents(credit)
         debits, credits = debit.values, credit.values
         amount_bad = debit.bad | credit.bad
+        rounded = debit.flagged | credit.flagged
+        signed_texts = list(zip(debit.raw.tolist(), credit.raw.tolist(), strict=True))
     currency_amount = _column(text["Montantdevise"], _parse_fec_amount)
     _report(issues, currency_amount, good, lines_no, "DEP102", "Montantdevise", _AMOUNT_HINT)
 
     counted = good & ~amount_bad
     dated = ~date.bad & ~date.empty
+    exact = None
+    if (rounded & counted).any():  # amounts with more than two decimals: an entry balanced as written is balanced
+        exact = np.array([_exact(d) - _exact(c) if r else Decimal(int(dc) - int(cc)).scaleb(-2) for (d, c), r, dc, cc in
+                          zip(signed_texts, (rounded & counted).tolist(), debit_cents.tolist(), credit_cents.tolist(),
+                              strict=True)], dtype=object)
     refused = _check_balance(issues, journal, text["EcritureNum"], date.values, debit_cents, credit_cents,
-                             counted & dated, ~blank & (~counted | ~dated), dated, lines_no)
+                             counted & dated, ~blank & (~counted | ~dated), dated, lines_no, exact)
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
     failed = ~ok & ~blank  # a line in error: its entry is not imported; without a date, every entry of its number
     undated = np.flatnonzero(failed & ~dated)
@@ -736,11 +750,14 @@ def _fec_columns(names: list[str], name: str, header_no: int) -> dict[str, int]:
 def _check_balance(issues: FileIssues, journal: npt.NDArray[np.object_], entry: npt.NDArray[np.object_],
                    dates: npt.NDArray[np.object_], debit: npt.NDArray[np.object_], credit: npt.NDArray[np.object_],
                    counted: npt.NDArray[np.bool_], unreadable: npt.NDArray[np.bool_], dated: npt.NDArray[np.bool_],
-                   lines_no: npt.NDArray[np.int64]) -> set[tuple[str, str, dt.date]]:
+                   lines_no: npt.NDArray[np.int64],
+                   exact: npt.NDArray[np.object_] | None = None) -> set[tuple[str, str, dt.date]]:
     """Debits equal credits in each entry, to the cent. An entry is its journal, number and date: software that
     numbers anew each month, or two fiscal years in one file, give one number to two entries. An entry with a
     line that could not be read (an amount, a line cut in two) is not judged: that line already has its error,
-    and its entry is not imported; a line without a date leaves every entry of its number unjudged. Returns the
+    and its entry is not imported; a line without a date leaves every entry of its number unjudged. ``exact``:
+    each line's debit − credit as written, when some have more than two decimals: an entry balanced as written
+    is balanced, though its amounts rounded to the cent are not (two lines of 10,005 for 20,01). Returns the
     unbalanced entries."""
     lost = unreadable & ~dated
     unjudged = set(zip(journal[lost].tolist(), entry[lost].tolist(), strict=True))
@@ -752,6 +769,10 @@ def _check_balance(issues: FileIssues, journal: npt.NDArray[np.object_], entry: 
     sums = frame.groupby(["journal", "entry", "date"], sort=False).agg(
         debit=("debit", "sum"), credit=("credit", "sum"), line=("line", "min"))
     wrong = sums[sums["debit"] != sums["credit"]]
+    if exact is not None and len(wrong):
+        written = pd.Series(exact[frame.index.to_numpy()], index=frame.index, dtype=object)
+        as_written = written.groupby([frame["journal"], frame["entry"], frame["date"]], sort=False).sum()
+        wrong = wrong[[as_written[key] != 0 for key in wrong.index]]
     days: dict[tuple[str, str], list[dt.date]] = {}
     for journal_code, number, day in wrong.index:
         days.setdefault((journal_code, number), []).append(day)
