@@ -355,3 +355,7 @@ def test_a_formula_moved_or_filled_down_moves_its_relative_rows_as_excel_copies_
     assert shift_rows("'Suivi'!E45-F45+Devis!F5:F9", 2) == "'Suivi'!E47-F47+Devis!F7:F11"  # every sheet's
     assert shift_rows('$E$45+E$45+$E45+LOG10(E45)&"E45"', 1) == '$E$45+E$45+$E46+LOG10(E46)&"E45"'
     assert shift_rows("E1048576+E1", -1) == "E1048575+#REF!"
+    # whole rows move as their cells do; whole columns, $ rows and text stay
+    assert shift_rows("SUM(45:45)+SUM($45:$46)+SUM(45:$46)+SUM('Suivi'!45:46)+SUM(E:E)&\"45:45\"", 2) == \
+        "SUM(47:47)+SUM($45:$46)+SUM(47:$46)+SUM('Suivi'!47:48)+SUM(E:E)&\"45:45\""
+    assert shift_rows("SUM(1:2)", -1) == "SUM(#REF!)"

@@ -44,13 +44,15 @@ def normalize_formula(text: str, table: str | None = None) -> str:
 # an A1 reference (of any sheet: Devis!F5, 'Suivi'!E45): not inside a name or after a $ already read, not
 # before a function's parenthesis or a sheet's « ! »
 _A1 = re.compile(r"(?<![A-Za-z0-9_.$'\]])(\$?)([A-Z]{1,3})(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!])")
+# a whole-row range (5:5, $5:$7, Suivi!5:6)
+_ROWS = re.compile(r"(?<![A-Za-z0-9_.$'\]:])(\$?)([0-9]{1,7}):(\$?)([0-9]{1,7})(?![A-Za-z0-9_(!:.])")
 MAX_ROW = 1_048_576
 
 
 def shift_rows(formula: str, delta: int) -> str:
     """The formula as Excel copies it ``delta`` rows below (a shared formula's cell, a line that moved): every
-    relative row reference moves, of its own sheet or another; ``$`` rows and text between quotes stay; a
-    reference moved off the sheet is ``#REF!``, as in Excel."""
+    relative row reference moves, of its own sheet or another, whole rows (``5:5``) too; ``$`` rows and text
+    between quotes stay; a reference moved off the sheet is ``#REF!``, as in Excel."""
     if not delta:
         return formula
 
@@ -58,7 +60,13 @@ def shift_rows(formula: str, delta: int) -> str:
         row = int(m.group(4)) + (0 if m.group(3) else delta)
         return f"{m.group(1)}{m.group(2)}{m.group(3)}{row}" if 1 <= row <= MAX_ROW else "#REF!"
 
-    return "".join(p if i % 2 else _A1.sub(move, p) for i, p in enumerate(_STRING.split(formula)))
+    def move_rows(m: re.Match[str]) -> str:
+        first = int(m.group(2)) + (0 if m.group(1) else delta)
+        last = int(m.group(4)) + (0 if m.group(3) else delta)
+        inside = 1 <= first <= MAX_ROW and 1 <= last <= MAX_ROW
+        return f"{m.group(1)}{first}:{m.group(3)}{last}" if inside else "#REF!"
+
+    return "".join(p if i % 2 else _A1.sub(move, _ROWS.sub(move_rows, p)) for i, p in enumerate(_STRING.split(formula)))
 
 
 def this_row_tables(formula: str) -> set[str]:
