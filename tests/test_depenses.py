@@ -398,6 +398,34 @@ def test_a_typed_formula_moves_with_its_line_and_a_filled_down_one_is_kept_in_ea
     assert (formulas[(first, h)], formulas[(second, h)]) == (f"{e}{first}*0.5", f"{e}{second}*0.5")
 
 
+
+def test_a_typed_formula_on_figures_this_recalculation_changes_is_said_to_show_an_earlier_result(tmp_path):
+    """=G45*0.5 (half of what is committed) in « Reste à engager (saisi) »: xlprod does not calculate the
+    user's formula, and its result, used for the estimated final cost, is the one Excel last calculated. An
+    entry that changes the committed figure makes it out of date: said, with the cell it depends on."""
+    path = _small(tmp_path, [{"account": "7101", "amount": 5000.0}, {"account": "5101", "amount": 1000.0}], [V1])
+    recalc(path)
+    book = XlsxFile(path)
+    r = _suivi_row(book, "7101")
+    h, g = L.COL["Reste à engager (saisi)"], column_letter(L.COL["Engagé"])
+    plan = WritePlan()
+    plan.sheet(L.SHEET_SUIVI).set(r, h, CellWrite(2500.0, f"{g}{r}*0.5"))
+    plan.sheet(L.SHEET_SUIVI).set(r + 1, h, CellWrite(100.0, "50*2"))  # no figure of Suivi: never out of date
+    book.apply(plan)
+    book.save()
+    assert not [i for i in recalc(path).issues if i.code == "DEP041"]  # nothing changed since Excel calculated it
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 2, L.DEPENSES_HEADERS.index("Compte devis") + 1, CellWrite("7101"))
+    book.apply(plan)
+    book.save()
+    stale = [i for i in recalc(path).issues if i.code == "DEP041"]
+    assert len(stale) == 1 and stale[0].location.cell == f"{column_letter(h)}{r}"
+    assert f"{column_letter(h)}{r} (7101, d'après {g}{r})" in stale[0].message
+    assert XlsxFile(path).sheet_formulas(L.SHEET_SUIVI)[(r, h)] == f"{g}{r}*0.5"  # kept as typed
+
+
 def test_recalculating_twice_gives_the_same_file(sample):
     recalc(sample)
     first = _parts(sample)

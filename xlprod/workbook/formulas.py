@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from xlprod.core.location import column_index
+
 # Table[[#This Row],[Col]]  /  [[#This Row],[Col]]
 _THIS_ROW_FULL = re.compile(r"(?P<table>[A-Za-z_\\][\w.]*)?\[\s*\[#This Row\]\s*,\s*\[(?P<col>(?:[^\[\]']|'.)*)\]\s*\]",
                             re.IGNORECASE)
@@ -67,6 +69,27 @@ def shift_rows(formula: str, delta: int) -> str:
         return f"{m.group(1)}{first}:{m.group(3)}{last}" if inside else "#REF!"
 
     return "".join(p if i % 2 else _A1.sub(move, _ROWS.sub(move_rows, p)) for i, p in enumerate(_STRING.split(formula)))
+
+
+_SHEET_CELLS = re.compile(r"(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?(?<![A-Za-z0-9_.$'\]])\$?(?P<c1>[A-Z]{1,3})\$?"
+                          r"(?P<r1>[0-9]{1,7})(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>[0-9]{1,7}))?(?![A-Za-z0-9_(!])")
+
+
+def cells_referenced(formula: str, sheet: str, limit: int = 10_000) -> list[tuple[int, int]] | None:
+    """The cells of ``sheet`` a formula written on it refers to by A1 references (its own, or ``'Suivi'!E45``),
+    ranges expanded; None when they are more than ``limit``."""
+    out: list[tuple[int, int]] = []
+    for piece in _STRING.split(formula)[::2]:
+        for m in _SHEET_CELLS.finditer(piece):
+            named = m.group("sheet")
+            if named is not None and named.strip("'").replace("''", "'") != sheet:
+                continue
+            c1, r1 = column_index(m.group("c1")), int(m.group("r1"))
+            c2, r2 = (column_index(m.group("c2")), int(m.group("r2"))) if m.group("c2") else (c1, r1)
+            if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) + len(out) > limit:
+                return None
+            out += [(r, c) for r in range(min(r1, r2), max(r1, r2) + 1) for c in range(min(c1, c2), max(c1, c2) + 1)]
+    return out
 
 
 def this_row_tables(formula: str) -> set[str]:

@@ -15,6 +15,7 @@ from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter, quote_sheet, split_cell
 from xlprod.core.money import ZERO, format_eur, format_percent, french_number, from_double, to_excel
 from xlprod.core.numbers import parse_number
+from xlprod.core.text import plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.checks import check_cost_report
 from xlprod.kinds.depenses.final_cost import FinalCost, compute_final_cost
@@ -40,7 +41,7 @@ from xlprod.kinds.depenses.tracking import (
 from xlprod.kinds.registry import Report
 from xlprod.kinds.tables import input_table, restored_warnings, rows_below
 from xlprod.workbook.controls import plan_controls
-from xlprod.workbook.formulas import shift_rows
+from xlprod.workbook.formulas import cells_referenced, shift_rows
 from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite, ColumnWrite, SheetPatch
 
@@ -225,6 +226,8 @@ class Typed:
     kept: dict[str, object]
     formulas: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # the row each formula was typed on
+    # the Suivi cells each formula refers to, with the values it was calculated from (the file's)
+    inputs: dict[str, dict[tuple[int, int], object]] = field(default_factory=dict)
 
 
 def _shown_value(value: object) -> str:
@@ -252,6 +255,9 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
         if r in typed:  # the user's formula: kept as typed, whatever it shows
             out.formulas[account_key(account)] = typed[r]
             out.rows[account_key(account)] = r
+            referred = cells_referenced(typed[r], L.SHEET_SUIVI) or []
+            if referred:
+                out.inputs[account_key(account)] = book.cell_values(L.SHEET_SUIVI, referred)
             if type(value) is float:
                 out.numbers[account_key(account)] = from_double(value)
                 continue
@@ -463,9 +469,45 @@ def _plan_suivi(plan: WritePlan, book: WorkbookPort, t: Tracking, initial: Versi
                                  f"ou s'en vont) ; sa formule ={was} y devient ={formula}.",
                                  "Vérifiez qu'elle désigne toujours les bonnes cellules."))
         _write_row(ps, row, values, f, formula)
+    moved += _stale_formulas(book, ps, t, typed)
     names[L.LINES_END_NAME] = str(last)
     book.set_names(names)
     return moved
+
+
+def _stale_formulas(book: WorkbookPort, ps: SheetPatch, t: Tracking, typed: Typed) -> list[Issue]:
+    """A formula typed in « Reste à engager (saisi) » that refers to Suivi's own figures (=E45*10%) shows what
+    Excel last calculated: when this recalculation changes a figure it refers to, its result, used here, is
+    out of date until the workbook is calculated again. Said once, its lines listed."""
+    rows = {account_key(line.account): L.FIRST_LINE_ROW + k for k, line in enumerate(t.lines)}
+    stale: list[tuple[str, int, str]] = []  # (account, row, a cell that changed)
+    for key, inputs in typed.inputs.items():
+        row = rows.get(key)
+        if row is None:
+            continue
+        delta = row - typed.rows[key]
+        for (r, c), was in inputs.items():
+            write = ps.cells.get((r + delta, c))
+            if write is not None and write.formula is not None and not _same_value(was, write.value):
+                stale.append((key, row, f"{column_letter(c)}{r + delta}"))
+                break
+    if not stale:
+        return []
+    col = column_letter(L.COL["Reste à engager (saisi)"])
+    shown = ", ".join(f"{col}{row} ({account}, d'après {cell})" for account, row, cell in stale[:5]) + (
+        f", et {plural(len(stale) - 5, 'autre')}" if len(stale) > 5 else "")
+    return [warning("DEP041", Location(book=book.book_name, sheet=L.SHEET_SUIVI, cell=f"{col}{stale[0][1]}"),
+                    f"Reste à engager saisi par une formule qui s'appuie sur des chiffres du Suivi que ce recalcul "
+                    f"change : {shown} ; la valeur utilisée, maintenant et aux recalculs suivants, reste celle du "
+                    "dernier calcul du classeur par Excel ou LibreOffice.",
+                    "Ouvrez le classeur dans Excel ou LibreOffice (il recalcule ses formules), enregistrez-le, puis "
+                    "relancez le recalcul ; ou saisissez un montant.")]
+
+
+def _same_value(was: object, now: object) -> bool:
+    if isinstance(was, int | float) and isinstance(now, int | float):
+        return abs(float(was) - float(now)) < 0.005
+    return cell_text(was) == cell_text(now)
 
 
 def _write_row(patch: SheetPatch, row: int, values: dict[str, CellValue], formulas: dict[str, str],
