@@ -1084,6 +1084,22 @@ def test_an_entry_number_used_again_next_month_for_another_invoice_is_a_new_row(
         ("FA-881", 1000.0, "7101"), ("FA-912", 5000.0, "5101")]
 
 
+
+def test_next_months_invoice_under_a_reused_number_whose_document_is_that_number_is_a_new_row(tmp_path):
+    """Software that numbers its entries anew each month and fills PieceRef with the entry's number: November's
+    HA 1 (document « 1 ») took October's row, its amount and date, within 31 days: October's 1,000 € was gone."""
+    path = _workbook_for_import(tmp_path)
+    _import(path, _raw_fec(tmp_path, "oct.txt", [
+        "HA|Achats|1|20261028|61357101|Caméra|||1|20261028|Caméra|1000,00|0,00|||20261028||",
+        "HA|Achats|1|20261028|40100000|Fournisseurs|F1|Loueur|1|20261028|Caméra|0,00|1000,00|AB|20261030|20261028||"]))
+    s = _import(path, _raw_fec(tmp_path, "nov.txt", [
+        "HA|Achats|1|20261105|61357101|Caméra|||1|20261105|Objectifs|300,00|0,00|||20261105||",
+        "HA|Achats|1|20261105|40100000|Fournisseurs|F2|Opticien|1|20261105|Objectifs|0,00|300,00|||20261105||"]))
+    assert (s.added, s.updated) == (1, 0)
+    h = L.DEPENSES_HEADERS
+    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [300.0, 1000.0]
+
+
 def test_a_correction_of_an_entrys_date_and_document_in_its_month_updates_its_row(tmp_path):
     """FA-88 of 15/10 corrected to FA-881 of 16/10: one invoice (it was counted twice when the documents differed)."""
     path = _workbook_for_import(tmp_path)

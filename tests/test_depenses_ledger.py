@@ -837,3 +837,13 @@ def test_a_bad_line_of_one_month_leaves_the_same_number_of_another_month_importe
              for d, a, deb, cre in (("20261028", "61350000", "1000,00", "0,00"), ("20261031", "40100000", "0,00", "1000,00"))]
     read = read_fec(fec(split), NAME)  # one entry whose lines carry two dates: said with both
     assert "le même numéro porte d'autres dates (31/10/2026)" in read.issues[0].message
+
+
+def test_a_header_ending_with_a_separator_the_data_lines_lack_is_read():
+    """« erreur inattendue de xlprod (ValueError: Number of passed names did not match…) »: pandas was given
+    names for the data lines' fields, and the header has one more."""
+    data = fec(sep="|")
+    head, rest = data.split(b"\n", 1)
+    read = read_fec(head + b"|\n" + rest, NAME)
+    assert_sample(read)
+    assert read.issues == []

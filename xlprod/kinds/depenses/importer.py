@@ -696,8 +696,17 @@ def _same_entry(row: dict[str, object], existing: list[object], date_at: int, pi
     typed = existing[date_at]
     old = typed.date() if isinstance(typed, dt.datetime) else typed
     day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
+    # a document that is only the entry's number (software that fills PieceRef with it) names no invoice
+    named = bool(piece and was and was.casefold() == piece.casefold()) and _number(piece) != _number(
+        cell_text(row.get("entry")))
     return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
-            and ((old.year, old.month) == (day.year, day.month) or bool(piece and was and was.casefold() == piece.casefold())))
+            and ((old.year, old.month) == (day.year, day.month) or named))
+
+
+def _number(text: str) -> str:
+    """An entry or document number as its digits say it: « HA00001 », « 1 » and « 0001 » are all 1."""
+    digits = re.search(r"(\d+)\D*$", text)
+    return str(int(digits.group(1))) if digits else text.casefold()
 
 
 def _changes(row: dict[str, object], existing: list[object], index: dict[str, int],

@@ -578,7 +578,9 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
 
     wanted = [c for c in FEC_COLUMNS + SENS_COLUMNS if c in cols and c not in _FEC_UNUSED]
     last = int(counts.max())
-    frame = pd.read_csv(io.StringIO(src.text), sep=sep, header=None, names=range(max(last, width)),
+    # the header's own fields count too: one ending with a separator the data lines lack has one more
+    fields = max(last, width, src.lines[src.header].count(sep) + 1)
+    frame = pd.read_csv(io.StringIO(src.text), sep=sep, header=None, names=range(fields),
                         usecols=[cols[c] for c in wanted] + ([width] if last > width else []), dtype=object,
                         keep_default_na=False, na_filter=False, quoting=csv.QUOTE_NONE, skip_blank_lines=False,
                         lineterminator="\n", engine="c")
