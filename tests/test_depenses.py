@@ -1777,3 +1777,69 @@ def test_entries_renumbered_by_the_accounting_are_taken_back_not_imported_twice(
         (1000.0, "Alexa, semaine 1", "HA00045"), (250.0, "Achat BD-12", "HA00046"), (250.0, "Achat BD-12", "HA00047")]
     again = _import(path, validated)
     assert (again.added, again.updated, again.unchanged, again.renumbered) == (0, 0, 3, [])
+
+
+def test_several_lines_on_one_account_of_an_entry_keep_their_rows_when_a_line_is_inserted_or_they_move(tmp_path):
+    """A payroll entry with three crew lines on 6411, each given its devis line by the user; the corrected payroll
+    adds a crew member in the middle, then lists the lines in another order. The rows were paired by place
+    (…|6411|2): the assistant's amount went to the chief operator's row and line."""
+    path = _workbook_for_import(tmp_path)
+
+    def payroll(crew: list[tuple[str, str]]) -> Path:
+        total = sum(int(amount) for _, amount in crew)
+        lines = [f"OD|Paie|P10|20261031|64110000|Salaires|||PAIE-10|20261031|{label}|{amount},00|0,00|||20261031||"
+                 for label, amount in crew]
+        lines.append(f"OD|Paie|P10|20261031|42100000|Rémunérations dues|||PAIE-10|20261031|Paie octobre|0,00|"
+                     f"{total},00|||20261031||")
+        return _raw_fec(tmp_path, "paie.txt", lines)
+
+    crew = [("Chef opérateur", "2500"), ("Assistant caméra", "1800"), ("Électricien", "1500")]
+    _import(path, payroll(crew))
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    for k, account in enumerate(("2301", "2302", "2303")):
+        plan.sheet(t.sheet).set(t.header_row + 1 + k, L.DEPENSES_HEADERS.index("Compte devis") + 1, CellWrite(account))
+    book.apply(plan)
+    book.save()
+    h = L.DEPENSES_HEADERS
+
+    def by_label() -> dict[str, tuple[float, str]]:
+        rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+        return {r[h.index("Libellé")]: (r[h.index("Montant HT")], r[h.index("Compte devis")]) for r in rows}
+
+    s = _import(path, payroll([crew[0], ("Machiniste", "1600"), *crew[1:]]))
+    assert (s.added, s.updated, s.unchanged) == (1, 2, 1)  # the last two take their new keys
+    assert by_label() == {"Chef opérateur": (2500.0, "2301"), "Assistant caméra": (1800.0, "2302"),
+                          "Électricien": (1500.0, "2303"), "Machiniste": (1600.0, "")}
+    s = _import(path, payroll([crew[2], crew[0], ("Machiniste", "1600"), crew[1]]))
+    assert s.added == 0 and by_label()["Assistant caméra"] == (1800.0, "2302")
+    s = _import(path, payroll([crew[0], ("Machiniste", "1600"), ("Assistant caméra", "1850"), crew[2]]))
+    assert s.added == 0 and by_label()["Assistant caméra"] == (1850.0, "2302")  # a corrected amount: its own row
+
+
+def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_missing_by_a_reimport(tmp_path):
+    """The user copies an imported 1,000 € row (its key with it) to split it 600 / 400 over two devis lines: the
+    same file imported again reset one part to 1,000 € (1,600 € counted) and called the other missing."""
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    first = list(t.rows[0])
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, h.index("Montant HT") + 1, CellWrite(600.0))
+    book.apply(plan)
+    second = [*first]
+    second[h.index("Montant HT")], second[h.index("Compte devis")] = 400.0, "7102"
+    second[h.index("Montant EUR")] = None
+    assert book.add_table_rows(book.table(L.TABLE_DEPENSES), [second]) is not None
+    book.save()
+    s = _import(path, fec)
+    assert (s.added, s.updated, s.unchanged, s.absent, s.split) == (0, 0, 1, [], [])
+    amounts = sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows)
+    assert amounts == [400.0, 600.0]
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1100,00", "")]))
+    assert s.split == [(5, D("1100.00"), D("1000"))] and any(i.code == "DEP042" for i in s.issues)
+    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]

@@ -28,7 +28,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from xlprod.core.cells import cell_text, excel_date, from_serial
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ZERO, format_eur, french_number, round_cents, to_excel
+from xlprod.core.money import ZERO, format_eur, french_number, from_double, round_cents, to_excel
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import (
@@ -84,6 +84,7 @@ class ImportSummary:
     currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
     other_account: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, its devis account, the mapping's)
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
+    split: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)  # (row, file's amount, split rows' sum)
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -467,7 +468,16 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
                             f"{', '.join(missing)}", "Rétablissez-les, ou repartez d'un modèle : xlprod new depenses.")
     index = {h: dep.headers.index(h) for h in L.DEPENSES_HEADERS}
     key_at = index["Clé d'import"]
-    by_key = {cell_text(r[key_at]): i for i, r in enumerate(dep.rows) if cell_text(r[key_at])}
+    by_key: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}  # a key on several rows: an imported row the user copied to split it
+    for at, cells in enumerate(dep.rows):
+        key = cell_text(cells[key_at])
+        if key:
+            if key in by_key:
+                shared.setdefault(key, [by_key[key]]).append(at)
+            by_key[key] = at
+    for key in shared:
+        del by_key[key]
     matches = _match(rows, by_key, dep, index)
     if fec:
         for at, taken in _renumbered(rows, matches, by_key, dep, index):
@@ -478,7 +488,19 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     plan = WritePlan()
     added: list[int] = []  # the file's rows that are new to the table
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
+    split: list[tuple[int, Decimal, Decimal]] = []  # (first row, the file's amount, the rows' sum) that differ
+    amount_at = index["Montant HT"]
     for k, i in matches:
+        parts = shared.get(rows.key[k]) if shared else None
+        if parts is not None:  # the user's split of this line: its parts are theirs; their sum is compared
+            total = sum((from_double(dep.rows[j][amount_at]) for j in parts if type(dep.rows[j][amount_at]) is float),
+                        ZERO)
+            amount = cast(Decimal, rows.columns["amount"][k])
+            if total == amount:
+                summary.unchanged += 1
+            else:
+                split.append((dep.header_row + 1 + parts[0], amount, total))
+            continue
         if i is None:
             added.append(k)
             continue
@@ -523,7 +545,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
         else:
             summary.unchanged += 1
-    matched = {i for _, i in matches if i is not None}
+    matched = {i for _, i in matches if i is not None} | {j for parts in shared.values() for j in parts}
+    summary.split = split
     summary.absent = sorted({*_absent(dep, index, rows, matched), *_left_of_entries(dep, index, rows, matched)}) if fec \
         else _absent_lines(dep, index, rows, matched)
     if new:
@@ -584,7 +607,8 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
     document that no line of the file claims: rows of the same ledger account first, for every line,
     then the others in order, so that what the user decided on a line stays with it when the export
     lists the lines in another order."""
-    claimed = {by_key[key] for key in rows.key if key in by_key}
+    forced = _by_content(rows, by_key, dep, index)
+    claimed = {by_key[key] for key in rows.key if key in by_key} | {i for i in forced.values() if i is not None}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
         parts = key.split("|")
@@ -599,6 +623,9 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
         if key in seen:
             continue  # the same key twice in one file: counted once
         seen.add(key)
+        if k in forced:  # one of several lines on one account of an entry: its row, by what they say, or none
+            out.append((k, forced[k]))
+            continue
         found = by_key.get(key)
         if found is None and spare and spare.get(str(pairs[k] or "")):
             pending.append(len(out))
@@ -621,6 +648,45 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
             if found is not None:
                 spare[str(row["pair"])].remove(found)
                 out[at] = (k, found)
+    return out
+
+
+def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int]) -> dict[int, int | None]:
+    """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), paired with the
+    file's lines by what they say: amount and label, then amount, then label, then the rest in order. Their
+    keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed in another order, moved
+    each amount to another line's row, the devis account the user chose there kept. Returns, for the file's
+    lines of such groups, the row each takes (None: a new line)."""
+    groups: dict[str, list[int]] = {}  # journal, entry, date and account -> the table's rows, in order
+    for key, i in by_key.items():
+        if key.startswith("FEC|"):
+            groups.setdefault(key.rpartition("|")[0], []).append(i)
+    lines: dict[str, list[int]] = {}
+    for k, key in enumerate(rows.key):
+        prefix = key.rpartition("|")[0]
+        if prefix in groups:
+            lines.setdefault(prefix, []).append(k)
+    out: dict[int, int | None] = {}
+    amount_at, label_at = index["Montant HT"], index["Libellé"]
+    for prefix, found in lines.items():
+        table = sorted(groups[prefix])
+        if len(found) == 1 and len(table) == 1:
+            continue  # one line, one row: its key says it
+        said = {i: (round(dep.rows[i][amount_at] * 100) if type(dep.rows[i][amount_at]) is float else None,
+                    cell_text(dep.rows[i][label_at]).casefold()) for i in table}
+        wanted = {k: (int(round_cents(cast(Decimal, rows.columns["amount"][k])).scaleb(2)),
+                      cell_text(rows.columns["label"][k]).casefold()) for k in found}
+        left = list(table)
+        for same in (lambda a, b: a == b, lambda a, b: a[0] == b[0], lambda a, b: a[1] == b[1], lambda a, b: True):
+            for k in found:
+                if k in out:
+                    continue
+                pick = next((i for i in left if same(wanted[k], said[i])), None)
+                if pick is not None:
+                    out[k] = pick
+                    left.remove(pick)
+        for k in found:
+            out.setdefault(k, None)
     return out
 
 
@@ -851,6 +917,16 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
                                       "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
+    if summary.split:
+        n = len(summary.split)
+        shown = " ; ".join(f"ligne {r} : le fichier dit {format_eur(a)}, les lignes {format_eur(t)}"
+                           for r, a, t in summary.split[:5]) + (f" ; et {plural(n - 5, 'autre')}" if n > 5 else "")
+        summary.issues.append(warning("DEP042", where.at(f"A{summary.split[0][0]}"),
+                                      f"{plural(n, 'écriture répartie', 'écritures réparties')} par vous sur plusieurs "
+                                      f"lignes (même clé d'import) dont le fichier corrigé change le montant : {shown}. "
+                                      "Les lignes sont laissées telles quelles.",
+                                      "Reportez l'écart sur vos lignes réparties : xlprod ne sait pas comment le "
+                                      "répartir."))
     if summary.renumbered:
         n = len(summary.renumbered)
         shown = ", ".join(f"ligne {r} ({a} → {b})" for r, a, b in summary.renumbered[:5]) + (
