@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -631,11 +632,22 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
             pending.append(len(out))
         out.append((k, found))
 
-    def close(row: dict[str, object]) -> list[int]:
-        candidates = spare[str(row["pair"])]
-        if not str(row["key"]).startswith("FEC|"):
-            return candidates
-        return [i for i in candidates if _same_entry(row, dep.rows[i], date_at, piece_at)]
+    # the rows each line may take, worked out once for the lines that say the same (a large entry whose date was
+    # corrected has thousands: a search of every row for every line took minutes), in order, by ledger account
+    queues: dict[tuple[object, ...], tuple[dict[str, deque[int]], deque[int]]] = {}
+    taken: set[int] = set()
+
+    def close(row: dict[str, object]) -> tuple[dict[str, deque[int]], deque[int]]:
+        fec = str(row["key"]).startswith("FEC|")
+        said = (row["pair"], row.get("date"), cell_text(row.get("piece")).casefold(), cell_text(row.get("entry")), fec)
+        if said not in queues:
+            candidates = [i for i in spare[str(row["pair"])] if not fec or _same_entry(row, dep.rows[i], date_at,
+                                                                                        piece_at)]
+            by_ledger: dict[str, deque[int]] = {}
+            for i in candidates:
+                by_ledger.setdefault(cell_text(dep.rows[i][ledger_at]), deque()).append(i)
+            queues[said] = (by_ledger, deque(candidates))
+        return queues[said]
 
     for same_ledger in (True, False):  # every line's own ledger account first, then what is left, in order
         for at in pending:
@@ -643,11 +655,14 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
             if found is not None:
                 continue
             row = rows.row(k)
-            ledger = cell_text(row.get("ledger_account"))
-            found = next((i for i in close(row) if not same_ledger or cell_text(dep.rows[i][ledger_at]) == ledger), None)
-            if found is not None:
-                spare[str(row["pair"])].remove(found)
-                out[at] = (k, found)
+            by_ledger, every = close(row)
+            queue = by_ledger.get(cell_text(row.get("ledger_account"))) if same_ledger else every
+            while queue:
+                i = queue.popleft()
+                if i not in taken:
+                    taken.add(i)
+                    out[at] = (k, i)
+                    break
     return out
 
 
@@ -676,15 +691,18 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
                     cell_text(dep.rows[i][label_at]).casefold()) for i in table}
         wanted = {k: (int(round_cents(cast(Decimal, rows.columns["amount"][k])).scaleb(2)),
                       cell_text(rows.columns["label"][k]).casefold()) for k in found}
-        left = list(table)
-        for same in (lambda a, b: a == b, lambda a, b: a[0] == b[0], lambda a, b: a[1] == b[1], lambda a, b: True):
+        taken: set[int] = set()
+        # by amount and label, by amount, by label, then in order: each a queue of the rows saying it
+        for part in ((0, 1), (0,), (1,), ()):
+            queues: dict[tuple[object, ...], deque[int]] = {}
+            for i in table:
+                if i not in taken:
+                    queues.setdefault(tuple(said[i][n] for n in part), deque()).append(i)
             for k in found:
-                if k in out:
-                    continue
-                pick = next((i for i in left if same(wanted[k], said[i])), None)
-                if pick is not None:
-                    out[k] = pick
-                    left.remove(pick)
+                queue = queues.get(tuple(wanted[k][n] for n in part)) if k not in out else None
+                if queue:
+                    out[k] = pick = queue.popleft()
+                    taken.add(pick)
         for k in found:
             out.setdefault(k, None)
     return out
