@@ -1843,3 +1843,31 @@ def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_miss
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1100,00", "")]))
     assert s.split == [(5, D("1100.00"), D("1000"))] and any(i.code == "DEP042" for i in s.issues)
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
+
+
+def test_the_year_end_closing_charges_are_not_production_spend_and_a_correspondence_can_leave_out_any_account(tmp_path):
+    """A FEC of the whole year holds the film's amortisation (6811) and the income tax (695): they were imported
+    as spend (« à affecter »), doubling the committed figure, and nothing could leave an account out."""
+    path = _workbook_for_import(tmp_path)
+    lines = ["OD|Clôture|C1|20261231|68110000|Dotations|||AMORT|20261231|Amortissement du film|3300000,00|0,00|||"
+             "20261231||",
+             "OD|Clôture|C1|20261231|28050000|Amortissements|||AMORT|20261231|Amortissement du film|0,00|3300000,00|||"
+             "20261231||",
+             "OD|Clôture|C2|20261231|69500000|Impôt|||IS|20261231|Impôt sur les sociétés|12000,00|0,00|||20261231||",
+             "OD|Clôture|C2|20261231|44400000|État|||IS|20261231|Impôt sur les sociétés|0,00|12000,00|||20261231||",
+             "HA|Achats|H1|20261005|62570000|Réceptions|||R1|20261005|Pot de fin de tournage|800,00|0,00|||20261005||",
+             "HA|Achats|H1|20261005|40100000|Fournisseurs|F1|Traiteur|R1|20261005|Pot|0,00|800,00|||20261005||"]
+    fec = _raw_fec(tmp_path, "fec.txt", lines)
+    s = _import(path, fec)
+    assert (s.added, s.selected) == (1, 1) and s.excluded_debit == D("3312000.00")
+    assert "dont charges hors suivi (clôture 68, 69, ou « exclu » dans Correspondances) : débit 3\u202f312\u202f000,00" \
+        in s.render()
+    assert s.to_json()["excluded_debit"] == "3312000.00"
+    book = XlsxFile(path)  # receptions left out, the income tax brought back on purpose (a test of the rule only)
+    t = book.table(L.TABLE_CORRESPONDANCES)
+    book.add_table_rows(t, [["6257", "Exclu", "", ""], ["695", "9501", "", ""]])
+    book.save()
+    s = _import(path, fec)
+    assert (s.added, s.selected, s.excluded_debit) == (1, 1, D("3300800.00"))
+    assert (s.absent, s.left_out) == ([], [5])  # the reception imported before is said, never deleted
+    assert any(i.code == "DEP043" and "ligne 5" in i.message for i in s.issues)

@@ -51,6 +51,10 @@ from xlprod.workbook.port import RawTable, WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite
 
 CHARGES = "6"  # the class of charge accounts in the French chart of accounts (PCG)
+# charges of the year-end closing, not of the production: depreciation and provisions (68: the film's own
+# amortisation among them), income tax and employee profit-sharing (69)
+CLOSING = ("68", "69")
+EXCLUDED = "exclu"  # a correspondence's « Compte devis » that leaves its accounts out of the expenses
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
 MAX_BYTES = 200_000_000
@@ -71,6 +75,7 @@ class ImportSummary:
     selected_debit: Decimal = ZERO
     selected_credit: Decimal = ZERO
     other_debit: Decimal = ZERO  # lines read that are not expenses (VAT, suppliers, banks)
+    excluded_debit: Decimal = ZERO  # of which charges left out: the closing's (68, 69), or a correspondence's « exclu »
     rejected: int = 0  # lines not imported: in error, or of an entry in error
     rejected_debit: Decimal = ZERO
     added: int = 0
@@ -86,6 +91,7 @@ class ImportSummary:
     other_account: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, its devis account, the mapping's)
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
     split: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)  # (row, file's amount, split rows' sum)
+    left_out: list[int] = field(default_factory=list)  # rows imported before on accounts now left out of the expenses
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -101,6 +107,9 @@ class ImportSummary:
                  f"  importées : {plural(self.added, 'nouvelle')}, {plural(self.updated, 'mise à jour', 'mises à jour')}, "
                  f"{plural(self.unchanged, 'déjà présente', 'déjà présentes')} ; "
                  f"à affecter : {self.unassigned} ({format_eur(self.unassigned_amount)})"]
+        if self.excluded_debit:
+            lines.insert(3, f"  dont charges hors suivi (clôture 68, 69, ou « exclu » dans Correspondances) : débit "
+                            f"{format_eur(self.excluded_debit)}")
         if self.currencies:  # the euros above count them at their line's rate, as Montant EUR does
             shown = ", ".join(f"{format_eur(v).removesuffix('€').strip()} {c}" for c, v in sorted(self.currencies.items()))
             lines.insert(3, f"  dont en devises : {shown}, comptées en euros au taux de change de leur ligne")
@@ -114,11 +123,12 @@ class ImportSummary:
                 "debit_total": f"{self.debit_total:.2f}", "credit_total": f"{self.credit_total:.2f}",
                 "expense_lines": self.selected, "expense_debit": f"{self.selected_debit:.2f}",
                 "expense_credit": f"{self.selected_credit:.2f}", "other_debit": f"{self.other_debit:.2f}",
+                "excluded_debit": f"{self.excluded_debit:.2f}",
                 "rejected_lines": self.rejected, "rejected_debit": f"{self.rejected_debit:.2f}",
                 "added": self.added, "updated": self.updated,
                 "unchanged": self.unchanged, "unassigned": self.unassigned,
                 "unassigned_amount": f"{self.unassigned_amount:.2f}", "changes": self.changes,
-                "absent_rows": self.absent,
+                "absent_rows": self.absent, "left_out_rows": self.left_out,
                 "renumbered_rows": [{"row": r, "entry_before": a, "entry": b} for r, a, b in self.renumbered],
                 "currencies": {c: f"{v:.2f}" for c, v in sorted(self.currencies.items())},
                 "issues": [i.to_json() for i in self.issues]}
@@ -144,15 +154,24 @@ class Mapping:
         return found
 
     def devis_account(self, ledger: str) -> str | None:
-        """The devis account of the longest prefix; None when no prefix matches."""
-        return self._longest(self.prefixes, ledger)
+        """The devis account of the longest prefix; None when no prefix matches, or when it leaves them out."""
+        found = self._longest(self.prefixes, ledger)
+        return None if found == EXCLUDED else found
 
     def country(self, ledger: str) -> str:
         """The country the correspondences give the account (a coproduction's foreign accounts), or ""."""
         return self._longest(self.countries, ledger) or ""
 
     def is_expense(self, ledger: str) -> bool:
-        return ledger.startswith(CHARGES) or self.devis_account(ledger) is not None
+        """A charge (class 6) but the closing's (68, 69), or an account a correspondence names; one that says
+        « exclu » leaves its accounts out, a longer one brings some back."""
+        found = self._longest(self.prefixes, ledger)
+        if found is not None:
+            return found != EXCLUDED
+        return ledger.startswith(CHARGES) and not ledger.startswith(CLOSING)
+
+
+_EXCLUDED_WORDS = frozenset({"exclu", "exclus", "exclure", "hors suivi", "hors cout", "non suivi"})
 
 
 def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mapping:
@@ -171,6 +190,8 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
     row = t.header_row + 1
     for i, r in enumerate(t.rows):
         ledger, devis, country = cell_text(r[g]), cell_text(r[d]), cell_text(r[c]) if c is not None else ""
+        if fold(devis) in _EXCLUDED_WORDS:
+            devis = EXCLUDED
         if not ledger:
             continue
         if ledger in first:
@@ -313,6 +334,9 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     vat_line = np.array([a.startswith(VAT_PREFIX) for a in distinct], dtype=bool)[account_codes] & ~out_line
     others = ~expense & ~out_line
     summary.other_debit += Decimal(int(c.debit_cents[others].astype(object).sum())).scaleb(-2) if others.any() else ZERO
+    left_out = others & np.array([a.startswith(CHARGES) for a in distinct], dtype=bool)[account_codes]
+    if left_out.any():
+        summary.excluded_debit += Decimal(int(c.debit_cents[left_out].astype(object).sum())).scaleb(-2)
     chosen = np.flatnonzero(expense)
     order = chosen[np.argsort(codes[chosen], kind="stable")]  # by entry, as each first appears; lines in file order
     if not len(order):
@@ -550,6 +574,12 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     summary.split = split
     summary.absent = sorted({*_absent(dep, index, rows, matched), *_left_of_entries(dep, index, rows, matched)}) if fec \
         else _absent_lines(dep, index, rows, matched)
+    if fec:  # rows imported before on accounts the correspondences now leave out (closing charges, « exclu »)
+        ledger_at = index["Compte général"]
+        summary.left_out = [dep.header_row + 1 + i for i, r in enumerate(dep.rows) if i not in matched
+                            and cell_text(r[key_at]).startswith("FEC|") and cell_text(r[ledger_at])
+                            and not mapping.is_expense(cell_text(r[ledger_at]))]
+        summary.absent = sorted(set(summary.absent) - set(summary.left_out))
     if new:
         blocked = [c for c in book.cells_below(dep) if c.row <= dep.header_row + len(dep.rows) + len(new)]
         if blocked:
@@ -935,6 +965,16 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
                                       "comptées.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
+    if summary.left_out:
+        n = len(summary.left_out)
+        shown = ", ".join(str(r) for r in summary.left_out[:10]) + (" …" if n > 10 else "")
+        summary.issues.append(warning("DEP043", where.at(f"A{summary.left_out[0]}"),
+                                      f"{plural(n, 'ligne importée', 'lignes importées')} avant sur des comptes que "
+                                      f"l'import laisse désormais hors des dépenses (clôture 68, 69, ou « exclu » dans "
+                                      f"Correspondances) : {'lignes' if n > 1 else 'ligne'} {shown}. "
+                                      f"{'Elles restent comptées' if n > 1 else 'Elle reste comptée'}.",
+                                      "Supprimez-les du tableau Dépenses si elles n'y ont pas leur place : l'import ne "
+                                      "les ramène plus."))
     if summary.split:
         n = len(summary.split)
         shown = " ; ".join(f"ligne {r} : le fichier dit {format_eur(a)}, les lignes {format_eur(t)}"
