@@ -839,6 +839,28 @@ def test_a_bad_line_of_one_month_leaves_the_same_number_of_another_month_importe
     assert "le même numéro porte d'autres dates (31/10/2026)" in read.issues[0].message
 
 
+
+def test_a_line_whose_date_cannot_be_read_refuses_the_entry_of_its_neighbours_not_its_number_in_every_month():
+    """A year's FEC numbered anew each month: one VAT line of March's HA 5 dated « 2026031 ». Every month's HA 5
+    was refused (36 lines), only the bad line named; its neighbours of the same number say which entry it is.
+    A bad line with no such neighbour still refuses its number at every date."""
+    def entry(day: str, vat_day: str | None = None) -> list[list[str]]:
+        return [["HA", "Achats", "5", day, "61350000", "Loc", "", "", "F", day, "Caméra", "100,00", "0,00", "", "", day,
+                 "", ""],
+                ["HA", "Achats", "5", vat_day or day, "44566000", "TVA", "", "", "F", day, "Caméra", "20,00", "0,00", "",
+                 "", day, "", ""],
+                ["HA", "Achats", "5", day, "40100000", "Fourn", "F1", "Loueur", "F", day, "Caméra", "0,00", "120,00",
+                 "", "", day, "", ""]]
+
+    read = read_fec(fec(entry("20260205") + entry("20260305", "2026031") + entry("20260405")), NAME)
+    assert codes(read) == ["DEP101"]
+    assert read.refused == {("HA", "5", dt.date(2026, 3, 5))} and not read.rejected_entries
+    alone = [["HA", "Achats", "9", "2026031", "61350000", "Loc", "", "", "F", "", "Caméra", "100,00", "0,00", "", "",
+              "", "", ""]]
+    read = read_fec(fec(entry("20260205") + alone), NAME)
+    assert read.rejected_entries == {("HA", "9")}
+
+
 def test_a_header_ending_with_a_separator_the_data_lines_lack_is_read():
     """« erreur inattendue de xlprod (ValueError: Number of passed names did not match…) »: pandas was given
     names for the data lines' fields, and the header has one more."""

@@ -179,8 +179,9 @@ class LedgerRead:
     # foreign lines at their rate)
     lines_read: int  # data lines in the file (excluding header and blank lines)
     # an importer takes none of the lines of these FEC entries: by journal and number, every date, for a line
-    # whose date cannot be read; by journal, number and date, for a line in error or debits and credits that
-    # differ (the same number at another date is another entry: numbering anew each month, two fiscal years)
+    # whose date cannot be read and whose neighbours of its number have none either; by journal, number and date,
+    # for a line in error or debits and credits that differ (the same number at another date is another entry:
+    # numbering anew each month, two fiscal years)
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
     refused: frozenset[tuple[str, str, dt.date]] = frozenset()
     columns: FecColumns | None = None
@@ -438,6 +439,27 @@ def _cents(column: _Column) -> npt.NDArray[np.object_]:
     return cents[column.codes]
 
 
+def _neighbours_dates(blank: npt.NDArray[np.bool_], dated: npt.NDArray[np.bool_], journal: npt.NDArray[np.object_],
+                      entry: npt.NDArray[np.object_], dates: npt.NDArray[np.object_]
+                      ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """Each line's date, a line without one taking that of the nearest line above (else below) of the same journal
+    and entry number with no other between them (an entry's lines follow each other in a FEC); with the lines
+    that now have a date. Two passes over the lines."""
+    when, has = dates.copy(), dated.copy()
+    missing = [i for i in np.flatnonzero(~dated & ~blank).tolist() if journal[i] != ""]
+    if not missing:
+        return when, has
+    rows = np.flatnonzero(~blank).tolist()
+    for order in (rows, rows[::-1]):  # above first: the pass from the top fills first
+        last: tuple[object, object, object] | None = None  # (journal, entry, date) of the line before
+        for i in order:
+            same = last is not None and last[0] == journal[i] and last[1] == entry[i]
+            if not has[i] and same and last is not None and last[2] is not None:
+                when[i], has[i] = last[2], True
+            last = (journal[i], entry[i], when[i] if has[i] else (last[2] if same and last is not None else None))
+    return when, has
+
+
 def _exact(text: str) -> Decimal:
     """A FEC amount already read as valid, as written (not rounded to the cent)."""
     return Decimal(_SPACES.sub("", text).replace(",", ".")) if text else ZERO
@@ -653,19 +675,23 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
 
     counted = good & ~amount_bad
     dated = ~date.bad & ~date.empty
+    # a line whose date cannot be read belongs to the entry of its neighbours of the same journal and number, when
+    # they have one: only that entry is refused, not the number's entries of every month
+    real = dated
+    when, dated = _neighbours_dates(blank, real, journal, text["EcritureNum"], date.values)
     exact = None
     if (rounded & counted).any():  # amounts with more than two decimals: an entry balanced as written is balanced
         exact = np.array([_exact(d) - _exact(c) if r else Decimal(int(dc) - int(cc)).scaleb(-2) for (d, c), r, dc, cc in
                           zip(signed_texts, (rounded & counted).tolist(), debit_cents.tolist(), credit_cents.tolist(),
                               strict=True)], dtype=object)
-    refused = _check_balance(issues, journal, text["EcritureNum"], date.values, debit_cents, credit_cents,
-                             counted & dated, ~blank & (~counted | ~dated), dated, lines_no, exact)
+    refused = _check_balance(issues, journal, text["EcritureNum"], when, debit_cents, credit_cents, counted & real,
+                             ~blank & (~counted | ~real), dated, lines_no, exact)
     ok = counted & ~any_empty & ~date.bad & ~date_let.bad & ~currency_amount.bad
     failed = ~ok & ~blank  # a line in error: its entry is not imported; without a date, every entry of its number
     undated = np.flatnonzero(failed & ~dated)
     rejected = set(zip(journal[undated].tolist(), text["EcritureNum"][undated].tolist(), strict=True))
     at = np.flatnonzero(failed & dated)
-    refused |= set(zip(journal[at].tolist(), text["EcritureNum"][at].tolist(), date.values[at].tolist(), strict=True))
+    refused |= set(zip(journal[at].tolist(), text["EcritureNum"][at].tolist(), when[at].tolist(), strict=True))
     keep = np.flatnonzero(ok)
     n = len(keep)
 
