@@ -1871,3 +1871,33 @@ def test_the_year_end_closing_charges_are_not_production_spend_and_a_corresponde
     assert (s.added, s.selected, s.excluded_debit) == (1, 1, D("3300800.00"))
     assert (s.absent, s.left_out) == ([], [5])  # the reception imported before is said, never deleted
     assert any(i.code == "DEP043" and "ligne 5" in i.message for i in s.issues)
+
+
+def test_invoices_under_another_programs_journal_and_numbers_take_back_their_rows(tmp_path):
+    """A change of accounting program mid-shoot: HA/HA00001 becomes ACH/2026-000017 and the documents lose their
+    zeros (a FEC saved by Excel): the same invoices were imported again, without a word."""
+    path = _workbook_for_import(tmp_path)
+    _import(path, _raw_fec(tmp_path, "old.txt", [
+        "HA|Achats|HA00001|20261001|61357101|Caméra|||FA-00881|20261001|Caméra|1000,00|0,00|||20261001||",
+        "HA|Achats|HA00001|20261001|40100000|Fournisseurs|F1|Loueur|FA-00881|20261001|Caméra|0,00|1000,00|||20261001||"]))
+    s = _import(path, _raw_fec(tmp_path, "new.txt", [
+        "ACH|Achats|2026-000017|20261001|61357101|Caméra|||FA-881|20261001|Caméra|1000,00|0,00|||20261001||",
+        "ACH|Achats|2026-000017|20261001|40100000|Fournisseurs|F1|Loueur|FA-881|20261001|Caméra|0,00|1000,00|||"
+        "20261001||"]))
+    assert (s.added, s.updated, s.renumbered) == (0, 1, [(5, "HA00001", "2026-000017")])
+    assert len(XlsxFile(path).table(L.TABLE_DEPENSES).rows) == 1
+
+
+def test_an_invoice_imported_under_two_entries_is_said_as_a_likely_duplicate(tmp_path):
+    """Booked twice in the accounts (or imported before under numbers since changed, with another amount
+    rounding): two FEC entries with the same document, supplier, devis account and amount were never compared."""
+    path = _workbook_for_import(tmp_path)
+
+    def purchase(entry: str, day: str) -> list[str]:
+        return [f"HA|Achats|{entry}|{day}|61357101|Caméra|||FA-881|{day}|Caméra|1000,00|0,00|||{day}||",
+                f"HA|Achats|{entry}|{day}|40100000|Fournisseurs|F1|Loueur|FA-881|{day}|Caméra|0,00|1000,00|||{day}||"]
+
+    _import(path, _raw_fec(tmp_path, "f.txt", [*purchase("HA1", "20261001"), *purchase("HA7", "20261004")]))
+    report = recalc(path)
+    said = [i for i in report.issues if i.code == "DEP016"]
+    assert len(said) == 1 and said[0].location.cell == "A6" and "ligne 5" in said[0].message

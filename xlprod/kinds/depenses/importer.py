@@ -741,18 +741,19 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
 def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
                 index: dict[str, int]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
-    entry number: the same journal, date, ledger account, amount and document (entries exported with their draft
-    numbers, then validated under others). Each takes that row, which it updates, instead of being imported a
-    second time. Returns (place in ``matches``, table row) of each."""
+    entry number: the same date, ledger account, amount and document (entries exported with their draft
+    numbers, then validated under others; another accounting program's journals and numbers). Each takes
+    that row, which it updates, instead of being imported a second time. Returns (place in ``matches``, table
+    row) of each."""
     if all(found is not None for _, found in matches):
         return []
     taken = {found for _, found in matches if found is not None}
     date_at, piece_at, ledger_at, amount_at = (index[h] for h in ("Date", "N° pièce", "Compte général", "Montant HT"))
-    earlier: dict[tuple[str, dt.date, str, int, str], list[int]] = {}
+    earlier: dict[tuple[dt.date, str, int, str], list[int]] = {}
     for key, i in by_key.items():
         if i not in taken and key.startswith("FEC|") and key.count("|") >= 5:
             r = dep.rows[i]
-            said = _said(key.split("|")[1], r[date_at], r[ledger_at], r[amount_at], r[piece_at])
+            said = _said(r[date_at], r[ledger_at], r[amount_at], r[piece_at])
             if said is not None:
                 earlier.setdefault(said, []).append(i)
     out: list[tuple[int, int]] = []
@@ -762,8 +763,7 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
     for at, (k, found) in enumerate(matches):
         if found is not None:
             continue
-        said = _said(columns["journal"][k], columns["date"][k], columns["ledger_account"][k], columns["amount"][k],
-                     columns["piece"][k])
+        said = _said(columns["date"][k], columns["ledger_account"][k], columns["amount"][k], columns["piece"][k])
         candidates = earlier.get(said) if said is not None else None
         if candidates:
             matches[at] = (k, candidates[0])
@@ -771,10 +771,10 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
     return out
 
 
-def _said(journal: object, day: object, ledger: object, amount: object, piece: object) -> tuple[str, dt.date, str, int,
-                                                                                                   str] | None:
-    """What a FEC line says, as a row of the table holds it: its journal, date, ledger account, amount in cents and
-    document; None when the row holds no date or no amount."""
+def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[dt.date, str, int, str] | None:
+    """What a FEC line says, as a row of the table holds it: its date, ledger account, amount in cents and document;
+    None when the row holds no date or no amount. Neither the journal (a change of accounting program renames it:
+    HA becomes ACH) nor the zeros before a number (a FEC saved by Excel: 00012 becomes 12) count."""
     when = day.date() if isinstance(day, dt.datetime) else day
     if isinstance(when, float):
         when = from_serial(when)
@@ -786,7 +786,7 @@ def _said(journal: object, day: object, ledger: object, amount: object, piece: o
         return None
     if not isinstance(when, dt.date):
         return None
-    return cell_text(journal).upper(), when, cell_text(ledger), cents, cell_text(piece).casefold()
+    return when, cell_text(ledger), cents, re.sub(r"\d+", lambda m: str(int(m.group())), cell_text(piece).casefold())
 
 
 def _key_change(old: object, new: object) -> str:
@@ -992,7 +992,7 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
         summary.issues.append(warning("DEP040", where.at(f"A{summary.renumbered[0][0]}"),
                                       f"{plural(n, 'ligne déjà importée', 'lignes déjà importées')} sous un autre numéro "
                                       f"d'écriture, {'reprises' if n > 1 else 'reprise'} sous celui du fichier (même "
-                                      f"journal, date, compte, montant et pièce) plutôt qu'{'ajoutées' if n > 1 else 'ajoutée'}"
+                                      f"date, compte, montant et pièce) plutôt qu'{'ajoutées' if n > 1 else 'ajoutée'}"
                                       f" une seconde fois : {shown}.",
                                       "Rien à faire si la comptabilité a validé ou renuméroté ses écritures ; sinon "
                                       "vérifiez ces lignes avec elle."))
