@@ -1901,3 +1901,19 @@ def test_an_invoice_imported_under_two_entries_is_said_as_a_likely_duplicate(tmp
     report = recalc(path)
     said = [i for i in report.issues if i.code == "DEP016"]
     assert len(said) == 1 and said[0].location.cell == "A6" and "ligne 5" in said[0].message
+
+
+def test_the_reconciliation_says_which_lines_no_total_counts_when_a_line_cannot_be_read(tmp_path):
+    """A « | » in a label shifts a line's columns: its amount cannot be read, and the summary said « débit total
+    260,00 € = celui du fichier » for a file of 1,260 € of debit."""
+    path = _workbook_for_import(tmp_path)
+    s = _import(path, _raw_fec(tmp_path, "f.txt", [
+        "HA|Achats|H1|20261001|61357101|Caméra|||F1|20261001|Caméra | objectifs|1000,00|0,00|||20261001||",
+        "HA|Achats|H1|20261001|44566000|TVA|||F1|20261001|Caméra|200,00|0,00|||20261001||",
+        "HA|Achats|H1|20261001|40100000|Fournisseurs|F1|Loueur|F1|20261001|Caméra|0,00|1200,00|||20261001||",
+        "HA|Achats|H2|20261002|61357101|Câbles|||F2|20261002|Câbles|50,00|0,00|||20261002||",
+        "HA|Achats|H2|20261002|40100000|Fournisseurs|F1|Loueur|F2|20261002|Câbles|0,00|50,00|||20261002||"]))
+    assert s.uncounted == 1 and s.to_json()["unreadable_amount_lines"] == 1
+    assert "hors 1 ligne au montant illisible (colonnes décalées ou ligne coupée), comptée(s) nulle part" in s.render()
+    assert any(i.code == "DEP033" and "sans 1 au montant illisible" in i.message for i in s.issues)
+    assert s.added == 1

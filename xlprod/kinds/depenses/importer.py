@@ -78,6 +78,7 @@ class ImportSummary:
     excluded_debit: Decimal = ZERO  # of which charges left out: the closing's (68, 69), or a correspondence's « exclu »
     rejected: int = 0  # lines not imported: in error, or of an entry in error
     rejected_debit: Decimal = ZERO
+    uncounted: int = 0  # of the rejected lines, those whose amounts cannot be read: in no total, the file's either
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -97,6 +98,9 @@ class ImportSummary:
     def render(self) -> str:
         accounted = self.selected_debit + self.other_debit + self.rejected_debit
         check = "= celui du fichier" if accounted == self.debit_total else f"≠ celui du fichier ({format_eur(self.debit_total)})"
+        if self.uncounted:  # the file's own total is then not known: say which lines it leaves out
+            check += (f", hors {plural(self.uncounted, 'ligne')} au montant illisible (colonnes décalées ou ligne "
+                      "coupée), comptée(s) nulle part")
         lines = [f"{self.file} : {self.detection}",
                  f"  {plural(self.lines_read, 'ligne lue', 'lignes lues')} ; débit {format_eur(self.debit_total)}, "
                  f"crédit {format_eur(self.credit_total)}",
@@ -125,6 +129,7 @@ class ImportSummary:
                 "expense_credit": f"{self.selected_credit:.2f}", "other_debit": f"{self.other_debit:.2f}",
                 "excluded_debit": f"{self.excluded_debit:.2f}",
                 "rejected_lines": self.rejected, "rejected_debit": f"{self.rejected_debit:.2f}",
+                "unreadable_amount_lines": self.uncounted,
                 "added": self.added, "updated": self.updated,
                 "unchanged": self.unchanged, "unassigned": self.unassigned,
                 "unassigned_amount": f"{self.unassigned_amount:.2f}", "changes": self.changes,
@@ -476,7 +481,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     else:
         read = read_ledger_csv(data, file_name, read_columns(book), optional_absent=True)
     summary = ImportSummary(file=file_name, detection=read.detection.describe(), lines_read=read.lines_read,
-                            debit_total=read.debit_total, credit_total=read.credit_total,
+                            debit_total=read.debit_total, credit_total=read.credit_total, uncounted=read.uncounted,
                             issues=[*said, *read.issues])
     summary.issues += rows_below(book, table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES), "DEP035",
                                  "elle ne sert pas à cet import", "correspondance")
@@ -946,9 +951,10 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       "Comparez-les au fichier ; remplacez la formule par la valeur si le fichier a "
                                       "raison."))
     if summary.rejected:
+        unread = f", sans {summary.uncounted} au montant illisible" if summary.uncounted else ""
         summary.issues.append(error("DEP033", Location(book=file_name), f"{summary.rejected} ligne(s) non importée(s) "
-                                    f"(débit {format_eur(summary.rejected_debit)}) : en erreur, ou d'une écriture en "
-                                    "erreur (voir les messages DEP1xx).", "Corrigez-les dans la comptabilité, "
+                                    f"(débit {format_eur(summary.rejected_debit)}{unread}) : en erreur, ou d'une "
+                                    "écriture en erreur (voir les messages DEP1xx).", "Corrigez-les dans la comptabilité, "
                                     "exportez à nouveau et réimportez : le reste n'est pas ajouté deux fois."))
     if summary.unassigned:
         summary.issues.append(warning("DEP030", where,

@@ -185,6 +185,7 @@ class LedgerRead:
     rejected_entries: frozenset[tuple[str, str]] = frozenset()
     refused: frozenset[tuple[str, str, dt.date]] = frozenset()
     columns: FecColumns | None = None
+    uncounted: int = 0  # data lines whose amounts cannot be read (a line cut, its columns shifted): in no total
 
     @property
     def lines(self) -> list[LedgerLine]:
@@ -710,7 +711,8 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     if len(set(kept)) < n:  # some line comes twice, word for word: which ones, found by pandas' hashing
         _repeated(issues, pd.Series(kept, dtype=object).duplicated(keep=False).to_numpy(), columns)
     return LedgerRead(None, detection, issues.result(), _money_total(debit_cents[counted]),
-                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), frozenset(refused), columns)
+                      _money_total(credit_cents[counted]), nonblank, frozenset(rejected), frozenset(refused), columns,
+                      int((~blank & ~counted).sum()))
 
 
 def _int64(cents: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
@@ -970,7 +972,8 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         [""] * n, [None] * n, [None] * n, currencies, pick("devis_account"), vat.values[keep].tolist(),
         rate.values[keep].tolist(), pick("status"), payment.values[keep].tolist(), pick("country"), pick("tags"),
         strict=True)]
-    return LedgerRead(lines, detection, issues.result(), debit_total, credit_total, int((~body_blank).sum()))
+    return LedgerRead(lines, detection, issues.result(), debit_total, credit_total, int((~body_blank).sum()),
+                      uncounted=int((~body_blank & ~counted).sum()))
 
 
 @dataclass(frozen=True)
