@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections import deque
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
@@ -508,9 +509,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             by_key[key] = at
     for key in shared:
         del by_key[key]
-    matches = _match(rows, by_key, dep, index)
+    matches = _match(rows, by_key, dep, index, set(shared))
     if fec:
-        for at, taken in _renumbered(rows, matches, by_key, dep, index):
+        for at, taken in _renumbered(rows, matches, by_key, dep, index, set(shared)):
             before = cell_text(dep.rows[taken][key_at]).split("|")
             summary.renumbered.append((dep.header_row + 1 + taken, before[2],
                                        str(rows.columns["entry"][matches[at][0]])))
@@ -635,15 +636,17 @@ def _cells(values: list[object]) -> list[object]:
 PAIR_DAYS = 31  # a corrected date: the same entry within a month; a year later, another fiscal year's
 
 
-def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int]) -> list[tuple[int, int | None]]:
-    """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one. A
+def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
+           held: AbstractSet[str] = frozenset()) -> list[tuple[int, int | None]]:
+    """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one
+    (and for a line whose key is ``held``: rows the user split, the caller's). A
     line whose key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
     same entry (FEC: the same journal and number, within a month, and of the same document or month:
     software that numbers its entries anew each month gives next month's invoice an old number) or
     document that no line of the file claims: rows of the same ledger account first, for every line,
     then the others in order, so that what the user decided on a line stays with it when the export
     lists the lines in another order."""
-    forced = _by_content(rows, by_key, dep, index)
+    forced = _by_content(rows, by_key, dep, index, held)
     claimed = {by_key[key] for key in rows.key if key in by_key} | {i for i in forced.values() if i is not None}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
@@ -659,6 +662,9 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
         if key in seen:
             continue  # the same key twice in one file: counted once
         seen.add(key)
+        if key in held:
+            out.append((k, None))
+            continue
         if k in forced:  # one of several lines on one account of an entry: its row, by what they say, or none
             out.append((k, forced[k]))
             continue
@@ -701,7 +707,8 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
     return out
 
 
-def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int]) -> dict[int, int | None]:
+def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
+                held: AbstractSet[str]) -> dict[int, int | None]:
     """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), paired with the
     file's lines by what they say: amount and label, then amount, then label, then the rest in order. Their
     keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed in another order, moved
@@ -714,7 +721,7 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
     lines: dict[str, list[int]] = {}
     for k, key in enumerate(rows.key):
         prefix = key.rpartition("|")[0]
-        if prefix in groups:
+        if prefix in groups and key not in held:
             lines.setdefault(prefix, []).append(k)
     out: dict[int, int | None] = {}
     amount_at, label_at = index["Montant HT"], index["Libellé"]
@@ -744,7 +751,7 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
 
 
 def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
-                index: dict[str, int]) -> list[tuple[int, int]]:
+                index: dict[str, int], held: AbstractSet[str]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
     entry number: the same date, ledger account, amount and document (entries exported with their draft
     numbers, then validated under others; another accounting program's journals and numbers). Each takes
@@ -766,7 +773,7 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
         return out
     columns = rows.columns
     for at, (k, found) in enumerate(matches):
-        if found is not None:
+        if found is not None or rows.key[k] in held:
             continue
         said = _said(columns["date"][k], columns["ledger_account"][k], columns["amount"][k], columns["piece"][k])
         candidates = earlier.get(said) if said is not None else None
