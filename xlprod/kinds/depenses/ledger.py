@@ -241,8 +241,6 @@ class DecodedText:
     header: int  # index in lines of the first non-blank line
 
 
-
-
 def _has_utf8_sequence(body: bytes) -> bool:
     """Whether ``body`` holds an accent as UTF-8 writes it (a lead byte, then a continuation byte): the
     bytes from 0xC2 up, and the byte after each, compared as arrays (a pattern tried at each of 43
