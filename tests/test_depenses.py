@@ -414,12 +414,7 @@ def test_a_typed_formula_on_figures_this_recalculation_changes_is_said_to_show_a
     book.apply(plan)
     book.save()
     assert not [i for i in recalc(path).issues if i.code == "DEP041"]  # nothing changed since Excel calculated it
-    book = XlsxFile(path)
-    t = book.table(L.TABLE_DEPENSES)
-    plan = WritePlan()
-    plan.sheet(t.sheet).set(t.header_row + 2, L.DEPENSES_HEADERS.index("Compte devis") + 1, CellWrite("7101"))
-    book.apply(plan)
-    book.save()
+    _type(path, {(2, "Compte devis"): "7101"})
     stale = [i for i in recalc(path).issues if i.code == "DEP041"]
     assert len(stale) == 1 and stale[0].location.cell == f"{column_letter(h)}{r}"
     assert f"{column_letter(h)}{r} (7101, d'après {g}{r})" in stale[0].message
@@ -492,6 +487,17 @@ def _import(path: Path, fec: Path) -> object:
     summary = import_ledger(book, fec.read_bytes(), fec.name)
     book.save()
     return summary
+
+
+def _type(path: Path, cells: dict[tuple[int, str], object]) -> None:
+    """Type values in the Dépenses table, as a user would: (its n-th row from 1, its header) -> value."""
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    for (n, header), value in cells.items():
+        plan.sheet(t.sheet).set(t.header_row + n, t.first_col + t.headers.index(header), CellWrite(value))
+    book.apply(plan)
+    book.save()
 
 
 def test_importing_a_fec_maps_accounts_keeps_the_unmapped_and_reconciles(tmp_path):
@@ -1085,21 +1091,6 @@ def test_an_entry_number_used_again_next_month_for_another_invoice_is_a_new_row(
 
 
 
-def test_next_months_invoice_under_a_reused_number_whose_document_is_that_number_is_a_new_row(tmp_path):
-    """Software that numbers its entries anew each month and fills PieceRef with the entry's number: November's
-    HA 1 (document « 1 ») took October's row, its amount and date, within 31 days: October's 1,000 € was gone."""
-    path = _workbook_for_import(tmp_path)
-    _import(path, _raw_fec(tmp_path, "oct.txt", [
-        "HA|Achats|1|20261028|61357101|Caméra|||1|20261028|Caméra|1000,00|0,00|||20261028||",
-        "HA|Achats|1|20261028|40100000|Fournisseurs|F1|Loueur|1|20261028|Caméra|0,00|1000,00|AB|20261030|20261028||"]))
-    s = _import(path, _raw_fec(tmp_path, "nov.txt", [
-        "HA|Achats|1|20261105|61357101|Caméra|||1|20261105|Objectifs|300,00|0,00|||20261105||",
-        "HA|Achats|1|20261105|40100000|Fournisseurs|F2|Opticien|1|20261105|Objectifs|0,00|300,00|||20261105||"]))
-    assert (s.added, s.updated) == (1, 0)
-    h = L.DEPENSES_HEADERS
-    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [300.0, 1000.0]
-
-
 def test_a_correction_of_an_entrys_date_and_document_in_its_month_updates_its_row(tmp_path):
     """FA-88 of 15/10 corrected to FA-881 of 16/10: one invoice (it was counted twice when the documents differed)."""
     path = _workbook_for_import(tmp_path)
@@ -1157,15 +1148,21 @@ def test_a_correction_merging_two_lines_of_an_entry_says_the_row_left_over(tmp_p
     assert any(i.code == "DEP031" for i in s.issues)
 
 
-def test_next_months_invoice_under_an_old_number_is_a_new_row_even_without_a_document(tmp_path):
-    """October's HA1 had no PieceRef: November's HA1 (another invoice) took its row, and October's 1 000 € vanished."""
+@pytest.mark.parametrize("entry, october, november", [("HA1", "   ", "FA-912"), ("1", "1", "1")])
+def test_next_months_invoice_under_an_old_number_is_a_new_row_without_a_document_or_with_only_that_number(
+        tmp_path, entry, october, november):
+    """October's HA1 had no PieceRef: November's HA1 (another invoice) took its row, and October's 1 000 € vanished.
+    The same when the software numbers its entries anew each month and fills PieceRef with the entry's number
+    (« 1 » both months): a document that is only its entry's number names no invoice."""
     path = _workbook_for_import(tmp_path)
     _import(path, _raw_fec(tmp_path, "oct.txt", [
-        "HA|Achats|HA1|20261028|61357101|Caméra|||   |20261028|Caméra|1000,00|0,00|||20261028||",
-        "HA|Achats|HA1|20261028|40100000|Fournisseurs|F1|Loueur||20261028|Caméra|0,00|1000,00|||20261028||"]))
+        f"HA|Achats|{entry}|20261028|61357101|Caméra|||{october}|20261028|Caméra|1000,00|0,00|||20261028||",
+        f"HA|Achats|{entry}|20261028|40100000|Fournisseurs|F1|Loueur|{october.strip()}|20261028|Caméra|0,00|1000,00|||"
+        "20261028||"]))
     s = _import(path, _raw_fec(tmp_path, "nov.txt", [
-        "HA|Achats|HA1|20261103|61357101|Caméra|||FA-912|20261103|Caméra|700,00|0,00|||20261103||",
-        "HA|Achats|HA1|20261103|40100000|Fournisseurs|F1|Loueur|FA-912|20261103|Caméra|0,00|700,00|||20261103||"]))
+        f"HA|Achats|{entry}|20261103|61357101|Caméra|||{november}|20261103|Caméra|700,00|0,00|||20261103||",
+        f"HA|Achats|{entry}|20261103|40100000|Fournisseurs|F1|Loueur|{november}|20261103|Caméra|0,00|700,00|||"
+        "20261103||"]))
     assert (s.added, s.updated) == (1, 0)
     amounts = sorted(r[L.DEPENSES_HEADERS.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows)
     assert amounts == [700.0, 1000.0]
@@ -1756,12 +1753,7 @@ def test_entries_renumbered_by_the_accounting_are_taken_back_not_imported_twice(
 
     _import(path, _raw_fec(tmp_path, "draft.txt", [*purchase("BR17", "20261001", "61357101", "FA-881", "1000"),
                                                    *purchase("BR18", "20261002", "60615101", "BD-12", "250")]))
-    book = XlsxFile(path)
-    t = book.table(L.TABLE_DEPENSES)
-    plan = WritePlan()
-    plan.sheet(t.sheet).set(t.header_row + 1, L.DEPENSES_HEADERS.index("Libellé") + 1, CellWrite("Alexa, semaine 1"))
-    book.apply(plan)
-    book.save()
+    _type(path, {(1, "Libellé"): "Alexa, semaine 1"})
     validated = _raw_fec(tmp_path, "validated.txt", [
         *purchase("HA00045", "20261001", "61357101", "FA-881", "1000"),
         *purchase("HA00046", "20261002", "60615101", "BD-12", "250"),
@@ -1795,13 +1787,7 @@ def test_several_lines_on_one_account_of_an_entry_keep_their_rows_when_a_line_is
 
     crew = [("Chef opérateur", "2500"), ("Assistant caméra", "1800"), ("Électricien", "1500")]
     _import(path, payroll(crew))
-    book = XlsxFile(path)
-    t = book.table(L.TABLE_DEPENSES)
-    plan = WritePlan()
-    for k, account in enumerate(("2301", "2302", "2303")):
-        plan.sheet(t.sheet).set(t.header_row + 1 + k, L.DEPENSES_HEADERS.index("Compte devis") + 1, CellWrite(account))
-    book.apply(plan)
-    book.save()
+    _type(path, {(1 + k, "Compte devis"): account for k, account in enumerate(("2301", "2302", "2303"))})
     h = L.DEPENSES_HEADERS
 
     def by_label() -> dict[str, tuple[float, str]]:
