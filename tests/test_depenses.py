@@ -1820,6 +1820,7 @@ def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_miss
     second = [*first]
     second[h.index("Montant HT")], second[h.index("Compte devis")] = 400.0, "7102"
     second[h.index("Montant EUR")] = None
+    second[h.index("Date")] = float((first[h.index("Date")] - dt.date(1899, 12, 30)).days)  # a date cell, as copied
     assert book.add_table_rows(book.table(L.TABLE_DEPENSES), [second]) is not None
     book.save()
     s = _import(path, fec)
@@ -1827,8 +1828,13 @@ def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_miss
     amounts = sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows)
     assert amounts == [400.0, 600.0]
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1100,00", "")]))
-    assert s.split == [(5, D("1100.00"), D("1000"))] and any(i.code == "DEP042" for i in s.issues)
+    assert s.split == [((5, 6), D("1100.00"), D("1000"))] and s.unchanged == 1
+    assert any(i.code == "DEP042" and "lignes 5, 6 : le fichier dit 1\u202f100,00\u00a0€, ces lignes 1\u202f000,00\u00a0€"
+               in i.message for i in s.issues)
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
+    # the line's date corrected: its key changed, and its parts, which no line takes now, are said (they were not)
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261003", "61357101", "Caméra et objectifs", "1000,00", "")]))
+    assert s.added == 1 and s.absent == [5, 6] and any(i.code == "DEP031" for i in s.issues)
 
 
 def test_the_year_end_closing_charges_are_not_production_spend_and_a_correspondence_can_leave_out_any_account(tmp_path):
@@ -1903,3 +1909,48 @@ def test_the_reconciliation_says_which_lines_no_total_counts_when_a_line_cannot_
     assert "hors 1 ligne au montant illisible (colonnes décalées ou ligne coupée), comptée(s) nulle part" in s.render()
     assert any(i.code == "DEP033" and "sans 1 au montant illisible" in i.message for i in s.issues)
     assert s.added == 1
+
+
+def test_an_entry_validated_under_another_number_with_its_amount_corrected_takes_back_its_row(tmp_path):
+    """HA90001 (a draft) validated as HA00004 with 1,840 € corrected to 1,900 €: both rows were counted, without a
+    word. One line and one row alone with the same date, ledger account and document: the row is the line's."""
+    path = _workbook_for_import(tmp_path)
+
+    def purchase(entry: str, amount: str, piece: str = "FA-R-0001") -> list[str]:
+        return [f"HA|Achats|{entry}|20261009|61357101|Caméra|||{piece}|20261009|Réparation|{amount},00|0,00|||20261009||",
+                f"HA|Achats|{entry}|20261009|40100000|Fournisseurs|F1|Loueur|{piece}|20261009|Réparation|0,00|"
+                f"{amount},00|||20261009||"]
+
+    _import(path, _raw_fec(tmp_path, "draft.txt", purchase("HA90001", "1840")))
+    s = _import(path, _raw_fec(tmp_path, "valid.txt", purchase("HA00004", "1900")))
+    assert (s.added, s.updated, s.renumbered) == (0, 1, [(5, "HA90001", "HA00004")])
+    assert "Montant HT 1\u202f840,00\u00a0€ → 1\u202f900,00\u00a0€" in s.changes[0]
+    # two lines of the same document that day: which row is whose cannot be told, both are new and said
+    path = _workbook_for_import(tmp_path)
+    _import(path, _raw_fec(tmp_path, "draft.txt", purchase("HA90001", "1840")))
+    s = _import(path, _raw_fec(tmp_path, "valid.txt", [*purchase("HA00004", "1900"), *purchase("HA00005", "60")]))
+    assert (s.added, s.renumbered) == (2, []) and s.absent == [5]
+
+
+def test_payroll_lines_with_one_label_keep_their_place_when_their_amounts_are_corrected(tmp_path):
+    """Three 6411 lines all labelled « Salaire », listed in another order, then two amounts corrected in that order:
+    the label matched every row, and the rows were taken in the sheet's order, the chief editor's row getting the
+    assistant's pay. A line keeps its place (its key's |n) when nothing else tells."""
+    path = _workbook_for_import(tmp_path)
+
+    def payroll(amounts: list[str]) -> Path:
+        lines = [f"OD|Paie|P11|20261130|64110000|Salaires|||PAIE-11|20261130|Salaire|{a},00|0,00|||20261130||"
+                 for a in amounts]
+        total = sum(int(a) for a in amounts)
+        lines.append(f"OD|Paie|P11|20261130|42100000|Dus|||PAIE-11|20261130|Paie|0,00|{total},00|||20261130||")
+        return _raw_fec(tmp_path, "paie.txt", lines)
+
+    _import(path, payroll(["3220", "2100", "1500"]))
+    _type(path, {(1, "Compte devis"): "2301", (2, "Compte devis"): "2302", (3, "Compte devis"): "2303"})
+    _import(path, payroll(["2100", "3220", "1500"]))  # listed in another order: each row by its amount
+    s = _import(path, payroll(["2150", "3300", "1500"]))  # the same order, two amounts corrected
+    assert (s.added, s.updated) == (0, 2)
+    h = L.DEPENSES_HEADERS
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [(r[h.index("Compte devis")], r[h.index("Montant HT")]) for r in rows] == [
+        ("2301", 3300.0), ("2302", 2150.0), ("2303", 1500.0)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -92,7 +92,7 @@ class ImportSummary:
     currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
     other_account: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, its devis account, the mapping's)
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
-    split: list[tuple[int, Decimal, Decimal]] = field(default_factory=list)  # (row, file's amount, split rows' sum)
+    split: list[tuple[tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)  # (rows, file's, their sum)
     left_out: list[int] = field(default_factory=list)  # rows imported before on accounts now left out of the expenses
     issues: list[Issue] = field(default_factory=list)
 
@@ -519,7 +519,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     plan = WritePlan()
     added: list[int] = []  # the file's rows that are new to the table
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
-    split: list[tuple[int, Decimal, Decimal]] = []  # (first row, the file's amount, the rows' sum) that differ
+    split: list[tuple[tuple[int, ...], Decimal, Decimal]] = []  # (the rows, the file's amount, their sum) that differ
     amount_at = index["Montant HT"]
     for k, i in matches:
         parts = shared.get(rows.key[k]) if shared else None
@@ -527,10 +527,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             total = sum((from_double(dep.rows[j][amount_at]) for j in parts if type(dep.rows[j][amount_at]) is float),
                         ZERO)
             amount = cast(Decimal, rows.columns["amount"][k])
-            if total == amount:
-                summary.unchanged += 1
-            else:
-                split.append((dep.header_row + 1 + parts[0], amount, total))
+            summary.unchanged += 1  # left as they are: theirs
+            if total != amount:
+                split.append((tuple(dep.header_row + 1 + j for j in parts), amount, total))
             continue
         if i is None:
             added.append(k)
@@ -576,10 +575,16 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
         else:
             summary.unchanged += 1
-    matched = {i for _, i in matches if i is not None} | {j for parts in shared.values() for j in parts}
+    in_file = set(rows.key)  # a split's rows are matched by their line; when its key changed, they are said below
+    matched = {i for _, i in matches if i is not None} | {j for key, parts in shared.items() if key in in_file
+                                                          for j in parts}
     summary.split = split
-    summary.absent = sorted({*_absent(dep, index, rows, matched), *_left_of_entries(dep, index, rows, matched)}) if fec \
-        else _absent_lines(dep, index, rows, matched)
+    if fec:
+        c = read.columns
+        every = (c.journal, c.date, c.entry) if c is not None else ([], [], [])
+        summary.absent = sorted({*_absent(dep, index, every, matched), *_left_of_entries(dep, index, rows, matched)})
+    else:
+        summary.absent = _absent_lines(dep, index, rows, matched)
     if fec:  # rows imported before on accounts the correspondences now leave out (closing charges, « exclu »)
         ledger_at = index["Compte général"]
         summary.left_out = [dep.header_row + 1 + i for i, r in enumerate(dep.rows) if i not in matched
@@ -710,14 +715,16 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
 def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
                 held: AbstractSet[str]) -> dict[int, int | None]:
     """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), paired with the
-    file's lines by what they say: amount and label, then amount, then label, then the rest in order. Their
-    keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed in another order, moved
-    each amount to another line's row, the devis account the user chose there kept. Returns, for the file's
-    lines of such groups, the row each takes (None: a new line)."""
+    file's lines by what they say: amount and label, then amount, then a label no other has, then place, then
+    the rest in order. Their keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed
+    in another order, moved each amount to another line's row, the devis account the user chose there kept.
+    Returns, for the file's lines of such groups, the row each takes (None: a new line)."""
     groups: dict[str, list[int]] = {}  # journal, entry, date and account -> the table's rows, in order
+    by_row: dict[int, str] = {}
     for key, i in by_key.items():
         if key.startswith("FEC|"):
             groups.setdefault(key.rpartition("|")[0], []).append(i)
+            by_row[i] = key
     lines: dict[str, list[int]] = {}
     for k, key in enumerate(rows.key):
         prefix = key.rpartition("|")[0]
@@ -730,19 +737,22 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
         if len(found) == 1 and len(table) == 1:
             continue  # one line, one row: its key says it
         said = {i: (round(dep.rows[i][amount_at] * 100) if type(dep.rows[i][amount_at]) is float else None,
-                    cell_text(dep.rows[i][label_at]).casefold()) for i in table}
+                    cell_text(dep.rows[i][label_at]).casefold(), by_row[i].rpartition("|")[2]) for i in table}
         wanted = {k: (int(round_cents(cast(Decimal, rows.columns["amount"][k])).scaleb(2)),
-                      cell_text(rows.columns["label"][k]).casefold()) for k in found}
+                      cell_text(rows.columns["label"][k]).casefold(), rows.key[k].rpartition("|")[2]) for k in found}
         taken: set[int] = set()
-        # by amount and label, by amount, by label, then in order: each a queue of the rows saying it
-        for part in ((0, 1), (0,), (1,), ()):
+        # by amount and label, by amount, by a label no other line or row has, by place (the key's |n), then in
+        # order: each a queue of the rows saying it
+        for part in ((0, 1), (0,), (1,), (2,), ()):
             queues: dict[tuple[object, ...], deque[int]] = {}
             for i in table:
                 if i not in taken:
                     queues.setdefault(tuple(said[i][n] for n in part), deque()).append(i)
+            asked = Counter(tuple(wanted[k][n] for n in part) for k in found if k not in out)
             for k in found:
-                queue = queues.get(tuple(wanted[k][n] for n in part)) if k not in out else None
-                if queue:
+                what = tuple(wanted[k][n] for n in part)
+                queue = queues.get(what) if k not in out else None
+                if queue and (part != (1,) or (asked[what] == 1 and len(queue) == 1)):
                     out[k] = pick = queue.popleft()
                     taken.add(pick)
         for k in found:
@@ -754,9 +764,10 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
                 index: dict[str, int], held: AbstractSet[str]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
     entry number: the same date, ledger account, amount and document (entries exported with their draft
-    numbers, then validated under others; another accounting program's journals and numbers). Each takes
-    that row, which it updates, instead of being imported a second time. Returns (place in ``matches``, table
-    row) of each."""
+    numbers, then validated under others; another accounting program's journals and numbers); then, its amount
+    corrected at the validation, the same date, ledger account and document, when one line and one row alone
+    say them. Each takes that row, which it updates, instead of being imported a second time. Returns (place
+    in ``matches``, table row) of each."""
     if all(found is not None for _, found in matches):
         return []
     taken = {found for _, found in matches if found is not None}
@@ -772,6 +783,7 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
     if not earlier:
         return out
     columns = rows.columns
+    waiting: list[tuple[int, tuple[dt.date, str, int, str]]] = []  # (place in matches, what the line says)
     for at, (k, found) in enumerate(matches):
         if found is not None or rows.key[k] in held:
             continue
@@ -780,6 +792,20 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
         if candidates:
             matches[at] = (k, candidates[0])
             out.append((at, candidates.pop(0)))
+        elif said is not None and said[3]:
+            waiting.append((at, said))
+    # an amount corrected as well: by date, ledger account and document, one line for one row, or none
+    rest: dict[tuple[dt.date, str, str], list[int]] = {}
+    for said, left in earlier.items():
+        rest.setdefault((said[0], said[1], said[3]), []).extend(left)
+    lines: dict[tuple[dt.date, str, str], list[int]] = {}
+    for at, said in waiting:
+        lines.setdefault((said[0], said[1], said[3]), []).append(at)
+    for what, places in lines.items():
+        left = rest.get(what, [])
+        if len(places) == 1 and len(left) == 1:
+            matches[places[0]] = (matches[places[0]][0], left[0])
+            out.append((places[0], left[0]))
     return out
 
 
@@ -787,9 +813,7 @@ def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[d
     """What a FEC line says, as a row of the table holds it: its date, ledger account, amount in cents and document;
     None when the row holds no date or no amount. Neither the journal (a change of accounting program renames it:
     HA becomes ACH) nor the zeros before a number (a FEC saved by Excel: 00012 becomes 12) count."""
-    when = day.date() if isinstance(day, dt.datetime) else day
-    if isinstance(when, float):
-        when = from_serial(when)
+    when = _day(day)
     if isinstance(amount, Decimal):
         cents = int(round_cents(amount).scaleb(2))
     elif isinstance(amount, float) and abs(amount) < 1e11:
@@ -799,6 +823,17 @@ def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[d
     if not isinstance(when, dt.date):
         return None
     return when, cell_text(ledger), cents, re.sub(r"\d+", lambda m: str(int(m.group())), cell_text(piece).casefold())
+
+
+def _day(value: object) -> dt.date | None:
+    """A Date cell as a date: a date, or its serial number when the cell lost its date format."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if type(value) is float and 1 <= value < 2_958_466:  # Excel's dates, up to 31/12/9999
+        return from_serial(value)
+    return None
 
 
 def _key_change(old: object, new: object) -> str:
@@ -820,7 +855,7 @@ def _same_entry(row: dict[str, object], existing: list[object], date_at: int, pi
     same month, or of the same document named on both (next month's invoice under a number used again is
     another entry, even without a document number)."""
     typed = existing[date_at]
-    old = typed.date() if isinstance(typed, dt.datetime) else typed
+    old = _day(typed)
     day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
     # a document that is only the entry's number (software that fills PieceRef with it) names no invoice
     named = bool(piece and was and was.casefold() == piece.casefold()) and _number(piece) != _number(
@@ -879,15 +914,16 @@ def _entry_order(entry: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else (entry, -1)
 
 
-def _absent(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
-    """Rows imported earlier from the same journal, whose entry number lies within the file's and
-    whose date within its span, that the file no longer has: said, never deleted."""
+def _absent(dep: RawTable, index: dict[str, int], lines: tuple[Sequence[str], Sequence[dt.date], Sequence[str]],
+            matched: set[int]) -> list[int]:
+    """Rows imported earlier from the same journal, numbered from the file's first entry up and dated within
+    its span, that the file no longer has: said, never deleted. The span is the file's every line's (its last
+    entry may be no expense)."""
     key_at = index["Clé d'import"]
     if not any(i not in matched and cell_text(r[key_at]).startswith("FEC|") for i, r in enumerate(dep.rows)):
         return []  # no earlier row left unmatched (a first import, or the same file again): no span to compute
     spans: dict[str, list[object]] = {}
-    columns = rows.columns
-    for journal_code, day, entry in zip(columns["journal"], columns["date"], columns["entry"], strict=True):
+    for journal_code, day, entry in zip(*lines, strict=True):
         journal, number = str(journal_code), _entry_order(str(entry))
         if not isinstance(day, dt.date):
             continue
@@ -900,14 +936,15 @@ def _absent(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int])
         if i in matched or not key.startswith("FEC|") or len(key.split("|")) < 4:
             continue
         _, journal, entry = key.split("|")[:3]
-        typed = r[index["Date"]]
-        day = typed.date() if isinstance(typed, dt.datetime) else typed
+        when = _day(r[index["Date"]])
         found = spans.get(journal)
-        if found is None or not isinstance(day, dt.date):
+        if found is None or when is None:
             continue
         lo, hi = cast(dt.date, found[0]), cast(dt.date, found[1])
-        first, last = cast(tuple[str, int], found[2]), cast(tuple[str, int], found[3])
-        if lo <= day <= hi and first <= _entry_order(entry) <= last:
+        first = cast(tuple[str, int], found[2])
+        # numbered from the file's first entry up: a number beyond its last is no later entry (it was imported
+        # before the file was exported) but one the accounts renumbered (a draft's) or deleted
+        if lo <= when <= hi and first <= _entry_order(entry):
             out.append(dep.header_row + 1 + i)
     return out
 
@@ -990,9 +1027,10 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       "les ramène plus."))
     if summary.split:
         n = len(summary.split)
-        shown = " ; ".join(f"ligne {r} : le fichier dit {format_eur(a)}, les lignes {format_eur(t)}"
-                           for r, a, t in summary.split[:5]) + (f" ; et {plural(n - 5, 'autre')}" if n > 5 else "")
-        summary.issues.append(warning("DEP042", where.at(f"A{summary.split[0][0]}"),
+        shown = " ; ".join(f"lignes {', '.join(map(str, r))} : le fichier dit {format_eur(a)}, ces lignes "
+                           f"{format_eur(t)}" for r, a, t in summary.split[:5]) + (
+            f" ; et {plural(n - 5, 'autre')}" if n > 5 else "")
+        summary.issues.append(warning("DEP042", where.at(f"A{summary.split[0][0][0]}"),
                                       f"{plural(n, 'écriture répartie', 'écritures réparties')} par vous sur plusieurs "
                                       f"lignes (même clé d'import) dont le fichier corrigé change le montant : {shown}. "
                                       "Les lignes sont laissées telles quelles.",
