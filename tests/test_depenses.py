@@ -1954,3 +1954,25 @@ def test_payroll_lines_with_one_label_keep_their_place_when_their_amounts_are_co
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert [(r[h.index("Compte devis")], r[h.index("Montant HT")]) for r in rows] == [
         ("2301", 3300.0), ("2302", 2150.0), ("2303", 1500.0)]
+
+
+def test_a_payroll_is_paid_when_its_net_pay_and_its_social_charges_both_are(tmp_path):
+    """The net pay (421) lettered, the URSSAF (431) not: the gross pay and the charges were « payé » from the first
+    42x/43x line, paid-to-date and the cash flow's actuals overstated."""
+    path = _workbook_for_import(tmp_path)
+
+    def payroll(urssaf: str) -> Path:
+        return _raw_fec(tmp_path, "paie.txt", [
+            "OD|Paie|P10|20261031|64110000|Salaires|||PAIE-10|20261031|Salaires bruts|1000,00|0,00|||20261031||",
+            "OD|Paie|P10|20261031|64510000|Charges|||PAIE-10|20261031|Charges patronales|450,00|0,00|||20261031||",
+            "OD|Paie|P10|20261031|42100000|Net|||PAIE-10|20261031|Net à payer|0,00|780,00|AA|20261105|20261031||",
+            f"OD|Paie|P10|20261031|43100000|URSSAF|||PAIE-10|20261031|URSSAF|0,00|670,00|{urssaf}|"
+            f"{'20261115' if urssaf else ''}|20261031||"])
+
+    _import(path, payroll(""))
+    h = L.DEPENSES_HEADERS
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert {r[h.index("Statut")] for r in rows} == {"facturé"}
+    _import(path, payroll("AB"))
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert {(r[h.index("Statut")], r[h.index("Date de paiement")]) for r in rows} == {("payé", dt.date(2026, 11, 15))}

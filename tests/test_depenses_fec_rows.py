@@ -48,9 +48,11 @@ def reference_rows(read: LedgerRead, mapping: Mapping) -> tuple[list[dict[str, o
             continue
         vat_total = sum((x.debit - x.credit for x in lines if x.account.startswith(VAT_PREFIX)), ZERO)
         base = sum((x.debit - x.credit for x in expenses), ZERO)
-        supplier_line = next((x for x in lines if x.account.startswith(SUPPLIER_PREFIXES)), None)
-        paid = supplier_line is not None and supplier_line.lettering != "" and \
-            supplier_line.lettering == supplier_line.lettering.upper()
+        supplier_lines = [x for x in lines if x.account.startswith(SUPPLIER_PREFIXES)]
+        supplier_line = supplier_lines[0] if supplier_lines else None
+        paid = bool(supplier_lines) and all(x.lettering != "" and x.lettering == x.lettering.upper()
+                                            for x in supplier_lines)
+        paid_on = max((x.lettering_date for x in supplier_lines if x.lettering_date is not None), default=None)
         allotted = ZERO
         seen: dict[str, int] = {}
         for k, x in enumerate(expenses):
@@ -73,7 +75,7 @@ def reference_rows(read: LedgerRead, mapping: Mapping) -> tuple[list[dict[str, o
                 "supplier": (supplier_line.supplier or supplier_line.account_label) if supplier_line else "",
                 "account": mapping.devis_account(x.account) or "", "label": label, "amount": amount, "vat": vat,
                 "status": Status.PAID.value if paid else Status.INVOICED.value,
-                "payment_date": supplier_line.lettering_date if paid and supplier_line else None,
+                "payment_date": paid_on if paid else None,
                 "country": country or None, "ledger_account": x.account, "line": x.line, "journal": journal,
                 "entry": number})
             counts["selected"] += 1  # type: ignore[operator]

@@ -351,11 +351,19 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     entry_of = codes[order]
     vat_total = _sums(codes[vat_line], signed[vat_line], count)
     lines_in = np.bincount(entry_of, minlength=count)
-    # the entry's supplier: its first line on a supplier account
+    # the entry's supplier: its first line on a supplier account; paid when each such line is settled (a payroll's
+    # net pay and its social charges), on the last of their dates
     at = np.flatnonzero(supplier_line)
     found, where = np.unique(codes[at], return_index=True)
     counterpart = np.full(count, -1, dtype=np.int64)
     counterpart[found] = at[where]
+    settled = np.array([_paid(c.lettering[i]) for i in at.tolist()], dtype=bool)
+    unsettled = np.bincount(codes[at][~settled], minlength=count) > 0
+    paid_on: dict[int, dt.date] = {}
+    for i, e in zip(at[settled].tolist(), codes[at][settled].tolist(), strict=True):
+        day = c.lettering_date[i]
+        if day is not None and (e not in paid_on or day > paid_on[e]):
+            paid_on[e] = day
     paid_status, invoiced_status = Status.PAID.value, Status.INVOICED.value
     entry_values: dict[int, tuple[str, str, dt.date | None]] = {}  # entry -> supplier, status, payment date
     for e in dict.fromkeys(entry_of.tolist()):
@@ -363,9 +371,9 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
         if k < 0:
             entry_values[e] = ("", invoiced_status, None)
             continue
-        paid = _paid(c.lettering[k])
+        paid = not unsettled[e]
         entry_values[e] = (c.supplier[k] or c.account_label[k], paid_status if paid else invoiced_status,
-                           c.lettering_date[k] if paid else None)
+                           paid_on.get(e) if paid else None)
     picked = order.tolist()
     entries = entry_of.tolist()
     per_entry = [entry_values[e] for e in entries]
