@@ -1976,3 +1976,60 @@ def test_a_payroll_is_paid_when_its_net_pay_and_its_social_charges_both_are(tmp_
     _import(path, payroll("AB"))
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert {(r[h.index("Statut")], r[h.index("Date de paiement")]) for r in rows} == {("payé", dt.date(2026, 11, 15))}
+
+
+def test_next_months_rent_under_a_reused_number_and_the_same_document_is_a_new_row(tmp_path):
+    """Software numbering anew each month, the rent's PieceRef « LOYER » every month: February's HA1 took January's
+    row (a month apart, the same document named on both), January's rent gone."""
+    path = _workbook_for_import(tmp_path)
+
+    def rent(day: str) -> Path:
+        return _raw_fec(tmp_path, f"{day}.txt", [
+            f"HA|Achats|1|{day}|61357101|Loyer|||LOYER|{day}|Loyer bureau|1500,00|0,00|||{day}||",
+            f"HA|Achats|1|{day}|40100000|Fournisseurs|F1|Bailleur|LOYER|{day}|Loyer|0,00|1500,00|||{day}||"])
+
+    _import(path, rent("20260115"))
+    s = _import(path, rent("20260215"))
+    assert (s.added, s.updated) == (1, 0)
+    _import(path, rent("20260327"))
+    s = _import(path, rent("20260402"))  # March's date corrected across the month's end by days: the same entry
+    assert (s.added, s.updated) == (0, 1)
+
+
+def test_a_row_of_an_entry_the_file_refuses_or_on_an_account_left_out_is_taken_by_no_other_line(tmp_path):
+    """A cumulative export whose first meal's entry is refused this time (a typo in its VAT line): the second meal,
+    the same day, amount and document, took its row as « renumbered ». A row on an account now « exclu » was
+    taken by another line of its entry whose account moved."""
+    path = _workbook_for_import(tmp_path)
+
+    def meal(entry: str, vat_day: str = "20261005") -> list[str]:
+        return [f"HA|Achats|{entry}|20261005|62560000|Repas|||CB|20261005|Repas équipe|45,00|0,00|||20261005||",
+                f"HA|Achats|{entry}|{vat_day}|44566000|TVA|||CB|20261005|Repas équipe|4,50|0,00|||20261005||",
+                f"HA|Achats|{entry}|20261005|40100000|Fournisseurs|F1|Brasserie|CB|20261005|Repas|0,00|49,50|||20261005||"]
+
+    _import(path, _raw_fec(tmp_path, "a.txt", meal("HA1")))
+    s = _import(path, _raw_fec(tmp_path, "b.txt", [*meal("HA1", "2026105"), *meal("HA2")]))
+    assert (s.added, s.renumbered) == (1, [])
+    book = XlsxFile(path)
+    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["6256", "Exclue.", "", ""]])
+    book.save()
+    s = _import(path, _raw_fec(tmp_path, "c.txt", [*meal("HA1"), *meal("HA2")]))
+    assert (s.added, s.updated, s.selected, s.left_out) == (0, 0, 0, [5, 6])  # « Exclue. » understood
+
+
+def test_a_blank_correspondence_does_not_bring_the_closing_charges_back_nor_a_long_document_crash(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    book = XlsxFile(path)
+    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["68", "", "", ""], ["6", "", "", ""]])
+    book.save()
+    piece = "9" * 5000  # a document of 5,000 digits: « erreur inattendue (ValueError: Exceeds the limit…) »
+    s = _import(path, _raw_fec(tmp_path, "f.txt", [
+        "OD|Clôture|C1|20261231|68110000|Dotations|||AMORT|20261231|Amortissement|1000,00|0,00|||20261231||",
+        "OD|Clôture|C1|20261231|28050000|Amortissements|||AMORT|20261231|Amortissement|0,00|1000,00|||20261231||",
+        f"HA|Achats|H1|20261005|61357101|Caméra|||{piece}|20261005|Caméra|10,00|0,00|||20261005||",
+        f"HA|Achats|H1|20261005|40100000|Fournisseurs|F1|Loueur|{piece}|20261005|Caméra|0,00|10,00|||20261005||"]))
+    assert (s.added, s.excluded_debit) == (1, D("1000.00"))
+    s = _import(path, _raw_fec(tmp_path, "f.txt", [
+        f"HA|Achats|H9|20261005|61357101|Caméra|||{piece}|20261005|Caméra|10,00|0,00|||20261005||",
+        f"HA|Achats|H9|20261005|40100000|Fournisseurs|F1|Loueur|{piece}|20261005|Caméra|0,00|10,00|||20261005||"]))
+    assert s.renumbered == [(5, "H1", "H9")]

@@ -169,15 +169,16 @@ class Mapping:
         return self._longest(self.countries, ledger) or ""
 
     def is_expense(self, ledger: str) -> bool:
-        """A charge (class 6) but the closing's (68, 69), or an account a correspondence names; one that says
-        « exclu » leaves its accounts out, a longer one brings some back."""
+        """A charge (class 6) but the closing's (68, 69), or an account a correspondence names (a closing's by a
+        devis account only); one that says « exclu » leaves its accounts out, a longer one brings some back."""
         found = self._longest(self.prefixes, ledger)
-        if found is not None:
+        closing = ledger.startswith(CLOSING)
+        if found is not None and not (closing and found == ""):  # a blank row (a chart pasted) brings none back
             return found != EXCLUDED
-        return ledger.startswith(CHARGES) and not ledger.startswith(CLOSING)
+        return ledger.startswith(CHARGES) and not closing
 
 
-_EXCLUDED_WORDS = frozenset({"exclu", "exclus", "exclure", "hors suivi", "hors cout", "non suivi"})
+_EXCLUDED_WORDS = frozenset({"hors suivi", "hors cout", "non suivi"})  # and « exclu », « Exclue », « exclus »…
 
 
 def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mapping:
@@ -196,7 +197,7 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
     row = t.header_row + 1
     for i, r in enumerate(t.rows):
         ledger, devis, country = cell_text(r[g]), cell_text(r[d]), cell_text(r[c]) if c is not None else ""
-        if fold(devis) in _EXCLUDED_WORDS:
+        if fold(devis).rstrip(". ").startswith("exclu") or fold(devis) in _EXCLUDED_WORDS:
             devis = EXCLUDED
         if not ledger:
             continue
@@ -517,9 +518,12 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             by_key[key] = at
     for key in shared:
         del by_key[key]
-    matches = _match(rows, by_key, dep, index, set(shared))
+    # rows no other line may take: of an entry the file refuses this time (it comes back when corrected), or on an
+    # account the correspondences now leave out
+    barred = _barred(dep, index, read, mapping) if fec else set()
+    matches = _match(rows, by_key, dep, index, set(shared), barred)
     if fec:
-        for at, taken in _renumbered(rows, matches, by_key, dep, index, set(shared)):
+        for at, taken in _renumbered(rows, matches, by_key, dep, index, set(shared), barred):
             before = cell_text(dep.rows[taken][key_at]).split("|")
             summary.renumbered.append((dep.header_row + 1 + taken, before[2],
                                        str(rows.columns["entry"][matches[at][0]])))
@@ -646,16 +650,17 @@ def _cells(values: list[object]) -> list[object]:
     return [v if v is None or (type(v) is str and v) else _cell(v) for v in values]
 
 
-PAIR_DAYS = 31  # a corrected date: the same entry within a month; a year later, another fiscal year's
+ACROSS_MONTHS_DAYS = 7  # a corrected date across a month's end, on the same document: the same entry
 
 
 def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
-           held: AbstractSet[str] = frozenset()) -> list[tuple[int, int | None]]:
+           held: AbstractSet[str] = frozenset(), barred: AbstractSet[int] = frozenset()) -> list[tuple[int, int | None]]:
     """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one
     (and for a line whose key is ``held``: rows the user split, the caller's). A
     line whose key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
-    same entry (FEC: the same journal and number, within a month, and of the same document or month:
-    software that numbers its entries anew each month gives next month's invoice an old number) or
+    same entry (FEC: the same journal and number, in the same month, or a week apart across a month's end on
+    the same document: software that numbers its entries anew each month gives next month's invoice an old
+    number) or
     document that no line of the file claims: rows of the same ledger account first, for every line,
     then the others in order, so that what the user decided on a line stays with it when the export
     lists the lines in another order."""
@@ -664,7 +669,7 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
         parts = key.split("|")
-        if i not in claimed and parts[0] in ("FEC", "CSV") and len(parts) >= 5:
+        if i not in claimed and i not in barred and parts[0] in ("FEC", "CSV") and len(parts) >= 5:
             spare.setdefault("|".join(parts[:3]) + "|", []).append(i)
     date_at, piece_at, ledger_at = index["Date"], index["N° pièce"], index["Compte général"]
     out: list[tuple[int, int | None]] = []
@@ -768,8 +773,35 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
     return out
 
 
+def _barred(dep: RawTable, index: dict[str, int], read: LedgerRead, mapping: Mapping) -> set[int]:
+    """Earlier FEC rows of an entry the file refuses (an unbalanced entry, a line in error) or on an account the
+    import now leaves out: no other line takes them."""
+    key_at, ledger_at = index["Clé d'import"], index["Compte général"]
+    out = set()
+    for i, r in enumerate(dep.rows):
+        key = cell_text(r[key_at])
+        if not key.startswith("FEC|"):
+            continue
+        parts = key.split("|")
+        ledger = cell_text(r[ledger_at])
+        if ledger and not mapping.is_expense(ledger):
+            out.add(i)
+        elif len(parts) > 3 and (read.rejected_entries or read.refused):
+            when = _key_date(parts[3])
+            if (parts[1], parts[2]) in read.rejected_entries or (parts[1], parts[2], when) in read.refused:
+                out.add(i)
+    return out
+
+
+def _key_date(text: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
 def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
-                index: dict[str, int], held: AbstractSet[str]) -> list[tuple[int, int]]:
+                index: dict[str, int], held: AbstractSet[str], barred: AbstractSet[int]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
     entry number: the same date, ledger account, amount and document (entries exported with their draft
     numbers, then validated under others; another accounting program's journals and numbers); then, its amount
@@ -782,7 +814,7 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
     date_at, piece_at, ledger_at, amount_at = (index[h] for h in ("Date", "N° pièce", "Compte général", "Montant HT"))
     earlier: dict[tuple[dt.date, str, int, str], list[int]] = {}
     for key, i in by_key.items():
-        if i not in taken and key.startswith("FEC|") and key.count("|") >= 5:
+        if i not in taken and i not in barred and key.startswith("FEC|") and key.count("|") >= 5:
             r = dep.rows[i]
             said = _said(r[date_at], r[ledger_at], r[amount_at], r[piece_at])
             if said is not None:
@@ -830,7 +862,8 @@ def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[d
         return None
     if not isinstance(when, dt.date):
         return None
-    return when, cell_text(ledger), cents, re.sub(r"\d+", lambda m: str(int(m.group())), cell_text(piece).casefold())
+    return when, cell_text(ledger), cents, re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0",
+                                                  cell_text(piece).casefold())
 
 
 def _day(value: object) -> dt.date | None:
@@ -859,23 +892,26 @@ def _currency(value: object) -> str:
 
 
 def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int) -> bool:
-    """Whether a FEC line and an earlier row of its journal and number are one entry: within a month, and in the
-    same month, or of the same document named on both (next month's invoice under a number used again is
-    another entry, even without a document number)."""
+    """Whether a FEC line and an earlier row of its journal and number are one entry: in the same month, or a week
+    apart at most across a month's end with the same document named on both (next month's invoice, rent or
+    payroll under a number used again is another entry, even under one document or none)."""
     typed = existing[date_at]
     old = _day(typed)
     day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
     # a document that is only the entry's number (software that fills PieceRef with it) names no invoice
     named = bool(piece and was and was.casefold() == piece.casefold()) and _number(piece) != _number(
         cell_text(row.get("entry")))
-    return (isinstance(old, dt.date) and isinstance(day, dt.date) and abs((old - day).days) <= PAIR_DAYS
-            and ((old.year, old.month) == (day.year, day.month) or named))
+    if not isinstance(old, dt.date) or not isinstance(day, dt.date):
+        return False
+    # across a month's end, a date corrected by a few days: a month apart under one document (« LOYER », « PAIE »)
+    # is next month's rent or payroll under a number used again
+    return (old.year, old.month) == (day.year, day.month) or (named and abs((old - day).days) <= ACROSS_MONTHS_DAYS)
 
 
 def _number(text: str) -> str:
     """An entry or document number as its digits say it: « HA00001 », « 1 » and « 0001 » are all 1."""
     digits = re.search(r"(\d+)\D*$", text)
-    return str(int(digits.group(1))) if digits else text.casefold()
+    return (digits.group(1).lstrip("0") or "0") if digits else text.casefold()
 
 
 def _changes(row: dict[str, object], existing: list[object], index: dict[str, int],
@@ -1053,8 +1089,9 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"d'écriture, {'reprises' if n > 1 else 'reprise'} sous celui du fichier (même "
                                       f"date, compte, montant et pièce) plutôt qu'{'ajoutées' if n > 1 else 'ajoutée'}"
                                       f" une seconde fois : {shown}.",
-                                      "Rien à faire si la comptabilité a validé ou renuméroté ses écritures ; sinon "
-                                      "vérifiez ces lignes avec elle."))
+                                      "Rien à faire si la comptabilité a validé ou renuméroté ses écritures. Si ce sont "
+                                      "deux achats distincts (même date, montant et pièce), ajoutez celui qui manque à "
+                                      "la main dans Dépenses."))
     if summary.other_account:
         cell, typed, mapped = summary.other_account[0]
         n = len(summary.other_account)
