@@ -1889,10 +1889,17 @@ def test_an_invoice_imported_under_two_entries_is_said_as_a_likely_duplicate(tmp
         return [f"HA|Achats|{entry}|{day}|61357101|Caméra|||FA-881|{day}|Caméra|1000,00|0,00|||{day}||",
                 f"HA|Achats|{entry}|{day}|40100000|Fournisseurs|F1|Loueur|FA-881|{day}|Caméra|0,00|1000,00|||{day}||"]
 
-    _import(path, _raw_fec(tmp_path, "f.txt", [*purchase("HA1", "20261001"), *purchase("HA7", "20261004")]))
+    _import(path, _raw_fec(tmp_path, "f.txt", [*purchase("HA1", "20261001"), *purchase("HA7", "20261001")]))
     report = recalc(path)
     said = [i for i in report.issues if i.code == "DEP016"]
     assert len(said) == 1 and said[0].location.cell == "A6" and "ligne 5" in said[0].message
+    # a month's rent under one document, or a document cancelled and booked again, is no double entry
+    path = _workbook_for_import(tmp_path)
+    cancel = [line.replace("1000,00|0,00", "X").replace("0,00|1000,00", "1000,00|0,00").replace("X", "0,00|1000,00")
+              for line in purchase("HA8", "20261002")]
+    _import(path, _raw_fec(tmp_path, "f.txt", [*purchase("HA1", "20261001"), *purchase("HA7", "20261101"),
+                                               *purchase("HA2", "20261002"), *cancel, *purchase("HA9", "20261002")]))
+    assert not [i for i in recalc(path).issues if i.code == "DEP016"]
 
 
 def test_the_reconciliation_says_which_lines_no_total_counts_when_a_line_cannot_be_read(tmp_path):
@@ -1906,7 +1913,8 @@ def test_the_reconciliation_says_which_lines_no_total_counts_when_a_line_cannot_
         "HA|Achats|H2|20261002|61357101|Câbles|||F2|20261002|Câbles|50,00|0,00|||20261002||",
         "HA|Achats|H2|20261002|40100000|Fournisseurs|F1|Loueur|F2|20261002|Câbles|0,00|50,00|||20261002||"]))
     assert s.uncounted == 1 and s.to_json()["unreadable_amount_lines"] == 1
-    assert "hors 1 ligne au montant illisible (colonnes décalées ou ligne coupée), comptée(s) nulle part" in s.render()
+    assert "hors 1 ligne au montant illisible (mal écrit, colonnes décalées ou ligne coupée), comptée(s) nulle part" \
+        in s.render()
     assert any(i.code == "DEP033" and "sans 1 au montant illisible" in i.message for i in s.issues)
     assert s.added == 1
 
@@ -2033,3 +2041,22 @@ def test_a_blank_correspondence_does_not_bring_the_closing_charges_back_nor_a_lo
         f"HA|Achats|H9|20261005|61357101|Caméra|||{piece}|20261005|Caméra|10,00|0,00|||20261005||",
         f"HA|Achats|H9|20261005|40100000|Fournisseurs|F1|Loueur|{piece}|20261005|Caméra|0,00|10,00|||20261005||"]))
     assert s.renumbered == [(5, "H1", "H9")]
+
+
+def test_two_crew_members_paid_alike_keep_their_rows_when_one_is_corrected(tmp_path):
+    """Alice and Bob, 2,000 € each under the payroll's one label, Alice corrected to 2,100 €: Bob's line took Alice's
+    row (the same amount and label), the raise landing on Bob's devis line."""
+    path = _workbook_for_import(tmp_path)
+
+    def payroll(alice: str) -> Path:
+        lines = [f"OD|Paie|P10|20261031|64110000|Salaires|||PAIE|20261031|Salaire|{a},00|0,00|||20261031||"
+                 for a in (alice, "2000")]
+        lines.append(f"OD|Paie|P10|20261031|42100000|Dus|||PAIE|20261031|Paie|0,00|{int(alice) + 2000},00|||20261031||")
+        return _raw_fec(tmp_path, "paie.txt", lines)
+
+    _import(path, payroll("2000"))
+    _type(path, {(1, "Compte devis"): "2301", (2, "Compte devis"): "2302"})
+    _import(path, payroll("2100"))
+    h = L.DEPENSES_HEADERS
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [(r[h.index("Compte devis")], r[h.index("Montant HT")]) for r in rows] == [("2301", 2100.0), ("2302", 2000.0)]

@@ -859,6 +859,14 @@ def test_a_line_whose_date_cannot_be_read_refuses_the_entry_of_its_neighbours_no
               "", "", ""]]
     read = read_fec(fec(entry("20260205") + alone), NAME)
     assert read.rejected_entries == {("HA", "9")}
+    # sorted by number, January's HA 5 next to February's: a line between the two belongs to neither, one inside
+    # February's to February's
+    last_of_january = entry("20260105")
+    last_of_january[2][3] = "2026011"
+    read = read_fec(fec(last_of_january + entry("20260205")), NAME)
+    assert read.rejected_entries == {("HA", "5")} and not read.refused
+    read = read_fec(fec(entry("20260105") + entry("20260205", "2026021")), NAME)
+    assert read.refused == {("HA", "5", dt.date(2026, 2, 5))} and not read.rejected_entries
 
 
 def test_a_header_ending_with_a_separator_the_data_lines_lack_is_read():

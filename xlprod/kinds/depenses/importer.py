@@ -100,8 +100,8 @@ class ImportSummary:
         accounted = self.selected_debit + self.other_debit + self.rejected_debit
         check = "= celui du fichier" if accounted == self.debit_total else f"≠ celui du fichier ({format_eur(self.debit_total)})"
         if self.uncounted:  # the file's own total is then not known: say which lines it leaves out
-            check += (f", hors {plural(self.uncounted, 'ligne')} au montant illisible (colonnes décalées ou ligne "
-                      "coupée), comptée(s) nulle part")
+            check += (f", hors {plural(self.uncounted, 'ligne')} au montant illisible (mal écrit, colonnes décalées ou "
+                      "ligne coupée), comptée(s) nulle part")
         lines = [f"{self.file} : {self.detection}",
                  f"  {plural(self.lines_read, 'ligne lue', 'lignes lues')} ; débit {format_eur(self.debit_total)}, "
                  f"crédit {format_eur(self.credit_total)}",
@@ -755,8 +755,8 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
                       cell_text(rows.columns["label"][k]).casefold(), rows.key[k].rpartition("|")[2]) for k in found}
         taken: set[int] = set()
         # by amount and label, by amount, by a label no other line or row has, by place (the key's |n), then in
-        # order: each a queue of the rows saying it
-        for part in ((0, 1), (0,), (1,), (2,), ()):
+        # order, each first with the line's own place (two crew members paid alike): each a queue of the rows
+        for part in ((0, 1, 2), (0, 1), (0, 2), (0,), (1,), (2,), ()):
             queues: dict[tuple[object, ...], deque[int]] = {}
             for i in table:
                 if i not in taken:

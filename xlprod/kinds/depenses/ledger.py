@@ -441,21 +441,42 @@ def _cents(column: _Column) -> npt.NDArray[np.object_]:
 def _neighbours_dates(blank: npt.NDArray[np.bool_], dated: npt.NDArray[np.bool_], journal: npt.NDArray[np.object_],
                       entry: npt.NDArray[np.object_], dates: npt.NDArray[np.object_]
                       ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
-    """Each line's date, a line without one taking that of the nearest line above (else below) of the same journal
-    and entry number with no other between them (an entry's lines follow each other in a FEC); with the lines
-    that now have a date. Two passes over the lines."""
+    """Each line's date, a line without one taking that of the lines next to it of the same journal and entry
+    number (an entry's lines follow each other in a FEC) when they carry one date only, or when the nearest
+    above and below agree; a file sorted by number puts a month's entry next to another month's of the same
+    number: a line between the two belongs to neither. Returns the dates and the lines that have one."""
     when, has = dates.copy(), dated.copy()
-    missing = [i for i in np.flatnonzero(~dated & ~blank).tolist() if journal[i] != ""]
-    if not missing:
+    if not any(journal[i] != "" for i in np.flatnonzero(~dated & ~blank).tolist()):
         return when, has
-    rows = np.flatnonzero(~blank).tolist()
-    for order in (rows, rows[::-1]):  # above first: the pass from the top fills first
-        last: tuple[object, object, object] | None = None  # (journal, entry, date) of the line before
-        for i in order:
-            same = last is not None and last[0] == journal[i] and last[1] == entry[i]
-            if not has[i] and same and last is not None and last[2] is not None:
-                when[i], has[i] = last[2], True
-            last = (journal[i], entry[i], when[i] if has[i] else (last[2] if same and last is not None else None))
+    run: list[int] = []  # the lines, one after the other, of one journal and number
+
+    def close() -> None:
+        days = {when[i] for i in run if dated[i]}
+        if not days:
+            return
+        single = next(iter(days)) if len(days) == 1 else None
+        below: list[object] = [None] * len(run)  # the date of the nearest dated line below each, in the run
+        nearest: object = None
+        for at in range(len(run) - 1, -1, -1):
+            below[at] = nearest
+            if dated[run[at]]:
+                nearest = when[run[at]]
+        above: object = None
+        for at, i in enumerate(run):
+            if dated[i]:
+                above = when[i]
+                continue
+            day = single if single is not None else (above if above is not None and above == below[at] else None)
+            if day is not None:
+                when[i], has[i] = day, True
+
+    for i in np.flatnonzero(~blank).tolist():
+        if run and (journal[run[-1]] != journal[i] or entry[run[-1]] != entry[i]):
+            close()
+            run = []
+        run.append(i)
+    if run:
+        close()
     return when, has
 
 

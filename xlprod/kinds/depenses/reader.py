@@ -269,13 +269,18 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         twin = seen.get((e.piece.casefold(), e.supplier.casefold(), e.account, e.amount_eur))
         if twin is not None:
             duplicates.append((twin, e.row))
-    # an invoice imported twice, under two entries (booked twice in the accounts, or an earlier import's rows
-    # under numbers the accounts have since changed): the lines of one entry or document are not compared
-    first: dict[tuple[str, str, str, Decimal], tuple[str, int]] = {}
+    # an invoice imported twice, under two entries the same day (booked twice in the accounts, or an earlier
+    # import's rows under numbers the accounts have since changed): the lines of one entry or document are not
+    # compared, nor a document cancelled and booked again (a line of it negative); a month's rent or instalment
+    # under one document has its own date
+    cancelled = {(e.piece.casefold(), e.supplier.casefold(), e.account) for e in imported if e.amount_eur < 0}
+    first: dict[tuple[str, str, str, Decimal, dt.date | None], tuple[str, int]] = {}
     for e in imported:
+        if (e.piece.casefold(), e.supplier.casefold(), e.account) in cancelled:
+            continue
         origin = e.key.rpartition("|")[0].rpartition("|")[0] if e.key.startswith("FEC|") else e.key.rpartition("|")[0]
-        ident = (e.piece.casefold(), e.supplier.casefold(), e.account, e.amount_eur)
-        earlier = first.setdefault(ident, (origin, e.row))
+        said = (e.piece.casefold(), e.supplier.casefold(), e.account, e.amount_eur, e.date)
+        earlier = first.setdefault(said, (origin, e.row))
         if earlier[0] != origin:
             duplicates.append((earlier[1], e.row))
     duplicates.sort(key=lambda pair: pair[1])
