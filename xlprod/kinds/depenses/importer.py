@@ -691,22 +691,34 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
             pending.append(len(out))
         out.append((k, found))
 
-    # the rows each line may take, worked out once for the lines that say the same (a large entry whose date was
-    # corrected has thousands: a search of every row for every line took minutes), in order, by ledger account
+    # the rows each line may take, worked out once for the lines of a month (a large entry whose date was
+    # corrected has thousands: a search of every row for every line took minutes), in order, by ledger account;
+    # the rows of its document across a month's end looked up by document
     queues: dict[tuple[object, ...], tuple[dict[str, deque[int]], deque[int]]] = {}
+    documents: dict[tuple[str, str], deque[int]] = {}
+    for pair, candidates in spare.items():
+        if pair.startswith("FEC|"):
+            for i in candidates:
+                documents.setdefault((pair, cell_text(dep.rows[i][piece_at]).casefold()), deque()).append(i)
     taken: set[int] = set()
 
-    def close(row: dict[str, object]) -> tuple[dict[str, deque[int]], deque[int]]:
-        fec = str(row["key"]).startswith("FEC|")
-        said = (row["pair"], row.get("date"), cell_text(row.get("piece")).casefold(), cell_text(row.get("entry")), fec)
+    def queued(pair: str, month: tuple[int, int] | None = None) -> tuple[dict[str, deque[int]], deque[int]]:
+        """The rows of ``pair`` (of ``month``, for a FEC line), queued by ledger account and in order."""
+        said = (pair, month)
         if said not in queues:
-            candidates = [i for i in spare[str(row["pair"])] if not fec or _same_entry(row, dep.rows[i], date_at,
-                                                                                        piece_at)]
             by_ledger: dict[str, deque[int]] = {}
-            for i in candidates:
+            listed = spare[pair] if month is None else [i for i in spare[pair] if _month(dep.rows[i][date_at]) == month]
+            for i in listed:
                 by_ledger.setdefault(cell_text(dep.rows[i][ledger_at]), deque()).append(i)
-            queues[said] = (by_ledger, deque(candidates))
+            queues[said] = (by_ledger, deque(listed))
         return queues[said]
+
+    def first(queue: deque[int] | None) -> int | None:
+        while queue:
+            i = queue.popleft()
+            if i not in taken:
+                return i
+        return None
 
     for same_ledger in (True, False):  # every line's own ledger account first, then what is left, in order
         for at in pending:
@@ -714,14 +726,27 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
             if found is not None:
                 continue
             row = rows.row(k)
-            by_ledger, every = close(row)
-            queue = by_ledger.get(cell_text(row.get("ledger_account"))) if same_ledger else every
-            while queue:
-                i = queue.popleft()
-                if i not in taken:
-                    taken.add(i)
-                    out[at] = (k, i)
-                    break
+            pair, ledger = str(row["pair"]), cell_text(row.get("ledger_account"))
+            if not str(row["key"]).startswith("FEC|"):
+                by_ledger, every = queued(pair)
+                found = first(by_ledger.get(ledger) if same_ledger else every)
+            else:
+                day = row.get("date")
+                month = (day.year, day.month) if isinstance(day, dt.date) else None
+                if month is not None:  # the same month
+                    by_ledger, every = queued(pair, month)
+                    found = first(by_ledger.get(ledger) if same_ledger else every)
+                piece = cell_text(row.get("piece")).casefold()
+                if found is None and piece:  # the same document, a few days apart across a month's end
+                    same = documents.get((pair, piece), deque())
+                    while same and same[0] in taken:
+                        same.popleft()
+                    found = next((i for i in same if i not in taken and _month(dep.rows[i][date_at]) != month
+                                  and (not same_ledger or cell_text(dep.rows[i][ledger_at]) == ledger)
+                                  and _same_entry(row, dep.rows[i], date_at, piece_at)), None)
+            if found is not None:
+                taken.add(found)
+                out[at] = (k, found)
     return out
 
 
@@ -864,6 +889,11 @@ def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[d
         return None
     return when, cell_text(ledger), cents, re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0",
                                                   cell_text(piece).casefold())
+
+
+def _month(value: object) -> tuple[int, int] | None:
+    day = _day(value)
+    return (day.year, day.month) if day is not None else None
 
 
 def _day(value: object) -> dt.date | None:
