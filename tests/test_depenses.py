@@ -1832,9 +1832,23 @@ def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_miss
     assert any(i.code == "DEP042" and "lignes 5, 6 : le fichier dit 1\u202f100,00\u00a0€, ces lignes 1\u202f000,00\u00a0€"
                in i.message for i in s.issues)
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
-    # the line's date corrected: its key changed, and its parts, which no line takes now, are said (they were not)
-    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261003", "61357101", "Caméra et objectifs", "1000,00", "")]))
-    assert s.added == 1 and s.absent == [5, 6] and any(i.code == "DEP031" for i in s.issues)
+    # the line's date corrected: its parts take the new date and key, as one row would (a new row came beside them)
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261003", "61357101", "Caméra et objectifs", "1000,00", "A")]))
+    assert (s.added, s.updated, s.absent) == (0, 1, [])
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert {(r[h.index("Date")], r[h.index("Statut")], str(r[h.index("Clé d'import")]).split("|")[3]) for r in rows} == {
+        (dt.date(2026, 10, 3), "payé", "20261003")}  # the payment the lettering shows, on every part
+    assert sorted(r[h.index("Montant HT")] for r in rows) == [400.0, 600.0]
+    # the line renumbered by the accounting, its amount unchanged: the parts are its rows (the sum compared)
+    s = _import(path, _raw_fec(tmp_path, "f.txt", [
+        "HA|Achats|HA7|20261003|61357101|Charge|||F-HA1|20261003|Caméra et objectifs|1000,00|0,00|||20261003||",
+        "HA|Achats|HA7|20261003|40100000|Fournisseurs|F1|Loueur|F-HA1|20261003|Caméra|0,00|1000,00|A|20261020|"
+        "20261003||"]))
+    assert (s.added, s.renumbered) == (0, [(5, "HA1", "HA7")])
+    # the entry deleted from the accounts (a later one in its place): its parts are said, never deleted
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA6", "20261001", "60615101", "Bois", "50,00", ""),
+                                               ("HA8", "20261004", "60615101", "Bois", "50,00", "")]))
+    assert s.absent == [5, 6]
 
 
 def test_the_year_end_closing_charges_are_not_production_spend_and_a_correspondence_can_leave_out_any_account(tmp_path):

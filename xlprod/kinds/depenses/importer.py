@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -516,43 +516,60 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             if key in by_key:
                 shared.setdefault(key, [by_key[key]]).append(at)
             by_key[key] = at
-    for key in shared:
-        del by_key[key]
+    parts_of = {parts[0]: parts for parts in shared.values()}  # a split's first row stands for it in the matching
+    for key, parts in shared.items():
+        by_key[key] = parts[0]
+    amount_at = index["Montant HT"]
+
+    def whole(i: int) -> object:
+        """A row's amount, a split's the sum of its parts (what the file's line says)."""
+        parts = parts_of.get(i)
+        if parts is None:
+            return dep.rows[i][amount_at]
+        return float(sum((from_double(dep.rows[j][amount_at]) for j in parts if type(dep.rows[j][amount_at]) is float),
+                         ZERO))
+
     # rows no other line may take: of an entry the file refuses this time (it comes back when corrected), or on an
     # account the correspondences now leave out
     barred = _barred(dep, index, read, mapping) if fec else set()
     matches = _match(rows, by_key, dep, index, set(shared), barred)
     if fec:
-        for at, taken in _renumbered(rows, matches, by_key, dep, index, set(shared), barred):
+        for at, taken in _renumbered(rows, matches, by_key, dep, index, set(shared), barred, whole):
             before = cell_text(dep.rows[taken][key_at]).split("|")
             summary.renumbered.append((dep.header_row + 1 + taken, before[2],
                                        str(rows.columns["entry"][matches[at][0]])))
     fields = {c.field: c.header for c in L.DEPENSES_COLUMNS}
     plan = WritePlan()
     added: list[int] = []  # the file's rows that are new to the table
-    updates: list[tuple[dict[str, object], list[object], int, dict[str, object]]] = []
+    # (the line, the row, its number, what changes, whether it is counted: a split's parts after its first are not)
+    updates: list[tuple[dict[str, object], list[object], int, dict[str, object], bool]] = []
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = []  # (the rows, the file's amount, their sum) that differ
-    amount_at = index["Montant HT"]
+    grouped: set[int] = set()  # the first rows of splits a part of which changes
     for k, i in matches:
-        parts = shared.get(rows.key[k]) if shared else None
-        if parts is not None:  # the user's split of this line: its parts are theirs; their sum is compared
-            total = sum((from_double(dep.rows[j][amount_at]) for j in parts if type(dep.rows[j][amount_at]) is float),
-                        ZERO)
-            amount = cast(Decimal, rows.columns["amount"][k])
-            summary.unchanged += 1  # left as they are: theirs
-            if total != amount:
-                split.append((tuple(dep.header_row + 1 + j for j in parts), amount, total))
-            continue
         if i is None:
             added.append(k)
             continue
-        row, existing = rows.row(k), dep.rows[i]
+        row = rows.row(k)
+        pieces = parts_of.get(i)
+        if pieces is not None:  # the user's split of this line: its amounts and devis accounts are theirs; the rest
+            # (the key, date, document, ledger account, payment) follows the accounts on every part
+            total = from_double(cast(float, whole(i)))
+            if total != cast(Decimal, row["amount"]):
+                split.append((tuple(dep.header_row + 1 + j for j in pieces), cast(Decimal, row["amount"]), total))
+            each = [{f: v for f, v in _changes(row, dep.rows[j], index, fields).items()
+                     if f not in ("amount", "vat", "account")} for j in pieces]
+            if any(each):
+                grouped.add(dep.header_row + 1 + pieces[0])
+            for n, (j, changes) in enumerate(zip(pieces, each, strict=True)):
+                updates.append((row, dep.rows[j], dep.header_row + 1 + j, changes, n == 0))
+            continue
+        existing = dep.rows[i]
         changes = _changes(row, existing, index, fields)
         own = "account" not in changes  # a devis account the user typed on an earlier import of the row is kept
         if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, row["amount"]), cast("Decimal | None", row.get("rate")))
-        updates.append((row, existing, dep.header_row + 1 + i, changes))
+        updates.append((row, existing, dep.header_row + 1 + i, changes, True))
     accounts, amounts = rows.columns["account"], rows.columns["amount"]
     rates = rows.columns.get("rate")
     for k in added:
@@ -568,28 +585,29 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         return dep.first_col + index[fields[f]]
 
     # the cells a corrected export would change, looked through once for formulas the user typed there
-    held = book.formula_cells(dep.sheet, [(r, col(f)) for _, _, r, changes in updates for f in changes])
-    for row, existing, r, changes in updates:
+    held = book.formula_cells(dep.sheet, [(r, col(f)) for _, _, r, changes, _ in updates for f in changes])
+    for row, existing, r, changes, counted in updates:
         for f in [f for f in changes if (r, col(f)) in held]:
             del changes[f]  # a formula the user typed is theirs: said, never replaced
             summary.kept.append(f"{column_letter(col(f))}{r}")
         for f, value in changes.items():
             plan.sheet(dep.sheet).set(r, col(f), CellWrite(cast(CellValue, value)))
         mapped, chosen = cell_text(row.get("account")), cell_text(existing[index["Compte devis"]])
+        if str(row["key"]) in shared or cell_text(existing[key_at]) in shared:
+            mapped = ""  # a split's devis accounts are the user's: not compared with the correspondences
         if mapped and chosen and "account" not in changes and account_key(mapped) != account_key(chosen):
             cell = f"{column_letter(dep.first_col + index['Compte devis'])}{r}"
             summary.other_account.append((cell, chosen, mapped))  # the user's choice, or a correspondence changed since
-        if changes:
+        if counted and (changes or r in grouped):
             summary.updated += 1
+        elif counted:
+            summary.unchanged += 1
+        if changes:
             unit = cell_text(row.get("currency")) or cell_text(existing[index["Devise"]])
             shown = " ; ".join(f"{fields[f]} {_shown(existing[index[fields[f]]], f, unit)} → {_shown(v, f, unit)}"
                                for f, v in changes.items() if f != "key") or _key_change(existing[key_at], row["key"])
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
-        else:
-            summary.unchanged += 1
-    in_file = set(rows.key)  # a split's rows are matched by their line; when its key changed, they are said below
-    matched = {i for _, i in matches if i is not None} | {j for key, parts in shared.items() if key in in_file
-                                                          for j in parts}
+    matched = {j for _, i in matches if i is not None for j in parts_of.get(i, [i])}
     summary.split = split
     if fec:
         c = read.columns
@@ -680,9 +698,6 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
         if key in seen:
             continue  # the same key twice in one file: counted once
         seen.add(key)
-        if key in held:
-            out.append((k, None))
-            continue
         if k in forced:  # one of several lines on one account of an entry: its row, by what they say, or none
             out.append((k, forced[k]))
             continue
@@ -760,7 +775,7 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
     groups: dict[str, list[int]] = {}  # journal, entry, date and account -> the table's rows, in order
     by_row: dict[int, str] = {}
     for key, i in by_key.items():
-        if key.startswith("FEC|"):
+        if key.startswith("FEC|") and key not in held:  # a split is matched by its key alone
             groups.setdefault(key.rpartition("|")[0], []).append(i)
             by_row[i] = key
     lines: dict[str, list[int]] = {}
@@ -826,7 +841,8 @@ def _key_date(text: str) -> dt.date | None:
 
 
 def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
-                index: dict[str, int], held: AbstractSet[str], barred: AbstractSet[int]) -> list[tuple[int, int]]:
+                index: dict[str, int], held: AbstractSet[str], barred: AbstractSet[int],
+                whole: Callable[[int], object]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
     entry number: the same date, ledger account, amount and document (entries exported with their draft
     numbers, then validated under others; another accounting program's journals and numbers); then, its amount
@@ -836,12 +852,12 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
     if all(found is not None for _, found in matches):
         return []
     taken = {found for _, found in matches if found is not None}
-    date_at, piece_at, ledger_at, amount_at = (index[h] for h in ("Date", "N° pièce", "Compte général", "Montant HT"))
+    date_at, piece_at, ledger_at = (index[h] for h in ("Date", "N° pièce", "Compte général"))
     earlier: dict[tuple[dt.date, str, int, str], list[int]] = {}
     for key, i in by_key.items():
         if i not in taken and i not in barred and key.startswith("FEC|") and key.count("|") >= 5:
             r = dep.rows[i]
-            said = _said(r[date_at], r[ledger_at], r[amount_at], r[piece_at])
+            said = _said(r[date_at], r[ledger_at], whole(i), r[piece_at])
             if said is not None:
                 earlier.setdefault(said, []).append(i)
     out: list[tuple[int, int]] = []
@@ -850,7 +866,7 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
     columns = rows.columns
     waiting: list[tuple[int, tuple[dt.date, str, int, str]]] = []  # (place in matches, what the line says)
     for at, (k, found) in enumerate(matches):
-        if found is not None or rows.key[k] in held:
+        if found is not None:
             continue
         said = _said(columns["date"][k], columns["ledger_account"][k], columns["amount"][k], columns["piece"][k])
         candidates = earlier.get(said) if said is not None else None
