@@ -534,7 +534,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     barred = _barred(dep, index, read, mapping) if fec else set()
     matches = _match(rows, by_key, dep, index, set(shared), barred)
     if fec:
-        for at, taken in _renumbered(rows, matches, by_key, dep, index, set(shared), barred, whole):
+        for at, taken in _renumbered(rows, matches, by_key, dep, index, barred, whole):
             before = cell_text(dep.rows[taken][key_at]).split("|")
             summary.renumbered.append((dep.header_row + 1 + taken, before[2],
                                        str(rows.columns["entry"][matches[at][0]])))
@@ -673,15 +673,15 @@ ACROSS_MONTHS_DAYS = 7  # a corrected date across a month's end, on the same doc
 
 def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
            held: AbstractSet[str] = frozenset(), barred: AbstractSet[int] = frozenset()) -> list[tuple[int, int | None]]:
-    """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one
-    (and for a line whose key is ``held``: rows the user split, the caller's). A
+    """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one. A
     line whose key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
     same entry (FEC: the same journal and number, in the same month, or a week apart across a month's end on
     the same document: software that numbers its entries anew each month gives next month's invoice an old
     number) or
     document that no line of the file claims: rows of the same ledger account first, for every line,
     then the others in order, so that what the user decided on a line stays with it when the export
-    lists the lines in another order."""
+    lists the lines in another order. ``held``: the keys of rows the user split, matched by key alone;
+    ``barred``: rows no other line takes."""
     forced = _by_content(rows, by_key, dep, index, held)
     claimed = {by_key[key] for key in rows.key if key in by_key} | {i for i in forced.values() if i is not None}
     spare: dict[str, list[int]] = {}
@@ -841,8 +841,7 @@ def _key_date(text: str) -> dt.date | None:
 
 
 def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
-                index: dict[str, int], held: AbstractSet[str], barred: AbstractSet[int],
-                whole: Callable[[int], object]) -> list[tuple[int, int]]:
+                index: dict[str, int], barred: AbstractSet[int], whole: Callable[[int], object]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
     entry number: the same date, ledger account, amount and document (entries exported with their draft
     numbers, then validated under others; another accounting program's journals and numbers); then, its amount
