@@ -629,7 +629,7 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     if len(frame) != len(src.lines):  # pragma: no cover - QUOTE_NONE: one record per line
         raise WorkbookError(Location(book=name), "lecture incohérente du FEC", "Signalez ce fichier à xlprod.")
     frame = frame.iloc[first:].reset_index(drop=True)
-    quoted = '"' in src.text  # one search of the text: most files have no quote at all
+    quoted = '"' in src.text and _quotes_fields(names, body, sep)  # most files have no quote at all
     text = {c: _strip(frame, cols[c], quoted) for c in wanted}
 
     short = (counts < width) & ~blank
@@ -732,6 +732,17 @@ def read_fec(data: bytes, name: str) -> LedgerRead:
     return LedgerRead(None, detection, issues.result(), _money_total(debit_cents[counted]),
                       _money_total(credit_cents[counted]), nonblank, frozenset(rejected), frozenset(refused), columns,
                       int((~blank & ~counted).sum()))
+
+
+def _quotes_fields(names: list[str], body: list[str], sep: str) -> bool:
+    """Whether the program that wrote the file wraps its fields in double quotes: its header's, or most of its first
+    line's (then a field « "" » is empty; in another file, a label « "" » is two quotes)."""
+    def wrapped(fields: list[str]) -> bool:
+        filled = [f.strip() for f in fields if f.strip()]
+        return bool(filled) and sum(len(f) > 1 and f[0] == '"' == f[-1] for f in filled) * 2 > len(filled)
+
+    first = next((line for line in body if line.strip(sep + " \t")), "")
+    return wrapped(names) or wrapped(first.split(sep))
 
 
 def _int64(cents: npt.NDArray[np.object_]) -> npt.NDArray[np.int64]:
