@@ -2074,3 +2074,67 @@ def test_two_crew_members_paid_alike_keep_their_rows_when_one_is_corrected(tmp_p
     h = L.DEPENSES_HEADERS
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert [(r[h.index("Compte devis")], r[h.index("Montant HT")]) for r in rows] == [("2301", 2100.0), ("2302", 2000.0)]
+
+
+def test_a_split_crew_row_is_paired_by_what_its_parts_add_up_to_when_a_payroll_line_is_inserted(tmp_path):
+    """A 2,000, B 3,000 split by the user 1,800 + 1,200, C 1,500; the corrected payroll inserts N first: the split was
+    matched by its key alone (|2, now A's), B came in again and A's row took N's pay: 8,500 for 7,500. Dropping A
+    instead left A's old key on its row beside B's parts, the next import taking the three for one split."""
+    path = _workbook_for_import(tmp_path)
+
+    def payroll(crew: list[tuple[str, int]]) -> Path:
+        lines = [f"OD|Paie|P3|20260331|64110000|Salaires|||PAIE-03|20260331|Salaire {n}|{a},00|0,00|||20260331||"
+                 for n, a in crew]
+        lines.append(f"OD|Paie|P3|20260331|42100000|Dus|||PAIE-03|20260331|Net|0,00|{sum(a for _, a in crew)},00|||"
+                     "20260331||")
+        return _raw_fec(tmp_path, "paie.txt", lines)
+
+    _import(path, payroll([("A", 2000), ("B", 3000), ("C", 1500)]))
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    part = list(t.rows[1])
+    part[h.index("Montant HT")], part[h.index("Compte devis")], part[h.index("Montant EUR")] = 1200.0, "2302", None
+    part[h.index("Date")] = float((part[h.index("Date")] - dt.date(1899, 12, 30)).days)
+    book.add_table_rows(t, [part])
+    book.save()
+    _type(path, {(2, "Montant HT"): 1800.0, (2, "Compte devis"): "2301", (1, "Compte devis"): "2101"})
+
+    def total() -> float:
+        return sum(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows)
+
+    s = _import(path, payroll([("N", 1000), ("A", 2000), ("B", 3000), ("C", 1500)]))
+    assert (s.added, s.split, total()) == (1, [], 7500.0)
+    s = _import(path, payroll([("N", 1000), ("B", 3000), ("C", 1500)]))  # A gone from the accounts: said
+    assert s.absent == [5] and (s.added, s.split) == (0, [])
+    assert str(XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][h.index("Clé d'import")]).endswith("|~5")
+    s = _import(path, payroll([("N", 1000), ("B", 3000), ("C", 1500)]))  # and again: the same, nothing merged
+    assert (s.added, s.updated, s.split) == (0, 0, [])
+
+
+def test_a_generic_document_across_a_months_end_pairs_only_the_same_amount(tmp_path):
+    """The journal's « CB » on every line, numbers anew each month: November's CB 1 (a 30 € taxi) took October's CB 1
+    (a 45 € meal), four days apart: the meal was gone."""
+    path = _workbook_for_import(tmp_path)
+
+    def card(day: str, account: str, amount: str) -> Path:
+        return _raw_fec(tmp_path, f"{day}.txt", [
+            f"CB|Carte|1|{day}|{account}|Frais|||CB|{day}|Dépense|{amount},00|0,00|||{day}||",
+            f"CB|Carte|1|{day}|51200000|Banque|||CB|{day}|Carte|0,00|{amount},00|||{day}||"])
+
+    _import(path, card("20261030", "62570000", "45"))
+    s = _import(path, card("20261102", "62510000", "30"))
+    assert (s.added, s.updated) == (1, 0)
+
+
+def test_a_second_renumbering_pass_does_not_merge_another_amount_or_sign(tmp_path):
+    """An OD moving 200 € off an invoice, same date and document, took the 1,000 € invoice's row and set it to
+    −200 €; a 30 € meal took a 45 € one's."""
+    path = _workbook_for_import(tmp_path)
+    _import(path, _raw_fec(tmp_path, "a.txt", [
+        "HA|Achats|H1|20261005|61357101|Caméra|||FA-1|20261005|Caméra|1000,00|0,00|||20261005||",
+        "HA|Achats|H1|20261005|40100000|Fournisseurs|F1|Loueur|FA-1|20261005|Caméra|0,00|1000,00|||20261005||"]))
+    s = _import(path, _raw_fec(tmp_path, "b.txt", [
+        "OD|Divers|O1|20261005|61357101|Caméra|||FA-1|20261005|Reclassement|0,00|200,00|||20261005||",
+        "OD|Divers|O1|20261005|60615101|Décor|||FA-1|20261005|Reclassement|200,00|0,00|||20261005||"]))
+    assert s.renumbered == [] and s.added == 2

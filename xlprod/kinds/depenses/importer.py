@@ -532,7 +532,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     # rows no other line may take: of an entry the file refuses this time (it comes back when corrected), or on an
     # account the correspondences now leave out
     barred = _barred(dep, index, read, mapping) if fec else set()
-    matches = _match(rows, by_key, dep, index, set(shared), barred)
+    matches = _match(rows, by_key, dep, index, barred, whole)
     if fec:
         for at, taken in _renumbered(rows, matches, by_key, dep, index, barred, whole):
             before = cell_text(dep.rows[taken][key_at]).split("|")
@@ -608,6 +608,14 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
                                for f, v in changes.items() if f != "key") or _key_change(existing[key_at], row["key"])
             summary.changes.append(f"ligne {r} ({row['piece'] or row['key']}) : {shown}")
     matched = {j for _, i in matches if i is not None for j in parts_of.get(i, [i])}
+    # a row no line took keeps its key unless a line now has it (its lines renumbered by place): then it is marked, or
+    # the next import would take the two rows for one invoice the user split
+    given = {str(changes["key"]) for _, _, _, changes, _ in updates if "key" in changes} | {rows.key[k] for k in added}
+    for i, cells in enumerate(dep.rows):
+        key = cell_text(cells[key_at])
+        if i not in matched and key in given:
+            plan.sheet(dep.sheet).set(dep.header_row + 1 + i, dep.first_col + key_at,
+                                      CellWrite(f"{key}|~{dep.header_row + 1 + i}"))
     summary.split = split
     if fec:
         c = read.columns
@@ -672,7 +680,8 @@ ACROSS_MONTHS_DAYS = 7  # a corrected date across a month's end, on the same doc
 
 
 def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
-           held: AbstractSet[str] = frozenset(), barred: AbstractSet[int] = frozenset()) -> list[tuple[int, int | None]]:
+           barred: AbstractSet[int] = frozenset(), whole: Callable[[int], object] | None = None
+           ) -> list[tuple[int, int | None]]:
     """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one. A
     line whose key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
     same entry (FEC: the same journal and number, in the same month, or a week apart across a month's end on
@@ -680,9 +689,10 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
     number) or
     document that no line of the file claims: rows of the same ledger account first, for every line,
     then the others in order, so that what the user decided on a line stays with it when the export
-    lists the lines in another order. ``held``: the keys of rows the user split, matched by key alone;
-    ``barred``: rows no other line takes."""
-    forced = _by_content(rows, by_key, dep, index, held)
+    lists the lines in another order. ``barred``: rows no other line takes; ``whole``: a row's amount (a split's,
+    the sum of its parts)."""
+    amount_at = index["Montant HT"]
+    forced = _by_content(rows, by_key, dep, index, whole or (lambda i: dep.rows[i][amount_at]))
     claimed = {by_key[key] for key in rows.key if key in by_key} | {i for i in forced.values() if i is not None}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
@@ -710,11 +720,11 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
     # corrected has thousands: a search of every row for every line took minutes), in order, by ledger account;
     # the rows of its document across a month's end looked up by document
     queues: dict[tuple[object, ...], tuple[dict[str, deque[int]], deque[int]]] = {}
-    documents: dict[tuple[str, str], deque[int]] = {}
+    documents: dict[tuple[str, str], list[int]] = {}
     for pair, candidates in spare.items():
         if pair.startswith("FEC|"):
             for i in candidates:
-                documents.setdefault((pair, cell_text(dep.rows[i][piece_at]).casefold()), deque()).append(i)
+                documents.setdefault((pair, cell_text(dep.rows[i][piece_at]).casefold()), []).append(i)
     taken: set[int] = set()
 
     def queued(pair: str, month: tuple[int, int] | None = None) -> tuple[dict[str, deque[int]], deque[int]]:
@@ -753,12 +763,16 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
                     found = first(by_ledger.get(ledger) if same_ledger else every)
                 piece = cell_text(row.get("piece")).casefold()
                 if found is None and piece:  # the same document, a few days apart across a month's end
-                    same = documents.get((pair, piece), deque())
-                    while same and same[0] in taken:
-                        same.popleft()
-                    found = next((i for i in same if i not in taken and _month(dep.rows[i][date_at]) != month
-                                  and (not same_ledger or cell_text(dep.rows[i][ledger_at]) == ledger)
-                                  and _same_entry(row, dep.rows[i], date_at, piece_at)), None)
+                    near = (pair, piece, day, _cents_of(row.get("amount")))  # what the candidates depend on
+                    if near not in queues:
+                        listed = [i for i in documents.get((pair, piece), ()) if _month(dep.rows[i][date_at]) != month
+                                  and _same_entry(row, dep.rows[i], date_at, piece_at, amount_at)]
+                        by_document: dict[str, deque[int]] = {}
+                        for i in listed:
+                            by_document.setdefault(cell_text(dep.rows[i][ledger_at]), deque()).append(i)
+                        queues[near] = (by_document, deque(listed))
+                    by_ledger, every = queues[near]
+                    found = first(by_ledger.get(ledger) if same_ledger else every)
             if found is not None:
                 taken.add(found)
                 out[at] = (k, found)
@@ -766,7 +780,7 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
 
 
 def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
-                held: AbstractSet[str]) -> dict[int, int | None]:
+                whole: Callable[[int], object]) -> dict[int, int | None]:
     """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), paired with the
     file's lines by what they say: amount and label, then amount, then a label no other has, then place, then
     the rest in order. Their keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed
@@ -775,28 +789,28 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
     groups: dict[str, list[int]] = {}  # journal, entry, date and account -> the table's rows, in order
     by_row: dict[int, str] = {}
     for key, i in by_key.items():
-        if key.startswith("FEC|") and key not in held:  # a split is matched by its key alone
+        if key.startswith("FEC|"):
             groups.setdefault(key.rpartition("|")[0], []).append(i)
             by_row[i] = key
     lines: dict[str, list[int]] = {}
     for k, key in enumerate(rows.key):
         prefix = key.rpartition("|")[0]
-        if prefix in groups and key not in held:
+        if prefix in groups:
             lines.setdefault(prefix, []).append(k)
     out: dict[int, int | None] = {}
-    amount_at, label_at = index["Montant HT"], index["Libellé"]
+    label_at = index["Libellé"]
     for prefix, found in lines.items():
         table = sorted(groups[prefix])
         if len(found) == 1 and len(table) == 1:
             continue  # one line, one row: its key says it
-        said = {i: (round(dep.rows[i][amount_at] * 100) if type(dep.rows[i][amount_at]) is float else None,
+        said = {i: (round(cast(float, whole(i)) * 100) if type(whole(i)) is float else None,
                     cell_text(dep.rows[i][label_at]).casefold(), by_row[i].rpartition("|")[2]) for i in table}
         wanted = {k: (int(round_cents(cast(Decimal, rows.columns["amount"][k])).scaleb(2)),
                       cell_text(rows.columns["label"][k]).casefold(), rows.key[k].rpartition("|")[2]) for k in found}
         taken: set[int] = set()
         # by amount and label, by amount, by a label no other line or row has, by place (the key's |n), then in
         # order, each first with the line's own place (two crew members paid alike): each a queue of the rows
-        for part in ((0, 1, 2), (0, 1), (0, 2), (0,), (1,), (2,), ()):
+        for part in ((0, 1, 2), (0, 1), (1,), (0, 2), (0,), (2,), ()):
             queues: dict[tuple[object, ...], deque[int]] = {}
             for i in table:
                 if i not in taken:
@@ -876,17 +890,25 @@ def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[
             waiting.append((at, said))
     # an amount corrected as well: by date, ledger account and document, one line for one row, or none
     rest: dict[tuple[dt.date, str, str], list[int]] = {}
+    said_of: dict[int, tuple[dt.date, str, int, str]] = {}
     for said, left in earlier.items():
         rest.setdefault((said[0], said[1], said[3]), []).extend(left)
+        said_of.update(dict.fromkeys(left, said))
+    waiting_said = dict(waiting)
     lines: dict[tuple[dt.date, str, str], list[int]] = {}
     for at, said in waiting:
         lines.setdefault((said[0], said[1], said[3]), []).append(at)
     for what, places in lines.items():
         left = rest.get(what, [])
-        if len(places) == 1 and len(left) == 1:
+        if len(places) == 1 and len(left) == 1 and _close(waiting_said[places[0]][2], said_of[left[0]][2]):
             matches[places[0]] = (matches[places[0]][0], left[0])
             out.append((places[0], left[0]))
     return out
+
+
+def _close(amount: int, was: int) -> bool:
+    """An amount corrected at the validation: of the same sign, within a fifth (not another purchase's)."""
+    return (amount > 0) == (was > 0) and abs(amount - was) * 5 <= abs(was)
 
 
 def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[dt.date, str, int, str] | None:
@@ -936,21 +958,31 @@ def _currency(value: object) -> str:
     return EURO if fold(text) in ("", "€", "eur", "euro", "euros") else text
 
 
-def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int) -> bool:
+def _same_entry(row: dict[str, object], existing: list[object], date_at: int, piece_at: int, amount_at: int) -> bool:
     """Whether a FEC line and an earlier row of its journal and number are one entry: in the same month, or a week
-    apart at most across a month's end with the same document named on both (next month's invoice, rent or
-    payroll under a number used again is another entry, even under one document or none)."""
+    apart at most across a month's end with the same document named on both and the same amount (next month's
+    invoice, rent or payroll under a number used again is another entry, even under one document or none, and
+    so is a taxi after a meal under the journal's « CB »)."""
     typed = existing[date_at]
     old = _day(typed)
     day, piece, was = row.get("date"), cell_text(row.get("piece")), cell_text(existing[piece_at])
     # a document that is only the entry's number (software that fills PieceRef with it) names no invoice
     named = bool(piece and was and was.casefold() == piece.casefold()) and _number(piece) != _number(
-        cell_text(row.get("entry")))
+        cell_text(row.get("entry"))) and _cents_of(row.get("amount")) == _cents_of(existing[amount_at])
     if not isinstance(old, dt.date) or not isinstance(day, dt.date):
         return False
     # across a month's end, a date corrected by a few days: a month apart under one document (« LOYER », « PAIE »)
     # is next month's rent or payroll under a number used again
     return (old.year, old.month) == (day.year, day.month) or (named and abs((old - day).days) <= ACROSS_MONTHS_DAYS)
+
+
+def _cents_of(value: object) -> int | None:
+    """An amount in cents, from the file (Decimal) or a cell (float)."""
+    if isinstance(value, Decimal):
+        return int(round_cents(value).scaleb(2))
+    if type(value) is float and abs(value) < 1e11:
+        return round(value * 100)
+    return None
 
 
 def _number(text: str) -> str:
@@ -1039,10 +1071,10 @@ def _absent(dep: RawTable, index: dict[str, int], lines: tuple[Sequence[str], Se
 
 
 def _left_of_entries(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
-    """Rows of an entry the file has (its journal and number, within a month, of its document or month) that none
-    of its lines took: a corrected export that merged two lines into one, or dropped one, while the date moved
-    out of the span the file's other entries cover."""
-    key_at, date_at, piece_at = index["Clé d'import"], index["Date"], index["N° pièce"]
+    """Rows of an entry the file has (its journal and number, in the month of one of its lines, or a week apart on
+    its document and amount) that none of its lines took: a corrected export that merged two lines into one, or
+    dropped one, while the date moved out of the span the file's other entries cover."""
+    key_at, date_at, piece_at, amount_at = (index[h] for h in ("Clé d'import", "Date", "N° pièce", "Montant HT"))
     left: dict[int, str] = {}  # earlier FEC rows no line took -> their entry's pair
     for i, r in enumerate(dep.rows):
         key = cell_text(r[key_at])
@@ -1051,12 +1083,27 @@ def _left_of_entries(dep: RawTable, index: dict[str, int], rows: Rows, matched: 
     if not left:
         return []
     wanted = set(left.values())
-    by_pair: dict[str, list[dict[str, object]]] = {}
-    for k, pair in enumerate(rows.columns["pair"]):
-        if pair in wanted:
-            by_pair.setdefault(str(pair), []).append(rows.row(k))
-    return [dep.header_row + 1 + i for i, pair in left.items()
-            if any(_same_entry(row, dep.rows[i], date_at, piece_at) for row in by_pair.get(pair, ()))]
+    months: dict[str, set[tuple[int, int]]] = {}  # a pair's lines' months
+    days: dict[tuple[str, str, int | None], set[dt.date]] = {}  # the days of its lines of a document and amount
+    columns = rows.columns
+    for k, pair in enumerate(columns["pair"]):
+        day = columns["date"][k]
+        if pair in wanted and isinstance(day, dt.date):
+            months.setdefault(str(pair), set()).add((day.year, day.month))
+            piece = cell_text(columns["piece"][k]).casefold()
+            if piece and _number(piece) != _number(cell_text(columns["entry"][k])):  # a document naming an invoice
+                days.setdefault((str(pair), piece, _cents_of(columns["amount"][k])), set()).add(day)
+    out = []
+    week = [dt.timedelta(days=n) for n in range(-ACROSS_MONTHS_DAYS, ACROSS_MONTHS_DAYS + 1)]
+    for i, pair in left.items():
+        r = dep.rows[i]
+        when = _day(r[date_at])
+        if when is None:
+            continue
+        near = days.get((pair, cell_text(r[piece_at]).casefold(), _cents_of(r[amount_at])), set())
+        if (when.year, when.month) in months.get(pair, ()) or any(when + d in near for d in week):
+            out.append(dep.header_row + 1 + i)
+    return out
 
 
 def _absent_lines(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
@@ -1132,8 +1179,8 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
         summary.issues.append(warning("DEP040", where.at(f"A{summary.renumbered[0][0]}"),
                                       f"{plural(n, 'ligne déjà importée', 'lignes déjà importées')} sous un autre numéro "
                                       f"d'écriture, {'reprises' if n > 1 else 'reprise'} sous celui du fichier (même "
-                                      f"date, compte, montant et pièce) plutôt qu'{'ajoutées' if n > 1 else 'ajoutée'}"
-                                      f" une seconde fois : {shown}.",
+                                      f"date, compte et pièce, et montant, ou presque) plutôt "
+                                      f"qu'{'ajoutées' if n > 1 else 'ajoutée'} une seconde fois : {shown}.",
                                       "Rien à faire si la comptabilité a validé ou renuméroté ses écritures. Si ce sont "
                                       "deux achats distincts (même date, montant et pièce), ajoutez celui qui manque à "
                                       "la main dans Dépenses."))
