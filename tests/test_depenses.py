@@ -1064,6 +1064,13 @@ def test_the_next_fiscal_years_fec_does_not_overwrite_the_first_ones_rows(tmp_pa
         1000.0, 3000.0]
 
 
+def _purchase(journal: str, entry: str, day: str, account: str, piece: str, amount: str) -> list[str]:
+    """A purchase as a FEC books it: the charge, then the supplier (no VAT)."""
+    return [f"{journal}|Achats|{entry}|{day}|{account}|Charge|||{piece}|{day}|Achat|{amount},00|0,00|||{day}||",
+            f"{journal}|Achats|{entry}|{day}|40100000|Fournisseurs|F1|Loueur|{piece}|{day}|Achat|0,00|{amount},00|||"
+            f"{day}||"]
+
+
 def _raw_fec(tmp_path: Path, name: str, lines: list[str]) -> Path:
     path = tmp_path / name
     path.write_text("\r\n".join([FEC_HEAD, *lines]) + "\r\n", encoding="utf-8")
@@ -1883,13 +1890,9 @@ def test_invoices_under_another_programs_journal_and_numbers_take_back_their_row
     """A change of accounting program mid-shoot: HA/HA00001 becomes ACH/2026-000017 and the documents lose their
     zeros (a FEC saved by Excel): the same invoices were imported again, without a word."""
     path = _workbook_for_import(tmp_path)
-    _import(path, _raw_fec(tmp_path, "old.txt", [
-        "HA|Achats|HA00001|20261001|61357101|Caméra|||FA-00881|20261001|Caméra|1000,00|0,00|||20261001||",
-        "HA|Achats|HA00001|20261001|40100000|Fournisseurs|F1|Loueur|FA-00881|20261001|Caméra|0,00|1000,00|||20261001||"]))
-    s = _import(path, _raw_fec(tmp_path, "new.txt", [
-        "ACH|Achats|2026-000017|20261001|61357101|Caméra|||FA-881|20261001|Caméra|1000,00|0,00|||20261001||",
-        "ACH|Achats|2026-000017|20261001|40100000|Fournisseurs|F1|Loueur|FA-881|20261001|Caméra|0,00|1000,00|||"
-        "20261001||"]))
+    _import(path, _raw_fec(tmp_path, "old.txt", _purchase("HA", "HA00001", "20261001", "61357101", "FA-00881", "1000")))
+    s = _import(path, _raw_fec(tmp_path, "new.txt", _purchase("ACH", "2026-000017", "20261001", "61357101", "FA-881",
+                                                              "1000")))
     assert (s.added, s.updated, s.renumbered) == (0, 1, [(5, "HA00001", "2026-000017")])
     assert len(XlsxFile(path).table(L.TABLE_DEPENSES).rows) == 1
 
@@ -2131,9 +2134,7 @@ def test_a_second_renumbering_pass_does_not_merge_another_amount_or_sign(tmp_pat
     """An OD moving 200 € off an invoice, same date and document, took the 1,000 € invoice's row and set it to
     −200 €; a 30 € meal took a 45 € one's."""
     path = _workbook_for_import(tmp_path)
-    _import(path, _raw_fec(tmp_path, "a.txt", [
-        "HA|Achats|H1|20261005|61357101|Caméra|||FA-1|20261005|Caméra|1000,00|0,00|||20261005||",
-        "HA|Achats|H1|20261005|40100000|Fournisseurs|F1|Loueur|FA-1|20261005|Caméra|0,00|1000,00|||20261005||"]))
+    _import(path, _raw_fec(tmp_path, "a.txt", _purchase("HA", "H1", "20261005", "61357101", "FA-1", "1000")))
     s = _import(path, _raw_fec(tmp_path, "b.txt", [
         "OD|Divers|O1|20261005|61357101|Caméra|||FA-1|20261005|Reclassement|0,00|200,00|||20261005||",
         "OD|Divers|O1|20261005|60615101|Décor|||FA-1|20261005|Reclassement|200,00|0,00|||20261005||"]))
