@@ -1930,7 +1930,7 @@ def test_the_reconciliation_says_which_lines_no_total_counts_when_a_line_cannot_
         "HA|Achats|H2|20261002|61357101|Câbles|||F2|20261002|Câbles|50,00|0,00|||20261002||",
         "HA|Achats|H2|20261002|40100000|Fournisseurs|F1|Loueur|F2|20261002|Câbles|0,00|50,00|||20261002||"]))
     assert s.uncounted == 1 and s.to_json()["unreadable_amount_lines"] == 1
-    assert "hors 1 ligne au montant illisible (mal écrit, colonnes décalées ou ligne coupée), comptée(s) nulle part" \
+    assert "hors 1 ligne au montant illisible (mal écrit, colonnes décalées ou ligne coupée), comptée nulle part" \
         in s.render()
     assert any(i.code == "DEP033" and "sans 1 au montant illisible" in i.message for i in s.issues)
     assert s.added == 1

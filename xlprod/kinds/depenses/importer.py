@@ -101,7 +101,7 @@ class ImportSummary:
         check = "= celui du fichier" if accounted == self.debit_total else f"≠ celui du fichier ({format_eur(self.debit_total)})"
         if self.uncounted:  # the file's own total is then not known: say which lines it leaves out
             check += (f", hors {plural(self.uncounted, 'ligne')} au montant illisible (mal écrit, colonnes décalées ou "
-                      "ligne coupée), comptée(s) nulle part")
+                      f"ligne coupée), {'comptée' if self.uncounted == 1 else 'comptées'} nulle part")
         lines = [f"{self.file} : {self.detection}",
                  f"  {plural(self.lines_read, 'ligne lue', 'lignes lues')} ; débit {format_eur(self.debit_total)}, "
                  f"crédit {format_eur(self.credit_total)}",
@@ -358,13 +358,12 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     found, where = np.unique(codes[at], return_index=True)
     counterpart = np.full(count, -1, dtype=np.int64)
     counterpart[found] = at[where]
-    settled = np.array([_paid(c.lettering[i]) for i in at.tolist()], dtype=bool)
+    letters, distinct_letters = pd.factorize(np.asarray(c.lettering, dtype=object)[at])  # each lettering judged once
+    settled = np.array([_paid(x) for x in distinct_letters.tolist()], dtype=bool)[letters] if len(at) else \
+        np.zeros(0, dtype=bool)
     unsettled = np.bincount(codes[at][~settled], minlength=count) > 0
-    paid_on: dict[int, dt.date] = {}
-    for i, e in zip(at[settled].tolist(), codes[at][settled].tolist(), strict=True):
-        day = c.lettering_date[i]
-        if day is not None and (e not in paid_on or day > paid_on[e]):
-            paid_on[e] = day
+    on = pd.DataFrame({"e": codes[at][settled], "d": np.asarray(c.lettering_date, dtype=object)[at][settled]})
+    paid_on = cast(dict[int, dt.date], on[on["d"].notna()].groupby("e")["d"].max().to_dict())
     paid_status, invoiced_status = Status.PAID.value, Status.INVOICED.value
     entry_values: dict[int, tuple[str, str, dt.date | None]] = {}  # entry -> supplier, status, payment date
     for e in dict.fromkeys(entry_of.tolist()):
@@ -521,17 +520,17 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         by_key[key] = parts[0]
     amount_at = index["Montant HT"]
 
-    def whole(i: int) -> object:
-        """A row's amount, a split's the sum of its parts (what the file's line says)."""
-        parts = parts_of.get(i)
-        if parts is None:
-            return dep.rows[i][amount_at]
-        return float(sum((from_double(dep.rows[j][amount_at]) for j in parts if type(dep.rows[j][amount_at]) is float),
-                         ZERO))
+    def whole(i: int) -> Decimal | None:
+        """A row's amount, a split's the sum of its parts (what the file's line says); None when it is no number."""
+        amounts = [dep.rows[j][amount_at] for j in parts_of.get(i, [i])]
+        if not all(type(a) is float for a in amounts):
+            return None if len(amounts) == 1 else sum((from_double(a) for a in amounts if type(a) is float), ZERO)
+        return sum((from_double(cast(float, a)) for a in amounts), ZERO)
 
     # rows no other line may take: of an entry the file refuses this time (it comes back when corrected), or on an
-    # account the correspondences now leave out
-    barred = _barred(dep, index, read, mapping) if fec else set()
+    # account the correspondences now leave out (those said below)
+    refused_rows, excluded_rows = _barred(dep, index, read, mapping) if fec else (set(), set())
+    barred = refused_rows | excluded_rows
     matches = _match(rows, by_key, dep, index, barred, whole)
     if fec:
         for at, taken in _renumbered(rows, matches, by_key, dep, index, barred, whole):
@@ -553,7 +552,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         pieces = parts_of.get(i)
         if pieces is not None:  # the user's split of this line: its amounts and devis accounts are theirs; the rest
             # (the key, date, document, ledger account, payment) follows the accounts on every part
-            total = from_double(cast(float, whole(i)))
+            total = whole(i) or ZERO
             if total != cast(Decimal, row["amount"]):
                 split.append((tuple(dep.header_row + 1 + j for j in pieces), cast(Decimal, row["amount"]), total))
             each = [{f: v for f, v in _changes(row, dep.rows[j], index, fields).items()
@@ -624,10 +623,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     else:
         summary.absent = _absent_lines(dep, index, rows, matched)
     if fec:  # rows imported before on accounts the correspondences now leave out (closing charges, « exclu »)
-        ledger_at = index["Compte général"]
-        summary.left_out = [dep.header_row + 1 + i for i, r in enumerate(dep.rows) if i not in matched
-                            and cell_text(r[key_at]).startswith("FEC|") and cell_text(r[ledger_at])
-                            and not mapping.is_expense(cell_text(r[ledger_at]))]
+        summary.left_out = [dep.header_row + 1 + i for i in sorted(excluded_rows - matched)]
         summary.absent = sorted(set(summary.absent) - set(summary.left_out))
     if new:
         blocked = [c for c in book.cells_below(dep) if c.row <= dep.header_row + len(dep.rows) + len(new)]
@@ -680,7 +676,7 @@ ACROSS_MONTHS_DAYS = 7  # a corrected date across a month's end, on the same doc
 
 
 def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
-           barred: AbstractSet[int] = frozenset(), whole: Callable[[int], object] | None = None
+           barred: AbstractSet[int] = frozenset(), whole: Callable[[int], Decimal | None] | None = None
            ) -> list[tuple[int, int | None]]:
     """Each file row (its place in ``rows``) with the table row it updates (its key), or None for a new one. A
     line whose key changed in a corrected export (its account, or its FEC entry's date moved) takes a row of the
@@ -692,7 +688,7 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
     lists the lines in another order. ``barred``: rows no other line takes; ``whole``: a row's amount (a split's,
     the sum of its parts)."""
     amount_at = index["Montant HT"]
-    forced = _by_content(rows, by_key, dep, index, whole or (lambda i: dep.rows[i][amount_at]))
+    forced = _by_content(rows, by_key, dep, index, whole or (lambda i: _decimal(dep.rows[i][amount_at])))
     claimed = {by_key[key] for key in rows.key if key in by_key} | {i for i in forced.values() if i is not None}
     spare: dict[str, list[int]] = {}
     for key, i in by_key.items():
@@ -780,7 +776,7 @@ def _match(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, i
 
 
 def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
-                whole: Callable[[int], object]) -> dict[int, int | None]:
+                whole: Callable[[int], Decimal | None]) -> dict[int, int | None]:
     """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), paired with the
     file's lines by what they say: amount and label, then amount, then a label no other has, then place, then
     the rest in order. Their keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed
@@ -803,10 +799,10 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
         table = sorted(groups[prefix])
         if len(found) == 1 and len(table) == 1:
             continue  # one line, one row: its key says it
-        said = {i: (round(cast(float, whole(i)) * 100) if type(whole(i)) is float else None,
-                    cell_text(dep.rows[i][label_at]).casefold(), by_row[i].rpartition("|")[2]) for i in table}
-        wanted = {k: (int(round_cents(cast(Decimal, rows.columns["amount"][k])).scaleb(2)),
-                      cell_text(rows.columns["label"][k]).casefold(), rows.key[k].rpartition("|")[2]) for k in found}
+        said = {i: (_cents_of(whole(i)), cell_text(dep.rows[i][label_at]).casefold(), by_row[i].rpartition("|")[2])
+                for i in table}
+        wanted = {k: (_cents_of(rows.columns["amount"][k]), cell_text(rows.columns["label"][k]).casefold(),
+                      rows.key[k].rpartition("|")[2]) for k in found}
         taken: set[int] = set()
         # by amount and label, by amount, by a label no other line or row has, by place (the key's |n), then in
         # order, each first with the line's own place (two crew members paid alike): each a queue of the rows
@@ -827,11 +823,11 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
     return out
 
 
-def _barred(dep: RawTable, index: dict[str, int], read: LedgerRead, mapping: Mapping) -> set[int]:
-    """Earlier FEC rows of an entry the file refuses (an unbalanced entry, a line in error) or on an account the
-    import now leaves out: no other line takes them."""
+def _barred(dep: RawTable, index: dict[str, int], read: LedgerRead, mapping: Mapping) -> tuple[set[int], set[int]]:
+    """Earlier FEC rows no other line takes: of an entry the file refuses (an unbalanced entry, a line in error),
+    and on an account the import now leaves out."""
     key_at, ledger_at = index["Clé d'import"], index["Compte général"]
-    out = set()
+    refused, excluded = set(), set()
     for i, r in enumerate(dep.rows):
         key = cell_text(r[key_at])
         if not key.startswith("FEC|"):
@@ -839,12 +835,12 @@ def _barred(dep: RawTable, index: dict[str, int], read: LedgerRead, mapping: Map
         parts = key.split("|")
         ledger = cell_text(r[ledger_at])
         if ledger and not mapping.is_expense(ledger):
-            out.add(i)
+            excluded.add(i)
         elif len(parts) > 3 and (read.rejected_entries or read.refused):
             when = _key_date(parts[3])
             if (parts[1], parts[2]) in read.rejected_entries or (parts[1], parts[2], when) in read.refused:
-                out.add(i)
-    return out
+                refused.add(i)
+    return refused, excluded
 
 
 def _key_date(text: str) -> dt.date | None:
@@ -855,7 +851,8 @@ def _key_date(text: str) -> dt.date | None:
 
 
 def _renumbered(rows: Rows, matches: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
-                index: dict[str, int], barred: AbstractSet[int], whole: Callable[[int], object]) -> list[tuple[int, int]]:
+                index: dict[str, int], barred: AbstractSet[int],
+                whole: Callable[[int], Decimal | None]) -> list[tuple[int, int]]:
     """FEC lines new by their key that an earlier row, which no line of the file took, already holds under another
     entry number: the same date, ledger account, amount and document (entries exported with their draft
     numbers, then validated under others; another accounting program's journals and numbers); then, its amount
@@ -915,14 +912,8 @@ def _said(day: object, ledger: object, amount: object, piece: object) -> tuple[d
     """What a FEC line says, as a row of the table holds it: its date, ledger account, amount in cents and document;
     None when the row holds no date or no amount. Neither the journal (a change of accounting program renames it:
     HA becomes ACH) nor the zeros before a number (a FEC saved by Excel: 00012 becomes 12) count."""
-    when = _day(day)
-    if isinstance(amount, Decimal):
-        cents = int(round_cents(amount).scaleb(2))
-    elif isinstance(amount, float) and abs(amount) < 1e11:
-        cents = round(amount * 100)
-    else:
-        return None
-    if not isinstance(when, dt.date):
+    when, cents = _day(day), _cents_of(amount)
+    if when is None or cents is None:
         return None
     return when, cell_text(ledger), cents, re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0",
                                                   cell_text(piece).casefold())
@@ -974,6 +965,11 @@ def _same_entry(row: dict[str, object], existing: list[object], date_at: int, pi
     # across a month's end, a date corrected by a few days: a month apart under one document (« LOYER », « PAIE »)
     # is next month's rent or payroll under a number used again
     return (old.year, old.month) == (day.year, day.month) or (named and abs((old - day).days) <= ACROSS_MONTHS_DAYS)
+
+
+def _decimal(value: object) -> Decimal | None:
+    """A cell's amount, exact; None when it is no number."""
+    return from_double(value) if type(value) is float and abs(value) < 1e11 else None
 
 
 def _cents_of(value: object) -> int | None:
@@ -1179,7 +1175,7 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
         summary.issues.append(warning("DEP040", where.at(f"A{summary.renumbered[0][0]}"),
                                       f"{plural(n, 'ligne déjà importée', 'lignes déjà importées')} sous un autre numéro "
                                       f"d'écriture, {'reprises' if n > 1 else 'reprise'} sous celui du fichier (même "
-                                      f"date, compte et pièce, et montant, ou presque) plutôt "
+                                      f"date, même compte, même pièce et même montant, ou presque) plutôt "
                                       f"qu'{'ajoutées' if n > 1 else 'ajoutée'} une seconde fois : {shown}.",
                                       "Rien à faire si la comptabilité a validé ou renuméroté ses écritures. Si ce sont "
                                       "deux achats distincts (même date, montant et pièce), ajoutez celui qui manque à "

@@ -192,9 +192,7 @@ class LedgerRead:
         """The lines read without error, in file order."""
         if self.given is None:
             columns = self.columns
-            n = len(columns.line) if columns is not None else 0
-            self.given = [] if columns is None else list(map(LedgerLine._make, zip(
-                *columns[:16], *([default] * n for default in _FEC_DEFAULTS), strict=True)))
+            self.given = [] if columns is None else list(map(columns.line_at, range(len(columns.line))))
         return self.given
 
 

@@ -247,6 +247,7 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
     a, h = L.COL["Compte"], L.COL["Reste à engager (saisi)"]
     cells = book.cell_values(L.SHEET_SUIVI, [(r, c) for r in range(L.FIRST_LINE_ROW, last + 1) for c in (a, h)])
     typed = {r: f for (r, c), f in book.sheet_formulas(L.SHEET_SUIVI).items() if c == h and r >= L.FIRST_LINE_ROW}
+    referred: dict[str, list[tuple[int, int]]] = {}  # the Suivi cells each formula refers to
     for r in range(L.FIRST_LINE_ROW, last + 1):
         value = cells.get((r, h))
         account = cell_text(cells.get((r, a)))
@@ -255,9 +256,7 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
         if r in typed:  # the user's formula: kept as typed, whatever it shows
             out.formulas[account_key(account)] = typed[r]
             out.rows[account_key(account)] = r
-            referred = cells_referenced(typed[r], L.SHEET_SUIVI) or []
-            if referred:
-                out.inputs[account_key(account)] = book.cell_values(L.SHEET_SUIVI, referred)
+            referred[account_key(account)] = cells_referenced(typed[r], L.SHEET_SUIVI) or []
             if type(value) is float:
                 out.numbers[account_key(account)] = from_double(value)
                 continue
@@ -279,6 +278,10 @@ def typed_to_complete(book: WorkbookPort, issues: list[Issue]) -> Typed:
             out.kept[account_key(account)] = value
             continue
         out.numbers[account_key(account)] = parsed.value
+    if any(referred.values()):  # the values they were calculated from, read at once
+        values = book.cell_values(L.SHEET_SUIVI, [cell for cells_of in referred.values() for cell in cells_of])
+        out.inputs = {key: {cell: values[cell] for cell in cells_of if cell in values} for key, cells_of in referred.items()
+                      if cells_of}
     return out
 
 
