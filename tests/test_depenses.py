@@ -2139,3 +2139,36 @@ def test_a_second_renumbering_pass_does_not_merge_another_amount_or_sign(tmp_pat
         "OD|Divers|O1|20261005|61357101|Caméra|||FA-1|20261005|Reclassement|0,00|200,00|||20261005||",
         "OD|Divers|O1|20261005|60615101|Décor|||FA-1|20261005|Reclassement|200,00|0,00|||20261005||"]))
     assert s.renumbered == [] and s.added == 2
+
+
+def test_a_csv_report_with_a_title_and_totals_imports_its_lines_and_reconciles_to_them(tmp_path, capsys):
+    """An export as accounting software prints it: its title and period above the headers, a
+    subtotal per month and a grand total below; the totals would count each expense twice."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "rapport.csv"
+    csv.write_text("Suivi des dépenses - Les Heures claires\r\nDu 01/10/2026 au 30/11/2026\r\n"
+                   "Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n02/10/2026;TotalEnergies;50,00\r\n"
+                   ";Sous-total octobre;150,00\r\n03/11/2026;Grue;20,00\r\nTotal général;;170,00\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    out = capsys.readouterr().out
+    assert "DEP115" in out and out.count("DEP116") == 2 and "DEP033" not in out
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert sorted((r[4], r[5]) for r in rows) == [("Caméra", 100.0), ("Grue", 20.0), ("TotalEnergies", 50.0)]
+
+
+def test_a_devis_account_the_user_changed_is_kept_when_the_csv_gives_the_old_one_again(tmp_path, capsys):
+    """The CSV's own Compte devis goes to new rows and to rows without one; the user's reassignment
+    survives a re-import of the same export, and DEP039 says the file disagrees."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "export.csv"
+    csv.write_text("Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+                   "02/10/2026;F-101;TSF;7101;Caméra;1000\r\n03/10/2026;F-102;Déco;5101;Peinture;300\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Compte devis"): "2301", (2, "Compte devis"): None})  # reassigned; cleared
+    capsys.readouterr()
+    assert main(["import", str(path), str(csv)]) == 0
+    out = capsys.readouterr().out
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows] == ["2301", "5101"]
+    assert ("avertissement DEP039: 1 ligne déjà importée sur un autre compte du devis que le fichier (D5 : 2301, le "
+            "fichier dit 7101) : gardée telle quelle.") in out

@@ -884,3 +884,42 @@ def test_a_label_of_two_quotes_in_a_file_that_quotes_no_field_is_read_as_written
     test above, seeded anew in CI)."""
     rows = [row(label='""'), row(account="401000", credit="0,00")]
     assert read_fec(fec(rows), NAME).lines[0].label == '""'
+
+
+def test_csv_title_lines_above_the_headers_are_skipped_and_said():
+    data = ("Grand livre analytique, Les Heures claires\r\nPériode : du 01/01/2026 au 31/01/2026\r\n\r\n"
+            "Date;Libellé;Montant HT\r\n05/01/2026;Location caméra;1 250,00\r\n").encode()
+    read = read_ledger_csv(data, "export.csv")
+    assert [(line.line, line.label, line.amount) for line in read.lines] == [(5, "Location caméra", Decimal("1250.00"))]
+    assert read.lines_read == 1
+    assert [i.render().split(" — ")[0] for i in read.issues] == [
+        "export.csv:4: avertissement DEP115: 2 lignes au-dessus des en-têtes (« Grand livre analytique, Les Heures "
+        "claires »…) : non lues, les en-têtes sont ligne 4"]
+
+
+def test_csv_without_its_headers_anywhere_is_still_refused_at_its_first_line():
+    with pytest.raises(WorkbookError) as caught:
+        read_ledger_csv(b"Export;janvier\n05/01/2026;Location;10\n", "export.csv")
+    assert caught.value.render().startswith("export.csv:1: erreur: colonne(s) absente(s) du CSV")
+
+
+def test_csv_total_lines_are_not_read_nor_counted_and_a_dated_totalenergies_bill_is():
+    data = csv_bytes("05/01/2026;Carburant;1000,00", "06/01/2026;TotalEnergies - gazole;80,00",
+                     ";Sous-total janvier;1 080,00", "07/02/2026;Location;20,00", "Total;;1100,00",
+                     ";TOTAUX;1100;", header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [(line.line, line.label) for line in read.lines] == [(2, "Carburant"), (3, "TotalEnergies - gazole"),
+                                                               (5, "Location")]
+    assert (read.lines_read, read.uncounted, read.debit_total) == (3, 0, Decimal("1100.00"))
+    assert [i.render().split(" — ")[0] for i in read.issues] == [
+        "export.csv:4: avertissement DEP116: ligne de total (« Sous-total janvier ») : non lue, son montant n'est pas "
+        "compté",
+        "export.csv:6: avertissement DEP116: ligne de total (« Total ») : non lue, son montant n'est pas compté",
+        "export.csv:7: avertissement DEP116: ligne de total (« TOTAUX ») : non lue, son montant n'est pas compté"]
+
+
+def test_csv_a_line_without_a_date_that_is_no_total_is_still_an_error():
+    read = read_ledger_csv(csv_bytes(";Solde facture Transpalux;300,00", header="Date;Libellé;Montant HT"),
+                           "export.csv")
+    assert read.lines == []
+    assert [i.code for i in read.issues] == ["DEP104"]

@@ -90,7 +90,8 @@ class ImportSummary:
     foreign: list[int] = field(default_factory=list)  # file lines in a foreign currency, without a country
     kept: list[str] = field(default_factory=list)  # cells holding a formula a corrected export would have changed
     currencies: dict[str, Decimal] = field(default_factory=dict)  # a CSV's expenses in another currency, as given
-    other_account: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, its devis account, the mapping's)
+    # (cell, its devis account, the one the file gives or the mapping gives it, whether the file gave it)
+    other_account: list[tuple[str, str, str, bool]] = field(default_factory=list)
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)  # (rows, file's, their sum)
     left_out: list[int] = field(default_factory=list)  # rows imported before on accounts now left out of the expenses
@@ -596,7 +597,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             mapped = ""  # a split's devis accounts are the user's: not compared with the correspondences
         if mapped and chosen and "account" not in changes and account_key(mapped) != account_key(chosen):
             cell = f"{column_letter(dep.first_col + index['Compte devis'])}{r}"
-            summary.other_account.append((cell, chosen, mapped))  # the user's choice, or a correspondence changed since
+            # the user's choice, or a correspondence changed since, or the file's own Compte devis changed
+            summary.other_account.append((cell, chosen, mapped, bool(row.get("given"))))
         if counted and (changes or r in grouped):
             summary.updated += 1
         elif counted:
@@ -1009,7 +1011,9 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
             out["rate"] = _cell(rate)
     if cell_text(old("key")) != row["key"]:  # paired: the row takes the line's new key
         out["key"] = row["key"]
-    moved = "ledger_account" in out or bool(row.get("given"))  # a devis account the file itself gives
+    # a devis account the file gives, or the correspondences give, goes to a new row, a row without one, or a row whose
+    # ledger account moved: one the user chose is kept (DEP039 says it)
+    moved = "ledger_account" in out
     mapped = _cell(row.get("account"))
     if mapped and (moved or old("account") in (None, "")) and not _same(old("account"), mapped):
         out["account"] = mapped
@@ -1180,17 +1184,21 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       "Rien à faire si la comptabilité a validé ou renuméroté ses écritures. Si ce sont "
                                       "deux achats distincts (même date, montant et pièce), ajoutez celui qui manque à "
                                       "la main dans Dépenses."))
-    if summary.other_account:
-        cell, typed, mapped = summary.other_account[0]
-        n = len(summary.other_account)
+    for from_file, source, says in ((False, "la table Correspondances", "la table dit"), (True, "le fichier",
+                                                                                       "le fichier dit")):
+        others = [o for o in summary.other_account if o[3] is from_file]
+        if not others:
+            continue
+        cell, typed, mapped, _ = others[0]
+        n = len(others)
         more = f", et {plural(n - 1, 'autre')}" if n > 1 else ""
         kept_as = "gardées telles quelles" if n > 1 else "gardée telle quelle"
         summary.issues.append(warning("DEP039", where.at(cell),
                                       f"{plural(n, 'ligne déjà importée', 'lignes déjà importées')} sur un autre compte "
-                                      f"du devis que la table Correspondances ({cell} : {typed}, la table dit {mapped}"
-                                      f"{more}) : {kept_as}.",
-                                      "Si la table a raison (une correspondance corrigée), videz le Compte devis de ces "
-                                      "lignes et réimportez : il y sera mis ; sinon, rien à faire."))
+                                      f"du devis que {source} ({cell} : {typed}, {says} {mapped}{more}) : {kept_as}.",
+                                      f"Si {source.replace('la table Correspondances', 'la table')} a raison (une "
+                                      f"{'correspondance' if not from_file else 'imputation'} corrigée), videz le "
+                                      "Compte devis de ces lignes et réimportez : il y sera mis ; sinon, rien à faire."))
     if summary.foreign:
         shown = ", ".join(str(n) for n in summary.foreign[:10]) + (" …" if len(summary.foreign) > 10 else "")
         where_lines = f"{'lignes' if len(summary.foreign) > 1 else 'ligne'} {shown}"

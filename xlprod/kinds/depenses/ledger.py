@@ -46,7 +46,7 @@ from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, round_cents
 from xlprod.core.numbers import parse_number
-from xlprod.core.text import fold
+from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses.model import TOO_BIG
 from xlprod.workbook.errors import WorkbookError
 
@@ -892,14 +892,22 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         raise WorkbookError(Location(book=name), "la correspondance donne à la fois le montant et débit/crédit",
                             "Indiquez soit la colonne du montant HT, soit les colonnes Débit et Crédit.")
     src = decode_text(data, name, _CSV_EXPECTED, issues)
-    header_no = src.header + 1
-    sep = csv_separator(src.lines[src.header])
+    header_at = _csv_header_line(src, wanted)
+    header_no = header_at + 1
+    titles = [line.strip() for line in src.lines[src.header:header_at] if line.strip()]
+    if titles:  # a report's title, a company's name, a period: above the headers, they are no expenses
+        shown = titles[0] if len(titles[0]) <= 60 else titles[0][:57] + "…"
+        issues.add(warning, "DEP115", header_no, f"{plural(len(titles), 'ligne')} au-dessus des en-têtes "
+                   f"(« {shown} »{'…' if len(titles) > 1 else ''}) : non lue{'s' if len(titles) > 1 else ''}, les "
+                   f"en-têtes sont ligne {header_no}", "Rien à faire si ce sont des titres ; sinon, vérifiez les "
+                   "en-têtes du fichier.")
+    sep = csv_separator(src.lines[header_at])
     if sep is None:
         raise WorkbookError(_at(name, header_no), "aucun séparateur (; , tabulation ou |) dans la ligne d'en-têtes",
                             "Exportez le tableau au format CSV, avec une ligne d'en-têtes : "
                             + ", ".join(DEFAULT_CSV_MAPPING[f] for f in ("date", "label", "amount")) + "…")
 
-    layout = _csv_layout(src, sep, name)
+    layout = _csv_layout(src, sep, name, header_at)
     headers = layout.headers
     ignored: list[str] = []
     cols = _csv_columns(headers, wanted, explicit, name, header_no, ignored if optional_absent else None)
@@ -908,7 +916,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
                    "vide(s) : " + ", ".join(f"« {h} »" for h in ignored),
                    "Rien à faire si l'export n'a pas ces colonnes ; sinon corrigez leur nom dans ColonnesImport.")
     width = len(headers)
-    first = layout.blank.index(False) + 1  # the record after the header
+    first = layout.header + 1  # the record after the header
     body_starts = np.array(layout.starts[first:], dtype=np.int64)
     body_blank = np.array(layout.blank[first:], dtype=bool)
     counts = np.array(layout.counts[first:], dtype=np.int64)
@@ -928,11 +936,6 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         raise WorkbookError(Location(book=name), "guillemets incohérents dans le CSV",
                             "Vérifiez les guillemets des libellés (un guillemet dans un texte se double : \"\").")
     frame = frame.iloc[first:].reset_index(drop=True)
-    for i in np.flatnonzero(extra):
-        issues.add(error, "DEP106", int(body_starts[i]), f"valeurs au-delà des {width} colonnes d'en-tête",
-                   f"Un séparateur {_SEPARATOR_NAMES[sep]} dans un texte décale les colonnes : mettez le texte entre "
-                   "guillemets ; la ligne n'est pas lue.")
-    good = ~body_blank & ~extra
     lines_no = body_starts
     text = {f: _strip(frame, i) for f, i in cols.items()}
     none = np.full(len(frame), "", dtype=object)
@@ -944,6 +947,20 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         return headers[cols[fieldname]] if fieldname in cols else fieldname
 
     date = _column(get("date"), _parse_date)
+    # a total an export writes below its lines (« Total », « Sous-total janvier »): no date, and a text saying so;
+    # a fuel bill from TotalEnergies has its date
+    total = ~body_blank & (date.empty | date.bad) & _says_total(text.values(), len(frame))
+    for i in np.flatnonzero(total):
+        said = next(str(t[i]) for t in text.values() if _TOTAL.match(fold(str(t[i]))))
+        issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est pas "
+                   "compté", "Rien à faire : les lignes au-dessus sont lues une à une.")
+    body_blank = body_blank | total
+    extra &= ~total
+    for i in np.flatnonzero(extra):
+        issues.add(error, "DEP106", int(body_starts[i]), f"valeurs au-delà des {width} colonnes d'en-tête",
+                   f"Un séparateur {_SEPARATOR_NAMES[sep]} dans un texte décale les colonnes : mettez le texte entre "
+                   "guillemets ; la ligne n'est pas lue.")
+    good = ~body_blank & ~extra
     for i in np.flatnonzero(date.empty & good):
         issues.add(error, "DEP104", int(lines_no[i]), f"{header('date')} vide", "La date est obligatoire ; la ligne "
                    "n'est pas lue.")
@@ -1007,6 +1024,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
 @dataclass(frozen=True)
 class _Layout:
     headers: list[str]  # without the empty one a trailing separator makes
+    header: int  # the header's record
     trailing: bool
     starts: list[int]  # per record: its first physical line
     counts: list[int]  # its number of fields
@@ -1014,25 +1032,62 @@ class _Layout:
     extra: list[bool]  # values beyond the headers' columns
 
 
-def _csv_layout(src: DecodedText, sep: str, name: str) -> _Layout:
+_TOTAL = re.compile(r"^(?:sous )?total|^totaux|^cumul")
+
+
+def _says_total(columns: Any, size: int) -> npt.NDArray[np.bool_]:
+    """Lines whose text, in some column, starts as a total's does (compared folded)."""
+    found = np.zeros(size, dtype=bool)
+    for column in columns:
+        distinct, codes = np.unique(column.astype(str), return_inverse=True)
+        said = np.fromiter((bool(_TOTAL.match(fold(t))) for t in distinct.tolist()), dtype=bool, count=len(distinct))
+        found |= said[codes.reshape(-1)]
+    return found
+
+
+def _csv_header_line(src: DecodedText, wanted: dict[str, str]) -> int:
+    """The line of the headers: the first non-blank one, or a later one among the first few that
+    holds every required header when the first does not (an export's title and period above it)."""
+    required = [fold(h) for f, h in wanted.items() if f in ("date", "label", "amount", "debit", "credit")]
+    candidates = [i for i, line in enumerate(src.lines[:_TITLE_LINES]) if i >= src.header and line.strip()]
+    for i in candidates:
+        sep = csv_separator(src.lines[i])
+        if sep is None:
+            continue
+        try:
+            fields = {fold(f.strip()) for f in next(csv.reader([src.lines[i]], delimiter=sep))}
+        except (csv.Error, StopIteration):
+            continue
+        if all(h in fields for h in required):
+            return i
+    return src.header
+
+
+_TITLE_LINES = 20  # how far down the headers are looked for
+
+
+def _csv_layout(src: DecodedText, sep: str, name: str, header_at: int) -> _Layout:
     """Where each record starts and how it is shaped: quoted fields can span lines, so a record's physical
-    line is only known by reading the quotes (pandas does not tell)."""
+    line is only known by reading the quotes (pandas does not tell). The records before the header's
+    line (``header_at``, an index in ``src.lines``) are titles, read as blank."""
     reader = csv.reader(io.StringIO(src.text), delimiter=sep, strict=True)
     starts: list[int] = []
     counts: list[int] = []
     blank: list[bool] = []
     extra: list[bool] = []
     headers: list[str] = []
+    header = -1
     trailing = False
     previous = 0
     try:
         for record in reader:
             starts.append(previous + 1)
             counts.append(len(record))
-            empty = not any(f.strip() for f in record)
+            empty = not any(f.strip() for f in record) or previous < header_at
             blank.append(empty)
             extra.append(bool(headers) and any(f.strip() for f in record[len(headers):]))
             if not headers and not empty:
+                header = len(starts) - 1
                 headers = [f.strip() for f in record]
                 trailing = len(headers) > 1 and not headers[-1]
                 if trailing:
@@ -1042,7 +1097,7 @@ def _csv_layout(src: DecodedText, sep: str, name: str) -> _Layout:
         raise WorkbookError(_at(name, previous + 1), f"CSV mal formé à partir de cette ligne ({exc})",
                             "Un guillemet ouvert n'est pas refermé, ou un texte suit un guillemet fermant : "
                             "vérifiez les guillemets de cette ligne.") from exc
-    return _Layout(headers, trailing, starts, counts, blank, extra)
+    return _Layout(headers, header, trailing, starts, counts, blank, extra)
 
 
 def _csv_columns(headers: list[str], wanted: dict[str, str], explicit: bool, name: str,
