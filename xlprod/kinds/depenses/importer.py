@@ -317,6 +317,21 @@ def _sums(codes: npt.NDArray[np.int64], cents: npt.NDArray[np.int64], count: int
     return cast(list[int], out.tolist())
 
 
+def _latest(entries: npt.NDArray[np.int64], dates: npt.NDArray[np.object_], count: int) -> dict[int, dt.date]:
+    """Each entry's latest date (None: no date), as day numbers: pandas compares dates as Python objects,
+    one group at a time (0.6 s for 60,000 entries)."""
+    dated = np.flatnonzero(pd.notna(dates))
+    if not len(dated):
+        return {}
+    days, distinct = pd.factorize(dates[dated])
+    ordinals = np.array([d.toordinal() for d in distinct.tolist()], dtype=np.int64)[days]
+    latest = np.full(count, -1, dtype=np.int64)
+    np.maximum.at(latest, entries[dated], ordinals)
+    found = np.flatnonzero(latest >= 0)
+    shown = {o: dt.date.fromordinal(o) for o in set(latest[found].tolist())}
+    return dict(zip(found.tolist(), [shown[o] for o in latest[found].tolist()], strict=True))
+
+
 def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -> Rows:
     """An expense row for each expense line of an entry (its journal, number and date) accepted whole: its
     VAT a share of the entry's deductible VAT, its supplier and payment from the entry's supplier line."""
@@ -363,8 +378,7 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     settled = np.array([_paid(x) for x in distinct_letters.tolist()], dtype=bool)[letters] if len(at) else \
         np.zeros(0, dtype=bool)
     unsettled = np.bincount(codes[at][~settled], minlength=count) > 0
-    on = pd.DataFrame({"e": codes[at][settled], "d": np.asarray(c.lettering_date, dtype=object)[at][settled]})
-    paid_on = cast(dict[int, dt.date], on[on["d"].notna()].groupby("e")["d"].max().to_dict())
+    paid_on = _latest(codes[at][settled], np.asarray(c.lettering_date, dtype=object)[at][settled], count)
     paid_status, invoiced_status = Status.PAID.value, Status.INVOICED.value
     entry_values: dict[int, tuple[str, str, dt.date | None]] = {}  # entry -> supplier, status, payment date
     for e in dict.fromkeys(entry_of.tolist()):
