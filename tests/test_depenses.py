@@ -2172,3 +2172,78 @@ def test_a_devis_account_the_user_changed_is_kept_when_the_csv_gives_the_old_one
     assert [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows] == ["2301", "5101"]
     assert ("avertissement DEP039: 1 ligne déjà importée sur un autre compte du devis que le fichier (D5 : 2301, le "
             "fichier dit 7101) : gardée telle quelle.") in out
+
+
+@pytest.mark.parametrize("template", ["depenses-modele.xlsx", "depenses-modele.xlsm"])
+def test_the_template_honours_the_published_contract(template):
+    book = XlsxFile(Path(__file__).resolve().parents[1] / "workbooks" / template)
+    assert book.kind() == "depenses"
+    assert list(book.package.sheet_parts()) == ["Suivi", "Dépenses", "Versions", "Coût définitif", "Instantanés",
+                                                "Correspondances", "Imports", "Paramètres", "Contrôles"]
+    tables = {"Depenses": ("Dépenses", ["Date", "N° pièce", "Fournisseur", "Compte devis", "Libellé", "Montant HT",
+                                        "TVA", "Devise", "Taux de change", "Montant EUR", "Statut", "Date de paiement",
+                                        "Pays", "Étiquettes", "Compte général", "Clé d'import"]),
+              "Instantanes": ("Instantanés", ["Version", "Compte", "Libellé", "Montant"]),
+              "ListeVersions": ("Instantanés", ["Nom", "Date", "Devis", "Total", "Frais généraux", "Imprévus",
+                                                "Base crédit impôt"]),
+              "Correspondances": ("Correspondances", ["Compte général", "Compte devis", "Pays", "Observations"]),
+              "ColonnesImport": ("Correspondances", ["Champ", "Colonne du fichier"]),
+              "Imports": ("Imports", ["Date", "Fichier", "Format", "Lignes lues", "Débit du fichier",
+                                      "Lignes de dépenses", "Nouvelles", "Mises à jour", "Déjà présentes", "À affecter",
+                                      "Écartées", "Débit écarté", "Première erreur"]),
+              "ParametresDepenses": ("Paramètres", ["Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut",
+                                                    "Source"])}
+    for name, (sheet, headers) in tables.items():
+        t = book.table(name)
+        assert (t.sheet, t.header_row, t.headers) == (sheet, L.HEADER_ROW, headers), name
+    assert {*CONTRACT, "PARAM_VERSION_ACTUELLE", "PARAM_SEUIL_ALERTE", "PARAM_SEUIL_DEPASSEMENT",
+            "PARAM_FRAIS_GENERAUX", "PARAM_DATE_VISA", *L.COST_NAMES} <= set(book.package.defined_names())
+
+
+def test_each_import_is_written_down_and_what_it_refused_is_recalled_until_an_import_refuses_nothing(tmp_path,
+                                                                                                    capsys):
+    path = _workbook_for_import(tmp_path)
+    bad, good = tmp_path / "octobre.csv", tmp_path / "octobre-corrige.csv"
+    bad.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n32/10/2026;Grue;50,00\r\n", encoding="utf-8")
+    good.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n30/10/2026;Grue;50,00\r\n",
+                    encoding="utf-8")
+    assert main(["import", str(path), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "DEP101" in out and "DEP044" not in out  # the import itself lists each error
+    assert main(["check", str(path)]) == 0  # later: recalled
+    out = capsys.readouterr().out
+    assert ("dep.xlsx!Imports!K5: avertissement DEP044: Le dernier import (octobre.csv, le ") in out
+    assert (f"a écarté 1 ligne en erreur (débit {format_eur(Decimal(50))}) : ces dépenses manquent au suivi (première : "
+            "octobre.csv:3: "
+            "erreur DEP101: Date « 32/10/2026 » n'est pas une date du calendrier).") in out
+    assert main(["import", str(path), str(good)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    assert "DEP044" not in capsys.readouterr().out
+    t = XlsxFile(path).table(L.TABLE_IMPORTS)
+    rows = [dict(zip(t.headers, r, strict=True)) for r in t.rows]
+    assert [(r["Fichier"], r["Lignes lues"], r["Nouvelles"], r["Déjà présentes"], r["Écartées"], r["Débit écarté"],
+             r["Débit du fichier"]) for r in rows] == [("octobre.csv", 2, 1, 0, 1, 50, 150),
+                                                      ("octobre-corrige.csv", 2, 1, 1, 0, 0, 150)]
+    assert all(isinstance(r["Date"], dt.datetime) for r in rows)
+    assert rows[0]["Première erreur"].startswith("octobre.csv:3: erreur DEP101") and rows[1]["Première erreur"] == ""
+
+
+def test_an_import_whose_history_has_no_room_still_imports_and_says_so(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "octobre.csv"
+    csv.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    book = XlsxFile(path)
+    plan = WritePlan()  # a note typed just under the history
+    plan.sheet(L.SHEET_IMPORTS).set(L.HEADER_ROW + 2, 1, CellWrite("à voir avec le comptable"))
+    book.apply(plan)
+    book.save()
+    csv.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n02/10/2026;Grue;20,00\r\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", str(path), str(csv)]) == 0
+    assert "avertissement DEP045: pas de place sous le tableau Imports" in capsys.readouterr().out
+    book = XlsxFile(path)
+    assert len(book.table(L.TABLE_DEPENSES).rows) == 2 and len(book.table(L.TABLE_IMPORTS).rows) == 1
+    assert book.cell_values(L.SHEET_IMPORTS, [(L.HEADER_ROW + 2, 1)]) == {
+        (L.HEADER_ROW + 2, 1): "à voir avec le comptable"}

@@ -106,6 +106,12 @@ def excel_date(day: dt.date) -> float:
     return float((day - EXCEL_EPOCH).days)
 
 
+def excel_datetime(moment: dt.datetime) -> float:
+    """A date and time as the serial number a cell holds (the time a fraction of the day), to the second."""
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+    return excel_date(moment.date()) + seconds / 86400
+
+
 def from_serial(value: float) -> dt.date:
     """The date of a cell's serial number (a date cell read without its format)."""
     return EXCEL_EPOCH + dt.timedelta(days=int(value))

@@ -38,6 +38,7 @@ def workbook_formats(wb: xlsxwriter.Workbook) -> dict[str, xlsxwriter.format.For
         "grand_label": f(bold=True, font_size=12, bg_color="#DDEBF7", top=2, bottom=2),
         "grand_money": f(bold=True, font_size=12, bg_color="#DDEBF7", top=2, bottom=2, num_format=MONEY),
         "date": f(num_format="dd/mm/yyyy"),
+        "datetime": f(num_format="dd/mm/yyyy hh:mm"),
         "month": f(bold=True, num_format="mmm yyyy;;", align="center", bg_color="#DDEBF7"),  # 0: blank, not 01/1900
         "int": f(num_format="0", align="center"),
         "error_fill": wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"}),

@@ -130,6 +130,23 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     cor.set_column(3, 3, 40)
     cor.set_column(cc, cc + 1, 22)
 
+    # -- Imports ---------------------------------------------------------------------------------
+    imp = sheets[L.SHEET_IMPORTS]
+    imp.write("A1", "Historique des imports", fmt["title"])
+    imp.write("A2", "Une ligne par « xlprod import » (FEC ou CSV), écrite par l'import : ce que le fichier contenait, ce "
+              "qui est entré, ce qui a été écarté pour une erreur (à corriger dans la comptabilité, puis réimporter).",
+              fmt["note"])
+    imp.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW, len(L.IMPORTS_COLUMNS) - 1, {
+        "name": L.TABLE_IMPORTS, "style": "Table Style Light 1",
+        "columns": [{"header": c.header, "header_format": fmt["header"]} for c in L.IMPORTS_COLUMNS]})
+    for c, spec in enumerate(L.IMPORTS_COLUMNS):
+        imp.set_column(c, c, spec.width, fmt[{"datetime": "datetime", "money": "money", "int": "int"}.get(spec.kind,
+                                                                                                          "text")])
+    rejected = column_letter(L.IMPORTS_HEADERS.index("Écartées") + 1)  # an import that refused lines stands out
+    imp.conditional_format(L.HEADER_ROW, 0, L.HEADER_ROW + 10_000, len(L.IMPORTS_COLUMNS) - 1, {
+        "type": "formula", "criteria": f"=${rejected}{L.HEADER_ROW + 1}>0", "format": fmt["warning_fill"]})
+    imp.freeze_panes(L.HEADER_ROW, 0)
+
     # -- Paramètres -----------------------------------------------------------------------------
     par = sheets[L.SHEET_PARAMETRES]
     par.write("A1", "Paramètres du suivi des dépenses", fmt["title"])

@@ -246,7 +246,7 @@ def build_sample(out_dir: Path, name: str = SAMPLE_FILE) -> tuple[Path, Path]:
     book = XlsxFile(path)
     add_version(book, first)
     add_version(book, second)
-    import_ledger(book, fec.read_bytes(), fec.name)
+    import_ledger(book, fec.read_bytes(), fec.name, NOW)
     book.refresh()
     recalc_depenses(book, NOW)  # lays the report's lines out, where the administrator types
     book.refresh()

@@ -27,8 +27,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]
 
-from xlprod.core.cells import cell_text, excel_date, from_serial
-from xlprod.core.issues import Issue, error, warning
+from xlprod.core.cells import cell_text, excel_date, excel_datetime, from_serial
+from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, french_number, from_double, round_cents, to_excel
 from xlprod.core.text import fold, plural
@@ -487,10 +487,41 @@ def _cell(value: object) -> object:
     return value
 
 
-def import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
-    """Read ``data`` (a FEC or a CSV) and merge its expenses into the Dépenses table."""
+def import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datetime | None = None) -> ImportSummary:
+    """Read ``data`` (a FEC or a CSV) and merge its expenses into the Dépenses table; the import is
+    written down in the Imports table, at ``now``."""
     with collector_paused():  # 300,000 lines make millions of small objects, none of them in a cycle
-        return _import_ledger(book, data, file_name)
+        summary = _import_ledger(book, data, file_name)
+    record_import(book, summary, now or dt.datetime.now())
+    return summary
+
+
+def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) -> None:
+    """One row of the Imports table: the history of what each file held and what came in, and what it
+    refused, which the recalculations after it recall (DEP044) until an import refuses nothing."""
+    t = book.table(L.TABLE_IMPORTS)
+    first = next((i for i in summary.issues if i.severity is Severity.ERROR), None)
+    said = first.render().split(" — ")[0] if first is not None else ""
+    values: dict[str, object] = {
+        "date": excel_datetime(now), "file": summary.file, "detection": summary.detection,
+        "lines_read": float(summary.lines_read), "debit_total": to_excel(summary.debit_total),
+        "selected": float(summary.selected), "added": float(summary.added), "updated": float(summary.updated),
+        "unchanged": float(summary.unchanged), "unassigned": float(summary.unassigned),
+        "rejected": float(summary.rejected), "rejected_debit": to_excel(summary.rejected_debit),
+        "first_error": said if len(said) <= 250 else said[:249] + "…"}
+    fields = {c.header: c.field for c in L.IMPORTS_COLUMNS}
+    if t is not None and set(L.IMPORTS_HEADERS) <= set(t.headers):
+        # under each header, wherever the user moved it; a column of their own left blank
+        if book.add_table_rows(t, [[values.get(fields.get(h, "")) for h in t.headers]]) is not None:
+            return
+        problem = "pas de place sous le tableau Imports (ligne de totaux, ou cellule occupée en dessous)"
+    else:
+        problem = "tableau Imports introuvable, ou colonnes manquantes"
+    summary.issues.append(warning("DEP045", Location(book=book.book_name, sheet=t.sheet if t else L.SHEET_IMPORTS),
+                                  f"{problem} : cet import n'est pas inscrit à l'historique, et ce qu'il a écarté ne "
+                                  "sera pas rappelé aux prochains recalculs.",
+                                  "Libérez les lignes sous le tableau, ou repartez d'un modèle (xlprod new depenses) "
+                                  "et recopiez-y vos tables."))
 
 
 def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:

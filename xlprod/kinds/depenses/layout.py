@@ -24,10 +24,11 @@ SHEET_VERSIONS = "Versions"
 SHEET_COUT = "Coût définitif"
 SHEET_INSTANTANES = "Instantanés"
 SHEET_CORRESPONDANCES = "Correspondances"
+SHEET_IMPORTS = "Imports"
 SHEET_PARAMETRES = "Paramètres"
 SHEET_CONTROLES = "Contrôles"
 SHEETS = (SHEET_SUIVI, SHEET_DEPENSES, SHEET_VERSIONS, SHEET_COUT, SHEET_INSTANTANES, SHEET_CORRESPONDANCES,
-          SHEET_PARAMETRES, SHEET_CONTROLES)
+          SHEET_IMPORTS, SHEET_PARAMETRES, SHEET_CONTROLES)
 
 YES, NO = "oui", "non"
 PAID = "payé"
@@ -70,6 +71,24 @@ CORRESPONDANCES_HEADERS = ("Compte général", "Compte devis", "Pays", "Observat
 TABLE_COLONNES = "ColonnesImport"
 COLONNES_HEADERS = ("Champ", "Colonne du fichier")
 COLONNES_FIRST_COL = len(CORRESPONDANCES_HEADERS) + 2
+
+TABLE_IMPORTS = "Imports"  # one row per import, appended by it: what the file held, what came in, what was refused
+IMPORTS_COLUMNS = (
+    Column("Date", "date", 16, "datetime"),
+    Column("Fichier", "file", 30, "text"),
+    Column("Format", "detection", 40, "text"),
+    Column("Lignes lues", "lines_read", 11, "int"),
+    Column("Débit du fichier", "debit_total", 15, "money"),
+    Column("Lignes de dépenses", "selected", 11, "int"),
+    Column("Nouvelles", "added", 11, "int"),
+    Column("Mises à jour", "updated", 11, "int"),
+    Column("Déjà présentes", "unchanged", 11, "int"),
+    Column("À affecter", "unassigned", 11, "int"),
+    Column("Écartées", "rejected", 11, "int"),
+    Column("Débit écarté", "rejected_debit", 15, "money"),
+    Column("Première erreur", "first_error", 60, "text"),
+)
+IMPORTS_HEADERS = tuple(c.header for c in IMPORTS_COLUMNS)
 
 PARAM_COLUMNS = ("Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut", "Source")
 TABLE_PARAMETRES = "ParametresDepenses"

@@ -306,6 +306,8 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
         return _finish(book, report, issues, now)
     read = read_entries(dep, book.book_name, issues)
     issues += formula_inputs(book, dep, read.fixes) + _below(book, dep)
+    if not any(i.severity is Severity.ERROR for i in carried):  # an import just now lists what it refused, line by line
+        issues += refused_at_last_import(book)
     for (row, col), value in read.fixes.items():
         normalised.sheet(dep.sheet).set(row, col, CellWrite(cast(CellValue, value)))
     book.apply(normalised)
@@ -358,6 +360,35 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
                                     "Saisissez dans les colonnes d'entrée (Montant HT, Taux de change, Reste à engager "
                                     "(saisi)…) : les colonnes calculées se recalculent.")
     return _finish(book, report, issues, now)
+
+
+def refused_at_last_import(book: WorkbookPort) -> list[Issue]:
+    """What the latest import in the Imports table refused, recalled: those expenses are missing from
+    the report until a corrected file is imported (a cumulative FEC, the next month's, takes the place
+    of the one before, so only the latest counts)."""
+    t = book.table(L.TABLE_IMPORTS)
+    if t is None or not {"Date", "Fichier", "Écartées", "Débit écarté", "Première erreur"} <= set(t.headers):
+        return []
+    h = {name: t.headers.index(name) for name in t.headers}
+    dated = [(row[h["Date"]], i) for i, row in enumerate(t.rows) if isinstance(row[h["Date"]], dt.date)]
+    if not dated:
+        return []
+    when, i = max(dated, key=lambda d: (d[0] if isinstance(d[0], dt.datetime) else
+                                        dt.datetime.combine(cast(dt.date, d[0]), dt.time()), d[1]))
+    row = t.rows[i]
+    refused, debit = row[h["Écartées"]], row[h["Débit écarté"]]
+    if not isinstance(refused, int | float) or refused <= 0:
+        return []
+    shown = f"{when:%d/%m/%Y à %H:%M}" if isinstance(when, dt.datetime) else f"{when:%d/%m/%Y}"
+    amount = f" (débit {format_eur(from_double(debit))})" if isinstance(debit, float) and debit else ""
+    first = cell_text(row[h["Première erreur"]])
+    cell = f"{column_letter(t.first_col + h['Écartées'])}{t.header_row + 1 + i}"
+    return [warning("DEP044", Location(book=book.book_name, sheet=t.sheet, cell=cell),
+                    f"Le dernier import ({cell_text(row[h['Fichier']])}, le {shown}) a écarté "
+                    f"{plural(int(refused), 'ligne')} en erreur{amount} : ces dépenses manquent au suivi"
+                    + (f" (première : {first})." if first else "."),
+                    "Corrigez-les dans la comptabilité, ré-exportez et réimportez le fichier (l'import redonne chaque "
+                    "erreur). Saisies à la main depuis ? Videz la cellule Écartées de cette ligne.")]
 
 
 def _header_of(dep: RawTable) -> Callable[[str, int], str]:
