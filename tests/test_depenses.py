@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import zipfile
 from decimal import Decimal
@@ -558,8 +559,9 @@ def test_a_users_assignment_of_an_unmapped_line_survives_a_reimport(tmp_path):
 
 
 def test_imported_rows_read_again_in_memory_as_from_the_saved_file(tmp_path):
-    """The book knows the cells it appended (their formulas not calculated yet) without scanning the
-    sheet again; the new table's blank row, filled first, keeps its Montant EUR formula."""
+    """The book knows the cells it appended (Montant EUR's formulas with the values the import
+    computed) without scanning the sheet again; the new table's blank row, filled first, keeps its
+    Montant EUR formula."""
     path = _workbook_for_import(tmp_path)
     fec = tmp_path / "fec.txt"
     write_fec(fec, OCTOBER)
@@ -574,7 +576,9 @@ def test_imported_rows_read_again_in_memory_as_from_the_saved_file(tmp_path):
     assert in_memory.rows == saved.rows and in_memory.specials == saved.specials
     assert shown == XlsxFile(path).cell_values(L.SHEET_DEPENSES, cells)
     j = L.DEPENSES_HEADERS.index("Montant EUR")
-    assert sorted(saved.specials) == [(i, j) for i in range(1, len(saved.rows))]  # uncalculated until recalc
+    assert saved.specials == {}
+    amount = L.DEPENSES_HEADERS.index("Montant HT")
+    assert [r[j] for r in saved.rows[1:]] == [r[amount] for r in saved.rows[1:]]  # in euros: ROUND(HT × 1, 2)
     assert saved.rows[0][j] == 0  # the first row's formula, with the cache it had
     assert XlsxFile(path).formula_cells(L.SHEET_DEPENSES, [(saved.header_row + 1, j + 1)])
     recalc(path)  # rows of an earlier import above the new ones, calculated by now
@@ -2247,3 +2251,31 @@ def test_an_import_whose_history_has_no_room_still_imports_and_says_so(tmp_path,
     assert len(book.table(L.TABLE_DEPENSES).rows) == 2 and len(book.table(L.TABLE_IMPORTS).rows) == 1
     assert book.cell_values(L.SHEET_IMPORTS, [(L.HEADER_ROW + 2, 1)]) == {
         (L.HEADER_ROW + 2, 1): "à voir avec le comptable"}
+
+
+def _cached_montant_eur(path: Path) -> dict[str, str]:
+    """Row -> the cached value of each Montant EUR cell holding its formula, as the sheet's XML has it."""
+    part = XlsxFile(path, for_writing=False)._part(L.SHEET_DEPENSES)
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read(part).decode()
+    j = column_letter(L.DEPENSES_HEADERS.index("Montant EUR") + 1)
+    return dict(re.findall(rf'<c r="{j}(\d+)"[^>]*><f>ROUND\([^<]*\)</f><v>([^<]*)</v></c>', sheet))
+
+
+def test_imported_rows_carry_montant_eur_as_the_recalculation_computes_it(tmp_path):
+    """The import writes each new row's Montant EUR formula with its value, computed as the
+    recalculation does from the cells (a rate of four decimals, an amount rounded half up): the
+    recalculation after it finds every value right."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "devises.csv"
+    csv.write_text("Date;N° pièce;Libellé;Montant HT;Devise;Taux de change\r\n01/10/2026;A1;Caméra;100,00;;\r\n"
+                   "02/10/2026;A2;Steadicam;920,00;USD;1,0856\r\n03/10/2026;A3;Grue;0,05;GBP;1,1\r\n"
+                   "04/10/2026;A4;Avoir;-33,33;CHF;1,0712\r\n", encoding="utf-8")
+    book = XlsxFile(path)
+    import_ledger(book, csv.read_bytes(), csv.name)
+    book.save()
+    imported = _cached_montant_eur(path)
+    # row 5, the new table's blank row, is patched in place: its value is the recalculation's
+    assert imported == {"5": "0", "6": "998.75", "7": "0.06", "8": "-35.7"}
+    recalc(path)
+    assert _cached_montant_eur(path) == {**imported, "5": "100"}

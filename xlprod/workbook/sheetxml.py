@@ -12,6 +12,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
@@ -471,13 +472,13 @@ _DIMENSION = re.compile(r'(<(?:\w+:)?dimension\b[^>]*?\bref=")([A-Z]+)(\d+)(?::(
 
 
 def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Sequence[CellValue]],
-                formulas: dict[int, str] | None = None) -> bytes | None:
+                formulas: dict[int, str] | None = None, valued: AbstractSet[int] = frozenset()) -> bytes | None:
     """New rows below every row of the sheet, written as text before ``</sheetData>`` (100,000
     imported entries are not parsed into a tree): ``rows[i][j]`` goes to row ``first_row + i``,
     column ``first_col + j``. None when a row is not below the last one, or the sheet's shape is
     not the common one: the caller takes the general path. ``formulas``: a table's calculated
     columns, which a row added to it carries (as Excel does), their value left to the
-    recalculation."""
+    recalculation, but in the ``valued`` columns: each row's number there is the formula's value."""
     if not rows:
         return xml
     text = xml.decode("utf-8")
@@ -503,7 +504,7 @@ def append_rows(xml: bytes, first_row: int, first_col: int, rows: Sequence[Seque
     fixed = formulas or {}
     columns = {first_col + j: values for j, values in enumerate(itertools.zip_longest(*rows))}
     blank = [None] * len(rows)
-    cells = [_column_cells(c, numbers, columns.get(c, blank), fixed.get(c), styles.get(c), prefix)
+    cells = [_column_cells(c, numbers, columns.get(c, blank), fixed.get(c), styles.get(c), prefix, c in valued)
              for c in sorted({*columns, *fixed})]
     max_col = max([max_col, *fixed])
     # each row opened, its cells, closed: one join for the sheet, no string made per row
@@ -537,13 +538,17 @@ def _grown_dimension(head: str, max_row: int, max_col: int) -> str:
 
 
 def _column_cells(col: int, numbers: list[str], values: Sequence[CellValue], formula: str | None, style: int | None,
-                  prefix: str) -> list[str]:
+                  prefix: str, valued: bool = False) -> list[str]:
     """The XML of one column's cells, row by row ("" for an empty cell), as ``render_cell`` writes them.
     A column of numbers, or of texts, each with blanks (the usual imported column) is written by one
     comprehension; a column of mixed values cell by cell."""
     letter, tag = column_letter(col), f"{prefix}c"
     s_attr = f' s="{style}"' if style is not None else ""
     head = f'<{tag} r="{letter}'
+    if formula is not None and valued:  # a calculated column, with each row's value as its cache
+        cell, tail = f'"{s_attr}><{prefix}f>{escape(formula)}</{prefix}f><{prefix}v>', f"</{prefix}v></{tag}>"
+        cached = {v: _number_text(cast(float, v)) for v in set(values)}
+        return [f"{head}{r}{cell}{cached[v]}{tail}" for r, v in zip(numbers, values, strict=True)]
     if formula is not None:  # a calculated column: its formula on every row, whatever the row gives
         cell = f'"{s_attr}><{prefix}f>{escape(formula)}</{prefix}f></{tag}>'
         return [f"{head}{r}{cell}" for r in numbers]

@@ -70,7 +70,8 @@ class _Appended(NamedTuple):
     table: RawTable  # the table as it was given (its name, place and headers)
     start: int  # the first row appended
     rows: list[list[object]]  # the values appended, as given
-    calculated: dict[int, str]  # sheet column -> formula of the calculated columns, written without a value
+    calculated: dict[int, str]  # sheet column -> formula of the calculated columns
+    valued: frozenset[int]  # of those, the columns written with their values (the others without)
 
 
 class XlsxFile:
@@ -209,7 +210,7 @@ class XlsxFile:
         numbers: dict[int, list[float]] = {}  # sheet column -> its first number, to ask what a reader shows
         for j, values in enumerate(columns):
             col = t.first_col + j
-            if col in appended.calculated:
+            if col in appended.calculated and col not in appended.valued:
                 columns[j] = [""] * len(values)  # uncalculated: calamine shows a blank, marked below
                 continue
             kinds = set(map(type, values)) - {type(None)}
@@ -314,7 +315,9 @@ class XlsxFile:
                        plain: frozenset[str] = frozenset()) -> RawTable | None:
         """Append rows to the table when the sheet is empty below it over its columns, for as many
         rows (and the table has no « Total » row); returns the table as it now is, or None.
-        ``fill_blank``: a table whose only row is blank (a new table) takes the first row there."""
+        ``fill_blank``: a table whose only row is blank (a new table) takes the first row there.
+        A calculated column keeps its formula on every new row; when every row gives a number there,
+        the caller computed the formula's value: it is written as the cell's cached value."""
         part = self._table_part(table.name)
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None or part.totals_rows:
@@ -345,13 +348,15 @@ class XlsxFile:
         calculated = {c: f for c, f in calculated.items() if not (c - c1 < len(table.headers) and table.headers[c - c1] in plain)}
         if reuse:  # the new table's blank row is a row of the sheet already: patched in place, its formulas kept
             self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])
-                                            if not (v is None and c1 + j in calculated)})
+                                            if c1 + j not in calculated})
         later = rows[1:] if reuse else rows
         start = first + 1 if reuse else first
         before = self.package.read(sheet_part)
         cells = cast(list[list[CellValue]], later if max(map(len, later), default=0) <= width
                      else [values[:width] for values in later])
-        fast = append_rows(before, start, c1, cells, calculated)
+        valued = frozenset(c for c in calculated if cells and all(
+            c - c1 < len(values) and type(values[c - c1]) is float for values in cells))
+        fast = append_rows(before, start, c1, cells, calculated, valued)
         if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree
             self.package.write(sheet_part, fast)
             if table.sheet in self._grids:  # shown to a later read of the sheet's cells, when there is one
@@ -361,10 +366,10 @@ class XlsxFile:
             if later and not any(issubclass(t, ExcelError) for t in set(map(type, itertools.chain.from_iterable(later)))):
                 # the cells just written are known: a later read of the table, or of the sheet's errors and
                 # uncalculated formulas, reads only what was there before
-                self._appended[table.sheet] = _Appended(fast, before, table, start, later, calculated)
-        else:
-            self._write_cells(table.sheet, {(start + i, c1 + j): cast(CellValue, v) for i, values in enumerate(later)
-                                            for j, v in enumerate(values[:width])})
+                self._appended[table.sheet] = _Appended(fast, before, table, start, later, calculated, valued)
+        else:  # a calculated column left empty: the recalculation puts its formula back
+            self._write_cells(table.sheet, {(start + i, c1 + j): cast(CellValue, v if c1 + j not in calculated else None)
+                                            for i, values in enumerate(later) for j, v in enumerate(values[:width])})
         width = len(table.headers)
         new = [values[:width] if len(values) >= width else [*values, *[None] * (width - len(values))] for values in rows]
         kept = [] if reuse else table.rows
@@ -405,6 +410,8 @@ class XlsxFile:
                 found = special_cells(appended.before)
                 count = len(appended.rows)
                 for c, formula in appended.calculated.items():
+                    if c in appended.valued:
+                        continue
                     found.update(((r, c), UncachedFormula(formula)) for r in range(appended.start, appended.start + count))
                 self._special[sheet] = found
             else:

@@ -30,7 +30,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from xlprod.core.cells import cell_text, excel_date, excel_datetime, from_serial
 from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ZERO, format_eur, french_number, from_double, round_cents, to_excel
+from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double, round_cents, to_excel
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import (
@@ -622,7 +622,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, amounts[k]), cast("Decimal | None", rates[k]) if rates
                                                   else None)
-    typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS if not c.formula}
+    typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS}
     # under each header, wherever the user moved it; a column of no field left blank
     new = _new_rows(rows, added, [typed.get(j, "") for j in range(len(dep.headers))])
 
@@ -697,6 +697,9 @@ def _new_rows(rows: Rows, at: list[int], order: list[str]) -> list[list[object]]
     columns: list[list[object]] = []
     blank: list[object] = [None] * len(at)
     for name in order:
+        if name == "amount_eur":  # the calculated column: its formula's value, written with it
+            columns.append(_amounts_eur(rows, at))
+            continue
         values = rows.columns.get(name) if name else None
         if values is None:
             columns.append(blank)
@@ -704,6 +707,24 @@ def _new_rows(rows: Rows, at: list[int], order: list[str]) -> list[list[object]]
         taken = values if len(at) == len(values) else [values[k] for k in at]  # a first import: every row
         columns.append(_cells(taken))
     return [list(values) for values in zip(*columns, strict=True)] if columns else [[] for _ in at]
+
+
+def _amounts_eur(rows: Rows, at: list[int]) -> list[object]:
+    """Montant EUR of the new rows as the recalculation computes it from their cells (``reader``):
+    ROUND(HT × IF(taux = "", 1, taux), 2), of the amount and rate as doubles; the recalculation that
+    follows an import then finds each row's cached value right, and leaves it."""
+    amounts, rates = rows.columns["amount"], rows.columns.get("rate")
+    out: list[object] = []
+    for k in at:
+        amount, rate = cast("Decimal | None", amounts[k]), cast("Decimal | None", rates[k]) if rates else None
+        if amount is None:
+            out.append(0.0)
+        elif rate is None and round_cents(amount) == amount:  # a ledger's amount in euros, to the cent
+            out.append(to_excel(amount))
+        else:
+            ht = from_double(to_excel(amount))
+            out.append(to_excel(round_cents(ht * (from_double(to_excel(rate)) if rate is not None else ONE))))
+    return out
 
 
 def _cells(values: list[object]) -> list[object]:
