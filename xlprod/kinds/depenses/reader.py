@@ -79,7 +79,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
     first_row = table.header_row + 1
     unassigned: list[tuple[int, Decimal]] = []
     seen: dict[tuple[str, str, str, Decimal], int] = {}
-    imported: list[Entry] = []  # rows an import wrote, with a document and an amount
+    imported: list[tuple[Entry, Decimal]] = []  # rows an import wrote, with a document and an amount, in euros
     duplicates: list[tuple[int, int]] = []
 
     def where(i: int, header: str) -> Location:
@@ -156,7 +156,8 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         if j in texts and isinstance(marker, EmptyTextResult):
             table.rows[i][j] = ""  # a formula whose result is "": blank, as the workbook shows it, not its text
     for i, row in enumerate(table.rows):
-        if all(row[j] is None or row[j] == "" for j in typed):
+        if (at_amount is None or type(row[at_amount]) is not float) and all(row[j] is None or row[j] == ""
+                                                                             for j in typed):
             out.amount_eur.append(0.0)  # ROUND(blank × 1, 2)
             continue
         typed_account = row[at_account] if at_account is not None else None
@@ -242,13 +243,13 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                       country=country, tags=frozenset(tags) if tags else no_tags, ledger_account=text(row, at_ledger),
                       key=text(row, at_key), row=first_row + i)
         out.entries.append(entry)
-        eur = entry.amount_eur
+        eur = round_cents(amount * rate)  # Entry.amount_eur, computed once
         out.amount_eur.append(float(eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, eur))
         if entry.piece and amount:
             if entry.key:  # compared below with the typed rows, if any: two imported lines are one entry's two lines
-                imported.append(entry)
+                imported.append((entry, eur))
                 continue
             ident = (entry.piece.casefold(), entry.supplier.casefold(), key, eur)
             if ident in seen:
@@ -265,21 +266,21 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                               f"{len(unassigned)} dépense(s) sans compte du devis ({format_eur(total)}), au poste « à "
                               f"affecter » : lignes {rows}.",
                               "Renseignez leur Compte devis, ou la table Correspondances puis réimportez."))
-    for e in imported if seen else ():  # an invoice typed by hand that an import brought in again
-        twin = seen.get((e.piece.casefold(), e.supplier.casefold(), e.account, e.amount_eur))
+    for e, eur in imported if seen else ():  # an invoice typed by hand that an import brought in again
+        twin = seen.get((e.piece.casefold(), e.supplier.casefold(), e.account, eur))
         if twin is not None:
             duplicates.append((twin, e.row))
     # an invoice imported twice, under two entries the same day (booked twice in the accounts, or an earlier
     # import's rows under numbers the accounts have since changed): the lines of one entry or document are not
     # compared, nor a document cancelled and booked again (a line of it negative); a month's rent or instalment
     # under one document has its own date
-    cancelled = {(e.piece.casefold(), e.supplier.casefold(), e.account) for e in imported if e.amount_eur < 0}
+    cancelled = {(e.piece.casefold(), e.supplier.casefold(), e.account) for e, eur in imported if eur < 0}
     first: dict[tuple[str, str, str, Decimal, dt.date | None], tuple[str, int]] = {}
-    for e in imported:
+    for e, eur in imported:
         if (e.piece.casefold(), e.supplier.casefold(), e.account) in cancelled:
             continue
         origin = e.key.rpartition("|")[0].rpartition("|")[0] if e.key.startswith("FEC|") else e.key.rpartition("|")[0]
-        said = (e.piece.casefold(), e.supplier.casefold(), e.account, e.amount_eur, e.date)
+        said = (e.piece.casefold(), e.supplier.casefold(), e.account, eur, e.date)
         earlier = first.setdefault(said, (origin, e.row))
         if earlier[0] != origin:
             duplicates.append((earlier[1], e.row))
