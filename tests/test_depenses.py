@@ -2279,3 +2279,26 @@ def test_imported_rows_carry_montant_eur_as_the_recalculation_computes_it(tmp_pa
     assert imported == {"5": "0", "6": "998.75", "7": "0.06", "8": "-35.7"}
     recalc(path)
     assert _cached_montant_eur(path) == {**imported, "5": "100"}
+
+
+def test_a_paid_row_the_accounts_unletter_or_never_lettered_keeps_its_status_and_is_said(tmp_path):
+    """A payment reversed in the accounts (unlettered), or marked paid by the user ahead of the
+    accountant: the row stays « payé », and the import says where the workbook and the accounts
+    disagree, since the paid figures and the cash flow's actuals depend on it."""
+    path = _workbook_for_import(tmp_path)
+    _import(path, _fec(tmp_path, "a.txt", [("HA1", "20261001", "61357101", "Caméra", "1000,00", "AB"),
+                                           ("HA2", "20261002", "61357101", "Objectifs", "200,00", "")]))
+    _type(path, {(2, "Statut"): "Payé"})  # paid by the user before the accountant letters it
+    s = _import(path, _fec(tmp_path, "b.txt", [("HA1", "20261001", "61357101", "Caméra", "1000,00", ""),
+                                               ("HA2", "20261002", "61357101", "Objectifs", "200,00", "")]))
+    h = L.DEPENSES_HEADERS
+    assert [r[h.index("Statut")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows] == ["payé", "Payé"]
+    said = [i.render() for i in s.issues if i.code == "DEP046"]
+    assert said == ["dep.xlsx!Dépenses!K5: avertissement DEP046: 2 lignes « payé » dans Dépenses dont la facture n'est "
+                    "pas lettrée dans la comptabilité (non réglée selon le fichier) : lignes 5, 6. Le statut est gardé. "
+                    "— Rien à faire si le paiement est parti (le comptable le lettrera) ; sinon remettez le statut à "
+                    "« facturé » : le payé et la trésorerie en dépendent."]
+    assert s.to_json()["unsettled_paid_rows"] == [5, 6]
+    s = _import(path, _fec(tmp_path, "c.txt", [("HA1", "20261001", "61357101", "Caméra", "1000,00", "AB"),
+                                               ("HA2", "20261002", "61357101", "Objectifs", "200,00", "AC")]))
+    assert not [i for i in s.issues if i.code == "DEP046"]

@@ -95,6 +95,7 @@ class ImportSummary:
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)  # (rows, file's, their sum)
     left_out: list[int] = field(default_factory=list)  # rows imported before on accounts now left out of the expenses
+    unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
     issues: list[Issue] = field(default_factory=list)
 
     def render(self) -> str:
@@ -136,6 +137,7 @@ class ImportSummary:
                 "unchanged": self.unchanged, "unassigned": self.unassigned,
                 "unassigned_amount": f"{self.unassigned_amount:.2f}", "changes": self.changes,
                 "absent_rows": self.absent, "left_out_rows": self.left_out,
+                "unsettled_paid_rows": [r for r, _ in self.unsettled],
                 "renumbered_rows": [{"row": r, "entry_before": a, "entry": b} for r, a, b in self.renumbered],
                 "currencies": {c: f"{v:.2f}" for c, v in sorted(self.currencies.items())},
                 "issues": [i.to_json() for i in self.issues]}
@@ -637,6 +639,10 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             summary.kept.append(f"{column_letter(col(f))}{r}")
         for f, value in changes.items():
             plan.sheet(dep.sheet).set(r, col(f), CellWrite(cast(CellValue, value)))
+        if fec and row.get("status") == Status.INVOICED.value and STATUSES.get(
+                fold(cell_text(existing[index["Statut"]]))) is Status.PAID:
+            # kept: the user may know of a payment the accounts have not lettered yet
+            summary.unsettled.append((r, f"{column_letter(col('status'))}{r}"))
         mapped, chosen = cell_text(row.get("account")), cell_text(existing[index["Compte devis"]])
         if str(row["key"]) in shared or cell_text(existing[key_at]) in shared:
             mapped = ""  # a split's devis accounts are the user's: not compared with the correspondences
@@ -1227,6 +1233,15 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'Elles restent comptées' if n > 1 else 'Elle reste comptée'}.",
                                       "Supprimez-les du tableau Dépenses si elles n'y ont pas leur place : l'import ne "
                                       "les ramène plus."))
+    if summary.unsettled:
+        n = len(summary.unsettled)
+        shown = ", ".join(str(r) for r, _ in summary.unsettled[:10]) + (" …" if n > 10 else "")
+        summary.issues.append(warning("DEP046", where.at(summary.unsettled[0][1]),
+                                      f"{plural(n, 'ligne')} « payé » dans Dépenses dont la facture n'est pas lettrée "
+                                      f"dans la comptabilité (non réglée selon le fichier) : "
+                                      f"{'lignes' if n > 1 else 'ligne'} {shown}. Le statut est gardé.",
+                                      "Rien à faire si le paiement est parti (le comptable le lettrera) ; sinon "
+                                      "remettez le statut à « facturé » : le payé et la trésorerie en dépendent."))
     if summary.split:
         n = len(summary.split)
         shown = " ; ".join(f"lignes {', '.join(map(str, r))} : le fichier dit {format_eur(a)}, ces lignes "
