@@ -2302,3 +2302,21 @@ def test_a_paid_row_the_accounts_unletter_or_never_lettered_keeps_its_status_and
     s = _import(path, _fec(tmp_path, "c.txt", [("HA1", "20261001", "61357101", "Caméra", "1000,00", "AB"),
                                                ("HA2", "20261002", "61357101", "Objectifs", "200,00", "AC")]))
     assert not [i for i in s.issues if i.code == "DEP046"]
+
+
+def test_two_payslips_of_the_same_amount_under_the_months_document_are_no_duplicate(tmp_path):
+    """Payroll software books one entry per payslip under the month's document: two assistants paid the
+    same were said to be the same invoice imported twice (DEP016); their names tell them apart."""
+    path = _workbook_for_import(tmp_path)
+
+    def payslip(entry: str, name: str) -> list[str]:
+        return [f"OD|Paie|{entry}|20261031|64110000|Salaires|||PAIE-10|20261031|{name}|2000,00|0,00|||20261031||",
+                f"OD|Paie|{entry}|20261031|42100000|Net|||PAIE-10|20261031|{name}|0,00|2000,00|||20261031||"]
+
+    _import(path, _raw_fec(tmp_path, "paie.txt", [*payslip("P1", "Salaire Durand, assistante"),
+                                                   *payslip("P2", "Salaire Martin, assistant")]))
+    assert not [i for i in recalc(path).issues if i.code == "DEP016"]
+    _import(path, _raw_fec(tmp_path, "paie.txt", [*payslip("P1", "Salaire Durand, assistante"),
+                                                   *payslip("P2", "Salaire Martin, assistant"),
+                                                   *payslip("P3", "Salaire Martin, assistant")]))  # booked twice
+    assert len([i for i in recalc(path).issues if i.code == "DEP016"]) == 1

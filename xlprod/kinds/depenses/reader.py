@@ -60,6 +60,9 @@ _ACCOUNT = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]*$")
 
 
 
+PAYROLL = "64"  # staff costs in the French chart of accounts: salaries (641) and social charges (645)
+
+
 def account_key(text: str) -> str:
     """Accounts compare as SUMIFS compares them: without case."""
     return text.upper()
@@ -275,12 +278,14 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
     # compared, nor a document cancelled and booked again (a line of it negative); a month's rent or instalment
     # under one document has its own date
     cancelled = {(e.piece.casefold(), e.supplier.casefold(), e.account) for e, eur in imported if eur < 0}
-    first: dict[tuple[str, str, str, Decimal, dt.date | None], tuple[str, int]] = {}
+    first: dict[tuple[str, str, str, Decimal, dt.date | None, str], tuple[str, int]] = {}
     for e, eur in imported:
         if (e.piece.casefold(), e.supplier.casefold(), e.account) in cancelled:
             continue
         origin = e.key.rpartition("|")[0].rpartition("|")[0] if e.key.startswith("FEC|") else e.key.rpartition("|")[0]
-        said = (e.piece.casefold(), e.supplier.casefold(), e.account, eur, e.date)
+        # payslips, one entry each under the month's document: two people paid the same are told apart by their names
+        said = (e.piece.casefold(), e.supplier.casefold(), e.account, eur, e.date,
+                e.label.casefold() if e.ledger_account.startswith(PAYROLL) else "")
         earlier = first.setdefault(said, (origin, e.row))
         if earlier[0] != origin:
             duplicates.append((earlier[1], e.row))
