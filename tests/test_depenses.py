@@ -2320,3 +2320,34 @@ def test_two_payslips_of_the_same_amount_under_the_months_document_are_no_duplic
                                                    *payslip("P2", "Salaire Martin, assistant"),
                                                    *payslip("P3", "Salaire Martin, assistant")]))  # booked twice
     assert len([i for i in recalc(path).issues if i.code == "DEP016"]) == 1
+
+
+def test_a_split_whose_copy_lost_its_key_is_not_reset_to_the_whole_amount(tmp_path):
+    """The user splits an imported 1,000 € row 600 / 400 and clears the copy's key (it looks technical):
+    the same file imported again put 1,000 € back on the first part, 1,400 € counted for a 1,000 € invoice."""
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
+    _import(path, fec)
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    copy = list(t.rows[0])
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, h.index("Montant HT") + 1, CellWrite(600.0))
+    book.apply(plan)
+    copy[h.index("Montant HT")], copy[h.index("Compte devis")], copy[h.index("Clé d'import")] = 400.0, "7102", None
+    copy[h.index("Montant EUR")] = None
+    copy[h.index("Date")] = float((copy[h.index("Date")] - dt.date(1899, 12, 30)).days)
+    assert book.add_table_rows(book.table(L.TABLE_DEPENSES), [copy]) is not None
+    book.save()
+    s = _import(path, fec)
+    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
+    said = [i.render() for i in s.issues if i.code == "DEP047"]
+    assert len(said) == 1 and said[0].startswith(
+        "dep.xlsx!Dépenses!A5: avertissement DEP047: Ligne 5 et ligne 6 (sans clé d'import, même pièce et même compte "
+        f"général) : ensemble, le montant du fichier, {format_eur(D('1000'))}. Une écriture répartie dont une part a "
+        "perdu sa clé ? Montants laissés tels quels.")
+    # a real correction of the amount, no part making it up: taken as before
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1200,00", "")]))
+    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 1200.0]
+    assert not [i for i in s.issues if i.code == "DEP047"]

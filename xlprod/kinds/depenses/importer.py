@@ -95,6 +95,8 @@ class ImportSummary:
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)  # (rows, file's, their sum)
     left_out: list[int] = field(default_factory=list)  # rows imported before on accounts now left out of the expenses
+    # (a row, the rows without a key that make the file's amount with it, that amount): a split whose copies lost their key
+    unkeyed: list[tuple[int, tuple[int, ...], Decimal]] = field(default_factory=list)
     unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
     issues: list[Issue] = field(default_factory=list)
 
@@ -592,6 +594,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object], bool]] = []
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = []  # (the rows, the file's amount, their sum) that differ
     grouped: set[int] = set()  # the first rows of splits a part of which changes
+    keyless: dict[tuple[str, str], list[int]] | None = None  # rows without a key, by document and ledger account
     for k, i in matches:
         if i is None:
             added.append(k)
@@ -612,6 +615,16 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             continue
         existing = dep.rows[i]
         changes = _changes(row, existing, index, fields)
+        if "amount" in changes:  # a split whose copies lost their key: the file's amount is the parts' sum
+            if keyless is None:
+                keyless = _keyless(dep, index)
+            twins = keyless.get((cell_text(existing[index["N° pièce"]]).casefold(),
+                                 cell_text(existing[index["Compte général"]])), [])
+            total = sum((whole(j) or ZERO for j in twins), whole(i) or ZERO)
+            if twins and total == cast(Decimal, row["amount"]):
+                changes.pop("amount")
+                changes.pop("vat", None)
+                summary.unkeyed.append((dep.header_row + 1 + i, tuple(dep.header_row + 1 + j for j in twins), total))
         own = "account" not in changes  # a devis account the user typed on an earlier import of the row is kept
         if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1
@@ -695,6 +708,17 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     summary.added = len(new)
     _say(summary, book, file_name)
     return summary
+
+
+def _keyless(dep: RawTable, index: dict[str, int]) -> dict[tuple[str, str], list[int]]:
+    """The rows without an import key that name a document, by document (without case) and ledger account."""
+    out: dict[tuple[str, str], list[int]] = {}
+    piece_at, ledger_at, key_at = index["N° pièce"], index["Compte général"], index["Clé d'import"]
+    for j, cells in enumerate(dep.rows):
+        piece = cell_text(cells[piece_at])
+        if piece and not cell_text(cells[key_at]):
+            out.setdefault((piece.casefold(), cell_text(cells[ledger_at])), []).append(j)
+    return out
 
 
 def _new_rows(rows: Rows, at: list[int], order: list[str]) -> list[list[object]]:
@@ -1233,6 +1257,18 @@ def _say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'Elles restent comptées' if n > 1 else 'Elle reste comptée'}.",
                                       "Supprimez-les du tableau Dépenses si elles n'y ont pas leur place : l'import ne "
                                       "les ramène plus."))
+    for r, twins, total in summary.unkeyed[:5]:
+        listed = ", ".join(map(str, twins))
+        many = len(twins) > 1
+        lost = "des parts ont perdu leur clé" if many else "une part a perdu sa clé"
+        summary.issues.append(warning("DEP047", where.at(f"A{r}"),
+                                      f"Ligne {r} et {'lignes' if many else 'ligne'} {listed} (sans clé d'import, même "
+                                      f"pièce et même compte général) : ensemble, le montant du fichier, "
+                                      f"{format_eur(total)}. Une écriture répartie dont {lost} ? Montants laissés tels "
+                                      "quels.",
+                                      f"Recopiez la clé d'import de la ligne {r} sur {'les lignes' if many else 'la ligne'} "
+                                      f"{listed} : l'import les traitera en répartition. Si c'est une autre dépense, "
+                                      f"corrigez le montant de la ligne {r} à la main."))
     if summary.unsettled:
         n = len(summary.unsettled)
         shown = ", ".join(str(r) for r, _ in summary.unsettled[:10]) + (" …" if n > 10 else "")
