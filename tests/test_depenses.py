@@ -2351,3 +2351,26 @@ def test_a_split_whose_copy_lost_its_key_is_not_reset_to_the_whole_amount(tmp_pa
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1200,00", "")]))
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 1200.0]
     assert not [i for i in s.issues if i.code == "DEP047"]
+
+
+@pytest.mark.libreoffice
+def test_montant_eur_at_a_half_cent_is_rounded_as_libreoffice_rounds_the_cells_doubles(tmp_path, libreoffice):
+    """Amounts and 15-digit exchange rates whose exact product falls a hair off a half cent, where the
+    product of the doubles lands on it: xlprod rounded the exact product, LibreOffice and Excel the doubles'
+    (92 451,39 × 0,337697194168741: 31 220,57 against 31 220,58), half of such rows a cent apart."""
+    path = _workbook_for_import(tmp_path)
+    lines = ["Date;N° pièce;Fournisseur;Libellé;Montant HT;Devise;Taux de change", "15/01/2026;P0;F;l;92451,39;USD;"
+             "0,337697194168741"]
+    rng = __import__("random").Random(7)
+    while len(lines) < 41:
+        cents = rng.randint(101, 10**7)
+        if cents % 2 and cents % 5:  # a rate putting cents × rate a few 1e-15 off a half cent
+            rate = ((5 * 10**14 - rng.choice([-3, -2, -1, 1, 2, 3])) * pow(cents, -1, 10**15)) % 10**15
+            if rate >= 10**14:
+                lines.append(f"15/01/2026;P{len(lines)};F;l;{cents // 100},{cents % 100:02d};USD;0,{rate:015d}")
+    csv = tmp_path / "devises.csv"
+    csv.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    h = L.DEPENSES_HEADERS
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][h.index("Montant EUR")] == 31220.58
+    assert grid_differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlprod.core.money import D, cents_equal, format_eur, format_percent, from_excel, round_cents
+from xlprod.core.money import D, cents_equal, excel_product, format_eur, format_percent, from_excel, round_cents
 from xlprod.core.numbers import parse_number
 
 
@@ -56,3 +56,10 @@ def test_ambiguous_or_non_numeric_text_is_refused_with_a_reason(raw):
 def test_french_text_round_trips_any_amount(amount):
     text = format_eur(amount).replace("\u00a0€", "")
     assert parse_number(text).value == amount
+
+
+def test_excel_product_rounds_the_product_of_the_doubles_as_a_spreadsheet_shows_it():
+    assert excel_product(Decimal("92451.39"), Decimal("0.337697194168741")) == Decimal("31220.58")  # exact: …574999…
+    assert excel_product(Decimal("0.05"), Decimal("1.1")) == Decimal("0.06")
+    assert excel_product(Decimal("-33.33"), Decimal("1.0712")) == Decimal("-35.70")
+    assert excel_product(Decimal("2.675"), Decimal(1)) == Decimal("2.68")  # a rate of 1: the amount, half up

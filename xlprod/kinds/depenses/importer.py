@@ -30,7 +30,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from xlprod.core.cells import cell_text, excel_date, excel_datetime, from_serial
 from xlprod.core.issues import Issue, Severity, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double, round_cents, to_excel
+from xlprod.core.money import ONE, ZERO, excel_product, format_eur, french_number, from_double, round_cents, to_excel
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import (
@@ -753,7 +753,7 @@ def _amounts_eur(rows: Rows, at: list[int]) -> list[object]:
             out.append(to_excel(amount))
         else:
             ht = from_double(to_excel(amount))
-            out.append(to_excel(round_cents(ht * (from_double(to_excel(rate)) if rate is not None else ONE))))
+            out.append(to_excel(excel_product(ht, from_double(to_excel(rate)) if rate is not None else ONE)))
     return out
 
 

@@ -44,7 +44,7 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location
-from xlprod.core.money import ZERO, format_eur, round_cents
+from xlprod.core.money import ZERO, excel_product, format_eur, round_cents
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses.model import TOO_BIG
@@ -510,7 +510,7 @@ def _strip(frame: pd.DataFrame, index: int, quoted: bool = False) -> npt.NDArray
 def in_euros(amount: Decimal, rate: Decimal | None) -> Decimal:
     """An amount of a CSV line in euros, as the Dépenses table's Montant EUR computes it:
     ROUND(HT × taux, 2), a line without a rate taken as in euros."""
-    return amount if rate is None else round_cents(amount * rate)
+    return amount if rate is None else excel_product(amount, rate)
 
 
 def _or_zero(values: list[Decimal | None]) -> list[Decimal]:

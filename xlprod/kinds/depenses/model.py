@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from xlprod.core.money import ONE, ZERO, round_cents
+from xlprod.core.money import ONE, ZERO, excel_product
 
 
 class Status(StrEnum):
@@ -65,8 +65,8 @@ class Entry(NamedTuple):
 
     @property
     def amount_eur(self) -> Decimal:
-        """As the table's « Montant EUR » computes it: ROUND(HT × taux, 2)."""
-        return round_cents(self.amount * self.rate)
+        """As the table's « Montant EUR » computes it: ROUND(HT × taux, 2), of the cells' doubles."""
+        return excel_product(self.amount, self.rate)
 
     @property
     def paid(self) -> bool:

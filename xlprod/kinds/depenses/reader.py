@@ -16,7 +16,7 @@ from decimal import Decimal
 from xlprod.core.cells import EmptyTextResult, UncachedFormula, cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, format_eur, french_number, from_double, round_cents
+from xlprod.core.money import ONE, ZERO, excel_product, format_eur, french_number, from_double
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
@@ -194,7 +194,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             rate = ONE
         elif currency == EURO and rate > 0 and rate != ONE and amount:
             issues.append(warning("DEP029", where(i, "Taux de change"), f"Dépense en euros avec un taux de change de "
-                                  f"{french_number(rate)} : elle compte pour {format_eur(round_cents(amount * rate))}, "
+                                  f"{french_number(rate)} : elle compte pour {format_eur(excel_product(amount, rate))}, "
                                   "comme dans les formules du classeur.",
                                   "Indiquez la devise de la dépense (Devise), ou videz le taux d'une dépense en euros."))
         typed_status = row[at_status] if at_status is not None else None
@@ -246,7 +246,7 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
                       country=country, tags=frozenset(tags) if tags else no_tags, ledger_account=text(row, at_ledger),
                       key=text(row, at_key), row=first_row + i)
         out.entries.append(entry)
-        eur = round_cents(amount * rate)  # Entry.amount_eur, computed once
+        eur = excel_product(amount, rate)  # Entry.amount_eur, computed once
         out.amount_eur.append(float(eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, eur))
