@@ -2259,7 +2259,7 @@ def _cached_montant_eur(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as z:
         sheet = z.read(part).decode()
     j = column_letter(L.DEPENSES_HEADERS.index("Montant EUR") + 1)
-    return dict(re.findall(rf'<c r="{j}(\d+)"[^>]*><f>ROUND\([^<]*\)</f><v>([^<]*)</v></c>', sheet))
+    return dict(re.findall(rf'<c r="{j}(\d+)"[^>]*><f[^>]*>ROUND\([^<]*\)</f><v>([^<]*)</v></c>', sheet))
 
 
 def test_imported_rows_carry_montant_eur_as_the_recalculation_computes_it(tmp_path):
@@ -2374,3 +2374,21 @@ def test_montant_eur_at_a_half_cent_is_rounded_as_libreoffice_rounds_the_cells_d
     h = L.DEPENSES_HEADERS
     assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][h.index("Montant EUR")] == 31220.58
     assert grid_differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []
+
+
+@pytest.mark.libreoffice
+def test_an_import_into_a_workbook_libreoffice_saved_keeps_montant_eur_a_formula_and_blames_nobody(
+        tmp_path, libreoffice, capsys):
+    """LibreOffice drops the table's calculated column formula when it saves: the import wrote its computed
+    Montant EUR as plain numbers there, which the recalculation then called typed over (DEP036)."""
+    path = _workbook_for_import(tmp_path)
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("Date;Libellé;Montant HT\r\n05/01/2026;Caméra;1000,00\r\n", encoding="utf-8")
+    second.write_text("Date;Libellé;Montant HT;Devise;Taux de change\r\n06/01/2026;Lumière;200,00;USD;0,9\r\n"
+                      "07/01/2026;Son;300,00;;\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(first)]) == 0
+    shutil.copy(recalculate_with_libreoffice(path, tmp_path / "lo"), path)
+    capsys.readouterr()
+    assert main(["import", str(path), str(second)]) == 0
+    assert "DEP036" not in capsys.readouterr().out
+    assert _cached_montant_eur(path) == {"5": "1000", "6": "180", "7": "300"}

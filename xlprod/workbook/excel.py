@@ -105,7 +105,9 @@ class ExcelBook:
         return self.add_table_rows(table, [values], fill_blank=False)
 
     def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
-                       plain: frozenset[str] = frozenset()) -> RawTable | None:
+                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset()) -> RawTable | None:
+        """As the port says; Excel calculates: a ``computed`` column is not written, so that the formula
+        the table fills the new rows with stays (a value written over it would be typed over)."""
         ws = self.book.sheets[table.sheet]
         xl_table = next((t for t in ws.tables if str(t.name).casefold() == table.name.casefold()), None)
         if xl_table is None or self._totals.get(table.name, False):
@@ -129,10 +131,14 @@ class ExcelBook:
             if any(v not in (None, "") for line in shown for v in line):
                 return None
         padded = [[*values[:width], *[None] * (width - len(values))] for values in rows]
-        with suspended(self.book.app):  # one resize and one block write: Excel's calls are slow
+        written = [j for j in range(width) if table.headers[j] not in computed]
+        runs = [(a, b) for a, b in zip([j for j in written if j - 1 not in written],
+                                       [j for j in written if j + 1 not in written], strict=True)]
+        with suspended(self.book.app):  # one resize and a block write per run of columns: Excel's calls are slow
             xl_table.resize(ws.range((table.header_row, table.first_col), (last, table.first_col + width - 1)))
-            ws.range((first, table.first_col), (last, table.first_col + width - 1)).value = [
-                [_as_text(v) for v in line] for line in padded]
+            for a, b in runs:
+                ws.range((first, table.first_col + a), (last, table.first_col + b)).value = [
+                    [_as_text(v) for v in line[a:b + 1]] for line in padded]
         kept = [] if reuse else table.rows
         return RawTable(name=table.name, sheet=table.sheet, header_row=table.header_row, first_col=table.first_col,
                         headers=table.headers, rows=[*kept, *padded], specials=dict(table.specials))

@@ -312,12 +312,11 @@ class XlsxFile:
         return self.add_table_rows(table, [values], fill_blank=False)
 
     def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
-                       plain: frozenset[str] = frozenset()) -> RawTable | None:
+                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset()) -> RawTable | None:
         """Append rows to the table when the sheet is empty below it over its columns, for as many
         rows (and the table has no « Total » row); returns the table as it now is, or None.
         ``fill_blank``: a table whose only row is blank (a new table) takes the first row there.
-        A calculated column keeps its formula on every new row; when every row gives a number there,
-        the caller computed the formula's value: it is written as the cell's cached value."""
+        A calculated column keeps its formula on every new row; ``computed``: as the port says."""
         part = self._table_part(table.name)
         bounds = split_range(part.ref) if part else None
         if part is None or bounds is None or part.totals_rows:
@@ -346,6 +345,10 @@ class XlsxFile:
         # a column the caller reads (a calculated column the user made of Statut) takes the rows' values: its
         # formula, never calculated here, would make Python and the workbook read two things
         calculated = {c: f for c, f in calculated.items() if not (c - c1 < len(table.headers) and table.headers[c - c1] in plain)}
+        given = {c1 + j for j, h in enumerate(table.headers) if h in computed}
+        if given - calculated.keys():  # a computed value without its formula would read as typed over: not written
+            rows = [[None if c1 + j in given and c1 + j not in calculated else v for j, v in enumerate(values)]
+                    for values in rows]
         if reuse:  # the new table's blank row is a row of the sheet already: patched in place, its formulas kept
             self._write_cells(table.sheet, {(first, c1 + j): v for j, v in enumerate(rows[0][:width])
                                             if c1 + j not in calculated})
@@ -354,7 +357,7 @@ class XlsxFile:
         before = self.package.read(sheet_part)
         cells = cast(list[list[CellValue]], later if max(map(len, later), default=0) <= width
                      else [values[:width] for values in later])
-        valued = frozenset(c for c in calculated if cells and all(
+        valued = frozenset(c for c in calculated if c in given and cells and all(
             c - c1 < len(values) and type(values[c - c1]) is float for values in cells))
         fast = append_rows(before, start, c1, cells, calculated, valued)
         if fast is not None:  # below every row of the sheet: appended as text, not parsed into a tree

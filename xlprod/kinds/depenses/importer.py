@@ -700,7 +700,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
                                 "puis relancez l'import.")
     book.apply(plan)
     inputs = frozenset(c.header for c in L.DEPENSES_COLUMNS if not c.formula)  # what the recalculation reads
-    if new and book.add_table_rows(dep, new, plain=inputs) is None:
+    if new and book.add_table_rows(dep, new, plain=inputs, computed=frozenset({"Montant EUR"})) is None:
         raise WorkbookError(Location(book=book.book_name, sheet=dep.sheet),
                             f"pas de place sous le tableau Depenses pour {len(new)} nouvelles lignes",
                             "Le tableau a-t-il une ligne de totaux ? Retirez-la (Création de tableau > Ligne des "
