@@ -923,3 +923,45 @@ def test_csv_a_line_without_a_date_that_is_no_total_is_still_an_error():
                            "export.csv")
     assert read.lines == []
     assert [i.code for i in read.issues] == ["DEP104"]
+
+
+def test_csv_an_expense_with_a_mistyped_date_or_a_document_is_an_error_never_a_total():
+    """A bad date is no missing date; « Cumulus Films », « Totalement » and TotalEnergies are no totals; an undated
+    line with its own document is an expense in error, and a supplier named « Total » is the company."""
+    data = csv_bytes("05/01/2026;;Loueur;Caméra;1000,00", "32/01/2026;;TotalEnergies;Carburant camion;250,00",
+                     "2026-13-01;;Cumulus Films;Montage;800,00", ";B2;TotalEnergies;Gazole groupe;80,00",
+                     ";;Total;Gazole;40,00", ";;;Totalement refait;10,00", ";;;Total Energies carburant;20,00",
+                     header="Date;N° pièce;Fournisseur;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [(i.location.book, i.code) for i in read.issues] == [
+        ("export.csv:3", "DEP101"), ("export.csv:4", "DEP101"), ("export.csv:5", "DEP104"), ("export.csv:6", "DEP104"),
+        ("export.csv:7", "DEP104"), ("export.csv:8", "DEP104")]
+    assert (read.lines_read, read.uncounted, read.debit_total) == (7, 0, Decimal("2200.00"))
+
+
+def test_csv_a_dated_subtotal_is_known_by_its_amount_the_sum_of_the_lines_above_it():
+    """« Total journée » dated like its lines, with no document, supplier or account: it counted each
+    expense twice. A dated line saying « Total » whose amount is not the lines' is an expense."""
+    data = csv_bytes("05/10/2026;G1;Loueur;6135;Caméra;312,45", "05/10/2026;G2;Loueur;6135;Grue;100,00",
+                     "05/10/2026;;;;Total journée du 05/10/2026;412,45", "06/10/2026;G3;Traiteur;6257;Repas;50,00",
+                     "06/10/2026;;;;Total journée du 06/10/2026;50,00", "31/10/2026;;;;Total octobre;462,45",
+                     "31/10/2026;;;;Total location parc;99,00",
+                     header="Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Repas", "Total location parc"]
+    assert [(i.location.book, i.code) for i in read.issues] == [("export.csv:4", "DEP116"), ("export.csv:6", "DEP116"),
+                                                                ("export.csv:7", "DEP116")]
+    assert read.debit_total == Decimal("561.45")
+
+
+def test_csv_a_report_a_nouveau_line_is_a_total_and_a_title_in_quotes_is_a_title():
+    data = ('"Les Films du Nord" - Grand livre janvier\r\nDate;Libellé;Montant HT\r\n;Report à nouveau;5000,00\r\n'
+            "05/01/2026;Caméra;100,00\r\n").encode()
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra"]
+    assert [i.code for i in read.issues] == ["DEP115", "DEP116"]
+    assert read.issues[0].message.startswith("1 ligne au-dessus des en-têtes (« \"Les Films du Nord\" - Grand livre "
+                                             "janvier »)")
+    read = read_ledger_csv(b'"Export comptable, SARL Films du Parc"\nDate;Libell\xc3\xa9;Montant HT\n05/01/2026;x;1\n',
+                           "export.csv")
+    assert "(« Export comptable, SARL Films du Parc »)" in read.issues[0].message

@@ -896,7 +896,9 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     header_no = header_at + 1
     titles = [line.strip() for line in src.lines[src.header:header_at] if line.strip()]
     if titles:  # a report's title, a company's name, a period: above the headers, they are no expenses
-        shown = titles[0] if len(titles[0]) <= 60 else titles[0][:57] + "…"
+        shown = titles[0][1:-1].replace('""', '"') if len(titles[0]) > 1 and titles[0][0] == '"' == titles[0][-1] \
+            else titles[0]  # a title quoted as a CSV field, shown without its quotes
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
         issues.add(warning, "DEP115", header_no, f"{plural(len(titles), 'ligne')} au-dessus des en-têtes "
                    f"(« {shown} »{'…' if len(titles) > 1 else ''}) : non lue{'s' if len(titles) > 1 else ''}, les "
                    f"en-têtes sont ligne {header_no}", "Rien à faire si ce sont des titres ; sinon, vérifiez les "
@@ -907,7 +909,9 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
                             "Exportez le tableau au format CSV, avec une ligne d'en-têtes : "
                             + ", ".join(DEFAULT_CSV_MAPPING[f] for f in ("date", "label", "amount")) + "…")
 
-    layout = _csv_layout(src, sep, name, header_at)
+    # read from the headers down: a title above them is no CSV record (« "Les Films du Nord" - Grand livre »)
+    body = src.text[sum(len(line) + 1 for line in src.lines[:header_at]):]
+    layout = _csv_layout(body, header_at, sep, name)
     headers = layout.headers
     ignored: list[str] = []
     cols = _csv_columns(headers, wanted, explicit, name, header_no, ignored if optional_absent else None)
@@ -929,7 +933,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         issues.add(warning, "DEP111", header_no, "aucune ligne sous les en-têtes du CSV", "Vérifiez la période exportée.")
         return LedgerRead([], detection, issues.result(), ZERO.scaleb(-2), ZERO.scaleb(-2), 0)
 
-    frame = pd.read_csv(io.StringIO(src.text), sep=sep, header=None, names=range(max(max(layout.counts), width)),
+    frame = pd.read_csv(io.StringIO(body), sep=sep, header=None, names=range(max(max(layout.counts), width)),
                         usecols=sorted(set(cols.values())), dtype=str, keep_default_na=False, na_filter=False,
                         skip_blank_lines=False, lineterminator="\n", engine="c")
     if len(frame) != len(layout.starts):  # pragma: no cover - the csv module and pandas read quotes alike
@@ -947,11 +951,14 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         return headers[cols[fieldname]] if fieldname in cols else fieldname
 
     date = _column(get("date"), _parse_date)
-    # a total an export writes below its lines (« Total », « Sous-total janvier »): no date, and a text saying so;
-    # a fuel bill from TotalEnergies has its date
-    total = ~body_blank & (date.empty | date.bad) & _says_total(text.values(), len(frame))
+    if "amount" in cols:
+        amount: _Column | None = _column(get("amount"), _parse_csv_amount)
+        debit = credit = None
+    else:
+        amount, debit, credit = None, _column(get("debit"), _parse_csv_amount), _column(get("credit"), _parse_csv_amount)
+    total = _totals(text, date, amount, debit, credit, body_blank)
     for i in np.flatnonzero(total):
-        said = next(str(t[i]) for t in text.values() if _TOTAL.match(fold(str(t[i]))))
+        said = next(str(t[i]) for f, t in text.items() if f in _TOTAL_FIELDS and _TOTAL.match(fold(str(t[i]))))
         issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est pas "
                    "compté", "Rien à faire : les lignes au-dessus sont lues une à une.")
     body_blank = body_blank | total
@@ -977,8 +984,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         issues.add(error, "DEP112", int(lines_no[i]), f"{header('rate')} « {rate.raw[i]} » nul ou négatif",
                    "Un taux de change est positif : les euros d'une unité de la devise (0,9215 si 1 $ = 0,9215 €) ; "
                    "la ligne n'est pas lue.")
-    if "amount" in cols:
-        amount = _column(get("amount"), _parse_csv_amount)
+    if amount is not None:
         _report(issues, amount, good, lines_no, "DEP102", header("amount"), _AMOUNT_HINT)
         for i in np.flatnonzero(amount.empty & good):
             issues.add(error, "DEP104", int(lines_no[i]), f"{header('amount')} vide",
@@ -988,7 +994,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         credits = np.array([-v if v < 0 else ZERO for v in signed], dtype=object)
         amount_bad = amount.bad | amount.empty
     else:
-        debit, credit = _column(get("debit"), _parse_csv_amount), _column(get("credit"), _parse_csv_amount)
+        assert debit is not None and credit is not None
         _report(issues, debit, good, lines_no, "DEP102", header("debit"), _AMOUNT_HINT)
         _report(issues, credit, good, lines_no, "DEP102", header("credit"), _AMOUNT_HINT)
         both_empty = debit.empty & credit.empty
@@ -1032,17 +1038,57 @@ class _Layout:
     extra: list[bool]  # values beyond the headers' columns
 
 
-_TOTAL = re.compile(r"^(?:sous )?total|^totaux|^cumul")
+# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Report à nouveau »; not
+# « Cumulus Films », « Totalement », nor TotalEnergies (France's fuel, a production's every week)
+_TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?energie)|totaux|cumul|report|a reporter)(?![a-z0-9])")
+_TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
 
 
-def _says_total(columns: Any, size: int) -> npt.NDArray[np.bool_]:
-    """Lines whose text, in some column, starts as a total's does (compared folded)."""
-    found = np.zeros(size, dtype=bool)
-    for column in columns:
-        distinct, codes = np.unique(column.astype(str), return_inverse=True)
-        said = np.fromiter((bool(_TOTAL.match(fold(t))) for t in distinct.tolist()), dtype=bool, count=len(distinct))
-        found |= said[codes.reshape(-1)]
+def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Column | None, debit: _Column | None,
+            credit: _Column | None, skipped: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The total lines an export writes among its lines, which would count their lines twice.
+
+    Undated, with no document of its own, a line saying so (« Total », « Sous-total janvier »,
+    « Report à nouveau ») in its date, document, label or accounts. Dated, with neither document,
+    supplier nor account, a label saying so and the amount of the lines above it since the last
+    total (« Total journée du 05/10 »). A line with a mistyped date, or a document, is an expense in
+    error, never a total."""
+    size = len(skipped)
+    says = {f: _says_total(t) for f, t in text.items() if f in _TOTAL_FIELDS}
+    empty = {f: text[f] == "" if f in text else np.ones(size, dtype=bool) for f in (*_TOTAL_FIELDS, "supplier")}
+    no = np.zeros(size, dtype=bool)
+    undated = empty["date"] | says.get("date", no)
+    own_document = ~empty["piece"] & ~says.get("piece", no)
+    found = cast(npt.NDArray[np.bool_], ~skipped & undated & ~own_document & np.logical_or.reduce([no, *says.values()]))
+    label = says.get("label", no) & ~date.empty & ~date.bad & empty["piece"] & empty["supplier"] & empty["account"] \
+        & empty["devis_account"] & ~skipped
+    if not label.any():
+        return found
+    if amount is not None:
+        signed = amount.values.tolist()
+    else:
+        assert debit is not None and credit is not None
+        signed = [None if d is None and c is None else (d or ZERO) - (c or ZERO)
+                  for d, c in zip(debit.values.tolist(), credit.values.tolist(), strict=True)]
+    running = grand = ZERO  # since the last total; since the first line (a grand total below subtotals)
+    for i in range(size):
+        value = signed[i]
+        if skipped[i] or found[i] or value is None:
+            continue
+        if label[i] and value and value in (running, grand):
+            found[i] = True
+            running = ZERO
+        else:
+            running += value
+            grand += value
     return found
+
+
+def _says_total(column: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Lines whose text in ``column`` starts as a total's does (compared folded)."""
+    distinct, codes = np.unique(column.astype(str), return_inverse=True)
+    said = np.fromiter((bool(_TOTAL.match(fold(t))) for t in distinct.tolist()), dtype=bool, count=len(distinct))
+    return cast(npt.NDArray[np.bool_], said[codes.reshape(-1)])
 
 
 def _csv_header_line(src: DecodedText, wanted: dict[str, str]) -> int:
@@ -1066,11 +1112,11 @@ def _csv_header_line(src: DecodedText, wanted: dict[str, str]) -> int:
 _TITLE_LINES = 20  # how far down the headers are looked for
 
 
-def _csv_layout(src: DecodedText, sep: str, name: str, header_at: int) -> _Layout:
+def _csv_layout(text: str, header_at: int, sep: str, name: str) -> _Layout:
     """Where each record starts and how it is shaped: quoted fields can span lines, so a record's physical
-    line is only known by reading the quotes (pandas does not tell). The records before the header's
-    line (``header_at``, an index in ``src.lines``) are titles, read as blank."""
-    reader = csv.reader(io.StringIO(src.text), delimiter=sep, strict=True)
+    line is only known by reading the quotes (pandas does not tell). ``text`` starts at the header's
+    line, ``header_at`` (an index in the file's lines)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep, strict=True)
     starts: list[int] = []
     counts: list[int] = []
     blank: list[bool] = []
@@ -1078,12 +1124,12 @@ def _csv_layout(src: DecodedText, sep: str, name: str, header_at: int) -> _Layou
     headers: list[str] = []
     header = -1
     trailing = False
-    previous = 0
+    previous = header_at
     try:
         for record in reader:
             starts.append(previous + 1)
             counts.append(len(record))
-            empty = not any(f.strip() for f in record) or previous < header_at
+            empty = not any(f.strip() for f in record)
             blank.append(empty)
             extra.append(bool(headers) and any(f.strip() for f in record[len(headers):]))
             if not headers and not empty:
@@ -1092,7 +1138,7 @@ def _csv_layout(src: DecodedText, sep: str, name: str, header_at: int) -> _Layou
                 trailing = len(headers) > 1 and not headers[-1]
                 if trailing:
                     headers.pop()
-            previous = reader.line_num
+            previous = header_at + reader.line_num
     except csv.Error as exc:
         raise WorkbookError(_at(name, previous + 1), f"CSV mal formé à partir de cette ligne ({exc})",
                             "Un guillemet ouvert n'est pas refermé, ou un texte suit un guillemet fermant : "
