@@ -2392,3 +2392,22 @@ def test_an_import_into_a_workbook_libreoffice_saved_keeps_montant_eur_a_formula
     assert main(["import", str(path), str(second)]) == 0
     assert "DEP036" not in capsys.readouterr().out
     assert _cached_montant_eur(path) == {"5": "1000", "6": "180", "7": "300"}
+
+
+def test_a_csvs_corrected_devis_account_reaches_a_row_the_user_left_as_the_file_gave_it(tmp_path, capsys):
+    """The accountant moves F-101 from 7101 to 7102 in the next export: the row still had what the file gave
+    (its key says so), so it takes the correction; a row the user reassigned keeps theirs."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "export.csv"
+    csv.write_text("Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+                   "02/10/2026;F-101;TSF;7101;Caméra;1000\r\n03/10/2026;F-102;Déco;5101;Peinture;300\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(2, "Compte devis"): "2301"})
+    csv.write_text("Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+                   "02/10/2026;F-101;TSF;7102;Caméra;1000\r\n03/10/2026;F-102;Déco;5102;Peinture;300\r\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", str(path), str(csv)]) == 0
+    out = capsys.readouterr().out
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows] == ["7102", "2301"]
+    assert "Compte devis 7101 → 7102" in out and "(D6 : 2301, le fichier dit 5102)" in out

@@ -1108,8 +1108,10 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
     if cell_text(old("key")) != row["key"]:  # paired: the row takes the line's new key
         out["key"] = row["key"]
     # a devis account the file gives, or the correspondences give, goes to a new row, a row without one, or a row whose
-    # ledger account moved: one the user chose is kept (DEP039 says it)
-    moved = "ledger_account" in out
+    # ledger account moved: one the user chose is kept (DEP039 says it); a row that still has the devis account the
+    # file gave it last time (a CSV's key without a ledger account holds it) takes the file's correction
+    moved = "ledger_account" in out or (bool(row.get("given")) and not cell_text(old("ledger_account")) and account_key(
+        _given_before(cell_text(old("key")))) == account_key(cell_text(old("account"))) != "")
     mapped = _cell(row.get("account"))
     if mapped and (moved or old("account") in (None, "")) and not _same(old("account"), mapped):
         out["account"] = mapped
@@ -1124,6 +1126,15 @@ def _changes(row: dict[str, object], existing: list[object], index: dict[str, in
         if value not in (None, "") and old(f) in (None, ""):
             out[f] = value
     return out
+
+
+def _given_before(key: str) -> str:
+    """The account a CSV row's key holds (``CSV|document|supplier|account|n``: its devis account when it
+    has no ledger account), "" for another key."""
+    if not key.startswith("CSV|") or key.startswith("CSV|h:"):
+        return ""
+    parts = key.rsplit("|", 2)
+    return parts[1] if len(parts) == 3 else ""
 
 
 def _entry_order(entry: str) -> tuple[str, int]:
