@@ -2204,33 +2204,38 @@ def test_the_template_honours_the_published_contract(template):
             "PARAM_FRAIS_GENERAUX", "PARAM_DATE_VISA", *L.COST_NAMES} <= set(book.package.defined_names())
 
 
-def test_each_import_is_written_down_and_what_it_refused_is_recalled_until_an_import_refuses_nothing(tmp_path,
-                                                                                                    capsys):
+def test_each_import_is_written_down_and_what_it_refused_is_recalled_until_that_file_comes_in_whole(tmp_path,
+                                                                                                  capsys):
+    """A file partly refused was said by its import, then forgotten by every later check. Another file's
+    import (next month's CSV) does not bring the refused lines in: the file's own import, corrected, does."""
     path = _workbook_for_import(tmp_path)
-    bad, good = tmp_path / "octobre.csv", tmp_path / "octobre-corrige.csv"
-    bad.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n32/10/2026;Grue;50,00\r\n", encoding="utf-8")
-    good.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n30/10/2026;Grue;50,00\r\n",
-                    encoding="utf-8")
-    assert main(["import", str(path), str(bad)]) == 1
+    october, november = tmp_path / "octobre.csv", tmp_path / "novembre.csv"
+    october.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n32/10/2026;Grue;50,00\r\n",
+                       encoding="utf-8")
+    november.write_text("Date;Libellé;Montant HT\r\n02/11/2026;Dolly;70,00\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(october)]) == 1
     out = capsys.readouterr().out
     assert "DEP101" in out and "DEP044" not in out  # the import itself lists each error
-    assert main(["check", str(path)]) == 0  # later: recalled
-    out = capsys.readouterr().out
-    assert ("dep.xlsx!Imports!K5: avertissement DEP044: Le dernier import (octobre.csv, le ") in out
-    assert (f"a écarté 1 ligne en erreur (débit {format_eur(Decimal(50))}) : ces dépenses manquent au suivi (première : "
-            "octobre.csv:3: "
-            "erreur DEP101: Date « 32/10/2026 » n'est pas une date du calendrier).") in out
-    assert main(["import", str(path), str(good)]) == 0
+    assert main(["import", str(path), str(november)]) == 0
+    for command in (["import", str(path), str(november)], ["check", str(path)]):  # later: recalled
+        assert main(command) == 0
+        out = capsys.readouterr().out
+        assert "dep.xlsx!Imports!K5: avertissement DEP044: Le dernier import de octobre.csv (le " in out
+        assert (f"a écarté 1 ligne en erreur (débit {format_eur(Decimal(50))}) : ces dépenses manquent au suivi "
+                "(première : octobre.csv:3: erreur DEP101: Date « 32/10/2026 » n'est pas une date du calendrier).") in out
+    october.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n30/10/2026;Grue;50,00\r\n",
+                       encoding="utf-8")
+    assert main(["import", str(path), str(october)]) == 0
     capsys.readouterr()
     assert main(["check", str(path)]) == 0
     assert "DEP044" not in capsys.readouterr().out
     t = XlsxFile(path).table(L.TABLE_IMPORTS)
     rows = [dict(zip(t.headers, r, strict=True)) for r in t.rows]
     assert [(r["Fichier"], r["Lignes lues"], r["Nouvelles"], r["Déjà présentes"], r["Écartées"], r["Débit écarté"],
-             r["Débit du fichier"]) for r in rows] == [("octobre.csv", 2, 1, 0, 1, 50, 150),
-                                                      ("octobre-corrige.csv", 2, 1, 1, 0, 0, 150)]
+             r["Débit du fichier"]) for r in rows] == [("octobre.csv", 2, 1, 0, 1, 50, 150), ("novembre.csv", 1, 1, 0, 0, 0, 70),
+                                                       ("novembre.csv", 1, 0, 1, 0, 0, 70), ("octobre.csv", 2, 1, 1, 0, 0, 150)]
     assert all(isinstance(r["Date"], dt.datetime) for r in rows)
-    assert rows[0]["Première erreur"].startswith("octobre.csv:3: erreur DEP101") and rows[1]["Première erreur"] == ""
+    assert rows[0]["Première erreur"].startswith("octobre.csv:3: erreur DEP101") and rows[3]["Première erreur"] == ""
 
 
 def test_an_import_whose_history_has_no_room_still_imports_and_says_so(tmp_path, capsys):
@@ -2246,7 +2251,8 @@ def test_an_import_whose_history_has_no_room_still_imports_and_says_so(tmp_path,
     csv.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n02/10/2026;Grue;20,00\r\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["import", str(path), str(csv)]) == 0
-    assert "avertissement DEP045: pas de place sous le tableau Imports" in capsys.readouterr().out
+    assert ("dep.xlsx!Imports!A6: avertissement DEP045: pas de place sous le tableau Imports (cellule occupée en "
+            "dessous) : cet import n'est pas inscrit à l'historique") in capsys.readouterr().out
     book = XlsxFile(path)
     assert len(book.table(L.TABLE_DEPENSES).rows) == 2 and len(book.table(L.TABLE_IMPORTS).rows) == 1
     assert book.cell_values(L.SHEET_IMPORTS, [(L.HEADER_ROW + 2, 1)]) == {

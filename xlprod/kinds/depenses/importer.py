@@ -505,7 +505,7 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
     refused, which the recalculations after it recall (DEP044) until an import refuses nothing."""
     t = book.table(L.TABLE_IMPORTS)
     first = next((i for i in summary.issues if i.severity is Severity.ERROR), None)
-    said = first.render().split(" — ")[0] if first is not None else ""
+    said = f"{first.location}: {first.severity.value} {first.code}: {first.message}" if first is not None else ""
     values: dict[str, object] = {
         "date": excel_datetime(now), "file": summary.file, "detection": summary.detection,
         "lines_read": float(summary.lines_read), "debit_total": to_excel(summary.debit_total),
@@ -518,14 +518,20 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         # under each header, wherever the user moved it; a column of their own left blank
         if book.add_table_rows(t, [[values.get(fields.get(h, "")) for h in t.headers]]) is not None:
             return
-        problem = "pas de place sous le tableau Imports (ligne de totaux, ou cellule occupée en dessous)"
+        below = book.cells_below(t)
+        where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(below[0].col)}{below[0].row}" if below
+                         else None)
+        problem = ("pas de place sous le tableau Imports (cellule occupée en dessous)" if below else
+                   "pas de place sous le tableau Imports (ligne de totaux ?)")
+        hint = "Libérez la ligne sous le tableau (ou retirez sa ligne de totaux) : les imports suivants y seront inscrits."
     else:
+        where = Location(book=book.book_name, sheet=t.sheet if t else None)
         problem = "tableau Imports introuvable, ou colonnes manquantes"
-    summary.issues.append(warning("DEP045", Location(book=book.book_name, sheet=t.sheet if t else L.SHEET_IMPORTS),
-                                  f"{problem} : cet import n'est pas inscrit à l'historique, et ce qu'il a écarté ne "
-                                  "sera pas rappelé aux prochains recalculs.",
-                                  "Libérez les lignes sous le tableau, ou repartez d'un modèle (xlprod new depenses) "
-                                  "et recopiez-y vos tables."))
+        hint = ("Pour retrouver l'historique, repartez d'un modèle (xlprod new depenses) et recopiez-y vos tables ; "
+                "l'import, lui, est fait.")
+    summary.issues.append(warning("DEP045", where, f"{problem} : cet import n'est pas inscrit à l'historique, qui "
+                                  "s'arrête à l'import précédent ; ce qu'il a écarté ne sera pas rappelé aux prochains "
+                                  "recalculs.", hint))
 
 
 def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:

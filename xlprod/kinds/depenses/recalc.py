@@ -306,8 +306,11 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
         return _finish(book, report, issues, now)
     read = read_entries(dep, book.book_name, issues)
     issues += formula_inputs(book, dep, read.fixes) + _below(book, dep)
-    if not any(i.severity is Severity.ERROR for i in carried):  # an import just now lists what it refused, line by line
-        issues += refused_at_last_import(book)
+    # an import just now listed what it refused, line by line (a file's errors are located « file:line »); one
+    # the history could not take (DEP045) leaves it out of date
+    if not any(i.code == "DEP045" for i in carried):
+        issues += refused_at_last_import(book, frozenset(_file_of(i.location) for i in carried
+                                                         if i.severity is Severity.ERROR))
     for (row, col), value in read.fixes.items():
         normalised.sheet(dep.sheet).set(row, col, CellWrite(cast(CellValue, value)))
     book.apply(normalised)
@@ -362,33 +365,61 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
     return _finish(book, report, issues, now)
 
 
-def refused_at_last_import(book: WorkbookPort) -> list[Issue]:
-    """What the latest import in the Imports table refused, recalled: those expenses are missing from
-    the report until a corrected file is imported (a cumulative FEC, the next month's, takes the place
-    of the one before, so only the latest counts)."""
+def refused_at_last_import(book: WorkbookPort, just_imported: frozenset[str] = frozenset()) -> list[Issue]:
+    """What each file's latest import in the Imports table refused, recalled: those expenses are missing
+    from the report until the file, corrected, is imported whole (a FEC keeps its name over a fiscal year's
+    exports: « SirenFECAAAAMMJJ »). ``just_imported``: files whose import, just now, listed each error."""
     t = book.table(L.TABLE_IMPORTS)
     if t is None or not {"Date", "Fichier", "Écartées", "Débit écarté", "Première erreur"} <= set(t.headers):
         return []
     h = {name: t.headers.index(name) for name in t.headers}
-    dated = [(row[h["Date"]], i) for i, row in enumerate(t.rows) if isinstance(row[h["Date"]], dt.date)]
-    if not dated:
-        return []
-    when, i = max(dated, key=lambda d: (d[0] if isinstance(d[0], dt.datetime) else
-                                        dt.datetime.combine(cast(dt.date, d[0]), dt.time()), d[1]))
-    row = t.rows[i]
-    refused, debit = row[h["Écartées"]], row[h["Débit écarté"]]
-    if not isinstance(refused, int | float) or refused <= 0:
-        return []
-    shown = f"{when:%d/%m/%Y à %H:%M}" if isinstance(when, dt.datetime) else f"{when:%d/%m/%Y}"
-    amount = f" (débit {format_eur(from_double(debit))})" if isinstance(debit, float) and debit else ""
-    first = cell_text(row[h["Première erreur"]])
-    cell = f"{column_letter(t.first_col + h['Écartées'])}{t.header_row + 1 + i}"
-    return [warning("DEP044", Location(book=book.book_name, sheet=t.sheet, cell=cell),
-                    f"Le dernier import ({cell_text(row[h['Fichier']])}, le {shown}) a écarté "
-                    f"{plural(int(refused), 'ligne')} en erreur{amount} : ces dépenses manquent au suivi"
-                    + (f" (première : {first})." if first else "."),
-                    "Corrigez-les dans la comptabilité, ré-exportez et réimportez le fichier (l'import redonne chaque "
-                    "erreur). Saisies à la main depuis ? Videz la cellule Écartées de cette ligne.")]
+    latest: dict[str, tuple[dt.datetime, int]] = {}  # a file's name, without case -> its latest import's row
+    for i, row in enumerate(t.rows):
+        when, name = _moment(row[h["Date"]]), cell_text(row[h["Fichier"]])
+        if when is not None and name and (name.casefold() not in latest or (when, i) >= latest[name.casefold()]):
+            latest[name.casefold()] = (when, i)
+    out = []
+    for when, i in sorted(latest.values()):
+        row = t.rows[i]
+        name = cell_text(row[h["Fichier"]])
+        refused, debit = parse_number(row[h["Écartées"]]).value, parse_number(row[h["Débit écarté"]]).value
+        if refused is None or refused <= 0 or name.casefold() in just_imported:
+            continue
+        shown = f"{when:%d/%m/%Y à %H:%M}" if (when.hour, when.minute) != (0, 0) else f"{when:%d/%m/%Y}"
+        amount = f" (débit {format_eur(debit)})" if debit else ""
+        first = cell_text(row[h["Première erreur"]])
+        cell = f"{column_letter(t.first_col + h['Écartées'])}{t.header_row + 1 + i}"
+        out.append(warning("DEP044", Location(book=book.book_name, sheet=t.sheet, cell=cell),
+                           f"Le dernier import de {name} (le {shown}) a écarté {plural(int(refused), 'ligne')} en "
+                           f"erreur{amount} : ces dépenses manquent au suivi" + (f" (première : {first})." if first
+                                                                                 else "."),
+                           "Corrigez-les dans la comptabilité, puis réimportez ce fichier (l'import redonne chaque "
+                           "erreur). Si un autre import les a reprises, ou si vous les avez saisies à la main, videz "
+                           "la cellule Écartées de cette ligne."))
+    return out
+
+
+def _file_of(where: Location) -> str:
+    """The file an import's issue is in (« export.csv:12 » -> « export.csv »), without case."""
+    book = where.book or ""
+    name, _, line = book.rpartition(":")
+    return (name if name and line.isdigit() else book).casefold()
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """An Imports row's date: a date and time, a date, or either typed as text (« 30/11/2026 12:00 »)."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    text = cell_text(value)
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    day = parse_date(text) if text else None
+    return dt.datetime.combine(day, dt.time()) if day else None
 
 
 def _header_of(dep: RawTable) -> Callable[[str, int], str]:
