@@ -2417,3 +2417,22 @@ def test_a_csvs_corrected_devis_account_reaches_a_row_the_user_left_as_the_file_
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert [r[L.DEPENSES_HEADERS.index("Compte devis")] for r in rows] == ["7102", "2301"]
     assert "Compte devis 7101 → 7102" in out and "(D6 : 2301, le fichier dit 5102)" in out
+
+
+def test_the_history_reads_a_date_and_a_count_typed_as_text_and_keeps_a_dash_in_a_files_name(tmp_path, capsys):
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "Compta — janvier.csv"
+    csv.write_text("Date;Libellé;Montant HT\r\n01/01/2026;Caméra;100,00\r\n32/01/2026;Grue;50,00\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 1
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_IMPORTS)
+    assert t.rows[0][t.headers.index("Première erreur")].startswith("Compta — janvier.csv:3: erreur DEP101: Date")
+    plan = WritePlan()  # retyped by hand, as text
+    plan.sheet(t.sheet).set(t.header_row + 1, t.first_col + t.headers.index("Date"), CellWrite("30/11/2026 12:00"))
+    plan.sheet(t.sheet).set(t.header_row + 1, t.first_col + t.headers.index("Écartées"), CellWrite("1"))
+    book.apply(plan)
+    book.save()
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    assert "DEP044: Le dernier import de Compta — janvier.csv (le 30/11/2026 à 12:00) a écarté 1 ligne" in \
+        capsys.readouterr().out
