@@ -1815,25 +1815,32 @@ def test_several_lines_on_one_account_of_an_entry_keep_their_rows_when_a_line_is
     assert s.added == 0 and by_label()["Assistant caméra"] == (1850.0, "2302")  # a corrected amount: its own row
 
 
+def _split_first_row(path: Path, keep_key: bool) -> None:
+    """Split the table's first row, an imported 1,000 €, 600 / 400 as a user does: 600 typed over its amount, and
+    a copy of it below for 400 € on devis account 7102, with its import key or without."""
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    copy = list(t.rows[0])
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, h.index("Montant HT") + 1, CellWrite(600.0))
+    book.apply(plan)
+    copy[h.index("Montant HT")], copy[h.index("Compte devis")], copy[h.index("Montant EUR")] = 400.0, "7102", None
+    copy[h.index("Date")] = float((copy[h.index("Date")] - dt.date(1899, 12, 30)).days)  # a date cell, as copied
+    if not keep_key:
+        copy[h.index("Clé d'import")] = None
+    assert book.add_table_rows(book.table(L.TABLE_DEPENSES), [copy]) is not None
+    book.save()
+
+
 def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_missing_by_a_reimport(tmp_path):
     """The user copies an imported 1,000 € row (its key with it) to split it 600 / 400 over two devis lines: the
     same file imported again reset one part to 1,000 € (1,600 € counted) and called the other missing."""
     path = _workbook_for_import(tmp_path)
     fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
     _import(path, fec)
-    book = XlsxFile(path)
-    t = book.table(L.TABLE_DEPENSES)
+    _split_first_row(path, keep_key=True)
     h = L.DEPENSES_HEADERS
-    first = list(t.rows[0])
-    plan = WritePlan()
-    plan.sheet(t.sheet).set(t.header_row + 1, h.index("Montant HT") + 1, CellWrite(600.0))
-    book.apply(plan)
-    second = [*first]
-    second[h.index("Montant HT")], second[h.index("Compte devis")] = 400.0, "7102"
-    second[h.index("Montant EUR")] = None
-    second[h.index("Date")] = float((first[h.index("Date")] - dt.date(1899, 12, 30)).days)  # a date cell, as copied
-    assert book.add_table_rows(book.table(L.TABLE_DEPENSES), [second]) is not None
-    book.save()
     s = _import(path, fec)
     assert (s.added, s.updated, s.unchanged, s.absent, s.split) == (0, 0, 1, [], [])
     amounts = sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows)
@@ -2334,18 +2341,8 @@ def test_a_split_whose_copy_lost_its_key_is_not_reset_to_the_whole_amount(tmp_pa
     path = _workbook_for_import(tmp_path)
     fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
     _import(path, fec)
-    book = XlsxFile(path)
-    t = book.table(L.TABLE_DEPENSES)
+    _split_first_row(path, keep_key=False)
     h = L.DEPENSES_HEADERS
-    copy = list(t.rows[0])
-    plan = WritePlan()
-    plan.sheet(t.sheet).set(t.header_row + 1, h.index("Montant HT") + 1, CellWrite(600.0))
-    book.apply(plan)
-    copy[h.index("Montant HT")], copy[h.index("Compte devis")], copy[h.index("Clé d'import")] = 400.0, "7102", None
-    copy[h.index("Montant EUR")] = None
-    copy[h.index("Date")] = float((copy[h.index("Date")] - dt.date(1899, 12, 30)).days)
-    assert book.add_table_rows(book.table(L.TABLE_DEPENSES), [copy]) is not None
-    book.save()
     s = _import(path, fec)
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
     said = [i.render() for i in s.issues if i.code == "DEP047"]

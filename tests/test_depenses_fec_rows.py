@@ -15,13 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlprod.core.money import ZERO, format_eur, round_cents
-from xlprod.kinds.depenses.importer import (
-    SUPPLIER_PREFIXES,
-    VAT_PREFIX,
-    ImportSummary,
-    Mapping,
-    _rows_from_fec,
-)
+from xlprod.kinds.depenses.correspondences import Mapping
+from xlprod.kinds.depenses.import_summary import ImportSummary
+from xlprod.kinds.depenses.importer import SUPPLIER_PREFIXES, VAT_PREFIX, _rows_from_fec
 from xlprod.kinds.depenses.ledger import FEC_COLUMNS, LedgerLine, LedgerRead, read_fec
 from xlprod.kinds.depenses.model import Status
 

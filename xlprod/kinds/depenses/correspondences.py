@@ -1,0 +1,153 @@
+"""The import's mappings, as the workbook holds them: Correspondances (ledger account prefix ->
+devis account, country, or « exclu ») and ColonnesImport (a CSV export's headers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlprod.core.cells import cell_text
+from xlprod.core.issues import Issue, warning
+from xlprod.core.location import Location, column_letter
+from xlprod.core.text import fold, plural
+from xlprod.kinds.depenses import layout as L
+from xlprod.kinds.depenses.ledger import (
+    CSV_FIELDS,
+    DEFAULT_CSV_MAPPING,
+)
+from xlprod.kinds.depenses.recalc import table
+from xlprod.workbook.errors import WorkbookError
+from xlprod.workbook.port import WorkbookPort
+
+CHARGES = "6"  # the class of charge accounts in the French chart of accounts (PCG)
+
+
+# charges of the year-end closing, not of the production: depreciation and provisions (68: the film's own
+# amortisation among them), income tax and employee profit-sharing (69)
+CLOSING = ("68", "69")
+
+
+EXCLUDED = "exclu"  # a correspondence's « Compte devis » that leaves its accounts out of the expenses
+
+
+@dataclass(frozen=True)
+class Mapping:
+    prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter)
+    countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
+
+    _seen: dict[tuple[int, str], str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def _longest(self, table: dict[str, str], ledger: str) -> str | None:
+        key = (id(table), ledger)  # a FEC repeats its accounts: each is looked up once
+        if key in self._seen:
+            return self._seen[key]
+        found = None
+        for n in range(len(ledger), 0, -1):
+            found = table.get(ledger[:n])
+            if found is not None:
+                break
+        self._seen[key] = found
+        return found
+
+    def devis_account(self, ledger: str) -> str | None:
+        """The devis account of the longest prefix; None when no prefix matches, or when it leaves them out."""
+        found = self._longest(self.prefixes, ledger)
+        return None if found == EXCLUDED else found
+
+    def country(self, ledger: str) -> str:
+        """The country the correspondences give the account (a coproduction's foreign accounts), or ""."""
+        return self._longest(self.countries, ledger) or ""
+
+    def is_expense(self, ledger: str) -> bool:
+        """A charge (class 6) but the closing's (68, 69), or an account a correspondence names (a closing's by a
+        devis account only); one that says « exclu » leaves its accounts out, a longer one brings some back."""
+        found = self._longest(self.prefixes, ledger)
+        closing = ledger.startswith(CLOSING)
+        if found is not None and not (closing and found == ""):  # a blank row (a chart pasted) brings none back
+            return found != EXCLUDED
+        return ledger.startswith(CHARGES) and not closing
+
+
+_EXCLUDED_WORDS = frozenset({"hors suivi", "hors cout", "non suivi"})  # and « exclu », « Exclue », « exclus »…
+
+
+def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mapping:
+    """The Correspondances table; a ledger account given twice keeps its first row, and a later row that
+    says otherwise is said (DEP037) in ``issues``: the last used to win without a word."""
+    t = table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES)
+    if "Compte général" not in t.headers or "Compte devis" not in t.headers:
+        raise WorkbookError(Location(book=book.book_name, sheet=t.sheet), "le tableau Correspondances n'a pas ses "
+                            "colonnes Compte général et Compte devis", "Rétablissez-les (xlprod new depenses).")
+    g, d = t.headers.index("Compte général"), t.headers.index("Compte devis")
+    c = t.headers.index("Pays") if "Pays" in t.headers else None
+    prefixes: dict[str, str] = {}
+    countries: dict[str, str] = {}
+    first: dict[str, int] = {}
+    unused: list[tuple[int, str, str]] = []  # (row, ledger account, devis account) of rows a first one overrides
+    row = t.header_row + 1
+    for i, r in enumerate(t.rows):
+        ledger, devis, country = cell_text(r[g]), cell_text(r[d]), cell_text(r[c]) if c is not None else ""
+        if fold(devis).rstrip(". ").startswith("exclu") or fold(devis) in _EXCLUDED_WORDS:
+            devis = EXCLUDED
+        if not ledger:
+            continue
+        if ledger in first:
+            if (devis, country) != (prefixes[ledger], countries.get(ledger, "")):
+                unused.append((row + i, ledger, devis))
+            continue
+        first[ledger] = i
+        prefixes[ledger] = devis
+        if country:
+            countries[ledger] = country
+    if unused and issues is not None:  # one message: a chart pasted twice is one fact
+        at, ledger, devis = unused[0]
+        shown = " ; ".join(f"{a} ligne {n} ({d or 'à affecter'}, la ligne {row + first[a]} dit "
+                           f"{prefixes[a] or 'à affecter'})" for n, a, d in unused[:5])
+        more = f" ; et {plural(len(unused) - 5, 'autre')}" if len(unused) > 5 else ""
+        issues.append(warning(
+            "DEP037", Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col + g)}{at}"),
+            f"{plural(len(unused), 'ligne')} de Correspondances pour un compte général déjà donné plus haut, qui "
+            f"{'ne servent' if len(unused) > 1 else 'ne sert'} pas : {shown}{more}.",
+            "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
+            "comptabilité, ou supprimez les lignes en trop."))
+    return Mapping(prefixes, countries)
+
+
+def read_columns(book: WorkbookPort) -> dict[str, str]:
+    """The CSV columns saved in ColonnesImport; a field unknown, given twice, or two fields on one
+    column is refused at its cell."""
+    t = book.table(L.TABLE_COLONNES)
+    if t is None or "Champ" not in t.headers or "Colonne du fichier" not in t.headers:
+        return dict(DEFAULT_CSV_MAPPING)
+    f, c = t.headers.index("Champ"), t.headers.index("Colonne du fichier")
+    out: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for i, r in enumerate(t.rows):
+        name, header = cell_text(r[f]), cell_text(r[c])
+        if not name or not header:
+            continue
+        where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col + f)}{t.header_row + 1 + i}")
+        field_name = name.lower()
+        if field_name not in CSV_FIELDS:
+            raise WorkbookError(where, f"champ « {name} » inconnu dans ColonnesImport",
+                                f"Les champs sont : {', '.join(CSV_FIELDS)}.")
+        if field_name in out:
+            raise WorkbookError(where, f"champ « {name} » donné deux fois dans ColonnesImport",
+                                "Gardez une seule ligne par champ.")
+        if fold(header) in used:
+            raise WorkbookError(where, f"la colonne « {header} » est donnée à deux champs ({used[fold(header)]} et "
+                                f"{field_name})", "Une colonne du fichier ne remplit qu'un champ.")
+        out[field_name] = header
+        used[fold(header)] = field_name
+    where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(t.first_col)}{t.header_row}")
+    if "amount" in out and ({"debit", "credit"} & set(out)):
+        raise WorkbookError(where, "ColonnesImport donne à la fois le montant (amount) et débit/crédit",
+                            "Gardez soit la ligne amount, soit les lignes debit et credit.")
+    if "amount" not in out and not {"debit", "credit"} <= set(out):
+        raise WorkbookError(where, "ColonnesImport ne donne ni la colonne du montant (amount) ni les deux colonnes "
+                            "debit et credit", "Ajoutez la ligne amount (par exemple « Montant HT »), ou les lignes "
+                            "debit et credit.")
+    for required in ("date", "label"):
+        if required not in out:
+            raise WorkbookError(where, f"ColonnesImport ne donne pas la colonne du champ {required}",
+                                f"Ajoutez la ligne {required} avec l'en-tête de votre fichier.")
+    return out
