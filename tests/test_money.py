@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlprod.core.money import D, cents_equal, excel_product, format_eur, format_percent, from_excel, round_cents
+from xlprod.core.money import (
+    D,
+    cents_equal,
+    excel_product,
+    format_eur,
+    format_percent,
+    from_excel,
+    round_cents,
+    spreadsheet_round_cents,
+)
 from xlprod.core.numbers import parse_number
 
 
@@ -63,3 +72,6 @@ def test_excel_product_rounds_the_product_of_the_doubles_as_a_spreadsheet_shows_
     assert excel_product(Decimal("0.05"), Decimal("1.1")) == Decimal("0.06")
     assert excel_product(Decimal("-33.33"), Decimal("1.0712")) == Decimal("-35.70")
     assert excel_product(Decimal("2.675"), Decimal(1)) == Decimal("2.68")  # a rate of 1: the amount, half up
+    # the doubles' product, 6 972 694,064999995, a few units of the 16th digit below the half cent: LibreOffice's 0,07
+    assert excel_product(Decimal("485578.10"), Decimal("14.3595727752137")) == Decimal("6972694.07")
+    assert spreadsheet_round_cents(-2.675) == Decimal("-2.68") and spreadsheet_round_cents(0.0) == Decimal("0.00")

@@ -8,8 +8,9 @@ Python's default banker's rounding, so that a Python total and the workbook's ow
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 ZERO = Decimal(0)
@@ -69,12 +70,28 @@ def to_excel_all(values: Iterable[Decimal]) -> list[float]:
 
 def excel_product(a: Decimal, b: Decimal) -> Decimal:
     """``ROUND(a * b, 2)`` as a spreadsheet computes it from two cells: the product of their doubles,
-    read to the 15 significant digits Excel and LibreOffice round from, then half away from zero. The
-    exact product of a long rate can sit just below a half cent that the doubles' product reaches
-    (92 451,39 × 0,337697194168741: 31 220,574999… exactly, 31 220,575 in doubles, 31 220,58 shown)."""
+    rounded as LibreOffice's ``ROUND`` does (``spreadsheet_round_cents``). The exact product of a long
+    rate can sit just below a half cent that the doubles' product reaches (92 451,39 ×
+    0,337697194168741: 31 220,574999… exactly, 31 220,575 in doubles, 31 220,58 shown)."""
     if b == ONE:
         return round_cents(a)
-    return round_cents(from_double(float(a) * float(b)))
+    return spreadsheet_round_cents(float(a) * float(b))
+
+
+def spreadsheet_round_cents(value: float) -> Decimal:
+    """``ROUND(value, 2)`` of a double as LibreOffice computes it (``rtl::math::round``, corrected mode):
+    the magnitude times 100 in doubles, plus 0.5, read to 15 significant digits, floored, the sign put
+    back. A product that lands a few units of the 16th digit below a half cent is a half cent there
+    (485 578,10 × 14,3595727752137 = 6 972 694,064999995: 6 972 694,07)."""
+    if value == 0 or not math.isfinite(value):
+        return ZERO.quantize(CENT) if value == 0 else Decimal(value)
+    size = abs(value)
+    if size >= 2.0**52 or size.is_integer():  # no decimals to round: the value itself
+        rounded = Decimal(size).quantize(CENT)
+    else:
+        scaled = Decimal(format(size * 100.0 + 0.5, ".15g")).to_integral_value(ROUND_FLOOR)
+        rounded = scaled.scaleb(-2).quantize(CENT)
+    return -rounded if value < 0 else rounded
 
 
 def round_cents(value: Decimal) -> Decimal:
