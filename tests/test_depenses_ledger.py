@@ -941,17 +941,33 @@ def test_csv_an_expense_with_a_mistyped_date_or_a_document_is_an_error_never_a_t
 
 def test_csv_a_dated_subtotal_is_known_by_its_amount_the_sum_of_the_lines_above_it():
     """« Total journée » dated like its lines, with no document, supplier or account: it counted each
-    expense twice. A dated line saying « Total » whose amount is not the lines' is an expense."""
+    expense twice. A dated line saying « Total » whose amount is not the lines' is refused, said."""
     data = csv_bytes("05/10/2026;G1;Loueur;6135;Caméra;312,45", "05/10/2026;G2;Loueur;6135;Grue;100,00",
                      "05/10/2026;;;;Total journée du 05/10/2026;412,45", "06/10/2026;G3;Traiteur;6257;Repas;50,00",
                      "06/10/2026;;;;Total journée du 06/10/2026;50,00", "31/10/2026;;;;Total octobre;462,45",
                      "31/10/2026;;;;Total location parc;99,00",
                      header="Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT", bom=False)
     read = read_ledger_csv(data, "export.csv")
-    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Repas", "Total location parc"]
+    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Repas"]
     assert [(i.location.book, i.code) for i in read.issues] == [("export.csv:4", "DEP116"), ("export.csv:6", "DEP116"),
-                                                                ("export.csv:7", "DEP116")]
-    assert read.debit_total == Decimal("561.45")
+                                                                ("export.csv:7", "DEP116"), ("export.csv:8", "DEP117")]
+    assert read.debit_total == Decimal("561.45")  # the refused line's 99 € among the file's, set aside
+
+
+def test_csv_nested_subtotals_a_zero_one_and_one_over_a_line_in_error_are_never_counted():
+    """Days inside months inside a grand total: once one total was missed, its amount joined the sums and every
+    total after it was imported as an expense (750 € counted for 350 €)."""
+    data = csv_bytes("01/10/2026;Caméra;100,00", "01/10/2026;Total journée;100,00", "02/10/2026;Grue;200,00",
+                     "02/10/2026;Total journée;200,00", "31/10/2026;Total octobre;300,00", "02/11/2026;Décor;50,00",
+                     "02/11/2026;Avoir décor;-50,00", "02/11/2026;Total journée;0,00", "03/11/2026;Repas;50,00",
+                     "30/11/2026;Total novembre;50,00", "30/11/2026;Total général;350,00",
+                     "01/12/2026;Loge;1.234", "01/12/2026;Son;100,00", "01/12/2026;Total journée;1334,00",
+                     "31/12/2026;Report à nouveau;5000,00", header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Décor", "Avoir décor", "Repas", "Son"]
+    assert [(i.location.book, i.code) for i in read.issues if i.code != "DEP116"] == [
+        ("export.csv:13", "DEP102"), ("export.csv:15", "DEP117")]
+    assert len([i for i in read.issues if i.code == "DEP116"]) == 7
 
 
 def test_csv_a_report_a_nouveau_line_is_a_total_and_a_title_in_quotes_is_a_title():
@@ -965,3 +981,16 @@ def test_csv_a_report_a_nouveau_line_is_a_total_and_a_title_in_quotes_is_a_title
     read = read_ledger_csv(b'"Export comptable, SARL Films du Parc"\nDate;Libell\xc3\xa9;Montant HT\n05/01/2026;x;1\n',
                            "export.csv")
     assert "(« Export comptable, SARL Films du Parc »)" in read.issues[0].message
+
+
+def test_csv_words_that_only_begin_like_a_totals_and_a_supplier_keep_a_line_an_expense():
+    """« Report tournage J12 » and « Cumul heures supp. » after an 800 € line were dropped as totals, and an
+    undated line with a supplier was a total: expenses, in error when they have no date."""
+    data = csv_bytes("05/10/2026;;Loueur;Caméra;800,00", "06/10/2026;;;Report tournage J12 : indemnité loueur;800,00",
+                     "07/10/2026;;;Cumul heures supp. chauffeur S41;800,00", ";;Total;Total Access A6 gazole;80,00",
+                     ";;Loueur;Report tournage – indemnité;300,00", header="Date;N° pièce;Fournisseur;Libellé;Montant HT",
+                     bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra", "Report tournage J12 : indemnité loueur",
+                                                   "Cumul heures supp. chauffeur S41"]
+    assert [(i.location.book, i.code) for i in read.issues] == [("export.csv:5", "DEP104"), ("export.csv:6", "DEP104")]

@@ -956,11 +956,16 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         debit = credit = None
     else:
         amount, debit, credit = None, _column(get("debit"), _parse_csv_amount), _column(get("credit"), _parse_csv_amount)
-    total = _totals(text, date, amount, debit, credit, body_blank)
+    total, doubtful = _totals(text, date, amount, debit, credit, body_blank)
     for i in np.flatnonzero(total):
         said = next(str(t[i]) for f, t in text.items() if f in _TOTAL_FIELDS and _TOTAL.match(fold(str(t[i]))))
         issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est pas "
                    "compté", "Rien à faire : les lignes au-dessus sont lues une à une.")
+    for i in np.flatnonzero(doubtful):
+        issues.add(error, "DEP117", int(lines_no[i]), f"« {text['label'][i]} » : un total daté (ni pièce, ni fournisseur, "
+                   "ni compte) dont le montant n'est pas celui des lignes au-dessus ; la ligne n'est pas lue",
+                   "Si c'est une dépense, donnez-lui sa pièce ou son fournisseur dans l'export ; si c'est un total, une "
+                   "ligne au-dessus est en erreur ou manque : corrigez-la.")
     body_blank = body_blank | total
     extra &= ~total
     for i in np.flatnonzero(extra):
@@ -1009,7 +1014,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     rates = [r if r is not None and r > 0 else None for r in rates]  # a rate refused (0, negative): as in euros
     debit_total = sum(map(in_euros, debits[counted].tolist(), rates), ZERO.scaleb(-2))
     credit_total = sum(map(in_euros, credits[counted].tolist(), rates), ZERO.scaleb(-2))
-    ok = counted & ~date.bad & ~date.empty & ~payment.bad & ~vat.bad & ~rate.bad & ~nonpositive
+    ok = counted & ~date.bad & ~date.empty & ~payment.bad & ~vat.bad & ~rate.bad & ~nonpositive & ~doubtful
     keep = np.flatnonzero(ok)
 
     def pick(fieldname: str) -> list[str]:
@@ -1038,50 +1043,66 @@ class _Layout:
     extra: list[bool]  # values beyond the headers' columns
 
 
-# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Report à nouveau »; not
-# « Cumulus Films », « Totalement », nor TotalEnergies (France's fuel, a production's every week)
-_TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?energie)|totaux|cumul|report|a reporter)(?![a-z0-9])")
+# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Cumul au 31/10 »; not « Cumulus
+# Films », « Totalement », « Cumul heures supp. », nor TotalEnergies or Total Access (the fuel of a production's week)
+_TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?(?:energie|access))|totaux|cumul(?=$| ?:| (?:au|du|de|des)\b)|"
+                    r"report a nouveau|a reporter)(?![a-z0-9])")
+_CARRIED = re.compile(r"^(?:report a nouveau|a reporter)(?![a-z0-9])")  # a balance carried: never an expense
 _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
 
 
+class _Totals(NamedTuple):
+    found: npt.NDArray[np.bool_]  # total lines: not read, not counted
+    doubtful: npt.NDArray[np.bool_]  # dated lines saying total whose amount is no sum of the lines above: refused
+
+
 def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Column | None, debit: _Column | None,
-            credit: _Column | None, skipped: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+            credit: _Column | None, skipped: npt.NDArray[np.bool_]) -> _Totals:
     """The total lines an export writes among its lines, which would count their lines twice.
 
-    Undated, with no document of its own, a line saying so (« Total », « Sous-total janvier »,
+    Undated, with neither document nor supplier, a line saying so (« Total », « Sous-total janvier »,
     « Report à nouveau ») in its date, document, label or accounts. Dated, with neither document,
-    supplier nor account, a label saying so and the amount of the lines above it since the last
-    total (« Total journée du 05/10 »). A line with a mistyped date, or a document, is an expense in
-    error, never a total."""
+    supplier nor account, a label saying so and the amount of the lines above it since a total before
+    it, or since the first line (a day's total, a month's around them, a grand total); one whose amount
+    is none of these is doubtful: refused, said. A line with a mistyped date, a document or a supplier
+    is an expense (in error if it has no date), never a total."""
     size = len(skipped)
     says = {f: _says_total(t) for f, t in text.items() if f in _TOTAL_FIELDS}
     empty = {f: text[f] == "" if f in text else np.ones(size, dtype=bool) for f in (*_TOTAL_FIELDS, "supplier")}
     no = np.zeros(size, dtype=bool)
     undated = empty["date"] | says.get("date", no)
     own_document = ~empty["piece"] & ~says.get("piece", no)
-    found = cast(npt.NDArray[np.bool_], ~skipped & undated & ~own_document & np.logical_or.reduce([no, *says.values()]))
+    found = cast(npt.NDArray[np.bool_], ~skipped & undated & ~own_document & empty["supplier"]
+                 & np.logical_or.reduce([no, *says.values()]))
     label = says.get("label", no) & ~date.empty & ~date.bad & empty["piece"] & empty["supplier"] & empty["account"] \
         & empty["devis_account"] & ~skipped
+    doubtful = np.zeros(size, dtype=bool)
     if not label.any():
-        return found
+        return _Totals(found, doubtful)
+    carried = np.array([bool(_CARRIED.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) & label
     if amount is not None:
-        signed = amount.values.tolist()
+        signed: list[Decimal | None] = amount.values.tolist()
     else:
         assert debit is not None and credit is not None
         signed = [None if d is None and c is None else (d or ZERO) - (c or ZERO)
                   for d, c in zip(debit.values.tolist(), credit.values.tolist(), strict=True)]
-    running = grand = ZERO  # since the last total; since the first line (a grand total below subtotals)
+    running = ZERO  # the lines' sum so far; at the first line and after each total: where a total may start
+    starts = {ZERO}
     for i in range(size):
         value = signed[i]
-        if skipped[i] or found[i] or value is None:
+        if skipped[i] or found[i]:
             continue
-        if label[i] and value and value in (running, grand):
+        if carried[i]:
             found[i] = True
-            running = ZERO
-        else:
+        elif label[i]:
+            if value is not None and running - value in starts:
+                found[i] = True
+                starts.add(running)
+            else:
+                doubtful[i] = True
+        elif value is not None:
             running += value
-            grand += value
-    return found
+    return _Totals(found, doubtful)
 
 
 def _says_total(column: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
