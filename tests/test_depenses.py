@@ -1287,9 +1287,10 @@ def test_an_invoice_typed_by_hand_then_imported_from_the_fec_is_said_as_a_likely
     assert len([i for i in recalc(path).issues if i.code == "DEP016"]) == 1
 
 
-def test_a_corrected_csv_with_fewer_lines_of_a_document_says_the_rows_beyond_them(tmp_path):
-    """Invoice F1's three weeks, then the export without the first: the rows beyond the file's two lines of F1
-    stayed counted without a word (committed 8 000 for 5 000)."""
+def test_a_corrected_csv_with_fewer_lines_of_a_document_says_the_row_of_the_line_it_no_longer_has(tmp_path):
+    """Invoice F1's three weeks, then the export without the first: the row the file no longer has stayed
+    counted without a word (committed 8 000 for 5 000). The file's two lines keep their own rows (by amount and
+    label), and week 1's row is the one said."""
     path = _workbook_for_import(tmp_path)
     head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
     weeks = ["01/10/2026;F1;Loueur;7101;semaine 1;1000,00\r\n", "08/10/2026;F1;Loueur;7101;semaine 2;2000,00\r\n",
@@ -1298,7 +1299,9 @@ def test_a_corrected_csv_with_fewer_lines_of_a_document_says_the_rows_beyond_the
     (tmp_path / "b.csv").write_text(head + "".join(weeks[1:]), encoding="utf-8")
     _import(path, tmp_path / "a.csv")
     s = _import(path, tmp_path / "b.csv")
-    assert s.absent == [L.HEADER_ROW + 3]
+    assert s.absent == [L.HEADER_ROW + 1] and (s.added, s.updated) == (0, 2)  # weeks 2 and 3 renumbered, |1 and |2
+    h = L.DEPENSES_HEADERS
+    assert [r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows] == [1000, 2000, 3000]
     said = next(i for i in s.issues if i.code == "DEP031")
     assert "de pièces que ce fichier a encore" in said.message
     assert _import(path, tmp_path / "a.csv").absent == []
@@ -2433,3 +2436,24 @@ def test_the_history_reads_a_date_and_a_count_typed_as_text_and_keeps_a_dash_in_
     assert main(["check", str(path)]) == 0
     assert "DEP044: Le dernier import de Compta — janvier.csv (le 30/11/2026 à 12:00) a écarté 1 ligne" in \
         capsys.readouterr().out
+
+
+def test_a_csv_line_moved_to_another_devis_account_moves_no_amount_between_its_documents_rows(tmp_path, capsys):
+    """Three lines of F-101 on 7101; the user marks the camera paid and moves the grip to 5101; the next export
+    moves the camera to 2301. The keys number a document's lines per account: the payment and the user's
+    account went to other lines' amounts (camera 200 € paid, grip 100 € on 5101)."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "export.csv"
+    head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+    csv.write_text(head + "02/10/2026;F-101;TSF;7101;Caméra Alexa;100\r\n02/10/2026;F-101;TSF;7101;Objectifs;200\r\n"
+                   "02/10/2026;F-101;TSF;7101;Machinerie;300\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Statut"): "payé", (3, "Compte devis"): "5101"})
+    csv.write_text(head + "02/10/2026;F-101;TSF;2301;Caméra Alexa;100\r\n02/10/2026;F-101;TSF;7101;Objectifs;200\r\n"
+                   "02/10/2026;F-101;TSF;7101;Machinerie;300\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    h = L.DEPENSES_HEADERS
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [(r[h.index("Libellé")], r[h.index("Montant HT")], r[h.index("Compte devis")], r[h.index("Statut")])
+            for r in rows] == [("Caméra Alexa", 100, "2301", "payé"), ("Objectifs", 200, "7101", "engagé"),
+                               ("Machinerie", 300, "5101", "engagé")]

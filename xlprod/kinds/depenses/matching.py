@@ -157,20 +157,28 @@ def match_rows(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[st
 
 def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
                 whole: Callable[[int], Decimal | None]) -> dict[int, int | None]:
-    """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), paired with the
-    file's lines by what they say: amount and label, then amount, then a label no other has, then place, then
-    the rest in order. Their keys number them by place (``|1``, ``|2``…): a line inserted, or the lines listed
-    in another order, moved each amount to another line's row, the devis account the user chose there kept.
-    Returns, for the file's lines of such groups, the row each takes (None: a new line)."""
-    groups: dict[str, list[int]] = {}  # journal, entry, date and account -> the table's rows, in order
+    """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), or of a CSV's
+    document (its lines on several accounts), paired with the file's lines by what they say: amount and label,
+    then amount, then a label no other has, then place, then the rest in order. Their keys number them by
+    place (``|1``, ``|2``…): a line inserted, the lines listed in another order, or a CSV line moved to another
+    devis account (its key's account, the others renumbered), moved each amount to another line's row, the
+    devis account or status the user chose there kept. Returns, for the file's lines of such groups, the row
+    each takes (None: a new line)."""
+    groups: dict[str, list[int]] = {}  # journal, entry, date and account (a CSV: document and supplier) -> rows
     by_row: dict[int, str] = {}
     for key, i in by_key.items():
         if key.startswith("FEC|"):
-            groups.setdefault(key.rpartition("|")[0], []).append(i)
-            by_row[i] = key
+            prefix = key.rpartition("|")[0]
+        elif key.startswith("CSV|") and not key.startswith("CSV|h:") and key.count("|") >= 4:
+            prefix = key.rsplit("|", 2)[0] + "|"  # CSV|document|supplier|, as the file's lines pair
+        else:
+            continue
+        groups.setdefault(prefix, []).append(i)
+        by_row[i] = key
     lines: dict[str, list[int]] = {}
+    pairs = rows.columns["pair"]
     for k, key in enumerate(rows.key):
-        prefix = key.rpartition("|")[0]
+        prefix = key.rpartition("|")[0] if key.startswith("FEC|") else str(pairs[k] or "")
         if prefix in groups:
             lines.setdefault(prefix, []).append(k)
     out: dict[int, int | None] = {}
@@ -430,17 +438,14 @@ def left_of_entries(dep: RawTable, index: dict[str, int], rows: Rows, matched: s
 
 
 def absent_lines(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[int]) -> list[int]:
-    """Rows of an earlier CSV import of a document this file has, beyond the lines it now has of it (its third
-    line when the file gives two): said, never deleted; the lines the file has took the rows in order."""
-    lines: dict[str, int] = {}
-    for key in rows.key:
-        ident, _, n = str(key).rpartition("|")
-        if ident.startswith("CSV|") and not ident.startswith("CSV|h:") and n.isdigit():
-            lines[ident] = max(lines.get(ident, 0), int(n))
+    """Rows of an earlier CSV import of a document this file has (its number and supplier) that no line of it
+    took (a line the export no longer has): said, never deleted."""
+    documents = {str(pair) for pair in rows.columns["pair"] if pair}
     out = []
     for i, r in enumerate(dep.rows):
-        ident, _, n = cell_text(r[index["Clé d'import"]]).rpartition("|")
-        if i not in matched and ident in lines and n.isdigit() and int(n) > lines[ident]:
+        key = cell_text(r[index["Clé d'import"]])
+        if i not in matched and key.startswith("CSV|") and key.count("|") >= 4 and \
+                key.rsplit("|", 2)[0] + "|" in documents:
             out.append(dep.header_row + 1 + i)
     return out
 
