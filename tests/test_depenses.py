@@ -2353,10 +2353,12 @@ def test_a_split_whose_copy_lost_its_key_is_not_reset_to_the_whole_amount(tmp_pa
         "dep.xlsx!Dépenses!A5: avertissement DEP047: Ligne 5 et ligne 6 (sans clé d'import, même pièce et même compte "
         f"général) : ensemble, le montant du fichier, {format_eur(D('1000'))}. Une écriture répartie dont une part a "
         "perdu sa clé ? Montants laissés tels quels.")
-    # a real correction of the amount, no part making it up: taken as before
+    # the invoice corrected too: its row is not reset to the whole either (1,600 € counted), the difference said
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1200,00", "")]))
-    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 1200.0]
-    assert not [i for i in s.issues if i.code == "DEP047"]
+    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
+    said = [i.message for i in s.issues if i.code == "DEP047"]
+    assert len(said) == 1 and f"ensemble {format_eur(D('1000'))}, quand le fichier corrigé dit " \
+        f"{format_eur(D('1200'))}" in said[0]
 
 
 @pytest.mark.libreoffice

@@ -47,8 +47,9 @@ class ImportSummary:
     renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # (row, entry number before, in this file)
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)  # (rows, file's, their sum)
     left_out: list[int] = field(default_factory=list)  # rows imported before on accounts now left out of the expenses
-    # (a row, the rows without a key that make the file's amount with it, that amount): a split whose copies lost their key
-    unkeyed: list[tuple[int, tuple[int, ...], Decimal]] = field(default_factory=list)
+    # (a row whose amount the file changes, the rows of its document without a key, their sum with it, the file's
+    # amount): a split whose copies lost their key?
+    unkeyed: list[tuple[int, tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)
     unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
     issues: list[Issue] = field(default_factory=list)
 
@@ -136,18 +137,20 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"{'Elles restent comptées' if n > 1 else 'Elle reste comptée'}.",
                                       "Supprimez-les du tableau Dépenses si elles n'y ont pas leur place : l'import ne "
                                       "les ramène plus."))
-    for r, twins, total in summary.unkeyed[:5]:
+    for r, twins, total, said in summary.unkeyed[:5]:
         listed = ", ".join(map(str, twins))
         many = len(twins) > 1
         lost = "des parts ont perdu leur clé" if many else "une part a perdu sa clé"
+        sums = (f"ensemble, le montant du fichier, {format_eur(total)}" if total == said else
+                f"ensemble {format_eur(total)}, quand le fichier corrigé dit {format_eur(said)}")
         summary.issues.append(warning("DEP047", where.at(f"A{r}"),
                                       f"Ligne {r} et {'lignes' if many else 'ligne'} {listed} (sans clé d'import, même "
-                                      f"pièce et même compte général) : ensemble, le montant du fichier, "
-                                      f"{format_eur(total)}. Une écriture répartie dont {lost} ? Montants laissés tels "
-                                      "quels.",
+                                      f"pièce et même compte général) : {sums}. Une écriture répartie dont {lost} ? "
+                                      "Montants laissés tels quels.",
                                       f"Recopiez la clé d'import de la ligne {r} sur {'les lignes' if many else 'la ligne'} "
-                                      f"{listed} : l'import les traitera en répartition. Si c'est une autre dépense, "
-                                      f"corrigez le montant de la ligne {r} à la main."))
+                                      f"{listed} : l'import les traitera en répartition"
+                                      + (" (et dira l'écart à reporter)" if total != said else "") +
+                                      f". Si c'est une autre dépense, corrigez le montant de la ligne {r} à la main."))
     if summary.unsettled:
         n = len(summary.unsettled)
         shown = ", ".join(str(r) for r, _ in summary.unsettled[:10]) + (" …" if n > 10 else "")

@@ -391,16 +391,17 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             continue
         existing = dep.rows[i]
         changes = _changes(row, existing, index, fields)
-        if "amount" in changes:  # a split whose copies lost their key: the file's amount is the parts' sum
+        if "amount" in changes:  # rows of its document without a key: a split whose copies lost it? amounts left
             if keyless is None:
                 keyless = keyless_rows(dep, index)
             twins = keyless.get((cell_text(existing[index["N° pièce"]]).casefold(),
                                  cell_text(existing[index["Compte général"]])), [])
-            total = sum((whole(j) or ZERO for j in twins), whole(i) or ZERO)
-            if twins and total == cast(Decimal, row["amount"]):
+            if twins:
                 changes.pop("amount")
                 changes.pop("vat", None)
-                summary.unkeyed.append((dep.header_row + 1 + i, tuple(dep.header_row + 1 + j for j in twins), total))
+                total = sum((whole(j) or ZERO for j in twins), whole(i) or ZERO)
+                summary.unkeyed.append((dep.header_row + 1 + i, tuple(dep.header_row + 1 + j for j in twins), total,
+                                        cast(Decimal, row["amount"])))
         own = "account" not in changes  # a devis account the user typed on an earlier import of the row is kept
         if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1
