@@ -2459,3 +2459,20 @@ def test_a_csv_line_moved_to_another_devis_account_moves_no_amount_between_its_d
     assert [(r[h.index("Libellé")], r[h.index("Montant HT")], r[h.index("Compte devis")], r[h.index("Statut")])
             for r in rows] == [("Caméra Alexa", 100, "2301", "payé"), ("Objectifs", 200, "7101", "engagé"),
                                ("Machinerie", 300, "5101", "engagé")]
+
+
+def test_an_expense_paid_straight_from_the_bank_or_the_cash_box_is_paid_on_its_date(tmp_path):
+    """Bank charges (627 against 512) and petty cash (606 against 53): no supplier's line to letter, so they
+    were « facturé » for good, Payé understated, and once marked paid said unsettled at every import."""
+    path = _workbook_for_import(tmp_path)
+    fec = _raw_fec(tmp_path, "f.txt", [
+        "BQ|Banque|B1|20261005|62780000|Frais bancaires|||REL-10|20261005|Frais de tenue de compte|35,00|0,00|||20261005||",
+        "BQ|Banque|B1|20261005|51200000|Banque|||REL-10|20261005|Frais de tenue de compte|0,00|35,00|||20261005||",
+        "CA|Caisse|C1|20261006|60630000|Petit équipement|||T-88|20261006|Gaffer et piles|80,00|0,00|||20261006||",
+        "CA|Caisse|C1|20261006|53000000|Caisse|||T-88|20261006|Gaffer et piles|0,00|80,00|||20261006||"])
+    s = _import(path, fec)
+    h = L.DEPENSES_HEADERS
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [(r[h.index("Statut")], r[h.index("Date de paiement")]) for r in rows] == [
+        ("payé", dt.date(2026, 10, 5)), ("payé", dt.date(2026, 10, 6))]
+    assert not [i for i in _import(path, fec).issues if i.code == "DEP046"] and s.added == 2

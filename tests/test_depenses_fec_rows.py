@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from xlprod.core.money import ZERO, format_eur, round_cents
 from xlprod.kinds.depenses.correspondences import Mapping
 from xlprod.kinds.depenses.import_summary import ImportSummary
-from xlprod.kinds.depenses.importer import SUPPLIER_PREFIXES, VAT_PREFIX, _rows_from_fec
+from xlprod.kinds.depenses.importer import SUPPLIER_PREFIXES, TREASURY_PREFIXES, VAT_PREFIX, _rows_from_fec
 from xlprod.kinds.depenses.ledger import FEC_COLUMNS, LedgerLine, LedgerRead, read_fec
 from xlprod.kinds.depenses.model import Status
 
 MAPPING = Mapping({"6132": "2101", "6064": "3101", "2313": "4101", "6411": "", "613": "2102"}, {"6064": "BE"})
-ACCOUNTS = ["6132", "61320000", "6064", "2313", "6411", "62570000", "44566", "445660", "401000", "4011", "421", "512"]
+ACCOUNTS = ["6132", "61320000", "6064", "2313", "6411", "62570000", "44566", "445660", "401000", "4011", "421", "512",
+            "530"]
 
 
 def reference_rows(read: LedgerRead, mapping: Mapping) -> tuple[list[dict[str, object]], dict[str, object]]:
@@ -49,6 +50,8 @@ def reference_rows(read: LedgerRead, mapping: Mapping) -> tuple[list[dict[str, o
         paid = bool(supplier_lines) and all(x.lettering != "" and x.lettering == x.lettering.upper()
                                             for x in supplier_lines)
         paid_on = max((x.lettering_date for x in supplier_lines if x.lettering_date is not None), default=None)
+        if not supplier_lines and any(x.account.startswith(TREASURY_PREFIXES) for x in lines):
+            paid, paid_on = True, day  # paid straight from a bank or the cash box, on the entry's date
         allotted = ZERO
         seen: dict[str, int] = {}
         for k, x in enumerate(expenses):

@@ -61,6 +61,7 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite
 
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
+TREASURY_PREFIXES = ("51", "53")  # banks and the cash box: an expense booked against them is paid
 MAX_BYTES = 200_000_000
 # what the accounts say, updated by a corrected export; the label, the supplier and a status moved on
 # by the user are theirs
@@ -128,6 +129,7 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     distinct = cast(list[str], accounts.tolist())
     expense = np.array([mapping.is_expense(a) for a in distinct], dtype=bool)[account_codes] & ~out_line
     supplier_line = np.array([a.startswith(SUPPLIER_PREFIXES) for a in distinct], dtype=bool)[account_codes]
+    treasury_line = np.array([a.startswith(TREASURY_PREFIXES) for a in distinct], dtype=bool)[account_codes]
     vat_line = np.array([a.startswith(VAT_PREFIX) for a in distinct], dtype=bool)[account_codes] & ~out_line
     others = ~expense & ~out_line
     summary.other_debit += Decimal(int(c.debit_cents[others].astype(object).sum())).scaleb(-2) if others.any() else ZERO
@@ -153,12 +155,19 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
         np.zeros(0, dtype=bool)
     unsettled = np.bincount(codes[at][~settled], minlength=count) > 0
     paid_on = _latest(codes[at][settled], np.asarray(c.lettering_date, dtype=object)[at][settled], count)
+    # an entry without a supplier's line, paid straight from a bank or the cash box (bank charges, petty cash): paid
+    # on its date
+    cash_at = np.flatnonzero(treasury_line)
+    cash_found, cash_where = np.unique(codes[cash_at], return_index=True)
+    treasury = np.full(count, -1, dtype=np.int64)
+    treasury[cash_found] = cash_at[cash_where]
     paid_status, invoiced_status = Status.PAID.value, Status.INVOICED.value
     entry_values: dict[int, tuple[str, str, dt.date | None]] = {}  # entry -> supplier, status, payment date
     for e in dict.fromkeys(entry_of.tolist()):
         k = int(counterpart[e])
         if k < 0:
-            entry_values[e] = ("", invoiced_status, None)
+            t = int(treasury[e])
+            entry_values[e] = ("", paid_status, c.date[t]) if t >= 0 else ("", invoiced_status, None)
             continue
         paid = not unsettled[e]
         entry_values[e] = (c.supplier[k] or c.account_label[k], paid_status if paid else invoiced_status,
