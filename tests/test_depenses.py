@@ -2476,3 +2476,21 @@ def test_an_expense_paid_straight_from_the_bank_or_the_cash_box_is_paid_on_its_d
     assert [(r[h.index("Statut")], r[h.index("Date de paiement")]) for r in rows] == [
         ("payé", dt.date(2026, 10, 5)), ("payé", dt.date(2026, 10, 6))]
     assert not [i for i in _import(path, fec).issues if i.code == "DEP046"] and s.added == 2
+
+
+def test_the_history_reads_a_date_shown_as_a_number(tmp_path, capsys):
+    """Its Date cell formatted « Standard » (or pasted as values): a serial number, and the refused lines were
+    recalled no more."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "octobre.csv"
+    csv.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n32/10/2026;Grue;50,00\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 1
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_IMPORTS)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, t.first_col, CellWrite(46325.5))  # 30/10/2026 12:00, no date format
+    book.apply(plan)
+    book.save()
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    assert "DEP044: Le dernier import de octobre.csv (le 30/10/2026 à 12:00)" in capsys.readouterr().out

@@ -994,3 +994,11 @@ def test_csv_words_that_only_begin_like_a_totals_and_a_supplier_keep_a_line_an_e
     assert [line.label for line in read.lines] == ["Caméra", "Report tournage J12 : indemnité loueur",
                                                    "Cumul heures supp. chauffeur S41"]
     assert [(i.location.book, i.code) for i in read.issues] == [("export.csv:5", "DEP104"), ("export.csv:6", "DEP104")]
+
+
+def test_csv_headers_not_found_say_where_they_were_looked_for():
+    data = "\n".join([*(f"Note {n}" for n in range(1, 21)), "Date;Libellé;Montant HT", "05/01/2026;x;1"]).encode()
+    with pytest.raises(WorkbookError) as caught:
+        read_ledger_csv(data, "export.csv")
+    assert caught.value.render().startswith("export.csv:1: erreur: en-têtes introuvables : aucune des 20 premières "
+                                            "lignes n'a les colonnes « Date », « Libellé », « Montant HT »")

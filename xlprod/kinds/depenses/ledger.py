@@ -905,9 +905,11 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
                    "en-têtes du fichier.")
     sep = csv_separator(src.lines[header_at])
     if sep is None:
-        raise WorkbookError(_at(name, header_no), "aucun séparateur (; , tabulation ou |) dans la ligne d'en-têtes",
-                            "Exportez le tableau au format CSV, avec une ligne d'en-têtes : "
-                            + ", ".join(DEFAULT_CSV_MAPPING[f] for f in ("date", "label", "amount")) + "…")
+        needed = ", ".join(f"« {h} »" for f, h in wanted.items() if f in ("date", "label", "amount", "debit", "credit"))
+        raise WorkbookError(_at(name, header_no), f"en-têtes introuvables : aucune des {_TITLE_LINES} premières lignes "
+                            f"n'a les colonnes {needed}, et la première n'a pas de séparateur (; , tabulation ou |)",
+                            "Exportez le tableau au format CSV, sa ligne d'en-têtes dans les premières lignes, ou "
+                            "donnez les noms de ses colonnes dans ColonnesImport.")
 
     # read from the headers down: a title above them is no CSV record (« "Les Films du Nord" - Grand livre »)
     body = src.text[sum(len(line) + 1 for line in src.lines[:header_at]):]

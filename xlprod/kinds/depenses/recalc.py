@@ -412,6 +412,8 @@ def _moment(value: object) -> dt.datetime | None:
         return value
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time())
+    if isinstance(value, float) and 1 <= value < 2958466:  # a serial number shown without its date format
+        return dt.datetime.combine(from_serial(value), dt.time()) + dt.timedelta(seconds=round(value % 1 * 86400))
     text = cell_text(value)
     for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
         try:
