@@ -2368,9 +2368,10 @@ def test_montant_eur_at_a_half_cent_is_rounded_as_libreoffice_rounds_the_cells_d
     (92 451,39 × 0,337697194168741: 31 220,57 against 31 220,58), half of such rows a cent apart."""
     path = _workbook_for_import(tmp_path)
     lines = ["Date;N° pièce;Fournisseur;Libellé;Montant HT;Devise;Taux de change", "15/01/2026;P0;F;l;92451,39;USD;"
-             "0,337697194168741", "15/01/2026;P1;F;l;485578,10;USD;14,3595727752137"]  # its doubles: …064999995
+             "0,337697194168741", "15/01/2026;P1;F;l;485578,10;USD;14,3595727752137",  # its doubles: …064999995
+             "15/01/2026;P2;F;l;340824,90;USD;0,94946116026147", "15/01/2026;P3;F;l;2,14;USD;31393,4602803738"]
     rng = __import__("random").Random(7)
-    while len(lines) < 42:
+    while len(lines) < 44:
         cents = rng.randint(101, 10**7)
         if cents % 2 and cents % 5:  # a rate putting cents × rate a few 1e-15 off a half cent
             rate = ((5 * 10**14 - rng.choice([-3, -2, -1, 1, 2, 3])) * pow(cents, -1, 10**15)) % 10**15

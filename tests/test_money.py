@@ -75,3 +75,6 @@ def test_excel_product_rounds_the_product_of_the_doubles_as_a_spreadsheet_shows_
     # the doubles' product, 6 972 694,064999995, a few units of the 16th digit below the half cent: LibreOffice's 0,07
     assert excel_product(Decimal("485578.10"), Decimal("14.3595727752137")) == Decimal("6972694.07")
     assert spreadsheet_round_cents(-2.675) == Decimal("-2.68") and spreadsheet_round_cents(0.0) == Decimal("0.00")
+    # LibreOffice approximates in doubles (×10^n, round, ÷10^n), not by reading 15 decimal digits: ,01 there
+    assert excel_product(Decimal("340824.90"), Decimal("0.94946116026147")) == Decimal("323600.01")
+    assert excel_product(Decimal("2.14"), Decimal("31393.4602803738")) == Decimal("67182.01")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 ZERO = Decimal(0)
@@ -80,8 +80,8 @@ def excel_product(a: Decimal, b: Decimal) -> Decimal:
 
 def spreadsheet_round_cents(value: float) -> Decimal:
     """``ROUND(value, 2)`` of a double as LibreOffice computes it (``rtl::math::round``, corrected mode):
-    the magnitude times 100 in doubles, plus 0.5, read to 15 significant digits, floored, the sign put
-    back. A product that lands a few units of the 16th digit below a half cent is a half cent there
+    the magnitude times 100 in doubles, plus 0.5, approximated as ``_approx_value`` does, floored, the sign
+    put back. A product a few units of the 16th digit below a half cent is a half cent there
     (485 578,10 × 14,3595727752137 = 6 972 694,064999995: 6 972 694,07)."""
     if value == 0 or not math.isfinite(value):
         return ZERO.quantize(CENT) if value == 0 else Decimal(value)
@@ -89,9 +89,31 @@ def spreadsheet_round_cents(value: float) -> Decimal:
     if size >= 2.0**52 or size.is_integer():  # no decimals to round: the value itself
         rounded = Decimal(size).quantize(CENT)
     else:
-        scaled = Decimal(format(size * 100.0 + 0.5, ".15g")).to_integral_value(ROUND_FLOOR)
-        rounded = scaled.scaleb(-2).quantize(CENT)
+        rounded = Decimal(math.floor(_approx_value(size * 100.0 + 0.5))).scaleb(-2).quantize(CENT)
     return -rounded if value < 0 else rounded
+
+
+def _approx_value(value: float) -> float:
+    """A positive double as LibreOffice approximates it before flooring (``rtl::math::approxValue``): left
+    as it is above 2^41, when whole, or with 11 bits of fraction or fewer; else scaled by a power of ten to
+    15 significant digits, rounded half away from zero, and scaled back, all in doubles."""
+    if value > 2.0**41 or value.is_integer() or _fraction_bits(value) <= 11:
+        return value
+    exponent = 14 - math.floor(math.log10(value))
+    factor = 10.0 ** abs(exponent)
+    scaled = value / factor if exponent < 0 else value * factor
+    scaled = math.floor(scaled + 0.5)  # C's round() of a positive number
+    return scaled * factor if exponent < 0 else scaled / factor
+
+
+def _fraction_bits(value: float) -> int:
+    """How many bits of a positive double's mantissa lie after its binary point."""
+    mantissa, exponent = math.frexp(value)  # value = mantissa × 2^exponent, 0.5 <= mantissa < 1
+    bits, fraction = int(mantissa * 2**53), 53 - exponent
+    while fraction > 0 and bits % 2 == 0:
+        bits //= 2
+        fraction -= 1
+    return max(fraction, 0)
 
 
 def round_cents(value: Decimal) -> Decimal:
