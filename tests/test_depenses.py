@@ -2470,13 +2470,17 @@ def test_an_expense_paid_straight_from_the_bank_or_the_cash_box_is_paid_on_its_d
         "BQ|Banque|B1|20261005|62780000|Frais bancaires|||REL-10|20261005|Frais de tenue de compte|35,00|0,00|||20261005||",
         "BQ|Banque|B1|20261005|51200000|Banque|||REL-10|20261005|Frais de tenue de compte|0,00|35,00|||20261005||",
         "CA|Caisse|C1|20261006|60630000|Petit équipement|||T-88|20261006|Gaffer et piles|80,00|0,00|||20261006||",
-        "CA|Caisse|C1|20261006|53000000|Caisse|||T-88|20261006|Gaffer et piles|0,00|80,00|||20261006||"])
+        "CA|Caisse|C1|20261006|53000000|Caisse|||T-88|20261006|Gaffer et piles|0,00|80,00|||20261006||",
+        # accrued interest at the closing, against 5181: owed, not paid
+        "OD|Opérations diverses|O1|20261231|66100000|Intérêts|||INT-12|20261231|Intérêts courus|3200,00|0,00|||20261231||",
+        "OD|Opérations diverses|O1|20261231|51810000|Intérêts courus|||INT-12|20261231|Intérêts courus|0,00|3200,00|||"
+        "20261231||"])
     s = _import(path, fec)
     h = L.DEPENSES_HEADERS
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert [(r[h.index("Statut")], r[h.index("Date de paiement")]) for r in rows] == [
-        ("payé", dt.date(2026, 10, 5)), ("payé", dt.date(2026, 10, 6))]
-    assert not [i for i in _import(path, fec).issues if i.code == "DEP046"] and s.added == 2
+        ("payé", dt.date(2026, 10, 5)), ("payé", dt.date(2026, 10, 6)), ("facturé", "")]
+    assert not [i for i in _import(path, fec).issues if i.code == "DEP046"] and s.added == 3
 
 
 def test_the_history_reads_a_date_shown_as_a_number(tmp_path, capsys):

@@ -61,7 +61,9 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite
 
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
-TREASURY_PREFIXES = ("51", "53")  # banks and the cash box: an expense booked against them is paid
+# banks (512), postal cheques (514), the Treasury (515), other financial bodies (517) and the cash box (53): an
+# expense booked against them is paid; not accrued interest (518) nor the bank's short-term credit (519)
+TREASURY_PREFIXES = ("512", "514", "515", "517", "53")
 MAX_BYTES = 200_000_000
 # what the accounts say, updated by a corrected export; the label, the supplier and a status moved on
 # by the user are theirs
