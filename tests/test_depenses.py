@@ -2499,3 +2499,34 @@ def test_the_history_reads_a_date_shown_as_a_number(tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", str(path)]) == 0
     assert "DEP044: Le dernier import de octobre.csv (le 30/10/2026 à 12:00)" in capsys.readouterr().out
+
+
+def test_a_csv_documents_lines_keep_their_rows_by_ledger_account_when_labels_and_amounts_repeat(tmp_path):
+    """Exports repeat the entry's label on every line: two lines of F-2 on two ledger accounts, alike but for it,
+    listed the other way round, traded rows (the user's « payé » and devis account went to the other line);
+    a line gone and another corrected put the corrected amount on the gone line's row."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "export.csv"
+    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+    camera, decor = "02/10/2026;F-2;TSF;61357101;Location F-2;500\r\n", "02/10/2026;F-2;TSF;60615101;Location F-2;500\r\n"
+    csv.write_text(head + camera + decor, encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Statut"): "payé", (2, "Compte devis"): "2301"})
+    csv.write_text(head + decor + camera, encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    h = L.DEPENSES_HEADERS
+    mine = [(r[h.index("Compte général")], r[h.index("Statut")], r[h.index("Compte devis")], r[h.index("Montant HT")])
+            for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert mine == [("61357101", "payé", "7101", 500), ("60615101", "engagé", "2301", 500)]
+    (tmp_path / "b").mkdir()
+    path = _workbook_for_import(tmp_path / "b")
+    lines = ["02/10/2026;T-1;TSF;61350000;Transport T-1;100\r\n", "02/10/2026;T-1;TSF;60610000;Transport T-1;200\r\n",
+             "02/10/2026;T-1;TSF;62510000;Transport T-1;300\r\n"]
+    csv.write_text(head + "".join(lines), encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    csv.write_text(head + lines[0] + lines[2].replace(";300", ";330"), encoding="utf-8")  # 6061 gone, 6251 corrected
+    s = _import(path, csv)
+    rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
+    assert [(r[h.index("Compte général")], r[h.index("Montant HT")]) for r in rows] == [
+        ("61350000", 100), ("60610000", 200), ("62510000", 330)]
+    assert s.absent == [L.HEADER_ROW + 2]

@@ -155,6 +155,14 @@ def match_rows(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[st
     return out
 
 
+# an entry's lines on one FEC account (its ledger account the group's): by amount and label, by amount, by a label
+# no other line or row has, by place, then in order, each first with the line's own place (two crew members paid
+# alike); a CSV document's lines, on several ledger accounts: the same within each ledger account first
+_FEC_PASSES = ((0, 1, 2), (0, 1), (1,), (0, 2), (0,), (2,), ())
+_CSV_PASSES = ((3, 0, 1), (3, 0), (3, 1), (3, 2), (3,), (0, 1), (0,), (1,), (2,), ())
+_UNIQUE = frozenset({(1,), (3, 1)})  # a label pairs a line only when no other line or row has it
+
+
 def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[str, int],
                 whole: Callable[[int], Decimal | None]) -> dict[int, int | None]:
     """The rows of an entry's several lines on one ledger account (a payroll's crew on 6411), or of a CSV's
@@ -182,19 +190,19 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
         if prefix in groups:
             lines.setdefault(prefix, []).append(k)
     out: dict[int, int | None] = {}
-    label_at = index["Libellé"]
+    label_at, ledger_at = index["Libellé"], index["Compte général"]
+    ledgers = rows.columns.get("ledger_account") or [""] * len(rows.key)
     for prefix, found in lines.items():
         table = sorted(groups[prefix])
         if len(found) == 1 and len(table) == 1:
             continue  # one line, one row: its key says it
-        said = {i: (_cents_of(whole(i)), cell_text(dep.rows[i][label_at]).casefold(), by_row[i].rpartition("|")[2])
-                for i in table}
+        said = {i: (_cents_of(whole(i)), cell_text(dep.rows[i][label_at]).casefold(), by_row[i].rpartition("|")[2],
+                    cell_text(dep.rows[i][ledger_at])) for i in table}
         wanted = {k: (_cents_of(rows.columns["amount"][k]), cell_text(rows.columns["label"][k]).casefold(),
-                      rows.key[k].rpartition("|")[2]) for k in found}
+                      rows.key[k].rpartition("|")[2], cell_text(ledgers[k])) for k in found}
         taken: set[int] = set()
-        # by amount and label, by amount, by a label no other line or row has, by place (the key's |n), then in
-        # order, each first with the line's own place (two crew members paid alike): each a queue of the rows
-        for part in ((0, 1, 2), (0, 1), (1,), (0, 2), (0,), (2,), ()):
+        # (amount, label, place: the key's |n, ledger account) compared part by part, each part a queue of the rows
+        for part in _FEC_PASSES if prefix.startswith("FEC|") else _CSV_PASSES:
             queues: dict[tuple[object, ...], deque[int]] = {}
             for i in table:
                 if i not in taken:
@@ -203,7 +211,7 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
             for k in found:
                 what = tuple(wanted[k][n] for n in part)
                 queue = queues.get(what) if k not in out else None
-                if queue and (part != (1,) or (asked[what] == 1 and len(queue) == 1)):
+                if queue and (part not in _UNIQUE or (asked[what] == 1 and len(queue) == 1)):
                     out[k] = pick = queue.popleft()
                     taken.add(pick)
         for k in found:
