@@ -2350,8 +2350,8 @@ def test_a_split_whose_copy_lost_its_key_is_not_reset_to_the_whole_amount(tmp_pa
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
     said = [i.render() for i in s.issues if i.code == "DEP047"]
     assert len(said) == 1 and said[0].startswith(
-        "dep.xlsx!Dépenses!A5: avertissement DEP047: Ligne 5 et ligne 6 (sans clé d'import, même pièce et même compte "
-        f"général) : ensemble, le montant du fichier, {format_eur(D('1000'))}. Une écriture répartie dont une part a "
+        "dep.xlsx!Dépenses!A5: avertissement DEP047: Ligne 5 et ligne 6 (sans clé d'import, même pièce, même compte "
+        f"général et même libellé) : ensemble, le montant du fichier, {format_eur(D('1000'))}. Une écriture répartie dont une part a "
         "perdu sa clé ? Montants laissés tels quels.")
     # the invoice corrected too: its row is not reset to the whole either (1,600 € counted), the difference said
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1200,00", "")]))
@@ -2530,3 +2530,47 @@ def test_a_csv_documents_lines_keep_their_rows_by_ledger_account_when_labels_and
     assert [(r[h.index("Compte général")], r[h.index("Montant HT")]) for r in rows] == [
         ("61350000", 100), ("60610000", 200), ("62510000", 330)]
     assert s.absent == [L.HEADER_ROW + 2]
+
+
+def test_a_row_typed_by_hand_under_a_payrolls_document_blocks_no_line_of_it(tmp_path):
+    """A payroll's eight lines in a CSV without ledger accounts, and a bonus typed by hand under the same document:
+    every salary's correction was withheld as if the bonus were a split's copy (800 € missing, 5 of 8 said)."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "paie.csv"
+    head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
+    crew = [f"31/10/2026;PAIE-10;Paie;2301;Salaire {n};{1000 + n}\r\n" for n in range(8)]
+    csv.write_text(head + "".join(crew), encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    h = L.DEPENSES_HEADERS
+    bonus = [dt.date(2026, 10, 31), "PAIE-10", "Paie", "2301", "Prime de fin de tournage", 500.0, None, None, None, None,
+             "engagé", None, None, None, None, None]
+    bonus[h.index("Date")] = float((dt.date(2026, 10, 31) - dt.date(1899, 12, 30)).days)
+    assert book.add_table_rows(t, [bonus]) is not None
+    book.save()
+    csv.write_text(head + "".join(line.replace(f";{1000 + n}", f";{1100 + n}") for n, line in enumerate(crew)),
+                   encoding="utf-8")
+    s = _import(path, csv)
+    amounts = [r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert amounts == [1100 + n for n in range(8)] + [500] and not [i for i in s.issues if i.code == "DEP047"]
+
+
+def test_every_row_whose_correction_is_withheld_is_said_beyond_the_first_five(tmp_path):
+    path = _workbook_for_import(tmp_path)
+    invoices = [(f"HA{n}", "20261001", "61357101", f"Location {n}", "1000,00", "") for n in range(1, 8)]
+    _import(path, _fec(tmp_path, "f.txt", invoices))
+    book = XlsxFile(path)
+    h = L.DEPENSES_HEADERS
+    copies = []
+    for row in book.table(L.TABLE_DEPENSES).rows:  # each split, its copy's key cleared
+        copy = list(row)
+        copy[h.index("Montant HT")], copy[h.index("Clé d'import")], copy[h.index("Montant EUR")] = 400.0, None, None
+        copy[h.index("Date")] = float((copy[h.index("Date")] - dt.date(1899, 12, 30)).days)
+        copies.append(copy)
+    assert book.add_table_rows(book.table(L.TABLE_DEPENSES), copies) is not None
+    book.save()
+    s = _import(path, _fec(tmp_path, "f.txt", [(*i[:4], "1200,00", "") for i in invoices]))
+    said = [i.message for i in s.issues if i.code == "DEP047"]
+    assert len(said) == 6 and said[5].startswith("2 autres lignes dont le fichier change le montant") and \
+        "lignes 10, 11." in said[5]

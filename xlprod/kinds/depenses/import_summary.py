@@ -145,12 +145,21 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                 f"ensemble {format_eur(total)}, quand le fichier corrigé dit {format_eur(said)}")
         summary.issues.append(warning("DEP047", where.at(f"A{r}"),
                                       f"Ligne {r} et {'lignes' if many else 'ligne'} {listed} (sans clé d'import, même "
-                                      f"pièce et même compte général) : {sums}. Une écriture répartie dont {lost} ? "
-                                      "Montants laissés tels quels.",
+                                      f"pièce, même compte général et même libellé) : {sums}. Une écriture répartie "
+                                      f"dont {lost} ? Montants laissés tels quels.",
                                       f"Recopiez la clé d'import de la ligne {r} sur {'les lignes' if many else 'la ligne'} "
                                       f"{listed} : l'import les traitera en répartition"
                                       + (" (et dira l'écart à reporter)" if total != said else "") +
                                       f". Si c'est une autre dépense, corrigez le montant de la ligne {r} à la main."))
+    if len(summary.unkeyed) > 5:
+        rest = summary.unkeyed[5:]
+        shown = ", ".join(str(r) for r, *_ in rest[:20]) + (" …" if len(rest) > 20 else "")
+        summary.issues.append(warning("DEP047", where.at(f"A{rest[0][0]}"),
+                                      f"{plural(len(rest), 'autre ligne', 'autres lignes')} dont le fichier change le "
+                                      "montant alors que des lignes de sa pièce, de même libellé, n'ont pas de clé "
+                                      "d'import : lignes "
+                                      f"{shown}. Montants laissés tels quels.",
+                                      "Voyez les cinq premières ci-dessus : même cas, même remède."))
     if summary.unsettled:
         n = len(summary.unsettled)
         shown = ", ".join(str(r) for r, _ in summary.unsettled[:10]) + (" …" if n > 10 else "")

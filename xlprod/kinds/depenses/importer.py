@@ -381,7 +381,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object], bool]] = []
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = []  # (the rows, the file's amount, their sum) that differ
     grouped: set[int] = set()  # the first rows of splits a part of which changes
-    keyless: dict[tuple[str, str], list[int]] | None = None  # rows without a key, by document and ledger account
+    keyless: dict[tuple[str, str, str], list[int]] | None = None  # rows without a key, by document, ledger, label
     for k, i in matches:
         if i is None:
             added.append(k)
@@ -406,7 +406,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             if keyless is None:
                 keyless = keyless_rows(dep, index)
             twins = keyless.get((cell_text(existing[index["N° pièce"]]).casefold(),
-                                 cell_text(existing[index["Compte général"]])), [])
+                                 cell_text(existing[index["Compte général"]]),
+                                 cell_text(existing[index["Libellé"]]).casefold()), [])
             if twins:
                 changes.pop("amount")
                 changes.pop("vat", None)

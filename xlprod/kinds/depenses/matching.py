@@ -458,12 +458,15 @@ def absent_lines(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[
     return out
 
 
-def keyless_rows(dep: RawTable, index: dict[str, int]) -> dict[tuple[str, str], list[int]]:
-    """The rows without an import key that name a document, by document (without case) and ledger account."""
-    out: dict[tuple[str, str], list[int]] = {}
-    piece_at, ledger_at, key_at = index["N° pièce"], index["Compte général"], index["Clé d'import"]
+def keyless_rows(dep: RawTable, index: dict[str, int]) -> dict[tuple[str, str, str], list[int]]:
+    """The rows without an import key that name a document, by document and label (without case) and ledger
+    account: what a copy of an imported row keeps when the user splits it."""
+    out: dict[tuple[str, str, str], list[int]] = {}
+    piece_at, ledger_at, key_at, label_at = index["N° pièce"], index["Compte général"], index["Clé d'import"], \
+        index["Libellé"]
     for j, cells in enumerate(dep.rows):
         piece = cell_text(cells[piece_at])
         if piece and not cell_text(cells[key_at]):
-            out.setdefault((piece.casefold(), cell_text(cells[ledger_at])), []).append(j)
+            out.setdefault((piece.casefold(), cell_text(cells[ledger_at]), cell_text(cells[label_at]).casefold()),
+                           []).append(j)
     return out
