@@ -1002,3 +1002,22 @@ def test_csv_headers_not_found_say_where_they_were_looked_for():
         read_ledger_csv(data, "export.csv")
     assert caught.value.render().startswith("export.csv:1: erreur: en-têtes introuvables : aucune des 20 premières "
                                             "lignes n'a les colonnes « Date », « Libellé », « Montant HT »")
+
+
+def test_csv_sections_open_at_undated_subtotals_and_cumulative_totals_count_the_balance_carried_in():
+    """An undated « Sous-total » opened no section, so the dated week's total after it was refused; a « Cumul au
+    31/10 » that includes the « Report à nouveau » was refused; « Cumul des heures supp. » equal to the line above
+    was dropped as a total; a dated « Solde octobre » after a debit/credit total was imported (800 € twice)."""
+    data = csv_bytes(";Report à nouveau;5000,00", "05/10/2026;Caméra;100,00", ";Sous-total semaine 1;100,00",
+                     "12/10/2026;Grue;200,00", "12/10/2026;Total semaine 2;200,00", "31/10/2026;Total octobre;300,00",
+                     "31/10/2026;Cumul au 31/10;5300,00", "02/11/2026;Chauffeur;800,00",
+                     "03/11/2026;Cumul des heures supp. chauffeur S41;800,00", header="Date;Libellé;Montant HT",
+                     bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Chauffeur", "Cumul des heures supp. chauffeur S41"]
+    assert [i.code for i in read.issues] == ["DEP116"] * 5
+    mapping = {"date": "Date", "label": "Libellé", "debit": "Débit", "credit": "Crédit"}
+    data = csv_bytes("05/10/2026;Caméra;800,00;", "05/10/2026;Avoir;;100,00", "31/10/2026;Total octobre;800,00;100,00",
+                     "31/10/2026;Solde octobre;700,00;", header="Date;Libellé;Débit;Crédit", bom=False)
+    read = read_ledger_csv(data, "export.csv", mapping)
+    assert [line.label for line in read.lines] == ["Caméra", "Avoir"] and [i.code for i in read.issues] == ["DEP116"] * 2

@@ -1045,9 +1045,12 @@ class _Layout:
     extra: list[bool]  # values beyond the headers' columns
 
 
-# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Cumul au 31/10 »; not « Cumulus
-# Films », « Totalement », « Cumul heures supp. », nor TotalEnergies or Total Access (the fuel of a production's week)
-_TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?(?:energie|access))|totaux|cumul(?=$| ?:| (?:au|du|de|des)\b)|"
+# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Cumul au 31/10 », « Solde octobre »;
+# not « Cumulus Films », « Totalement », « Cumul des heures supp. », « Solde facture 12 », nor TotalEnergies or Total
+# Access (the fuel of a production's week)
+_PERIOD = (r"(?=$| ?:| au\b| du\b| a fin\b| fin\b| de l ?exercice\b| de la periode\b| (?:janvier|fevrier|mars|avril|mai|"
+           r"juin|juillet|aout|septembre|octobre|novembre|decembre)\b| (?:debiteur|crediteur)\b)")
+_TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?(?:energie|access))|totaux|(?:cumul|solde)" + _PERIOD + "|"
                     r"report a nouveau|a reporter)(?![a-z0-9])")
 _CARRIED = re.compile(r"^(?:report a nouveau|a reporter)(?![a-z0-9])")  # a balance carried: never an expense
 _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
@@ -1081,7 +1084,8 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
     doubtful = np.zeros(size, dtype=bool)
     if not label.any():
         return _Totals(found, doubtful)
-    carried = np.array([bool(_CARRIED.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) & label
+    carried = np.array([bool(_CARRIED.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) \
+        & (found | label)
     if amount is not None:
         signed: list[Decimal | None] = amount.values.tolist()
     else:
@@ -1092,10 +1096,13 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
     starts = {ZERO}
     for i in range(size):
         value = signed[i]
-        if skipped[i] or found[i]:
+        if skipped[i]:
             continue
-        if carried[i]:
-            found[i] = True
+        if found[i] or carried[i]:  # a total ends a section; a balance carried in (« Report à nouveau ») is in the
+            found[i] = True  # cumulative totals below it, not in the period's
+            if carried[i] and value is not None:
+                running += value
+            starts.add(running)
         elif label[i]:
             if value is not None and running - value in starts:
                 found[i] = True
