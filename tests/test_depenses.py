@@ -2204,7 +2204,7 @@ def test_the_template_honours_the_published_contract(template):
               "ColonnesImport": ("Correspondances", ["Champ", "Colonne du fichier"]),
               "Imports": ("Imports", ["Date", "Fichier", "Format", "Lignes lues", "Débit du fichier",
                                       "Lignes de dépenses", "Nouvelles", "Mises à jour", "Déjà présentes", "À affecter",
-                                      "Écartées", "Débit écarté", "Première erreur"]),
+                                      "Écartées", "Débit écarté", "Première erreur", "Lignes disparues"]),
               "ParametresDepenses": ("Paramètres", ["Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut",
                                                     "Source"])}
     for name, (sheet, headers) in tables.items():
@@ -2231,7 +2231,7 @@ def test_each_import_is_written_down_and_what_it_refused_is_recalled_until_that_
         assert main(command) == 0
         out = capsys.readouterr().out
         assert "dep.xlsx!Imports!K5: avertissement DEP044: Le dernier import de octobre.csv (le " in out
-        assert (f"a écarté 1 ligne en erreur (débit {format_eur(Decimal(50))}) : ces dépenses manquent au suivi "
+        assert (f"a écarté 1 ligne en erreur (débit {format_eur(Decimal(50))}) : les dépenses qu'elles portent manquent au suivi "
                 "(première : octobre.csv:3: erreur DEP101: Date « 32/10/2026 » n'est pas une date du calendrier).") in out
     october.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n30/10/2026;Grue;50,00\r\n",
                        encoding="utf-8")
@@ -2574,3 +2574,23 @@ def test_every_row_whose_correction_is_withheld_is_said_beyond_the_first_five(tm
     said = [i.message for i in s.issues if i.code == "DEP047"]
     assert len(said) == 6 and said[5].startswith("2 autres lignes dont le fichier change le montant") and \
         "lignes 10, 11." in said[5]
+
+
+def test_rows_a_corrected_fec_no_longer_has_are_recalled_by_every_check_until_seen_to(tmp_path, capsys):
+    """DEP031 was said by the import alone: the next check forgot it, and an invoice the accountant cancelled
+    stayed counted with no trace left."""
+    path = _workbook_for_import(tmp_path)
+    entries = [("HA1", "20261001", "61357101", "Caméra", "1000,00", ""), ("HA2", "20261002", "61357101", "Grue", "300,00", ""),
+               ("HA3", "20261003", "61357101", "Dolly", "200,00", "")]
+    _import(path, _fec(tmp_path, "FEC.txt", entries))
+    assert main(["import", str(path), str(_fec(tmp_path, "FEC.txt", [entries[0], entries[2]]))]) == 0
+    out = capsys.readouterr().out
+    assert "DEP031" in out and "DEP048" not in out  # the import itself said it
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "dep.xlsx!Imports!N6: avertissement DEP048: Le dernier import de FEC.txt (le " in out
+    assert "n'avait plus des lignes importées avant (lignes 6 de Dépenses à ce moment-là) : elles restent comptées." \
+        in out
+    _import(path, _fec(tmp_path, "FEC.txt", entries))  # the entry back in the accounts
+    assert main(["check", str(path)]) == 0
+    assert "DEP048" not in capsys.readouterr().out

@@ -122,10 +122,11 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if
                  summary.detection.startswith("FEC") else "de pièces que ce fichier a encore, au-delà de ses lignes")
+        gone = "n'y sont plus" if len(summary.absent) > 1 else "n'y est plus"
         summary.issues.append(warning("DEP031", where.at(f"A{summary.absent[0]}"),
-                                      f"{len(summary.absent)} ligne(s) d'un import précédent, {which}, n'y sont plus : "
-                                      f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. Elles restent "
-                                      "comptées.",
+                                      f"{plural(len(summary.absent), 'ligne')} d'un import précédent, {which}, {gone} : "
+                                      f"{'lignes' if len(summary.absent) > 1 else 'ligne'} {shown}. "
+                                      f"{'Elles restent comptées' if len(summary.absent) > 1 else 'Elle reste comptée'}.",
                                       "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?)."))
     if summary.left_out:
         n = len(summary.left_out)

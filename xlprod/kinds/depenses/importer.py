@@ -293,7 +293,8 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         "selected": float(summary.selected), "added": float(summary.added), "updated": float(summary.updated),
         "unchanged": float(summary.unchanged), "unassigned": float(summary.unassigned),
         "rejected": float(summary.rejected), "rejected_debit": to_excel(summary.rejected_debit),
-        "first_error": said if len(said) <= 250 else said[:249] + "…"}
+        "first_error": said if len(said) <= 250 else said[:249] + "…",
+        "absent": ", ".join(map(str, summary.absent[:40])) + (" …" if len(summary.absent) > 40 else "") or None}
     fields = {c.header: c.field for c in L.IMPORTS_COLUMNS}
     if t is not None and set(L.IMPORTS_HEADERS) <= set(t.headers):
         # under each header, wherever the user moved it; a column of their own left blank

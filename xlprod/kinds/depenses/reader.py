@@ -18,7 +18,7 @@ from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ONE, ZERO, excel_product, format_eur, french_number, from_double
 from xlprod.core.numbers import parse_number
-from xlprod.core.text import fold
+from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.model import EURO, FRANCE, TOO_BIG, Entry, Status, Tag, Version, VersionLine
 from xlprod.kinds.depenses.tracking import chapter_of
@@ -266,8 +266,8 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         total = sum((a for _, a in unassigned), ZERO)
         col = column_letter(table.first_col + h.get("Compte devis", 0))
         issues.append(warning("DEP006", Location(book=book, sheet=table.sheet, cell=f"{col}{unassigned[0][0]}"),
-                              f"{len(unassigned)} dépense(s) sans compte du devis ({format_eur(total)}), au poste « à "
-                              f"affecter » : lignes {rows}.",
+                              f"{plural(len(unassigned), 'dépense')} sans compte du devis ({format_eur(total)}), au "
+                              f"poste « à affecter » : {'lignes' if len(unassigned) > 1 else 'ligne'} {rows}.",
                               "Renseignez leur Compte devis, ou la table Correspondances puis réimportez."))
     for e, eur in imported if seen else ():  # an invoice typed by hand that an import brought in again
         twin = seen.get((e.piece.casefold(), e.supplier.casefold(), e.account, eur))

@@ -309,8 +309,9 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
     # an import just now listed what it refused, line by line (a file's errors are located « file:line »); one
     # the history could not take (DEP045) leaves it out of date
     if not any(i.code == "DEP045" for i in carried):
-        issues += refused_at_last_import(book, frozenset(_file_of(i.location) for i in carried
-                                                         if i.severity is Severity.ERROR))
+        issues += recalled_from_imports(book, frozenset(_file_of(i.location) for i in carried
+                                                        if i.severity is Severity.ERROR),
+                                        any(i.code == "DEP031" for i in carried))
     for (row, col), value in read.fixes.items():
         normalised.sheet(dep.sheet).set(row, col, CellWrite(cast(CellValue, value)))
     book.apply(normalised)
@@ -365,10 +366,13 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
     return _finish(book, report, issues, now)
 
 
-def refused_at_last_import(book: WorkbookPort, just_imported: frozenset[str] = frozenset()) -> list[Issue]:
-    """What each file's latest import in the Imports table refused, recalled: those expenses are missing
-    from the report until the file, corrected, is imported whole (a FEC keeps its name over a fiscal year's
-    exports: « SirenFECAAAAMMJJ »). ``just_imported``: files whose import, just now, listed each error."""
+def recalled_from_imports(book: WorkbookPort, just_imported: frozenset[str] = frozenset(),
+                          absent_said: bool = False) -> list[Issue]:
+    """What each file's latest import in the Imports table refused (DEP044: missing from the report until
+    the file, corrected, is imported whole), and the rows of Dépenses it no longer had (DEP048: still
+    counted, until the file's next import has them or the user clears them). A FEC keeps its name over a
+    fiscal year's exports (« SirenFECAAAAMMJJ »). ``just_imported``: files whose import, just now, listed
+    each error; ``absent_said``: the import just now listed the rows it no longer had."""
     t = book.table(L.TABLE_IMPORTS)
     if t is None or not {"Date", "Fichier", "Écartées", "Débit écarté", "Première erreur"} <= set(t.headers):
         return []
@@ -379,20 +383,30 @@ def refused_at_last_import(book: WorkbookPort, just_imported: frozenset[str] = f
         if when is not None and name and (name.casefold() not in latest or (when, i) >= latest[name.casefold()]):
             latest[name.casefold()] = (when, i)
     out = []
+    newest = max(latest.values(), default=None)
     for when, i in sorted(latest.values()):
         row = t.rows[i]
         name = cell_text(row[h["Fichier"]])
+        shown = f"{when:%d/%m/%Y à %H:%M}" if (when.hour, when.minute) != (0, 0) else f"{when:%d/%m/%Y}"
+        gone = cell_text(row[h["Lignes disparues"]]) if "Lignes disparues" in h else ""
+        if gone and not (absent_said and (when, i) == newest):
+            cell = f"{column_letter(t.first_col + h['Lignes disparues'])}{t.header_row + 1 + i}"
+            out.append(warning("DEP048", Location(book=book.book_name, sheet=t.sheet, cell=cell),
+                               f"Le dernier import de {name} (le {shown}) n'avait plus des lignes importées avant "
+                               f"(lignes {gone} de Dépenses à ce moment-là) : elles restent comptées.",
+                               "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?) : supprimez "
+                               "celles qui n'ont plus lieu d'être, puis videz la cellule Lignes disparues de cette "
+                               "ligne."))
         refused, debit = parse_number(row[h["Écartées"]]).value, parse_number(row[h["Débit écarté"]]).value
         if refused is None or refused <= 0 or name.casefold() in just_imported:
             continue
-        shown = f"{when:%d/%m/%Y à %H:%M}" if (when.hour, when.minute) != (0, 0) else f"{when:%d/%m/%Y}"
         amount = f" (débit {format_eur(debit)})" if debit else ""
         first = cell_text(row[h["Première erreur"]])
         cell = f"{column_letter(t.first_col + h['Écartées'])}{t.header_row + 1 + i}"
         out.append(warning("DEP044", Location(book=book.book_name, sheet=t.sheet, cell=cell),
                            f"Le dernier import de {name} (le {shown}) a écarté {plural(int(refused), 'ligne')} en "
-                           f"erreur{amount} : ces dépenses manquent au suivi" + (f" (première : {first})." if first
-                                                                                 else "."),
+                           f"erreur{amount} : les dépenses qu'elles portent manquent au suivi" + (
+                               f" (première : {first})." if first else "."),
                            "Corrigez-les dans la comptabilité, puis réimportez ce fichier (l'import redonne chaque "
                            "erreur). Si un autre import les a reprises, ou si vous les avez saisies à la main, videz "
                            "la cellule Écartées de cette ligne."))
