@@ -2594,3 +2594,19 @@ def test_rows_a_corrected_fec_no_longer_has_are_recalled_by_every_check_until_se
     _import(path, _fec(tmp_path, "FEC.txt", entries))  # the entry back in the accounts
     assert main(["check", str(path)]) == 0
     assert "DEP048" not in capsys.readouterr().out
+
+
+@pytest.mark.libreoffice
+def test_montant_eur_of_a_rate_no_fifteen_digit_decimal_gives_back_is_libreoffices(tmp_path, libreoffice):
+    """A rate typed =1/0.8576 (euros per dollar from an ECB quote) is a double of 17 digits: read to 15, 2,68 × it
+    was 3,12 where the sheet's formula gives 3,13, and xlprod wrote 3,12 back over LibreOffice's figure."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "usd.csv"
+    csv.write_text("Date;N° pièce;Libellé;Montant HT;Devise;Taux de change\r\n01/10/2026;U1;Objectif;2,68;USD;1,17\r\n"
+                   "02/10/2026;U2;Filtre;4,71;USD;1,99\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Taux de change"): 1 / 0.8576, (2, "Taux de change"): 1 / 0.5024})
+    recalc(path)
+    h = L.DEPENSES_HEADERS
+    assert [r[h.index("Montant EUR")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows] == [3.13, 9.38]
+    assert grid_differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []

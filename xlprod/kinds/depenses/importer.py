@@ -26,7 +26,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from xlprod.core.cells import cell_text, excel_date, excel_datetime
 from xlprod.core.issues import Issue, Severity, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, excel_product, format_eur, from_double, round_cents, to_excel
+from xlprod.core.money import ZERO, format_eur, from_double, round_cents, spreadsheet_round_cents, to_excel
 from xlprod.core.text import fold
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.correspondences import CHARGES, Mapping, read_columns, read_mapping
@@ -61,9 +61,10 @@ from xlprod.workbook.sheetxml import CellValue, CellWrite
 
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
-# banks (512), postal cheques (514), the Treasury (515), other financial bodies (517) and the cash box (53): an
-# expense booked against them is paid; not accrued interest (518) nor the bank's short-term credit (519)
-TREASURY_PREFIXES = ("512", "514", "515", "517", "53")
+# banks (512), postal cheques (514), the Treasury (515), other financial bodies (517), the cash box (53) and the
+# advances a régisseur holds (54): an expense booked against them is paid; not accrued interest (518) nor the bank's
+# short-term credit (519)
+TREASURY_PREFIXES = ("512", "514", "515", "517", "53", "54")
 MAX_BYTES = 200_000_000
 # what the accounts say, updated by a corrected export; the label, the supplier and a status moved on
 # by the user are theirs
@@ -530,9 +531,8 @@ def _amounts_eur(rows: Rows, at: list[int]) -> list[object]:
             out.append(0.0)
         elif rate is None and round_cents(amount) == amount:  # a ledger's amount in euros, to the cent
             out.append(to_excel(amount))
-        else:
-            ht = from_double(to_excel(amount))
-            out.append(to_excel(excel_product(ht, from_double(to_excel(rate)) if rate is not None else ONE)))
+        else:  # of the doubles the cells will hold
+            out.append(to_excel(spreadsheet_round_cents(to_excel(amount) * (to_excel(rate) if rate is not None else 1.0))))
     return out
 
 

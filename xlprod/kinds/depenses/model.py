@@ -62,11 +62,13 @@ class Entry(NamedTuple):
     ledger_account: str = ""
     key: str = ""  # the import key: the same ledger line imported twice is the same entry
     row: int = 0  # its row in the Dépenses sheet (0: not from a sheet)
+    eur: Decimal | None = None  # Montant EUR as the sheet's formula gives it from the cells' own doubles, when read
 
     @property
     def amount_eur(self) -> Decimal:
-        """As the table's « Montant EUR » computes it: ROUND(HT × taux, 2), of the cells' doubles."""
-        return excel_product(self.amount, self.rate)
+        """As the table's « Montant EUR » computes it: ROUND(HT × taux, 2), of the cells' doubles (a rate typed
+        =1/0.8576 is a double no 15-digit decimal gives back: the reader computes it from the cells)."""
+        return self.eur if self.eur is not None else excel_product(self.amount, self.rate)
 
     @property
     def paid(self) -> bool:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from xlprod.core.cells import EmptyTextResult, UncachedFormula, cell_text, excel_date, typed_date
 from xlprod.core.issues import Issue, error, warning
 from xlprod.core.location import Location, column_letter
-from xlprod.core.money import ONE, ZERO, excel_product, format_eur, french_number, from_double
+from xlprod.core.money import ONE, ZERO, excel_product, format_eur, french_number, from_double, spreadsheet_round_cents
 from xlprod.core.numbers import parse_number
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
@@ -239,14 +239,20 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             else:
                 tags.add(tag)
         key = account_key(account) if account and chapter_of(account) is not None and _ACCOUNT.match(account) else ""
+        # Montant EUR as the formula computes it from the cells themselves (a rate typed =1/0.8576 is a double no
+        # 15-digit decimal gives back), computed once
+        typed_ht, typed_rate = (row[j] if j is not None else None for j in (at_amount, at_rate))
+        if type(typed_ht) is float and (type(typed_rate) is float or typed_rate in (None, "")):
+            eur = spreadsheet_round_cents(typed_ht * (typed_rate if type(typed_rate) is float else 1.0))
+        else:
+            eur = excel_product(amount, rate)
         entry = Entry(account=key, amount=amount, status=status,
                       date=day(i, row, at_date, "Date"), piece=text(row, at_piece),
                       supplier=text(row, at_supplier), label=text(row, at_label), vat=vat,
                       currency=currency, rate=rate, payment_date=day(i, row, at_payment, "Date de paiement"),
                       country=country, tags=frozenset(tags) if tags else no_tags, ledger_account=text(row, at_ledger),
-                      key=text(row, at_key), row=first_row + i)
+                      key=text(row, at_key), row=first_row + i, eur=eur)
         out.entries.append(entry)
-        eur = excel_product(amount, rate)  # Entry.amount_eur, computed once
         out.amount_eur.append(float(eur))
         if not key and entry.amount:
             unassigned.append((first_row + i, eur))
