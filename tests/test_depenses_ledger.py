@@ -1021,3 +1021,18 @@ def test_csv_sections_open_at_undated_subtotals_and_cumulative_totals_count_the_
                      "31/10/2026;Solde octobre;700,00;", header="Date;Libellé;Débit;Crédit", bom=False)
     read = read_ledger_csv(data, "export.csv", mapping)
     assert [line.label for line in read.lines] == ["Caméra", "Avoir"] and [i.code for i in read.issues] == ["DEP116"] * 2
+
+
+def test_csv_a_balance_carried_to_the_next_page_and_period_words_after_cumul_and_solde():
+    """« À reporter » is a page's total carried out, not a balance brought in: the month's total below it was refused;
+    « Solde du décor » after its down payment is an expense; « Cumul à date », « Cumul exercice », « Solde période »
+    equal to the lines above are totals."""
+    data = csv_bytes("05/10/2026;Caméra;100,00", "06/10/2026;Grue;200,00", ";À reporter;300,00",
+                     ";Report à nouveau;300,00", "07/10/2026;Dolly;50,00", "31/10/2026;Total octobre;350,00",
+                     "31/10/2026;Cumul à date;350,00", "31/10/2026;Cumul exercice;350,00", "31/10/2026;Solde période;350,00",
+                     "02/11/2026;Acompte construction décor;4000,00", "15/11/2026;Solde du décor;4000,00",
+                     header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Dolly", "Acompte construction décor",
+                                                   "Solde du décor"]
+    assert [i.code for i in read.issues] == ["DEP116"] * 6 and read.debit_total == Decimal("8350.00")

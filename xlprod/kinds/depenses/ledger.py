@@ -1045,14 +1045,18 @@ class _Layout:
     extra: list[bool]  # values beyond the headers' columns
 
 
-# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Cumul au 31/10 », « Solde octobre »;
-# not « Cumulus Films », « Totalement », « Cumul des heures supp. », « Solde facture 12 », nor TotalEnergies or Total
-# Access (the fuel of a production's week)
-_PERIOD = (r"(?=$| ?:| au\b| du\b| a fin\b| fin\b| de l ?exercice\b| de la periode\b| (?:janvier|fevrier|mars|avril|mai|"
-           r"juin|juillet|aout|septembre|octobre|novembre|decembre)\b| (?:debiteur|crediteur)\b)")
+# a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Cumul au 31/10 », « Solde octobre »,
+# « À reporter »; not « Cumulus Films », « Totalement », « Cumul des heures supp. », « Solde du décor », nor
+# TotalEnergies or Total Access (the fuel of a production's week)
+_MONTHS = r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
+# what makes « Cumul » and « Solde » a total's words: a period, a date, or nothing after them; « Solde du décor »,
+# « Solde fin de contrat » are expenses
+_PERIOD = (r"(?=$| ?:| (?:au |du |a fin |fin |de )?(?:\d|" + _MONTHS + r"\b)| (?:au|a) date\b|"
+           r" (?:du |de l['’ ]?|de la )?(?:exercice|periode|mois|trimestre|semaine|journee|jour)\b|"
+           r" (?:debiteur|crediteur)\b)")
 _TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?(?:energie|access))|totaux|(?:cumul|solde)" + _PERIOD + "|"
                     r"report a nouveau|a reporter)(?![a-z0-9])")
-_CARRIED = re.compile(r"^(?:report a nouveau|a reporter)(?![a-z0-9])")  # a balance carried: never an expense
+_CARRIED_IN = re.compile(r"^report a nouveau(?![a-z0-9])")  # a balance brought in: in the cumulative totals below
 _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
 
 
@@ -1084,7 +1088,7 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
     doubtful = np.zeros(size, dtype=bool)
     if not label.any():
         return _Totals(found, doubtful)
-    carried = np.array([bool(_CARRIED.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) \
+    carried = np.array([bool(_CARRIED_IN.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) \
         & (found | label)
     if amount is not None:
         signed: list[Decimal | None] = amount.values.tolist()
@@ -1098,9 +1102,9 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
         value = signed[i]
         if skipped[i]:
             continue
-        if found[i] or carried[i]:  # a total ends a section; a balance carried in (« Report à nouveau ») is in the
-            found[i] = True  # cumulative totals below it, not in the period's
-            if carried[i] and value is not None:
+        if found[i] or carried[i]:  # a total ends a section; a balance brought in (« Report à nouveau ») is in the
+            found[i] = True  # cumulative totals below it, unless it repeats the lines above (a page's carried total)
+            if carried[i] and value is not None and value != running:
                 running += value
             starts.add(running)
         elif label[i]:
