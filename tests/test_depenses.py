@@ -2610,3 +2610,30 @@ def test_montant_eur_of_a_rate_no_fifteen_digit_decimal_gives_back_is_libreoffic
     h = L.DEPENSES_HEADERS
     assert [r[h.index("Montant EUR")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows] == [3.13, 9.38]
     assert grid_differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []
+
+
+def test_a_csv_line_moved_to_another_ledger_account_keeps_its_row_and_a_new_line_there_takes_none(tmp_path):
+    """The camera line reclassified from 6135 to 6061 and a new 400 € line on 6135: the new line took the camera's
+    row (« payé » with it) and the camera came in again as a new row; two crew members paid alike on 6411, the rows
+    relabelled by the user, the first's pay corrected: the correction went to the second's row."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "export.csv"
+    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+    csv.write_text(head + "02/10/2026;F-5;TSF;61357101;Location caméra Alexa;1000\r\n"
+                   "02/10/2026;F-5;TSF;60610000;Consommables;150\r\n"
+                   "31/10/2026;PAIE-10;Paie;64110000;Salaire assistant;2000\r\n"
+                   "31/10/2026;PAIE-10;Paie;64110000;Salaire assistant;2000\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Statut"): "payé", (3, "Libellé"): "Salaire Dupont", (4, "Libellé"): "Salaire Martin"})
+    csv.write_text(head + "02/10/2026;F-5;TSF;60610000;Location caméra Alexa;1000\r\n"
+                   "02/10/2026;F-5;TSF;60610000;Consommables;150\r\n"
+                   "02/10/2026;F-5;TSF;61357101;Location objectifs;400\r\n"
+                   "31/10/2026;PAIE-10;Paie;64110000;Salaire assistant;2150\r\n"
+                   "31/10/2026;PAIE-10;Paie;64110000;Salaire assistant;2000\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    h = L.DEPENSES_HEADERS
+    rows = [(r[h.index("Libellé")], r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Statut")])
+            for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert rows == [("Location caméra Alexa", "60610000", 1000, "payé"), ("Consommables", "60610000", 150, "engagé"),
+                    ("Salaire Dupont", "64110000", 2150, "engagé"), ("Salaire Martin", "64110000", 2000, "engagé"),
+                    ("Location objectifs", "61357101", 400, "engagé")]
