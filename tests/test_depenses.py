@@ -2554,6 +2554,22 @@ def test_a_row_typed_by_hand_under_a_payrolls_document_blocks_no_line_of_it(tmp_
     s = _import(path, csv)
     amounts = [r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
     assert amounts == [1100 + n for n in range(8)] + [500] and not [i for i in s.issues if i.code == "DEP047"]
+    said = [i.message for i in s.issues if i.code == "DEP049"]  # the corrections taken, the typed row named
+    assert len(said) == 1 and said[0].startswith("8 montants corrigés par le fichier") and "lignes sans clé 13" in said[0]
+
+
+def test_a_split_whose_copy_lost_its_key_and_its_label_is_corrected_and_said(tmp_path):
+    """The copy relabelled as well as keyless: nothing tells it from a row of its own under the document, so the
+    correction is taken, and said (1,600 € counted for 1,200 € without a word)."""
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
+    _import(path, fec)
+    _split_first_row(path, keep_key=False)
+    _type(path, {(2, "Libellé"): "Caméra et objectifs (essais)"})
+    s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1200,00", "")]))
+    h = L.DEPENSES_HEADERS
+    assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 1200.0]
+    assert [i.location.cell for i in s.issues if i.code == "DEP049"] == ["A5"]
 
 
 def test_every_row_whose_correction_is_withheld_is_said_beyond_the_first_five(tmp_path):

@@ -50,6 +50,9 @@ class ImportSummary:
     # (a row whose amount the file changes, the rows of its document without a key, their sum with it, the file's
     # amount): a split whose copies lost their key?
     unkeyed: list[tuple[int, tuple[int, ...], Decimal, Decimal]] = field(default_factory=list)
+    # (a row whose amount the file corrects, the rows of its document without a key and with other labels, the new
+    # amount): taken, and said, as those rows may be parts of it relabelled
+    beside: list[tuple[int, tuple[int, ...], Decimal]] = field(default_factory=list)
     unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
     issues: list[Issue] = field(default_factory=list)
 
@@ -161,6 +164,17 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       "d'import : lignes "
                                       f"{shown}. Montants laissés tels quels.",
                                       "Voyez les cinq premières ci-dessus : même cas, même remède."))
+    if summary.beside:
+        n = len(summary.beside)
+        shown = " ; ".join(f"ligne {r} → {format_eur(a)} (lignes sans clé {', '.join(map(str, t))})"
+                           for r, t, a in summary.beside[:5]) + (f" ; et {plural(n - 5, 'autre')}" if n > 5 else "")
+        summary.issues.append(warning("DEP049", where.at(f"A{summary.beside[0][0]}"),
+                                      f"{plural(n, 'montant corrigé', 'montants corrigés')} par le fichier sur "
+                                      f"{'des lignes' if n > 1 else 'une ligne'} dont la pièce et le compte général "
+                                      f"ont aussi des lignes sans clé d'import : {shown}. Si ces lignes sont des parts "
+                                      "d'une écriture répartie, le montant compte deux fois.",
+                                      "Si c'est une répartition, recopiez la clé d'import sur ses parts et remettez "
+                                      "les montants ; sinon (une dépense à part sous la même pièce), rien à faire."))
     if summary.unsettled:
         n = len(summary.unsettled)
         shown = ", ".join(str(r) for r, _ in summary.unsettled[:10]) + (" …" if n > 10 else "")

@@ -383,7 +383,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     updates: list[tuple[dict[str, object], list[object], int, dict[str, object], bool]] = []
     split: list[tuple[tuple[int, ...], Decimal, Decimal]] = []  # (the rows, the file's amount, their sum) that differ
     grouped: set[int] = set()  # the first rows of splits a part of which changes
-    keyless: dict[tuple[str, str, str], list[int]] | None = None  # rows without a key, by document, ledger, label
+    keyless: dict[tuple[str, str], list[tuple[int, str]]] | None = None  # rows without a key, by document, ledger
     for k, i in matches:
         if i is None:
             added.append(k)
@@ -404,18 +404,22 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
             continue
         existing = dep.rows[i]
         changes = _changes(row, existing, index, fields)
-        if "amount" in changes:  # rows of its document without a key: a split whose copies lost it? amounts left
+        if "amount" in changes:  # rows of its document without a key: a split whose copies lost it?
             if keyless is None:
                 keyless = keyless_rows(dep, index)
-            twins = keyless.get((cell_text(existing[index["N° pièce"]]).casefold(),
-                                 cell_text(existing[index["Compte général"]]),
-                                 cell_text(existing[index["Libellé"]]).casefold()), [])
+            others = keyless.get((cell_text(existing[index["N° pièce"]]).casefold(),
+                                  cell_text(existing[index["Compte général"]])), [])
+            label = cell_text(existing[index["Libellé"]]).casefold()
+            twins = [j for j, other in others if other == label]  # copies of it: its amount left, said (DEP047)
             if twins:
                 changes.pop("amount")
                 changes.pop("vat", None)
                 total = sum((whole(j) or ZERO for j in twins), whole(i) or ZERO)
                 summary.unkeyed.append((dep.header_row + 1 + i, tuple(dep.header_row + 1 + j for j in twins), total,
                                         cast(Decimal, row["amount"])))
+            elif others:  # relabelled copies, or rows of their own the user typed: the correction taken, said
+                summary.beside.append((dep.header_row + 1 + i, tuple(dep.header_row + 1 + j for j, _ in others),
+                                       cast(Decimal, row["amount"])))
         own = "account" not in changes  # a devis account the user typed on an earlier import of the row is kept
         if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1

@@ -461,15 +461,16 @@ def absent_lines(dep: RawTable, index: dict[str, int], rows: Rows, matched: set[
     return out
 
 
-def keyless_rows(dep: RawTable, index: dict[str, int]) -> dict[tuple[str, str, str], list[int]]:
-    """The rows without an import key that name a document, by document and label (without case) and ledger
-    account: what a copy of an imported row keeps when the user splits it."""
-    out: dict[tuple[str, str, str], list[int]] = {}
+def keyless_rows(dep: RawTable, index: dict[str, int]) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """The rows without an import key that name a document, by document (without case) and ledger account, each
+    with its label (without case): a copy of an imported row the user split keeps them, its label too unless
+    retyped."""
+    out: dict[tuple[str, str], list[tuple[int, str]]] = {}
     piece_at, ledger_at, key_at, label_at = index["N° pièce"], index["Compte général"], index["Clé d'import"], \
         index["Libellé"]
     for j, cells in enumerate(dep.rows):
         piece = cell_text(cells[piece_at])
         if piece and not cell_text(cells[key_at]):
-            out.setdefault((piece.casefold(), cell_text(cells[ledger_at]), cell_text(cells[label_at]).casefold()),
-                           []).append(j)
+            out.setdefault((piece.casefold(), cell_text(cells[ledger_at])), []).append(
+                (j, cell_text(cells[label_at]).casefold()))
     return out
