@@ -2653,3 +2653,37 @@ def test_a_csv_line_moved_to_another_ledger_account_keeps_its_row_and_a_new_line
     assert rows == [("Location caméra Alexa", "60610000", 1000, "payé"), ("Consommables", "60610000", 150, "engagé"),
                     ("Salaire Dupont", "64110000", 2150, "engagé"), ("Salaire Martin", "64110000", 2000, "engagé"),
                     ("Location objectifs", "61357101", 400, "engagé")]
+
+
+def test_a_new_line_on_another_account_takes_no_corrected_lines_row(tmp_path):
+    """An expense report's taxi (paid, devis account 6202) corrected from 45 to 52 €, and a parking line of 45 € added
+    under the same repeated label: the parking line took the taxi's row and its « payé »."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "ndf.csv"
+    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+    csv.write_text(head + "03/10/2026;NDF-03;Régisseur;62516201;Note de frais octobre;45\r\n"
+                   "03/10/2026;NDF-03;Régisseur;62560000;Note de frais octobre;30\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Statut"): "payé", (1, "Compte devis"): "6202"})
+    csv.write_text(head + "03/10/2026;NDF-03;Régisseur;62516201;Note de frais octobre;52\r\n"
+                   "03/10/2026;NDF-03;Régisseur;62560000;Note de frais octobre;30\r\n"
+                   "03/10/2026;NDF-03;Régisseur;62570000;Note de frais octobre;45\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    h = L.DEPENSES_HEADERS
+    rows = [(r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Statut")], r[h.index("Compte devis")])
+            for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert rows[0] == ("62516201", 52, "payé", "6202") and rows[2][:3] == ("62570000", 45, "engagé")
+
+
+def test_montant_eur_of_an_amount_typed_as_text_and_a_long_rate_is_the_sheets_at_once(tmp_path):
+    """« 2,68 » typed as text (converted) and a rate =1/0.8576: computed from the 15-digit rate, 3,12 for one
+    recalculation where the sheet's formula gives 3,13."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "usd.csv"
+    csv.write_text("Date;N° pièce;Libellé;Montant HT;Devise;Taux de change\r\n01/10/2026;U1;Objectif;2;USD;1,17\r\n",
+                   encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Montant HT"): "2,68", (1, "Taux de change"): 1 / 0.8576})
+    recalc(path)
+    h = L.DEPENSES_HEADERS
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][h.index("Montant EUR")] == 3.13

@@ -1036,3 +1036,14 @@ def test_csv_a_balance_carried_to_the_next_page_and_period_words_after_cumul_and
     assert [line.label for line in read.lines] == ["Caméra", "Grue", "Dolly", "Acompte construction décor",
                                                    "Solde du décor"]
     assert [i.code for i in read.issues] == ["DEP116"] * 6 and read.debit_total == Decimal("8350.00")
+
+
+def test_csv_a_balance_paid_after_its_deposit_is_an_expense_whatever_follows_solde():
+    """« Solde 50 % construction décor » after its « Acompte 50 % » (the same amount: a sum of one line) was dropped as
+    a total, as were « Solde journée sup. grue » and « Cumul 3 jours location nacelle »."""
+    data = csv_bytes("01/10/2026;Acompte 50 % construction décor;4000,00", "28/10/2026;Solde 50 % construction décor;4000,00",
+                     "29/10/2026;Solde journée sup. grue;4000,00", "30/10/2026;Cumul 3 jours location nacelle;12000,00",
+                     "31/10/2026;Solde 2e tranche location grue;24000,00", "31/10/2026;Solde au 31/10/2026;48000,00",
+                     header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert len(read.lines) == 5 and [i.code for i in read.issues] == ["DEP116"]

@@ -241,11 +241,10 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         key = account_key(account) if account and chapter_of(account) is not None and _ACCOUNT.match(account) else ""
         # Montant EUR as the formula computes it from the cells themselves (a rate typed =1/0.8576 is a double no
         # 15-digit decimal gives back), computed once
+        # (a number typed as text is the double written back in its place)
         typed_ht, typed_rate = (row[j] if j is not None else None for j in (at_amount, at_rate))
-        if type(typed_ht) is float and (type(typed_rate) is float or typed_rate in (None, "")):
-            eur = spreadsheet_round_cents(typed_ht * (typed_rate if type(typed_rate) is float else 1.0))
-        else:
-            eur = excel_product(amount, rate)
+        eur = spreadsheet_round_cents((typed_ht if type(typed_ht) is float else float(amount))
+                                      * (typed_rate if type(typed_rate) is float else float(rate)))
         entry = Entry(account=key, amount=amount, status=status,
                       date=day(i, row, at_date, "Date"), piece=text(row, at_piece),
                       supplier=text(row, at_supplier), label=text(row, at_label), vat=vat,
