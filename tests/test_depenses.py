@@ -2204,7 +2204,7 @@ def test_the_template_honours_the_published_contract(template):
               "ColonnesImport": ("Correspondances", ["Champ", "Colonne du fichier"]),
               "Imports": ("Imports", ["Date", "Fichier", "Format", "Lignes lues", "Débit du fichier",
                                       "Lignes de dépenses", "Nouvelles", "Mises à jour", "Déjà présentes", "À affecter",
-                                      "Écartées", "Débit écarté", "Première erreur", "Lignes disparues"]),
+                                      "Écartées", "Débit écarté", "Première erreur", "Clés disparues"]),
               "ParametresDepenses": ("Paramètres", ["Clé", "Paramètre", "Valeur", "Unité", "Valeur par défaut",
                                                     "Source"])}
     for name, (sheet, headers) in tables.items():
@@ -2605,8 +2605,7 @@ def test_rows_a_corrected_fec_no_longer_has_are_recalled_by_every_check_until_se
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out
     assert "dep.xlsx!Imports!N6: avertissement DEP048: Le dernier import de FEC.txt (le " in out
-    assert "n'avait plus des lignes importées avant (lignes 6 de Dépenses à ce moment-là) : elles restent comptées." \
-        in out
+    assert "n'avait plus 1 ligne importée avant : ligne 6 de Dépenses. Elle reste comptée." in out
     _import(path, _fec(tmp_path, "FEC.txt", entries))  # the entry back in the accounts
     assert main(["check", str(path)]) == 0
     assert "DEP048" not in capsys.readouterr().out
@@ -2687,3 +2686,45 @@ def test_montant_eur_of_an_amount_typed_as_text_and_a_long_rate_is_the_sheets_at
     recalc(path)
     h = L.DEPENSES_HEADERS
     assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][h.index("Montant EUR")] == 3.13
+
+
+def test_a_row_gone_from_a_file_stays_recalled_when_the_next_file_of_that_name_holds_other_documents(tmp_path, capsys):
+    """Monthly exports all named « export.csv »: October's re-export lost F-118's generator line (DEP031), then
+    November's, with F-131 alone, cleared the recall while the 2,400 € row stayed counted. A row the user deletes is
+    no longer recalled."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "export.csv"
+    head = "Date;N° pièce;Fournisseur;Libellé;Montant HT\r\n"
+    csv.write_text(head + "05/10/2026;F-118;Loueur;Groupe électrogène;2400\r\n05/10/2026;F-118;Loueur;Câbles;300\r\n",
+                   encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    csv.write_text(head + "05/10/2026;F-118;Loueur;Câbles;300\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    csv.write_text(head + "04/11/2026;F-131;Loueur;Nacelle;900\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    assert "DEP048: Le dernier import de export.csv (le " in capsys.readouterr().out
+    book = XlsxFile(path)  # the user deletes the row: the generator line's key is gone
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1, t.first_col + t.headers.index("Clé d'import"), CellWrite(None))
+    book.apply(plan)
+    book.save()
+    assert main(["check", str(path)]) == 0
+    assert "DEP048" not in capsys.readouterr().out
+
+
+def test_a_history_made_before_its_last_column_still_writes_each_import(tmp_path, monkeypatch, capsys):
+    """A workbook whose Imports table predates « Clés disparues »: every import said DEP045 and wrote nothing, and a
+    refused line was never recalled."""
+    monkeypatch.setattr(L, "IMPORTS_COLUMNS", tuple(c for c in L.IMPORTS_COLUMNS if c.header != "Clés disparues"))
+    path = _workbook_for_import(tmp_path)
+    monkeypatch.undo()
+    csv = tmp_path / "octobre.csv"
+    csv.write_text("Date;Libellé;Montant HT\r\n01/10/2026;Caméra;100,00\r\n32/10/2026;Grue;50,00\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 1
+    assert "DEP045" not in capsys.readouterr().out
+    assert len(XlsxFile(path).table(L.TABLE_IMPORTS).rows) == 1
+    assert main(["check", str(path)]) == 0
+    assert "DEP044" in capsys.readouterr().out

@@ -55,6 +55,8 @@ class ImportSummary:
     beside: list[tuple[int, tuple[int, ...], Decimal]] = field(default_factory=list)
     unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
     issues: list[Issue] = field(default_factory=list)
+    # the keys of the rows the file no longer has, of the rows it took, of every row: what the history keeps
+    keys: tuple[list[str], set[str], set[str]] = field(default_factory=lambda: ([], set(), set()))
 
     def render(self) -> str:
         accounted = self.selected_debit + self.other_debit + self.rejected_debit

@@ -282,10 +282,21 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datet
     return summary
 
 
+GONE = "Clés disparues"  # the Imports column of the keys of rows a file no longer had
+KEYS_APART = " ; "
+
+
 def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) -> None:
     """One row of the Imports table: the history of what each file held and what came in, and what it
     refused, which the recalculations after it recall (DEP044) until an import refuses nothing."""
     t = book.table(L.TABLE_IMPORTS)
+    absent, taken, present = summary.keys
+    if t is not None and GONE in t.headers:  # a row the file's last import no longer had, and this one did not take,
+        # is still gone (next month's « export.csv » has other documents); one the user deleted is not
+        h = {name: t.headers.index(name) for name in t.headers}
+        before = [row for row in t.rows if cell_text(row[h["Fichier"]]).casefold() == summary.file.casefold()]
+        earlier = cell_text(before[-1][h[GONE]]).split(KEYS_APART) if before else []
+        absent = list(dict.fromkeys([*absent, *(k for k in earlier if k and k not in taken and k in present)]))
     first = next((i for i in summary.issues if i.severity is Severity.ERROR), None)
     said = f"{first.location}: {first.severity.value} {first.code}: {first.message}" if first is not None else ""
     values: dict[str, object] = {
@@ -295,9 +306,10 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         "unchanged": float(summary.unchanged), "unassigned": float(summary.unassigned),
         "rejected": float(summary.rejected), "rejected_debit": to_excel(summary.rejected_debit),
         "first_error": said if len(said) <= 250 else said[:249] + "…",
-        "absent": ", ".join(map(str, summary.absent[:40])) + (" …" if len(summary.absent) > 40 else "") or None}
+        "absent": KEYS_APART.join(absent[:200]) or None}
     fields = {c.header: c.field for c in L.IMPORTS_COLUMNS}
-    if t is not None and set(L.IMPORTS_HEADERS) <= set(t.headers):
+    missing = [h for h in L.IMPORTS_HEADERS if h != GONE and t is not None and h not in t.headers]
+    if t is not None and not missing:  # a history made before « Clés disparues » takes the rest
         # under each header, wherever the user moved it; a column of their own left blank
         if book.add_table_rows(t, [[values.get(fields.get(h, "")) for h in t.headers]]) is not None:
             return
@@ -309,7 +321,8 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         hint = "Libérez la ligne sous le tableau (ou retirez sa ligne de totaux) : les imports suivants y seront inscrits."
     else:
         where = Location(book=book.book_name, sheet=t.sheet if t else None)
-        problem = "tableau Imports introuvable, ou colonnes manquantes"
+        problem = ("tableau Imports introuvable" if t is None else
+                   f"colonne(s) absente(s) du tableau Imports : {', '.join(f'« {h} »' for h in missing)}")
         hint = ("Pour retrouver l'historique, repartez d'un modèle (xlprod new depenses) et recopiez-y vos tables ; "
                 "l'import, lui, est fait.")
     summary.issues.append(warning("DEP045", where, f"{problem} : cet import n'est pas inscrit à l'historique, qui "
@@ -471,11 +484,16 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     # a row no line took keeps its key unless a line now has it (its lines renumbered by place): then it is marked, or
     # the next import would take the two rows for one invoice the user split
     given = {str(changes["key"]) for _, _, _, changes, _ in updates if "key" in changes} | {rows.key[k] for k in added}
+    keys_now: dict[int, str] = {}  # each row's key once this import is written
     for i, cells in enumerate(dep.rows):
         key = cell_text(cells[key_at])
         if i not in matched and key in given:
-            plan.sheet(dep.sheet).set(dep.header_row + 1 + i, dep.first_col + key_at,
-                                      CellWrite(f"{key}|~{dep.header_row + 1 + i}"))
+            key = f"{key}|~{dep.header_row + 1 + i}"
+            plan.sheet(dep.sheet).set(dep.header_row + 1 + i, dep.first_col + key_at, CellWrite(key))
+        keys_now[i] = key
+    for _, _, r, changes, _ in updates:
+        if "key" in changes:
+            keys_now[r - dep.header_row - 1] = str(changes["key"])
     summary.split = split
     if fec:
         c = read.columns
@@ -486,6 +504,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
     if fec:  # rows imported before on accounts the correspondences now leave out (closing charges, « exclu »)
         summary.left_out = [dep.header_row + 1 + i for i in sorted(excluded_rows - matched)]
         summary.absent = sorted(set(summary.absent) - set(summary.left_out))
+    # for the history: the keys of the rows the file no longer has, of those it took, of every row
+    summary.keys = ([keys_now[r - dep.header_row - 1] for r in summary.absent],
+                    {keys_now[i] for i in matched if i in keys_now}, set(keys_now.values()))
     if new:
         blocked = [c for c in book.cells_below(dep) if c.row <= dep.header_row + len(dep.rows) + len(new)]
         if blocked:

@@ -87,7 +87,7 @@ IMPORTS_COLUMNS = (
     Column("Écartées", "rejected", 11, "int"),
     Column("Débit écarté", "rejected_debit", 15, "money"),
     Column("Première erreur", "first_error", 60, "text"),
-    Column("Lignes disparues", "absent", 24, "text"),  # rows of Dépenses the file no longer had (DEP031)
+    Column("Clés disparues", "absent", 40, "text"),  # import keys of the rows the file no longer had (DEP031)
 )
 IMPORTS_HEADERS = tuple(c.header for c in IMPORTS_COLUMNS)
 

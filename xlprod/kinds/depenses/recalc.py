@@ -309,7 +309,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
     # an import just now listed what it refused, line by line (a file's errors are located « file:line »); one
     # the history could not take (DEP045) leaves it out of date
     if not any(i.code == "DEP045" for i in carried):
-        issues += recalled_from_imports(book, frozenset(_file_of(i.location) for i in carried
+        issues += recalled_from_imports(book, dep, frozenset(_file_of(i.location) for i in carried
                                                         if i.severity is Severity.ERROR),
                                         any(i.code == "DEP031" for i in carried))
     for (row, col), value in read.fixes.items():
@@ -366,7 +366,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
     return _finish(book, report, issues, now)
 
 
-def recalled_from_imports(book: WorkbookPort, just_imported: frozenset[str] = frozenset(),
+def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: frozenset[str] = frozenset(),
                           absent_said: bool = False) -> list[Issue]:
     """What each file's latest import in the Imports table refused (DEP044: missing from the report until
     the file, corrected, is imported whole), and the rows of Dépenses it no longer had (DEP048: still
@@ -376,6 +376,12 @@ def recalled_from_imports(book: WorkbookPort, just_imported: frozenset[str] = fr
     t = book.table(L.TABLE_IMPORTS)
     if t is None or not {"Date", "Fichier", "Écartées", "Débit écarté", "Première erreur"} <= set(t.headers):
         return []
+    wanted = {k for r in t.rows for k in cell_text(r[t.headers.index(GONE)]).split(" ; ") if k} if GONE in t.headers \
+        else set()
+    rows_of = {}  # an import key the history names -> its row of Dépenses, as the table now is
+    if wanted and "Clé d'import" in dep.headers:
+        key_at = dep.headers.index("Clé d'import")
+        rows_of = {key: dep.header_row + 1 + n for n, r in enumerate(dep.rows) if (key := cell_text(r[key_at])) in wanted}
     h = {name: t.headers.index(name) for name in t.headers}
     latest: dict[str, tuple[dt.datetime, int]] = {}  # a file's name, without case -> its latest import's row
     for i, row in enumerate(t.rows):
@@ -388,15 +394,20 @@ def recalled_from_imports(book: WorkbookPort, just_imported: frozenset[str] = fr
         row = t.rows[i]
         name = cell_text(row[h["Fichier"]])
         shown = f"{when:%d/%m/%Y à %H:%M}" if (when.hour, when.minute) != (0, 0) else f"{when:%d/%m/%Y}"
-        gone = cell_text(row[h["Lignes disparues"]]) if "Lignes disparues" in h else ""
+        keys = cell_text(row[h[GONE]]).split(" ; ") if GONE in h else []
+        gone = sorted({rows_of[k] for k in keys if k in rows_of})  # those the user deleted since are no more said
         if gone and not (absent_said and (when, i) == newest):
-            cell = f"{column_letter(t.first_col + h['Lignes disparues'])}{t.header_row + 1 + i}"
+            cell = f"{column_letter(t.first_col + h[GONE])}{t.header_row + 1 + i}"
+            listed = ", ".join(map(str, gone[:20])) + (" …" if len(gone) > 20 else "")
+            many = len(gone) > 1
             out.append(warning("DEP048", Location(book=book.book_name, sheet=t.sheet, cell=cell),
-                               f"Le dernier import de {name} (le {shown}) n'avait plus des lignes importées avant "
-                               f"(lignes {gone} de Dépenses à ce moment-là) : elles restent comptées.",
+                               f"Le dernier import de {name} (le {shown}) n'avait plus "
+                               f"{plural(len(gone), 'ligne importée', 'lignes importées')} avant : "
+                               f"{'lignes' if many else 'ligne'} {listed} de Dépenses. "
+                               f"{'Elles restent comptées' if many else 'Elle reste comptée'}.",
                                "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?) : supprimez "
-                               "celles qui n'ont plus lieu d'être, puis videz la cellule Lignes disparues de cette "
-                               "ligne."))
+                               "celles qui n'ont plus lieu d'être ; le prochain import du fichier qui les a encore les "
+                               f"reprend. Sinon, videz la cellule {GONE} de cette ligne."))
         refused, debit = parse_number(row[h["Écartées"]]).value, parse_number(row[h["Débit écarté"]]).value
         if refused is None or refused <= 0 or name.casefold() in just_imported:
             continue
@@ -411,6 +422,9 @@ def recalled_from_imports(book: WorkbookPort, just_imported: frozenset[str] = fr
                            "erreur). Si un autre import les a reprises, ou si vous les avez saisies à la main, videz "
                            "la cellule Écartées de cette ligne."))
     return out
+
+
+GONE = "Clés disparues"  # importer.GONE: the rules of the import are not loaded by a recalculation
 
 
 def _file_of(where: Location) -> str:
