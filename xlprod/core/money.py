@@ -109,11 +109,8 @@ def _approx_value(value: float) -> float:
 def _fraction_bits(value: float) -> int:
     """How many bits of a positive double's mantissa lie after its binary point."""
     mantissa, exponent = math.frexp(value)  # value = mantissa × 2^exponent, 0.5 <= mantissa < 1
-    bits, fraction = int(mantissa * 2**53), 53 - exponent
-    while fraction > 0 and bits % 2 == 0:
-        bits //= 2
-        fraction -= 1
-    return max(fraction, 0)
+    bits = int(mantissa * 2**53)
+    return max(53 - exponent - ((bits & -bits).bit_length() - 1), 0)  # less the mantissa's trailing zero bits
 
 
 def round_cents(value: Decimal) -> Decimal:
