@@ -287,8 +287,8 @@ KEYS_APART = " ; "
 
 
 def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) -> None:
-    """One row of the Imports table: the history of what each file held and what came in, and what it
-    refused, which the recalculations after it recall (DEP044) until an import refuses nothing."""
+    """One row of the Imports table: the history of what each file held, what came in, what it refused and
+    the rows it no longer had (their keys), which the recalculations after it recall (DEP044, DEP048)."""
     t = book.table(L.TABLE_IMPORTS)
     absent, taken, present = summary.keys
     if t is not None and GONE in t.headers:  # a row the file's last import no longer had, and this one did not take,
