@@ -2728,3 +2728,67 @@ def test_a_history_made_before_its_last_column_still_writes_each_import(tmp_path
     assert len(XlsxFile(path).table(L.TABLE_IMPORTS).rows) == 1
     assert main(["check", str(path)]) == 0
     assert "DEP044" in capsys.readouterr().out
+
+
+def test_a_line_moved_to_another_account_keeps_its_row_when_the_line_there_is_corrected(tmp_path):
+    """« Réparation nacelle » (paid) moved from 6155 to 6135, where « Nacelle » is corrected from 500 to 450: the moved
+    line took Nacelle's row by account and amount, the paid row became 450 €."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "f50.csv"
+    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+    csv.write_text(head + "05/10/2026;F-50;Loxam;61350000;Nacelle;500\r\n"
+                   "05/10/2026;F-50;Loxam;61550000;Réparation nacelle;500\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(2, "Statut"): "payé"})
+    csv.write_text(head + "05/10/2026;F-50;Loxam;61350000;Nacelle;450\r\n"
+                   "05/10/2026;F-50;Loxam;61350000;Réparation nacelle;500\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    h = L.DEPENSES_HEADERS
+    rows = [(r[h.index("Libellé")], r[h.index("Montant HT")], r[h.index("Statut")])
+            for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
+    assert rows == [("Nacelle", 450, "engagé"), ("Réparation nacelle", 500, "payé")]
+
+
+@pytest.mark.libreoffice
+def test_montant_eur_of_an_amount_typed_as_a_formula_without_a_rate_is_libreoffices(tmp_path, libreoffice):
+    """A mileage allowance typed =935*0,603-500 and no rate: rounded from its 15-digit reading, 63,80 where the
+    sheet's formula gives 63,81."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "km.csv"
+    csv.write_text("Date;N° pièce;Libellé;Montant HT\r\n01/10/2026;IK-1;Indemnités kilométriques;60\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    _type(path, {(1, "Montant HT"): 935 * 0.603 - 500})
+    recalc(path)
+    h = L.DEPENSES_HEADERS
+    assert XlsxFile(path).table(L.TABLE_DEPENSES).rows[0][h.index("Montant EUR")] == 63.81
+    assert grid_differences(path, recalculate_with_libreoffice(path, tmp_path / "lo")) == []
+
+
+def test_a_sorted_history_carries_the_gone_rows_of_the_files_latest_import(tmp_path, capsys):
+    """The history sorted newest first: the keys carried over were the bottom-most row's, and the gone 2,400 € row
+    was recalled no more."""
+    path = _workbook_for_import(tmp_path)
+    head = "Date;N° pièce;Fournisseur;Libellé;Montant HT\r\n"
+    october = head + "05/10/2026;F-118;Loueur;Groupe électrogène;2400\r\n05/10/2026;F-118;Loueur;Câbles;300\r\n"
+    for text, when in ((october, dt.datetime(2026, 10, 31, 9)),
+                       (head + "05/10/2026;F-118;Loueur;Câbles;300\r\n", dt.datetime(2026, 11, 2, 9))):
+        book = XlsxFile(path)
+        import_ledger(book, text.encode(), "export.csv", when)
+        book.save()
+    book = XlsxFile(path)  # sorted newest first, by hand
+    t = book.table(L.TABLE_IMPORTS)
+    plan = WritePlan()
+    for n, row in enumerate(reversed(t.rows)):
+        for j, value in enumerate(row):
+            plan.sheet(t.sheet).set(t.header_row + 1 + n, t.first_col + j,
+                                    CellWrite(value if not isinstance(value, dt.datetime) else
+                                              (value - dt.datetime(1899, 12, 30)).total_seconds() / 86400))
+    book.apply(plan)
+    book.save()
+    book = XlsxFile(path)
+    import_ledger(book, (head + "04/11/2026;F-131;Loueur;Nacelle;900\r\n").encode(), "export.csv",
+                  dt.datetime(2026, 11, 30, 9))
+    book.save()
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    assert "DEP048: Le dernier import de export.csv (le 30/11/2026 à 09:00)" in capsys.readouterr().out

@@ -1047,3 +1047,14 @@ def test_csv_a_balance_paid_after_its_deposit_is_an_expense_whatever_follows_sol
                      header="Date;Libellé;Montant HT", bom=False)
     read = read_ledger_csv(data, "export.csv")
     assert len(read.lines) == 5 and [i.code for i in read.issues] == ["DEP116"]
+
+
+def test_csv_weekly_cumulative_totals_are_totals_and_a_second_instalment_is_an_expense():
+    data = csv_bytes("05/10/2026;Cantine;365,00", "11/10/2026;Cumul semaine 41;365,00", "12/10/2026;Cantine;90,00",
+                     "18/10/2026;Cumul semaine 42;90,00", "31/10/2026;Cumul mois;455,00",
+                     "01/11/2026;Acompte 1/2 construction décor;6000,00", "30/11/2026;Solde 2/2 construction décor;6000,00",
+                     header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Cantine", "Cantine", "Acompte 1/2 construction décor",
+                                                   "Solde 2/2 construction décor"]
+    assert [i.code for i in read.issues] == ["DEP116"] * 3

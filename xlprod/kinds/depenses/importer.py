@@ -52,7 +52,7 @@ from xlprod.kinds.depenses.matching import (
 )
 from xlprod.kinds.depenses.model import EURO, Status
 from xlprod.kinds.depenses.reader import STATUSES, account_key
-from xlprod.kinds.depenses.recalc import table
+from xlprod.kinds.depenses.recalc import GONE, gone_column, moment_of, table
 from xlprod.kinds.tables import rows_below
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
@@ -282,8 +282,7 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datet
     return summary
 
 
-GONE = "Clés disparues"  # the Imports column of the keys of rows a file no longer had
-KEYS_APART = " ; "
+KEYS_APART = " ; "  # between the keys of Clés disparues
 
 
 def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) -> None:
@@ -291,11 +290,14 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
     the rows it no longer had (their keys), which the recalculations after it recall (DEP044, DEP048)."""
     t = book.table(L.TABLE_IMPORTS)
     absent, taken, present = summary.keys
-    if t is not None and GONE in t.headers:  # a row the file's last import no longer had, and this one did not take,
-        # is still gone (next month's « export.csv » has other documents); one the user deleted is not
+    gone_at = gone_column(t.headers) if t is not None else None
+    if t is not None and gone_at is not None and "Fichier" in t.headers and "Date" in t.headers:
+        # a row the file's latest import (by date: the history may be sorted) no longer had, and this one did not
+        # take, is still gone (next month's « export.csv » has other documents); one the user deleted is not
         h = {name: t.headers.index(name) for name in t.headers}
-        before = [row for row in t.rows if cell_text(row[h["Fichier"]]).casefold() == summary.file.casefold()]
-        earlier = cell_text(before[-1][h[GONE]]).split(KEYS_APART) if before else []
+        before = [(when, n, row) for n, row in enumerate(t.rows) if (when := moment_of(row[h["Date"]])) is not None
+                  and cell_text(row[h["Fichier"]]).casefold() == summary.file.casefold()]
+        earlier = cell_text(max(before, key=lambda b: (b[0], b[1]))[2][h[gone_at]]).split(KEYS_APART) if before else []
         absent = list(dict.fromkeys([*absent, *(k for k in earlier if k and k not in taken and k in present)]))
     first = next((i for i in summary.issues if i.severity is Severity.ERROR), None)
     said = f"{first.location}: {first.severity.value} {first.code}: {first.message}" if first is not None else ""
@@ -307,11 +309,16 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         "rejected": float(summary.rejected), "rejected_debit": to_excel(summary.rejected_debit),
         "first_error": said if len(said) <= 250 else said[:249] + "…",
         "absent": KEYS_APART.join(absent[:200]) or None}
-    fields = {c.header: c.field for c in L.IMPORTS_COLUMNS}
+    fields = {c.header: c.field for c in L.IMPORTS_COLUMNS} | ({gone_at: "absent"} if gone_at else {})
     missing = [h for h in L.IMPORTS_HEADERS if h != GONE and t is not None and h not in t.headers]
     if t is not None and not missing:  # a history made before « Clés disparues » takes the rest
         # under each header, wherever the user moved it; a column of their own left blank
         if book.add_table_rows(t, [[values.get(fields.get(h, "")) for h in t.headers]]) is not None:
+            if gone_at is None and summary.absent:
+                summary.issues.append(warning("DEP045", Location(book=book.book_name, sheet=t.sheet),
+                                              f"le tableau Imports n'a pas de colonne « {GONE} » : les lignes que ce "
+                                              "fichier n'a plus (DEP031) ne seront pas rappelées aux prochains "
+                                              "recalculs.", f"Ajoutez au tableau Imports une colonne « {GONE} »."))
             return
         below = book.cells_below(t)
         where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(below[0].col)}{below[0].row}" if below

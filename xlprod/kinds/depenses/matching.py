@@ -157,11 +157,11 @@ def match_rows(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[st
 
 # an entry's lines on one FEC account (its ledger account the group's): by amount and label, by amount, by a label
 # no other line or row has, by place, then in order, each first with the line's own place (two crew members paid
-# alike). A CSV document's lines, on several ledger accounts: within each account by amount and label, by amount, by
-# a label no other has; then by amount and label across accounts (a line moved to another account); then by place
-# within each account, then across them; each first with the line's own place
+# alike). A CSV document's lines, on several ledger accounts: by account, amount and label; by account and a label no
+# other has (an amount corrected); by amount and label across accounts (a line moved to another account); then by
+# account and amount, by account and place, then across them; each first with the line's own place
 _FEC_PASSES = ((0, 1, 2), (0, 1), (1,), (0, 2), (0,), (2,), ())
-_CSV_PASSES = ((3, 0, 1, 2), (3, 0, 1), (3, 0, 2), (3, 0), (3, 1), (0, 1, 2), (0, 1), (3, 2), (0, 2), (0,), (1,),
+_CSV_PASSES = ((3, 0, 1, 2), (3, 0, 1), (3, 1), (0, 1, 2), (0, 1), (3, 0, 2), (3, 0), (3, 2), (0, 2), (0,), (1,),
                (3,), (2,), ())
 _UNIQUE = frozenset({(1,), (3, 1)})  # a label pairs a line only when no other line or row has it
 

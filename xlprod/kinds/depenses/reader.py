@@ -23,7 +23,6 @@ from xlprod.core.money import (
     format_eur,
     french_number,
     from_double,
-    round_cents,
     spreadsheet_round_cents,
 )
 from xlprod.core.numbers import parse_number
@@ -251,13 +250,11 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         # Montant EUR as the formula computes it from the cells themselves (a rate typed =1/0.8576 is a double no
         # 15-digit decimal gives back), computed once
         # (a number typed as text is the double written back in its place)
+        # (an amount typed =935*0,603-500 is a double no 15-digit decimal gives back either)
+        typed_ht = row[at_amount] if at_amount is not None else None
         typed_rate = row[at_rate] if at_rate is not None else None
-        if typed_rate is None or typed_rate == "":  # ROUND(HT × 1, 2): the amount read to 15 digits, to the cent
-            eur = round_cents(amount)
-        else:
-            typed_ht = row[at_amount] if at_amount is not None else None
-            eur = spreadsheet_round_cents((typed_ht if type(typed_ht) is float else float(amount))
-                                          * (typed_rate if type(typed_rate) is float else float(rate)))
+        eur = spreadsheet_round_cents((typed_ht if type(typed_ht) is float else float(amount))
+                                      * (typed_rate if type(typed_rate) is float else float(rate)))
         entry = Entry(account=key, amount=amount, status=status,
                       date=day(i, row, at_date, "Date"), piece=text(row, at_piece),
                       supplier=text(row, at_supplier), label=text(row, at_label), vat=vat,

@@ -376,8 +376,8 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
     t = book.table(L.TABLE_IMPORTS)
     if t is None or not {"Date", "Fichier", "Écartées", "Débit écarté", "Première erreur"} <= set(t.headers):
         return []
-    wanted = {k for r in t.rows for k in cell_text(r[t.headers.index(GONE)]).split(" ; ") if k} if GONE in t.headers \
-        else set()
+    gone_at = gone_column(t.headers)
+    wanted = {k for r in t.rows for k in cell_text(r[t.headers.index(gone_at)]).split(" ; ") if k} if gone_at else set()
     rows_of = {}  # an import key the history names -> its row of Dépenses, as the table now is
     if wanted and "Clé d'import" in dep.headers:
         key_at = dep.headers.index("Clé d'import")
@@ -385,7 +385,7 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
     h = {name: t.headers.index(name) for name in t.headers}
     latest: dict[str, tuple[dt.datetime, int]] = {}  # a file's name, without case -> its latest import's row
     for i, row in enumerate(t.rows):
-        when, name = _moment(row[h["Date"]]), cell_text(row[h["Fichier"]])
+        when, name = moment_of(row[h["Date"]]), cell_text(row[h["Fichier"]])
         if when is not None and name and (name.casefold() not in latest or (when, i) >= latest[name.casefold()]):
             latest[name.casefold()] = (when, i)
     out = []
@@ -394,10 +394,10 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
         row = t.rows[i]
         name = cell_text(row[h["Fichier"]])
         shown = f"{when:%d/%m/%Y à %H:%M}" if (when.hour, when.minute) != (0, 0) else f"{when:%d/%m/%Y}"
-        keys = cell_text(row[h[GONE]]).split(" ; ") if GONE in h else []
+        keys = cell_text(row[h[gone_at]]).split(" ; ") if gone_at else []
         gone = sorted({rows_of[k] for k in keys if k in rows_of})  # those the user deleted since are no more said
         if gone and not (absent_said and (when, i) == newest):
-            cell = f"{column_letter(t.first_col + h[GONE])}{t.header_row + 1 + i}"
+            cell = f"{column_letter(t.first_col + h[cast(str, gone_at)])}{t.header_row + 1 + i}"
             listed = ", ".join(map(str, gone[:20])) + (" …" if len(gone) > 20 else "")
             many = len(gone) > 1
             out.append(warning("DEP048", Location(book=book.book_name, sheet=t.sheet, cell=cell),
@@ -407,7 +407,7 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
                                f"{'Elles restent comptées' if many else 'Elle reste comptée'}.",
                                "Vérifiez-les avec la comptabilité (écriture annulée ou renumérotée ?) : supprimez "
                                "celles qui n'ont plus lieu d'être ; le prochain import du fichier qui les a encore les "
-                               f"reprend. Sinon, videz la cellule {GONE} de cette ligne."))
+                               f"reprend. Sinon, videz la cellule {gone_at} de cette ligne."))
         refused, debit = parse_number(row[h["Écartées"]]).value, parse_number(row[h["Débit écarté"]]).value
         if refused is None or refused <= 0 or name.casefold() in just_imported:
             continue
@@ -424,7 +424,13 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
     return out
 
 
-GONE = "Clés disparues"  # importer.GONE: the rules of the import are not loaded by a recalculation
+GONE = "Clés disparues"  # the Imports column of the keys of rows a file no longer had
+GONE_BEFORE = "Lignes disparues"  # its name for an hour of this project's history: taken as it
+
+
+def gone_column(headers: list[str]) -> str | None:
+    """The Imports column of the keys of rows a file no longer had, under its name or its former one."""
+    return GONE if GONE in headers else GONE_BEFORE if GONE_BEFORE in headers else None
 
 
 def _file_of(where: Location) -> str:
@@ -434,7 +440,7 @@ def _file_of(where: Location) -> str:
     return (name if name and line.isdigit() else book).casefold()
 
 
-def _moment(value: object) -> dt.datetime | None:
+def moment_of(value: object) -> dt.datetime | None:
     """An Imports row's date: a date and time, a date, or either typed as text (« 30/11/2026 12:00 »)."""
     if isinstance(value, dt.datetime):
         return value
