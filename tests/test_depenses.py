@@ -2792,3 +2792,27 @@ def test_a_sorted_history_carries_the_gone_rows_of_the_files_latest_import(tmp_p
     capsys.readouterr()
     assert main(["check", str(path)]) == 0
     assert "DEP048: Le dernier import de export.csv (le 30/11/2026 à 09:00)" in capsys.readouterr().out
+
+
+def test_every_gone_row_is_kept_in_the_history_as_far_as_a_cell_holds_them(tmp_path, capsys):
+    """230 payroll lines, the re-export keeping one: 200 were recalled, the other 29 (2,900 €) counted without a word."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / "paie.csv"
+    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+    csv.write_text(head + "".join(f"31/10/2026;PAIE-10;Paie;64110000;Salaire {n};100\r\n" for n in range(230)),
+                   encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    csv.write_text(head + "31/10/2026;PAIE-10;Paie;64110000;Salaire 0;100\r\n", encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    assert "n'avait plus 229 lignes importées avant" in capsys.readouterr().out
+
+
+def test_gone_keys_beyond_what_a_cell_holds_are_said():
+    from xlprod.kinds.depenses.import_summary import ImportSummary
+    from xlprod.kinds.depenses.importer import _kept
+
+    summary = ImportSummary(file="paie.csv", detection="CSV")
+    assert _kept(["A" * 20_000, "B" * 20_000, "C" * 5], summary) == "A" * 20_000
+    assert [(i.code, i.message.split(" de plus")[0]) for i in summary.issues] == [("DEP045", "2 lignes disparues")]

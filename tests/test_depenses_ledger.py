@@ -1058,3 +1058,12 @@ def test_csv_weekly_cumulative_totals_are_totals_and_a_second_instalment_is_an_e
     assert [line.label for line in read.lines] == ["Cantine", "Cantine", "Acompte 1/2 construction décor",
                                                    "Solde 2/2 construction décor"]
     assert [i.code for i in read.issues] == ["DEP116"] * 3
+
+
+def test_csv_cumulative_totals_dated_without_a_preposition_are_totals():
+    data = csv_bytes("05/09/2026;Caméra;500,00", "06/09/2026;Grue;1000,00", "30/09/2026;Cumul 09/2026;1500,00",
+                     "30/09/2026;Solde 30/09;1500,00", "30/09/2026;Cumul 30-09;1500,00", "01/10/2026;Solde jour 3 figuration;80,00",
+                     header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert [line.label for line in read.lines] == ["Caméra", "Grue", "Solde jour 3 figuration"]
+    assert [i.code for i in read.issues] == ["DEP116"] * 3

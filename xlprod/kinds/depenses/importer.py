@@ -27,7 +27,7 @@ from xlprod.core.cells import cell_text, excel_date, excel_datetime
 from xlprod.core.issues import Issue, Severity, warning
 from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, from_double, round_cents, spreadsheet_round_cents, to_excel
-from xlprod.core.text import fold
+from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.correspondences import CHARGES, Mapping, read_columns, read_mapping
 from xlprod.kinds.depenses.import_summary import ImportSummary, key_change, say, shown_value
@@ -285,6 +285,26 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datet
 KEYS_APART = " ; "  # between the keys of Clés disparues
 
 
+CELL_TEXT = 32_767  # the most characters a cell holds (Excel's specifications and limits)
+
+
+def _kept(keys: list[str], summary: ImportSummary) -> str:
+    """The keys as one cell holds them, as many as fit; those that do not are said (DEP045)."""
+    joined: list[str] = []
+    size = 0
+    for key in keys:
+        if size + len(key) + len(KEYS_APART) > CELL_TEXT:
+            left = plural(len(keys) - len(joined), "ligne disparue", "lignes disparues")
+            summary.issues.append(warning("DEP045", Location(book=summary.file), f"{left} de plus que la cellule Clés "
+                                          "disparues de l'historique ne peut en tenir : elles ne seront pas rappelées "
+                                          "aux prochains recalculs.", "Traitez d'abord les lignes que l'import vient de "
+                                          "dire (DEP031), puis réimportez le fichier."))
+            break
+        joined.append(key)
+        size += len(key) + len(KEYS_APART)
+    return KEYS_APART.join(joined)
+
+
 def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) -> None:
     """One row of the Imports table: the history of what each file held, what came in, what it refused and
     the rows it no longer had (their keys), which the recalculations after it recall (DEP044, DEP048)."""
@@ -308,7 +328,7 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         "unchanged": float(summary.unchanged), "unassigned": float(summary.unassigned),
         "rejected": float(summary.rejected), "rejected_debit": to_excel(summary.rejected_debit),
         "first_error": said if len(said) <= 250 else said[:249] + "…",
-        "absent": KEYS_APART.join(absent[:200]) or None}
+        "absent": _kept(absent, summary) or None}
     fields = {c.header: c.field for c in L.IMPORTS_COLUMNS} | ({gone_at: "absent"} if gone_at else {})
     missing = [h for h in L.IMPORTS_HEADERS if h != GONE and t is not None and h not in t.headers]
     if t is not None and not missing:  # a history made before « Clés disparues » takes the rest

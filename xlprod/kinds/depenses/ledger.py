@@ -1049,13 +1049,14 @@ class _Layout:
 # « À reporter »; not « Cumulus Films », « Totalement », « Cumul des heures supp. », « Solde du décor », nor
 # TotalEnergies or Total Access (the fuel of a production's week)
 _MONTHS = r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
-# what makes « Cumul » and « Solde » a total's words: a date, a month, a year, a period (« de la semaine », « semaine
-# 41 », « mois », « à date », « exercice »), or nothing after them; « Solde du décor », « Solde 50 % décor », « Solde
-# 2/2 décor », « Solde journée sup. grue », « Cumul 3 jours nacelle » are expenses
-_PERIOD = (r"(?=$| ?:| (?:au |du |a fin |fin )\d{1,2}[/.-]\d{1,2}| \d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|"
-           r" (?:au |du |a fin |fin |de )?(?:\d{4}\b|" + _MONTHS + r"\b)| (?:au|a) date\b| (?:exercice|periode)\b|"
+# what makes « Cumul » and « Solde » a total's words: a date (« 30/09 », « 09/2026 »), a month, a year, a period (« de
+# la semaine », « semaine 41 », « mois », « à date », « exercice »), or nothing after them; « Solde du décor », « Solde
+# 50 % décor », « Solde 2/2 décor », « Solde jour 3 figuration », « Cumul 3 jours nacelle » are expenses
+_PERIOD = (r"(?=$| ?:| (?:au |du |a fin |fin )\d{1,2}[/.-]\d{1,2}\b| (?:au |du |a fin |fin |de )?(?:\d{1,2}[/.-]\d{2}"
+           r"(?:[/.-]\d{2,4})?\b|\d{1,2}[/.-]\d{4}\b|\d{2} \d{2}(?: \d{2,4})?$|\d{4}\b|" + _MONTHS + r"\b)|"
+           r" (?:au|a) date\b| (?:exercice|periode)\b|"
            r" (?:du |de l['’ ]?|de la )(?:exercice|periode|mois|trimestre|semaine|journee|jour)\b|"
-           r" (?:mois|trimestre|semaine|journee|jour)(?=$| ?:| n?°? ?\d)| (?:debiteur|crediteur)\b)")
+           r" (?:mois|trimestre|semaine|journee|jour)(?: n?°? ?\d+)?(?:$| ?:)| (?:debiteur|crediteur)\b)")
 _TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?(?:energie|access))|totaux|(?:cumul|solde)" + _PERIOD + "|"
                     r"report a nouveau|a reporter)(?![a-z0-9])")
 _CARRIED_IN = re.compile(r"^report a nouveau(?![a-z0-9])")  # a balance brought in: in the cumulative totals below
