@@ -500,6 +500,21 @@ def _type(path: Path, cells: dict[tuple[int, str], object]) -> None:
     book.apply(plan)
     book.save()
 
+def _reimport(tmp_path: Path, head: str, before: list[str], typed: dict[tuple[int, str], object], after: list[str],
+              name: str = "export.csv") -> Path:
+    """A CSV imported, the user's edits typed in Dépenses (row from 1, header -> value), then the corrected
+    export imported; each line of ``before`` and ``after`` without its line ending."""
+    path = _workbook_for_import(tmp_path)
+    csv = tmp_path / name
+    csv.write_text(head + "".join(f"{line}\r\n" for line in before), encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    if typed:
+        _type(path, typed)
+    csv.write_text(head + "".join(f"{line}\r\n" for line in after), encoding="utf-8")
+    assert main(["import", str(path), str(csv)]) == 0
+    return path
+
+
 
 def test_importing_a_fec_maps_accounts_keeps_the_unmapped_and_reconciles(tmp_path):
     path = _workbook_for_import(tmp_path)
@@ -2445,16 +2460,10 @@ def test_a_csv_line_moved_to_another_devis_account_moves_no_amount_between_its_d
     """Three lines of F-101 on 7101; the user marks the camera paid and moves the grip to 5101; the next export
     moves the camera to 2301. The keys number a document's lines per account: the payment and the user's
     account went to other lines' amounts (camera 200 € paid, grip 100 € on 5101)."""
-    path = _workbook_for_import(tmp_path)
-    csv = tmp_path / "export.csv"
-    head = "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n"
-    csv.write_text(head + "02/10/2026;F-101;TSF;7101;Caméra Alexa;100\r\n02/10/2026;F-101;TSF;7101;Objectifs;200\r\n"
-                   "02/10/2026;F-101;TSF;7101;Machinerie;300\r\n", encoding="utf-8")
-    assert main(["import", str(path), str(csv)]) == 0
-    _type(path, {(1, "Statut"): "payé", (3, "Compte devis"): "5101"})
-    csv.write_text(head + "02/10/2026;F-101;TSF;2301;Caméra Alexa;100\r\n02/10/2026;F-101;TSF;7101;Objectifs;200\r\n"
-                   "02/10/2026;F-101;TSF;7101;Machinerie;300\r\n", encoding="utf-8")
-    assert main(["import", str(path), str(csv)]) == 0
+    lines = ["02/10/2026;F-101;TSF;7101;Caméra Alexa;100", "02/10/2026;F-101;TSF;7101;Objectifs;200",
+             "02/10/2026;F-101;TSF;7101;Machinerie;300"]
+    path = _reimport(tmp_path, "Date;N° pièce;Fournisseur;Compte devis;Libellé;Montant HT\r\n", lines,
+                     {(1, "Statut"): "payé", (3, "Compte devis"): "5101"}, [lines[0].replace("7101", "2301"), *lines[1:]])
     h = L.DEPENSES_HEADERS
     rows = XlsxFile(path).table(L.TABLE_DEPENSES).rows
     assert [(r[h.index("Libellé")], r[h.index("Montant HT")], r[h.index("Compte devis")], r[h.index("Statut")])
@@ -2657,17 +2666,10 @@ def test_a_csv_line_moved_to_another_ledger_account_keeps_its_row_and_a_new_line
 def test_a_new_line_on_another_account_takes_no_corrected_lines_row(tmp_path):
     """An expense report's taxi (paid, devis account 6202) corrected from 45 to 52 €, and a parking line of 45 € added
     under the same repeated label: the parking line took the taxi's row and its « payé »."""
-    path = _workbook_for_import(tmp_path)
-    csv = tmp_path / "ndf.csv"
-    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
-    csv.write_text(head + "03/10/2026;NDF-03;Régisseur;62516201;Note de frais octobre;45\r\n"
-                   "03/10/2026;NDF-03;Régisseur;62560000;Note de frais octobre;30\r\n", encoding="utf-8")
-    assert main(["import", str(path), str(csv)]) == 0
-    _type(path, {(1, "Statut"): "payé", (1, "Compte devis"): "6202"})
-    csv.write_text(head + "03/10/2026;NDF-03;Régisseur;62516201;Note de frais octobre;52\r\n"
-                   "03/10/2026;NDF-03;Régisseur;62560000;Note de frais octobre;30\r\n"
-                   "03/10/2026;NDF-03;Régisseur;62570000;Note de frais octobre;45\r\n", encoding="utf-8")
-    assert main(["import", str(path), str(csv)]) == 0
+    line = "03/10/2026;NDF-03;Régisseur;{};Note de frais octobre;{}"
+    path = _reimport(tmp_path, "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n",
+                     [line.format(62516201, 45), line.format(62560000, 30)], {(1, "Statut"): "payé", (1, "Compte devis"): "6202"},
+                     [line.format(62516201, 52), line.format(62560000, 30), line.format(62570000, 45)])
     h = L.DEPENSES_HEADERS
     rows = [(r[h.index("Compte général")], r[h.index("Montant HT")], r[h.index("Statut")], r[h.index("Compte devis")])
             for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
@@ -2733,16 +2735,10 @@ def test_a_history_made_before_its_last_column_still_writes_each_import(tmp_path
 def test_a_line_moved_to_another_account_keeps_its_row_when_the_line_there_is_corrected(tmp_path):
     """« Réparation nacelle » (paid) moved from 6155 to 6135, where « Nacelle » is corrected from 500 to 450: the moved
     line took Nacelle's row by account and amount, the paid row became 450 €."""
-    path = _workbook_for_import(tmp_path)
-    csv = tmp_path / "f50.csv"
-    head = "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
-    csv.write_text(head + "05/10/2026;F-50;Loxam;61350000;Nacelle;500\r\n"
-                   "05/10/2026;F-50;Loxam;61550000;Réparation nacelle;500\r\n", encoding="utf-8")
-    assert main(["import", str(path), str(csv)]) == 0
-    _type(path, {(2, "Statut"): "payé"})
-    csv.write_text(head + "05/10/2026;F-50;Loxam;61350000;Nacelle;450\r\n"
-                   "05/10/2026;F-50;Loxam;61350000;Réparation nacelle;500\r\n", encoding="utf-8")
-    assert main(["import", str(path), str(csv)]) == 0
+    path = _reimport(tmp_path, "Date;N° pièce;Fournisseur;Compte;Libellé;Montant HT\r\n",
+                     ["05/10/2026;F-50;Loxam;61350000;Nacelle;500", "05/10/2026;F-50;Loxam;61550000;Réparation nacelle;500"],
+                     {(2, "Statut"): "payé"},
+                     ["05/10/2026;F-50;Loxam;61350000;Nacelle;450", "05/10/2026;F-50;Loxam;61350000;Réparation nacelle;500"])
     h = L.DEPENSES_HEADERS
     rows = [(r[h.index("Libellé")], r[h.index("Montant HT")], r[h.index("Statut")])
             for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows]
