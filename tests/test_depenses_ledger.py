@@ -1067,3 +1067,38 @@ def test_csv_cumulative_totals_dated_without_a_preposition_are_totals():
     read = read_ledger_csv(data, "export.csv")
     assert [line.label for line in read.lines] == ["Caméra", "Grue", "Solde jour 3 figuration"]
     assert [i.code for i in read.issues] == ["DEP116"] * 3
+
+
+EXPENSE_LABELS = ["Solde 2/2 construction décor", "Solde 50 % décor", "Solde jour 3 figuration", "Cumul 3 jours nacelle",
+                  "Solde 12/12 leasing véhicule régie", "Solde 2024-118 Transpalux", "Solde 1500 € cascadeur",
+                  "Solde : facture Transpalux", "Solde de la journée sup. grue", "Solde juin figuration",
+                  "Solde de tout compte Dupont", "TOTAL MARKETING FRANCE", "Total Wash lavage camion", "Solde jour 12",
+                  "Solde 2e versement SACEM", "Solde semaine 2 cantine", "Solde 15/20 costumes", "Solde 2025 droits musicaux",
+                  "Solde 11/12 location studio", "Cumul des heures supp. chauffeur", "Total Energies gazole"]
+TOTAL_LABELS = ["Cumul au 30 septembre", "Solde au 30 septembre 2026", "Cumul fin de mois", "Cumul à ce jour",
+                "Cumul mensuel", "Solde fin de période", "Cumul sept. 2026", "Cumul S41", "Cumul sem. 41", "Cumul T3 2026",
+                "S/Total lumière", "Ss-total", "Cumul 1er trimestre", "Solde à reporter", "Report", "Solde précédent",
+                "Nouveau solde", "Sous-total octobre", "Cumul au 30/09", "Cumul 09/2026", "Solde 30-09", "Cumul oct. 2026",
+                "Récapitulatif semaine 41", "Cumul depuis le début", "Cumul général", "Solde final", "Montant total",
+                "TOTAL HT", "Cumul du 01/09 au 30/09", "Cumul 2026-09-30", "Cumul semaine 41", "Cumul jour 12", "Solde Q3",
+                "Cumul au 30/09/2026 (HT)", "Total semaine 3", "Cumul prépa"]
+
+
+@pytest.mark.parametrize("label", EXPENSE_LABELS)
+def test_csv_an_expense_whose_label_begins_like_a_total_is_never_dropped_without_an_error(label):
+    """Undated: an error (DEP104), never a total skipped; dated, its amount that of the lines above: an expense."""
+    above = ["05/09/2026;Caméra;500,00", "06/09/2026;Grue;1000,00"]
+    undated = read_ledger_csv(csv_bytes(*above, f";{label};1500,00", header="Date;Libellé;Montant HT"), "e.csv")
+    dated = read_ledger_csv(csv_bytes(*above, f"30/09/2026;{label};1500,00", header="Date;Libellé;Montant HT"), "e.csv")
+    assert [i.code for i in undated.issues] == ["DEP104"]
+    assert label in [line.label for line in dated.lines] and not dated.issues
+
+
+@pytest.mark.parametrize("label", TOTAL_LABELS)
+def test_csv_a_total_in_the_words_exports_use_is_never_counted(label):
+    """Dated with the lines' amount, or undated: skipped (DEP116); dated with another amount: refused (DEP117)."""
+    above = ["05/09/2026;Caméra;500,00", "06/09/2026;Grue;1000,00"]
+    for line, code in ((f";{label};1500,00", "DEP116"), (f"30/09/2026;{label};1500,00", "DEP116"),
+                       (f"30/09/2026;{label};80,00", "DEP117")):
+        read = read_ledger_csv(csv_bytes(*above, line, header="Date;Libellé;Montant HT"), "e.csv")
+        assert [x.label for x in read.lines] == ["Caméra", "Grue"] and [i.code for i in read.issues] == [code], line

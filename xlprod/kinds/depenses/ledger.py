@@ -1048,17 +1048,30 @@ class _Layout:
 # a total's words, compared folded, whole: « Totaux », « Sous-total octobre », « Cumul au 31/10 », « Solde octobre »,
 # « À reporter »; not « Cumulus Films », « Totalement », « Cumul des heures supp. », « Solde du décor », nor
 # TotalEnergies or Total Access (the fuel of a production's week)
-_MONTHS = r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
-# what makes « Cumul » and « Solde » a total's words: a date (« 30/09 », « 09/2026 »), a month, a year, a period (« de
-# la semaine », « semaine 41 », « mois », « à date », « exercice »), or nothing after them; « Solde du décor », « Solde
-# 50 % décor », « Solde 2/2 décor », « Solde jour 3 figuration », « Cumul 3 jours nacelle » are expenses
-_PERIOD = (r"(?=$| ?:| (?:au |du |a fin |fin )\d{1,2}[/.-]\d{1,2}\b| (?:au |du |a fin |fin |de )?(?:\d{1,2}[/.-]\d{2}"
-           r"(?:[/.-]\d{2,4})?\b|\d{1,2}[/.-]\d{4}\b|\d{2} \d{2}(?: \d{2,4})?$|\d{4}\b|" + _MONTHS + r"\b)|"
-           r" (?:au|a) date\b| (?:exercice|periode)\b|"
-           r" (?:du |de l['’ ]?|de la )(?:exercice|periode|mois|trimestre|semaine|journee|jour)\b|"
-           r" (?:mois|trimestre|semaine|journee|jour)(?: n?°? ?\d+)?(?:$| ?:)| (?:debiteur|crediteur)\b)")
-_TOTAL = re.compile(r"^(?:(?:sous )?total(?! ?(?:energie|access))|totaux|(?:cumul|solde)" + _PERIOD + "|"
-                    r"report a nouveau|a reporter)(?![a-z0-9])")
+_MONTHS = (r"(?:janvier|janv\.?|fevrier|fevr?\.?|mars|avril|avr\.?|mai|juin|juillet|juil\.?|aout|septembre|sept?\.?|"
+           r"octobre|oct\.?|novembre|nov\.?|decembre|dec\.?)")
+_DAY = (r"(?:\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{4}[/. -]\d{2}[/. -]\d{2}|\d{1,2}[/.-]\d{4}|"
+        r"\d{2} \d{2}(?: \d{2,4})?)")  # « - » is folded to a space
+_PERIOD_WORD = r"(?:exercice|periode|mois|trimestre|semaine|sem\.?|journee|jour|[sjtq]\d{1,2})"
+# what makes « Cumul » and « Solde » a total's words: what follows them is a period and nothing else — a date (« 30/09 »,
+# « 09/2026 », « au 30 septembre »), a month or a year, a named period (« semaine 41 », « S41 », « T3 2026 », « de la
+# semaine », « mensuel », « à ce jour », « fin de mois »), or nothing; « Solde du décor », « Solde 50 % décor », « Solde
+# 2/2 décor », « Solde 12/12 leasing », « Solde juin figuration », « Solde : facture 12 », « Cumul 3 jours nacelle » are
+# expenses
+_PERIOD = (r" ?:?$| (?:au|du|a fin|fin|de|a|a la date du|arrete au) (?:\d|" + _MONTHS + r"\b|ce jour\b)|"
+           r" (?:au |du |a fin |fin |de )?(?:" + _DAY + r"|\d{4}|" + _MONTHS + r"(?: \d{4})?)(?: \(?ht\)?)?$|"
+           r" (?:au|a) date$| a ce jour$| (?:exercice|periode)$| (?:mensuel|hebdomadaire|trimestriel|annuel|general|final|"
+           r"precedent|anterieur|cumule?|a reporter)$| depuis (?:le debut|l['’ ]?origine|le \d)|"
+           r" fin (?:de |d['’ ])?(?:mois|periode|semaine|journee|exercice|tournage|prepa|preparation)$|"
+           r" (?:du |de l['’ ]?|de la |le |la |1er |1re |\d{1,2}e )?" + _PERIOD_WORD + r"(?: \d{4})?$|"
+           r" (?:debiteur|crediteur)$| (?:prepa|preparation|tournage|postproduction|post prod)$")
+# a period's number (« Cumul semaine 41 », « Cumul jour 12 ») makes a cumul a total, not a balance: « Solde jour 12 » is
+# the balance of shooting day 12
+_CUMUL_PERIOD = _PERIOD + r"| " + _PERIOD_WORD + r" n?°? ?\d+(?: \d{4})?$"
+_TOTAL = re.compile(r"^(?:(?:sous|ss|s/) ?total|total(?! ?(?:energie|access|marketing|wash|station|raffinage|gaz|fioul))|"
+                    r"totaux|cumul(?=" + _CUMUL_PERIOD + r")|solde(?=" + _PERIOD + r")|report a nouveau|a reporter|report$|"
+                    r"nouveau solde\b|"
+                    r"montant total\b|recapitulatif\b)(?![a-z0-9])")
 _CARRIED_IN = re.compile(r"^report a nouveau(?![a-z0-9])")  # a balance brought in: in the cumulative totals below
 _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
 
