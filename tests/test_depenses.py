@@ -1833,6 +1833,15 @@ def test_several_lines_on_one_account_of_an_entry_keep_their_rows_when_a_line_is
     assert s.added == 0 and by_label()["Assistant caméra"] == (1850.0, "2302")  # a corrected amount: its own row
 
 
+def _split_invoice(tmp_path: Path, keep_key: bool) -> tuple[Path, Path]:
+    """A workbook a 1,000 € invoice was imported into (its FEC returned too), then split by the user."""
+    path = _workbook_for_import(tmp_path)
+    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
+    _import(path, fec)
+    _split_first_row(path, keep_key)
+    return path, fec
+
+
 def _split_first_row(path: Path, keep_key: bool) -> None:
     """Split the table's first row, an imported 1,000 €, 600 / 400 as a user does: 600 typed over its amount, and
     a copy of it below for 400 € on devis account 7102, with its import key or without."""
@@ -1854,10 +1863,7 @@ def _split_first_row(path: Path, keep_key: bool) -> None:
 def test_an_imported_row_the_user_split_in_two_is_neither_inflated_nor_said_missing_by_a_reimport(tmp_path):
     """The user copies an imported 1,000 € row (its key with it) to split it 600 / 400 over two devis lines: the
     same file imported again reset one part to 1,000 € (1,600 € counted) and called the other missing."""
-    path = _workbook_for_import(tmp_path)
-    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
-    _import(path, fec)
-    _split_first_row(path, keep_key=True)
+    path, fec = _split_invoice(tmp_path, keep_key=True)
     h = L.DEPENSES_HEADERS
     s = _import(path, fec)
     assert (s.added, s.updated, s.unchanged, s.absent, s.split) == (0, 0, 1, [], [])
@@ -2356,10 +2362,7 @@ def test_two_payslips_of_the_same_amount_under_the_months_document_are_no_duplic
 def test_a_split_whose_copy_lost_its_key_is_not_reset_to_the_whole_amount(tmp_path):
     """The user splits an imported 1,000 € row 600 / 400 and clears the copy's key (it looks technical):
     the same file imported again put 1,000 € back on the first part, 1,400 € counted for a 1,000 € invoice."""
-    path = _workbook_for_import(tmp_path)
-    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
-    _import(path, fec)
-    _split_first_row(path, keep_key=False)
+    path, fec = _split_invoice(tmp_path, keep_key=False)
     h = L.DEPENSES_HEADERS
     s = _import(path, fec)
     assert sorted(r[h.index("Montant HT")] for r in XlsxFile(path).table(L.TABLE_DEPENSES).rows) == [400.0, 600.0]
@@ -2570,10 +2573,7 @@ def test_a_row_typed_by_hand_under_a_payrolls_document_blocks_no_line_of_it(tmp_
 def test_a_split_whose_copy_lost_its_key_and_its_label_is_corrected_and_said(tmp_path):
     """The copy relabelled as well as keyless: nothing tells it from a row of its own under the document, so the
     correction is taken, and said (1,600 € counted for 1,200 € without a word)."""
-    path = _workbook_for_import(tmp_path)
-    fec = _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1000,00", "")])
-    _import(path, fec)
-    _split_first_row(path, keep_key=False)
+    path, _ = _split_invoice(tmp_path, keep_key=False)
     _type(path, {(2, "Libellé"): "Caméra et objectifs (essais)"})
     s = _import(path, _fec(tmp_path, "f.txt", [("HA1", "20261001", "61357101", "Caméra et objectifs", "1200,00", "")]))
     h = L.DEPENSES_HEADERS

@@ -52,7 +52,7 @@ from xlprod.kinds.depenses.matching import (
 )
 from xlprod.kinds.depenses.model import EURO, Status
 from xlprod.kinds.depenses.reader import STATUSES, account_key
-from xlprod.kinds.depenses.recalc import GONE, gone_column, moment_of, table
+from xlprod.kinds.depenses.recalc import GONE, KEYS_APART, gone_column, latest_imports, table
 from xlprod.kinds.tables import rows_below
 from xlprod.runtime import collector_paused
 from xlprod.workbook.errors import WorkbookError
@@ -282,9 +282,6 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datet
     return summary
 
 
-KEYS_APART = " ; "  # between the keys of Clés disparues
-
-
 CELL_TEXT = 32_767  # the most characters a cell holds (Excel's specifications and limits)
 
 
@@ -311,13 +308,11 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
     t = book.table(L.TABLE_IMPORTS)
     absent, taken, present = summary.keys
     gone_at = gone_column(t.headers) if t is not None else None
-    if t is not None and gone_at is not None and "Fichier" in t.headers and "Date" in t.headers:
-        # a row the file's latest import (by date: the history may be sorted) no longer had, and this one did not
-        # take, is still gone (next month's « export.csv » has other documents); one the user deleted is not
-        h = {name: t.headers.index(name) for name in t.headers}
-        before = [(when, n, row) for n, row in enumerate(t.rows) if (when := moment_of(row[h["Date"]])) is not None
-                  and cell_text(row[h["Fichier"]]).casefold() == summary.file.casefold()]
-        earlier = cell_text(max(before, key=lambda b: (b[0], b[1]))[2][h[gone_at]]).split(KEYS_APART) if before else []
+    before = latest_imports(t).get(summary.file.casefold()) if t is not None and gone_at is not None else None
+    if t is not None and gone_at is not None and before is not None:
+        # a row the file's latest import no longer had, and this one did not take, is still gone (next month's
+        # « export.csv » has other documents); one the user deleted is not
+        earlier = cell_text(t.rows[before[1]][t.headers.index(gone_at)]).split(KEYS_APART)
         absent = list(dict.fromkeys([*absent, *(k for k in earlier if k and k not in taken and k in present)]))
     first = next((i for i in summary.issues if i.severity is Severity.ERROR), None)
     said = f"{first.location}: {first.severity.value} {first.code}: {first.message}" if first is not None else ""

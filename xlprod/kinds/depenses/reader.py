@@ -247,10 +247,9 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
             else:
                 tags.add(tag)
         key = account_key(account) if account and chapter_of(account) is not None and _ACCOUNT.match(account) else ""
-        # Montant EUR as the formula computes it from the cells themselves (a rate typed =1/0.8576 is a double no
-        # 15-digit decimal gives back), computed once
-        # (a number typed as text is the double written back in its place)
-        # (an amount typed =935*0,603-500 is a double no 15-digit decimal gives back either)
+        # Montant EUR as the formula computes it from the cells' own doubles, once: an amount typed =935*0,603-500
+        # or a rate =1/0.8576 is a double no 15-digit decimal gives back; a number typed as text is the double
+        # written back in its place
         typed_ht = row[at_amount] if at_amount is not None else None
         typed_rate = row[at_rate] if at_rate is not None else None
         eur = spreadsheet_round_cents((typed_ht if type(typed_ht) is float else float(amount))

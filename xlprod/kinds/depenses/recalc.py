@@ -376,25 +376,21 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
     t = book.table(L.TABLE_IMPORTS)
     if t is None or not {"Date", "Fichier", "Écartées", "Débit écarté", "Première erreur"} <= set(t.headers):
         return []
+    h = {name: t.headers.index(name) for name in t.headers}
     gone_at = gone_column(t.headers)
-    wanted = {k for r in t.rows for k in cell_text(r[t.headers.index(gone_at)]).split(" ; ") if k} if gone_at else set()
+    wanted = {k for r in t.rows for k in cell_text(r[h[gone_at]]).split(KEYS_APART) if k} if gone_at else set()
     rows_of = {}  # an import key the history names -> its row of Dépenses, as the table now is
     if wanted and "Clé d'import" in dep.headers:
         key_at = dep.headers.index("Clé d'import")
         rows_of = {key: dep.header_row + 1 + n for n, r in enumerate(dep.rows) if (key := cell_text(r[key_at])) in wanted}
-    h = {name: t.headers.index(name) for name in t.headers}
-    latest: dict[str, tuple[dt.datetime, int]] = {}  # a file's name, without case -> its latest import's row
-    for i, row in enumerate(t.rows):
-        when, name = moment_of(row[h["Date"]]), cell_text(row[h["Fichier"]])
-        if when is not None and name and (name.casefold() not in latest or (when, i) >= latest[name.casefold()]):
-            latest[name.casefold()] = (when, i)
+    latest = latest_imports(t)
     out = []
     newest = max(latest.values(), default=None)
     for when, i in sorted(latest.values()):
         row = t.rows[i]
         name = cell_text(row[h["Fichier"]])
         shown = f"{when:%d/%m/%Y à %H:%M}" if (when.hour, when.minute) != (0, 0) else f"{when:%d/%m/%Y}"
-        keys = cell_text(row[h[gone_at]]).split(" ; ") if gone_at else []
+        keys = cell_text(row[h[gone_at]]).split(KEYS_APART) if gone_at else []
         gone = sorted({rows_of[k] for k in keys if k in rows_of})  # those the user deleted since are no more said
         if gone and not (absent_said and (when, i) == newest):
             cell = f"{column_letter(t.first_col + h[cast(str, gone_at)])}{t.header_row + 1 + i}"
@@ -426,6 +422,23 @@ def recalled_from_imports(book: WorkbookPort, dep: RawTable, just_imported: froz
 
 GONE = "Clés disparues"  # the Imports column of the keys of rows a file no longer had
 GONE_BEFORE = "Lignes disparues"  # its name for an hour of this project's history: taken as it
+
+
+KEYS_APART = " ; "  # between the keys of Clés disparues
+
+
+def latest_imports(t: RawTable) -> dict[str, tuple[dt.datetime, int]]:
+    """Each file's latest import in the Imports table, by its Date (the history may be sorted, or retyped):
+    its name without case -> (when, its row's index)."""
+    if "Date" not in t.headers or "Fichier" not in t.headers:
+        return {}
+    at_date, at_file = t.headers.index("Date"), t.headers.index("Fichier")
+    latest: dict[str, tuple[dt.datetime, int]] = {}
+    for i, row in enumerate(t.rows):
+        when, name = moment_of(row[at_date]), cell_text(row[at_file]).casefold()
+        if when is not None and name and (name not in latest or (when, i) >= latest[name]):
+            latest[name] = (when, i)
+    return latest
 
 
 def gone_column(headers: list[str]) -> str | None:
