@@ -114,7 +114,8 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     cor.write("A2", "Compte général (préfixe) → compte du devis ; le plus long préfixe l'emporte. Sans correspondance, "
               "une charge (classe 6) va « à affecter », sauf celles de la clôture (68, 69). Une ligne « 2313 » ajoute ces "
               "comptes aux dépenses, « exclu » comme compte du devis les en retire ; Pays : celui des dépenses du compte "
-              "(une coproduction), à défaut la France.", fmt["note"])
+              "(une coproduction), à défaut la France. L'import ajoute ici les comptes qu'aucune ligne ne nomme, "
+              "Compte devis vide : indiquez-le, puis réimportez (vide, un préfixe plus court décide).", fmt["note"])
     mapping = [[*m[:2], "", m[2]] if len(m) == 3 else list(m) for m in inputs.mapping]
     cor.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + max(len(mapping), 1), len(L.CORRESPONDANCES_HEADERS) - 1, {
         "name": L.TABLE_CORRESPONDANCES, "style": "Table Style Light 1",

@@ -3,11 +3,14 @@ devis account, country, or « exclu ») and ColonnesImport (a CSV export's heade
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from xlprod.core.cells import cell_text
 from xlprod.core.issues import Issue, warning
 from xlprod.core.location import Location, column_letter
+from xlprod.core.money import format_eur
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.ledger import (
@@ -31,27 +34,40 @@ EXCLUDED = "exclu"  # a correspondence's « Compte devis » that leaves its acco
 
 @dataclass(frozen=True)
 class Mapping:
-    prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter)
+    """Ledger account prefixes -> devis accounts: the longest prefix that decides wins. A row whose Compte devis
+    is blank (one an import proposed, not filled in yet) decides nothing: a shorter prefix's devis account or
+    « exclu » applies; with none, the account is counted, « à affecter »."""
+
+    prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter; or EXCLUDED)
     countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
 
     _seen: dict[tuple[int, str], str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def _longest(self, table: dict[str, str], ledger: str) -> str | None:
+        """The value of the longest prefix with one that is not blank; "" when only blank ones match."""
         key = (id(table), ledger)  # a FEC repeats its accounts: each is looked up once
         if key in self._seen:
             return self._seen[key]
         found = None
         for n in range(len(ledger), 0, -1):
-            found = table.get(ledger[:n])
-            if found is not None:
+            value = table.get(ledger[:n])
+            if value:
+                found = value
                 break
+            if value is not None:
+                found = ""
         self._seen[key] = found
         return found
 
     def devis_account(self, ledger: str) -> str | None:
-        """The devis account of the longest prefix; None when no prefix matches, or when it leaves them out."""
+        """The devis account the prefixes give; "" (« à affecter ») when only blank rows match; None when no
+        prefix matches, or when the one that decides leaves them out."""
         found = self._longest(self.prefixes, ledger)
         return None if found == EXCLUDED else found
+
+    def names(self, ledger: str) -> bool:
+        """Whether a row of the table matches the account (a blank one included)."""
+        return self._longest(self.prefixes, ledger) is not None
 
     def country(self, ledger: str) -> str:
         """The country the correspondences give the account (a coproduction's foreign accounts), or ""."""
@@ -151,3 +167,30 @@ def read_columns(book: WorkbookPort) -> dict[str, str]:
             raise WorkbookError(where, f"ColonnesImport ne donne pas la colonne du champ {required}",
                                 f"Ajoutez la ligne {required} avec l'en-tête de votre fichier.")
     return out
+
+
+def propose_accounts(book: WorkbookPort, unmapped: dict[str, tuple[int, Decimal]], labels: dict[str, str],
+                     file_name: str, now: dt.datetime) -> tuple[str, str]:
+    """Append to Correspondances a row for each ledger account that left rows « à affecter », its Compte devis
+    blank for the user to fill in: a first FEC in a new workbook names every account of the production's chart,
+    which nobody should have to type again. Returns the cells of the accounts added (« Correspondances!A5:A9 »),
+    or the cell that kept them out."""
+    t = table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES)
+    g = t.headers.index("Compte général")
+    when = f"{now:%d/%m/%Y}"
+    rows: list[list[object]] = []
+    for account in sorted(unmapped):
+        count, total = unmapped[account]
+        label = labels.get(account, "")
+        said = f"{label} — " if label else ""
+        values = {"Compte général": account, "Observations": f"{said}ajouté par l'import de {file_name} le {when} : "
+                  f"{plural(count, 'dépense')} à affecter, {format_eur(total)} ; indiquez son compte du devis"}
+        rows.append([values.get(h) for h in t.headers])
+    col = column_letter(t.first_col + g)
+    after = book.add_table_rows(t, rows)
+    if after is not None:
+        last = after.header_row + len(after.rows)
+        first = last - len(rows) + 1
+        return f"{t.sheet}!{col}{first}" + (f":{col}{last}" if last > first else ""), ""
+    below = book.cells_below(t)
+    return "", f"{t.sheet}!{column_letter(below[0].col)}{below[0].row}" if below else f"{t.sheet}!{col}{t.header_row}"

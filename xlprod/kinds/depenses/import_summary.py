@@ -54,6 +54,12 @@ class ImportSummary:
     # amount): taken, and said, as those rows may be parts of it relabelled
     beside: list[tuple[int, tuple[int, ...], Decimal]] = field(default_factory=list)
     unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
+    # ledger accounts no correspondence names, of the rows left « à affecter » -> (rows, their euros); the FEC's
+    # label of each account; the cells of Correspondances where they were added, or the cell that kept them out
+    unmapped: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    account_labels: dict[str, str] = field(default_factory=dict)
+    proposed: str = ""
+    unproposed: str = ""
     issues: list[Issue] = field(default_factory=list)
     # the keys of the rows the file no longer has, of the rows it took, of every row: what the history keeps
     keys: tuple[list[str], set[str], set[str]] = field(default_factory=lambda: ([], set(), set()))
@@ -118,11 +124,30 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                     "écriture en erreur (voir les messages DEP1xx).", "Corrigez-les dans la comptabilité, "
                                     "exportez à nouveau et réimportez : le reste n'est pas ajouté deux fois."))
     if summary.unassigned:
-        summary.issues.append(warning("DEP030", where,
+        accounts = sorted(summary.unmapped)
+        named = ", ".join(accounts[:8]) + (f" et {plural(len(accounts) - 8, 'autre')}" if len(accounts) > 8 else "")
+        if summary.proposed:
+            added = (f" {'Leurs comptes généraux' if len(accounts) > 1 else 'Son compte général'} ({named}) "
+                     f"{'sont ajoutés' if len(accounts) > 1 else 'est ajouté'} à la table Correspondances "
+                     f"({summary.proposed}), Compte devis vide.")
+            hint = ("Indiquez le Compte devis de chacun dans Correspondances (ou « exclu »), puis réimportez le même "
+                    "fichier : les lignes y seront mises, rien n'est ajouté deux fois.")
+        elif summary.unproposed:
+            failed = "n'ont pas pu être ajoutés" if len(accounts) > 1 else "n'a pas pu être ajouté"
+            added = (f" {'Leurs comptes généraux' if len(accounts) > 1 else 'Son compte général'} ({named}) {failed} "
+                     f"à la table Correspondances (cellule occupée en {summary.unproposed}).")
+            hint = ("Libérez les lignes sous la table Correspondances, ou ajoutez-y ces comptes à la main avec leur "
+                    "Compte devis, puis réimportez le même fichier : rien n'est ajouté deux fois.")
+        else:
+            added = ""
+            hint = ("Complétez la table Correspondances (compte général → compte devis) ou leur Compte devis, puis "
+                    "réimportez le même fichier : rien n'est ajouté deux fois.")
+        sheet, _, cells = summary.proposed.partition("!")
+        at = Location(book=book.book_name, sheet=sheet, cell=cells.partition(":")[0]) if summary.proposed else where
+        summary.issues.append(warning("DEP030", at,
                                       f"{summary.unassigned} écriture(s) sans correspondance vers un compte du devis "
-                                      f"({format_eur(summary.unassigned_amount)}) : au poste « à affecter ».",
-                                      "Complétez la table Correspondances (compte général → compte devis), puis "
-                                      "réimportez le même fichier : rien n'est ajouté deux fois."))
+                                      f"({format_eur(summary.unassigned_amount)}) : au poste « à affecter ».{added}",
+                                      hint))
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if

@@ -29,7 +29,7 @@ from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, from_double, round_cents, spreadsheet_round_cents, to_excel
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
-from xlprod.kinds.depenses.correspondences import CHARGES, Mapping, read_columns, read_mapping
+from xlprod.kinds.depenses.correspondences import CHARGES, Mapping, propose_accounts, read_columns, read_mapping
 from xlprod.kinds.depenses.import_summary import ImportSummary, key_change, say, shown_value
 from xlprod.kinds.depenses.ledger import (
     LedgerRead,
@@ -215,6 +215,13 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     days = {d: f"{d:%Y%m%d}" for d in set(dates)}
     pairs = [f"FEC|{j}|{n}|" for j, n in zip(journals, numbers, strict=True)]
     devis = {a: mapping.devis_account(a) or "" for a in countries}
+    unnamed = {a for a in countries if not mapping.names(a)}  # said with the FEC's own label, if left « à affecter »
+    for k in range(len(picked)) if unnamed else ():
+        if ledger[k] in unnamed:
+            summary.account_labels[ledger[k]] = c.account_label[picked[k]]
+            unnamed.discard(ledger[k])
+            if not unnamed:
+                break
     summary.selected += len(picked)
     summary.selected_debit += Decimal(int(c.debit_cents[order].astype(object).sum())).scaleb(-2)
     summary.selected_credit += Decimal(int(c.credit_cents[order].astype(object).sum())).scaleb(-2)
@@ -260,6 +267,16 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     return rows
 
 
+def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: object, rate: object) -> None:
+    """A row left « à affecter » because no correspondence names its ledger account: the account is proposed
+    in Correspondances, with what it holds."""
+    account = cell_text(ledger)
+    if not account or mapping.names(account):
+        return
+    count, total = summary.unmapped.get(account, (0, ZERO))
+    summary.unmapped[account] = (count + 1, total + in_euros(cast(Decimal, amount), cast("Decimal | None", rate)))
+
+
 def _cell(value: object) -> object:
     """A value as the Dépenses table holds it: amounts and dates as Excel numbers."""
     if value is None or value == "":
@@ -277,7 +294,7 @@ def import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datet
     """Read ``data`` (a FEC or a CSV) and merge its expenses into the Dépenses table; the import is
     written down in the Imports table, at ``now``."""
     with collector_paused():  # 300,000 lines make millions of small objects, none of them in a cycle
-        summary = _import_ledger(book, data, file_name)
+        summary = _import_ledger(book, data, file_name, now or dt.datetime.now())
     record_import(book, summary, now or dt.datetime.now())
     return summary
 
@@ -352,7 +369,7 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
                                   "recalculs.", hint))
 
 
-def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSummary:
+def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.datetime) -> ImportSummary:
     if book.kind() != L.KIND:
         raise WorkbookError(Location(book=book.book_name), "ce classeur n'est pas un suivi des dépenses xlprod "
                             f"(type : {book.kind() or 'aucun'})", "Importez dans le classeur créé par xlprod new "
@@ -459,14 +476,17 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
         if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, row["amount"]), cast("Decimal | None", row.get("rate")))
+            _unmapped(summary, mapping, row.get("ledger_account"), row["amount"], row.get("rate"))
         updates.append((row, existing, dep.header_row + 1 + i, changes, True))
     accounts, amounts = rows.columns["account"], rows.columns["amount"]
     rates = rows.columns.get("rate")
+    ledgers = rows.columns["ledger_account"]
     for k in added:
         if not accounts[k]:
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, amounts[k]), cast("Decimal | None", rates[k]) if rates
                                                   else None)
+            _unmapped(summary, mapping, ledgers[k], amounts[k], rates[k] if rates else None)
     typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS}
     # under each header, wherever the user moved it; a column of no field left blank
     new = _new_rows(rows, added, [typed.get(j, "") for j in range(len(dep.headers))])
@@ -544,6 +564,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str) -> ImportSum
                             "Le tableau a-t-il une ligne de totaux ? Retirez-la (Création de tableau > Ligne des "
                             "totaux), ou libérez les lignes sous le tableau, puis relancez l'import.")
     summary.added = len(new)
+    if summary.unmapped:
+        summary.proposed, summary.unproposed = propose_accounts(book, summary.unmapped, summary.account_labels,
+                                                                 file_name, now)
     say(summary, book, file_name)
     return summary
 

@@ -20,7 +20,8 @@ Issue codes:
 - DEP110 avertissement : un FEC séparé par des points-virgules (la norme veut tabulation ou « | »)
 - DEP111 avertissement : aucune ligne de données sous l'en-tête
 - DEP112 erreur : un taux de change nul ou négatif
-- DEP113 avertissement : des colonnes facultatives de la correspondance absentes du CSV (champs laissés vides)
+- DEP113 avertissement : des colonnes facultatives que ColonnesImport nomme autrement que par défaut, absentes du CSV
+  (champs laissés vides) ; celles aux noms par défaut sont dites avec ce qui est détecté
 - DEP114 avertissement : une écriture présente plusieurs fois à l'identique
 - DEP115 à DEP119 : réservés
 """
@@ -130,6 +131,7 @@ class Detection:
     line_ending: str  # "\r\n", "\n", "\r\r\n", "\r", "mixed" (CR alone among others); "" for one line without one
     variant: str  # FEC: "18 colonnes", "22 colonnes (BA/BNC)", "Montant/Sens"; CSV: "CSV"
     trailing_separator: bool
+    absent: tuple[str, ...] = ()  # a CSV's optional columns, under their default headers, that the export lacks
 
     def describe(self) -> str:
         """``FEC 18 colonnes, UTF-8 avec BOM, séparateur tabulation, fins de ligne CRLF``."""
@@ -139,6 +141,9 @@ class Detection:
                  f"fins de ligne {ending}" if ending else "sans fin de ligne"]
         if self.trailing_separator:
             parts.append("séparateur en fin de ligne")
+        if self.absent:
+            parts.append(f"sans {'les colonnes' if len(self.absent) > 1 else 'la colonne'} "
+                         f"{', '.join(f'« {h} »' for h in self.absent)} (vide{'s' if len(self.absent) > 1 else ''})")
         return ", ".join(parts)
 
 
@@ -917,10 +922,16 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     headers = layout.headers
     ignored: list[str] = []
     cols = _csv_columns(headers, wanted, explicit, name, header_no, ignored if optional_absent else None)
-    if ignored:
-        issues.add(warning, "DEP113", header_no, "colonne(s) de la correspondance absente(s) du CSV, champ(s) laissé(s) "
-                   "vide(s) : " + ", ".join(f"« {h} »" for h in ignored),
-                   "Rien à faire si l'export n'a pas ces colonnes ; sinon corrigez leur nom dans ColonnesImport.")
+    # an optional column under its default header is one this export does not have, said in what was detected; one
+    # the user named is one they expected: a typo, said every time
+    field_of = {fold(h): f for f, h in wanted.items()}
+    usual = tuple(h for h in ignored if fold(DEFAULT_CSV_MAPPING.get(field_of.get(fold(h), ""), "")) == fold(h))
+    named = [h for h in ignored if h not in usual]
+    if named:
+        issues.add(warning, "DEP113", header_no, "colonne(s) de ColonnesImport absente(s) du CSV, champ(s) laissé(s) "
+                   "vide(s) : " + ", ".join(f"« {h} »" for h in named),
+                   "Corrigez leur nom dans ColonnesImport (l'en-tête exact du fichier) ; si l'export n'a pas ces "
+                   "colonnes, retirez leur ligne de ColonnesImport.")
     width = len(headers)
     first = layout.header + 1  # the record after the header
     body_starts = np.array(layout.starts[first:], dtype=np.int64)
@@ -930,7 +941,7 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     # header can then say that lines end with the separator
     trailing = _trailing(layout.trailing, counts[~body_blank], width) if sep != "," else layout.trailing
     extra = _extra(counts, np.array(layout.extra[first:], dtype=bool), width, trailing) & ~body_blank
-    detection = Detection("CSV", src.encoding, sep, src.line_ending, "CSV", trailing)
+    detection = Detection("CSV", src.encoding, sep, src.line_ending, "CSV", trailing, usual)
     if not (~body_blank).any():
         issues.add(warning, "DEP111", header_no, "aucune ligne sous les en-têtes du CSV", "Vérifiez la période exportée.")
         return LedgerRead([], detection, issues.result(), ZERO.scaleb(-2), ZERO.scaleb(-2), 0)
