@@ -2232,7 +2232,8 @@ def test_the_template_honours_the_published_contract(template):
         t = book.table(name)
         assert (t.sheet, t.header_row, t.headers) == (sheet, L.HEADER_ROW, headers), name
     assert {*CONTRACT, "PARAM_VERSION_ACTUELLE", "PARAM_SEUIL_ALERTE", "PARAM_SEUIL_DEPASSEMENT",
-            "PARAM_FRAIS_GENERAUX", "PARAM_DATE_VISA", *L.COST_NAMES} <= set(book.package.defined_names())
+            "PARAM_FRAIS_GENERAUX", "PARAM_DATE_VISA", "DEPENSES_COMPTES_DEVIS", *L.COST_NAMES} <= set(
+        book.package.defined_names())
 
 
 def test_each_import_is_written_down_and_what_it_refused_is_recalled_until_that_file_comes_in_whole(tmp_path,

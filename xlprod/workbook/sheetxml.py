@@ -1021,6 +1021,22 @@ def cells_with_content(xml: bytes, from_row: int, first_col: int, last_col: int)
     return out
 
 
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+
+
+def merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges, as (first row, first column, last row, last column)."""
+    at = xml.find(b"mergeCells", max(xml.rfind(b"sheetData"), 0))  # after the cells: they are not scanned
+    if at < 0:
+        return []
+    out = []
+    for m in _MERGED.finditer(xml, at):
+        c1, r1 = column_index(m.group(1).decode()), int(m.group(2))
+        c2, r2 = (column_index(m.group(3).decode()), int(m.group(4))) if m.group(3) else (c1, r1)
+        out.append((r1, c1, r2, c2))
+    return out
+
+
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>([^<]+)</(?:\w+:)?f>')
 
 

@@ -34,6 +34,7 @@ from xlprod.workbook.sheetxml import (
     escape,
     escape_attr,
     formula_cells,
+    merged_ranges,
     set_internal_hyperlinks,
     shared_formulas,
     sheet_formulas,
@@ -324,17 +325,21 @@ class XlsxFile:
         if not rows:
             return table
         r1, c1, r2, c2 = bounds
+        xml = self.package.read_text(part.part)
         # a table whose only data row is blank (as a new table is made) fills that row first
         reuse = fill_blank and len(table.rows) == 1 and r2 == r1 + 1
-        if reuse:  # a computed column shows 0 in an empty row: the row is blank but for formulas
+        if reuse:  # a computed column shows 0 in an empty row: the row is blank but for its calculated columns'
+            # formulas (one the user typed in another column is theirs: the rows go below it)
+            own = {c1 + i for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
             filled = [(r2, c1 + j) for j, v in enumerate(table.rows[0]) if v not in (None, "")]
-            reuse = self.formula_cells(table.sheet, filled) == set(filled)
+            reuse = all(c in own for _, c in filled) and self.formula_cells(table.sheet, filled) == set(filled)
         first = r2 if reuse else r2 + 1
         last = first + len(rows) - 1
         sheet_part = self._part(table.sheet)
-        if any(cell.row <= last for cell in cells_with_content(self.package.read(sheet_part), r2 + 1, c1, c2)):
-            return None
-        xml = self.package.read_text(part.part)
+        sheet_xml = self.package.read(sheet_part)
+        if any(cell.row <= last for cell in cells_with_content(sheet_xml, r2 + 1, c1, c2)) or any(
+                m1 <= last and m3 >= r2 + 1 and m2 <= c2 and m4 >= c1 for m1, m2, m3, m4 in merged_ranges(sheet_xml)):
+            return None  # a merged range where the rows would go: a table cannot hold one (Excel repairs the file)
         xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{cell_address(r1, c1)}:{cell_address(last, c2)}"', xml)
         xml = re.sub(r'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")[^"]*"', lambda m: f'{m.group(1)}{cell_address(r1, c1)}:'
                      f'{cell_address(last, c2)}"', xml, count=1)

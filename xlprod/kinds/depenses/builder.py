@@ -32,6 +32,11 @@ class DepensesInputs:
     visa: dt.date | None = None
 
 
+# a Compte devis cell offers the versions' accounts, and takes any other (« exclu », a prefix, a new line: the
+# recalculation says an account no version has, DEP005)
+ACCOUNTS_LIST: dict[str, object] = {"validate": "list", "source": f"={L.ACCOUNTS_NAME}", "show_error": False}
+
+
 def _style(kind: str) -> str:
     return {"money": "money", "rate": "number", "date": "date", "computed": "computed"}.get(kind, "text")
 
@@ -76,6 +81,8 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     status_col = L.DEPENSES_HEADERS.index("Statut")
     dep.data_validation(L.HEADER_ROW, status_col, L.HEADER_ROW + n + 100_000, status_col,
                         {"validate": "list", "source": list(L.STATUS_VALUES), "error_type": "warning"})
+    devis_col = L.DEPENSES_HEADERS.index("Compte devis")
+    dep.data_validation(L.HEADER_ROW, devis_col, L.HEADER_ROW + n + 100_000, devis_col, ACCOUNTS_LIST)
     dep.freeze_panes(L.HEADER_ROW, 0)
 
     # -- Instantanés ----------------------------------------------------------------------------
@@ -117,6 +124,8 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
               "(une coproduction), à défaut la France. L'import ajoute ici les comptes qu'aucune ligne ne nomme, "
               "Compte devis vide : indiquez-le, puis réimportez (vide, un préfixe plus court décide).", fmt["note"])
     mapping = [[*m[:2], "", m[2]] if len(m) == 3 else list(m) for m in inputs.mapping]
+    devis_col = L.CORRESPONDANCES_HEADERS.index("Compte devis")
+    cor.data_validation(L.HEADER_ROW, devis_col, L.HEADER_ROW + len(mapping) + 5_000, devis_col, ACCOUNTS_LIST)
     cor.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + max(len(mapping), 1), len(L.CORRESPONDANCES_HEADERS) - 1, {
         "name": L.TABLE_CORRESPONDANCES, "style": "Table Style Light 1",
         "columns": [{"header": h, "header_format": fmt["header"], "format": fmt["input_text"]}
@@ -283,5 +292,6 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     wb.define_name("XLPROD_TYPE", f'="{L.KIND}"')
     wb.define_name("XLPROD_MODELE", f"={L.CONTRACT_VERSION}")
     wb.define_name(L.LINES_END_NAME, f"={L.FIRST_LINE_ROW}")
+    wb.define_name(L.ACCOUNTS_NAME, f"={L.accounts_range(L.V_FIRST_LINE_ROW)}")
     wb.close()
     return path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from xlprod.core.cells import cell_text
 from xlprod.core.issues import Issue, warning
@@ -40,6 +41,7 @@ class Mapping:
 
     prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter; or EXCLUDED)
     countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
+    rows: dict[str, int] = field(default_factory=dict)  # ledger account prefix -> its row in the sheet
 
     _seen: dict[tuple[int, str], str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -68,6 +70,13 @@ class Mapping:
     def names(self, ledger: str) -> bool:
         """Whether a row of the table matches the account (a blank one included)."""
         return self._longest(self.prefixes, ledger) is not None
+
+    def waiting(self, ledger: str) -> int | None:
+        """The row of the longest blank correspondence of an account no other one decides (a proposal not
+        filled in yet), or None."""
+        if self._longest(self.prefixes, ledger) != "":
+            return None
+        return next((self.rows.get(ledger[:n]) for n in range(len(ledger), 0, -1) if ledger[:n] in self.prefixes), None)
 
     def country(self, ledger: str) -> str:
         """The country the correspondences give the account (a coproduction's foreign accounts), or ""."""
@@ -107,6 +116,15 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
         if not ledger:
             continue
         if ledger in first:
+            if not devis:  # decides nothing (an import's proposal): at most the country the first row lacks
+                if country and ledger not in countries:
+                    countries[ledger] = country
+                continue
+            if not prefixes[ledger]:  # the first row decided nothing (a proposal above the user's row): this one does
+                first[ledger], prefixes[ledger] = i, devis
+                if country:
+                    countries[ledger] = country
+                continue
             if (devis, country) != (prefixes[ledger], countries.get(ledger, "")):
                 unused.append((row + i, ledger, devis))
             continue
@@ -125,7 +143,7 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
             f"{'ne servent' if len(unused) > 1 else 'ne sert'} pas : {shown}{more}.",
             "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
             "comptabilité, ou supprimez les lignes en trop."))
-    return Mapping(prefixes, countries)
+    return Mapping(prefixes, countries, {a: row + n for a, n in first.items()})
 
 
 def read_columns(book: WorkbookPort) -> dict[str, str]:
@@ -169,28 +187,54 @@ def read_columns(book: WorkbookPort) -> dict[str, str]:
     return out
 
 
+class Proposal(NamedTuple):
+    """Where an import's proposed accounts went: the cells of the accounts added, or the place that kept them out
+    and why."""
+
+    added: Location | None
+    first_row: int = 0
+    last_row: int = 0
+    blocked: Location | None = None
+    why: str = ""
+
+
+LABEL_SHOWN = 80  # characters of an account's label quoted in a proposal's Observations
+
+
+def proposed(ledger: str) -> bool:
+    """An account worth proposing: a charge of the production (class 6, not the closing's), named at least by its
+    class and two digits, so that its blank row never brings another account in nor hides a later one."""
+    return len(ledger) >= 3 and ledger.startswith(CHARGES) and not ledger.startswith(CLOSING)
+
+
 def propose_accounts(book: WorkbookPort, unmapped: dict[str, tuple[int, Decimal]], labels: dict[str, str],
-                     file_name: str, now: dt.datetime) -> tuple[str, str]:
+                     file_name: str, now: dt.datetime) -> Proposal:
     """Append to Correspondances a row for each ledger account that left rows « à affecter », its Compte devis
     blank for the user to fill in: a first FEC in a new workbook names every account of the production's chart,
-    which nobody should have to type again. Returns the cells of the accounts added (« Correspondances!A5:A9 »),
-    or the cell that kept them out."""
+    which nobody should have to type again. Its Observations say what it held, a note that stays true once the
+    row is filled in."""
     t = table(book, L.TABLE_CORRESPONDANCES, L.SHEET_CORRESPONDANCES)
     g = t.headers.index("Compte général")
     when = f"{now:%d/%m/%Y}"
     rows: list[list[object]] = []
     for account in sorted(unmapped):
         count, total = unmapped[account]
-        label = labels.get(account, "")
-        said = f"{label} — " if label else ""
-        values = {"Compte général": account, "Observations": f"{said}ajouté par l'import de {file_name} le {when} : "
-                  f"{plural(count, 'dépense')} à affecter, {format_eur(total)} ; indiquez son compte du devis"}
+        label = " ".join(labels.get(account, "").split())
+        label = label if len(label) <= LABEL_SHOWN else label[:LABEL_SHOWN - 1] + "…"
+        values = {"Compte général": account, "Observations": (f"« {label} » — " if label else "") + (
+            f"proposé par l'import de {file_name} le {when} : {plural(count, 'dépense')} à affecter, {format_eur(total)}")}
         rows.append([values.get(h) for h in t.headers])
     col = column_letter(t.first_col + g)
     after = book.add_table_rows(t, rows)
     if after is not None:
         last = after.header_row + len(after.rows)
         first = last - len(rows) + 1
-        return f"{t.sheet}!{col}{first}" + (f":{col}{last}" if last > first else ""), ""
+        return Proposal(Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{first}"), first, last)
     below = book.cells_below(t)
-    return "", f"{t.sheet}!{column_letter(below[0].col)}{below[0].row}" if below else f"{t.sheet}!{col}{t.header_row}"
+    end = t.header_row + len(t.rows)
+    if below:
+        return Proposal(None, blocked=Location(book=book.book_name, sheet=t.sheet,
+                                               cell=f"{column_letter(below[0].col)}{below[0].row}"),
+                        why="cellule occupée sous la table")
+    return Proposal(None, blocked=Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{end + 1}"),
+                    why="la table a une ligne de totaux, ou des cellules fusionnées sous elle")

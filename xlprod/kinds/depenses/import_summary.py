@@ -13,6 +13,7 @@ from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, french_number
 from xlprod.core.text import plural
 from xlprod.kinds.depenses import layout as L
+from xlprod.kinds.depenses.correspondences import Proposal
 from xlprod.kinds.depenses.model import EURO
 from xlprod.workbook.port import WorkbookPort
 
@@ -55,11 +56,12 @@ class ImportSummary:
     beside: list[tuple[int, tuple[int, ...], Decimal]] = field(default_factory=list)
     unsettled: list[tuple[int, str]] = field(default_factory=list)  # rows « payé » (and cell) the accounts leave unsettled
     # ledger accounts no correspondence names, of the rows left « à affecter » -> (rows, their euros); the FEC's
-    # label of each account; the cells of Correspondances where they were added, or the cell that kept them out
+    # label of each account (a CSV's: its first line's); where they were proposed in Correspondances; the accounts
+    # proposed before whose Compte devis is still blank -> their row there
     unmapped: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     account_labels: dict[str, str] = field(default_factory=dict)
-    proposed: str = ""
-    unproposed: str = ""
+    proposal: Proposal | None = None
+    waiting: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     # the keys of the rows the file no longer has, of the rows it took, of every row: what the history keeps
     keys: tuple[list[str], set[str], set[str]] = field(default_factory=lambda: ([], set(), set()))
@@ -124,30 +126,7 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                     "écriture en erreur (voir les messages DEP1xx).", "Corrigez-les dans la comptabilité, "
                                     "exportez à nouveau et réimportez : le reste n'est pas ajouté deux fois."))
     if summary.unassigned:
-        accounts = sorted(summary.unmapped)
-        named = ", ".join(accounts[:8]) + (f" et {plural(len(accounts) - 8, 'autre')}" if len(accounts) > 8 else "")
-        if summary.proposed:
-            added = (f" {'Leurs comptes généraux' if len(accounts) > 1 else 'Son compte général'} ({named}) "
-                     f"{'sont ajoutés' if len(accounts) > 1 else 'est ajouté'} à la table Correspondances "
-                     f"({summary.proposed}), Compte devis vide.")
-            hint = ("Indiquez le Compte devis de chacun dans Correspondances (ou « exclu »), puis réimportez le même "
-                    "fichier : les lignes y seront mises, rien n'est ajouté deux fois.")
-        elif summary.unproposed:
-            failed = "n'ont pas pu être ajoutés" if len(accounts) > 1 else "n'a pas pu être ajouté"
-            added = (f" {'Leurs comptes généraux' if len(accounts) > 1 else 'Son compte général'} ({named}) {failed} "
-                     f"à la table Correspondances (cellule occupée en {summary.unproposed}).")
-            hint = ("Libérez les lignes sous la table Correspondances, ou ajoutez-y ces comptes à la main avec leur "
-                    "Compte devis, puis réimportez le même fichier : rien n'est ajouté deux fois.")
-        else:
-            added = ""
-            hint = ("Complétez la table Correspondances (compte général → compte devis) ou leur Compte devis, puis "
-                    "réimportez le même fichier : rien n'est ajouté deux fois.")
-        sheet, _, cells = summary.proposed.partition("!")
-        at = Location(book=book.book_name, sheet=sheet, cell=cells.partition(":")[0]) if summary.proposed else where
-        summary.issues.append(warning("DEP030", at,
-                                      f"{summary.unassigned} écriture(s) sans correspondance vers un compte du devis "
-                                      f"({format_eur(summary.unassigned_amount)}) : au poste « à affecter ».{added}",
-                                      hint))
+        summary.issues.append(_unassigned(summary, where))
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if
@@ -281,3 +260,47 @@ def key_change(old: object, new: object) -> str:
     if before[0] == after[0] == "FEC" and len(before) > 2 and len(after) > 2 and before[2] != after[2]:
         return f"N° d'écriture {before[2]} → {after[2]}"
     return "clé d'import mise à jour"
+
+
+def _accounts(accounts: list[str]) -> str:
+    return ", ".join(accounts[:8]) + (f" et {plural(len(accounts) - 8, 'autre')}" if len(accounts) > 8 else "")
+
+
+def _unassigned(summary: ImportSummary, where: Location) -> Issue:
+    """DEP030: the rows left « à affecter », and where their accounts wait for a devis account."""
+    n = summary.unassigned
+    said = (f"{plural(n, 'écriture')} sans correspondance vers un compte du devis "
+            f"({format_eur(summary.unassigned_amount)}) : au poste « à affecter ».")
+    at = where
+    new, proposal = sorted(summary.unmapped), summary.proposal
+    if new and proposal is not None and proposal.added is not None:
+        at = proposal.added
+        first, last = proposal.first_row, proposal.last_row
+        cells = f"lignes {first} à {last}" if last > first else f"ligne {first}"
+        said += (f" {'Leurs comptes généraux' if len(new) > 1 else 'Son compte général'} ({_accounts(new)}) "
+                 f"{'sont ajoutés' if len(new) > 1 else 'est ajouté'} à la table Correspondances ({cells}), "
+                 "Compte devis vide.")
+    elif new and proposal is not None and proposal.blocked is not None:
+        at = proposal.blocked
+        failed = "n'ont pas pu être ajoutés" if len(new) > 1 else "n'a pas pu être ajouté"
+        said += (f" {'Leurs comptes généraux' if len(new) > 1 else 'Son compte général'} ({_accounts(new)}) {failed} "
+                 f"à la table Correspondances : {proposal.why}.")
+    waiting = sorted(summary.waiting)
+    if waiting:
+        at = at if at is not where else Location(book=where.book, sheet=L.SHEET_CORRESPONDANCES,
+                                                  cell=f"A{summary.waiting[waiting[0]]}")
+        rows = ", ".join(str(summary.waiting[a]) for a in waiting[:8])
+        said += (f" {'Les comptes' if len(waiting) > 1 else 'Le compte'} {_accounts(waiting)} "
+                 f"{'attendent' if len(waiting) > 1 else 'attend'} dans Correspondances un Compte devis "
+                 f"({'lignes' if len(waiting) > 1 else 'ligne'} {rows}).")
+    if proposal is not None and proposal.blocked is not None and new:
+        hint = ("Libérez les lignes sous la table Correspondances (retirez sa ligne de totaux, défusionnez les "
+                "cellules), ou ajoutez-y ces comptes à la main avec leur Compte devis, puis réimportez le même "
+                "fichier : rien n'est ajouté deux fois.")
+    elif new or waiting:
+        hint = ("Indiquez le Compte devis de ces comptes dans Correspondances, puis réimportez le même fichier : "
+                "leurs écritures y seront affectées, rien n'est ajouté deux fois.")
+    else:
+        hint = ("Renseignez leur Compte devis dans Dépenses ; si l'export a une colonne de compte général, nommez-la "
+                "dans ColonnesImport (champ account) pour que la table Correspondances s'applique.")
+    return warning("DEP030", at, said, hint)

@@ -29,7 +29,14 @@ from xlprod.core.location import Location, column_letter
 from xlprod.core.money import ZERO, format_eur, from_double, round_cents, spreadsheet_round_cents, to_excel
 from xlprod.core.text import fold, plural
 from xlprod.kinds.depenses import layout as L
-from xlprod.kinds.depenses.correspondences import CHARGES, Mapping, propose_accounts, read_columns, read_mapping
+from xlprod.kinds.depenses.correspondences import (
+    CHARGES,
+    Mapping,
+    propose_accounts,
+    proposed,
+    read_columns,
+    read_mapping,
+)
 from xlprod.kinds.depenses.import_summary import ImportSummary, key_change, say, shown_value
 from xlprod.kinds.depenses.ledger import (
     LedgerRead,
@@ -258,6 +265,8 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
                      "status": known.value if known is not None else x.status,  # an unknown one: said at recalc
                      "payment_date": x.payment_date, "country": x.country or mapping.country(x.account) or None,
                      "tags": x.tags, "ledger_account": x.account, "line": x.line, "given": bool(x.devis_account)})
+        if x.account and not account and x.account not in summary.account_labels and not mapping.names(x.account):
+            summary.account_labels[x.account] = x.label  # said with its first line's label, if left « à affecter »
         summary.selected += 1
         summary.selected_debit += in_euros(x.debit, x.rate)
         summary.selected_credit += in_euros(x.credit, x.rate)
@@ -271,7 +280,14 @@ def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: 
     """A row left « à affecter » because no correspondence names its ledger account: the account is proposed
     in Correspondances, with what it holds."""
     account = cell_text(ledger)
-    if not account or mapping.names(account):
+    if not account:
+        return
+    if mapping.names(account):  # proposed before, not filled in yet: said where it waits
+        at = mapping.waiting(account)
+        if at is not None:
+            summary.waiting.setdefault(account, at)
+        return
+    if not proposed(account):  # a CSV's line on a supplier's or a bank's account: its blank row would bring a FEC's in
         return
     count, total = summary.unmapped.get(account, (0, ZERO))
     summary.unmapped[account] = (count + 1, total + in_euros(cast(Decimal, amount), cast("Decimal | None", rate)))
@@ -565,8 +581,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
                             "totaux), ou libérez les lignes sous le tableau, puis relancez l'import.")
     summary.added = len(new)
     if summary.unmapped:
-        summary.proposed, summary.unproposed = propose_accounts(book, summary.unmapped, summary.account_labels,
-                                                                 file_name, now)
+        summary.proposal = propose_accounts(book, summary.unmapped, summary.account_labels, file_name, now)
     say(summary, book, file_name)
     return summary
 

@@ -152,6 +152,13 @@ V_TOTAL_ROW = V_FIRST_CHAPTER_ROW + len(CHAPTERS)
 V_LINES_HEADER_ROW = V_TOTAL_ROW + 3
 V_FIRST_LINE_ROW = V_LINES_HEADER_ROW + 1
 V_FIRST_VERSION_COL = 4
+# the devis accounts of every version (the Versions sheet's lines, a range xlprod rewrites): what a Compte devis cell
+# of Dépenses or Correspondances offers in its drop-down list
+ACCOUNTS_NAME = "DEPENSES_COMPTES_DEVIS"
+
+
+def accounts_range(last_row: int) -> str:
+    return f"{SHEET_VERSIONS}!$A${V_FIRST_LINE_ROW}:$A${max(last_row, V_FIRST_LINE_ROW)}"
 
 # -- Coût définitif -------------------------------------------------------------------------
 C_DEADLINE_ROW = 3

@@ -143,7 +143,8 @@ class Detection:
             parts.append("séparateur en fin de ligne")
         if self.absent:
             parts.append(f"sans {'les colonnes' if len(self.absent) > 1 else 'la colonne'} "
-                         f"{', '.join(f'« {h} »' for h in self.absent)} (vide{'s' if len(self.absent) > 1 else ''})")
+                         f"{', '.join(f'« {h} »' for h in self.absent)} "
+                         f"({'champs vides' if len(self.absent) > 1 else 'champ vide'} ou par défaut)")
         return ", ".join(parts)
 
 
@@ -922,16 +923,27 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     headers = layout.headers
     ignored: list[str] = []
     cols = _csv_columns(headers, wanted, explicit, name, header_no, ignored if optional_absent else None)
-    # an optional column under its default header is one this export does not have, said in what was detected; one
-    # the user named is one they expected: a typo, said every time
+    # an optional column is said every time (DEP113) when it may be there under another name: the user named it
+    # otherwise than by default, or the file has columns nothing reads (« N° de pièce », « État »); or when its lack
+    # matters, the document number (without it, a corrected line comes in a second time). Otherwise it is one this
+    # lean export does not have, said in what was detected.
     field_of = {fold(h): f for f, h in wanted.items()}
-    usual = tuple(h for h in ignored if fold(DEFAULT_CSV_MAPPING.get(field_of.get(fold(h), ""), "")) == fold(h))
+    unread = [h for i, h in enumerate(headers) if h.strip() and i not in cols.values()]
+    usual = tuple(h for h in ignored if fold(DEFAULT_CSV_MAPPING.get(field_of.get(fold(h), ""), "")) == fold(h)
+                  and not unread and field_of.get(fold(h)) != "piece")
     named = [h for h in ignored if h not in usual]
     if named:
-        issues.add(warning, "DEP113", header_no, "colonne(s) de ColonnesImport absente(s) du CSV, champ(s) laissé(s) "
-                   "vide(s) : " + ", ".join(f"« {h} »" for h in named),
-                   "Corrigez leur nom dans ColonnesImport (l'en-tête exact du fichier) ; si l'export n'a pas ces "
-                   "colonnes, retirez leur ligne de ColonnesImport.")
+        piece = next((h for h in named if field_of.get(fold(h)) == "piece"), None)
+        consequence = (f" ; sans « {piece} », une ligne corrigée dans un export suivant sera ajoutée une seconde fois"
+                       if piece else "")
+        beside = (f" ; le fichier a {'des colonnes' if len(unread) > 1 else 'une colonne'} que rien ne lit : "
+                  + ", ".join(f"« {h} »" for h in unread[:8]) + (" …" if len(unread) > 8 else "")) if unread else ""
+        issues.add(warning, "DEP113", header_no, f"{plural(len(named), 'colonne')} de ColonnesImport "
+                   f"{'absentes' if len(named) > 1 else 'absente'} du CSV, "
+                   f"{'champs laissés vides ou par défaut' if len(named) > 1 else 'champ laissé vide ou par défaut'} : "
+                   + ", ".join(f"« {h} »" for h in named) + beside + consequence,
+                   "Si une colonne du fichier est l'une d'elles sous un autre nom, donnez ce nom dans ColonnesImport "
+                   "(Colonne du fichier) et réimportez ; si l'export n'a pas ces colonnes, rien à faire.")
     width = len(headers)
     first = layout.header + 1  # the record after the header
     body_starts = np.array(layout.starts[first:], dtype=np.int64)

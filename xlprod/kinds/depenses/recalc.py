@@ -354,7 +354,7 @@ def recalc_depenses(book: WorkbookPort, now: dt.datetime, carried: Sequence[Issu
         plan.sheet(dep.sheet).columns.append(ColumnWrite(dep.first_col + j, spec.formula or "", dep.header_row + 1,
                                                          cast(list[CellValue], read.amount_eur), stale))
         issues += _plan_suivi(plan, book, tracking, initial, params.version or last_version_name(meta), typed)
-        _plan_versions(plan, versions)
+        book.set_names({L.ACCOUNTS_NAME: L.accounts_range(_plan_versions(plan, versions))})
         _plan_cost(plan, book, cost, tracking, current)
         restored = book.apply(plan)
         # on the report's sheets a different formula is xlprod's own of an earlier shape (a chapter's range grows
@@ -657,7 +657,8 @@ def _analysis(t: Tracking) -> list[str]:
     return out[: L.ANALYSIS_ROWS]
 
 
-def _plan_versions(plan: WritePlan, versions: list[Version]) -> None:
+def _plan_versions(plan: WritePlan, versions: list[Version]) -> int:
+    """The versions side by side; the last row of their lines."""
     pv = plan.sheet(L.SHEET_VERSIONS)
     pv.clear_from_row = L.V_HEADER_ROW
     pv.clear_cols = (1, L.V_FIRST_VERSION_COL + 3 * max(len(versions), 1) + 40)
@@ -722,6 +723,7 @@ def _plan_versions(plan: WritePlan, versions: list[Version]) -> None:
     variances(row, totals)
     if not versions:
         pv.set(L.V_FIRST_CHAPTER_ROW - 1, first, CellWrite("Aucune version : xlprod snapshot"))
+    return last
 
 
 def _plan_cost(plan: WritePlan, book: WorkbookPort, cost: FinalCost, t: Tracking, current: Version | None) -> None:
