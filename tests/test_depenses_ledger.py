@@ -918,6 +918,25 @@ def test_csv_total_lines_are_not_read_nor_counted_and_a_dated_totalenergies_bill
         "export.csv:7: avertissement DEP116: ligne de total (« TOTAUX ») : non lue, son montant n'est pas compté"]
 
 
+def test_csv_an_undated_total_that_is_no_sum_of_the_lines_above_says_by_how_much():
+    """« Total septembre » of 102 342,20 € over lines of 102 341,80 € was set aside with « Rien à faire »: the
+    export may have lost a line."""
+    data = csv_bytes("05/09/2026;Carburant;100 000,00", "06/09/2026;Location;2 341,80", ";Total septembre;102 342,20",
+                     "01/10/2026;Location;20,00", ";Total octobre;19,00", ";Total général;102 361,80",
+                     header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert read.debit_total == Decimal("102361.80")
+    assert [i.render().split(" — ")[0] for i in read.issues] == [
+        "export.csv:4: avertissement DEP116: ligne de total (« Total septembre ») : non lue, son montant n'est pas "
+        "compté ; il n'est la somme d'aucune des lignes au-dessus : 0,40\xa0€ de plus que celles depuis le total "
+        "précédent (102\u202f341,80\xa0€)",
+        "export.csv:6: avertissement DEP116: ligne de total (« Total octobre ») : non lue, son montant n'est pas "
+        "compté ; il n'est la somme d'aucune des lignes au-dessus : 1,00\xa0€ de moins que celles depuis le total "
+        "précédent (20,00\xa0€)",
+        "export.csv:7: avertissement DEP116: ligne de total (« Total général ») : non lue, son montant n'est pas "
+        "compté"]
+
+
 def test_csv_a_line_without_a_date_that_is_no_total_is_still_an_error():
     read = read_ledger_csv(csv_bytes(";Solde facture Transpalux;300,00", header="Date;Libellé;Montant HT"),
                            "export.csv")

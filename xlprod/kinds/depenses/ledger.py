@@ -981,9 +981,17 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
         debit = credit = None
     else:
         amount, debit, credit = None, _column(get("debit"), _parse_csv_amount), _column(get("credit"), _parse_csv_amount)
-    total, doubtful = _totals(text, date, amount, debit, credit, body_blank)
-    for i in np.flatnonzero(total):
+    total, doubtful, differ = _totals(text, date, amount, debit, credit, body_blank)
+    for i in np.flatnonzero(total).tolist():
         said = next(str(t[i]) for f, t in text.items() if f in _TOTAL_FIELDS and _TOTAL.match(fold(str(t[i]))))
+        if i in differ:
+            gap, lines = differ[i]
+            issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est "
+                       f"pas compté ; il n'est la somme d'aucune des lignes au-dessus : {format_eur(abs(gap))} de "
+                       f"{'plus' if gap > 0 else 'moins'} que celles depuis le total précédent ({format_eur(lines)})",
+                       "Une ligne manque-t-elle à l'export, ou est-elle en erreur ? Comparez l'export à la "
+                       "comptabilité ; les lignes lues sont importées telles quelles.")
+            continue
         issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est pas "
                    "compté", "Rien à faire : les lignes au-dessus sont lues une à une.")
     for i in np.flatnonzero(doubtful):
@@ -1102,6 +1110,9 @@ _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supp
 class _Totals(NamedTuple):
     found: npt.NDArray[np.bool_]  # total lines: not read, not counted
     doubtful: npt.NDArray[np.bool_]  # dated lines saying total whose amount is no sum of the lines above: refused
+    # undated totals whose amount is no sum of the lines above -> (their amount less the lines' since the total
+    # before, those lines' sum): a line of the export missing, or misread?
+    differ: dict[int, tuple[Decimal, Decimal]]
 
 
 def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Column | None, debit: _Column | None,
@@ -1125,8 +1136,9 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
     label = says.get("label", no) & ~date.empty & ~date.bad & empty["piece"] & empty["supplier"] & empty["account"] \
         & empty["devis_account"] & ~skipped
     doubtful = np.zeros(size, dtype=bool)
-    if not label.any():
-        return _Totals(found, doubtful)
+    differ: dict[int, tuple[Decimal, Decimal]] = {}
+    if not label.any() and not found.any():
+        return _Totals(found, doubtful, differ)
     carried = np.array([bool(_CARRIED_IN.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) \
         & (found | label)
     if amount is not None:
@@ -1137,6 +1149,7 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
                   for d, c in zip(debit.values.tolist(), credit.values.tolist(), strict=True)]
     running = ZERO  # the lines' sum so far; at the first line and after each total: where a total may start
     starts = {ZERO}
+    last = ZERO  # where the latest section started
     for i in range(size):
         value = signed[i]
         if skipped[i]:
@@ -1145,16 +1158,20 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
             found[i] = True  # cumulative totals below it, unless it repeats the lines above (a page's carried total)
             if carried[i] and value is not None and value != running:
                 running += value
+            elif not carried[i] and value is not None and running - value not in starts:
+                differ[i] = (value - (running - last), running - last)
             starts.add(running)
+            last = running
         elif label[i]:
             if value is not None and running - value in starts:
                 found[i] = True
                 starts.add(running)
+                last = running
             else:
                 doubtful[i] = True
         elif value is not None:
             running += value
-    return _Totals(found, doubtful)
+    return _Totals(found, doubtful, differ)
 
 
 def _says_total(column: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
