@@ -982,13 +982,13 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     else:
         amount, debit, credit = None, _column(get("debit"), _parse_csv_amount), _column(get("credit"), _parse_csv_amount)
     total, doubtful, differ = _totals(text, date, amount, debit, credit, body_blank)
-    for i in np.flatnonzero(total).tolist():
+    for i in np.flatnonzero(total):
         said = next(str(t[i]) for f, t in text.items() if f in _TOTAL_FIELDS and _TOTAL.match(fold(str(t[i]))))
-        if i in differ:
-            gap, lines = differ[i]
+        if int(i) in differ:
+            gap, since = differ[int(i)]
             issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est "
                        f"pas compté ; il n'est la somme d'aucune des lignes au-dessus : {format_eur(abs(gap))} de "
-                       f"{'plus' if gap > 0 else 'moins'} que celles depuis le total précédent ({format_eur(lines)})",
+                       f"{'plus' if gap > 0 else 'moins'} que celles depuis le total précédent ({format_eur(since)})",
                        "Une ligne manque-t-elle à l'export, ou est-elle en erreur ? Comparez l'export à la "
                        "comptabilité ; les lignes lues sont importées telles quelles.")
             continue
