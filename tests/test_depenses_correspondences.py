@@ -218,9 +218,16 @@ def test_an_export_without_the_optional_columns_is_no_warning_but_one_that_may_h
     read = read_ledger_csv(renamed, "export.csv", mapping, optional_absent=True)
     assert [i.code for i in read.issues] == ["DEP113"]
     assert read.issues[0].message == (
-        "5 colonnes de ColonnesImport absentes du CSV, champs laissés vides ou par défaut : « N° pièce », « Devise », "
-        "« Taux de change », « Statut », « Étiquettes » ; le fichier a des colonnes que rien ne lit : « N° de pièce », "
-        "« État » ; sans « N° pièce », une ligne corrigée dans un export suivant sera ajoutée une seconde fois")
+        "2 colonnes de ColonnesImport absentes du CSV, champs laissés vides ou par défaut : « N° pièce », « Statut » ; "
+        "le fichier a des colonnes que rien ne lit, qui pourraient être l'une d'elles : « N° de pièce », « État » ; "
+        "sans « N° pièce », une ligne corrigée dans un export suivant sera ajoutée une seconde fois")
+    assert read.detection.describe().endswith("sans les colonnes « Devise », « Taux de change », « Étiquettes » "
+                                              "(champs vides ou par défaut)")
+
+    # an accounting export's own columns (journal, lettering) are no reason to warn at every import
+    rich = "Journal;Date;N° pièce;Libellé;Montant HT;Lettrage;\r\nHA;05/10/2026;F-1;Nacelle;900;AB;\r\n".encode()
+    read = read_ledger_csv(rich, "export.csv", mapping, optional_absent=True)
+    assert [i.code for i in read.issues] == []
 
     no_document = "Date;Libellé;Montant HT\r\n05/10/2026;Nacelle;900\r\n".encode()
     read = read_ledger_csv(no_document, "export.csv", mapping, optional_absent=True)

@@ -69,6 +69,24 @@ DEFAULT_CSV_MAPPING: dict[str, str] = {
     "tags": "Étiquettes",
 }
 
+# words that name an optional field's column in exports (folded): a column nothing reads whose header has one may be
+# the field under another name (« N° de pièce », « État », « Date de règlement »)
+_FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "piece": ("piece", "facture", "document", "reference", "ref"), "supplier": ("fournisseur", "tiers", "raison sociale"),
+    "account": ("compte",), "devis_account": ("devis", "poste", "imputation"), "vat": ("tva",),
+    "currency": ("devise", "monnaie"), "rate": ("taux", "cours"), "status": ("statut", "etat", "situation"),
+    "payment_date": ("paiement", "reglement", "regle", "paye"), "country": ("pays",),
+    "tags": ("etiquette", "tag", "label"),
+}
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _may_be(field_name: str, header: str) -> bool:
+    """Whether a header the mapping does not name may be ``field_name``'s column under another name."""
+    words = " ".join(_WORD.findall(fold(header)))
+    return any(re.search(rf"\b{w}", words) for w in _FIELD_WORDS.get(field_name, ()))
+
+
 _SEPARATOR_NAMES = {"\t": "tabulation", "|": "barre verticale", ";": "point-virgule", ",": "virgule"}
 _LINE_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r\r\n": "CR CR LF", "\r": "CR", "mixed": "mêlées (LF, CR)"}
 
@@ -924,19 +942,23 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     ignored: list[str] = []
     cols = _csv_columns(headers, wanted, explicit, name, header_no, ignored if optional_absent else None)
     # an optional column is said every time (DEP113) when it may be there under another name: the user named it
-    # otherwise than by default, or the file has columns nothing reads (« N° de pièce », « État »); or when its lack
+    # otherwise than by default, or the file has a column nothing reads whose header says it may be that field
+    # (« N° de pièce », « État »: a « Journal » or « Lettrage » column says nothing of the kind); or when its lack
     # matters, the document number (without it, a corrected line comes in a second time). Otherwise it is one this
     # lean export does not have, said in what was detected.
     field_of = {fold(h): f for f, h in wanted.items()}
     unread = [h for i, h in enumerate(headers) if h.strip() and i not in cols.values()]
+    alike = {h: [u for u in unread if _may_be(field_of.get(fold(h), ""), u)] for h in ignored}
     usual = tuple(h for h in ignored if fold(DEFAULT_CSV_MAPPING.get(field_of.get(fold(h), ""), "")) == fold(h)
-                  and not unread and field_of.get(fold(h)) != "piece")
+                  and not alike[h] and field_of.get(fold(h)) != "piece")
     named = [h for h in ignored if h not in usual]
+    unread = list(dict.fromkeys(u for h in named for u in alike[h]))  # the columns that may be them
     if named:
         piece = next((h for h in named if field_of.get(fold(h)) == "piece"), None)
         consequence = (f" ; sans « {piece} », une ligne corrigée dans un export suivant sera ajoutée une seconde fois"
                        if piece else "")
-        beside = (f" ; le fichier a {'des colonnes' if len(unread) > 1 else 'une colonne'} que rien ne lit : "
+        beside = (f" ; le fichier a {'des colonnes' if len(unread) > 1 else 'une colonne'} que rien ne lit, qui "
+                  f"{'pourraient être' if len(unread) > 1 else 'pourrait être'} l'une d'elles : "
                   + ", ".join(f"« {h} »" for h in unread[:8]) + (" …" if len(unread) > 8 else "")) if unread else ""
         issues.add(warning, "DEP113", header_no, f"{plural(len(named), 'colonne')} de ColonnesImport "
                    f"{'absentes' if len(named) > 1 else 'absente'} du CSV, "
