@@ -134,8 +134,8 @@ def test_only_charge_accounts_are_proposed_so_a_csv_line_on_a_supplier_account_l
            "06/10/2026;AV-2;6;Divers;10\r\n07/10/2026;R-1;62570000;Pot de tournage;80\r\n")
     import_ledger(book, csv.encode(), "avances.csv", WHEN)
     book.save()
-    assert [(r["Compte général"], r["Observations"][:20]) for r in _rows(path, L.TABLE_CORRESPONDANCES)] == [
-        ("62570000", "« Pot de tournage » ")]  # the line's own label, for a CSV
+    assert [(r["Compte général"], r["Observations"][:32]) for r in _rows(path, L.TABLE_CORRESPONDANCES)] == [
+        ("62570000", "1re ligne : « Pot de tournage » ")]  # the label of the account's first line, for a CSV
     s = _import(path, OCTOBER)
     assert (s.selected, s.selected_debit - s.selected_credit) == (4, D("2950.50"))
 
@@ -170,10 +170,10 @@ def test_proposals_go_neither_over_merged_cells_nor_over_a_formula_the_user_type
     s = _import(path, OCTOBER)
     said = next(i for i in s.issues if i.code == "DEP030")
     assert str(said.location) == "dep.xlsx!Correspondances!A6"  # the row the first would have taken, under the formula
-    assert "des cellules fusionnées sous elle" in said.message
+    assert "des cellules fusionnées là où iraient ses nouvelles lignes" in said.message
     book = XlsxFile(path)
     assert book.formula_cells("Correspondances", [(5, 3)]) == {(5, 3)}
-    assert book.table(L.TABLE_CORRESPONDANCES).rows == [["", "", "FR", ""]]
+    assert book.table(L.TABLE_CORRESPONDANCES).rows == [["", "", "FR", "", ""]]
 
 
 def test_a_blank_row_leaves_the_decision_to_a_shorter_prefix():
@@ -200,6 +200,41 @@ def test_blank_rows_change_no_decision(prefixes, ledger):
         assert after.devis_account(ledger) == "" and after.is_expense(ledger) == (not ledger.startswith(("68", "69")))
 
 
+PAYROLL = [f"PA|Paie|P1|20261031|{account}|{account_label}|||PAIE-10|20261031|{label}|{debit}|{credit}|||20261031||"
+           for account, account_label, label, debit, credit in (
+               ("64110000", "Salaires", "Salaire octobre MARTIN Luc - CHEF OPERATEUR", "6000,00", "0,00"),
+               ("64110000", "Salaires", "Salaire octobre DURAND Eva - 1re assistante caméra", "4000,00", "0,00"),
+               ("64110000", "Salaires", "Salaire octobre PETIT Noé - électricien", "3000,00", "0,00"),
+               ("42100000", "Personnel - rémunérations dues", "Net à payer octobre", "0,00", "13000,00"))]
+
+
+def test_a_label_shares_a_payroll_account_between_devis_lines(tmp_path):
+    """A chart with one 6411 for the whole crew sent every salary to one devis line: a correspondence whose label
+    text the line contains (case and accents aside) chooses the line; at the same prefix it wins over the row
+    without a label, a shorter prefix's does not."""
+    path = _new_workbook(tmp_path, [("6411", "2390", "", "Paie", ""), ("6411", "2301", "", "", "Chef opérateur"),
+                                    ("64", "2302", "", "", "assistante"), ("6411", "exclu", "", "", "électricien")])
+    s = _import(path, PAYROLL)
+    assert [r["Compte devis"] for r in _rows(path, L.TABLE_DEPENSES)] == ["2301", "2390", "2390"]
+    said = [i for i in s.issues if i.code == "DEP050"]
+    assert [str(i.location) for i in said] == ["dep.xlsx!Correspondances!E8"]
+    assert said[0].message.startswith("1 ligne de Correspondances avec un « Libellé contient » mais sans compte du "
+                                      "devis, ou « exclu » : ignorée (lignes 8)")
+    # a CSV with a ledger account column is shared alike
+    book = XlsxFile(path)
+    csv = "Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10B;64110000;Prime chef opérateur;500\r\n"
+    import_ledger(book, csv.encode(), "primes.csv", WHEN)
+    book.save()
+    assert _rows(path, L.TABLE_DEPENSES)[-1]["Compte devis"] == "2301"
+
+
+@given(st.dictionaries(st.text("1234567", min_size=1, max_size=5), st.sampled_from(["", "1101", "7101", EXCLUDED]),
+                       max_size=6), st.text("1234567", min_size=1, max_size=8), st.text(max_size=20))
+def test_without_label_rows_a_line_goes_where_its_account_goes(prefixes, ledger, label):
+    m = Mapping(prefixes, {"12": "BE"})
+    assert m.for_line(ledger, label) == (m.devis_account(ledger), m.country(ledger)) and not m.ruled(ledger)
+
+
 def test_an_export_without_the_optional_columns_is_no_warning_but_one_that_may_have_them_under_other_names_is():
     """DEP113 listed a lean export's missing columns at every import; relaxed, it let « N° de pièce » and « État »
     go unread without a word (nothing paid, a corrected export imported twice)."""
@@ -218,9 +253,9 @@ def test_an_export_without_the_optional_columns_is_no_warning_but_one_that_may_h
     read = read_ledger_csv(renamed, "export.csv", mapping, optional_absent=True)
     assert [i.code for i in read.issues] == ["DEP113"]
     assert read.issues[0].message == (
-        "2 colonnes de ColonnesImport absentes du CSV, champs laissés vides ou par défaut : « N° pièce », « Statut » ; "
-        "le fichier a des colonnes que rien ne lit, qui pourraient être l'une d'elles : « N° de pièce », « État » ; "
-        "sans « N° pièce », une ligne corrigée dans un export suivant sera ajoutée une seconde fois")
+        "2 colonnes de ColonnesImport absentes du CSV, champs laissés vides ou par défaut : « N° pièce » (« N° de "
+        "pièce » dans le fichier, que rien ne lit ?), « Statut » (« État » dans le fichier, que rien ne lit ?) ; sans "
+        "« N° pièce », une ligne corrigée dans un export suivant sera ajoutée une seconde fois")
     assert read.detection.describe().endswith("sans les colonnes « Devise », « Taux de change », « Étiquettes » "
                                               "(champs vides ou par défaut)")
 
@@ -258,3 +293,86 @@ def test_a_compte_devis_cell_offers_the_versions_accounts_in_a_real_spreadsheet_
     after = openpyxl.load_workbook(path)
     assert any(dv.formula1 == L.ACCOUNTS_NAME and "D5" in str(dv.sqref)
                for dv in after["Dépenses"].data_validations.dataValidation)
+
+
+def test_a_csv_read_again_with_its_document_column_named_takes_back_its_rows(tmp_path):
+    """DEP113 says to name « N° de pièce » in ColonnesImport and import again: doing so added every line a
+    second time (committed doubled), the first rows being keyed by what they said."""
+    path = _new_workbook(tmp_path, [("6135", "7101", "", "Locations", "")])
+    csv = ("Date;N° de pièce;Compte;Libellé;Montant HT;État;Date de règlement\r\n"
+           "05/10/2026;FA-118;61350000;Caméra semaine 1;2400;payé;20/10/2026\r\n"
+           "12/10/2026;FA-131;61350000;Caméra semaine 2;2400;facturé;\r\n"
+           "12/10/2026;FA-132;61350000;Caméra semaine 2;2400;facturé;\r\n").encode()
+    book = XlsxFile(path)
+    s = import_ledger(book, csv, "export.csv", WHEN)
+    book.save()
+    assert (s.added, [i.code for i in s.issues if i.code == "DEP113"]) == (3, ["DEP113"])
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_COLONNES)
+    named = {"piece": "N° de pièce", "status": "État", "payment_date": "Date de règlement"}
+    plan = WritePlan()
+    for n, (field_name, _) in enumerate(t.rows):
+        if field_name in named:
+            plan.sheet(t.sheet).set(t.header_row + 1 + n, t.first_col + 1, CellWrite(named[field_name]))
+    book.apply(plan)
+    book.save()
+    book = XlsxFile(path)
+    s = import_ledger(book, csv, "export.csv", WHEN)
+    book.save()
+    assert (s.added, s.updated) == (0, 3)
+    rows = _rows(path, L.TABLE_DEPENSES)
+    assert [(r["N° pièce"], r["Statut"], r["Compte devis"]) for r in rows] == [
+        ("FA-118", "payé", "7101"), ("FA-131", "facturé", "7101"), ("FA-132", "facturé", "7101")]
+
+
+def test_rows_without_a_ledger_account_are_told_apart_in_dep030(tmp_path):
+    """A CSV line with its Compte empty: DEP030 counted it with the others and told the user to name the export's
+    account column, which the file had."""
+    path = _new_workbook(tmp_path)
+    book = XlsxFile(path)
+    csv = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;R-1;62570000;Pot de tournage;80\r\n"
+           "06/10/2026;R-2;;Fleurs;30\r\n")
+    s = import_ledger(book, csv.encode(), "export.csv", WHEN)
+    said = next(i for i in s.issues if i.code == "DEP030")
+    assert said.message.startswith("2 écritures sans correspondance")
+    assert said.message.endswith("Son compte général (62570000) est ajouté à la table Correspondances (ligne 5), "
+                                 "Compte devis vide. 1 ligne sans compte général : aucune correspondance ne peut la "
+                                 "placer.")
+    assert said.hint.startswith("Indiquez le Compte devis de ce compte dans Correspondances")
+
+
+def test_a_new_workbook_saved_by_libreoffice_takes_its_first_import_in_its_first_row(tmp_path, libreoffice):
+    """LibreOffice drops a table's calculated column formulas: the new Dépenses row, holding only Montant EUR's
+    formula, was no longer taken for blank, and stayed empty at the top of the table for good."""
+    path = _new_workbook(tmp_path)
+    edit_with_libreoffice(path, 'doc.Sheets.getByName("Paramètres").getCellRangeByName("H1").setString("vu")')
+    _import(path, OCTOBER)
+    t = XlsxFile(path).table(L.TABLE_DEPENSES)
+    assert (t.header_row, len(t.rows), t.rows[0][L.DEPENSES_HEADERS.index("N° pièce")]) == (4, 4, "F-1")
+
+
+def test_a_pasted_charts_blank_class_row_is_no_place_where_accounts_wait(tmp_path):
+    """A blank « 6 » said every charge account waited there (« lignes 5, 5, 5 »): filling it would send them all
+    to one devis line. The accounts are proposed instead."""
+    path = _new_workbook(tmp_path, [("6", "", "", "Charges", "")])
+    s = _import(path, OCTOBER)
+    assert [r["Compte général"] for r in _rows(path, L.TABLE_CORRESPONDANCES)] == ["6", "61357101", "62340000",
+                                                                                 "62570000"]
+    assert "attend" not in next(i for i in s.issues if i.code == "DEP030").message
+
+
+def test_a_merge_in_the_reused_row_or_a_note_further_down_is_said_for_what_it_is(tmp_path):
+    path = _new_workbook(tmp_path)
+    book = XlsxFile(path)
+    part = book.package.sheet_parts()["Correspondances"]
+    xml = book.package.read_text(part)
+    book.package.write_text(part, xml.replace("</sheetData>", "</sheetData><mergeCells count=\"1\"><mergeCell "
+                                                              "ref=\"C5:D5\"/></mergeCells>", 1))
+    plan = WritePlan()
+    plan.sheet("Correspondances").set(50, 1, CellWrite("note"))
+    book.apply(plan)
+    book.save()
+    s = _import(path, OCTOBER)
+    said = next(i for i in s.issues if i.code == "DEP030")
+    assert (str(said.location), "fusionnées" in said.message) == ("dep.xlsx!Correspondances!A5", True)
+    assert [r["Compte général"] for r in _rows(path, L.TABLE_CORRESPONDANCES)] == [None]

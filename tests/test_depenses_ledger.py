@@ -923,18 +923,21 @@ def test_csv_an_undated_total_that_is_no_sum_of_the_lines_above_says_by_how_much
     export may have lost a line."""
     data = csv_bytes("05/09/2026;Carburant;100 000,00", "06/09/2026;Location;2 341,80", ";Total septembre;102 342,20",
                      "01/10/2026;Location;20,00", ";Total octobre;19,00", ";Total général;102 361,80",
-                     header="Date;Libellé;Montant HT", bom=False)
+                     ";Total général;102 361,81", header="Date;Libellé;Montant HT", bom=False)
     read = read_ledger_csv(data, "export.csv")
     assert read.debit_total == Decimal("102361.80")
     assert [i.render().split(" — ")[0] for i in read.issues] == [
         "export.csv:4: avertissement DEP116: ligne de total (« Total septembre ») : non lue, son montant n'est pas "
-        "compté ; il n'est la somme d'aucune des lignes au-dessus : 0,40\xa0€ de plus que celles depuis le total "
-        "précédent (102\u202f341,80\xa0€)",
+        "compté ; il n'est la somme d'aucune des lignes au-dessus : 0,40\xa0€ de plus que celles depuis la première "
+        "ligne (102\u202f341,80\xa0€)",
         "export.csv:6: avertissement DEP116: ligne de total (« Total octobre ») : non lue, son montant n'est pas "
         "compté ; il n'est la somme d'aucune des lignes au-dessus : 1,00\xa0€ de moins que celles depuis le total "
         "précédent (20,00\xa0€)",
         "export.csv:7: avertissement DEP116: ligne de total (« Total général ») : non lue, son montant n'est pas "
-        "compté"]
+        "compté",
+        "export.csv:8: avertissement DEP116: ligne de total (« Total général ») : non lue, son montant n'est pas "
+        "compté ; il n'est la somme d'aucune des lignes au-dessus : 0,01\xa0€ de plus que celles depuis la première "
+        "ligne (102\u202f361,80\xa0€)"]
 
 
 def test_csv_a_line_without_a_date_that_is_no_total_is_still_an_error():
@@ -1121,3 +1124,14 @@ def test_csv_a_total_in_the_words_exports_use_is_never_counted(label):
                        (f"30/09/2026;{label};80,00", "DEP117")):
         read = read_ledger_csv(csv_bytes(*above, line, header="Date;Libellé;Montant HT"), "e.csv")
         assert [x.label for x in read.lines] == ["Caméra", "Grue"] and [i.code for i in read.issues] == [code], line
+
+
+def test_csv_totals_that_are_no_sum_by_nature_say_no_gap():
+    """A year-to-date cumul, an opening balance, the taxes' totals: no line is missing from the export."""
+    data = csv_bytes("05/10/2026;Carburant;100,00", "06/10/2026;Location;200,00", ";Total HT;300,00",
+                     ";Total TVA;60,00", ";Total TTC;360,00", ";Cumul au 31/10/2026;5 300,00",
+                     ";Solde au 30/09/2026;4 900,00", header="Date;Libellé;Montant HT", bom=False)
+    read = read_ledger_csv(data, "export.csv")
+    assert read.debit_total == Decimal("300.00")
+    assert [i.code for i in read.issues] == ["DEP116"] * 5
+    assert not [i for i in read.issues if "somme d'aucune" in i.message]

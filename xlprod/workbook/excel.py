@@ -105,7 +105,8 @@ class ExcelBook:
         return self.add_table_rows(table, [values], fill_blank=False)
 
     def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
-                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset()) -> RawTable | None:
+                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset(),
+                       formulas: frozenset[str] = frozenset()) -> RawTable | None:
         """As the port says; Excel calculates: a ``computed`` column is not written, so that the formula
         the table fills the new rows with stays (a value written over it would be typed over)."""
         ws = self.book.sheets[table.sheet]
@@ -118,9 +119,10 @@ class ExcelBook:
         if fill_blank and len(table.rows) == 1:  # a new table's one row is blank but for its computed columns
             first_row = ws.range((table.header_row + 1, table.first_col),
                                  (table.header_row + 1, table.first_col + len(table.headers) - 1))
-            formulas = as_grid(first_row.formula, 1, len(table.headers))[0]
-            reuse = all(v in (None, "") or str(f or "").startswith("=")
-                        for v, f in zip(table.rows[0], formulas, strict=False))
+            typed = as_grid(first_row.formula, 1, len(table.headers))[0]
+            own = formulas | computed  # a formula elsewhere in the row is the user's: the rows go below it
+            reuse = all(v in (None, "") or (str(f or "").startswith("=") and h in own)
+                        for v, f, h in zip(table.rows[0], typed, table.headers, strict=False))
         first = table.header_row + 1 if reuse else table.header_row + max(len(table.rows), 1) + 1
         last = first + len(rows) - 1
         width = len(table.headers)

@@ -143,14 +143,17 @@ class WorkbookPort(Protocol):
         """Append a row of values to the table if the sheet is empty just below it; the new table."""
 
     def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
-                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset()) -> RawTable | None:
+                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset(),
+                       formulas: frozenset[str] = frozenset()) -> RawTable | None:
         """Append rows in one step if the sheet is empty below the table for as many rows; the new
         table. ``fill_blank``: a table whose only row is blank (a new one) takes the first there.
         ``plain``: headers of columns the rows give values for, whose calculated formula (one the user
         made) the new rows do not carry: xlprod reads them, and would read a formula it never calculates.
         ``computed``: headers of calculated columns whose value the rows give (the caller computed the
         formula): the new rows carry the formula with that value; where the table has no formula there
-        (LibreOffice drops it on saving), nothing is written, for the recalculation to put it back."""
+        (LibreOffice drops it on saving), nothing is written, for the recalculation to put it back.
+        ``formulas``: headers of the columns the kind fills with formulas: a new table's only row holding
+        formulas there alone is blank (another formula in it is the user's: the rows go below)."""
 
     def refresh(self) -> None:
         """Read again what this action wrote, before another action reads the workbook."""

@@ -313,7 +313,8 @@ class XlsxFile:
         return self.add_table_rows(table, [values], fill_blank=False)
 
     def add_table_rows(self, table: RawTable, rows: list[list[object]], fill_blank: bool = True,
-                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset()) -> RawTable | None:
+                       plain: frozenset[str] = frozenset(), computed: frozenset[str] = frozenset(),
+                       formulas: frozenset[str] = frozenset()) -> RawTable | None:
         """Append rows to the table when the sheet is empty below it over its columns, for as many
         rows (and the table has no « Total » row); returns the table as it now is, or None.
         ``fill_blank``: a table whose only row is blank (a new table) takes the first row there.
@@ -330,7 +331,8 @@ class XlsxFile:
         reuse = fill_blank and len(table.rows) == 1 and r2 == r1 + 1
         if reuse:  # a computed column shows 0 in an empty row: the row is blank but for its calculated columns'
             # formulas (one the user typed in another column is theirs: the rows go below it)
-            own = {c1 + i for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)}
+            own = {c1 + i for i, f in enumerate(_CALCULATED.findall(xml)) if _carried(f)} | {
+                c1 + j for j, h in enumerate(table.headers) if h in formulas | computed}  # LibreOffice drops the former
             filled = [(r2, c1 + j) for j, v in enumerate(table.rows[0]) if v not in (None, "")]
             reuse = all(c in own for _, c in filled) and self.formula_cells(table.sheet, filled) == set(filled)
         first = r2 if reuse else r2 + 1
@@ -338,7 +340,7 @@ class XlsxFile:
         sheet_part = self._part(table.sheet)
         sheet_xml = self.package.read(sheet_part)
         if any(cell.row <= last for cell in cells_with_content(sheet_xml, r2 + 1, c1, c2)) or any(
-                m1 <= last and m3 >= r2 + 1 and m2 <= c2 and m4 >= c1 for m1, m2, m3, m4 in merged_ranges(sheet_xml)):
+                m1 <= last and m3 >= first and m2 <= c2 and m4 >= c1 for m1, m2, m3, m4 in merged_ranges(sheet_xml)):
             return None  # a merged range where the rows would go: a table cannot hold one (Excel repairs the file)
         xml = re.sub(rf'\bref="{re.escape(part.ref)}"', f'ref="{cell_address(r1, c1)}:{cell_address(last, c2)}"', xml)
         xml = re.sub(r'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")[^"]*"', lambda m: f'{m.group(1)}{cell_address(r1, c1)}:'

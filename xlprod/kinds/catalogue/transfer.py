@@ -167,10 +167,13 @@ def _import_records(book: WorkbookPort, data: bytes, name: str) -> Imported | No
 
 
 def _append(book: WorkbookPort, table: RawTable, rows: Sequence[Sequence[CellValue]]) -> None:
-    if rows and book.add_table_rows(table, [list(r) for r in rows]) is None:
+    formulas = frozenset(c.header for c in L.RECETTES_COLUMNS if c.formula)  # the receipts' own (LibreOffice
+    # drops a table's calculated column formulas: the new table's row keeps them, and is blank all the same)
+    if rows and book.add_table_rows(table, [list(r) for r in rows], formulas=formulas) is None:
         raise WorkbookError(Location(book=book.book_name, sheet=table.sheet),
-                            f"le tableau {table.name} ne peut pas s'agrandir : des cellules sont remplies sous lui, ou "
-                            "il a une ligne de total", "Déplacez ce qui est sous le tableau, ou retirez sa ligne de total.")
+                            f"le tableau {table.name} ne peut pas s'agrandir : des cellules sont remplies ou fusionnées "
+                            "sous lui, ou il a une ligne de total", "Déplacez ce qui est sous le tableau (défusionnez "
+                            "les cellules), ou retirez sa ligne de total.")
 
 
 def import_file(book: WorkbookPort, data: bytes, name: str) -> Imported:

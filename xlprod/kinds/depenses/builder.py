@@ -122,8 +122,13 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
               "une charge (classe 6) va « à affecter », sauf celles de la clôture (68, 69). Une ligne « 2313 » ajoute ces "
               "comptes aux dépenses, « exclu » comme compte du devis les en retire ; Pays : celui des dépenses du compte "
               "(une coproduction), à défaut la France. L'import ajoute ici les comptes qu'aucune ligne ne nomme, "
-              "Compte devis vide : indiquez-le, puis réimportez (vide, un préfixe plus court décide).", fmt["note"])
-    mapping = [[*m[:2], "", m[2]] if len(m) == 3 else list(m) for m in inputs.mapping]
+              "Compte devis vide : indiquez-le, puis réimportez (vide, un préfixe plus court décide). « Libellé "
+              "contient » : la ligne ne vaut que pour les écritures dont le libellé contient ce texte (une paie sur "
+              "6411 répartie par poste : « chef opérateur » → 2301) ; elle l'emporte sur celle du même compte sans "
+              "libellé.", fmt["note"])
+    width = len(L.CORRESPONDANCES_HEADERS)
+    mapping = [([*m[:2], "", m[2]] if len(m) == 3 else list(m)) for m in inputs.mapping]
+    mapping = [m + [""] * (width - len(m)) for m in mapping]
     devis_col = L.CORRESPONDANCES_HEADERS.index("Compte devis")
     cor.data_validation(L.HEADER_ROW, devis_col, L.HEADER_ROW + len(mapping) + 5_000, devis_col, ACCOUNTS_LIST)
     cor.add_table(L.HEADER_ROW - 1, 0, L.HEADER_ROW - 1 + max(len(mapping), 1), len(L.CORRESPONDANCES_HEADERS) - 1, {
@@ -138,6 +143,7 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
     cor.set_column(0, 1, 16, fmt["input_text"])
     cor.set_column(2, 2, 8, fmt["input_text"])
     cor.set_column(3, 3, 40)
+    cor.set_column(4, 4, 22, fmt["input_text"])
     cor.set_column(cc, cc + 1, 22)
 
     # -- Imports ---------------------------------------------------------------------------------

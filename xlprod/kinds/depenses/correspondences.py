@@ -31,6 +31,7 @@ CLOSING = ("68", "69")
 
 
 EXCLUDED = "exclu"  # a correspondence's « Compte devis » that leaves its accounts out of the expenses
+LABEL_HEADER = "Libellé contient"  # a correspondence for the lines of its account whose label contains this text
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,12 @@ class Mapping:
     prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter; or EXCLUDED)
     countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
     rows: dict[str, int] = field(default_factory=dict)  # ledger account prefix -> its row in the sheet
+    # ledger account prefix -> (a text its lines' labels contain, folded; devis account; country), in table order:
+    # a payroll's single 6411 shared between the devis lines by the crew's jobs
+    labelled: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
     _seen: dict[tuple[int, str], str | None] = field(default_factory=dict, compare=False, repr=False)
+    _rules: dict[str, list[tuple[int, str, str, str]]] = field(default_factory=dict, compare=False, repr=False)
 
     def _longest(self, table: dict[str, str], ledger: str) -> str | None:
         """The value of the longest prefix with one that is not blank; "" when only blank ones match."""
@@ -67,16 +72,45 @@ class Mapping:
         found = self._longest(self.prefixes, ledger)
         return None if found == EXCLUDED else found
 
+    def ruled(self, ledger: str) -> bool:
+        """Whether a row with a « Libellé contient » may give the account's lines another devis account."""
+        return bool(self._rules_of(ledger))
+
+    def _rules_of(self, ledger: str) -> list[tuple[int, str, str, str]]:
+        if ledger not in self._rules:
+            self._rules[ledger] = [(n, text, devis, country) for n in range(len(ledger), 0, -1)
+                                   for text, devis, country in self.labelled.get(ledger[:n], ())]
+        return self._rules[ledger]
+
+    def _plain_length(self, ledger: str) -> int:
+        """The length of the prefix whose row (no label) decides, 0 when none does."""
+        return next((n for n in range(len(ledger), 0, -1) if self.prefixes.get(ledger[:n])), 0)
+
+    def for_line(self, ledger: str, label: str) -> tuple[str | None, str]:
+        """(devis account, country) of a line: a row whose prefix matches and whose text the label contains decides
+        over a row without one for the same prefix or a shorter one; the longest prefix first, then table order."""
+        rules = self._rules_of(ledger)
+        if rules:
+            plain = self._plain_length(ledger)
+            folded = fold(label)
+            for n, text, devis, country in rules:
+                if n < plain:
+                    break
+                if text in folded:
+                    return devis, country or self.country(ledger)
+        return self.devis_account(ledger), self.country(ledger)
+
     def names(self, ledger: str) -> bool:
         """Whether a row of the table matches the account (a blank one included)."""
         return self._longest(self.prefixes, ledger) is not None
 
     def waiting(self, ledger: str) -> int | None:
-        """The row of the longest blank correspondence of an account no other one decides (a proposal not
-        filled in yet), or None."""
+        """The row of the longest blank correspondence of three characters or more of an account no other one
+        decides (a proposal not filled in yet), or None: a chart's class row (« 6 ») pasted blank is no place
+        to give the devis account of every charge."""
         if self._longest(self.prefixes, ledger) != "":
             return None
-        return next((self.rows.get(ledger[:n]) for n in range(len(ledger), 0, -1) if ledger[:n] in self.prefixes), None)
+        return next((self.rows.get(ledger[:n]) for n in range(len(ledger), 2, -1) if ledger[:n] in self.prefixes), None)
 
     def country(self, ledger: str) -> str:
         """The country the correspondences give the account (a coproduction's foreign accounts), or ""."""
@@ -104,16 +138,26 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
                             "colonnes Compte général et Compte devis", "Rétablissez-les (xlprod new depenses).")
     g, d = t.headers.index("Compte général"), t.headers.index("Compte devis")
     c = t.headers.index("Pays") if "Pays" in t.headers else None
+    x = t.headers.index(LABEL_HEADER) if LABEL_HEADER in t.headers else None
     prefixes: dict[str, str] = {}
     countries: dict[str, str] = {}
+    labelled: dict[str, list[tuple[str, str, str]]] = {}
     first: dict[str, int] = {}
     unused: list[tuple[int, str, str]] = []  # (row, ledger account, devis account) of rows a first one overrides
+    refused: list[int] = []  # rows with a label's text and « exclu » or no devis account: a label chooses a line only
     row = t.header_row + 1
     for i, r in enumerate(t.rows):
         ledger, devis, country = cell_text(r[g]), cell_text(r[d]), cell_text(r[c]) if c is not None else ""
         if fold(devis).rstrip(". ").startswith("exclu") or fold(devis) in _EXCLUDED_WORDS:
             devis = EXCLUDED
         if not ledger:
+            continue
+        text = fold(" ".join(cell_text(r[x]).split())) if x is not None else ""
+        if text:
+            if devis and devis != EXCLUDED:
+                labelled.setdefault(ledger, []).append((text, devis, country))
+            else:
+                refused.append(row + i)
             continue
         if ledger in first:
             if not devis:  # decides nothing (an import's proposal): at most the country the first row lacks
@@ -143,7 +187,16 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
             f"{'ne servent' if len(unused) > 1 else 'ne sert'} pas : {shown}{more}.",
             "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
             "comptabilité, ou supprimez les lignes en trop."))
-    return Mapping(prefixes, countries, {a: row + n for a, n in first.items()})
+    if refused and issues is not None:
+        col = column_letter(t.first_col + (x if x is not None else g))
+        issues.append(warning(
+            "DEP050", Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{refused[0]}"),
+            f"{plural(len(refused), 'ligne')} de Correspondances avec un « {LABEL_HEADER} » mais sans compte du devis, "
+            f"ou « exclu » : {'ignorées' if len(refused) > 1 else 'ignorée'} (lignes "
+            f"{', '.join(str(n) for n in refused[:10])}{' …' if len(refused) > 10 else ''}).",
+            "Un libellé choisit le compte du devis des écritures d'un compte général ; « exclu » retire un compte "
+            "général entier : donnez-le sur une ligne sans libellé."))
+    return Mapping(prefixes, countries, {a: row + n for a, n in first.items()}, labelled)
 
 
 def read_columns(book: WorkbookPort) -> dict[str, str]:
@@ -201,6 +254,12 @@ class Proposal(NamedTuple):
 LABEL_SHOWN = 80  # characters of an account's label quoted in a proposal's Observations
 
 
+def shown_label(text: str) -> str:
+    """A label as a proposal quotes it: on one line, and short."""
+    label = " ".join(text.split())
+    return label if len(label) <= LABEL_SHOWN else label[:LABEL_SHOWN - 1] + "…"
+
+
 def proposed(ledger: str) -> bool:
     """An account worth proposing: a charge of the production (class 6, not the closing's), named at least by its
     class and two digits, so that its blank row never brings another account in nor hides a later one."""
@@ -219,9 +278,8 @@ def propose_accounts(book: WorkbookPort, unmapped: dict[str, tuple[int, Decimal]
     rows: list[list[object]] = []
     for account in sorted(unmapped):
         count, total = unmapped[account]
-        label = " ".join(labels.get(account, "").split())
-        label = label if len(label) <= LABEL_SHOWN else label[:LABEL_SHOWN - 1] + "…"
-        values = {"Compte général": account, "Observations": (f"« {label} » — " if label else "") + (
+        label = labels.get(account, "").replace("« ", "").replace(" »", "").strip()  # « » alone: no label
+        values = {"Compte général": account, "Observations": (f"{labels[account]} — " if label else "") + (
             f"proposé par l'import de {file_name} le {when} : {plural(count, 'dépense')} à affecter, {format_eur(total)}")}
         rows.append([values.get(h) for h in t.headers])
     col = column_letter(t.first_col + g)
@@ -230,11 +288,12 @@ def propose_accounts(book: WorkbookPort, unmapped: dict[str, tuple[int, Decimal]
         last = after.header_row + len(after.rows)
         first = last - len(rows) + 1
         return Proposal(Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{first}"), first, last)
-    below = book.cells_below(t)
     end = t.header_row + len(t.rows)
+    below = [c for c in book.cells_below(t) if c.row <= end + len(rows)]  # in the way, not a note further down
     if below:
         return Proposal(None, blocked=Location(book=book.book_name, sheet=t.sheet,
                                                cell=f"{column_letter(below[0].col)}{below[0].row}"),
                         why="cellule occupée sous la table")
-    return Proposal(None, blocked=Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{end + 1}"),
-                    why="la table a une ligne de totaux, ou des cellules fusionnées sous elle")
+    blank = len(t.rows) == 1 and all(v in (None, "") for v in t.rows[0])  # a new table's row: the first taken
+    return Proposal(None, blocked=Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{end if blank else end + 1}"),
+                    why="la table a une ligne de totaux, ou des cellules fusionnées là où iraient ses nouvelles lignes")

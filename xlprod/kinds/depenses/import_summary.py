@@ -62,6 +62,7 @@ class ImportSummary:
     account_labels: dict[str, str] = field(default_factory=dict)
     proposal: Proposal | None = None
     waiting: dict[str, int] = field(default_factory=dict)
+    no_account: int = 0  # rows left « à affecter » without a ledger account: no correspondence can place them
     issues: list[Issue] = field(default_factory=list)
     # the keys of the rows the file no longer has, of the rows it took, of every row: what the history keeps
     keys: tuple[list[str], set[str], set[str]] = field(default_factory=lambda: ([], set(), set()))
@@ -289,18 +290,26 @@ def _unassigned(summary: ImportSummary, where: Location) -> Issue:
     if waiting:
         at = at if at is not where else Location(book=where.book, sheet=L.SHEET_CORRESPONDANCES,
                                                   cell=f"A{summary.waiting[waiting[0]]}")
-        rows = ", ".join(str(summary.waiting[a]) for a in waiting[:8])
+        places = sorted(set(summary.waiting.values()))
+        rows = ", ".join(str(n) for n in places[:8]) + (" …" if len(places) > 8 else "")
         said += (f" {'Les comptes' if len(waiting) > 1 else 'Le compte'} {_accounts(waiting)} "
                  f"{'attendent' if len(waiting) > 1 else 'attend'} dans Correspondances un Compte devis "
-                 f"({'lignes' if len(waiting) > 1 else 'ligne'} {rows}).")
+                 f"({'lignes' if len(places) > 1 else 'ligne'} {rows}).")
+    if summary.no_account:
+        said += (f" {plural(summary.no_account, 'ligne')} sans compte général : aucune correspondance ne peut "
+                 f"{'les' if summary.no_account > 1 else 'la'} placer.")
+    one = len(new) + len(waiting) == 1
     if proposal is not None and proposal.blocked is not None and new:
         hint = ("Libérez les lignes sous la table Correspondances (retirez sa ligne de totaux, défusionnez les "
-                "cellules), ou ajoutez-y ces comptes à la main avec leur Compte devis, puis réimportez le même "
-                "fichier : rien n'est ajouté deux fois.")
+                f"cellules), ou ajoutez-y {'ce compte' if len(new) == 1 else 'ces comptes'} à la main avec "
+                f"{'son' if len(new) == 1 else 'leur'} Compte devis, puis réimportez le même fichier : rien n'est "
+                "ajouté deux fois.")
     elif new or waiting:
-        hint = ("Indiquez le Compte devis de ces comptes dans Correspondances, puis réimportez le même fichier : "
-                "leurs écritures y seront affectées, rien n'est ajouté deux fois.")
+        hint = (f"Indiquez le Compte devis {'de ce compte' if one else 'de ces comptes'} dans Correspondances (un "
+                "compte qui couvre plusieurs lignes du devis, une paie sur 6411 : une ligne par texte de « Libellé "
+                "contient », ou le Compte devis de chaque dépense dans Dépenses), puis réimportez le même fichier : "
+                f"{'ses' if one else 'leurs'} écritures y seront affectées, rien n'est ajouté deux fois.")
     else:
-        hint = ("Renseignez leur Compte devis dans Dépenses ; si l'export a une colonne de compte général, nommez-la "
-                "dans ColonnesImport (champ account) pour que la table Correspondances s'applique.")
+        hint = ("Renseignez leur Compte devis dans Dépenses ; un CSV peut le donner dans sa colonne Compte devis, ou "
+                "son compte général (colonne nommée au champ account de ColonnesImport), que Correspondances place.")
     return warning("DEP030", at, said, hint)

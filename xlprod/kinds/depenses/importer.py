@@ -36,6 +36,7 @@ from xlprod.kinds.depenses.correspondences import (
     proposed,
     read_columns,
     read_mapping,
+    shown_label,
 )
 from xlprod.kinds.depenses.import_summary import ImportSummary, key_change, say, shown_value
 from xlprod.kinds.depenses.ledger import (
@@ -222,23 +223,29 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     days = {d: f"{d:%Y%m%d}" for d in set(dates)}
     pairs = [f"FEC|{j}|{n}|" for j, n in zip(journals, numbers, strict=True)]
     devis = {a: mapping.devis_account(a) or "" for a in countries}
-    unnamed = {a for a in countries if not mapping.names(a)}  # said with the FEC's own label, if left « à affecter »
+    unnamed = {a for a in countries if proposed(a) and mapping.waiting(a) is None}  # the FEC's label, if proposed
     for k in range(len(picked)) if unnamed else ():
         if ledger[k] in unnamed:
-            summary.account_labels[ledger[k]] = c.account_label[picked[k]]
+            summary.account_labels[ledger[k]] = f"« {shown_label(c.account_label[picked[k]])} »"
             unnamed.discard(ledger[k])
             if not unnamed:
                 break
     summary.selected += len(picked)
     summary.selected_debit += Decimal(int(c.debit_cents[order].astype(object).sum())).scaleb(-2)
     summary.selected_credit += Decimal(int(c.credit_cents[order].astype(object).sum())).scaleb(-2)
+    devis_of: list[object] = [devis[a] for a in ledger]
+    country_of: list[object] = [countries[a] or None for a in ledger]
+    for k in [k for k, a in enumerate(ledger) if mapping.ruled(a)] if mapping.labelled else ():
+        # a row with a « Libellé contient » shares the account's lines between devis lines (a payroll's 6411)
+        chosen_devis, chosen_country = mapping.for_line(ledger[k], c.label[picked[k]])
+        devis_of[k], country_of[k] = chosen_devis or "", chosen_country or None
     return Rows({
         "key": [f"{p}{days[d]}|{a}|{n}" for p, d, a, n in zip(pairs, dates, ledger, nth.tolist(), strict=True)],
         "pair": cast(list[object], pairs), "date": cast(list[object], dates),
         "piece": [c.piece[i] for i in picked], "supplier": [v[0] for v in per_entry],
-        "account": [devis[a] for a in ledger], "label": cast(list[object], labels), "amount": cast(list[object], amounts),
+        "account": devis_of, "label": cast(list[object], labels), "amount": cast(list[object], amounts),
         "vat": cast(list[object], vats), "status": [v[1] for v in per_entry], "payment_date": [v[2] for v in per_entry],
-        "country": [countries[a] or None for a in ledger], "ledger_account": cast(list[object], ledger),
+        "country": country_of, "ledger_account": cast(list[object], ledger),
         "line": [c.line[i] for i in picked], "journal": cast(list[object], journals),
         "entry": cast(list[object], numbers)})
 
@@ -247,7 +254,8 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     rows: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for x in read.lines:
-        account = x.devis_account or (mapping.devis_account(x.account) if x.account else None) or ""
+        mapped, country = mapping.for_line(x.account, x.label) if x.account else (None, "")
+        account = x.devis_account or mapped or ""
         # a document number and its supplier name the row (its n-th line): a corrected export updates it;
         # without a number, the row is named by what it says, and a corrected amount is a new row
         account_text = x.account or x.devis_account
@@ -263,10 +271,11 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
                      "account": account, "label": x.label, "amount": x.amount, "vat": x.vat,
                      "currency": x.currency or "", "rate": x.rate,
                      "status": known.value if known is not None else x.status,  # an unknown one: said at recalc
-                     "payment_date": x.payment_date, "country": x.country or mapping.country(x.account) or None,
+                     "payment_date": x.payment_date, "country": x.country or country or None,
                      "tags": x.tags, "ledger_account": x.account, "line": x.line, "given": bool(x.devis_account)})
-        if x.account and not account and x.account not in summary.account_labels and not mapping.names(x.account):
-            summary.account_labels[x.account] = x.label  # said with its first line's label, if left « à affecter »
+        if x.account and not account and x.account not in summary.account_labels and proposed(x.account) and \
+                mapping.waiting(x.account) is None:
+            summary.account_labels[x.account] = f"1re ligne : « {shown_label(x.label)} »"  # if left « à affecter »
         summary.selected += 1
         summary.selected_debit += in_euros(x.debit, x.rate)
         summary.selected_credit += in_euros(x.credit, x.rate)
@@ -280,14 +289,14 @@ def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: 
     """A row left « à affecter » because no correspondence names its ledger account: the account is proposed
     in Correspondances, with what it holds."""
     account = cell_text(ledger)
-    if not account:
-        return
-    if mapping.names(account):  # proposed before, not filled in yet: said where it waits
-        at = mapping.waiting(account)
-        if at is not None:
-            summary.waiting.setdefault(account, at)
+    if not account:  # no correspondence can place it: its Compte devis is to be typed
+        summary.no_account += 1
         return
     if not proposed(account):  # a CSV's line on a supplier's or a bank's account: its blank row would bring a FEC's in
+        return
+    at = mapping.waiting(account)
+    if at is not None:  # proposed before, not filled in yet: said where it waits
+        summary.waiting.setdefault(account, at)
         return
     count, total = summary.unmapped.get(account, (0, ZERO))
     summary.unmapped[account] = (count + 1, total + in_euros(cast(Decimal, amount), cast("Decimal | None", rate)))
@@ -372,8 +381,9 @@ def record_import(book: WorkbookPort, summary: ImportSummary, now: dt.datetime) 
         where = Location(book=book.book_name, sheet=t.sheet, cell=f"{column_letter(below[0].col)}{below[0].row}" if below
                          else None)
         problem = ("pas de place sous le tableau Imports (cellule occupée en dessous)" if below else
-                   "pas de place sous le tableau Imports (ligne de totaux ?)")
-        hint = "Libérez la ligne sous le tableau (ou retirez sa ligne de totaux) : les imports suivants y seront inscrits."
+                   "pas de place sous le tableau Imports (ligne de totaux, ou cellules fusionnées sous lui ?)")
+        hint = ("Libérez la ligne sous le tableau (retirez sa ligne de totaux, défusionnez les cellules) : les imports "
+                "suivants y seront inscrits.")
     else:
         where = Location(book=book.book_name, sheet=t.sheet if t else None)
         problem = ("tableau Imports introuvable" if t is None else
@@ -576,9 +586,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
     inputs = frozenset(c.header for c in L.DEPENSES_COLUMNS if not c.formula)  # what the recalculation reads
     if new and book.add_table_rows(dep, new, plain=inputs, computed=frozenset({"Montant EUR"})) is None:
         raise WorkbookError(Location(book=book.book_name, sheet=dep.sheet),
-                            f"pas de place sous le tableau Depenses pour {len(new)} nouvelles lignes",
-                            "Le tableau a-t-il une ligne de totaux ? Retirez-la (Création de tableau > Ligne des "
-                            "totaux), ou libérez les lignes sous le tableau, puis relancez l'import.")
+                            f"pas de place sous le tableau Depenses pour {len(new)} nouvelles lignes (ligne de totaux, "
+                            "ou cellules fusionnées sous lui)", "Retirez la ligne de totaux (Création de tableau > Ligne "
+                            "des totaux), ou défusionnez les cellules sous le tableau, puis relancez l'import.")
     summary.added = len(new)
     if summary.unmapped:
         summary.proposal = propose_accounts(book, summary.unmapped, summary.account_labels, file_name, now)

@@ -67,7 +67,7 @@ VERSIONS_HEADERS = ("Nom", "Date", "Devis", "Total", "Frais généraux", "Impré
 VERSIONS_FIRST_COL = len(INSTANTANES_HEADERS) + 2  # F: beside the snapshots, one blank column between
 
 TABLE_CORRESPONDANCES = "Correspondances"
-CORRESPONDANCES_HEADERS = ("Compte général", "Compte devis", "Pays", "Observations")
+CORRESPONDANCES_HEADERS = ("Compte général", "Compte devis", "Pays", "Observations", "Libellé contient")
 TABLE_COLONNES = "ColonnesImport"
 COLONNES_HEADERS = ("Champ", "Colonne du fichier")
 COLONNES_FIRST_COL = len(CORRESPONDANCES_HEADERS) + 2

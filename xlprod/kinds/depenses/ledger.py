@@ -952,20 +952,19 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     usual = tuple(h for h in ignored if fold(DEFAULT_CSV_MAPPING.get(field_of.get(fold(h), ""), "")) == fold(h)
                   and not alike[h] and field_of.get(fold(h)) != "piece")
     named = [h for h in ignored if h not in usual]
-    unread = list(dict.fromkeys(u for h in named for u in alike[h]))  # the columns that may be them
     if named:
         piece = next((h for h in named if field_of.get(fold(h)) == "piece"), None)
         consequence = (f" ; sans « {piece} », une ligne corrigée dans un export suivant sera ajoutée une seconde fois"
                        if piece else "")
-        beside = (f" ; le fichier a {'des colonnes' if len(unread) > 1 else 'une colonne'} que rien ne lit, qui "
-                  f"{'pourraient être' if len(unread) > 1 else 'pourrait être'} l'une d'elles : "
-                  + ", ".join(f"« {h} »" for h in unread[:8]) + (" …" if len(unread) > 8 else "")) if unread else ""
+        listed = ", ".join(f"« {h} »" + (" (" + ", ".join(f"« {u} »" for u in alike[h][:3]) + " dans le fichier, que "
+                                                "rien ne lit ?)" if alike[h] else "") for h in named)
         issues.add(warning, "DEP113", header_no, f"{plural(len(named), 'colonne')} de ColonnesImport "
                    f"{'absentes' if len(named) > 1 else 'absente'} du CSV, "
                    f"{'champs laissés vides ou par défaut' if len(named) > 1 else 'champ laissé vide ou par défaut'} : "
-                   + ", ".join(f"« {h} »" for h in named) + beside + consequence,
-                   "Si une colonne du fichier est l'une d'elles sous un autre nom, donnez ce nom dans ColonnesImport "
-                   "(Colonne du fichier) et réimportez ; si l'export n'a pas ces colonnes, rien à faire.")
+                   + listed + consequence,
+                   "Si le fichier a la colonne sous un autre nom, donnez ce nom dans ColonnesImport (Colonne du "
+                   "fichier) et réimportez : les lignes déjà importées sont reprises, pas ajoutées. Si l'export ne l'a "
+                   "pas, retirez sa ligne de ColonnesImport : elle ne sera plus dite.")
     width = len(headers)
     first = layout.header + 1  # the record after the header
     body_starts = np.array(layout.starts[first:], dtype=np.int64)
@@ -1007,12 +1006,14 @@ def read_ledger_csv(data: bytes, name: str, mapping: dict[str, str] | None = Non
     for i in np.flatnonzero(total):
         said = next(str(t[i]) for f, t in text.items() if f in _TOTAL_FIELDS and _TOTAL.match(fold(str(t[i]))))
         if int(i) in differ:
-            gap, since = differ[int(i)]
+            gap, since, from_first = differ[int(i)]
+            since_when = "la première ligne" if from_first else "le total précédent"
             issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est "
                        f"pas compté ; il n'est la somme d'aucune des lignes au-dessus : {format_eur(abs(gap))} de "
-                       f"{'plus' if gap > 0 else 'moins'} que celles depuis le total précédent ({format_eur(since)})",
-                       "Une ligne manque-t-elle à l'export, ou est-elle en erreur ? Comparez l'export à la "
-                       "comptabilité ; les lignes lues sont importées telles quelles.")
+                       f"{'plus' if gap > 0 else 'moins'} que celles depuis {since_when} ({format_eur(since)})",
+                       ("Une ligne manque-t-elle à l'export, ou est-elle en erreur ?" if gap > 0 else
+                        "Une ligne est-elle en double ou en trop dans l'export, ou en erreur ?") + " Comparez l'export "
+                       "à la comptabilité ; les lignes lues sont importées telles quelles.")
             continue
         issues.add(warning, "DEP116", int(lines_no[i]), f"ligne de total (« {said} ») : non lue, son montant n'est pas "
                    "compté", "Rien à faire : les lignes au-dessus sont lues une à une.")
@@ -1126,15 +1127,18 @@ _TOTAL = re.compile(r"^(?:(?:sous|ss|s/) ?total|total(?! ?(?:energie|access|mark
                     r"nouveau solde\b|"
                     r"montant total\b|recapitulatif\b)(?![a-z0-9])")
 _CARRIED_IN = re.compile(r"^report a nouveau(?![a-z0-9])")  # a balance brought in: in the cumulative totals below
+# a section's total, whose amount is that of lines above it: not a cumul (the year's earlier months), a balance, a
+# carried amount, nor a total of the taxes or with them
+_SUM_TOTAL = re.compile(r"^(?:(?:sous|ss|s/) ?total|total|totaux|montant total)(?![a-z0-9])(?!.*\b(?:tva|ttc|taxes?)\b)")
 _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
 
 
 class _Totals(NamedTuple):
     found: npt.NDArray[np.bool_]  # total lines: not read, not counted
     doubtful: npt.NDArray[np.bool_]  # dated lines saying total whose amount is no sum of the lines above: refused
-    # undated totals whose amount is no sum of the lines above -> (their amount less the lines' since the total
-    # before, those lines' sum): a line of the export missing, or misread?
-    differ: dict[int, tuple[Decimal, Decimal]]
+    # undated totals whose amount is no sum of the lines above -> (their amount less the nearest sum of lines since
+    # a total before or the first line, that sum, whether it is since the first line): a line missing, or doubled?
+    differ: dict[int, tuple[Decimal, Decimal, bool]]
 
 
 def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Column | None, debit: _Column | None,
@@ -1158,7 +1162,7 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
     label = says.get("label", no) & ~date.empty & ~date.bad & empty["piece"] & empty["supplier"] & empty["account"] \
         & empty["devis_account"] & ~skipped
     doubtful = np.zeros(size, dtype=bool)
-    differ: dict[int, tuple[Decimal, Decimal]] = {}
+    differ: dict[int, tuple[Decimal, Decimal, bool]] = {}
     if not label.any() and not found.any():
         return _Totals(found, doubtful, differ)
     carried = np.array([bool(_CARRIED_IN.match(fold(str(t)))) for t in text["label"].tolist()], dtype=bool) \
@@ -1180,8 +1184,10 @@ def _totals(text: dict[str, npt.NDArray[np.object_]], date: _Column, amount: _Co
             found[i] = True  # cumulative totals below it, unless it repeats the lines above (a page's carried total)
             if carried[i] and value is not None and value != running:
                 running += value
-            elif not carried[i] and value is not None and running - value not in starts:
-                differ[i] = (value - (running - last), running - last)
+            elif not carried[i] and value is not None and running - value not in starts and any(
+                    _SUM_TOTAL.match(fold(str(text[f][i]))) for f in _TOTAL_FIELDS if f in text):
+                nearest = min(starts, key=lambda start: (abs(value - (running - start)), start != last))
+                differ[i] = (value - (running - nearest), running - nearest, nearest == ZERO)
             starts.add(running)
             last = running
         elif label[i]:

@@ -14,6 +14,7 @@ from typing import cast
 
 from xlprod.core.cells import cell_text, from_serial
 from xlprod.core.money import from_double, round_cents
+from xlprod.core.text import fold
 from xlprod.kinds.depenses.correspondences import Mapping
 from xlprod.kinds.depenses.ledger import (
     LedgerRead,
@@ -152,7 +153,35 @@ def match_rows(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[st
             if found is not None:
                 taken.add(found)
                 out[at] = (k, found)
+    _numbered_since(rows, out, by_key, dep, index, claimed | taken | set(barred))
     return out
+
+
+def _numbered_since(rows: Rows, out: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
+                    index: dict[str, int], claimed: AbstractSet[int]) -> None:
+    """A CSV first imported without its document numbers (their column under another name) has rows keyed by what
+    they say; the same export read with its numbers takes them back, each by its date, label, amount and ledger
+    account, rather than adding every line a second time."""
+    hashed = [i for key, i in by_key.items() if key.startswith("CSV|h:") and i not in claimed]
+    if not hashed:
+        return
+    date_at, piece_at, label_at, amount_at, ledger_at = (index[h] for h in ("Date", "N° pièce", "Libellé", "Montant HT",
+                                                                            "Compte général"))
+    free: dict[tuple[object, ...], deque[int]] = {}
+    for i in hashed:
+        r = dep.rows[i]
+        if not cell_text(r[piece_at]):
+            said = (_day(r[date_at]), fold(cell_text(r[label_at])), _cents_of(r[amount_at]), cell_text(r[ledger_at]))
+            free.setdefault(said, deque()).append(i)
+    for at, (k, found) in enumerate(out):
+        key = str(rows.key[k])
+        if found is not None or not key.startswith("CSV|") or key.startswith("CSV|h:") or not free:
+            continue
+        row = rows.row(k)
+        queue = free.get((row.get("date"), fold(cell_text(row.get("label"))), _cents_of(row.get("amount")),
+                          cell_text(row.get("ledger_account"))))
+        if queue:
+            out[at] = (k, queue.popleft())
 
 
 # an entry's lines on one FEC account (its ledger account the group's): by amount and label, by amount, by a label

@@ -282,7 +282,8 @@ def read_entries(table: RawTable, book: str, issues: list[Issue]) -> EntriesRead
         issues.append(warning("DEP006", Location(book=book, sheet=table.sheet, cell=f"{col}{unassigned[0][0]}"),
                               f"{plural(len(unassigned), 'dépense')} sans compte du devis ({format_eur(total)}), au "
                               f"poste « à affecter » : {'lignes' if len(unassigned) > 1 else 'ligne'} {rows}.",
-                              "Renseignez leur Compte devis, ou la table Correspondances puis réimportez."))
+                              f"Renseignez {'leur' if len(unassigned) > 1 else 'son'} Compte devis, ou la table "
+                              "Correspondances puis réimportez."))
     for e, eur in imported if seen else ():  # an invoice typed by hand that an import brought in again
         twin = seen.get((e.piece.casefold(), e.supplier.casefold(), e.account, eur))
         if twin is not None:
