@@ -156,17 +156,23 @@ def test_a_proposed_account_kept_out_by_a_cell_below_the_table_is_said_there_and
     assert [r["Compte général"] for r in _rows(path, L.TABLE_CORRESPONDANCES)] == [None]
 
 
-def test_proposals_go_neither_over_merged_cells_nor_over_a_formula_the_user_typed_in_the_new_tables_row(tmp_path):
+def _merged(tmp_path: Path, merge: str, typed: tuple[int, int, CellWrite]) -> Path:
+    """A new workbook whose Correspondances sheet has ``merge`` merged and a cell typed (row, column, what)."""
     path = _new_workbook(tmp_path)
     book = XlsxFile(path)
     part = book.package.sheet_parts()["Correspondances"]
     xml = book.package.read_text(part)
-    book.package.write_text(part, xml.replace("</sheetData>", "</sheetData><mergeCells count=\"1\"><mergeCell "
-                                                              "ref=\"A7:D7\"/></mergeCells>", 1))
+    book.package.write_text(part, xml.replace("</sheetData>", f'</sheetData><mergeCells count="1"><mergeCell '
+                                                              f'ref="{merge}"/></mergeCells>', 1))
     plan = WritePlan()
-    plan.sheet("Correspondances").set(5, 3, CellWrite("FR", 'UPPER("fr")'))
+    plan.sheet("Correspondances").set(*typed)
     book.apply(plan)
     book.save()
+    return path
+
+
+def test_proposals_go_neither_over_merged_cells_nor_over_a_formula_the_user_typed_in_the_new_tables_row(tmp_path):
+    path = _merged(tmp_path, "A7:D7", (5, 3, CellWrite("FR", 'UPPER("fr")')))
     s = _import(path, OCTOBER)
     said = next(i for i in s.issues if i.code == "DEP030")
     assert str(said.location) == "dep.xlsx!Correspondances!A6"  # the row the first would have taken, under the formula
@@ -362,16 +368,7 @@ def test_a_pasted_charts_blank_class_row_is_no_place_where_accounts_wait(tmp_pat
 
 
 def test_a_merge_in_the_reused_row_or_a_note_further_down_is_said_for_what_it_is(tmp_path):
-    path = _new_workbook(tmp_path)
-    book = XlsxFile(path)
-    part = book.package.sheet_parts()["Correspondances"]
-    xml = book.package.read_text(part)
-    book.package.write_text(part, xml.replace("</sheetData>", "</sheetData><mergeCells count=\"1\"><mergeCell "
-                                                              "ref=\"C5:D5\"/></mergeCells>", 1))
-    plan = WritePlan()
-    plan.sheet("Correspondances").set(50, 1, CellWrite("note"))
-    book.apply(plan)
-    book.save()
+    path = _merged(tmp_path, "C5:D5", (50, 1, CellWrite("note")))
     s = _import(path, OCTOBER)
     said = next(i for i in s.issues if i.code == "DEP030")
     assert (str(said.location), "fusionnées" in said.message) == ("dep.xlsx!Correspondances!A5", True)
