@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.lo_edit import edit_with_libreoffice
 from xlprod.kinds.depenses import layout as L
 from xlprod.kinds.depenses.builder import DepensesInputs, build_depenses
-from xlprod.kinds.depenses.correspondences import EXCLUDED, Mapping
+from xlprod.kinds.depenses.correspondences import EXCLUDED, Mapping, label_fold
 from xlprod.kinds.depenses.importer import import_ledger
 from xlprod.kinds.depenses.ledger import read_ledger_csv
 from xlprod.kinds.depenses.model import Version, VersionLine
@@ -216,16 +216,17 @@ PAYROLL = [f"PA|Paie|P1|20261031|{account}|{account_label}|||PAIE-10|20261031|{l
 
 def test_a_label_shares_a_payroll_account_between_devis_lines(tmp_path):
     """A chart with one 6411 for the whole crew sent every salary to one devis line: a correspondence whose label
-    text the line contains (case and accents aside) chooses the line; at the same prefix it wins over the row
-    without a label, a shorter prefix's does not."""
-    path = _new_workbook(tmp_path, [("6411", "2390", "", "Paie", ""), ("6411", "2301", "", "", "Chef opérateur"),
-                                    ("64", "2302", "", "", "assistante"), ("6411", "exclu", "", "", "électricien")])
+    text the line contains (case and accents aside) chooses the line, over any row without a text (a default
+    typed on the whole account takes the others); the longest text first."""
+    path = _new_workbook(tmp_path, [("64110000", "2390", "", "Paie", ""), ("6411", "2399", "", "", "Chef"),
+                                    ("6411", "2301", "", "", "Chef opérateur"), ("64", "2302", "", "", "assistante"),
+                                    ("6411", "exclu", "", "", "électricien")])
     s = _import(path, PAYROLL)
-    assert [r["Compte devis"] for r in _rows(path, L.TABLE_DEPENSES)] == ["2301", "2390", "2390"]
+    assert [r["Compte devis"] for r in _rows(path, L.TABLE_DEPENSES)] == ["2301", "2302", "2390"]
     said = [i for i in s.issues if i.code == "DEP050"]
-    assert [str(i.location) for i in said] == ["dep.xlsx!Correspondances!E8"]
-    assert said[0].message.startswith("1 ligne de Correspondances avec un « Libellé contient » mais sans compte du "
-                                      "devis, ou « exclu » : ignorée (lignes 8)")
+    assert [str(i.location) for i in said] == ["dep.xlsx!Correspondances!E9"]
+    assert said[0].message == ("1 ligne de Correspondances avec un « Libellé contient » mais sans compte du devis, "
+                               "ou « exclu », ou sur un compte hors des dépenses : ignorée (ligne 9).")
     # a CSV with a ledger account column is shared alike
     book = XlsxFile(path)
     csv = "Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10B;64110000;Prime chef opérateur;500\r\n"
@@ -373,3 +374,57 @@ def test_a_merge_in_the_reused_row_or_a_note_further_down_is_said_for_what_it_is
     said = next(i for i in s.issues if i.code == "DEP030")
     assert (str(said.location), "fusionnées" in said.message) == ("dep.xlsx!Correspondances!A5", True)
     assert [r["Compte général"] for r in _rows(path, L.TABLE_CORRESPONDANCES)] == [None]
+
+
+def test_a_label_text_brings_in_no_line_that_exclu_leaves_out_and_says_so(tmp_path):
+    path = _new_workbook(tmp_path, [("6411", "exclu", "", "", ""), ("6411", "2301", "", "", "chef opérateur"),
+                                    ("2313", "4101", "", "", "décor")])
+    s = _import(path, PAYROLL)
+    assert s.selected == 0
+    said = next(i for i in s.issues if i.code == "DEP050")
+    assert "ou sur un compte hors des dépenses : ignorées (lignes 6, 7)" in said.message
+
+
+def test_label_texts_match_typographic_apostrophes_and_ligatures():
+    m = Mapping({}, labelled={"6411": [(label_fold("chef d'équipe"), "2301", ""), (label_fold("manoeuvre"), "2302", "")]})
+    assert m.for_line("64110000", "Salaire CHEF D’EQUIPE") == ("2301", "")
+    assert m.for_line("64110000", "Salaire manœuvre") == ("2302", "")
+
+
+def test_a_csv_journals_lines_on_no_expense_account_are_counted_apart_and_rows_they_made_said(tmp_path):
+    """A payroll journal exported as CSV, debit and credit: its net pay (421) and social bodies (431) credit lines
+    came in as negative expenses, the estimated final cost down by as much, and « exclu » did nothing."""
+    path = _new_workbook(tmp_path)
+    book = XlsxFile(path)
+    journal = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10;64110000;Salaire chef opérateur;6000\r\n"
+               "31/10/2026;PAIE-10;42100000;Net à payer;-4680\r\n31/10/2026;PAIE-10;43100000;URSSAF;-1320\r\n")
+    s = import_ledger(book, journal.encode(), "paie.csv", WHEN)
+    book.save()
+    assert (s.added, s.selected_debit - s.selected_credit) == (1, D("6000"))
+    said = next(i for i in s.issues if i.code == "DEP051")
+    assert said.message.startswith("2 lignes du CSV sur des comptes qui ne sont pas des charges")
+    assert "42100000 (-4\u202f680,00\xa0€)" in said.message
+    assert "= celui du fichier" in s.render()
+
+
+def test_rows_a_csv_imported_without_document_numbers_are_taken_back_by_their_own_supplier_only(tmp_path):
+    """Two caterers' meals, the same day, label and amount: the one with its number took the other's row."""
+    path = _new_workbook(tmp_path)
+    head = "Date;N° pièce;Fournisseur;Libellé;Montant HT\r\n"
+    book = XlsxFile(path)
+    import_ledger(book, (head + "05/10/2026;;Traiteur A;Repas équipe;25\r\n").encode(), "a.csv", WHEN)
+    book.save()
+    book = XlsxFile(path)
+    s = import_ledger(book, (head + "05/10/2026;FB-7;Traiteur B;Repas équipe;25\r\n").encode(), "b.csv", WHEN)
+    book.save()
+    assert (s.added, s.updated) == (1, 0)
+    assert [(r["Fournisseur"], r["N° pièce"]) for r in _rows(path, L.TABLE_DEPENSES)] == [("Traiteur A", None),
+                                                                                        ("Traiteur B", "FB-7")]
+
+
+def test_a_line_no_label_text_names_says_which(tmp_path):
+    path = _new_workbook(tmp_path, [("6411", "2301", "", "", "chef opérateur")])
+    s = _import(path, PAYROLL)
+    said = next(i for i in s.issues if i.code == "DEP030")
+    assert ("Aucun texte de « Libellé contient » ne se trouve dans des libellés du compte 64110000 (« Salaire octobre "
+            "DURAND Eva - 1re assistante caméra »).") in said.message

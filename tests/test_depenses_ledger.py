@@ -686,7 +686,7 @@ def test_csv_missing_mapped_column_names_it_and_lists_the_headers():
     with pytest.raises(WorkbookError) as caught:
         read_ledger_csv(csv_bytes("15/01/2024;x;x;x;;x;1;;;;;;;"), "depenses.csv", mapping)
     text = caught.value.render()
-    assert text.startswith("depenses.csv:1: erreur: colonne(s) absente(s) du CSV : « Tiers »")
+    assert text.startswith("depenses.csv:1: erreur: colonne absente du CSV : « Tiers »")
     assert "En-têtes trouvés : « Date », « N° pièce », « Fournisseur »" in text
 
 
@@ -900,7 +900,7 @@ def test_csv_title_lines_above_the_headers_are_skipped_and_said():
 def test_csv_without_its_headers_anywhere_is_still_refused_at_its_first_line():
     with pytest.raises(WorkbookError) as caught:
         read_ledger_csv(b"Export;janvier\n05/01/2026;Location;10\n", "export.csv")
-    assert caught.value.render().startswith("export.csv:1: erreur: colonne(s) absente(s) du CSV")
+    assert caught.value.render().startswith("export.csv:1: erreur: colonnes absentes du CSV")
 
 
 def test_csv_total_lines_are_not_read_nor_counted_and_a_dated_totalenergies_bill_is():
@@ -1135,3 +1135,18 @@ def test_csv_totals_that_are_no_sum_by_nature_say_no_gap():
     assert read.debit_total == Decimal("300.00")
     assert [i.code for i in read.issues] == ["DEP116"] * 5
     assert not [i for i in read.issues if "somme d'aucune" in i.message]
+
+
+def test_csv_columns_that_only_look_alike_are_not_offered_as_missing_ones():
+    """« Taux TVA » is no exchange rate and « Mode de paiement » no payment date: paired, they made every import of
+    a common export warn."""
+    mapping = {"date": "Date", "piece": "N° pièce", "label": "Libellé", "amount": "Montant HT",
+               "rate": "Taux de change", "payment_date": "Date de paiement"}
+    data = "Date;N° pièce;Libellé;Montant HT;Taux TVA;Mode de paiement\r\n05/10/2026;F-1;Nacelle;900;20;CB\r\n"
+    assert read_ledger_csv(data.encode(), "export.csv", mapping, optional_absent=True).issues == []
+
+
+def test_csv_a_wrong_total_hors_taxes_says_its_gap():
+    read = read_ledger_csv(csv_bytes("05/10/2026;Carburant;100,00", ";Total hors taxes;90,00",
+                                     header="Date;Libellé;Montant HT", bom=False), "export.csv")
+    assert "10,00\xa0€ de moins" in read.issues[0].message

@@ -124,8 +124,8 @@ def build_depenses(path: str | Path, inputs: DepensesInputs, buttons: Sequence[t
               "(une coproduction), à défaut la France. L'import ajoute ici les comptes qu'aucune ligne ne nomme, "
               "Compte devis vide : indiquez-le, puis réimportez (vide, un préfixe plus court décide). « Libellé "
               "contient » : la ligne ne vaut que pour les écritures dont le libellé contient ce texte (une paie sur "
-              "6411 répartie par poste : « chef opérateur » → 2301) ; elle l'emporte sur celle du même compte sans "
-              "libellé.", fmt["note"])
+              "6411 répartie par poste : « chef opérateur du son » → 25012) ; elle l'emporte sur toute ligne sans "
+              "libellé, le texte le plus long d'abord.", fmt["note"])
     width = len(L.CORRESPONDANCES_HEADERS)
     mapping = [([*m[:2], "", m[2]] if len(m) == 3 else list(m)) for m in inputs.mapping]
     mapping = [m + [""] * (width - len(m)) for m in mapping]

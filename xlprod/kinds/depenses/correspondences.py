@@ -32,6 +32,13 @@ CLOSING = ("68", "69")
 
 EXCLUDED = "exclu"  # a correspondence's « Compte devis » that leaves its accounts out of the expenses
 LABEL_HEADER = "Libellé contient"  # a correspondence for the lines of its account whose label contains this text
+_LIGATURES = str.maketrans({"’": "'", "‘": "'", "œ": "oe", "æ": "ae"})
+
+
+def label_fold(text: str) -> str:
+    """A label as a « Libellé contient » text is looked for in it: case, accents, typographic apostrophes and
+    ligatures aside (« CHEF D’EQUIPE », « manœuvre »)."""
+    return fold(text.translate(_LIGATURES)).translate(_LIGATURES)
 
 
 @dataclass(frozen=True)
@@ -82,22 +89,19 @@ class Mapping:
                                    for text, devis, country in self.labelled.get(ledger[:n], ())]
         return self._rules[ledger]
 
-    def _plain_length(self, ledger: str) -> int:
-        """The length of the prefix whose row (no label) decides, 0 when none does."""
-        return next((n for n in range(len(ledger), 0, -1) if self.prefixes.get(ledger[:n])), 0)
-
     def for_line(self, ledger: str, label: str) -> tuple[str | None, str]:
         """(devis account, country) of a line: a row whose prefix matches and whose text the label contains decides
-        over a row without one for the same prefix or a shorter one; the longest prefix first, then table order."""
+        over every row without one (a default filled in on the whole account takes the lines no text names); among
+        them, the longest prefix, then the longest text (« chef opérateur du son » before « chef opérateur »),
+        then table order."""
         rules = self._rules_of(ledger)
         if rules:
-            plain = self._plain_length(ledger)
-            folded = fold(label)
-            for n, text, devis, country in rules:
-                if n < plain:
-                    break
-                if text in folded:
-                    return devis, country or self.country(ledger)
+            folded = label_fold(label)
+            found = [(n, len(text), -k, devis, country) for k, (n, text, devis, country) in enumerate(rules)
+                     if text in folded]
+            if found:
+                *_, devis, country = max(found)
+                return devis, country or self.country(ledger)
         return self.devis_account(ledger), self.country(ledger)
 
     def names(self, ledger: str) -> bool:
@@ -152,7 +156,7 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
             devis = EXCLUDED
         if not ledger:
             continue
-        text = fold(" ".join(cell_text(r[x]).split())) if x is not None else ""
+        text = label_fold(cell_text(r[x])) if x is not None else ""
         if text:
             if devis and devis != EXCLUDED:
                 labelled.setdefault(ledger, []).append((text, devis, country))
@@ -187,16 +191,23 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
             f"{'ne servent' if len(unused) > 1 else 'ne sert'} pas : {shown}{more}.",
             "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
             "comptabilité, ou supprimez les lignes en trop."))
+    mapping = Mapping(prefixes, countries, {a: row + n for a, n in first.items()}, labelled)
+    # a text chooses among an account's expense lines: it brings in none that « exclu », the closing or the
+    # non-charge rule leave out
+    refused += [row + i for i, r in enumerate(t.rows) if x is not None and label_fold(cell_text(r[x])) and
+                cell_text(r[d]) and cell_text(r[g]) and not mapping.is_expense(cell_text(r[g]))]
+    refused = sorted(set(refused))
     if refused and issues is not None:
         col = column_letter(t.first_col + (x if x is not None else g))
         issues.append(warning(
             "DEP050", Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{refused[0]}"),
             f"{plural(len(refused), 'ligne')} de Correspondances avec un « {LABEL_HEADER} » mais sans compte du devis, "
-            f"ou « exclu » : {'ignorées' if len(refused) > 1 else 'ignorée'} (lignes "
+            f"ou « exclu », ou sur un compte hors des dépenses : {'ignorées' if len(refused) > 1 else 'ignorée'} "
+            f"({'lignes' if len(refused) > 1 else 'ligne'} "
             f"{', '.join(str(n) for n in refused[:10])}{' …' if len(refused) > 10 else ''}).",
-            "Un libellé choisit le compte du devis des écritures d'un compte général ; « exclu » retire un compte "
-            "général entier : donnez-le sur une ligne sans libellé."))
-    return Mapping(prefixes, countries, {a: row + n for a, n in first.items()}, labelled)
+            "Un libellé choisit le compte du devis parmi les dépenses d'un compte général ; « exclu », ou un compte "
+            "autre qu'une charge ajouté aux dépenses (2313), se donne sur une ligne sans libellé."))
+    return mapping
 
 
 def read_columns(book: WorkbookPort) -> dict[str, str]:

@@ -13,7 +13,7 @@ from xlprod.core.location import Location
 from xlprod.core.money import ZERO, format_eur, french_number
 from xlprod.core.text import plural
 from xlprod.kinds.depenses import layout as L
-from xlprod.kinds.depenses.correspondences import Proposal
+from xlprod.kinds.depenses.correspondences import Proposal, shown_label
 from xlprod.kinds.depenses.model import EURO
 from xlprod.workbook.port import WorkbookPort
 
@@ -63,6 +63,9 @@ class ImportSummary:
     proposal: Proposal | None = None
     waiting: dict[str, int] = field(default_factory=dict)
     no_account: int = 0  # rows left « à affecter » without a ledger account: no correspondence can place them
+    unmatched: dict[str, str] = field(default_factory=dict)  # account with label texts -> a label none of them is in
+    # a CSV's lines on accounts that are no expenses (net pay, social bodies, banks) or left out -> (lines, amount)
+    not_expenses: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     # the keys of the rows the file no longer has, of the rows it took, of every row: what the history keeps
     keys: tuple[list[str], set[str], set[str]] = field(default_factory=lambda: ([], set(), set()))
@@ -91,7 +94,7 @@ class ImportSummary:
             lines.insert(3, f"  dont en devises : {shown}, comptées en euros au taux de change de leur ligne")
         lines += [f"  • {c}" for c in self.changes[:20]]
         if len(self.changes) > 20:
-            lines.append(f"  • … et {len(self.changes) - 20} autre(s) modification(s)")
+            lines.append(f"  • … et {plural(len(self.changes) - 20, 'autre modification', 'autres modifications')}")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, object]:
@@ -128,6 +131,18 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                     "exportez à nouveau et réimportez : le reste n'est pas ajouté deux fois."))
     if summary.unassigned:
         summary.issues.append(_unassigned(summary, where))
+    if summary.not_expenses:
+        accounts = sorted(summary.not_expenses)
+        n = sum(c for c, _ in summary.not_expenses.values())
+        shown = ", ".join(f"{a} ({format_eur(summary.not_expenses[a][1])})" for a in accounts[:8]) + (
+            f" et {plural(len(accounts) - 8, 'autre')}" if len(accounts) > 8 else "")
+        summary.issues.append(warning(
+            "DEP051", Location(book=file_name),
+            f"{plural(n, 'ligne')} du CSV sur des comptes qui ne sont pas des charges, ou que Correspondances laisse "
+            f"hors des dépenses : {'non importées' if n > 1 else 'non importée'}, comptées à part ({shown}).",
+            "Rien à faire pour la contrepartie d'une charge (salaires nets 421, organismes sociaux 43, fournisseurs, "
+            "banque). Si ce sont des dépenses, donnez leur Compte devis dans le fichier, ou une ligne de "
+            "Correspondances avec leur compte du devis."))
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if
@@ -295,6 +310,11 @@ def _unassigned(summary: ImportSummary, where: Location) -> Issue:
         said += (f" {'Les comptes' if len(waiting) > 1 else 'Le compte'} {_accounts(waiting)} "
                  f"{'attendent' if len(waiting) > 1 else 'attend'} dans Correspondances un Compte devis "
                  f"({'lignes' if len(places) > 1 else 'ligne'} {rows}).")
+    if summary.unmatched:
+        accounts = sorted(summary.unmatched)
+        said += (f" Aucun texte de « Libellé contient » ne se trouve dans des libellés "
+                 f"{'des comptes' if len(accounts) > 1 else 'du compte'} {_accounts(accounts)} (« "
+                 f"{shown_label(summary.unmatched[accounts[0]])} »).")
     if summary.no_account:
         said += (f" {plural(summary.no_account, 'ligne')} sans compte général : aucune correspondance ne peut "
                  f"{'les' if summary.no_account > 1 else 'la'} placer.")

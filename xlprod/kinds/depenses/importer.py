@@ -254,6 +254,16 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     rows: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for x in read.lines:
+        if x.account and not x.devis_account and not mapping.is_expense(x.account):
+            # a journal's line on no expense account (net pay 421, social bodies 431, a supplier, a bank), or on one
+            # the correspondences leave out: counted apart, as a FEC's
+            debit = in_euros(x.debit, x.rate)
+            summary.other_debit += debit
+            if x.account.startswith(CHARGES):
+                summary.excluded_debit += debit
+            count, total = summary.not_expenses.get(x.account, (0, ZERO))
+            summary.not_expenses[x.account] = (count + 1, total + in_euros(x.amount, x.rate))
+            continue
         mapped, country = mapping.for_line(x.account, x.label) if x.account else (None, "")
         account = x.devis_account or mapped or ""
         # a document number and its supplier name the row (its n-th line): a corrected export updates it;
@@ -281,17 +291,20 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
         summary.selected_credit += in_euros(x.credit, x.rate)
         if x.currency and x.currency != EURO:
             summary.currencies[x.currency] = summary.currencies.get(x.currency, ZERO) + x.amount
-    summary.rejected_debit = read.debit_total - summary.selected_debit
+    summary.rejected_debit = read.debit_total - summary.selected_debit - summary.other_debit
     return rows
 
 
-def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: object, rate: object) -> None:
+def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: object, rate: object,
+              label: object) -> None:
     """A row left « à affecter » because no correspondence names its ledger account: the account is proposed
     in Correspondances, with what it holds."""
     account = cell_text(ledger)
     if not account:  # no correspondence can place it: its Compte devis is to be typed
         summary.no_account += 1
         return
+    if mapping.ruled(account):  # its label contains no text of the account's rows: which one, said
+        summary.unmatched.setdefault(account, cell_text(label))
     if not proposed(account):  # a CSV's line on a supplier's or a bank's account: its blank row would bring a FEC's in
         return
     at = mapping.waiting(account)
@@ -446,7 +459,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
 
     # rows no other line may take: of an entry the file refuses this time (it comes back when corrected), or on an
     # account the correspondences now leave out (those said below)
-    refused_rows, excluded_rows = barred_rows(dep, index, read, mapping) if fec else (set(), set())
+    refused_rows, excluded_rows = barred_rows(dep, index, read, mapping)
     barred = refused_rows | excluded_rows
     matches = match_rows(rows, by_key, dep, index, barred, whole)
     if fec:
@@ -502,7 +515,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
         if not (row["account"] or (cell_text(existing[index["Compte devis"]]) if own else "")):
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, row["amount"]), cast("Decimal | None", row.get("rate")))
-            _unmapped(summary, mapping, row.get("ledger_account"), row["amount"], row.get("rate"))
+            _unmapped(summary, mapping, row.get("ledger_account"), row["amount"], row.get("rate"), row.get("label"))
         updates.append((row, existing, dep.header_row + 1 + i, changes, True))
     accounts, amounts = rows.columns["account"], rows.columns["amount"]
     rates = rows.columns.get("rate")
@@ -512,7 +525,7 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
             summary.unassigned += 1
             summary.unassigned_amount += in_euros(cast(Decimal, amounts[k]), cast("Decimal | None", rates[k]) if rates
                                                   else None)
-            _unmapped(summary, mapping, ledgers[k], amounts[k], rates[k] if rates else None)
+            _unmapped(summary, mapping, ledgers[k], amounts[k], rates[k] if rates else None, rows.columns["label"][k])
     typed = {index[c.header]: c.field for c in L.DEPENSES_COLUMNS}
     # under each header, wherever the user moved it; a column of no field left blank
     new = _new_rows(rows, added, [typed.get(j, "") for j in range(len(dep.headers))])
@@ -569,9 +582,9 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
         summary.absent = sorted({*absent_rows(dep, index, every, matched), *left_of_entries(dep, index, rows, matched)})
     else:
         summary.absent = absent_lines(dep, index, rows, matched)
-    if fec:  # rows imported before on accounts the correspondences now leave out (closing charges, « exclu »)
-        summary.left_out = [dep.header_row + 1 + i for i in sorted(excluded_rows - matched)]
-        summary.absent = sorted(set(summary.absent) - set(summary.left_out))
+    # rows imported before on accounts the import now leaves out (closing charges, « exclu », a CSV's net pay)
+    summary.left_out = [dep.header_row + 1 + i for i in sorted(excluded_rows - matched)]
+    summary.absent = sorted(set(summary.absent) - set(summary.left_out))
     # for the history: the keys of the rows the file no longer has, of those it took, of every row
     summary.keys = ([keys_now[r - dep.header_row - 1] for r in summary.absent],
                     {keys_now[i] for i in matched if i in keys_now}, set(keys_now.values()))

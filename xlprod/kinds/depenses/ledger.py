@@ -71,20 +71,23 @@ DEFAULT_CSV_MAPPING: dict[str, str] = {
 
 # words that name an optional field's column in exports (folded): a column nothing reads whose header has one may be
 # the field under another name (« N° de pièce », « État », « Date de règlement »)
-_FIELD_WORDS: dict[str, tuple[str, ...]] = {
-    "piece": ("piece", "facture", "document", "reference", "ref"), "supplier": ("fournisseur", "tiers", "raison sociale"),
-    "account": ("compte",), "devis_account": ("devis", "poste", "imputation"), "vat": ("tva",),
-    "currency": ("devise", "monnaie"), "rate": ("taux", "cours"), "status": ("statut", "etat", "situation"),
-    "payment_date": ("paiement", "reglement", "regle", "paye"), "country": ("pays",),
-    "tags": ("etiquette", "tag", "label"),
-}
+_FIELD_WORDS: dict[str, re.Pattern[str]] = {field_name: re.compile(pattern) for field_name, pattern in {
+    "piece": r"\b(?:piece|facture|document|ref|reference)\b", "supplier": r"\b(?:fournisseur|tiers|raison sociale)\b",
+    "account": r"\bcompte\b", "devis_account": r"\b(?:devis|poste|imputation)\b", "vat": r"\btva\b",
+    "currency": r"\b(?:devise|monnaie)\b", "rate": r"\b(?:taux de change|cours)\b",
+    "status": r"\b(?:statut|etat|situation)\b",
+    "payment_date": r"\bdate\b.*\b(?:paiement|reglement|regle|paye)\b|\b(?:paiement|reglement|regle|paye)\b.*\bdate\b|"
+                    r"\b(?:paye|regle)e? le\b",
+    "country": r"\bpays\b", "tags": r"\b(?:etiquettes?|tags?|labels?)\b",
+}.items()}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
 def _may_be(field_name: str, header: str) -> bool:
-    """Whether a header the mapping does not name may be ``field_name``'s column under another name."""
-    words = " ".join(_WORD.findall(fold(header)))
-    return any(re.search(rf"\b{w}", words) for w in _FIELD_WORDS.get(field_name, ()))
+    """Whether a header the mapping does not name may be ``field_name``'s column under another name (« Taux TVA »
+    is no exchange rate, « Mode de paiement » no date)."""
+    pattern = _FIELD_WORDS.get(field_name)
+    return pattern is not None and pattern.search(" ".join(_WORD.findall(fold(header)))) is not None
 
 
 _SEPARATOR_NAMES = {"\t": "tabulation", "|": "barre verticale", ";": "point-virgule", ",": "virgule"}
@@ -1129,7 +1132,8 @@ _TOTAL = re.compile(r"^(?:(?:sous|ss|s/) ?total|total(?! ?(?:energie|access|mark
 _CARRIED_IN = re.compile(r"^report a nouveau(?![a-z0-9])")  # a balance brought in: in the cumulative totals below
 # a section's total, whose amount is that of lines above it: not a cumul (the year's earlier months), a balance, a
 # carried amount, nor a total of the taxes or with them
-_SUM_TOTAL = re.compile(r"^(?:(?:sous|ss|s/) ?total|total|totaux|montant total)(?![a-z0-9])(?!.*\b(?:tva|ttc|taxes?)\b)")
+_SUM_TOTAL = re.compile(r"^(?:(?:sous|ss|s/) ?total|total|totaux|montant total)(?![a-z0-9])(?!.*\b(?:tva|ttc)\b)"
+                        r"(?!.*(?<!hors )\btaxes?\b)")
 _TOTAL_FIELDS = ("date", "piece", "label", "account", "devis_account")  # a supplier « Total » is the company
 
 
@@ -1295,7 +1299,9 @@ def _csv_columns(headers: list[str], wanted: dict[str, str], explicit: bool, nam
             raise WorkbookError(where, f"la correspondance ne donne pas la colonne « {required} »",
                                 "La date, le libellé et le montant sont obligatoires.")
     if absent:
-        raise WorkbookError(where, "colonne(s) absente(s) du CSV : " + ", ".join(f"« {h} »" for h in absent),
-                            f"En-têtes trouvés : {shown}. Renommez la colonne dans le fichier ou changez la "
-                            "correspondance.")
+        raise WorkbookError(where, f"{'colonnes absentes' if len(absent) > 1 else 'colonne absente'} du CSV : "
+                            + ", ".join(f"« {h} »" for h in absent),
+                            f"En-têtes trouvés : {shown}. Donnez dans ColonnesImport (feuille Correspondances) "
+                            "l'en-tête de votre fichier pour chacun ; un export en Débit et Crédit : renommez le "
+                            "champ amount en debit, ajoutez une ligne credit.")
     return cols

@@ -165,23 +165,29 @@ def _numbered_since(rows: Rows, out: list[tuple[int, int | None]], by_key: dict[
     hashed = [i for key, i in by_key.items() if key.startswith("CSV|h:") and i not in claimed]
     if not hashed:
         return
-    date_at, piece_at, label_at, amount_at, ledger_at = (index[h] for h in ("Date", "N° pièce", "Libellé", "Montant HT",
-                                                                            "Compte général"))
-    free: dict[tuple[object, ...], deque[int]] = {}
+    date_at, piece_at, label_at, amount_at, ledger_at, supplier_at = (
+        index[h] for h in ("Date", "N° pièce", "Libellé", "Montant HT", "Compte général", "Fournisseur"))
+    free: dict[tuple[object, ...], list[int]] = {}
     for i in hashed:
         r = dep.rows[i]
         if not cell_text(r[piece_at]):
             said = (_day(r[date_at]), fold(cell_text(r[label_at])), _cents_of(r[amount_at]), cell_text(r[ledger_at]))
-            free.setdefault(said, deque()).append(i)
+            free.setdefault(said, []).append(i)
     for at, (k, found) in enumerate(out):
         key = str(rows.key[k])
         if found is not None or not key.startswith("CSV|") or key.startswith("CSV|h:") or not free:
             continue
         row = rows.row(k)
-        queue = free.get((row.get("date"), fold(cell_text(row.get("label"))), _cents_of(row.get("amount")),
-                          cell_text(row.get("ledger_account"))))
-        if queue:
-            out[at] = (k, queue.popleft())
+        candidates = free.get((row.get("date"), fold(cell_text(row.get("label"))), _cents_of(row.get("amount")),
+                               cell_text(row.get("ledger_account"))), [])
+        supplier = fold(cell_text(row.get("supplier")))
+        # the same supplier first; a row without one (the first export had none) next; another's, never
+        pick = next((i for i in candidates if fold(cell_text(dep.rows[i][supplier_at])) == supplier), None)
+        if pick is None:
+            pick = next((i for i in candidates if not cell_text(dep.rows[i][supplier_at])), None)
+        if pick is not None:
+            candidates.remove(pick)
+            out[at] = (k, pick)
 
 
 # an entry's lines on one FEC account (its ledger account the group's): by amount and label, by amount, by a label
@@ -252,18 +258,21 @@ def _by_content(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[s
 
 
 def barred_rows(dep: RawTable, index: dict[str, int], read: LedgerRead, mapping: Mapping) -> tuple[set[int], set[int]]:
-    """Earlier FEC rows no other line takes: of an entry the file refuses (an unbalanced entry, a line in error),
-    and on an account the import now leaves out."""
+    """Earlier rows no other line takes: a FEC's of an entry the file refuses (an unbalanced entry, a line in
+    error); a FEC's or a CSV's on an account the import now leaves out."""
     key_at, ledger_at = index["Clé d'import"], index["Compte général"]
     refused, excluded = set(), set()
+    fec = read.detection.format == "FEC"
     for i, r in enumerate(dep.rows):
         key = cell_text(r[key_at])
-        if not key.startswith("FEC|"):
+        if not key.startswith("FEC|" if fec else "CSV|"):
             continue
         parts = key.split("|")
         ledger = cell_text(r[ledger_at])
-        if ledger and not mapping.is_expense(ledger):
+        if ledger and not mapping.is_expense(ledger):  # left out, unless its own line takes it (a CSV's Compte devis)
             excluded.add(i)
+        elif not fec:
+            continue
         elif len(parts) > 3 and (read.rejected_entries or read.refused):
             when = _key_date(parts[3])
             if (parts[1], parts[2]) in read.rejected_entries or (parts[1], parts[2], when) in read.refused:
