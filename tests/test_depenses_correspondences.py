@@ -391,20 +391,38 @@ def test_label_texts_match_typographic_apostrophes_and_ligatures():
     assert m.for_line("64110000", "Salaire manœuvre") == ("2302", "")
 
 
-def test_a_csv_journals_lines_on_no_expense_account_are_counted_apart_and_rows_they_made_said(tmp_path):
-    """A payroll journal exported as CSV, debit and credit: its net pay (421) and social bodies (431) credit lines
-    came in as negative expenses, the estimated final cost down by as much, and « exclu » did nothing."""
+def test_a_csv_journals_counterpart_lines_are_said_and_exclu_leaves_them_out(tmp_path):
+    """A payroll journal exported as CSV: its net pay (421) and social bodies (431) credit lines came in as negative
+    expenses without a word, the estimated final cost down by as much, and « exclu » did nothing for a CSV."""
     path = _new_workbook(tmp_path)
-    book = XlsxFile(path)
     journal = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10;64110000;Salaire chef opérateur;6000\r\n"
                "31/10/2026;PAIE-10;42100000;Net à payer;-4680\r\n31/10/2026;PAIE-10;43100000;URSSAF;-1320\r\n")
+    book = XlsxFile(path)
     s = import_ledger(book, journal.encode(), "paie.csv", WHEN)
     book.save()
-    assert (s.added, s.selected_debit - s.selected_credit) == (1, D("6000"))
+    assert s.added == 3  # a CSV lists expenses: imported, but said
     said = next(i for i in s.issues if i.code == "DEP051")
-    assert said.message.startswith("2 lignes du CSV sur des comptes qui ne sont pas des charges")
-    assert "42100000 (-4\u202f680,00\xa0€)" in said.message
+    assert said.message == ("2 lignes du CSV sur des comptes de tiers ou de trésorerie, qui ne sont pas des charges, "
+                            "importées comme dépenses (-6\u202f000,00\xa0€) : 42100000 (-4\u202f680,00\xa0€), 43100000 "
+                            "(-1\u202f320,00\xa0€).")
+    book = XlsxFile(path)
+    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["421", "exclu", "", "", ""], ["43", "exclu", "", "", ""]])
+    book.save()
+    book = XlsxFile(path)
+    s = import_ledger(book, journal.encode(), "paie.csv", WHEN)
+    book.save()
+    assert (s.added, s.unchanged, s.selected_debit - s.selected_credit, s.left_out) == (0, 1, D("6000"), [6, 7])
+    assert [i.code for i in s.issues if i.code in ("DEP051", "DEP043")] == ["DEP043"]
     assert "= celui du fichier" in s.render()
+
+
+def test_an_expense_sheet_whose_compte_column_holds_devis_accounts_is_imported_whole(tmp_path):
+    path = _new_workbook(tmp_path)
+    book = XlsxFile(path)
+    sheet = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;F-1;2301;Chef op;4000\r\n"
+             "06/10/2026;F-2;5101;Décor;3000\r\n07/10/2026;F-3;'606100;Fournitures;20\r\n")
+    s = import_ledger(book, sheet.encode(), "tableau.csv", WHEN)
+    assert (s.added, s.unassigned, [i.code for i in s.issues if i.code == "DEP051"]) == (3, 3, [])
 
 
 def test_rows_a_csv_imported_without_document_numbers_are_taken_back_by_their_own_supplier_only(tmp_path):
@@ -428,3 +446,37 @@ def test_a_line_no_label_text_names_says_which(tmp_path):
     said = next(i for i in s.issues if i.code == "DEP030")
     assert ("Aucun texte de « Libellé contient » ne se trouve dans des libellés du compte 64110000 (« Salaire octobre "
             "DURAND Eva - 1re assistante caméra »).") in said.message
+
+
+def test_rows_imported_without_document_numbers_are_taken_back_whatever_the_user_typed_in_them(tmp_path):
+    """The user typed (or tidied) the supplier of rows a first export gave without one, or with a short name: the
+    same export read with its numbers added them a second time."""
+    path = _new_workbook(tmp_path)
+    book = XlsxFile(path)
+    head = "Date;N° de pièce;Fournisseur;Libellé;Montant HT\r\n"
+    lines = "05/10/2026;F-1;TSF;Caméra;1000\r\n06/10/2026;F-2;;Câbles;150\r\n"
+    import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
+    book.save()
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_DEPENSES)
+    plan = WritePlan()
+    for n, name in ((1, "TSF Caméra"), (2, "Loueur")):
+        plan.sheet(t.sheet).set(t.header_row + n, t.first_col + t.headers.index("Fournisseur"), CellWrite(name))
+    t2 = book.table(L.TABLE_COLONNES)
+    plan.sheet(t2.sheet).set(t2.header_row + 1 + [r[0] for r in t2.rows].index("piece"), t2.first_col + 1,
+                             CellWrite("N° de pièce"))
+    book.apply(plan)
+    book.save()
+    book = XlsxFile(path)
+    s = import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
+    book.save()
+    assert (s.added, s.updated) == (0, 2)
+    assert [(r["N° pièce"], r["Fournisseur"]) for r in _rows(path, L.TABLE_DEPENSES)] == [("F-1", "TSF Caméra"),
+                                                                                        ("F-2", "Loueur")]
+
+
+def test_a_label_text_is_found_at_the_start_of_a_word():
+    """« son » caught « personnel », « saison », « maison »."""
+    m = Mapping({}, labelled={"6411": [(label_fold("son"), "25012", "")]})
+    assert m.for_line("64110000", "Salaire chef opérateur du son")[0] == "25012"
+    assert m.for_line("64110000", "Salaire personnel de saison")[0] is None

@@ -4,6 +4,7 @@ devis account, country, or « exclu ») and ColonnesImport (a CSV export's heade
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -45,7 +46,8 @@ def label_fold(text: str) -> str:
 class Mapping:
     """Ledger account prefixes -> devis accounts: the longest prefix that decides wins. A row whose Compte devis
     is blank (one an import proposed, not filled in yet) decides nothing: a shorter prefix's devis account or
-    « exclu » applies; with none, the account is counted, « à affecter »."""
+    « exclu » applies; with none, the account is counted, « à affecter ». A row with a « Libellé contient » text
+    found in a line's label decides that line's devis account before any row without one (``for_line``)."""
 
     prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter; or EXCLUDED)
     countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
@@ -55,7 +57,8 @@ class Mapping:
     labelled: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
     _seen: dict[tuple[int, str], str | None] = field(default_factory=dict, compare=False, repr=False)
-    _rules: dict[str, list[tuple[int, str, str, str]]] = field(default_factory=dict, compare=False, repr=False)
+    _rules: dict[str, list[tuple[int, str, str, str, re.Pattern[str]]]] = field(default_factory=dict, compare=False,
+                                                                             repr=False)
 
     def _longest(self, table: dict[str, str], ledger: str) -> str | None:
         """The value of the longest prefix with one that is not blank; "" when only blank ones match."""
@@ -83,9 +86,10 @@ class Mapping:
         """Whether a row with a « Libellé contient » may give the account's lines another devis account."""
         return bool(self._rules_of(ledger))
 
-    def _rules_of(self, ledger: str) -> list[tuple[int, str, str, str]]:
-        if ledger not in self._rules:
-            self._rules[ledger] = [(n, text, devis, country) for n in range(len(ledger), 0, -1)
+    def _rules_of(self, ledger: str) -> list[tuple[int, str, str, str, re.Pattern[str]]]:
+        if ledger not in self._rules:  # a text is looked for at the start of a word: « son » is not in « personnel »
+            self._rules[ledger] = [(n, text, devis, country, re.compile(rf"(?<![a-z0-9]){re.escape(text)}"))
+                                   for n in range(len(ledger), 0, -1)
                                    for text, devis, country in self.labelled.get(ledger[:n], ())]
         return self._rules[ledger]
 
@@ -97,12 +101,16 @@ class Mapping:
         rules = self._rules_of(ledger)
         if rules:
             folded = label_fold(label)
-            found = [(n, len(text), -k, devis, country) for k, (n, text, devis, country) in enumerate(rules)
-                     if text in folded]
+            found = [(n, len(text), -k, devis, country) for k, (n, text, devis, country, pattern) in enumerate(rules)
+                     if text in folded and pattern.search(folded)]
             if found:
                 *_, devis, country = max(found)
                 return devis, country or self.country(ledger)
         return self.devis_account(ledger), self.country(ledger)
+
+    def excluded(self, ledger: str) -> bool:
+        """Whether the correspondence that decides for the account says « exclu »."""
+        return self._longest(self.prefixes, ledger) == EXCLUDED
 
     def names(self, ledger: str) -> bool:
         """Whether a row of the table matches the account (a blank one included)."""

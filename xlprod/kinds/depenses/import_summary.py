@@ -134,15 +134,17 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
     if summary.not_expenses:
         accounts = sorted(summary.not_expenses)
         n = sum(c for c, _ in summary.not_expenses.values())
+        total = sum((t for _, t in summary.not_expenses.values()), ZERO)
         shown = ", ".join(f"{a} ({format_eur(summary.not_expenses[a][1])})" for a in accounts[:8]) + (
             f" et {plural(len(accounts) - 8, 'autre')}" if len(accounts) > 8 else "")
         summary.issues.append(warning(
             "DEP051", Location(book=file_name),
-            f"{plural(n, 'ligne')} du CSV sur des comptes qui ne sont pas des charges, ou que Correspondances laisse "
-            f"hors des dépenses : {'non importées' if n > 1 else 'non importée'}, comptées à part ({shown}).",
-            "Rien à faire pour la contrepartie d'une charge (salaires nets 421, organismes sociaux 43, fournisseurs, "
-            "banque). Si ce sont des dépenses, donnez leur Compte devis dans le fichier, ou une ligne de "
-            "Correspondances avec leur compte du devis."))
+            f"{plural(n, 'ligne')} du CSV sur des comptes de tiers ou de trésorerie, qui ne sont pas des charges, "
+            f"{'importées comme dépenses' if n > 1 else 'importée comme dépense'} ({format_eur(total)}) : {shown}.",
+            "Si le fichier est un journal (une paie exportée entière : salaires nets 421, organismes sociaux 43), "
+            "ces lignes en sont les contreparties et comptent deux fois : ajoutez à Correspondances une ligne par "
+            "compte avec « exclu » comme compte du devis, puis réimportez (elles seront retirées du suivi, DEP043). "
+            "Si ce sont des dépenses, rien à faire."))
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if
@@ -161,8 +163,10 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
                                       f"l'import laisse désormais hors des dépenses (clôture 68, 69, ou « exclu » dans "
                                       f"Correspondances) : {'lignes' if n > 1 else 'ligne'} {shown}. "
                                       f"{'Elles restent comptées' if n > 1 else 'Elle reste comptée'}.",
-                                      "Supprimez-les du tableau Dépenses si elles n'y ont pas leur place : l'import ne "
-                                      "les ramène plus."))
+                                      ("Supprimez-les du tableau Dépenses si elles n'y ont pas leur place : "
+                                       "l'import ne les ramène plus.") if n > 1 else
+                                      ("Supprimez-la du tableau Dépenses si elle n'y a pas sa place : l'import ne la "
+                                       "ramène plus.")))
     for r, twins, total, said in summary.unkeyed[:5]:
         listed = ", ".join(map(str, twins))
         many = len(twins) > 1

@@ -14,7 +14,6 @@ not show yet), a devis account chosen for a line whose ledger account did not ch
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import cast
@@ -53,6 +52,7 @@ from xlprod.kinds.depenses.matching import (
     absent_lines,
     absent_rows,
     barred_rows,
+    content_key,
     keyless_rows,
     left_of_entries,
     match_rows,
@@ -67,6 +67,7 @@ from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite
 
+COUNTERPARTS = ("40", "41", "42", "43", "44", "45", "46", "47", "5")  # a CSV's credit there is no charge: said
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
 # banks (512), postal cheques (514), the Treasury (515), other financial bodies (517), the cash box (53) and the
@@ -254,16 +255,17 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     rows: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for x in read.lines:
-        if x.account and not x.devis_account and not mapping.is_expense(x.account):
-            # a journal's line on no expense account (net pay 421, social bodies 431, a supplier, a bank), or on one
-            # the correspondences leave out: counted apart, as a FEC's
+        if x.account and not x.devis_account and mapping.excluded(x.account):
+            # a line on an account a correspondence says « exclu »: left out, counted apart, as a FEC's
             debit = in_euros(x.debit, x.rate)
             summary.other_debit += debit
-            if x.account.startswith(CHARGES):
-                summary.excluded_debit += debit
+            summary.excluded_debit += debit
+            continue
+        if x.account and not x.devis_account and x.amount < 0 and x.account.startswith(COUNTERPARTS):
+            # a journal's counterpart, a credit on net pay 421, social bodies 43, a supplier, a bank: imported, as a
+            # CSV lists expenses, but said: a payroll's whole entry exported counts its credits as negative expenses
             count, total = summary.not_expenses.get(x.account, (0, ZERO))
             summary.not_expenses[x.account] = (count + 1, total + in_euros(x.amount, x.rate))
-            continue
         mapped, country = mapping.for_line(x.account, x.label) if x.account else (None, "")
         account = x.devis_account or mapped or ""
         # a document number and its supplier name the row (its n-th line): a corrected export updates it;
@@ -273,8 +275,7 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
             ident = f"{x.piece}|{fold(x.supplier)}|{account_text}"
             pair = f"CSV|{x.piece}|{fold(x.supplier)}|"
         else:  # what the row says, as a fixed-length digest (a label may be 32,767 characters long)
-            said = "|".join((x.date.isoformat(), fold(x.supplier), fold(x.label), account_text, f"{x.amount:.2f}"))
-            ident, pair = "h:" + hashlib.sha1(said.encode("utf-8")).hexdigest()[:20], ""
+            ident, pair = content_key(x.date, x.supplier, x.label, account_text, x.amount), ""
         n = seen[ident] = seen.get(ident, 0) + 1
         known = STATUSES.get(fold(x.status)) if x.status else Status.COMMITTED
         rows.append({"key": f"CSV|{ident}|{n}", "pair": pair, "date": x.date, "piece": x.piece, "supplier": x.supplier,
@@ -582,7 +583,12 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
         summary.absent = sorted({*absent_rows(dep, index, every, matched), *left_of_entries(dep, index, rows, matched)})
     else:
         summary.absent = absent_lines(dep, index, rows, matched)
-    # rows imported before on accounts the import now leaves out (closing charges, « exclu », a CSV's net pay)
+    # rows imported before on accounts the import now leaves out (closing charges, « exclu »); a CSV's, of the
+    # documents this file has (next month's export says nothing of October's)
+    if not fec:
+        pairs = {p for p in rows.columns["pair"] if p}
+        excluded_rows = {i for i in excluded_rows if "|".join(cell_text(dep.rows[i][key_at]).split("|")[:3]) + "|"
+                         in pairs}
     summary.left_out = [dep.header_row + 1 + i for i in sorted(excluded_rows - matched)]
     summary.absent = sorted(set(summary.absent) - set(summary.left_out))
     # for the history: the keys of the rows the file no longer has, of those it took, of every row

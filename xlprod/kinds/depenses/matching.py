@@ -5,6 +5,7 @@ invoice the user split over several rows), and which rows the file no longer has
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -157,37 +158,39 @@ def match_rows(rows: Rows, by_key: dict[str, int], dep: RawTable, index: dict[st
     return out
 
 
+def content_key(day: dt.date, supplier: str, label: str, account: str, amount: Decimal) -> str:
+    """A CSV line without a document number, named by what it says, as a fixed-length digest (a label may be
+    32,767 characters long): a corrected amount makes a new row."""
+    said = "|".join((day.isoformat(), fold(supplier), fold(label), account, f"{amount:.2f}"))
+    return "h:" + hashlib.sha1(said.encode("utf-8")).hexdigest()[:20]
+
+
 def _numbered_since(rows: Rows, out: list[tuple[int, int | None]], by_key: dict[str, int], dep: RawTable,
                     index: dict[str, int], claimed: AbstractSet[int]) -> None:
     """A CSV first imported without its document numbers (their column under another name) has rows keyed by what
-    they say; the same export read with its numbers takes them back, each by its date, label, amount and ledger
-    account, rather than adding every line a second time."""
-    hashed = [i for key, i in by_key.items() if key.startswith("CSV|h:") and i not in claimed]
+    they said; the same export read with its numbers takes them back, each by its key worked out again from the
+    line (with its supplier, or with none, when the first export had no such column), whatever the user typed in
+    the row since, rather than adding every line a second time."""
+    hashed: dict[str, list[int]] = {}
+    for key, i in by_key.items():
+        if key.startswith("CSV|h:") and i not in claimed:
+            hashed.setdefault(key.split("|")[1], []).append(i)
     if not hashed:
         return
-    date_at, piece_at, label_at, amount_at, ledger_at, supplier_at = (
-        index[h] for h in ("Date", "N° pièce", "Libellé", "Montant HT", "Compte général", "Fournisseur"))
-    free: dict[tuple[object, ...], list[int]] = {}
-    for i in hashed:
-        r = dep.rows[i]
-        if not cell_text(r[piece_at]):
-            said = (_day(r[date_at]), fold(cell_text(r[label_at])), _cents_of(r[amount_at]), cell_text(r[ledger_at]))
-            free.setdefault(said, []).append(i)
     for at, (k, found) in enumerate(out):
         key = str(rows.key[k])
-        if found is not None or not key.startswith("CSV|") or key.startswith("CSV|h:") or not free:
+        if found is not None or not key.startswith("CSV|") or key.startswith("CSV|h:"):
             continue
         row = rows.row(k)
-        candidates = free.get((row.get("date"), fold(cell_text(row.get("label"))), _cents_of(row.get("amount")),
-                               cell_text(row.get("ledger_account"))), [])
-        supplier = fold(cell_text(row.get("supplier")))
-        # the same supplier first; a row without one (the first export had none) next; another's, never
-        pick = next((i for i in candidates if fold(cell_text(dep.rows[i][supplier_at])) == supplier), None)
-        if pick is None:
-            pick = next((i for i in candidates if not cell_text(dep.rows[i][supplier_at])), None)
-        if pick is not None:
-            candidates.remove(pick)
-            out[at] = (k, pick)
+        day, amount = row.get("date"), row.get("amount")
+        if not isinstance(day, dt.date) or not isinstance(amount, Decimal):
+            continue
+        account = cell_text(row.get("ledger_account")) or (cell_text(row.get("account")) if row.get("given") else "")
+        for supplier in dict.fromkeys((cell_text(row.get("supplier")), "")):
+            candidates = hashed.get(content_key(day, supplier, cell_text(row.get("label")), account, amount))
+            if candidates:
+                out[at] = (k, candidates.pop(0))
+                break
 
 
 # an entry's lines on one FEC account (its ledger account the group's): by amount and label, by amount, by a label
@@ -269,8 +272,8 @@ def barred_rows(dep: RawTable, index: dict[str, int], read: LedgerRead, mapping:
             continue
         parts = key.split("|")
         ledger = cell_text(r[ledger_at])
-        if ledger and not mapping.is_expense(ledger):  # left out, unless its own line takes it (a CSV's Compte devis)
-            excluded.add(i)
+        if ledger and (not mapping.is_expense(ledger) if fec else mapping.excluded(ledger)):
+            excluded.add(i)  # left out (a CSV's: by « exclu » only), unless its own line takes it (its Compte devis)
         elif not fec:
             continue
         elif len(parts) > 3 and (read.rejected_entries or read.refused):
