@@ -297,8 +297,8 @@ def propose_accounts(book: WorkbookPort, unmapped: dict[str, tuple[int, Decimal]
     rows: list[list[object]] = []
     for account in sorted(unmapped):
         count, total = unmapped[account]
-        label = labels.get(account, "").replace("« ", "").replace(" »", "").strip()  # « » alone: no label
-        values = {"Compte général": account, "Observations": (f"{labels[account]} — " if label else "") + (
+        said = labels.get(account, "")
+        values = {"Compte général": account, "Observations": (f"{said} — " if said else "") + (
             f"proposé par l'import de {file_name} le {when} : {plural(count, 'dépense')} à affecter, {format_eur(total)}")}
         rows.append([values.get(h) for h in t.headers])
     col = column_letter(t.first_col + g)

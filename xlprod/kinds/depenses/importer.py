@@ -227,7 +227,8 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     unnamed = {a for a in countries if proposed(a) and mapping.waiting(a) is None}  # the FEC's label, if proposed
     for k in range(len(picked)) if unnamed else ():
         if ledger[k] in unnamed:
-            summary.account_labels[ledger[k]] = f"« {shown_label(c.account_label[picked[k]])} »"
+            named = shown_label(c.account_label[picked[k]])
+            summary.account_labels[ledger[k]] = f"« {named} »" if named else ""
             unnamed.discard(ledger[k])
             if not unnamed:
                 break
@@ -286,7 +287,8 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
                      "tags": x.tags, "ledger_account": x.account, "line": x.line, "given": bool(x.devis_account)})
         if x.account and not account and x.account not in summary.account_labels and proposed(x.account) and \
                 mapping.waiting(x.account) is None:
-            summary.account_labels[x.account] = f"1re ligne : « {shown_label(x.label)} »"  # if left « à affecter »
+            named = shown_label(x.label)  # if left « à affecter »
+            summary.account_labels[x.account] = f"1re ligne : « {named} »" if named else ""
         summary.selected += 1
         summary.selected_debit += in_euros(x.debit, x.rate)
         summary.selected_credit += in_euros(x.credit, x.rate)
