@@ -652,7 +652,7 @@ argparse._ = _french  # type: ignore[attr-defined]  # argparse looks its gettext
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xlprod", description="Classeurs de production (" + ", ".join(
         k.title for k in KINDS.values()) + ") : créer, recalculer et contrôler, avec ou sans Excel.")
-    parser.add_argument("--version", action="version", version=f"xlprod {__version__}", help="affiche la version et quitte")
+    parser.add_argument("--version", action="version", version=f"xlprod {__version__}", help="afficher la version et quitter")
     parser.add_argument("--debug", action="store_true", help="afficher la trace Python d'une erreur inattendue")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 

@@ -56,7 +56,9 @@ def check_cost_report(t: Tracking, cost: FinalCost, current: Version | None, boo
         out.append(warning("DEP022", suivi(L.UNASSIGNED_ROW, "Engagé"),
                            f"{format_eur(t.unassigned.committed)} de dépenses à affecter "
                            f"({format_percent(t.unassigned.committed / t.total.committed)} de l'engagé) : l'analyse par "
-                           "poste en est faussée.", "Complétez les Correspondances ou les comptes devis, puis relancez."))
+                           "poste en est faussée.", "Renseignez le Compte devis de ces dépenses dans Dépenses, puis "
+                           "relancez ; ou complétez Correspondances, puis réimportez le fichier (un recalcul ne relit "
+                           "pas Correspondances)."))
     near_final = t.total.current > 0 and t.total.committed >= t.total.current * Decimal("0.9")
     capped = ((L.C_PRODUCER_ROW, "Rémunération producteur réelle", cost.producer_pay, cost.producer_pay_cap),
               (L.C_OVERHEAD_ROW, "Frais généraux déclarés", cost.overhead, cost.overhead_cap))

@@ -329,10 +329,10 @@ def _unassigned(summary: ImportSummary, where: Location) -> Issue:
                 f"{'son' if len(new) == 1 else 'leur'} Compte devis, puis réimportez le même fichier : rien n'est "
                 "ajouté deux fois.")
     elif new or waiting:
-        hint = (f"Indiquez le Compte devis {'de ce compte' if one else 'de ces comptes'} dans Correspondances (un "
-                "compte qui couvre plusieurs lignes du devis, une paie sur 6411 : une ligne par texte de « Libellé "
-                "contient », ou le Compte devis de chaque dépense dans Dépenses), puis réimportez le même fichier : "
-                f"{'ses' if one else 'leurs'} écritures y seront affectées, rien n'est ajouté deux fois.")
+        hint = (f"Indiquez le Compte devis {'de ce compte' if one else 'de ces comptes'} dans Correspondances, et le "
+                "Pays des dépenses faites à l'étranger (vide : la France) ; un compte qui couvre plusieurs lignes du "
+                "devis (une paie sur 6411) : une ligne par texte de « Libellé contient ». Puis réimportez le même "
+                f"fichier : {'ses' if one else 'leurs'} écritures y seront affectées, rien n'est ajouté deux fois.")
     else:
         hint = ("Renseignez leur Compte devis dans Dépenses ; un CSV peut le donner dans sa colonne Compte devis, ou "
                 "son compte général (colonne nommée au champ account de ColonnesImport), que Correspondances place.")

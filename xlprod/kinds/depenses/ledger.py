@@ -1301,7 +1301,11 @@ def _csv_columns(headers: list[str], wanted: dict[str, str], explicit: bool, nam
     if absent:
         raise WorkbookError(where, f"{'colonnes absentes' if len(absent) > 1 else 'colonne absente'} du CSV : "
                             + ", ".join(f"« {h} »" for h in absent),
-                            f"En-têtes trouvés : {shown}. Donnez dans ColonnesImport (feuille Correspondances) "
-                            "l'en-tête de votre fichier pour chacun ; un export en Débit et Crédit : renommez le "
-                            "champ amount en debit, ajoutez une ligne credit.")
+                            f"En-têtes trouvés : {shown}. La date, le libellé et le montant sont obligatoires : si le "
+                            + ("fichier les a" if len(absent) > 1 else "fichier l'a") + " sous un autre nom, donnez-le "
+                            "dans ColonnesImport (feuille Correspondances)"
+                            + (" ; un export en Débit et Crédit : dans ColonnesImport, remplacez le champ amount "
+                               "par debit et ajoutez une ligne credit." if any(f in ("amount", "debit", "credit") and
+                                                                            wanted[f] in absent for f in wanted)
+                               else "."))
     return cols
