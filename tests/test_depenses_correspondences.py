@@ -226,7 +226,7 @@ def test_a_label_shares_a_payroll_account_between_devis_lines(tmp_path):
     said = [i for i in s.issues if i.code == "DEP050"]
     assert [str(i.location) for i in said] == ["dep.xlsx!Correspondances!E9"]
     assert said[0].message == ("1 ligne de Correspondances avec un « Libellé contient » mais sans compte du devis, "
-                               "ou « exclu », ou sur un compte hors des dépenses : ignorée (ligne 9).")
+                               "ou « exclu », ou sur un compte « exclu » : ignorée (ligne 9).")
     # a CSV with a ledger account column is shared alike
     book = XlsxFile(path)
     csv = "Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10B;64110000;Prime chef opérateur;500\r\n"
@@ -382,7 +382,7 @@ def test_a_label_text_brings_in_no_line_that_exclu_leaves_out_and_says_so(tmp_pa
     s = _import(path, PAYROLL)
     assert s.selected == 0
     said = next(i for i in s.issues if i.code == "DEP050")
-    assert "ou sur un compte hors des dépenses : ignorées (lignes 6, 7)" in said.message
+    assert "ou sur un compte « exclu » : ignorée (ligne 6)" in said.message
 
 
 def test_label_texts_match_typographic_apostrophes_and_ligatures():
@@ -402,9 +402,9 @@ def test_a_csv_journals_counterpart_lines_are_said_and_exclu_leaves_them_out(tmp
     book.save()
     assert s.added == 3  # a CSV lists expenses: imported, but said
     said = next(i for i in s.issues if i.code == "DEP051")
-    assert said.message == ("2 lignes du CSV sur des comptes de tiers ou de trésorerie, qui ne sont pas des charges, "
-                            "importées comme dépenses (-6\u202f000,00\xa0€) : 42100000 (-4\u202f680,00\xa0€), 43100000 "
-                            "(-1\u202f320,00\xa0€).")
+    assert said.message == ("2 lignes du CSV sur des comptes de tiers, de TVA ou de trésorerie (classes 4 et 5), qui "
+                            "ne sont pas des charges, importées comme dépenses (-6\u202f000,00\xa0€) : 42100000 "
+                            "(-4\u202f680,00\xa0€), 43100000 (-1\u202f320,00\xa0€).")
     book = XlsxFile(path)
     book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["421", "exclu", "", "", ""], ["43", "exclu", "", "", ""]])
     book.save()
@@ -480,3 +480,24 @@ def test_a_label_text_is_found_at_the_start_of_a_word():
     m = Mapping({}, labelled={"6411": [(label_fold("son"), "25012", "")]})
     assert m.for_line("64110000", "Salaire chef opérateur du son")[0] == "25012"
     assert m.for_line("64110000", "Salaire personnel de saison")[0] is None
+
+
+def test_a_purchase_journals_vat_is_said_and_rows_of_an_account_made_exclu_are_said_whatever_their_document(tmp_path):
+    """A purchase exported whole: its VAT debit came in « à affecter » without a word. Rows of one-line documents,
+    or without a document, on an account made « exclu » stayed counted without a word."""
+    path = _new_workbook(tmp_path)
+    journal = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;F-1;61350000;Caméra;1000\r\n"
+               "05/10/2026;F-1;44566000;TVA;200\r\n05/10/2026;F-1;40100000;TSF;-1200\r\n"
+               "06/10/2026;H-7;62260000;Honoraires;2000\r\n07/10/2026;;62700000;Frais bancaires;35\r\n"
+               "08/10/2026;D-1;5101;Décor (avoir);-300\r\n")
+    book = XlsxFile(path)
+    s = import_ledger(book, journal.encode(), "achats.csv", WHEN)
+    book.save()
+    said = next(i for i in s.issues if i.code == "DEP051")
+    assert "40100000 (-1\u202f200,00\xa0€), 44566000 (200,00\xa0€)" in said.message and "5101" not in said.message
+    book = XlsxFile(path)
+    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["6226", "exclu", "", "", ""], ["627", "exclu", "", "", ""]])
+    book.save()
+    book = XlsxFile(path)
+    s = import_ledger(book, journal.encode(), "achats.csv", WHEN)
+    assert s.left_out == [8, 9]

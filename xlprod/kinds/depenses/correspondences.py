@@ -200,21 +200,20 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
             "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
             "comptabilité, ou supprimez les lignes en trop."))
     mapping = Mapping(prefixes, countries, {a: row + n for a, n in first.items()}, labelled)
-    # a text chooses among an account's expense lines: it brings in none that « exclu », the closing or the
-    # non-charge rule leave out
+    # a text chooses among an account's lines: it brings in none that « exclu » leaves out
     refused += [row + i for i, r in enumerate(t.rows) if x is not None and label_fold(cell_text(r[x])) and
-                cell_text(r[d]) and cell_text(r[g]) and not mapping.is_expense(cell_text(r[g]))]
+                cell_text(r[d]) and cell_text(r[g]) and mapping.excluded(cell_text(r[g]))]
     refused = sorted(set(refused))
     if refused and issues is not None:
         col = column_letter(t.first_col + (x if x is not None else g))
         issues.append(warning(
             "DEP050", Location(book=book.book_name, sheet=t.sheet, cell=f"{col}{refused[0]}"),
             f"{plural(len(refused), 'ligne')} de Correspondances avec un « {LABEL_HEADER} » mais sans compte du devis, "
-            f"ou « exclu », ou sur un compte hors des dépenses : {'ignorées' if len(refused) > 1 else 'ignorée'} "
+            f"ou « exclu », ou sur un compte « exclu » : {'ignorées' if len(refused) > 1 else 'ignorée'} "
             f"({'lignes' if len(refused) > 1 else 'ligne'} "
             f"{', '.join(str(n) for n in refused[:10])}{' …' if len(refused) > 10 else ''}).",
-            "Un libellé choisit le compte du devis parmi les dépenses d'un compte général ; « exclu », ou un compte "
-            "autre qu'une charge ajouté aux dépenses (2313), se donne sur une ligne sans libellé."))
+            "Un libellé choisit le compte du devis des lignes d'un compte général ; « exclu » se donne sur une ligne "
+            "sans libellé, pour le compte entier."))
     return mapping
 
 

@@ -64,8 +64,10 @@ class ImportSummary:
     waiting: dict[str, int] = field(default_factory=dict)
     no_account: int = 0  # rows left « à affecter » without a ledger account: no correspondence can place them
     unmatched: dict[str, str] = field(default_factory=dict)  # account with label texts -> a label none of them is in
-    # a CSV's lines on accounts that are no expenses (net pay, social bodies, banks) or left out -> (lines, amount)
+    # a CSV's lines on third-party, VAT or treasury accounts, imported -> (lines, amount); the documents of the lines
+    # « exclu » left out (their rows imported before are said)
     not_expenses: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    left_documents: set[str] = field(default_factory=set)
     issues: list[Issue] = field(default_factory=list)
     # the keys of the rows the file no longer has, of the rows it took, of every row: what the history keeps
     keys: tuple[list[str], set[str], set[str]] = field(default_factory=lambda: ([], set(), set()))
@@ -139,12 +141,14 @@ def say(summary: ImportSummary, book: WorkbookPort, file_name: str) -> None:
             f" et {plural(len(accounts) - 8, 'autre')}" if len(accounts) > 8 else "")
         summary.issues.append(warning(
             "DEP051", Location(book=file_name),
-            f"{plural(n, 'ligne')} du CSV sur des comptes de tiers ou de trésorerie, qui ne sont pas des charges, "
-            f"{'importées comme dépenses' if n > 1 else 'importée comme dépense'} ({format_eur(total)}) : {shown}.",
-            "Si le fichier est un journal (une paie exportée entière : salaires nets 421, organismes sociaux 43), "
-            "ces lignes en sont les contreparties et comptent deux fois : ajoutez à Correspondances une ligne par "
-            "compte avec « exclu » comme compte du devis, puis réimportez (elles seront retirées du suivi, DEP043). "
-            "Si ce sont des dépenses, rien à faire."))
+            f"{plural(n, 'ligne')} du CSV sur des comptes de tiers, de TVA ou de trésorerie (classes 4 et 5), qui ne "
+            f"sont pas des charges, {'importées comme dépenses' if n > 1 else 'importée comme dépense'} "
+            f"({format_eur(total)}) : {shown}.",
+            "Si le fichier est un journal (une paie ou un achat exporté entier), ce sont les contreparties et la TVA des "
+            "charges : elles faussent le suivi. Ajoutez à Correspondances une ligne par compte avec « exclu » comme "
+            "compte du devis, puis réimportez : elles seront laissées hors des dépenses, et les lignes déjà importées "
+            "dites (DEP043) pour que vous les supprimiez. Si ce sont des dépenses, donnez-leur un compte du devis dans "
+            "Correspondances."))
     if summary.absent:
         shown = ", ".join(str(n) for n in summary.absent[:10]) + (" …" if len(summary.absent) > 10 else "")
         which = ("de ce journal, de cette période et de numéros d'écriture compris dans ce fichier" if

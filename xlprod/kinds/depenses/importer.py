@@ -67,7 +67,7 @@ from xlprod.workbook.errors import WorkbookError
 from xlprod.workbook.port import WorkbookPort, WritePlan
 from xlprod.workbook.sheetxml import CellValue, CellWrite
 
-COUNTERPARTS = ("40", "41", "42", "43", "44", "45", "46", "47", "5")  # a CSV's credit there is no charge: said
+COUNTERPARTS = ("40", "41", "42", "43", "44", "45", "46", "47", "5")  # a CSV's line there is no charge: said
 SUPPLIER_PREFIXES = ("40", "42", "43")  # the counterpart of an expense: a supplier, a salary, a social body
 VAT_PREFIX = "4456"  # deductible VAT
 # banks (512), postal cheques (514), the Treasury (515), other financial bodies (517), the cash box (53) and the
@@ -257,17 +257,21 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     seen: dict[str, int] = {}
     for x in read.lines:
         if x.account and not x.devis_account and mapping.excluded(x.account):
-            # a line on an account a correspondence says « exclu »: left out, counted apart, as a FEC's
+            # a line on an account a correspondence says « exclu »: left out, counted apart, as a FEC's; its document
+            # (or what it says) kept, so that the rows an earlier import made of it are said
             debit = in_euros(x.debit, x.rate)
             summary.other_debit += debit
             summary.excluded_debit += debit
+            summary.left_documents.add(f"CSV|{x.piece}|{fold(x.supplier)}|" if x.piece else
+                                       f"CSV|{content_key(x.date, x.supplier, x.label, x.account, x.amount)}|")
             continue
-        if x.account and not x.devis_account and x.amount < 0 and x.account.startswith(COUNTERPARTS):
-            # a journal's counterpart, a credit on net pay 421, social bodies 43, a supplier, a bank: imported, as a
-            # CSV lists expenses, but said: a payroll's whole entry exported counts its credits as negative expenses
+        mapped, country = mapping.for_line(x.account, x.label) if x.account else (None, "")
+        if x.account and not x.devis_account and not mapped and len(x.account) >= 6 and \
+                x.account.startswith(COUNTERPARTS):
+            # a journal's counterpart (net pay 421, social bodies 43, VAT 4456, a supplier, a bank: a ledger account,
+            # not a devis code), no correspondence placing it: imported, as a CSV lists expenses, but said
             count, total = summary.not_expenses.get(x.account, (0, ZERO))
             summary.not_expenses[x.account] = (count + 1, total + in_euros(x.amount, x.rate))
-        mapped, country = mapping.for_line(x.account, x.label) if x.account else (None, "")
         account = x.devis_account or mapped or ""
         # a document number and its supplier name the row (its n-th line): a corrected export updates it;
         # without a number, the row is named by what it says, and a corrected amount is a new row
@@ -296,6 +300,12 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
             summary.currencies[x.currency] = summary.currencies.get(x.currency, ZERO) + x.amount
     summary.rejected_debit = read.debit_total - summary.selected_debit - summary.other_debit
     return rows
+
+
+def _document_of(key: str) -> str:
+    """A CSV row's document as its key says it (``CSV|document|supplier|``), or what it says without one."""
+    parts = key.split("|")
+    return "|".join(parts[:2 if key.startswith("CSV|h:") else 3]) + "|"
 
 
 def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: object, rate: object,
@@ -588,9 +598,8 @@ def _import_ledger(book: WorkbookPort, data: bytes, file_name: str, now: dt.date
     # rows imported before on accounts the import now leaves out (closing charges, « exclu »); a CSV's, of the
     # documents this file has (next month's export says nothing of October's)
     if not fec:
-        pairs = {p for p in rows.columns["pair"] if p}
-        excluded_rows = {i for i in excluded_rows if "|".join(cell_text(dep.rows[i][key_at]).split("|")[:3]) + "|"
-                         in pairs}
+        documents = {p for p in rows.columns["pair"] if p} | summary.left_documents
+        excluded_rows = {i for i in excluded_rows if _document_of(cell_text(dep.rows[i][key_at])) in documents}
     summary.left_out = [dep.header_row + 1 + i for i in sorted(excluded_rows - matched)]
     summary.absent = sorted(set(summary.absent) - set(summary.left_out))
     # for the history: the keys of the rows the file no longer has, of those it took, of every row
