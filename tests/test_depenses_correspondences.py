@@ -501,3 +501,23 @@ def test_a_purchase_journals_vat_is_said_and_rows_of_an_account_made_exclu_are_s
     book = XlsxFile(path)
     s = import_ledger(book, journal.encode(), "achats.csv", WHEN)
     assert s.left_out == [8, 9]
+
+
+def test_a_row_imported_before_its_document_number_was_is_said_when_its_account_is_made_exclu(tmp_path):
+    path = _new_workbook(tmp_path)
+    head = "Date;N° de pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+    lines = "06/10/2026;H-7;Cabinet Martin;62260000;Honoraires;2000\r\n"
+    book = XlsxFile(path)
+    import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
+    book.save()
+    book = XlsxFile(path)
+    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["6226", "exclu", "", "", ""]])
+    t = book.table(L.TABLE_COLONNES)
+    plan = WritePlan()
+    plan.sheet(t.sheet).set(t.header_row + 1 + [r[0] for r in t.rows].index("piece"), t.first_col + 1,
+                            CellWrite("N° de pièce"))
+    book.apply(plan)
+    book.save()
+    book = XlsxFile(path)
+    s = import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
+    assert s.left_out == [5]

@@ -262,8 +262,9 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
             debit = in_euros(x.debit, x.rate)
             summary.other_debit += debit
             summary.excluded_debit += debit
-            summary.left_documents.add(f"CSV|{x.piece}|{fold(x.supplier)}|" if x.piece else
-                                       f"CSV|{content_key(x.date, x.supplier, x.label, x.account, x.amount)}|")
+            summary.left_documents.update(  # its document, and what it says (a row imported before its number was)
+                [f"CSV|{x.piece}|{fold(x.supplier)}|"] if x.piece else [],
+                (f"CSV|{content_key(x.date, supplier, x.label, x.account, x.amount)}|" for supplier in (x.supplier, "")))
             continue
         mapped, country = mapping.for_line(x.account, x.label) if x.account else (None, "")
         if x.account and not x.devis_account and not mapped and len(x.account) >= 6 and \
