@@ -54,10 +54,33 @@ def _new_workbook(tmp_path: Path, mapping: list[tuple[str, ...]] | None = None) 
 
 
 def _import(path: Path, lines: list[str], name: str = "FEC.txt"):
+    return _import_csv(path, "\r\n".join([HEAD, *lines]) + "\r\n", name)
+
+
+def _import_csv(path: Path, text: str, name: str = "export.csv"):
+    """Import ``text`` (a CSV, or a FEC) as the file ``name``, and save the workbook; the summary."""
     book = XlsxFile(path)
-    summary = import_ledger(book, ("\r\n".join([HEAD, *lines]) + "\r\n").encode(), name, WHEN)
+    summary = import_ledger(book, text.encode(), name, WHEN)
     book.save()
     return summary
+
+
+def _add_correspondences(path: Path, rows: list[list[object]]) -> None:
+    book = XlsxFile(path)
+    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), rows)
+    book.save()
+
+
+def _name_columns(path: Path, named: dict[str, str]) -> None:
+    """What the administrator types in ColonnesImport: field -> the header of their export."""
+    book = XlsxFile(path)
+    t = book.table(L.TABLE_COLONNES)
+    plan = WritePlan()
+    for n, (field_name, _) in enumerate(t.rows):
+        if field_name in named:
+            plan.sheet(t.sheet).set(t.header_row + 1 + n, t.first_col + 1, CellWrite(named[field_name]))
+    book.apply(plan)
+    book.save()
 
 
 def _rows(path: Path, name: str) -> list[dict[str, object]]:
@@ -117,9 +140,7 @@ def test_a_row_the_user_types_below_a_proposal_decides_for_its_account(tmp_path)
     useless (DEP037) and its entries stayed « à affecter »."""
     path = _new_workbook(tmp_path)
     _import(path, OCTOBER)
-    book = XlsxFile(path)
-    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["61357101", "7101", "", "Caméra"]])
-    book.save()
+    _add_correspondences(path, [["61357101", "7101", "", "Caméra"]])
     s = _import(path, OCTOBER)
     assert [i.code for i in s.issues if i.code == "DEP037"] == []
     assert [r["Compte devis"] for r in _rows(path, L.TABLE_DEPENSES)][:2] == ["7101", "7101"]
@@ -129,11 +150,8 @@ def test_only_charge_accounts_are_proposed_so_a_csv_line_on_a_supplier_account_l
     """A CSV line on 40100000 (an advance) was proposed; its blank row then made every supplier line of the next
     FEC an expense, and the month's spending came out at zero."""
     path = _new_workbook(tmp_path)
-    book = XlsxFile(path)
-    csv = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;AV-1;40100000;Avance loueur;500\r\n"
-           "06/10/2026;AV-2;6;Divers;10\r\n07/10/2026;R-1;62570000;Pot de tournage;80\r\n")
-    import_ledger(book, csv.encode(), "avances.csv", WHEN)
-    book.save()
+    _import_csv(path, "Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;AV-1;40100000;Avance loueur;500\r\n"
+                      "06/10/2026;AV-2;6;Divers;10\r\n07/10/2026;R-1;62570000;Pot de tournage;80\r\n", "avances.csv")
     assert [(r["Compte général"], r["Observations"][:32]) for r in _rows(path, L.TABLE_CORRESPONDANCES)] == [
         ("62570000", "1re ligne : « Pot de tournage » ")]  # the label of the account's first line, for a CSV
     s = _import(path, OCTOBER)
@@ -188,7 +206,7 @@ def test_a_blank_row_leaves_the_decision_to_a_shorter_prefix():
     assert m.devis_account("62570000") == "1101" and m.is_expense("62570000")
     assert m.devis_account("62340000") is None and not m.is_expense("62340000")
     assert m.devis_account("23130000") == "" and m.is_expense("23130000")  # a blank row brings its accounts in
-    assert m.devis_account("62600000") == "" and m.names("62600000") and not m.names("61000000")
+    assert m.devis_account("62600000") == "" and m.devis_account("61000000") is None
     assert not Mapping({"681": ""}).is_expense("68110000")  # a blank row brings no closing charge back
 
 
@@ -198,7 +216,7 @@ def test_blank_rows_change_no_decision(prefixes, ledger):
     """Adding blank rows (what an import proposes) never changes where a named account goes."""
     before = Mapping(prefixes)
     after = Mapping({**{ledger[:n]: "" for n in range(1, len(ledger) + 1)}, **prefixes})
-    if before.names(ledger):
+    if before.devis_account(ledger) is not None or before.excluded(ledger):
         assert (after.devis_account(ledger), after.is_expense(ledger)) == (before.devis_account(ledger),
                                                                           before.is_expense(ledger))
     else:
@@ -228,10 +246,8 @@ def test_a_label_shares_a_payroll_account_between_devis_lines(tmp_path):
     assert said[0].message == ("1 ligne de Correspondances avec un « Libellé contient » mais sans compte du devis, "
                                "ou « exclu », ou sur un compte « exclu » : ignorée (ligne 9).")
     # a CSV with a ledger account column is shared alike
-    book = XlsxFile(path)
-    csv = "Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10B;64110000;Prime chef opérateur;500\r\n"
-    import_ledger(book, csv.encode(), "primes.csv", WHEN)
-    book.save()
+    _import_csv(path, "Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10B;64110000;Prime chef opérateur;500"
+                      "\r\n", "primes.csv")
     assert _rows(path, L.TABLE_DEPENSES)[-1]["Compte devis"] == "2301"
 
 
@@ -309,23 +325,11 @@ def test_a_csv_read_again_with_its_document_column_named_takes_back_its_rows(tmp
     csv = ("Date;N° de pièce;Compte;Libellé;Montant HT;État;Date de règlement\r\n"
            "05/10/2026;FA-118;61350000;Caméra semaine 1;2400;payé;20/10/2026\r\n"
            "12/10/2026;FA-131;61350000;Caméra semaine 2;2400;facturé;\r\n"
-           "12/10/2026;FA-132;61350000;Caméra semaine 2;2400;facturé;\r\n").encode()
-    book = XlsxFile(path)
-    s = import_ledger(book, csv, "export.csv", WHEN)
-    book.save()
+           "12/10/2026;FA-132;61350000;Caméra semaine 2;2400;facturé;\r\n")
+    s = _import_csv(path, csv)
     assert (s.added, [i.code for i in s.issues if i.code == "DEP113"]) == (3, ["DEP113"])
-    book = XlsxFile(path)
-    t = book.table(L.TABLE_COLONNES)
-    named = {"piece": "N° de pièce", "status": "État", "payment_date": "Date de règlement"}
-    plan = WritePlan()
-    for n, (field_name, _) in enumerate(t.rows):
-        if field_name in named:
-            plan.sheet(t.sheet).set(t.header_row + 1 + n, t.first_col + 1, CellWrite(named[field_name]))
-    book.apply(plan)
-    book.save()
-    book = XlsxFile(path)
-    s = import_ledger(book, csv, "export.csv", WHEN)
-    book.save()
+    _name_columns(path, {"piece": "N° de pièce", "status": "État", "payment_date": "Date de règlement"})
+    s = _import_csv(path, csv)
     assert (s.added, s.updated) == (0, 3)
     rows = _rows(path, L.TABLE_DEPENSES)
     assert [(r["N° pièce"], r["Statut"], r["Compte devis"]) for r in rows] == [
@@ -336,10 +340,8 @@ def test_rows_without_a_ledger_account_are_told_apart_in_dep030(tmp_path):
     """A CSV line with its Compte empty: DEP030 counted it with the others and told the user to name the export's
     account column, which the file had."""
     path = _new_workbook(tmp_path)
-    book = XlsxFile(path)
-    csv = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;R-1;62570000;Pot de tournage;80\r\n"
-           "06/10/2026;R-2;;Fleurs;30\r\n")
-    s = import_ledger(book, csv.encode(), "export.csv", WHEN)
+    s = _import_csv(path, "Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;R-1;62570000;Pot de tournage;80\r\n"
+                          "06/10/2026;R-2;;Fleurs;30\r\n")
     said = next(i for i in s.issues if i.code == "DEP030")
     assert said.message.startswith("2 écritures sans correspondance")
     assert said.message.endswith("Son compte général (62570000) est ajouté à la table Correspondances (ligne 5), "
@@ -397,20 +399,14 @@ def test_a_csv_journals_counterpart_lines_are_said_and_exclu_leaves_them_out(tmp
     path = _new_workbook(tmp_path)
     journal = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n31/10/2026;PAIE-10;64110000;Salaire chef opérateur;6000\r\n"
                "31/10/2026;PAIE-10;42100000;Net à payer;-4680\r\n31/10/2026;PAIE-10;43100000;URSSAF;-1320\r\n")
-    book = XlsxFile(path)
-    s = import_ledger(book, journal.encode(), "paie.csv", WHEN)
-    book.save()
+    s = _import_csv(path, journal, "paie.csv")
     assert s.added == 3  # a CSV lists expenses: imported, but said
     said = next(i for i in s.issues if i.code == "DEP051")
     assert said.message == ("2 lignes du CSV sur des comptes de tiers, de TVA ou de trésorerie (classes 4 et 5), qui "
                             "ne sont pas des charges, importées comme dépenses (-6\u202f000,00\xa0€) : 42100000 "
                             "(-4\u202f680,00\xa0€), 43100000 (-1\u202f320,00\xa0€).")
-    book = XlsxFile(path)
-    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["421", "exclu", "", "", ""], ["43", "exclu", "", "", ""]])
-    book.save()
-    book = XlsxFile(path)
-    s = import_ledger(book, journal.encode(), "paie.csv", WHEN)
-    book.save()
+    _add_correspondences(path, [["421", "exclu", "", "", ""], ["43", "exclu", "", "", ""]])
+    s = _import_csv(path, journal, "paie.csv")
     assert (s.added, s.unchanged, s.selected_debit - s.selected_credit, s.left_out) == (0, 1, D("6000"), [6, 7])
     assert [i.code for i in s.issues if i.code in ("DEP051", "DEP043")] == ["DEP043"]
     assert "= celui du fichier" in s.render()
@@ -418,10 +414,8 @@ def test_a_csv_journals_counterpart_lines_are_said_and_exclu_leaves_them_out(tmp
 
 def test_an_expense_sheet_whose_compte_column_holds_devis_accounts_is_imported_whole(tmp_path):
     path = _new_workbook(tmp_path)
-    book = XlsxFile(path)
-    sheet = ("Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;F-1;2301;Chef op;4000\r\n"
-             "06/10/2026;F-2;5101;Décor;3000\r\n07/10/2026;F-3;'606100;Fournitures;20\r\n")
-    s = import_ledger(book, sheet.encode(), "tableau.csv", WHEN)
+    s = _import_csv(path, "Date;N° pièce;Compte;Libellé;Montant HT\r\n05/10/2026;F-1;2301;Chef op;4000\r\n"
+                          "06/10/2026;F-2;5101;Décor;3000\r\n07/10/2026;F-3;'606100;Fournitures;20\r\n", "tableau.csv")
     assert (s.added, s.unassigned, [i.code for i in s.issues if i.code == "DEP051"]) == (3, 3, [])
 
 
@@ -429,12 +423,8 @@ def test_rows_a_csv_imported_without_document_numbers_are_taken_back_by_their_ow
     """Two caterers' meals, the same day, label and amount: the one with its number took the other's row."""
     path = _new_workbook(tmp_path)
     head = "Date;N° pièce;Fournisseur;Libellé;Montant HT\r\n"
-    book = XlsxFile(path)
-    import_ledger(book, (head + "05/10/2026;;Traiteur A;Repas équipe;25\r\n").encode(), "a.csv", WHEN)
-    book.save()
-    book = XlsxFile(path)
-    s = import_ledger(book, (head + "05/10/2026;FB-7;Traiteur B;Repas équipe;25\r\n").encode(), "b.csv", WHEN)
-    book.save()
+    _import_csv(path, head + "05/10/2026;;Traiteur A;Repas équipe;25\r\n", "a.csv")
+    s = _import_csv(path, head + "05/10/2026;FB-7;Traiteur B;Repas équipe;25\r\n", "b.csv")
     assert (s.added, s.updated) == (1, 0)
     assert [(r["Fournisseur"], r["N° pièce"]) for r in _rows(path, L.TABLE_DEPENSES)] == [("Traiteur A", None),
                                                                                         ("Traiteur B", "FB-7")]
@@ -452,24 +442,18 @@ def test_rows_imported_without_document_numbers_are_taken_back_whatever_the_user
     """The user typed (or tidied) the supplier of rows a first export gave without one, or with a short name: the
     same export read with its numbers added them a second time."""
     path = _new_workbook(tmp_path)
-    book = XlsxFile(path)
-    head = "Date;N° de pièce;Fournisseur;Libellé;Montant HT\r\n"
-    lines = "05/10/2026;F-1;TSF;Caméra;1000\r\n06/10/2026;F-2;;Câbles;150\r\n"
-    import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
-    book.save()
+    export = ("Date;N° de pièce;Fournisseur;Libellé;Montant HT\r\n05/10/2026;F-1;TSF;Caméra;1000\r\n"
+              "06/10/2026;F-2;;Câbles;150\r\n")
+    _import_csv(path, export)
     book = XlsxFile(path)
     t = book.table(L.TABLE_DEPENSES)
     plan = WritePlan()
     for n, name in ((1, "TSF Caméra"), (2, "Loueur")):
         plan.sheet(t.sheet).set(t.header_row + n, t.first_col + t.headers.index("Fournisseur"), CellWrite(name))
-    t2 = book.table(L.TABLE_COLONNES)
-    plan.sheet(t2.sheet).set(t2.header_row + 1 + [r[0] for r in t2.rows].index("piece"), t2.first_col + 1,
-                             CellWrite("N° de pièce"))
     book.apply(plan)
     book.save()
-    book = XlsxFile(path)
-    s = import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
-    book.save()
+    _name_columns(path, {"piece": "N° de pièce"})
+    s = _import_csv(path, export)
     assert (s.added, s.updated) == (0, 2)
     assert [(r["N° pièce"], r["Fournisseur"]) for r in _rows(path, L.TABLE_DEPENSES)] == [("F-1", "TSF Caméra"),
                                                                                         ("F-2", "Loueur")]
@@ -490,34 +474,18 @@ def test_a_purchase_journals_vat_is_said_and_rows_of_an_account_made_exclu_are_s
                "05/10/2026;F-1;44566000;TVA;200\r\n05/10/2026;F-1;40100000;TSF;-1200\r\n"
                "06/10/2026;H-7;62260000;Honoraires;2000\r\n07/10/2026;;62700000;Frais bancaires;35\r\n"
                "08/10/2026;D-1;5101;Décor (avoir);-300\r\n")
-    book = XlsxFile(path)
-    s = import_ledger(book, journal.encode(), "achats.csv", WHEN)
-    book.save()
+    s = _import_csv(path, journal, "achats.csv")
     said = next(i for i in s.issues if i.code == "DEP051")
     assert "40100000 (-1\u202f200,00\xa0€), 44566000 (200,00\xa0€)" in said.message and "5101" not in said.message
-    book = XlsxFile(path)
-    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["6226", "exclu", "", "", ""], ["627", "exclu", "", "", ""]])
-    book.save()
-    book = XlsxFile(path)
-    s = import_ledger(book, journal.encode(), "achats.csv", WHEN)
-    assert s.left_out == [8, 9]
+    _add_correspondences(path, [["6226", "exclu", "", "", ""], ["627", "exclu", "", "", ""]])
+    assert _import_csv(path, journal, "achats.csv").left_out == [8, 9]
 
 
 def test_a_row_imported_before_its_document_number_was_is_said_when_its_account_is_made_exclu(tmp_path):
     path = _new_workbook(tmp_path)
-    head = "Date;N° de pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
-    lines = "06/10/2026;H-7;Cabinet Martin;62260000;Honoraires;2000\r\n"
-    book = XlsxFile(path)
-    import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
-    book.save()
-    book = XlsxFile(path)
-    book.add_table_rows(book.table(L.TABLE_CORRESPONDANCES), [["6226", "exclu", "", "", ""]])
-    t = book.table(L.TABLE_COLONNES)
-    plan = WritePlan()
-    plan.sheet(t.sheet).set(t.header_row + 1 + [r[0] for r in t.rows].index("piece"), t.first_col + 1,
-                            CellWrite("N° de pièce"))
-    book.apply(plan)
-    book.save()
-    book = XlsxFile(path)
-    s = import_ledger(book, (head + lines).encode(), "export.csv", WHEN)
-    assert s.left_out == [5]
+    export = ("Date;N° de pièce;Fournisseur;Compte;Libellé;Montant HT\r\n"
+              "06/10/2026;H-7;Cabinet Martin;62260000;Honoraires;2000\r\n")
+    _import_csv(path, export)
+    _add_correspondences(path, [["6226", "exclu", "", "", ""]])
+    _name_columns(path, {"piece": "N° de pièce"})
+    assert _import_csv(path, export).left_out == [5]

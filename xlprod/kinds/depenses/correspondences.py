@@ -52,6 +52,7 @@ class Mapping:
     prefixes: dict[str, str]  # ledger account prefix -> devis account ("" : counted, à affecter; or EXCLUDED)
     countries: dict[str, str] = field(default_factory=dict)  # ledger account prefix -> country of the spend
     rows: dict[str, int] = field(default_factory=dict)  # ledger account prefix -> its row in the sheet
+    column: str = "A"  # the sheet's column of « Compte général », where a row is shown
     # ledger account prefix -> (a text its lines' labels contain, folded; devis account; country), in table order:
     # a payroll's single 6411 shared between the devis lines by the crew's jobs
     labelled: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
@@ -112,9 +113,10 @@ class Mapping:
         """Whether the correspondence that decides for the account says « exclu »."""
         return self._longest(self.prefixes, ledger) == EXCLUDED
 
-    def names(self, ledger: str) -> bool:
-        """Whether a row of the table matches the account (a blank one included)."""
-        return self._longest(self.prefixes, ledger) is not None
+    def proposable(self, ledger: str) -> bool:
+        """Whether an import proposes the account, when its lines are left « à affecter »: a charge waiting in no
+        blank row of its own."""
+        return proposed(ledger) and self.waiting(ledger) is None
 
     def waiting(self, ledger: str) -> int | None:
         """The row of the longest blank correspondence of three characters or more of an account no other one
@@ -199,7 +201,8 @@ def read_mapping(book: WorkbookPort, issues: list[Issue] | None = None) -> Mappi
             f"{'ne servent' if len(unused) > 1 else 'ne sert'} pas : {shown}{more}.",
             "Un compte général va à un seul compte du devis : ouvrez un sous-compte par ligne du devis dans la "
             "comptabilité, ou supprimez les lignes en trop."))
-    mapping = Mapping(prefixes, countries, {a: row + n for a, n in first.items()}, labelled)
+    mapping = Mapping(prefixes, countries, {a: row + n for a, n in first.items()},
+                      column_letter(t.first_col + g), labelled)
     # a text chooses among an account's lines: it brings in none that « exclu » leaves out
     refused += [row + i for i, r in enumerate(t.rows) if x is not None and label_fold(cell_text(r[x])) and
                 cell_text(r[d]) and cell_text(r[g]) and mapping.excluded(cell_text(r[g]))]

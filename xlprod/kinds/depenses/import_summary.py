@@ -62,6 +62,7 @@ class ImportSummary:
     account_labels: dict[str, str] = field(default_factory=dict)
     proposal: Proposal | None = None
     waiting: dict[str, int] = field(default_factory=dict)
+    waiting_column: str = "A"
     no_account: int = 0  # rows left « à affecter » without a ledger account: no correspondence can place them
     unmatched: dict[str, str] = field(default_factory=dict)  # account with label texts -> a label none of them is in
     # a CSV's lines on third-party, VAT or treasury accounts, imported -> (lines, amount); the documents of the lines
@@ -312,7 +313,7 @@ def _unassigned(summary: ImportSummary, where: Location) -> Issue:
     waiting = sorted(summary.waiting)
     if waiting:
         at = at if at is not where else Location(book=where.book, sheet=L.SHEET_CORRESPONDANCES,
-                                                  cell=f"A{summary.waiting[waiting[0]]}")
+                                                  cell=f"{summary.waiting_column}{summary.waiting[waiting[0]]}")
         places = sorted(set(summary.waiting.values()))
         rows = ", ".join(str(n) for n in places[:8]) + (" …" if len(places) > 8 else "")
         said += (f" {'Les comptes' if len(waiting) > 1 else 'Le compte'} {_accounts(waiting)} "

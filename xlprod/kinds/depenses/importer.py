@@ -224,7 +224,7 @@ def _rows_from_fec(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
     days = {d: f"{d:%Y%m%d}" for d in set(dates)}
     pairs = [f"FEC|{j}|{n}|" for j, n in zip(journals, numbers, strict=True)]
     devis = {a: mapping.devis_account(a) or "" for a in countries}
-    unnamed = {a for a in countries if proposed(a) and mapping.waiting(a) is None}  # the FEC's label, if proposed
+    unnamed = {a for a in countries if mapping.proposable(a)}  # said with the FEC's label, if proposed
     for k in range(len(picked)) if unnamed else ():
         if ledger[k] in unnamed:
             named = shown_label(c.account_label[picked[k]])
@@ -290,8 +290,7 @@ def _rows_from_csv(read: LedgerRead, mapping: Mapping, summary: ImportSummary) -
                      "status": known.value if known is not None else x.status,  # an unknown one: said at recalc
                      "payment_date": x.payment_date, "country": x.country or country or None,
                      "tags": x.tags, "ledger_account": x.account, "line": x.line, "given": bool(x.devis_account)})
-        if x.account and not account and x.account not in summary.account_labels and proposed(x.account) and \
-                mapping.waiting(x.account) is None:
+        if x.account and not account and x.account not in summary.account_labels and mapping.proposable(x.account):
             named = shown_label(x.label)  # if left « à affecter »
             summary.account_labels[x.account] = f"1re ligne : « {named} »" if named else ""
         summary.selected += 1
@@ -324,6 +323,7 @@ def _unmapped(summary: ImportSummary, mapping: Mapping, ledger: object, amount: 
     at = mapping.waiting(account)
     if at is not None:  # proposed before, not filled in yet: said where it waits
         summary.waiting.setdefault(account, at)
+        summary.waiting_column = mapping.column
         return
     count, total = summary.unmapped.get(account, (0, ZERO))
     summary.unmapped[account] = (count + 1, total + in_euros(cast(Decimal, amount), cast("Decimal | None", rate)))
